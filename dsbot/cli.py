@@ -1,0 +1,69 @@
+"""The `dsbot` command line (INTERFACE.md). Each command is a thin shell over a module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dsbot.config import ConfigError, Settings
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dsbot")
+def cli() -> None:
+    """dsbot: the dossiers of demarches-simplifiees.fr in Slack."""
+
+
+@cli.command()
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--seed", type=int, default=None, help="Random seed, for reproducible data.")
+@click.option("--demarches", type=int, default=2, show_default=True, help="Démarches to generate.")
+@click.option("--dossiers", type=int, default=200, show_default=True, help="Dossiers per démarche.")
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    help="Accepted API token (repeatable). Default: sandbox-token.",
+)
+@click.option("--db", "db_path", default=None, help="SQLite file keeping the data across restarts.")
+def sandbox(
+    port: int,
+    host: str,
+    seed: int | None,
+    demarches: int,
+    dossiers: int,
+    tokens: tuple[str, ...],
+    db_path: str | None,
+) -> None:
+    """A local DS-compatible GraphQL API with realistic generated data."""
+    from dsbot.sandbox.server import run_from_cli
+
+    run_from_cli(
+        host=host,
+        port=port,
+        seed=seed,
+        demarches=demarches,
+        dossiers=dossiers,
+        tokens=tokens or ("sandbox-token",),
+        db_path=db_path,
+    )
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Settings from the process environment and `.env` (names fixed by INTERFACE.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DS_API_URL = "https://demarche.numerique.gouv.fr/api/v2/graphql"
+SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "ds_api_token")
+LANGUAGES = ("fr", "en")
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting. The message is one line and names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    ds_api_url: str = DEFAULT_DS_API_URL
+    ds_api_token: str | None = None
+    db_path: str = "./dsbot.db"
+    poll_interval: float = 60.0
+    admins: frozenset[str] = field(default_factory=frozenset)
+    lang: str = "fr"
+    # Extension: where operational alerts go (DS down, expired token...). Empty: nowhere.
+    ops_channel: str | None = None
+
+    def __repr__(self) -> str:
+        # Secrets must never reach a log line, even through an accidental repr().
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS and value:
+                value = "***"
+            parts.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(parts)})"
+
+    __str__ = __repr__
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values in use, for redaction."""
+        return tuple(v for v in (getattr(self, n) for n in SECRET_FIELDS) if v)
+
+    @property
+    def ds_web_base(self) -> str:
+        """The DS web host (for "Voir dans DS" links), derived from the API URL."""
+        url = self.ds_api_url
+        marker = "/api/v2/graphql"
+        return url[: url.index(marker)] if marker in url else url.rstrip("/")
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming the first missing variable among `names` (env names)."""
+        for env_name in names:
+            attr = ENV_TO_FIELD[env_name]
+            if not getattr(self, attr):
+                raise ConfigError(f"{env_name} is required but not set (see README, Configuration)")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+    ) -> Settings:
+        """Read settings; the process environment wins over `.env`."""
+        env: dict[str, str] = {}
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        return cls.from_mapping(env)
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+
+        slack_api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        ds_api_url = get("DS_API_URL") or DEFAULT_DS_API_URL
+        for name, url in (("SLACK_API_URL", slack_api_url), ("DS_API_URL", ds_api_url)):
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+
+        raw_interval = get("DSBOT_POLL_INTERVAL") or "60"
+        try:
+            poll_interval = float(raw_interval)
+        except ValueError:
+            raise ConfigError(
+                f"DSBOT_POLL_INTERVAL must be a number of seconds, got {raw_interval!r}"
+            ) from None
+        if poll_interval <= 0:
+            raise ConfigError(f"DSBOT_POLL_INTERVAL must be positive, got {raw_interval!r}")
+
+        lang = (get("DSBOT_LANG") or "fr").lower()
+        if lang not in LANGUAGES:
+            raise ConfigError(f"DSBOT_LANG must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+
+        admins = frozenset(a.strip() for a in (get("DSBOT_ADMINS") or "").split(",") if a.strip())
+        return cls(
+            slack_bot_token=bot_token,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=app_token,
+            slack_api_url=slack_api_url.rstrip("/") + "/",
+            ds_api_url=ds_api_url,
+            ds_api_token=get("DS_API_TOKEN"),
+            db_path=get("DSBOT_DB") or "./dsbot.db",
+            poll_interval=poll_interval,
+            admins=admins,
+            lang=lang,
+            ops_channel=get("DSBOT_OPS_CHANNEL"),
+        )
+
+
+ENV_TO_FIELD = {
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "SLACK_API_URL": "slack_api_url",
+    "DS_API_URL": "ds_api_url",
+    "DS_API_TOKEN": "ds_api_token",
+    "DSBOT_DB": "db_path",
+    "DSBOT_POLL_INTERVAL": "poll_interval",
+    "DSBOT_ADMINS": "admins",
+    "DSBOT_LANG": "lang",
+    "DSBOT_OPS_CHANNEL": "ops_channel",
+}

@@ -1,0 +1,21 @@
+"""Shared fixtures. The fakes run as real servers on ephemeral loopback ports."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Real credentials from a developer's shell or .env must never reach a test.
+for _name in list(os.environ):
+    if _name.startswith(("SLACK_", "DS_", "DSBOT_")):
+        del os.environ[_name]
+
+
+@pytest.fixture
+def store(tmp_path):
+    from dsbot.store import Store
+
+    s = Store(tmp_path / "dsbot.db")
+    s.migrate()
+    return s
