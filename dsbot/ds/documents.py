@@ -1,0 +1,134 @@
+"""The GraphQL documents of `queries/*.graphql`, ready to send.
+
+DS validates documents strictly: a fragment defined but not used is an error
+(`Fragment X was defined, but not used`). So each document is sent with only the fragments of
+`fragments.graphql` it reaches, directly or through other fragments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    OperationDefinitionNode,
+    Visitor,
+    parse,
+    visit,
+)
+
+QUERIES_DIR = Path(__file__).parent / "queries"
+FRAGMENTS_FILE = "fragments.graphql"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One operation, with its fragments appended: what goes in the request's `query`."""
+
+    name: str  # the file stem, e.g. "get_dossier"
+    operation_name: str  # e.g. "DsbotGetDossier"
+    operation_type: str  # "query" or "mutation"
+    text: str
+    fragments: tuple[str, ...]  # names of the fragments appended, in order
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.operation_type == "mutation"
+
+
+class DocumentError(Exception):
+    """A `.graphql` file that cannot be used: several operations, unknown fragment..."""
+
+
+class _SpreadCollector(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: object) -> None:
+        if node.name.value not in self.names:
+            self.names.append(node.name.value)
+
+
+def _spreads(node: object) -> list[str]:
+    collector = _SpreadCollector()
+    visit(node, collector)  # type: ignore[arg-type]
+    return collector.names
+
+
+def _fragment_sources(text: str) -> dict[str, tuple[str, FragmentDefinitionNode]]:
+    """Each fragment of `fragments.graphql`, with its exact source text (comments dropped)."""
+    ast = parse(text)
+    fragments: dict[str, tuple[str, FragmentDefinitionNode]] = {}
+    for definition in ast.definitions:
+        if not isinstance(definition, FragmentDefinitionNode):
+            raise DocumentError(f"{FRAGMENTS_FILE} may only hold fragments")
+        name = definition.name.value
+        if name in fragments:
+            raise DocumentError(f"fragment {name} defined twice in {FRAGMENTS_FILE}")
+        loc = definition.loc
+        assert loc is not None  # graphql-core keeps locations by default
+        fragments[name] = (text[loc.start : loc.end], definition)
+    return fragments
+
+
+def _used_fragments(
+    ast: DocumentNode, fragments: dict[str, tuple[str, FragmentDefinitionNode]], name: str
+) -> list[str]:
+    """Names of the shared fragments `ast` reaches, transitively, in first-use order."""
+    ordered: list[str] = []
+    pending = _spreads(ast)
+    local = {d.name.value for d in ast.definitions if isinstance(d, FragmentDefinitionNode)}
+    while pending:
+        fragment = pending.pop(0)
+        if fragment in ordered or fragment in local:
+            continue
+        if fragment not in fragments:
+            raise DocumentError(f"{name}.graphql uses unknown fragment {fragment}")
+        ordered.append(fragment)
+        pending.extend(_spreads(fragments[fragment][1]))
+    return ordered
+
+
+def load_documents(directory: Path = QUERIES_DIR) -> dict[str, Document]:
+    """Every operation of `directory`, keyed by file stem."""
+    fragments_path = directory / FRAGMENTS_FILE
+    fragments = _fragment_sources(fragments_path.read_text()) if fragments_path.exists() else {}
+    documents: dict[str, Document] = {}
+    for path in sorted(directory.glob("*.graphql")):
+        if path.name == FRAGMENTS_FILE:
+            continue
+        source = path.read_text()
+        ast = parse(source)
+        operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1 or operations[0].name is None:
+            raise DocumentError(f"{path.name} must hold exactly one named operation")
+        operation = operations[0]
+        used = _used_fragments(ast, fragments, path.stem)
+        text = "\n\n".join([source.strip(), *(fragments[f][0] for f in used)]) + "\n"
+        documents[path.stem] = Document(
+            name=path.stem,
+            operation_name=operation.name.value,
+            operation_type=operation.operation.value,
+            text=text,
+            fragments=tuple(used),
+        )
+    return documents
+
+
+@cache
+def documents() -> dict[str, Document]:
+    """The package's documents, loaded once."""
+    return load_documents()
+
+
+def get_document(name: str) -> Document:
+    """The document of `queries/<name>.graphql`; KeyError names the missing file."""
+    try:
+        return documents()[name]
+    except KeyError:
+        raise KeyError(f"no GraphQL document queries/{name}.graphql") from None
