@@ -64,3 +64,99 @@ def m002_audit(db: Database) -> None:
         {"key": str, "created_at": str, "status": str, "result": str},
         pk="key",
     )
+
+
+@migrations()
+def m003_notifications(db: Database) -> None:
+    # Channel subscriptions (/ds abonner). `since` is when notifying starts: nothing that
+    # changed before it is posted. Paused subscriptions are kept (with why) until resumed.
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            demarche_number INTEGER NOT NULL,
+            groupe_number INTEGER,
+            states TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            since TEXT NOT NULL,
+            paused_reason TEXT,
+            paused_at TEXT,
+            UNIQUE (team_id, channel_id, demarche_number)
+        )
+        """
+    )
+    # One change feed per démarche or groupe, shared by every subscribed channel. The cursor
+    # only ever moves forward; `updated_since` is fixed at creation (DS high-volume sync).
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            key TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            updated_since TEXT NOT NULL,
+            end_cursor TEXT,
+            deleted_since TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll_at TEXT,
+            last_error TEXT,
+            last_success_at TEXT
+        )
+        """
+    )
+    # What each feed last saw of each dossier, to tell a real change from a re-listing.
+    db.execute(
+        """
+        CREATE TABLE feed_snapshots (
+            feed_key TEXT NOT NULL,
+            dossier_number INTEGER NOT NULL,
+            snapshot TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (feed_key, dossier_number)
+        )
+        """
+    )
+    # Messages to send, written in the same transaction as the feed cursor. dedupe_key makes
+    # a replayed page harmless; status 'sending' marks a call whose outcome may be unknown.
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            dossier_number INTEGER,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sending_at TEXT,
+            thread_ts TEXT,
+            sent_ts TEXT,
+            last_error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_status_channel ON outbox (status, channel_id, id)")
+    db.execute("CREATE INDEX outbox_channel_dossier ON outbox (channel_id, dossier_number, status)")
+    # The one top-level message of each dossier in each channel, kept for good.
+    db.execute(
+        """
+        CREATE TABLE channel_messages (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            dossier_number INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, channel_id, dossier_number)
+        )
+        """
+    )
+    # Small durable facts of the poller: DS health and alert state, the single-poller lease.
+    db.execute("CREATE TABLE poller_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
