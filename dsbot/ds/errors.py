@@ -106,3 +106,25 @@ class DSFileTooLarge(DSError):
 
 class DSUploadError(DSError):
     """The direct-upload PUT was refused by the storage (bad checksum, expired URL...)."""
+
+
+# --- additions of the DS client (dsbot/ds/client.py, transport.py) ---------------------------
+
+
+class DSConnectError(DSTransportError):
+    """The connection could not be opened: nothing reached DS, so even a mutation may be resent."""
+
+
+class DSReadTimeout(DSTimeout, DSTransportError):
+    """Our own read timeout expired: DS may still be processing (or have processed) the request."""
+
+
+class DSPartialMutationError(DSMutationError):
+    """A non-atomic mutation (`dossierModifierAnnotations`) saved part of its input.
+
+    `result` holds what was saved (e.g. the list of annotations DS returned).
+    """
+
+    def __init__(self, messages: list[str], *, result: Any = None, **kw: Any) -> None:
+        super().__init__(messages, **kw)
+        self.result = result

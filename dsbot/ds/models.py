@@ -415,3 +415,41 @@ def parse_demarche(d: dict[str, Any]) -> Demarche:
         groupes=tuple(parse_groupe(g) for g in d.get("groupeInstructeurs") or ()),
         labels=tuple(parse_label(lb) for lb in d.get("labels") or ()),
     )
+
+
+# --- additions of the DS client (dsbot/ds/client.py) ---------------------------------------
+
+_EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+def parse_dossier_partial(d: dict[str, Any]) -> Dossier:
+    """Parse a light re-read (`get_dossier_state`, `get_dossier_activity`).
+
+    Fields the document does not select keep an empty value: `demarche` is
+    DemarcheRef("", 0, ""), `date_depot` is the Unix epoch, tuples are empty.
+    """
+    filled = dict(d)
+    filled.setdefault("demarche", {"id": "", "number": 0, "title": ""})
+    filled.setdefault("dateDepot", _EPOCH)
+    filled.setdefault("groupeInstructeur", {"id": "", "number": 0, "label": ""})
+    return parse_dossier(filled)
+
+
+def parse_message(m: dict[str, Any]) -> Message:
+    return Message(
+        id=m["id"],
+        email=m.get("email", ""),
+        body=m.get("body", ""),
+        created_at=parse_datetime(m["createdAt"]),  # type: ignore[arg-type]
+        attachments=tuple(f for f in map(parse_file, m.get("attachments") or ()) if f),
+        discarded_at=parse_datetime(m.get("discardedAt")),
+    )
+
+
+def parse_champ(d: dict[str, Any]) -> Champ:
+    return Champ(
+        id=d["id"],
+        typename=d.get("__typename", ""),
+        label=d.get("label", ""),
+        value=d.get("stringValue"),
+    )

@@ -1,0 +1,110 @@
+"""Client-side rate limit, so that the process stays under DS's Rack::Attack throttle.
+
+DS allows 400 requests per minute per `Authorization` header, in fixed windows aligned on the
+minute, and answers HTTP 429 beyond (API-NOTES §9). A sliding window of N requests per period
+guarantees that no fixed window of the same length sees more than N, whatever its alignment.
+Every DS client of the process that uses the same token must share one limiter: the registry
+below hands out one per (url, token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+DS_LIMIT_PER_MINUTE = 400
+# A margin under DS's limit: another process (`dsbot check`, a cron `poll --once`) may use the
+# same token, and network jitter can shift a few requests into the next server-side window.
+DEFAULT_LIMIT = 360
+DEFAULT_PERIOD = 60.0
+
+
+class RateLimiter:
+    """At most `limit` acquisitions in any `period` seconds; `acquire` blocks until allowed.
+
+    Thread-safe. `clock` and `sleep` are injectable so that tests can use a fake clock.
+    """
+
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        period: float = DEFAULT_PERIOD,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError("limit must be >= 1 and period > 0")
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._granted: deque[float] = deque()
+        self._blocked_until = 0.0
+        self.waited = 0.0  # total seconds callers were made to wait, for logs and tests
+
+    def _wait_needed(self, now: float) -> float:
+        while self._granted and self._granted[0] <= now - self.period:
+            self._granted.popleft()
+        wait = self._blocked_until - now
+        if len(self._granted) >= self.limit:
+            wait = max(wait, self._granted[0] + self.period - now)
+        return max(wait, 0.0)
+
+    def try_acquire(self) -> float:
+        """Take a slot if one is free now (returns 0.0), else return the seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            wait = self._wait_needed(now)
+            if wait <= 0:
+                self._granted.append(now)
+            return wait
+
+    def acquire(self) -> float:
+        """Block until a slot is free and take it. Returns the seconds spent waiting."""
+        waited = 0.0
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return waited
+            # Sleep outside the lock so that other threads can compute their own wait.
+            self._sleep(wait)
+            waited += wait
+            with self._lock:
+                self.waited += wait
+
+    def hold(self, seconds: float) -> None:
+        """Refuse every slot for `seconds` (DS said 429: everyone in the process backs off)."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + max(seconds, 0.0))
+
+    def in_window(self) -> int:
+        """How many slots were taken within the last period."""
+        with self._lock:
+            self._wait_needed(self._clock())
+            return len(self._granted)
+
+
+_registry: dict[tuple[str, str], RateLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def token_key(token: str) -> str:
+    """A stable, non-reversible key for a token (the token itself is never stored in the key)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def shared_limiter(
+    url: str, token: str, *, limit: int = DEFAULT_LIMIT, period: float = DEFAULT_PERIOD
+) -> RateLimiter:
+    """The process-wide limiter for this (url, token); created on first use with these settings."""
+    key = (url, token_key(token))
+    with _registry_lock:
+        limiter = _registry.get(key)
+        if limiter is None:
+            limiter = _registry[key] = RateLimiter(limit, period)
+        return limiter
