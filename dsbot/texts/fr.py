@@ -7,4 +7,147 @@ TEXTS: dict[str, str] = {
     "state.accepte": "Accepté",
     "state.refuse": "Refusé",
     "state.sans_suite": "Classé sans suite",
+    # --- fiche dossier (dsbot/slack/blocks/card.py) ---
+    # Les valeurs des champs sont du mrkdwn ; les données y arrivent déjà échappées.
+    "card.header": "Dossier n° {number} · {demarche}",
+    "card.fallback": "Dossier n° {number} ({state}) · {demarche}",
+    "card.field.state": "État",
+    "card.archived": "🗄️ Archivé",
+    "card.field.demandeur": "Demandeur",
+    "card.demandeur.empty": "Demandeur non renseigné",
+    "card.demandeur.raison_sociale_missing": "Raison sociale non renseignée",
+    "card.demandeur.siret": "SIRET {siret}",
+    "civilite.M": "M.",
+    "civilite.Mme": "Mme",
+    "card.field.groupe": "Groupe instructeur",
+    "card.field.followers": "Suivi par",
+    "card.followers.none": "Aucun instructeur ne suit ce dossier",
+    "card.field.labels": "Labels",
+    "card.field.messages": "Messagerie",
+    "card.messages.none": "Aucun message",
+    "card.messages.one": "1 message",
+    "card.messages.many": "{count} messages",
+    "card.date.depot": "Dépôt",
+    "card.date.instruction": "Passage en instruction",
+    "card.date.traitement": "Décision",
+    "card.date.expiration": "Expiration",
+    "card.by": "par {who}",
+    "card.correction_pending": (
+        "✏️ Correction demandée à l’usager ({date}), en attente de sa réponse."
+    ),
+    "card.deleted_by_usager": "🗑️ Dossier supprimé par l’usager ({date}).",
+    "card.deleted_by_admin": "🗑️ Dossier supprimé par l’administration ({date}).",
+    "card.motivation": "Motivation",
+    "card.motivation.attachment": "📎 Justificatif joint : {filename}",
+    "card.last_message": "*Dernier message* · {author} · {date}",
+    "card.attachments.one": "📎 1 pièce jointe",
+    "card.attachments.many": "📎 {count} pièces jointes",
+    # Pourquoi les boutons d’action manquent, et comment y remédier ({groupe} disponible).
+    "card.reason.not_linked": (
+        "Votre compte Slack n’est lié à aucun instructeur DS : les actions sont masquées. "
+        "Tapez `/ds moi` pour le lier automatiquement par votre adresse e-mail, "
+        "ou demandez à un administrateur `/ds lier`."
+    ),
+    "card.reason.not_in_groupe": (
+        "Vous n’êtes pas instructeur du groupe « {groupe} » : les actions sont masquées. "
+        "Demandez à un administrateur de la démarche de vous y ajouter dans DS."
+    ),
+    "card.reason.read_only": (
+        "Le jeton DS du bot ne permet que la lecture : les actions sont désactivées. "
+        "Un administrateur doit configurer un jeton avec droits d’écriture."
+    ),
+    "card.reason.deleted": "Ce dossier a été supprimé : aucune action n’est possible.",
+    "card.reason.unknown": (
+        "Vous ne pouvez pas agir sur ce dossier depuis Slack. Tapez `/ds moi` pour vérifier "
+        "votre compte, ou demandez à un administrateur."
+    ),
+    # Boutons : le texte commence par ces mots (INTERFACE.md).
+    "button.passer_en_instruction": "Passer en instruction",
+    "button.accepter": "Accepter",
+    "button.refuser": "Refuser",
+    "button.classer_sans_suite": "Classer sans suite",
+    "button.repasser_en_instruction": "Repasser en instruction",
+    "button.repondre": "Répondre",
+    "button.archiver": "Archiver",
+    "button.voir_dans_ds": "Voir dans DS",
+    "button.partager": "Partager dans le canal",
+    "confirm.yes": "Confirmer",
+    "confirm.no": "Annuler",
+    "confirm.passer_en_instruction.title": "Passer en instruction ?",
+    "confirm.passer_en_instruction.text": (
+        "Le dossier n° {number} passera en instruction : l’usager ne pourra plus le modifier."
+    ),
+    "confirm.repasser_en_instruction.title": "Repasser en instruction ?",
+    "confirm.repasser_en_instruction.text": (
+        "La décision sur le dossier n° {number} sera annulée et le dossier rouvert à l’instruction."
+    ),
+    "confirm.archiver.title": "Archiver le dossier ?",
+    "confirm.archiver.text": "Le dossier n° {number} sera archivé dans DS.",
+    # Après une action depuis Slack ({who} : mention ou adresse, {at} : date).
+    "acted.passer_en_instruction": "🔵 Passé en instruction par {who} · {at}",
+    "acted.accepter": "✅ Accepté par {who} · {at}",
+    "acted.refuser": "❌ Refusé par {who} · {at}",
+    "acted.classer_sans_suite": "⚪ Classé sans suite par {who} · {at}",
+    "acted.repasser_en_instruction": "🔵 Repassé en instruction par {who} · {at}",
+    "acted.repondre": "💬 Réponse envoyée à l’usager par {who} · {at}",
+    "acted.archiver": "🗄️ Archivé par {who} · {at}",
+    # --- aide de /ds (dsbot/slack/blocks/help.py) ---
+    "help.title": "Aide de la commande /ds",
+    "help.intro": (
+        "Consultez et traitez les dossiers de Démarches simplifiées sans quitter Slack :"
+    ),
+    "help.unknown": "Commande inconnue : « {command} ». Voici les commandes disponibles.",
+    # Syntaxe des arguments : texte brut, échappé par le code.
+    "help.args.dossier": "<numéro>",
+    "help.args.abonner": "<démarche> [groupe <n>] [etat <état>…]",
+    "help.args.desabonner": "<démarche>",
+    "help.args.lier": "@utilisateur <email>",
+    "help.args.delier": "@utilisateur",
+    "help.desc.dossier": "affiche la fiche d’un dossier, avec les actions qui vous sont ouvertes",
+    "help.desc.abonner": (
+        "abonne ce canal aux nouveaux dossiers et aux changements d’une démarche, "
+        "éventuellement d’un seul groupe ou de certains états"
+    ),
+    "help.desc.desabonner": "retire l’abonnement de ce canal à cette démarche",
+    "help.desc.abonnements": "liste les abonnements de ce canal",
+    "help.desc.moi": "montre l’instructeur DS lié à votre compte (liaison automatique par e-mail)",
+    "help.desc.lier": "lie un utilisateur Slack à l’instructeur DS de cette adresse",
+    "help.desc.delier": "retire la liaison d’un utilisateur Slack",
+    "help.desc.aide": "affiche cette aide",
+    "help.shortcut": "(raccourci : {usage})",
+    "help.alias": "(alias : {alias})",
+    "help.buttons": (
+        "Sur une fiche, les boutons (Passer en instruction, Accepter, Refuser, Classer sans "
+        "suite, Répondre…) suivent l’état du dossier et votre groupe instructeur."
+    ),
+    "help.admin_legend": "🔒 : réservé aux administrateurs du bot.",
+    "help.admin_you": "🔒 : réservé aux administrateurs du bot (vous en faites partie).",
+    # --- notifications dans les fils (dsbot/slack/blocks/events.py) ---
+    # {number} peut être un lien, {when} vaut « · <date> » ou rien, {by} vaut « par … » ou rien.
+    "event.by": " par {who}",
+    "event.depose": "Nouveau dossier n° {number} déposé{when}",
+    "event.state.en_construction": "Dossier n° {number} repassé en construction{by}{when}",
+    "event.state.en_instruction": "Dossier n° {number} passé en instruction{by}{when}",
+    "event.state.accepte": "Dossier n° {number} accepté{by}{when}",
+    "event.state.refuse": "Dossier n° {number} refusé{by}{when}",
+    "event.state.sans_suite": "Dossier n° {number} classé sans suite{by}{when}",
+    "event.message": "Nouveau message de {author} sur le dossier n° {number}{when}",
+    "event.avis": "Nouvel avis rendu sur le dossier n° {number}{by}{when}",
+    "event.correction": "Correction demandée à l’usager sur le dossier n° {number}{by}{when}",
+    "event.champs": "Dossier n° {number} modifié par l’usager{when}",
+    "event.trash": "Dossier n° {number} placé dans la corbeille{when}",
+    "event.deleted": "Dossier n° {number} supprimé définitivement{when}",
+    "event.restored": "Dossier n° {number} restauré{when}",
+    "event.reason": "({reason})",
+    "deletion_reason.expired": "dossier expiré",
+    "deletion_reason.instructeur_request": "à la demande d’un instructeur",
+    "deletion_reason.manager_request": "à la demande d’un administrateur",
+    "deletion_reason.procedure_removed": "démarche supprimée",
+    "deletion_reason.user_expired": "compte usager expiré",
+    "deletion_reason.user_removed": "compte usager supprimé",
+    "deletion_reason.user_request": "à la demande de l’usager",
+    "burst.title": "{demarche} · dossiers mis à jour : {count}",
+    "burst.state_line": "{state} : {count}",
+    "burst.numbers": "Dossiers : {numbers}",
+    "burst.more": "… et {count} autres",
 }

@@ -1,0 +1,99 @@
+"""Every action_id, callback_id and block_id the bot sends to Slack, named once.
+
+Builders put these ids on the blocks; listeners register on the same constants, so a typo
+cannot silently disconnect a button from its handler.
+"""
+
+from __future__ import annotations
+
+import json
+
+COMMAND_DS = "/ds"
+
+# --- buttons on dossier cards and notifications (block_actions) ----------------------------
+ACTION_PASSER_EN_INSTRUCTION = "dossier_passer_en_instruction"
+ACTION_ACCEPTER = "dossier_accepter"
+ACTION_REFUSER = "dossier_refuser"
+ACTION_CLASSER_SANS_SUITE = "dossier_classer_sans_suite"
+ACTION_REPASSER_EN_INSTRUCTION = "dossier_repasser_en_instruction"
+ACTION_REPONDRE = "dossier_repondre"
+ACTION_ARCHIVER = "dossier_archiver"
+# A link button still sends block_actions: its listener only has to ack.
+ACTION_VOIR_DANS_DS = "dossier_voir_dans_ds"
+ACTION_PARTAGER = "dossier_partager"
+
+# The buttons that change a dossier in DS (and so need a linked, authorized instructeur).
+DOSSIER_ACTIONS: tuple[str, ...] = (
+    ACTION_PASSER_EN_INSTRUCTION,
+    ACTION_ACCEPTER,
+    ACTION_REFUSER,
+    ACTION_CLASSER_SANS_SUITE,
+    ACTION_REPASSER_EN_INSTRUCTION,
+    ACTION_REPONDRE,
+    ACTION_ARCHIVER,
+)
+
+# --- modals (view_submission callback ids) --------------------------------------------------
+VIEW_PASSER_EN_INSTRUCTION = "view_passer_en_instruction"
+VIEW_ACCEPTER = "view_accepter"
+VIEW_REFUSER = "view_refuser"
+VIEW_CLASSER_SANS_SUITE = "view_classer_sans_suite"
+VIEW_REPASSER_EN_INSTRUCTION = "view_repasser_en_instruction"
+VIEW_REPONDRE = "view_repondre"
+VIEW_ARCHIVER = "view_archiver"
+
+# --- inputs inside those modals (state.values[block_id][action_id]) -------------------------
+BLOCK_MOTIVATION = "motivation"
+ACTION_MOTIVATION_INPUT = "motivation_input"
+BLOCK_JUSTIFICATIF = "justificatif"
+ACTION_JUSTIFICATIF_INPUT = "justificatif_input"
+BLOCK_MESSAGE_BODY = "message_body"
+ACTION_MESSAGE_BODY_INPUT = "message_body_input"
+BLOCK_MESSAGE_ATTACHMENT = "message_attachment"
+ACTION_MESSAGE_ATTACHMENT_INPUT = "message_attachment_input"
+BLOCK_DISABLE_NOTIFICATION = "disable_notification"
+ACTION_DISABLE_NOTIFICATION_INPUT = "disable_notification_input"
+
+# --- blocks of the dossier card --------------------------------------------------------------
+BLOCK_CARD_HEADER = "dossier_header"
+BLOCK_CARD_FACTS = "dossier_facts"
+BLOCK_CARD_DATES = "dossier_dates"
+BLOCK_CARD_NOTICES = "dossier_notices"
+BLOCK_CARD_MOTIVATION = "dossier_motivation"
+BLOCK_CARD_LAST_MESSAGE = "dossier_last_message"
+BLOCK_CARD_ACTED = "dossier_acted"
+BLOCK_CARD_CANNOT_ACT = "dossier_cannot_act"
+BLOCK_CARD_ACTIONS = "dossier_actions"
+
+# --- other messages ----------------------------------------------------------------------------
+BLOCK_HELP_HEADER = "help_header"
+BLOCK_HELP_UNKNOWN = "help_unknown"
+BLOCK_HELP_COMMANDS = "help_commands"
+BLOCK_HELP_FOOTER = "help_footer"
+BLOCK_EVENT = "dossier_event"
+BLOCK_EVENT_EXCERPT = "dossier_event_excerpt"
+BLOCK_BURST_SUMMARY = "burst_summary"
+BLOCK_BURST_NUMBERS = "burst_numbers"
+
+
+# --- button values -----------------------------------------------------------------------------
+def encode_ref(number: int) -> str:
+    """The button `value` naming a dossier: compact JSON, so fields can be added later."""
+    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+        raise ValueError(f"not a dossier number: {number!r}")
+    return json.dumps({"d": number}, separators=(",", ":"))
+
+
+def decode_ref(value: str | None) -> int:
+    """The dossier number carried by a button `value`; ValueError when it is not ours.
+
+    The value comes back from Slack in a user's click, so it is checked, not trusted.
+    """
+    try:
+        data = json.loads(value or "")
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a dossier reference: {value!r}") from exc
+    number = data.get("d") if isinstance(data, dict) else None
+    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+        raise ValueError(f"not a dossier reference: {value!r}")
+    return number
