@@ -1,0 +1,395 @@
+"""The dossier card: what an instructeur needs to decide, and the buttons DS allows now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    SectionBlock,
+)
+
+from dsbot.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
+from dsbot.slack import ids
+from dsbot.slack.blocks.common import (
+    BUTTON_TEXT_MAX,
+    CONFIRM_BUTTON_MAX,
+    CONFIRM_TEXT_MAX,
+    CONFIRM_TITLE_MAX,
+    CONTEXT_TEXT_MAX,
+    HEADER_TEXT_MAX,
+    SECTION_TEXT_MAX,
+    SlackMessage,
+    date_token,
+    dossier_url,
+    escape,
+    escape_truncate,
+    excerpt,
+    field,
+    make_message,
+    mention,
+    mrkdwn,
+    plain,
+    quote,
+    state_label,
+    truncate_mrkdwn,
+)
+from dsbot.texts import Texts
+
+# Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
+# `{groupe}` is available to each of them.
+REASON_NOT_LINKED = "card.reason.not_linked"
+REASON_NOT_IN_GROUPE = "card.reason.not_in_groupe"
+REASON_READ_ONLY = "card.reason.read_only"
+REASON_DELETED = "card.reason.deleted"
+REASON_UNKNOWN = "card.reason.unknown"
+
+# What ActedNote.action_key names: "<verb> par <@U…> <date>".
+ACTED_PASSER_EN_INSTRUCTION = "acted.passer_en_instruction"
+ACTED_ACCEPTER = "acted.accepter"
+ACTED_REFUSER = "acted.refuser"
+ACTED_CLASSER_SANS_SUITE = "acted.classer_sans_suite"
+ACTED_REPASSER_EN_INSTRUCTION = "acted.repasser_en_instruction"
+ACTED_REPONDRE = "acted.repondre"
+ACTED_ARCHIVER = "acted.archiver"
+
+ACTED_KEY_BY_ACTION: dict[str, str] = {
+    ids.ACTION_PASSER_EN_INSTRUCTION: ACTED_PASSER_EN_INSTRUCTION,
+    ids.ACTION_ACCEPTER: ACTED_ACCEPTER,
+    ids.ACTION_REFUSER: ACTED_REFUSER,
+    ids.ACTION_CLASSER_SANS_SUITE: ACTED_CLASSER_SANS_SUITE,
+    ids.ACTION_REPASSER_EN_INSTRUCTION: ACTED_REPASSER_EN_INSTRUCTION,
+    ids.ACTION_REPONDRE: ACTED_REPONDRE,
+    ids.ACTION_ARCHIVER: ACTED_ARCHIVER,
+}
+
+# Pieces of data are cut before they are assembled, so one long value cannot push the others
+# out of a field.
+_NAME_MAX = 200
+_LIST_MAX = 600
+_MESSAGE_EXCERPT_MAX = 800
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the card: their DS instructeur (if linked) and whether they may act."""
+
+    instructeur_id: str | None
+    can_act: bool
+    reason_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ActedNote:
+    """The last action taken from Slack, shown under the card ("Accepté par <@U…> …").
+
+    `who` is a Slack user id (rendered as a mention) or any other name (rendered as text);
+    `action_key` is one of the ACTED_* catalog keys.
+    """
+
+    who: str
+    action_key: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _ButtonSpec:
+    action_id: str
+    text_key: str
+    style: str | None = None
+    confirm_key: str | None = None  # "confirm.<name>" → .title / .text / .yes / .no
+
+
+_BUTTONS: dict[str, _ButtonSpec] = {
+    s.action_id: s
+    for s in (
+        _ButtonSpec(
+            ids.ACTION_PASSER_EN_INSTRUCTION,
+            "button.passer_en_instruction",
+            "primary",
+            "confirm.passer_en_instruction",
+        ),
+        _ButtonSpec(ids.ACTION_ACCEPTER, "button.accepter", "primary"),
+        _ButtonSpec(ids.ACTION_REFUSER, "button.refuser", "danger"),
+        _ButtonSpec(ids.ACTION_CLASSER_SANS_SUITE, "button.classer_sans_suite", "danger"),
+        _ButtonSpec(
+            ids.ACTION_REPASSER_EN_INSTRUCTION,
+            "button.repasser_en_instruction",
+            None,
+            "confirm.repasser_en_instruction",
+        ),
+        _ButtonSpec(ids.ACTION_REPONDRE, "button.repondre"),
+        _ButtonSpec(ids.ACTION_ARCHIVER, "button.archiver", None, "confirm.archiver"),
+    )
+}
+
+
+def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
+    """The action ids DS accepts from this state (shared/ds/API-NOTES.md §7), in button order.
+
+    Repasser en construction exists in DS but is deliberately not offered: it hands the dossier
+    back to the usager without a message, which a correction request does better.
+    """
+    if state is DossierState.EN_CONSTRUCTION:
+        moves: tuple[str, ...] = (ids.ACTION_PASSER_EN_INSTRUCTION,)
+    elif state is DossierState.EN_INSTRUCTION:
+        moves = (ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
+    else:
+        moves = (ids.ACTION_REPASSER_EN_INSTRUCTION,)
+        if not archived:
+            moves += (ids.ACTION_ARCHIVER,)
+    return (*moves, ids.ACTION_REPONDRE)
+
+
+def build_dossier_card(
+    dossier: Dossier,
+    *,
+    viewer: Viewer,
+    texts: Texts,
+    ds_web_base: str,
+    ephemeral: bool = True,
+    acted: ActedNote | None = None,
+) -> SlackMessage:
+    """The card of one dossier, with the buttons `viewer` may use on it now."""
+    blocks: list[Block] = [
+        HeaderBlock(
+            block_id=ids.BLOCK_CARD_HEADER,
+            text=plain(
+                texts("card.header", number=dossier.number, demarche=dossier.demarche.title),
+                HEADER_TEXT_MAX,
+            ),
+        ),
+        SectionBlock(block_id=ids.BLOCK_CARD_FACTS, fields=_facts(dossier, texts)),
+        SectionBlock(block_id=ids.BLOCK_CARD_DATES, fields=_dates(dossier, texts)),
+    ]
+    notices = _notices(dossier, texts)
+    if notices:
+        blocks.append(ContextBlock(block_id=ids.BLOCK_CARD_NOTICES, elements=notices))
+    if dossier.state.is_termine and (dossier.motivation or dossier.motivation_attachment):
+        blocks.append(
+            SectionBlock(block_id=ids.BLOCK_CARD_MOTIVATION, text=_motivation(dossier, texts))
+        )
+    last_message = _last_message(dossier, texts)
+    if last_message is not None:
+        blocks.append(SectionBlock(block_id=ids.BLOCK_CARD_LAST_MESSAGE, text=last_message))
+    if acted is not None:
+        note = texts(acted.action_key, who=mention(acted.who), at=date_token(acted.at))
+        blocks.append(
+            ContextBlock(block_id=ids.BLOCK_CARD_ACTED, elements=[mrkdwn(note, CONTEXT_TEXT_MAX)])
+        )
+    if not viewer.can_act:
+        reason = texts(
+            viewer.reason_key or REASON_UNKNOWN,
+            groupe=escape(dossier.groupe_instructeur.label),
+        )
+        blocks.append(
+            ContextBlock(
+                block_id=ids.BLOCK_CARD_CANNOT_ACT,
+                elements=[mrkdwn(f"🔒 {reason}", CONTEXT_TEXT_MAX)],
+            )
+        )
+    blocks.append(
+        ActionsBlock(
+            block_id=ids.BLOCK_CARD_ACTIONS,
+            elements=_buttons(
+                dossier, viewer=viewer, texts=texts, ds_web_base=ds_web_base, ephemeral=ephemeral
+            ),
+        )
+    )
+    fallback = texts(
+        "card.fallback",
+        number=dossier.number,
+        state=texts(f"state.{dossier.state.value}"),
+        demarche=escape(dossier.demarche.title),
+    )
+    return make_message(fallback, blocks)
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _facts(dossier: Dossier, texts: Texts) -> list:
+    state = state_label(dossier.state, texts)
+    if dossier.archived:
+        state += f" · {texts('card.archived')}"
+    fields = [
+        field(texts("card.field.state"), state),
+        field(texts("card.field.demandeur"), _demandeur(dossier, texts)),
+        field(
+            texts("card.field.groupe"),
+            escape_truncate(dossier.groupe_instructeur.label, _NAME_MAX),
+        ),
+        field(
+            texts("card.field.followers"),
+            escape_truncate(", ".join(p.email for p in dossier.followers), _LIST_MAX)
+            if dossier.followers
+            else texts("card.followers.none"),
+        ),
+    ]
+    if dossier.labels:
+        fields.append(
+            field(
+                texts("card.field.labels"),
+                escape_truncate(", ".join(lb.name for lb in dossier.labels), _LIST_MAX),
+            )
+        )
+    count = len(dossier.visible_messages)
+    key = {0: "card.messages.none", 1: "card.messages.one"}.get(count, "card.messages.many")
+    fields.append(field(texts("card.field.messages"), texts(key, count=count)))
+    return fields
+
+
+def _demandeur(dossier: Dossier, texts: Texts) -> str:
+    demandeur = dossier.demandeur
+    lines: list[str] = []
+    if isinstance(demandeur, PersonnePhysique) and (
+        demandeur.nom.strip() or demandeur.prenom.strip()
+    ):
+        civilite = (
+            texts(f"civilite.{demandeur.civilite}") if demandeur.civilite in ("M", "Mme") else ""
+        )
+        name = " ".join(p for p in (civilite, demandeur.nom.strip(), demandeur.prenom.strip()) if p)
+        lines.append(escape_truncate(name, _NAME_MAX))
+    elif isinstance(demandeur, PersonneMorale) and (demandeur.raison_sociale or demandeur.siret):
+        lines.append(
+            escape_truncate(demandeur.raison_sociale, _NAME_MAX)
+            if demandeur.raison_sociale
+            else texts("card.demandeur.raison_sociale_missing")
+        )
+        if demandeur.siret:
+            lines.append(texts("card.demandeur.siret", siret=escape_truncate(demandeur.siret, 40)))
+    else:
+        lines.append(texts("card.demandeur.empty"))
+    if dossier.usager_email:
+        lines.append(escape_truncate(dossier.usager_email, _NAME_MAX))
+    return "\n".join(lines)
+
+
+def _dates(dossier: Dossier, texts: Texts) -> list:
+    fields = [field(texts("card.date.depot"), date_token(dossier.date_depot))]
+    if dossier.date_passage_en_instruction:
+        fields.append(
+            field(texts("card.date.instruction"), date_token(dossier.date_passage_en_instruction))
+        )
+    if dossier.date_traitement and dossier.state.is_termine:
+        value = date_token(dossier.date_traitement)
+        agent = dossier.last_traitement.email_agent_traitant if dossier.last_traitement else None
+        if agent:
+            value += "\n" + texts("card.by", who=escape_truncate(agent, _NAME_MAX))
+        fields.append(field(texts("card.date.traitement"), value))
+    if dossier.date_expiration:
+        fields.append(
+            field(
+                texts("card.date.expiration"),
+                date_token(dossier.date_expiration, with_time=False),
+            )
+        )
+    return fields
+
+
+def _notices(dossier: Dossier, texts: Texts) -> list:
+    notices: list[str] = []
+    if dossier.date_derniere_correction_en_attente:
+        notices.append(
+            texts(
+                "card.correction_pending",
+                date=date_token(dossier.date_derniere_correction_en_attente),
+            )
+        )
+    if dossier.date_suppression_par_usager:
+        notices.append(
+            texts("card.deleted_by_usager", date=date_token(dossier.date_suppression_par_usager))
+        )
+    if dossier.date_suppression_par_administration:
+        notices.append(
+            texts(
+                "card.deleted_by_admin",
+                date=date_token(dossier.date_suppression_par_administration),
+            )
+        )
+    return [mrkdwn(n, CONTEXT_TEXT_MAX) for n in notices]
+
+
+def _motivation(dossier: Dossier, texts: Texts):
+    parts = [f"*{texts('card.motivation')}*"]
+    if dossier.motivation:
+        parts.append(quote(excerpt(dossier.motivation, SECTION_TEXT_MAX - 200, max_lines=30)))
+    if dossier.motivation_attachment:
+        parts.append(
+            texts(
+                "card.motivation.attachment",
+                filename=escape_truncate(dossier.motivation_attachment.filename, _NAME_MAX),
+            )
+        )
+    return mrkdwn("\n".join(parts))
+
+
+def _last_message(dossier: Dossier, texts: Texts):
+    messages = dossier.visible_messages
+    if not messages:
+        return None
+    last = max(messages, key=lambda m: m.created_at)
+    heading = texts(
+        "card.last_message",
+        author=escape_truncate(last.email, _NAME_MAX),
+        date=date_token(last.created_at),
+    )
+    parts = [heading]
+    if last.body.strip():
+        parts.append(quote(excerpt(last.body, _MESSAGE_EXCERPT_MAX)))
+    if last.attachments:
+        key = "card.attachments.one" if len(last.attachments) == 1 else "card.attachments.many"
+        parts.append(texts(key, count=len(last.attachments)))
+    return mrkdwn(truncate_mrkdwn("\n".join(parts), SECTION_TEXT_MAX))
+
+
+def _button(spec: _ButtonSpec, dossier: Dossier, texts: Texts) -> ButtonElement:
+    confirm = None
+    if spec.confirm_key:
+        confirm = ConfirmObject(
+            title=plain(texts(f"{spec.confirm_key}.title"), CONFIRM_TITLE_MAX),
+            text=mrkdwn(texts(f"{spec.confirm_key}.text", number=dossier.number), CONFIRM_TEXT_MAX),
+            confirm=plain(texts("confirm.yes"), CONFIRM_BUTTON_MAX),
+            deny=plain(texts("confirm.no"), CONFIRM_BUTTON_MAX),
+        )
+    return ButtonElement(
+        action_id=spec.action_id,
+        text=plain(texts(spec.text_key), BUTTON_TEXT_MAX),
+        value=ids.encode_ref(dossier.number),
+        style=spec.style,
+        confirm=confirm,
+    )
+
+
+def _buttons(
+    dossier: Dossier, *, viewer: Viewer, texts: Texts, ds_web_base: str, ephemeral: bool
+) -> list[ButtonElement]:
+    buttons: list[ButtonElement] = []
+    if viewer.can_act:
+        buttons += [
+            _button(_BUTTONS[a], dossier, texts)
+            for a in legal_actions(dossier.state, archived=dossier.archived)
+        ]
+    buttons.append(
+        ButtonElement(
+            action_id=ids.ACTION_VOIR_DANS_DS,
+            text=plain(texts("button.voir_dans_ds"), BUTTON_TEXT_MAX),
+            url=dossier_url(ds_web_base, dossier.demarche.number, dossier.number),
+            value=ids.encode_ref(dossier.number),
+        )
+    )
+    if ephemeral:
+        buttons.append(
+            ButtonElement(
+                action_id=ids.ACTION_PARTAGER,
+                text=plain(texts("button.partager"), BUTTON_TEXT_MAX),
+                value=ids.encode_ref(dossier.number),
+            )
+        )
+    return buttons

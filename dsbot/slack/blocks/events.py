@@ -1,0 +1,180 @@
+"""Short notification messages: one reply in a dossier's channel thread per event, and one
+summary when many dossiers change at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
+
+from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.slack import ids
+from dsbot.slack.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    STATE_EMOJI,
+    SlackMessage,
+    date_token,
+    escape,
+    escape_truncate,
+    excerpt,
+    make_message,
+    mention,
+    mrkdwn,
+    one_line,
+    quote,
+    state_label,
+)
+from dsbot.texts import Texts
+
+EVENT_DEPOSE = "depose"
+EVENT_STATE_CHANGED = "state_changed"
+EVENT_MESSAGE = "message"
+EVENT_AVIS = "avis"
+EVENT_CORRECTION = "correction"
+EVENT_CHAMPS = "champs"
+EVENT_TRASH = "trash"  # in DS's corbeille, still restorable
+EVENT_DELETED = "deleted"  # gone for good
+EVENT_RESTORED = "restored"
+
+DELETION_REASONS = (
+    "expired",
+    "instructeur_request",
+    "manager_request",
+    "procedure_removed",
+    "user_expired",
+    "user_removed",
+    "user_request",
+)
+
+_EXCERPT_MAX = 500
+_NAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    emoji: str
+    required: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()
+
+
+# Every event also takes `at` (datetime), `by` (a Slack user id or an email) and `url`
+# (the dossier's DS page, which the number then links to).
+_COMMON = frozenset({"at", "by", "url"})
+
+_EVENTS: dict[str, _EventSpec] = {
+    EVENT_DEPOSE: _EventSpec("📥"),
+    EVENT_STATE_CHANGED: _EventSpec("", required=frozenset({"state"})),
+    EVENT_MESSAGE: _EventSpec("💬", required=frozenset({"author"}), optional=frozenset({"body"})),
+    EVENT_AVIS: _EventSpec("🧑‍⚖️", optional=frozenset({"body"})),
+    EVENT_CORRECTION: _EventSpec("✏️", optional=frozenset({"body"})),
+    EVENT_CHAMPS: _EventSpec("📝"),
+    EVENT_TRASH: _EventSpec("🗑️", optional=frozenset({"reason"})),
+    EVENT_DELETED: _EventSpec("⛔"),
+    EVENT_RESTORED: _EventSpec("♻️"),
+}
+
+EVENT_KEYS: tuple[str, ...] = tuple(_EVENTS)
+
+
+def build_event_message(
+    event_key: str, *, dossier_number: int, texts: Texts, **params: Any
+) -> SlackMessage:
+    """A one-line thread reply for `event_key` (one of EVENT_*), with an excerpt if any.
+
+    Params: `at`, `by`, `url` for every event; `state` (DossierState) for state_changed;
+    `author` and `body` for message; `body` for avis and correction; `reason` (a DS
+    DeletedDossierReason) for trash. Unknown or missing params raise TypeError: a caller's
+    typo should fail in tests, not silently drop a fact.
+    """
+    spec = _EVENTS.get(event_key)
+    if spec is None:
+        raise ValueError(f"unknown event: {event_key!r}")
+    allowed = spec.required | spec.optional | _COMMON
+    if unknown := set(params) - allowed:
+        raise TypeError(f"unexpected params for {event_key}: {sorted(unknown)}")
+    if missing := spec.required - set(params):
+        raise TypeError(f"missing params for {event_key}: {sorted(missing)}")
+
+    at: datetime | None = params.get("at")
+    by: str | None = params.get("by")
+    url: str | None = params.get("url")
+    values = {
+        "number": f"<{escape(url)}|{dossier_number}>" if url else str(dossier_number),
+        "when": f" · {date_token(at)}" if at else "",
+        "by": texts("event.by", who=mention(by)) if by else "",
+    }
+    if event_key == EVENT_STATE_CHANGED:
+        state = DossierState(params["state"])
+        line = f"{STATE_EMOJI[state]} " + texts(f"event.state.{state.value}", **values)
+    else:
+        if event_key == EVENT_MESSAGE:
+            values["author"] = escape_truncate(params["author"], _NAME_MAX)
+        line = f"{spec.emoji} " + texts(f"event.{event_key}", **values)
+        reason = params.get("reason")
+        if reason:
+            label = (
+                texts(f"deletion_reason.{reason}")
+                if reason in DELETION_REASONS
+                else escape_truncate(reason, _NAME_MAX)
+            )
+            line += " " + texts("event.reason", reason=label)
+
+    blocks: list[Block] = [SectionBlock(block_id=ids.BLOCK_EVENT, text=mrkdwn(line))]
+    body = params.get("body")
+    if body and body.strip():
+        blocks.append(
+            ContextBlock(
+                block_id=ids.BLOCK_EVENT_EXCERPT,
+                elements=[
+                    mrkdwn(quote(excerpt(body, _EXCERPT_MAX, max_lines=6)), CONTEXT_TEXT_MAX)
+                ],
+            )
+        )
+        fallback = f"{line} : {escape_truncate(one_line(body), 150)}"
+    else:
+        fallback = line
+    return make_message(fallback, blocks)
+
+
+def build_burst_summary(
+    demarche_title: str,
+    dossiers: list[DossierSummary],
+    texts: Texts,
+    limit: int = 20,
+) -> SlackMessage:
+    """One message for many changes at once: counts per state and the first `limit` numbers.
+
+    Posting one message per dossier would flood the channel (and hit Slack's 1 msg/s rate).
+    """
+    title = escape_truncate(demarche_title, _NAME_MAX)
+    heading = texts("burst.title", demarche=title, count=len(dossiers))
+    counts = Counter(d.state for d in dossiers)
+    state_lines = [
+        texts("burst.state_line", state=state_label(state, texts), count=counts[state])
+        for state in DossierState
+        if counts[state]
+    ]
+    # The caller's order (usually the feed's), without repeats.
+    numbers = list(dict.fromkeys(d.number for d in dossiers))
+    shown = ", ".join(str(n) for n in numbers[: max(limit, 0)])
+    numbers_line = texts("burst.numbers", numbers=shown) if shown else ""
+    if len(numbers) > limit:
+        numbers_line += " " + texts("burst.more", count=len(numbers) - max(limit, 0))
+
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=ids.BLOCK_BURST_SUMMARY,
+            text=mrkdwn("\n".join([f"📦 *{heading}*", *state_lines])),
+        )
+    ]
+    if numbers_line:
+        blocks.append(
+            ContextBlock(
+                block_id=ids.BLOCK_BURST_NUMBERS,
+                elements=[mrkdwn(numbers_line, CONTEXT_TEXT_MAX)],
+            )
+        )
+    return make_message(f"📦 {heading}", blocks)
