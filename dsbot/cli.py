@@ -58,6 +58,38 @@ def sandbox(
     )
 
 
+@cli.command()
+@click.option(
+    "--http", "http_mode", is_flag=True, help="Receive Slack over HTTP instead of Socket Mode."
+)
+@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port (with --http).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface (with --http).")
+def run(http_mode: bool, port: int, host: str) -> None:
+    """Run the bot: Slack listeners and the notification poller.
+
+    Socket Mode by default (no public URL needed); --http serves POST /slack/events and
+    GET /healthz.
+    """
+    import signal
+    import threading
+
+    from dsbot.redact import setup_logging
+    from dsbot.runtime import StartupError, start
+
+    settings = load_settings()
+    setup_logging(secrets=settings.secrets)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        runtime = start(settings, http=http_mode, host=host, port=port)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("dsbot is running (Ctrl-C to stop).", err=True)
+    stop.wait()
+    runtime.stop()
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

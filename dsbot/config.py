@@ -33,6 +33,11 @@ class Settings:
     lang: str = "fr"
     # Extension: where operational alerts go (DS down, expired token...). Empty: nowhere.
     ops_channel: str | None = None
+    # Extension: démarches whose instructeurs are matched for automatic linking. DS cannot list
+    # a token's démarches, so dsbot also learns them from subscriptions and opened dossiers.
+    demarches: tuple[int, ...] = ()
+    # Extension: port of GET /healthz in Socket Mode (0 disables it).
+    health_port: int = 8080
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -109,6 +114,17 @@ class Settings:
         if lang not in LANGUAGES:
             raise ConfigError(f"DSBOT_LANG must be one of {', '.join(LANGUAGES)}, got {lang!r}")
 
+        raw_demarches = get("DSBOT_DEMARCHES") or ""
+        try:
+            demarches = tuple(int(x) for x in raw_demarches.replace(" ", "").split(",") if x)
+        except ValueError:
+            raise ConfigError(
+                f"DSBOT_DEMARCHES must be comma-separated numbers, got {raw_demarches!r}"
+            ) from None
+        raw_health = get("DSBOT_HEALTH_PORT") or "8080"
+        if not raw_health.isdigit() or int(raw_health) > 65535:
+            raise ConfigError(f"DSBOT_HEALTH_PORT must be a port number, got {raw_health!r}")
+
         admins = frozenset(a.strip() for a in (get("DSBOT_ADMINS") or "").split(",") if a.strip())
         return cls(
             slack_bot_token=bot_token,
@@ -122,6 +138,8 @@ class Settings:
             admins=admins,
             lang=lang,
             ops_channel=get("DSBOT_OPS_CHANNEL"),
+            demarches=demarches,
+            health_port=int(raw_health),
         )
 
 
@@ -137,4 +155,6 @@ ENV_TO_FIELD = {
     "DSBOT_ADMINS": "admins",
     "DSBOT_LANG": "lang",
     "DSBOT_OPS_CHANNEL": "ops_channel",
+    "DSBOT_DEMARCHES": "demarches",
+    "DSBOT_HEALTH_PORT": "health_port",
 }

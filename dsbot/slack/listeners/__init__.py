@@ -1,0 +1,12 @@
+"""Listeners by kind. Each module exposes `register(app)`; they stay thin."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from dsbot.slack.listeners import actions, commands
+
+
+def register_listeners(app: App) -> None:
+    commands.register(app)
+    actions.register(app)

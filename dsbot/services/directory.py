@@ -1,0 +1,92 @@
+"""The directory of DS instructeurs visible to the token, for automatic linking.
+
+DS has no query listing the démarches of a token, so the directory covers the démarches dsbot
+knows of: `DSBOT_DEMARCHES`, the subscribed ones, and those of the dossiers people open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from dsbot.ds.errors import DSError
+from dsbot.ds.models import Demarche
+from dsbot.store import Store
+from dsbot.store import links as q
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL_SECONDS = 600.0
+
+
+class DemarcheReader:
+    """What the directory needs from DS (DSClient satisfies it)."""
+
+    def get_demarche(self, number: int) -> Demarche:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+class InstructeurDirectory:
+    def __init__(
+        self,
+        store: Store,
+        ds: DemarcheReader,
+        *,
+        extra_demarches: Callable[[], Iterable[int]] = lambda: (),
+        ttl: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.ds = ds
+        self.extra_demarches = extra_demarches
+        self.ttl = ttl
+        self.clock = clock
+        self._refreshed_at: float | None = None
+        self._noted: set[int] = set()
+        self._lock = threading.Lock()
+
+    def note_demarche(self, number: int) -> None:
+        """A démarche seen in use (a dossier opened): include it from the next refresh on."""
+        with self._lock:
+            if number not in self._noted:
+                self._noted.add(number)
+                self._refreshed_at = None
+
+    def remember(self, demarche: Demarche) -> None:
+        """Record a démarche's instructeurs now (e.g. from a dossier someone opened)."""
+        with self.store.connect() as db:
+            q.replace_directory(db, [demarche])
+
+    def refresh(self) -> int:
+        """Re-read every known démarche from DS. Démarches DS refuses are skipped, logged."""
+        with self.store.connect() as db:
+            numbers = set(q.known_demarches(db))
+        numbers.update(self.extra_demarches())
+        numbers.update(self._noted)
+        demarches = []
+        for number in sorted(numbers):
+            try:
+                demarches.append(self.ds.get_demarche(number))
+            except DSError as exc:
+                log.warning("directory: démarche %s unreadable: %s", number, exc.message)
+        with self.store.connect() as db:
+            count = q.replace_directory(db, demarches)
+        self._refreshed_at = self.clock()
+        return count
+
+    def refresh_if_stale(self) -> None:
+        with self._lock:
+            stale = self._refreshed_at is None or self.clock() - self._refreshed_at > self.ttl
+            if stale:
+                self.refresh()
+
+    def find(self, email: str) -> list[str]:
+        """Instructeur ids whose DS email matches, case-insensitively (refreshing if stale)."""
+        try:
+            self.refresh_if_stale()
+        except DSError as exc:  # a stale directory is better than none
+            log.warning("directory refresh failed: %s", exc.message)
+        with self.store.connect() as db:
+            return q.instructeur_ids_for_email(db, email)

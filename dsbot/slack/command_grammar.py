@@ -1,0 +1,236 @@
+"""The `/ds` grammar (INTERFACE.md): French subcommands first, English aliases.
+
+Pure parsing, no I/O. Slack sends the text escaped (`should_escape: true` in the manifest), so
+mentions arrive as `<@U123|jean>` and e-mails as `<mailto:a@b.fr|a@b.fr>`; plain forms are
+accepted too, for typed-by-hand or unescaped installs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from dsbot.ds.models import DossierState
+
+
+@dataclass(frozen=True)
+class ShowDossier:
+    number: int
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    demarche: int
+    groupe: int | None = None
+    states: tuple[DossierState, ...] = ()
+    since: date | None = None
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    demarche: int
+
+
+@dataclass(frozen=True)
+class ListSubscriptions:
+    pass
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    pass
+
+
+@dataclass(frozen=True)
+class Link:
+    user_id: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Unlink:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Help:
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Recognised subcommand, bad arguments: `error_key` names the text to show."""
+
+    subcommand: str
+    error_key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+Command = (
+    ShowDossier
+    | Subscribe
+    | Unsubscribe
+    | ListSubscriptions
+    | WhoAmI
+    | Link
+    | Unlink
+    | Help
+    | Invalid
+)
+
+ADMIN_COMMANDS = (Subscribe, Unsubscribe, Link, Unlink)
+
+ALIASES = {
+    "dossier": "dossier",
+    "abonner": "abonner",
+    "subscribe": "abonner",
+    "desabonner": "desabonner",
+    "désabonner": "desabonner",
+    "unsubscribe": "desabonner",
+    "abonnements": "abonnements",
+    "list": "abonnements",
+    "moi": "moi",
+    "whoami": "moi",
+    "lier": "lier",
+    "link": "lier",
+    "delier": "delier",
+    "délier": "delier",
+    "unlink": "delier",
+    "aide": "aide",
+    "help": "aide",
+}
+
+STATE_WORDS = {s.value: s for s in DossierState} | {
+    "construction": DossierState.EN_CONSTRUCTION,
+    "instruction": DossierState.EN_INSTRUCTION,
+    "accepté": DossierState.ACCEPTE,
+    "refusé": DossierState.REFUSE,
+}
+
+USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
+MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d{1,10})$", re.IGNORECASE)
+
+
+def _number(token: str) -> int | None:
+    match = NUMBER_RE.match(token)
+    return int(match.group(1)) if match else None
+
+
+def _user(token: str) -> str | None:
+    for pattern in (USER_RE, PLAIN_USER_ID_RE):
+        match = pattern.match(token)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _email(token: str) -> str | None:
+    match = MAILTO_RE.match(token)
+    candidate = match.group(1) if match else token
+    return candidate if EMAIL_RE.match(candidate) else None
+
+
+def parse(text: str) -> Command:
+    """Parse the text after `/ds`. Never raises: bad input becomes Invalid or Help."""
+    tokens = (text or "").split()
+    if not tokens:
+        return Help()
+    head = tokens[0].lower()
+    args = tokens[1:]
+
+    bare = _number(head)
+    if bare is not None and not args:
+        return ShowDossier(bare)
+
+    sub = ALIASES.get(head)
+    if sub is None:
+        return Help(unknown=tokens[0])
+
+    if sub == "dossier":
+        if len(args) != 1:
+            return Invalid(sub, "error.dossier_usage")
+        number = _number(args[0])
+        if number is None or number == 0:
+            return Invalid(sub, "error.dossier_number", {"value": args[0]})
+        return ShowDossier(number)
+
+    if sub == "abonner":
+        return _parse_subscribe(args)
+
+    if sub == "desabonner":
+        if len(args) != 1 or _number(args[0]) is None:
+            return Invalid(sub, "error.unsubscribe_usage")
+        return Unsubscribe(int(_number(args[0])))  # type: ignore[arg-type]
+
+    if sub == "abonnements":
+        return ListSubscriptions()
+    if sub == "moi":
+        return WhoAmI()
+    if sub == "aide":
+        return Help()
+
+    if sub == "lier":
+        if len(args) != 2:
+            return Invalid(sub, "error.link_usage")
+        user_id, email = _user(args[0]), _email(args[1])
+        if user_id is None:
+            return Invalid(sub, "error.link_user", {"value": args[0]})
+        if email is None:
+            return Invalid(sub, "error.link_email", {"value": args[1]})
+        return Link(user_id, email.lower())
+
+    # sub == "delier"
+    if len(args) != 1 or _user(args[0]) is None:
+        return Invalid(sub, "error.unlink_usage")
+    return Unlink(_user(args[0]))  # type: ignore[arg-type]
+
+
+def _parse_subscribe(args: list[str]) -> Command:
+    if not args or _number(args[0]) is None:
+        return Invalid("abonner", "error.subscribe_usage")
+    demarche = int(_number(args[0]))  # type: ignore[arg-type]
+    groupe: int | None = None
+    states: list[DossierState] = []
+    since: date | None = None
+    rest = [a.lower().rstrip(",") for a in args[1:]]
+    mode: str | None = None
+    for token in rest:
+        if token in ("groupe", "group"):
+            mode = "groupe"
+            continue
+        if token in ("etat", "état", "state", "etats", "états", "states"):
+            mode = "etat"
+            continue
+        if token in ("depuis", "since"):
+            mode = "depuis"
+            continue
+        if token.startswith(("groupe:", "group:")):
+            mode, token = "groupe", token.split(":", 1)[1]
+        elif token.startswith(("etat:", "état:", "state:")):
+            mode, token = "etat", token.split(":", 1)[1]
+        if mode == "groupe":
+            number = _number(token)
+            if number is None:
+                return Invalid("abonner", "error.subscribe_groupe", {"value": token})
+            groupe, mode = number, None
+        elif mode == "etat":
+            state = STATE_WORDS.get(token)
+            if state is None:
+                return Invalid("abonner", "error.subscribe_state", {"value": token})
+            if state not in states:
+                states.append(state)
+        elif mode == "depuis":
+            try:
+                since = date.fromisoformat(token)
+            except ValueError:
+                return Invalid("abonner", "error.subscribe_since", {"value": token})
+            mode = None
+        else:
+            return Invalid("abonner", "error.subscribe_usage")
+    if mode in ("groupe", "depuis"):
+        return Invalid("abonner", "error.subscribe_usage")
+    return Subscribe(demarche, groupe, tuple(states), since)

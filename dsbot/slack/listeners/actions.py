@@ -1,0 +1,80 @@
+"""Buttons of the dossier card that belong to the app core: share, and the DS link."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.errors import SlackApiError
+
+from dsbot.slack import ids
+from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.middleware import SERVICES_KEY, actor
+
+if TYPE_CHECKING:
+    from dsbot.slack.app import AppServices
+
+log = logging.getLogger(__name__)
+
+# Shown in a channel, the card offers its buttons to everyone; each click is authorised then.
+CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
+
+
+def register(app: App) -> None:
+    app.action(ids.ACTION_PARTAGER)(handle_share)
+    # A URL button still sends an interaction, which must be acknowledged.
+    app.action(ids.ACTION_VOIR_DANS_DS)(ack_only)
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    number = ids.decode_ref(body["actions"][0]["value"])
+    channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
+    _, user_id = actor(context)
+
+    def on_error(exc: BaseException) -> None:
+        respond(text=ds_error_text(exc, services.texts, number=number), response_type="ephemeral")
+
+    services.jobs.submit(
+        share_card, services, channel_id, user_id, number, respond, on_error=on_error
+    )
+
+
+def share_card(
+    services: AppServices, channel_id: str, user_id: str, number: int, respond: Respond
+) -> None:
+    t = services.texts
+    dossier = services.ds.get_dossier(number)
+    card = build_dossier_card(
+        dossier,
+        viewer=CHANNEL_VIEWER,
+        texts=t,
+        ds_web_base=services.settings.ds_web_base,
+        ephemeral=False,
+    )
+    shared_by = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
+    }
+    try:
+        services.slack.chat_postMessage(
+            channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        log.info("share of dossier %s in %s failed: %s", number, channel_id, error)
+        key = (
+            "card.share_not_in_channel"
+            if error in ("not_in_channel", "channel_not_found")
+            else "error.slack"
+        )
+        respond(text=t(key, error=error), response_type="ephemeral")
+        return
+    respond(delete_original=True)

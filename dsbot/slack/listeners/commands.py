@@ -1,0 +1,224 @@
+"""The `/ds` slash command: parse, ack at once, then do the work in the job pool."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from dsbot.slack import command_grammar as g
+from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.blocks.help import build_help
+from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.middleware import SERVICES_KEY, actor
+
+if TYPE_CHECKING:
+    from dsbot.slack.app import AppServices
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/ds"
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(handle_ds)
+
+
+def ephemeral(message: Any) -> dict[str, Any]:
+    return {"text": message.text, "blocks": message.blocks, "response_type": "ephemeral"}
+
+
+def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services: AppServices = context[SERVICES_KEY]
+    t = services.texts
+    team_id, user_id = actor(context)
+    cmd = g.parse(command.get("text", ""))
+
+    if isinstance(cmd, g.Help):
+        is_admin = user_id in services.settings.admins
+        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown)))
+        return
+    if isinstance(cmd, g.Invalid):
+        ack(text=t(cmd.error_key, **cmd.params), response_type="ephemeral")
+        return
+
+    def on_error(exc: BaseException) -> None:
+        respond(text=ds_error_text(exc, t), response_type="ephemeral", replace_original=True)
+
+    if isinstance(cmd, g.ShowDossier):
+        ack(text=t("dossier.loading", number=cmd.number), response_type="ephemeral")
+        services.jobs.submit(
+            show_dossier, services, team_id, user_id, cmd.number, respond, on_error=on_error
+        )
+        return
+
+    ack()
+    channel_id = command.get("channel_id", "")
+    services.jobs.submit(
+        run_command, services, team_id, user_id, channel_id, cmd, respond, on_error=on_error
+    )
+
+
+def show_dossier(
+    services: AppServices, team_id: str, user_id: str, number: int, respond: Respond
+) -> None:
+    """The ephemeral dossier card, with the actions this user may take."""
+    t = services.texts
+    try:
+        dossier, access = services.access.open(team_id, user_id, number)
+    except Exception as exc:
+        # Every DS failure gets its own clear sentence; the number helps the user spot a typo.
+        log.info("dossier %s for %s: %s", number, user_id, type(exc).__name__)
+        respond(
+            text=ds_error_text(exc, t, number=number),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+        return
+    viewer = Viewer(
+        instructeur_id=access.instructeur_id, can_act=access.allowed, reason_key=access.reason_key
+    )
+    card = build_dossier_card(
+        dossier, viewer=viewer, texts=t, ds_web_base=services.settings.ds_web_base, ephemeral=True
+    )
+    respond(**ephemeral(card), replace_original=True)
+
+
+def run_command(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    cmd: g.Command,
+    respond: Respond,
+) -> None:
+    t = services.texts
+    if isinstance(cmd, g.WhoAmI):
+        respond(text=whoami_text(services, team_id, user_id), response_type="ephemeral")
+        return
+    if isinstance(cmd, g.ListSubscriptions):
+        respond(
+            text=list_subscriptions_text(services, team_id, channel_id), response_type="ephemeral"
+        )
+        return
+    if isinstance(cmd, g.ADMIN_COMMANDS) and not services.linking.is_admin(user_id):
+        respond(text=t("error.admin_only"), response_type="ephemeral")
+        return
+    if isinstance(cmd, g.Link):
+        respond(text=link_text(services, team_id, user_id, cmd), response_type="ephemeral")
+    elif isinstance(cmd, g.Unlink):
+        removed = services.linking.unlink(team_id, user_id, cmd.user_id)
+        key = "link.unlinked" if removed else "link.unlinked_none"
+        respond(text=t(key, user=f"<@{cmd.user_id}>"), response_type="ephemeral")
+    elif isinstance(cmd, g.Subscribe | g.Unsubscribe):
+        respond(
+            text=subscription_change_text(services, team_id, user_id, channel_id, cmd),
+            response_type="ephemeral",
+        )
+
+
+def whoami_text(services: AppServices, team_id: str, user_id: str) -> str:
+    t = services.texts
+    status = services.linking.resolve(team_id, user_id)
+    if status.link is None:
+        reason = t(status.reason or "link.reason_no_match", email=status.email or "?")
+        return t("link.whoami_none", reason=reason)
+    method = t("link.method_" + status.link.method)
+    return t(
+        "link.whoami",
+        email=status.link.email,
+        instructeur_id=status.link.instructeur_id,
+        method=method,
+    )
+
+
+def link_text(services: AppServices, team_id: str, admin_id: str, cmd: g.Link) -> str:
+    from dsbot.services.linking import NotAnInstructeur
+
+    t = services.texts
+    try:
+        services.linking.link(team_id, admin_id, cmd.user_id, cmd.email)
+    except NotAnInstructeur:
+        return t("link.not_instructeur", email=cmd.email)
+    return t("link.linked", user=f"<@{cmd.user_id}>", email=cmd.email)
+
+
+def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str) -> str:
+    t = services.texts
+    if services.subscriptions is None:
+        return t("subscriptions.soon")
+    subs = services.subscriptions.list(team_id, channel_id)
+    if not subs:
+        return t("subscriptions.none")
+    lines = [t("subscriptions.header")]
+    lines += [subscription_line(t, s) for s in subs]
+    return "\n".join(lines)
+
+
+def subscription_line(t: Any, sub: Any) -> str:
+    states = (
+        ", ".join(t("state." + s) for s in sub.states)
+        if sub.states
+        else t("subscriptions.all_states")
+    )
+    groupe = t("subscriptions.groupe", groupe=sub.groupe_number) if sub.groupe_number else ""
+    paused = t("subscriptions.paused", reason=sub.paused_reason) if sub.paused_reason else ""
+    return t(
+        "subscriptions.line",
+        demarche=sub.demarche_number,
+        groupe=groupe,
+        states=states,
+        creator=f"<@{sub.created_by}>",
+        paused=paused,
+    )
+
+
+def subscription_change_text(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    cmd: g.Subscribe | g.Unsubscribe,
+) -> str:
+    t = services.texts
+    if services.subscriptions is None:
+        return t("subscriptions.soon")
+    if isinstance(cmd, g.Unsubscribe):
+        removed = services.subscriptions.unsubscribe(team_id, channel_id, cmd.demarche)
+        key = "subscriptions.removed" if removed else "subscriptions.not_found"
+        return t(key, demarche=cmd.demarche)
+    return subscribe_text(services, team_id, user_id, channel_id, cmd)
+
+
+def subscribe_text(
+    services: AppServices, team_id: str, user_id: str, channel_id: str, cmd: g.Subscribe
+) -> str:
+    """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
+    from slack_sdk.errors import SlackApiError
+
+    t = services.texts
+    try:
+        info = services.slack.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        key = "subscriptions.not_in_channel" if error == "channel_not_found" else "error.slack"
+        return t(key, error=error)
+    if info.get("is_archived"):
+        return t("subscriptions.archived")
+    if info.get("is_private") and not info.get("is_member"):
+        return t("subscriptions.not_in_channel", error="not_in_channel")
+    try:
+        result = services.subscriptions.subscribe(
+            team_id,
+            channel_id,
+            cmd.demarche,
+            groupe=cmd.groupe,
+            states=tuple(s.value for s in cmd.states),
+            created_by=user_id,
+            since=cmd.since,
+        )
+    except Exception as exc:
+        return ds_error_text(exc, t)
+    key = "subscriptions.created" if result.kind == "created" else "subscriptions.merged"
+    return t(key, demarche=cmd.demarche, line=subscription_line(t, result.subscription))

@@ -1,0 +1,85 @@
+"""Queries on the `links` and `instructeur_directory` tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from dsbot.ds.models import Demarche
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    team_id: str
+    slack_user_id: str
+    instructeur_id: str
+    email: str
+    method: str  # "auto" | "admin"
+    linked_by: str
+    linked_at: str
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def get_link(db: Database, team_id: str, user_id: str) -> LinkRow | None:
+    rows = list(db["links"].rows_where("team_id = ? and slack_user_id = ?", [team_id, user_id]))
+    return LinkRow(**rows[0]) if rows else None
+
+
+def save_link(db: Database, row: LinkRow) -> None:
+    db["links"].upsert(row.__dict__, pk=("team_id", "slack_user_id"))
+
+
+def delete_link(db: Database, team_id: str, user_id: str) -> bool:
+    existing = get_link(db, team_id, user_id)
+    if existing:
+        db["links"].delete((team_id, user_id))
+    return existing is not None
+
+
+def replace_directory(db: Database, demarches: Iterable[Demarche]) -> int:
+    """Replace the directory rows of these démarches with their current instructeurs."""
+    at = now_iso()
+    count = 0
+    for demarche in demarches:
+        db.execute("delete from instructeur_directory where demarche_number = ?", [demarche.number])
+        rows = [
+            {
+                "instructeur_id": p.id,
+                "email": p.email.lower(),
+                "demarche_number": demarche.number,
+                "groupe_number": g.number,
+                "refreshed_at": at,
+            }
+            for g in demarche.groupes
+            for p in g.instructeurs
+        ]
+        if rows:
+            db["instructeur_directory"].insert_all(
+                rows, pk=("instructeur_id", "groupe_number"), replace=True
+            )
+        count += len(rows)
+    return count
+
+
+def instructeur_ids_for_email(db: Database, email: str) -> list[str]:
+    rows = db.execute(
+        "select distinct instructeur_id from instructeur_directory where email = ? order by 1",
+        [email.lower()],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def known_demarches(db: Database) -> list[int]:
+    rows = db.execute("select distinct demarche_number from instructeur_directory").fetchall()
+    return [r[0] for r in rows]
+
+
+def oldest_refresh(db: Database) -> str | None:
+    row = db.execute("select min(refreshed_at) from instructeur_directory").fetchone()
+    return row[0] if row else None

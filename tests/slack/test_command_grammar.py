@@ -1,0 +1,100 @@
+"""The /ds grammar: French first, English aliases, help as the fallback, clear errors."""
+
+from datetime import date
+
+import pytest
+
+from dsbot.ds.models import DossierState
+from dsbot.slack import command_grammar as g
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dossier 1234", g.ShowDossier(1234)),
+        ("1234", g.ShowDossier(1234)),
+        ("  dossier   42  ", g.ShowDossier(42)),
+        ("dossier n°77", g.ShowDossier(77)),
+        ("dossier #77", g.ShowDossier(77)),
+        ("moi", g.WhoAmI()),
+        ("whoami", g.WhoAmI()),
+        ("abonnements", g.ListSubscriptions()),
+        ("list", g.ListSubscriptions()),
+        ("aide", g.Help()),
+        ("help", g.Help()),
+        ("", g.Help()),
+        ("desabonner 12", g.Unsubscribe(12)),
+        ("unsubscribe 12", g.Unsubscribe(12)),
+    ],
+)
+def test_simple_commands(text, expected):
+    assert g.parse(text) == expected
+
+
+def test_unknown_subcommand_is_help_naming_it():
+    assert g.parse("bonjour tout le monde") == g.Help(unknown="bonjour")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("dossier abc", "error.dossier_number"),
+        ("dossier 0", "error.dossier_number"),
+        ("dossier", "error.dossier_usage"),
+        ("dossier 1 2", "error.dossier_usage"),
+        ("dossier -5", "error.dossier_number"),
+        ("dossier 99999999999", "error.dossier_number"),
+        ("desabonner", "error.unsubscribe_usage"),
+        ("lier", "error.link_usage"),
+        ("lier jean a@b.fr", "error.link_user"),
+        ("lier <@U123ABC|jean> pas-un-email", "error.link_email"),
+        ("delier", "error.unlink_usage"),
+        ("abonner", "error.subscribe_usage"),
+        ("abonner abc", "error.subscribe_usage"),
+        ("abonner 12 groupe", "error.subscribe_usage"),
+        ("abonner 12 groupe x", "error.subscribe_groupe"),
+        ("abonner 12 etat brouillon", "error.subscribe_state"),
+        ("abonner 12 depuis hier", "error.subscribe_since"),
+        ("abonner 12 n'importe", "error.subscribe_usage"),
+    ],
+)
+def test_bad_arguments_name_the_problem(text, key):
+    result = g.parse(text)
+    assert isinstance(result, g.Invalid)
+    assert result.error_key == key
+
+
+def test_link_accepts_escaped_mention_and_mailto():
+    cmd = g.parse(
+        "lier <@U024BE7LH|marie> <mailto:Marie.Curie@Culture.gouv.fr|Marie.Curie@Culture.gouv.fr>"
+    )
+    assert cmd == g.Link("U024BE7LH", "marie.curie@culture.gouv.fr")
+    assert g.parse("link U024BE7LH x@y.fr") == g.Link("U024BE7LH", "x@y.fr")
+
+
+def test_unlink_accepts_escaped_mention():
+    assert g.parse("delier <@U024BE7LH|marie>") == g.Unlink("U024BE7LH")
+    assert g.parse("unlink <@W0ABCDEF12>") == g.Unlink("W0ABCDEF12")
+
+
+def test_subscribe_with_groupe_states_and_since():
+    cmd = g.parse("abonner 12 groupe 3 etat en_construction en_instruction depuis 2026-11-01")
+    assert cmd == g.Subscribe(
+        12,
+        groupe=3,
+        states=(DossierState.EN_CONSTRUCTION, DossierState.EN_INSTRUCTION),
+        since=date(2026, 11, 1),
+    )
+
+
+def test_subscribe_compact_forms_and_aliases():
+    cmd = g.parse("subscribe 12 group:4 state:accepte etat:refuse etat:accepte")
+    assert cmd == g.Subscribe(12, groupe=4, states=(DossierState.ACCEPTE, DossierState.REFUSE))
+    assert g.parse("abonner 7") == g.Subscribe(7)
+
+
+def test_admin_commands_are_marked():
+    assert isinstance(g.parse("lier <@U1ABCDEFG> a@b.fr"), g.ADMIN_COMMANDS)
+    assert isinstance(g.parse("abonner 1"), g.ADMIN_COMMANDS)
+    assert not isinstance(g.parse("moi"), g.ADMIN_COMMANDS)
+    assert not isinstance(g.parse("abonnements"), g.ADMIN_COMMANDS)
