@@ -1,0 +1,409 @@
+"""What changed in a dossier between two looks at it. Pure functions: no I/O, no clock.
+
+The feed keeps a `Snapshot` of every dossier it has seen. When the light summary of a page
+differs from it, the full dossier is read and `classify` turns the difference into `Change`s:
+the events a channel may be told about (`announce=True`, shown in the dossier's thread) and
+the noise that only refreshes the card (`announce=False`).
+
+Event keys (`Change.kind`, passed to `build_event_message`) and their params (JSON values;
+`at` and `*_at` are ISO 8601 strings in the outbox, datetimes once rendered):
+
+- `deposited`: the dossier was deposited (shown as the parent card itself, no thread event).
+- `state_changed`: `from_state`, `to_state` (DossierState values), `by` (emailAgentTraitant or
+  None), `motivation` (or None), `traitement_event` (DS's TraitementEvent or None), `at`.
+- `message_received`: a message from the usager: `message_id`, `email`, `body`,
+  `attachments` (file names), `at`.
+- `avis_requested`: `avis_id`, `question`, `claimant`, `expert`, `at`.
+- `avis_given`: `avis_id`, `reponse`, `expert`, `at`.
+- `correction_requested`: `at`.
+- `champs_edited`: `at` (the usager changed the form).
+- `trashed`: `reason`, `state`, `at` (moved to DS's trash, still restorable).
+- `deleted`: `reason`, `state`, `at` (deleted for good).
+- `restored`: `at` (back from the trash).
+- `updated`: `at`, noise only (follow/unfollow, annotations, archive flag, a message from an
+  instructeur...): the card is refreshed, nothing is announced.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from dsbot.ds.models import DeletedDossier, Dossier, DossierState, DossierSummary
+
+Status = Literal["visible", "trash", "deleted"]
+
+# A value strictly before a baseline, for "changed at or after the baseline" comparisons.
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+class ChangeKind(StrEnum):
+    DEPOSITED = "deposited"
+    STATE_CHANGED = "state_changed"
+    MESSAGE_RECEIVED = "message_received"
+    AVIS_REQUESTED = "avis_requested"
+    AVIS_GIVEN = "avis_given"
+    CORRECTION_REQUESTED = "correction_requested"
+    CHAMPS_EDITED = "champs_edited"
+    TRASHED = "trashed"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that happened to a dossier.
+
+    `ident` is stable across re-listings (a message id, a traitement's index...), so the
+    same event seen twice gives the same outbox dedupe key.
+    """
+
+    kind: ChangeKind
+    at: datetime
+    ident: str
+    params: dict[str, Any] = field(default_factory=dict)
+    announce: bool = True
+    broadcast: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a feed last knew of a dossier. `state` None: not deposited yet (at a baseline)."""
+
+    state: DossierState | None
+    date_derniere_modification: datetime | None = None
+    date_champs: datetime | None = None
+    date_annotations: datetime | None = None
+    date_correction: datetime | None = None
+    archived: bool = False
+    groupe_number: int | None = None
+    message_ids: frozenset[str] = frozenset()
+    avis_ids: frozenset[str] = frozenset()
+    avis_answered_ids: frozenset[str] = frozenset()
+    traitements_count: int = 0
+    status: Status = "visible"
+    status_at: datetime | None = None
+
+    def to_json(self) -> str:
+        def dt(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return json.dumps(
+            {
+                "state": self.state.value if self.state else None,
+                "ddm": dt(self.date_derniere_modification),
+                "champs": dt(self.date_champs),
+                "annotations": dt(self.date_annotations),
+                "correction": dt(self.date_correction),
+                "archived": self.archived,
+                "groupe": self.groupe_number,
+                "messages": sorted(self.message_ids),
+                "avis": sorted(self.avis_ids),
+                "avis_answered": sorted(self.avis_answered_ids),
+                "traitements": self.traitements_count,
+                "status": self.status,
+                "status_at": dt(self.status_at),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Snapshot:
+        d = json.loads(text)
+
+        def dt(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            state=DossierState(d["state"]) if d.get("state") else None,
+            date_derniere_modification=dt(d.get("ddm")),
+            date_champs=dt(d.get("champs")),
+            date_annotations=dt(d.get("annotations")),
+            date_correction=dt(d.get("correction")),
+            archived=bool(d.get("archived")),
+            groupe_number=d.get("groupe"),
+            message_ids=frozenset(d.get("messages") or ()),
+            avis_ids=frozenset(d.get("avis") or ()),
+            avis_answered_ids=frozenset(d.get("avis_answered") or ()),
+            traitements_count=int(d.get("traitements") or 0),
+            status=d.get("status") or "visible",
+            status_at=dt(d.get("status_at")),
+        )
+
+
+def summary_changed(previous: Snapshot | None, summary: DossierSummary) -> bool:
+    """Whether a listed dossier differs from what the feed knew (worth a full read)."""
+    if previous is None or previous.status != "visible":
+        return True
+    return (
+        previous.date_derniere_modification != summary.date_derniere_modification
+        or previous.state != summary.state
+        or previous.archived != summary.archived
+        or previous.date_champs != summary.date_derniere_modification_champs
+        or previous.date_annotations != summary.date_derniere_modification_annotations
+        or previous.date_correction != summary.date_derniere_correction_en_attente
+        or previous.groupe_number != summary.groupe_number
+    )
+
+
+def _sorted_traitements(dossier: Dossier) -> list:
+    # Stable: same-second traitements keep DS's order, so an index names one for good.
+    return sorted(dossier.traitements, key=lambda t: t.date)
+
+
+def observe(summary: DossierSummary, dossier: Dossier) -> Snapshot:
+    """The snapshot of a dossier as it is now (its list summary plus its full read)."""
+    return Snapshot(
+        state=dossier.state,
+        date_derniere_modification=summary.date_derniere_modification,
+        date_champs=summary.date_derniere_modification_champs,
+        date_annotations=summary.date_derniere_modification_annotations,
+        date_correction=summary.date_derniere_correction_en_attente,
+        archived=dossier.archived,
+        groupe_number=summary.groupe_number,
+        message_ids=frozenset(m.id for m in dossier.messages),
+        avis_ids=frozenset(a.id for a in dossier.avis),
+        avis_answered_ids=frozenset(a.id for a in dossier.avis if a.date_reponse is not None),
+        traitements_count=len(dossier.traitements),
+    )
+
+
+def _before(value: datetime | None, baseline: datetime) -> datetime | None:
+    if value is None:
+        return None
+    return value if value < baseline else baseline - _JUST_BEFORE
+
+
+def as_of(summary: DossierSummary, dossier: Dossier, baseline: datetime) -> Snapshot:
+    """The dossier as it was at `baseline`, rebuilt from its history.
+
+    Used the first time a feed sees a dossier: everything dated before the feed existed is
+    taken as already known, everything after it as news.
+    """
+    if dossier.date_depot >= baseline:
+        return Snapshot(state=None)
+    traitements = _sorted_traitements(dossier)
+    earlier = [t for t in traitements if t.date < baseline]
+    if earlier:
+        state: DossierState = earlier[-1].state
+    elif traitements:
+        # Deposited before the baseline but nothing traced until after it: still as deposited.
+        state = DossierState.EN_CONSTRUCTION
+    else:
+        state = dossier.state
+    correction = summary.date_derniere_correction_en_attente
+    return Snapshot(
+        state=state,
+        date_derniere_modification=_before(summary.date_derniere_modification, baseline),
+        date_champs=_before(summary.date_derniere_modification_champs, baseline),
+        date_annotations=_before(summary.date_derniere_modification_annotations, baseline),
+        date_correction=correction if correction and correction < baseline else None,
+        archived=dossier.archived,
+        groupe_number=summary.groupe_number,
+        message_ids=frozenset(m.id for m in dossier.messages if m.created_at < baseline),
+        avis_ids=frozenset(a.id for a in dossier.avis if a.date_question < baseline),
+        avis_answered_ids=frozenset(
+            a.id for a in dossier.avis if a.date_reponse is not None and a.date_reponse < baseline
+        ),
+        traitements_count=len(earlier),
+    )
+
+
+def staff_emails(dossier: Dossier) -> frozenset[str]:
+    """Emails of the people on the administration's side of this dossier (lower-cased)."""
+    emails = {p.email for p in dossier.groupe_instructeur.instructeurs}
+    emails.update(p.email for p in dossier.followers)
+    for avis in dossier.avis:
+        emails.update(e for e in (avis.claimant_email, avis.expert_email) if e)
+    return frozenset(e.lower() for e in emails if e)
+
+
+def is_from_usager(email: str, dossier: Dossier, staff: frozenset[str]) -> bool:
+    """A message written on the usager's side (not by an instructeur, an expert or DS)."""
+    email = email.lower()
+    if dossier.usager_email:
+        return email == dossier.usager_email.lower()
+    return bool(email) and email not in staff
+
+
+def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Change]:
+    """The changes between `previous` and `current` (the snapshot of `dossier`), oldest first.
+
+    Nothing announced but something moved: a single `updated` change (card refresh only).
+    """
+    changes: list[Change] = []
+    deposited = previous.state is None
+    if deposited:
+        changes.append(Change(ChangeKind.DEPOSITED, dossier.date_depot, "deposited"))
+    if previous.status == "trash":
+        changes.append(
+            Change(
+                ChangeKind.RESTORED,
+                current.date_derniere_modification or dossier.date_derniere_modification,
+                f"restored:{_iso(dossier.date_derniere_modification)}",
+                {"at": _iso(dossier.date_derniere_modification)},
+            )
+        )
+    changes.extend(_state_changes(previous, dossier))
+    staff = staff_emails(dossier)
+    for message in dossier.messages:
+        if message.id in previous.message_ids or message.discarded_at is not None:
+            continue
+        if not is_from_usager(message.email, dossier, staff):
+            continue
+        changes.append(
+            Change(
+                ChangeKind.MESSAGE_RECEIVED,
+                message.created_at,
+                f"message:{message.id}",
+                {
+                    "message_id": message.id,
+                    "email": message.email,
+                    "body": message.body,
+                    "attachments": [f.filename for f in message.attachments],
+                    "at": _iso(message.created_at),
+                },
+            )
+        )
+    for avis in dossier.avis:
+        if avis.id not in previous.avis_ids:
+            changes.append(
+                Change(
+                    ChangeKind.AVIS_REQUESTED,
+                    avis.date_question,
+                    f"avis:{avis.id}",
+                    {
+                        "avis_id": avis.id,
+                        "question": avis.question,
+                        "claimant": avis.claimant_email,
+                        "expert": avis.expert_email,
+                        "at": _iso(avis.date_question),
+                    },
+                )
+            )
+        if avis.date_reponse is not None and avis.id not in previous.avis_answered_ids:
+            changes.append(
+                Change(
+                    ChangeKind.AVIS_GIVEN,
+                    avis.date_reponse,
+                    f"avis_given:{avis.id}",
+                    {
+                        "avis_id": avis.id,
+                        "reponse": avis.reponse,
+                        "expert": avis.expert_email,
+                        "at": _iso(avis.date_reponse),
+                    },
+                )
+            )
+    correction = current.date_correction
+    if correction is not None and correction != previous.date_correction and not deposited:
+        changes.append(
+            Change(
+                ChangeKind.CORRECTION_REQUESTED,
+                correction,
+                f"correction:{_iso(correction)}",
+                {"at": _iso(correction)},
+            )
+        )
+    champs = current.date_champs
+    if (
+        not deposited
+        and champs is not None
+        and previous.date_champs is not None
+        and champs > previous.date_champs
+    ):
+        changes.append(
+            Change(ChangeKind.CHAMPS_EDITED, champs, f"champs:{_iso(champs)}", {"at": _iso(champs)})
+        )
+    if not changes and current != previous:
+        at = current.date_derniere_modification or dossier.date_derniere_modification
+        changes.append(
+            Change(ChangeKind.UPDATED, at, f"updated:{_iso(at)}", {"at": _iso(at)}, announce=False)
+        )
+    changes.sort(key=lambda c: c.at)
+    return changes
+
+
+def _state_changes(previous: Snapshot, dossier: Dossier) -> list[Change]:
+    traitements = _sorted_traitements(dossier)
+    running = previous.state
+    changes: list[Change] = []
+    start = min(previous.traitements_count, len(traitements))
+    for index in range(start, len(traitements)):
+        traitement = traitements[index]
+        if running is None:
+            running = traitement.state  # the deposit itself
+            continue
+        if traitement.state == running:
+            continue
+        changes.append(
+            Change(
+                ChangeKind.STATE_CHANGED,
+                traitement.date,
+                f"traitement:{index}",
+                {
+                    "from_state": running.value,
+                    "to_state": traitement.state.value,
+                    "by": traitement.email_agent_traitant,
+                    "motivation": traitement.motivation,
+                    "traitement_event": traitement.event,
+                    "at": _iso(traitement.date),
+                },
+                broadcast=True,
+            )
+        )
+        running = traitement.state
+    if running is not None and running != dossier.state:
+        # DS moved the state without a traitement we could read: say so, without a name.
+        at = dossier.date_derniere_modification
+        changes.append(
+            Change(
+                ChangeKind.STATE_CHANGED,
+                at,
+                f"state:{dossier.state.value}:{_iso(at)}",
+                {
+                    "from_state": running.value,
+                    "to_state": dossier.state.value,
+                    "by": None,
+                    "motivation": None,
+                    "traitement_event": None,
+                    "at": _iso(at),
+                },
+                broadcast=True,
+            )
+        )
+    return changes
+
+
+def classify_deletion(
+    previous: Snapshot | None, deleted: DeletedDossier
+) -> tuple[Change | None, Snapshot]:
+    """A dossier listed by `deletedDossiers` / `pendingDeletedDossiers`: the change (None when
+    already known) and the snapshot to keep."""
+    status: Status = "trash" if deleted.pending else "deleted"
+    base = previous or Snapshot(state=deleted.state)
+    if previous is not None and previous.status == status:
+        return None, previous
+    if previous is not None and previous.status == "deleted":
+        return None, previous  # a late trash listing of a dossier already gone for good
+    snapshot = replace(base, status=status, status_at=deleted.date_supression)
+    kind = ChangeKind.TRASHED if deleted.pending else ChangeKind.DELETED
+    change = Change(
+        kind,
+        deleted.date_supression,
+        f"{kind.value}:{_iso(deleted.date_supression)}",
+        {
+            "reason": deleted.reason,
+            "state": deleted.state.value,
+            "at": _iso(deleted.date_supression),
+        },
+    )
+    return change, snapshot
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
