@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.fakes.slack_api import fake_slack, slack_client  # noqa: F401
+
 # Real credentials from a developer's shell or .env must never reach a test.
 for _name in list(os.environ):
     if _name.startswith(("SLACK_", "DS_", "DSBOT_")):
