@@ -90,6 +90,28 @@ def run(http_mode: bool, port: int, host: str) -> None:
     runtime.stop()
 
 
+@cli.command()
+@click.option(
+    "--http", "http_mode", is_flag=True, help="Check for HTTP mode instead of Socket Mode."
+)
+def check(http_mode: bool) -> None:
+    """Check the configuration against DS and Slack, and say how to fix what is wrong."""
+    from dsbot.check import FAIL, WARN, run_checks
+
+    settings = load_settings()
+    findings = run_checks(settings, http=http_mode)
+    marks = {"ok": "✔", WARN: "!", FAIL: "✘"}
+    for f in findings:
+        line = f"{marks[f.status]} {f.what}"
+        if f.fix and f.status != "ok":
+            line += f"\n    → {f.fix}"
+        click.echo(line)
+    failed = sum(f.status == FAIL for f in findings)
+    if failed:
+        raise click.ClickException(f"{failed} problem(s) found")
+    click.echo("Everything looks right.")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

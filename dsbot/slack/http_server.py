@@ -5,6 +5,7 @@ The same health endpoint is served in Socket Mode, on its own port, for Docker a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -104,10 +105,9 @@ class BackgroundServer:
         return str(self._server.effective_host)
 
     def _run(self) -> None:
-        try:
+        # stop() closes the socket under run(), which then raises OSError: a normal end.
+        with contextlib.suppress(OSError):
             self._server.run()
-        except OSError:  # raised when the socket is closed by stop()
-            pass
 
     def start(self) -> BackgroundServer:
         self._thread.start()

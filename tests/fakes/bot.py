@@ -51,7 +51,7 @@ class BotUnderTest:
         self, text: str, *, user: str, channel: str = CHANNEL_ID, **sign_kw: Any
     ) -> tuple[httpx.Response, str]:
         """Send `/ds <text>`; returns the HTTP answer (the ack) and the response_url used."""
-        response_url = self.fake_slack.response_url()
+        response_url = self.fake_slack.response_url(channel=channel, user=user)
         form = {
             "token": "legacy-unused",
             "team_id": TEAM_ID,
@@ -84,7 +84,7 @@ class BotUnderTest:
         ephemeral: bool = True,
     ) -> tuple[httpx.Response, str, str]:
         """Click a button of a card; returns (ack, response_url, trigger_id)."""
-        response_url = self.fake_slack.response_url()
+        response_url = self.fake_slack.response_url(channel=channel, message_ts=message_ts, user=user)
         trigger_id = f"{time.time():.6f}.{user}.trigger"
         container: dict[str, Any] = {
             "type": "message",

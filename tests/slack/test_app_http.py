@@ -1,0 +1,322 @@
+"""The Slack app over real HTTP: signed requests in, the fake Slack and the DS sandbox behind."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from dsbot.runtime import start
+from dsbot.slack import ids
+from tests.fakes.bot import ADMIN_ID, CHANNEL_ID, BotUnderTest, bot_settings
+
+INSTRUCTEUR_USER = "U0INSTR01"
+OTHER_USER = "U0OTHER01"
+
+
+def first_groupe(sandbox):
+    demarche = sandbox.control.demarches()[0]
+    groupe = next(g for g in demarche["groupes"] if not g["closed"] and g["instructeurs"])
+    return demarche, groupe
+
+
+def dossier_in(sandbox, demarche, groupe, state="en_construction"):
+    created = sandbox.control.create_dossier(demarche["number"], state=state, groupe=groupe["number"])
+    return created["number"]
+
+
+def link_by_email(bot: BotUnderTest, user_id: str, email: str) -> None:
+    bot.fake_slack.add_user(user_id, email)
+
+
+def final_response(bot: BotUnderTest, response_url: str, count: int = 1) -> dict:
+    return bot.fake_slack.wait_for_response(response_url, count=count, timeout=10)[-1].body
+
+
+def action_ids(blocks: list[dict]) -> set[str]:
+    return {
+        el.get("action_id")
+        for b in blocks
+        if b.get("type") == "actions"
+        for el in b.get("elements", [])
+    }
+
+
+def all_text(message: dict) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+# --- request verification -----------------------------------------------------------------
+
+
+def test_bad_signature_is_rejected(bot):
+    response, _ = bot.command("aide", user=OTHER_USER, secret="not-the-secret")
+    assert response.status_code == 401
+    assert bot.fake_slack.calls("users.info") == []
+
+
+def test_stale_timestamp_is_rejected(bot):
+    response, _ = bot.command("aide", user=OTHER_USER, timestamp=int(time.time()) - 600)
+    assert response.status_code == 401
+
+
+def test_healthz_is_ready_once_started(bot):
+    response = httpx.get(bot.url + "/healthz", timeout=5)
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+
+
+# --- help and bad input ------------------------------------------------------------------
+
+
+def test_help_is_the_immediate_answer(bot):
+    response, _ = bot.command("aide", user=OTHER_USER)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    text = all_text(body)
+    for sub in ("dossier", "abonner", "moi", "lier", "aide"):
+        assert sub in text
+
+
+def test_unknown_subcommand_answers_help_naming_it(bot):
+    response, _ = bot.command("fais-le", user=OTHER_USER)
+    text = all_text(response.json())
+    assert "fais-le" in text
+    assert "abonnements" in text
+
+
+def test_non_numeric_dossier_gets_a_clear_error(bot):
+    response, _ = bot.command("dossier abc", user=OTHER_USER)
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "abc" in body["text"]
+    assert bot.sandbox.control.stats()["graphql_requests"] == 0
+
+
+# --- the dossier card --------------------------------------------------------------------
+
+
+def test_linked_instructeur_gets_card_with_legal_actions(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe, "en_instruction")
+    link_by_email(bot, INSTRUCTEUR_USER, groupe["instructeurs"][0]["email"].upper())
+
+    started = time.monotonic()
+    ack, url = bot.command(f"dossier {number}", user=INSTRUCTEUR_USER)
+    assert ack.status_code == 200
+    assert time.monotonic() - started < 2.5
+    card = final_response(bot, url)
+    assert card["replace_original"] is True
+    assert card["response_type"] == "ephemeral"
+    assert str(number) in card["text"]
+    assert {ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE} <= action_ids(
+        card["blocks"]
+    )
+    assert ids.ACTION_PASSER_EN_INSTRUCTION not in action_ids(card["blocks"])
+    link = bot.services.linking.current("T0TEST", INSTRUCTEUR_USER)
+    assert link is not None and link.method == "auto"
+    assert link.instructeur_id == groupe["instructeurs"][0]["id"]
+
+
+def test_bare_number_shows_the_card(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe)
+    ack, url = bot.command(str(number), user=OTHER_USER)
+    bot.fake_slack.add_user(OTHER_USER, "personne@exemple.fr")
+    assert ack.status_code == 200
+    card = final_response(bot, url)
+    assert str(number) in card["text"]
+
+
+def test_unlinked_user_gets_card_without_actions_and_the_reason(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe)
+    bot.fake_slack.add_user(OTHER_USER, "inconnu@exemple.fr")
+    _, url = bot.command(f"dossier {number}", user=OTHER_USER)
+    card = final_response(bot, url)
+    acts = action_ids(card["blocks"])
+    assert ids.ACTION_PASSER_EN_INSTRUCTION not in acts
+    assert ids.ACTION_PARTAGER in acts
+    assert "/ds lier" in all_text(card) or "/ds moi" in all_text(card)
+
+
+def test_instructeur_of_another_groupe_cannot_act(bot):
+    demarche = bot.sandbox.control.demarches()[0]
+    groupes = [g for g in demarche["groupes"] if not g["closed"] and g["instructeurs"]]
+    assert len(groupes) >= 2
+    here, elsewhere = groupes[0], groupes[1]
+    outsider = next(
+        i for i in elsewhere["instructeurs"] if i["id"] not in {x["id"] for x in here["instructeurs"]}
+    )
+    number = dossier_in(bot.sandbox, demarche, here)
+    bot.fake_slack.add_user(OTHER_USER, outsider["email"])
+    _, url = bot.command(f"dossier {number}", user=OTHER_USER)
+    card = final_response(bot, url)
+    assert ids.ACTION_PASSER_EN_INSTRUCTION not in action_ids(card["blocks"])
+    assert bot.services.texts("access.reason_not_in_groupe") in all_text(card)
+
+
+def test_unknown_dossier_number(bot):
+    bot.fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+    _, url = bot.command("dossier 987654", user=OTHER_USER)
+    answer = final_response(bot, url)
+    assert answer["text"] == bot.services.texts("error.dossier_not_found", number=987654)
+
+
+def test_dossier_hidden_from_the_token(fake_slack, sandbox, tmp_path):
+    demarches = sandbox.control.demarches()
+    sandbox.control.add_token("scoped-token", demarches=[demarches[0]["number"]])
+    other = demarches[1]
+    groupe = next(g for g in other["groupes"] if not g["closed"])
+    number = dossier_in(sandbox, other, groupe)
+    settings = bot_settings(fake_slack, sandbox, str(tmp_path / "b.db"), DS_API_TOKEN="scoped-token")
+    runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False)
+    try:
+        bot = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
+        fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+        _, url = bot.command(f"dossier {number}", user=OTHER_USER)
+        answer = final_response(bot, url)
+        assert answer["text"] == runtime.services.texts("error.dossier_hidden", number=number)
+    finally:
+        runtime.stop()
+
+
+def test_expired_token_is_explained(fake_slack, sandbox, tmp_path):
+    sandbox.control.add_token("old-token", expired=True)
+    settings = bot_settings(fake_slack, sandbox, str(tmp_path / "b.db"), DS_API_TOKEN="old-token")
+    runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False)
+    try:
+        bot = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
+        fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+        _, url = bot.command("dossier 1", user=OTHER_USER)
+        answer = final_response(bot, url)
+        assert answer["text"] == runtime.services.texts("error.ds_token_expired")
+        assert "old-token" not in all_text(answer)
+    finally:
+        runtime.stop()
+
+
+def test_ds_down_is_explained(bot):
+    bot.fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+    bot.sandbox.control.faults(error_rate=1.0)
+    _, url = bot.command("dossier 1", user=OTHER_USER)
+    answer = final_response(bot, url)
+    assert answer["text"] == bot.services.texts("error.ds_unavailable")
+
+
+def test_ds_slow_still_acks_at_once(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe)
+    bot.fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+    bot.sandbox.control.faults(latency_ms=1500)
+    started = time.monotonic()
+    ack, url = bot.command(f"dossier {number}", user=OTHER_USER)
+    assert ack.status_code == 200
+    assert time.monotonic() - started < 1.0
+    assert str(number) in ack.json()["text"]  # the "loading" answer names the dossier
+    card = final_response(bot, url)
+    assert str(number) in card["text"]
+
+
+# --- linking -----------------------------------------------------------------------------
+
+
+def test_moi_explains_missing_link_then_shows_it(bot):
+    _, groupe = first_groupe(bot.sandbox)
+    bot.fake_slack.add_user(OTHER_USER, "personne@exemple.fr")
+    _, url = bot.command("moi", user=OTHER_USER)
+    answer = final_response(bot, url)
+    assert bot.services.texts("link.reason_no_match") in answer["text"]
+
+    email = groupe["instructeurs"][0]["email"]
+    bot.fake_slack.add_user(INSTRUCTEUR_USER, email)
+    _, url = bot.command("moi", user=INSTRUCTEUR_USER)
+    answer = final_response(bot, url)
+    assert email in answer["text"]
+
+
+def test_admin_links_and_unlinks(bot):
+    _, groupe = first_groupe(bot.sandbox)
+    email = groupe["instructeurs"][0]["email"]
+    bot.fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+    bot.fake_slack.add_user(OTHER_USER, "autre-adresse@exemple.fr")
+
+    _, url = bot.command(f"lier <@{OTHER_USER}|autre> <mailto:{email}|{email}>", user=ADMIN_ID)
+    answer = final_response(bot, url)
+    assert email in answer["text"]
+    link = bot.services.linking.current("T0TEST", OTHER_USER)
+    assert link.method == "admin" and link.instructeur_id == groupe["instructeurs"][0]["id"]
+
+    _, url = bot.command(f"delier <@{OTHER_USER}|autre>", user=ADMIN_ID)
+    final_response(bot, url)
+    status = bot.services.linking.resolve("T0TEST", OTHER_USER)
+    assert status.link is None and status.reason == "link.reason_unlinked"
+
+
+def test_workspace_admin_is_admin_too(bot):
+    _, groupe = first_groupe(bot.sandbox)
+    bot.fake_slack.add_user("U0WSADMIN", "chef@exemple.fr", is_admin=True)
+    bot.fake_slack.add_user(OTHER_USER, "autre@exemple.fr")
+    email = groupe["instructeurs"][0]["email"]
+    _, url = bot.command(f"lier <@{OTHER_USER}> {email}", user="U0WSADMIN")
+    final_response(bot, url)
+    assert bot.services.linking.current("T0TEST", OTHER_USER).email == email.lower()
+
+
+def test_non_admin_is_refused_and_nothing_changes(bot):
+    _, groupe = first_groupe(bot.sandbox)
+    bot.fake_slack.add_user(OTHER_USER, "autre@exemple.fr")
+    email = groupe["instructeurs"][0]["email"]
+    _, url = bot.command(f"lier <@{OTHER_USER}> {email}", user=OTHER_USER)
+    answer = final_response(bot, url)
+    assert answer["text"] == bot.services.texts("error.admin_only")
+    assert bot.services.linking.current("T0TEST", OTHER_USER) is None
+
+
+def test_linking_to_a_non_instructeur_email_is_refused(bot):
+    bot.fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+    _, url = bot.command(f"lier <@{OTHER_USER}> personne@nulle-part.fr", user=ADMIN_ID)
+    answer = final_response(bot, url)
+    assert answer["text"] == bot.services.texts("link.not_instructeur", email="personne@nulle-part.fr")
+    assert bot.services.linking.current("T0TEST", OTHER_USER) is None
+
+
+def test_removed_instructeur_loses_access_at_once(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe)
+    instructeur = groupe["instructeurs"][0]
+    bot.fake_slack.add_user(INSTRUCTEUR_USER, instructeur["email"])
+    _, url = bot.command(f"dossier {number}", user=INSTRUCTEUR_USER)
+    assert ids.ACTION_PASSER_EN_INSTRUCTION in action_ids(final_response(bot, url)["blocks"])
+
+    bot.sandbox.control.remove_instructeur(groupe["number"], instructeur["id"])
+    _, url = bot.command(f"dossier {number}", user=INSTRUCTEUR_USER)
+    assert ids.ACTION_PASSER_EN_INSTRUCTION not in action_ids(final_response(bot, url)["blocks"])
+
+
+# --- sharing -----------------------------------------------------------------------------
+
+
+def test_share_posts_the_card_in_the_channel(bot):
+    demarche, groupe = first_groupe(bot.sandbox)
+    number = dossier_in(bot.sandbox, demarche, groupe)
+    bot.fake_slack.add_user(OTHER_USER, "x@exemple.fr")
+    bot.fake_slack.add_channel(CHANNEL_ID, "general")
+    ack, _, _ = bot.click(ids.ACTION_PARTAGER, ids.encode_ref(number), user=OTHER_USER)
+    assert ack.status_code == 200
+    call = bot.fake_slack.wait_for("chat.postMessage", timeout=10)[0]
+    assert call.params["channel"] == CHANNEL_ID
+    assert str(number) in call.params["text"]
+
+
+@pytest.mark.parametrize("user", [INSTRUCTEUR_USER])
+def test_secrets_never_reach_slack(bot, user):
+    bot.fake_slack.add_user(user, "x@exemple.fr")
+    bot.sandbox.control.faults(error_rate=1.0)
+    _, url = bot.command("dossier 5", user=user)
+    answer = final_response(bot, url)
+    dumped = all_text(answer)
+    assert "sandbox-token" not in dumped and "xoxb-" not in dumped
