@@ -43,7 +43,7 @@ from dsbot.slack.blocks.common import (
 from dsbot.texts import Texts
 
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
-# `{groupe}` is available to each of them.
+# `{groupe}`, `{number}` and `{demarche}` are available to each of them.
 REASON_NOT_LINKED = "card.reason.not_linked"
 REASON_NOT_IN_GROUPE = "card.reason.not_in_groupe"
 REASON_READ_ONLY = "card.reason.read_only"
@@ -90,7 +90,7 @@ class ActedNote:
     """The last action taken from Slack, shown under the card ("Accepté par <@U…> …").
 
     `who` is a Slack user id (rendered as a mention) or any other name (rendered as text);
-    `action_key` is one of the ACTED_* catalog keys.
+    `action_key` is one of the ACTED_* catalog keys (or the ids.ACTION_* of the button).
     """
 
     who: str
@@ -179,14 +179,18 @@ def build_dossier_card(
     if last_message is not None:
         blocks.append(SectionBlock(block_id=ids.BLOCK_CARD_LAST_MESSAGE, text=last_message))
     if acted is not None:
-        note = texts(acted.action_key, who=mention(acted.who), at=date_token(acted.at))
+        key = ACTED_KEY_BY_ACTION.get(acted.action_key, acted.action_key)
+        note = texts(key, who=mention(acted.who), at=date_token(acted.at))
         blocks.append(
             ContextBlock(block_id=ids.BLOCK_CARD_ACTED, elements=[mrkdwn(note, CONTEXT_TEXT_MAX)])
         )
     if not viewer.can_act:
+        # Reason texts come from several services; each may use any of these placeholders.
         reason = texts(
             viewer.reason_key or REASON_UNKNOWN,
             groupe=escape(dossier.groupe_instructeur.label),
+            number=dossier.number,
+            demarche=escape(dossier.demarche.title),
         )
         blocks.append(
             ContextBlock(

@@ -448,3 +448,9 @@ def test_every_block_is_serializable_json():
     message = card(make_dossier(state=DossierState.ACCEPTE, motivation="x"))
     assert json.loads(json.dumps(message.blocks)) == message.blocks
     assert message.as_kwargs() == {"text": message.text, "blocks": message.blocks}
+
+
+def test_acted_note_accepts_the_button_action_id():
+    note = ActedNote(who="U1ABC", action_key=ids.ACTION_REFUSER, at=DEPOT)
+    text = block(card(acted=note), ids.BLOCK_CARD_ACTED)["elements"][0]["text"]
+    assert text.startswith("❌ Refusé par <@U1ABC>")
