@@ -19,7 +19,7 @@ from dsbot.config import Settings
 from dsbot.ds import errors as e
 from dsbot.ds.documents import documents
 from dsbot.redact import redact
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.scopes import missing_scopes
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -142,8 +142,8 @@ def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
         yield Finding(FAIL, f"Slack unreachable: {exc}", "Check SLACK_API_URL and the proxy")
         return
     yield Finding(OK, f"Slack bot token valid: workspace « {auth.get('team')} »")
-    granted = {s.strip() for s in auth.headers.get("x-oauth-scopes", "").split(",") if s.strip()}
-    missing = sorted(set(BOT_SCOPES) - granted)
+    granted = auth.headers.get("x-oauth-scopes", "")
+    missing = missing_scopes(granted)
     if granted and missing:
         yield Finding(
             FAIL,

@@ -320,3 +320,10 @@ def test_secrets_never_reach_slack(bot, user):
     answer = final_response(bot, url)
     dumped = all_text(answer)
     assert "sandbox-token" not in dumped and "xoxb-" not in dumped
+
+
+def test_typed_input_is_echoed_inert(bot):
+    response, _ = bot.command("dossier <!channel>", user=OTHER_USER)
+    text = response.json()["text"]
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt;" in text

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.slack import command_grammar as g
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.blocks.common import escape, truncate
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
@@ -40,7 +41,9 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
         ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown)))
         return
     if isinstance(cmd, g.Invalid):
-        ack(text=t(cmd.error_key, **cmd.params), response_type="ephemeral")
+        # The params echo what the user typed: escaped, so `<!channel>` stays inert.
+        params = {k: truncate(escape(v), 100) for k, v in cmd.params.items()}
+        ack(text=t(cmd.error_key, **params), response_type="ephemeral")
         return
 
     def on_error(exc: BaseException) -> None:
@@ -140,8 +143,8 @@ def link_text(services: AppServices, team_id: str, admin_id: str, cmd: g.Link) -
     try:
         services.linking.link(team_id, admin_id, cmd.user_id, cmd.email)
     except NotAnInstructeur:
-        return t("link.not_instructeur", email=cmd.email)
-    return t("link.linked", user=f"<@{cmd.user_id}>", email=cmd.email)
+        return t("link.not_instructeur", email=escape(cmd.email))
+    return t("link.linked", user=f"<@{cmd.user_id}>", email=escape(cmd.email))
 
 
 def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str) -> str:
