@@ -1,0 +1,54 @@
+# dsbot: the DS Instruction Slack bot.
+#
+#   docker build -t dsbot .
+#   docker run -d --name dsbot --env-file dsbot.env -v dsbot-data:/data dsbot
+#       Socket Mode (default): needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN, DS_API_TOKEN; no port
+#       to publish, the bot connects out to Slack.
+#   docker run -d --env-file dsbot.env -v dsbot-data:/data -p 3000:3000 dsbot \
+#       dsbot run --http --port 3000
+#       HTTP mode: needs SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN; POST /slack/events on
+#       port 3000 behind an HTTPS reverse proxy (see manifest.yml for the Slack side).
+#
+# Secrets are given at run time (--env-file, orchestrator secrets), never built into the image:
+# .dockerignore keeps .env and databases out of the build context.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# A fixed, unprivileged uid (orchestrators' runAsNonRoot checks need a number) that owns the
+# SQLite directory and nothing else.
+RUN groupadd --gid 10001 dsbot \
+    && useradd --uid 10001 --gid dsbot --no-create-home --home-dir /data \
+        --shell /usr/sbin/nologin dsbot \
+    && mkdir -p /data \
+    && chown dsbot:dsbot /data
+
+# Only the package's own files reach the context (allow-list in .dockerignore); the source
+# tree is removed once installed so the image holds one copy of dsbot, in site-packages
+# (no RUN may follow in /src after that).
+WORKDIR /src
+COPY . .
+RUN pip install --no-cache-dir . \
+    && rm -rf /src
+
+# SQLite database (subscriptions, links, notification state): keep it on a volume so that it
+# survives upgrades. WAL files live beside it, hence a directory, not a file mount.
+ENV DSBOT_DB=/data/dsbot.db \
+    DSBOT_HEALTH_PORT=8080
+VOLUME /data
+WORKDIR /data
+
+# HTTP mode (`dsbot run --http --port 3000`) listens here; Socket Mode needs no inbound port.
+EXPOSE 3000
+
+# `dsbot run` serves GET /healthz on DSBOT_HEALTH_PORT in both modes: 200 once Slack's
+# auth.test has succeeded and the poller has started, 503 before. python:slim has no curl,
+# so the probe is Python's urllib (a non-2xx answer or no answer raises, exit code 1).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/healthz', timeout=4)" || exit 1
+
+USER 10001:10001
+CMD ["dsbot", "run"]
