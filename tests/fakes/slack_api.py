@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from slack_sdk import WebClient
 
 from dsbot.slack.scopes import BOT_SCOPES
 from tests.fakes import slack_rules as rules
+from tests.fakes.slack_http import handler_for
 
 BOT_TOKEN = "xoxb-test-token"
 TEAM_ID = "T0TEST"
@@ -167,8 +167,7 @@ class FakeSlack:
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeSlack:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             # A short poll interval keeps shutdown (hence every test's teardown) fast.
@@ -1135,86 +1134,6 @@ class FakeSlack:
             },
             content,
         )
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes HTTP requests to the FakeSlack instance set on the subclass."""
-
-    fake: FakeSlack
-    protocol_version = "HTTP/1.1"
-    timeout = 10  # idle keep-alive connections end instead of holding a thread
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # tests read recorded calls, not an access log
-
-    def do_GET(self) -> None:
-        self._route()
-
-    def do_POST(self) -> None:
-        self._route()
-
-    def _route(self) -> None:
-        url = urlsplit(self.path)
-        path = unquote(url.path)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        raw = self._read_body()
-        if path.startswith("/api/"):
-            method = path[len("/api/") :]
-            params = dict(parse_qsl(url.query, keep_blank_values=True))
-            try:
-                params.update(self._parse_body(raw, headers.get("content-type", "")))
-            except ValueError:
-                self._send_json(200, {"ok": False, "error": "invalid_json"})
-                return
-            params = rules.decode_json_arguments(params)
-            status, extra, body = self.fake.handle_api(method, params, headers)
-            self._send_json(status, body, extra)
-        elif path.startswith("/response/") and self.command == "POST":
-            try:
-                body = json.loads(raw or b"null")
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-            status, answer = self.fake.handle_response_post(path.rsplit("/", 1)[-1], body)
-            self._send_json(status, answer)
-        elif path.startswith("/upload/") and self.command == "POST":
-            status, text = self.fake.handle_upload(path.rsplit("/", 1)[-1], raw)
-            self._send(status, {"Content-Type": "text/plain"}, text.encode())
-        elif path.startswith(("/files-pri/", "/files-redirected/")) and self.command == "GET":
-            status, extra, data = self.fake.handle_download(path, headers)
-            self._send(status, extra, data)
-        else:
-            self._send(404, {"Content-Type": "text/plain"}, b"not found")
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    @staticmethod
-    def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
-        if not raw:
-            return {}
-        if content_type.startswith("application/json"):
-            data = json.loads(raw)
-            if not isinstance(data, dict):
-                raise ValueError("JSON body must be an object")
-            return data
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        raise ValueError(f"unsupported content type {content_type!r}")
-
-    def _send_json(
-        self, status: int, body: dict[str, Any], extra: dict[str, str] | None = None
-    ) -> None:
-        headers = {"Content-Type": "application/json; charset=utf-8", **(extra or {})}
-        self._send(status, headers, json.dumps(body).encode())
-
-    def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 @pytest.fixture

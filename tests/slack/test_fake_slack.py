@@ -168,6 +168,11 @@ def test_channel_rules(fake_slack: FakeSlack, slack_client: WebClient):
         slack_client.chat_postMessage(channel="C2", text="x")
     assert slack_error(excinfo) == "not_in_channel"
 
+    fake_slack.update_channel("C1", is_archived=True)  # archived after subscribing
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.chat_postMessage(channel="C1", text="x")
+    assert slack_error(excinfo) == "is_archived"
+
 
 def test_strict_channels_rejects_unregistered_ids(fake_slack: FakeSlack, slack_client):
     assert slack_client.chat_postMessage(channel="C404", text="x")["ok"]
@@ -309,6 +314,12 @@ def test_unknown_methods_answer_ok(fake_slack: FakeSlack, slack_client: WebClien
     with pytest.raises(SlackApiError) as excinfo:
         slack_client.api_call("dnd.info")
     assert excinfo.value.response["needed"] == "dnd:read"
+
+
+def test_legacy_multipart_upload_is_refused(slack_client: WebClient):
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.api_call("files.upload", files={"file": b"x"}, data={"channels": "C1"})
+    assert slack_error(excinfo) == "invalid_form_data"
 
 
 def test_blocks_are_checked(slack_client: WebClient):
