@@ -199,4 +199,14 @@ TEXTS: dict[str, str] = {
     "subscriptions.merged": "Subscription to démarche {demarche} updated (filters merged).\n{line}",
     "card.shared_by": "Shared by {user}",
     "card.share_not_in_channel": "dsbot cannot post in this channel ({error}). Invite it: `/invite @DS Instruction`.",
+    # --- channel notifications (dsbot/slack/sender.py, dsbot/services/poller.py) ---
+    "notify.card_gone": "🗑️ Dossier #{number} is no longer visible in DS (deleted, or out of the token's scope).",
+    "notify.usager": "the applicant",
+    "notify.demarche": "Démarche {number}",
+    "notify.paused": "⏸️ Notifications in {channel} (démarche {demarches}) are paused: Slack refuses to post there (`{error}`). Fix it (invite the bot again, unarchive the channel…) then run `/ds subscribe <démarche>` in that channel again.",
+    "notify.ops.ds_down": "⚠️ DS has not answered properly for {count} notification cycles ({error}). Nothing is lost: notifications will resume where they stopped.",
+    "notify.ops.ds_recovered": "✅ DS answers again: notifications resume.",
+    "notify.ops.ds_token_expired": "🔑 The DS API token has expired: notifications are stopped. Create a new token in DS (My profile › API tokens) and update DS_API_TOKEN.",
+    "notify.ops.ds_not_authenticated": "🔑 DS refuses the API token (unknown or revoked): notifications are stopped. Check DS_API_TOKEN.",
+    "notify.ops.ds_forbidden_network": "🌐 DS refuses calls from the bot's IP address: add it to the token's authorized networks (My profile › API tokens). DS says: {error}",
 }

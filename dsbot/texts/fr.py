@@ -206,4 +206,14 @@ TEXTS: dict[str, str] = {
     "subscriptions.merged": "Abonnement à la démarche {demarche} mis à jour (filtres fusionnés).\n{line}",
     "card.shared_by": "Partagé par {user}",
     "card.share_not_in_channel": "dsbot ne peut pas publier dans ce canal ({error}). Invitez-le : `/invite @DS Instruction`.",
+    # --- notifications des canaux (dsbot/slack/sender.py, dsbot/services/poller.py) ---
+    "notify.card_gone": "🗑️ Le dossier n° {number} n’est plus visible dans DS (supprimé, ou hors de portée du jeton).",
+    "notify.usager": "l’usager",
+    "notify.demarche": "Démarche {number}",
+    "notify.paused": "⏸️ Les notifications de {channel} (démarche {demarches}) sont suspendues : Slack refuse d’y publier (`{error}`). Réglez le problème (réinvitez le bot, désarchivez le canal…) puis relancez `/ds abonner <démarche>` dans ce canal.",
+    "notify.ops.ds_down": "⚠️ DS ne répond plus correctement depuis {count} cycles de notification ({error}). Rien n’est perdu : les notifications reprendront là où elles se sont arrêtées.",
+    "notify.ops.ds_recovered": "✅ DS répond de nouveau : les notifications reprennent.",
+    "notify.ops.ds_token_expired": "🔑 Le jeton de l’API DS a expiré : les notifications sont arrêtées. Créez un nouveau jeton dans DS (Mon profil › Jetons d’API) et mettez à jour DS_API_TOKEN.",
+    "notify.ops.ds_not_authenticated": "🔑 DS refuse le jeton de l’API (inconnu ou révoqué) : les notifications sont arrêtées. Vérifiez DS_API_TOKEN.",
+    "notify.ops.ds_forbidden_network": "🌐 DS refuse les appels venant de l’adresse IP du bot : ajoutez-la aux réseaux autorisés du jeton (Mon profil › Jetons d’API). DS dit : {error}",
 }
