@@ -99,6 +99,9 @@ class Runtime:
         server = BackgroundServer(slack_wsgi(app, self.health), host, port).start()
         self._stoppers.append(server.stop)
         self.http_port = server.port
+        if self.settings.health_port and self.settings.health_port != server.port:
+            # The same probe works in both modes (the Dockerfile's HEALTHCHECK uses this port).
+            self.serve_health()
         self.health.server_up = True
         log.info("listening on http://%s:%s/slack/events", server.host, server.port)
         return server
@@ -111,12 +114,13 @@ class Runtime:
         handler.connect()
         self._stoppers.append(handler.close)
         if self.settings.health_port:
-            server = BackgroundServer(
-                health_wsgi(self.health), "0.0.0.0", self.settings.health_port
-            ).start()
-            self._stoppers.append(server.stop)
+            self.serve_health()
         self.health.server_up = True
         log.info("connected to Slack in Socket Mode")
+
+    def serve_health(self) -> None:
+        server = BackgroundServer(health_wsgi(self.health), "0.0.0.0", self.settings.health_port)
+        self._stoppers.append(server.start().stop)
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -84,7 +84,9 @@ class BotUnderTest:
         ephemeral: bool = True,
     ) -> tuple[httpx.Response, str, str]:
         """Click a button of a card; returns (ack, response_url, trigger_id)."""
-        response_url = self.fake_slack.response_url(channel=channel, message_ts=message_ts, user=user)
+        response_url = self.fake_slack.response_url(
+            channel=channel, message_ts=message_ts, user=user
+        )
         trigger_id = f"{time.time():.6f}.{user}.trigger"
         container: dict[str, Any] = {
             "type": "message",
@@ -156,6 +158,7 @@ def bot_settings(fake_slack: Any, sandbox: Any, db_path: str, **extra: str) -> S
         "DSBOT_ADMINS": ADMIN_ID,
         "DSBOT_DEMARCHES": demarches,
         "DSBOT_POLL_INTERVAL": "3600",
+        "DSBOT_HEALTH_PORT": "0",
         **extra,
     }
     return Settings.from_mapping(env)
