@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 import click
 
@@ -110,6 +111,29 @@ def check(http_mode: bool) -> None:
     if failed:
         raise click.ClickException(f"{failed} problem(s) found")
     click.echo("Everything looks right.")
+
+
+@cli.command()
+@click.option("--since", default=None, help="First day or instant (ISO 8601, UTC), included.")
+@click.option("--until", default=None, help="Last day (included) or instant (excluded), UTC.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--output", "-o", type=click.File("w"), default="-", help="File (default: stdout).")
+def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> None:
+    """Export the audit of actions taken from Slack, one row per attempt."""
+    from dsbot.services.audit import AuditService, parse_bound
+    from dsbot.store import Store
+
+    try:
+        start = parse_bound(since) if since else None
+        end = parse_bound(until, end=True) if until else None
+    except ValueError as exc:
+        raise click.BadParameter(f"not a date: {exc}") from None
+    store = Store(load_settings().db_path)
+    store.migrate()
+    count = AuditService(store).export(output, since=start, until=end, fmt=fmt)
+    click.echo(f"{count} row(s) exported.", err=True)
 
 
 def main() -> None:

@@ -160,3 +160,11 @@ def m003_notifications(db: Database) -> None:
     )
     # Small durable facts of the poller: DS health and alert state, the single-poller lease.
     db.execute("CREATE TABLE poller_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m004_audit_details(db: Database) -> None:
+    # An audit row says whether DS's answer was lost and the result read back (`recovered`),
+    # and which idempotency key it ran under, so a duplicate submit can be traced to the first.
+    db["audit"].add_column("recovered", int, not_null_default=0)
+    db["audit"].add_column("action_key", str)

@@ -1,0 +1,103 @@
+"""Queries on the `audit` and `action_keys` tables (migrations m002_audit, m004_audit_details).
+
+`audit.at` is UTC ISO 8601 with microseconds, so that string order is time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+# action_keys.status
+KEY_RUNNING = "running"
+KEY_DONE = "done"
+# Nothing was changed in DS: the same key may run again (a clean retry).
+KEY_FAILED = "failed"
+
+
+def to_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One attempt at an action, whatever its result."""
+
+    at: str
+    team_id: str
+    slack_user_id: str
+    instructeur_id: str | None
+    dossier_number: int
+    action: str
+    motivation_length: int | None
+    file_name: str | None
+    file_checksum: str | None
+    result: str  # "ok", "refused", "error", "duplicate"
+    error: str | None
+    recovered: bool = False
+    action_key: str | None = None
+
+
+# The column order of exports: the table's, minus the internal rowid.
+AUDIT_COLUMNS: tuple[str, ...] = ("id", *AuditRow.__dataclass_fields__)
+
+
+def insert_audit(db: Database, row: AuditRow) -> int:
+    record = asdict(row)
+    record["recovered"] = int(row.recovered)
+    return db["audit"].insert(record).last_pk
+
+
+def audit_rows(db: Database, since: str | None = None, until: str | None = None) -> Iterator[dict]:
+    """Rows with `since <= at < until` (ISO strings, either bound optional), oldest first."""
+    where, params = [], []
+    if since is not None:
+        where.append("at >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("at < ?")
+        params.append(until)
+    sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    cursor = db.execute(sql + " ORDER BY at, id", params)
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row: dict[str, Any] = dict(zip(names, values, strict=True))
+        row["recovered"] = bool(row["recovered"])
+        yield row
+
+
+def claim_key(db: Database, key: str, now: datetime) -> bool:
+    """Take the idempotency key `key`; False when it is running or already done.
+
+    Each statement is atomic, so two threads or processes submitting the same key cannot both
+    get True. A key left `failed` (nothing changed in DS) can be claimed again.
+    """
+    at = to_iso(now)
+    inserted = db.execute(
+        "INSERT OR IGNORE INTO action_keys (key, created_at, status, result)"
+        " VALUES (?, ?, ?, NULL)",
+        [key, at, KEY_RUNNING],
+    )
+    if inserted.rowcount == 1:
+        return True
+    retried = db.execute(
+        "UPDATE action_keys SET status = ?, created_at = ?, result = NULL"
+        " WHERE key = ? AND status = ?",
+        [KEY_RUNNING, at, key, KEY_FAILED],
+    )
+    return retried.rowcount == 1
+
+
+def finish_key(db: Database, key: str, status: str, result: str | None = None) -> None:
+    db.execute("UPDATE action_keys SET status = ?, result = ? WHERE key = ?", [status, result, key])
+
+
+def key_status(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT status FROM action_keys WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
