@@ -13,7 +13,8 @@ Event keys (`Change.kind`, passed to `build_event_message`) and their params (JS
   None), `motivation` (or None), `traitement_event` (DS's TraitementEvent or None), `at`.
 - `message_received`: a message from the usager: `message_id`, `email`, `body`,
   `attachments` (file names), `at`.
-- `avis_requested`: `avis_id`, `question`, `claimant`, `expert`, `at`.
+- `avis_requested`: `avis_id`, `question`, `claimant`, `expert`, `at`. Noise: an instructeur
+  asked it, the news is the answer.
 - `avis_given`: `avis_id`, `reponse`, `expert`, `at`.
 - `correction_requested`: `at`.
 - `champs_edited`: `at` (the usager changed the form).
@@ -283,6 +284,7 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
                         "expert": avis.expert_email,
                         "at": _iso(avis.date_question),
                     },
+                    announce=False,
                 )
             )
         if avis.date_reponse is not None and avis.id not in previous.avis_answered_ids:

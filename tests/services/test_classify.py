@@ -214,6 +214,7 @@ def test_new_avis_and_its_answer():
     asked = make_dossier(avis=(question,), date_derniere_modification=at(3))
     changes = diff(before, asked)
     assert kinds(changes) == [ChangeKind.AVIS_REQUESTED]
+    assert not changes[0].announce  # an instructeur asked it: the news is the answer
     answered = make_dossier(
         avis=(replace(question, reponse="Favorable", date_reponse=at(9)),),
         date_derniere_modification=at(9),
