@@ -128,10 +128,16 @@ class FakeSlack:
     ) -> None:
         self.team_id = team_id
         self.valid_tokens: set[str] = set(tokens)
+        # Socket Mode: app-level tokens (xapp-) and the websocket URL apps.connections.open gives.
+        self.app_tokens: set[str] = set()
+        self.socket_mode_url: str | None = None
         self.revoked_tokens: set[str] = set()
         # What the bot token was granted; defaults to exactly what dsbot asks for.
         self.scopes: list[str] = list(BOT_SCOPES if scopes is None else scopes)
         self.expired_trigger_ids: set[str] = set()
+        # Files whose download answers the HTML login page even with the bot token, as Slack
+        # does for a file the app cannot read (added for the decision modals' tests).
+        self.login_page_files: set[str] = set()
         # Slack accepts a trigger_id once; turn off only to test something else.
         self.single_use_triggers = True
         # True: an unregistered channel id is `channel_not_found` (as for a deleted channel).
@@ -561,6 +567,8 @@ class FakeSlack:
         if latency:
             time.sleep(latency)
         extra_headers = {"x-oauth-scopes": ",".join(self.scopes)}
+        if method == "apps.connections.open":
+            return self._open_socket_connection(method, params, headers, extra_headers)
         try:
             self._authenticate(headers, params)
             self._injected_failure(method)
@@ -582,6 +590,22 @@ class FakeSlack:
             self._calls.append(call)
             self._changed.notify_all()
         return status, extra_headers, body
+
+    def _open_socket_connection(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], extra: dict[str, str]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """apps.connections.open takes an app-level token, not the bot's."""
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
+        if token in self.app_tokens and self.socket_mode_url:
+            body: dict[str, Any] = {"ok": True, "url": self.socket_mode_url}
+        else:
+            body = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        call = Call(method, params, headers, time.monotonic(), 200, body)
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+        return 200, extra, body
 
     def _authenticate(self, headers: dict[str, str], params: dict[str, Any]) -> None:
         auth = headers.get("authorization", "")
@@ -837,6 +861,74 @@ class FakeSlack:
             if users[0] not in self._users:
                 raise SlackApiError("user_not_found")
         return {"channel": {"id": self.dm_channel(users[0]), "is_im": True}}
+
+    # conversations.history / conversations.replies (added for the outbox sender, which looks
+    # for its own messages by their metadata after a crash). Newest first for history, parent
+    # first then oldest first for replies, as Slack; metadata only with include_all_metadata.
+
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(params.get("channel", "")))
+        with self._lock:
+            shown = [
+                m
+                for m in self._messages.get(channel, [])
+                if m.get("thread_ts") in (None, m["ts"]) or m.get("reply_broadcast")
+            ]
+            shown.sort(key=lambda m: m["ts"], reverse=True)
+            return self._history_page(shown, params)
+
+    def _api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable_channel(str(params.get("channel", "")))
+        ts = str(params.get("ts", ""))
+        with self._lock:
+            parent = self._find_message(channel, ts)
+            if parent is None:
+                raise SlackApiError("thread_not_found")
+            root = parent.get("thread_ts") or parent["ts"]
+            replies = [
+                m
+                for m in self._messages.get(channel, [])
+                if m.get("thread_ts") == root and m["ts"] != root
+            ]
+            replies.sort(key=lambda m: m["ts"])
+            thread = [self._find_message(channel, root) or parent, *replies]
+            return self._history_page(thread, params)
+
+    def _readable_channel(self, channel: str) -> str:
+        if not channel:
+            raise SlackApiError("channel_not_found")
+        channel = self._resolve_dm(channel)
+        with self._lock:
+            info = self._channels.get(channel)
+        if info is None:
+            if self.strict_channels and not channel.startswith("D"):
+                raise SlackApiError("channel_not_found")
+            needed = "im:history" if channel.startswith("D") else "channels:history"
+        elif info["is_private"] and not info["is_member"]:
+            raise SlackApiError("channel_not_found")
+        else:
+            needed = "groups:history" if info["is_private"] else "channels:history"
+        if needed not in self.scopes:
+            self._missing_scope(needed)
+        return channel
+
+    def _history_page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict:
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        page = messages[start : start + limit]
+        more = start + limit < len(messages)
+        with_metadata = rules.truthy(params.get("include_all_metadata"))
+        shown = []
+        for message in page:
+            public = self._public(message)
+            if not with_metadata:
+                public.pop("metadata", None)
+            shown.append(public)
+        return {
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _api_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -1117,7 +1209,7 @@ class FakeSlack:
             return 404, {"Content-Type": "text/plain"}, b"file not found"
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        authorized = token in self.valid_tokens
+        authorized = token in self.valid_tokens and file_id not in self.login_page_files
         with self._changed:
             self._downloads.append(Download(file_id, path, authorized, time.monotonic()))
             self._changed.notify_all()
