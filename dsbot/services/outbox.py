@@ -1,0 +1,228 @@
+"""What to send where: turning a dossier's changes into outbox rows for each subscription.
+
+Rows are written by the feed in the same transaction as its cursor and snapshots, with a
+dedupe key each, so a page processed twice (crash, overlap) never queues a message twice.
+The Slack sender (`dsbot.slack.sender`) reads them back. Row kinds and payloads:
+
+- `parent`: the dossier's card in the channel, posted once then updated in place.
+  `{"create": bool, "new": bool, "demarche": n, "demarche_title": str|None,
+  "summary": {...}|None}`; `create` False only refreshes an existing card; `new` marks a
+  freshly deposited dossier (a candidate for a burst summary).
+- `thread`: one event in the dossier's thread. `{"change": ChangeKind, "params": {...},
+  "broadcast": bool, "create_parent": bool, "demarche": n}`.
+- `summary`: many new dossiers at once. `{"demarche": n, "demarche_title": str|None,
+  "dossiers": [summary, ...]}`.
+- `alert`: an operational message (ops channel, or a DM to an admin).
+  `{"text_key": str, "params": {...}}`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.services.classify import Change, ChangeKind
+from dsbot.store import notifications as q
+from dsbot.store.notifications import OutboxEntry, Subscription
+
+# Events that put the dossier's card in the channel if it is not there yet. A deletion of a
+# dossier the channel never saw is not worth a new message.
+CREATES_PARENT = frozenset(ChangeKind) - {ChangeKind.TRASHED, ChangeKind.DELETED}
+# How far apart an action recorded in `audit` and DS's date for it may be, to be the same.
+OWN_ACTION_WINDOW = timedelta(minutes=2)
+BURST_THRESHOLD = 20
+
+# What each bot action (the `audit.action` column, with or without its `dossier_` prefix)
+# makes happen in DS, to recognise our own changes in the feed.
+_OWN_ACTION_EFFECTS: dict[str, tuple[ChangeKind, str | None]] = {
+    "passer_en_instruction": (ChangeKind.STATE_CHANGED, "en_instruction"),
+    "repasser_en_instruction": (ChangeKind.STATE_CHANGED, "en_instruction"),
+    "accepter": (ChangeKind.STATE_CHANGED, "accepte"),
+    "refuser": (ChangeKind.STATE_CHANGED, "refuse"),
+    "classer_sans_suite": (ChangeKind.STATE_CHANGED, "sans_suite"),
+    "repasser_en_construction": (ChangeKind.STATE_CHANGED, "en_construction"),
+    "repondre": (ChangeKind.CORRECTION_REQUESTED, None),
+    "envoyer_message": (ChangeKind.CORRECTION_REQUESTED, None),
+}
+
+
+@dataclass(frozen=True)
+class DossierContext:
+    """What the planner needs to know of the dossier besides its changes."""
+
+    number: int
+    state: DossierState | None  # now (for a deleted dossier: its state when deleted)
+    date_derniere_modification: datetime | None = None
+    demarche_title: str | None = None
+    summary: DossierSummary | None = None
+
+
+def summary_payload(summary: DossierSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "number": summary.number,
+        "state": summary.state.value,
+        "archived": summary.archived,
+        "date_depot": summary.date_depot.isoformat(),
+        "date_derniere_modification": summary.date_derniere_modification.isoformat(),
+    }
+
+
+def summary_from_payload(d: dict[str, Any]) -> DossierSummary:
+    return DossierSummary(
+        id=d["id"],
+        number=d["number"],
+        state=DossierState(d["state"]),
+        archived=bool(d["archived"]),
+        date_depot=datetime.fromisoformat(d["date_depot"]),
+        date_derniere_modification=datetime.fromisoformat(d["date_derniere_modification"]),
+    )
+
+
+def _own_action_matches(action: str, change: Change) -> bool:
+    effect = _OWN_ACTION_EFFECTS.get(action.removeprefix("dossier_"))
+    if effect is None:
+        return False
+    kind, to_state = effect
+    if kind is not change.kind:
+        return False
+    return to_state is None or change.params.get("to_state") == to_state
+
+
+def silence_own_actions(
+    changes: list[Change], own_actions: Iterable[tuple[str, datetime]]
+) -> list[Change]:
+    """Changes the bot itself made (recorded in `audit`) only refresh the card: whoever clicked
+    already saw the result, and the channel already has the card updated by the action."""
+    own = list(own_actions)
+    if not own:
+        return changes
+    result = []
+    for change in changes:
+        if change.announce and any(
+            abs(change.at - at) <= OWN_ACTION_WINDOW and _own_action_matches(action, change)
+            for action, at in own
+        ):
+            change = replace(change, announce=False)
+        result.append(change)
+    return result
+
+
+def passes_states(sub: Subscription, change: Change, state: DossierState | None) -> bool:
+    """Whether the subscription's state filter lets this change through.
+
+    A state change counts for the states on both of its sides (leaving a followed state is
+    news too); other changes count for the dossier's current state.
+    """
+    if not sub.states:
+        return True
+    if change.kind is ChangeKind.STATE_CHANGED:
+        return (
+            change.params.get("from_state") in sub.states
+            or change.params.get("to_state") in sub.states
+        )
+    if change.kind in (ChangeKind.TRASHED, ChangeKind.DELETED):
+        return change.params.get("state") in sub.states
+    return state is not None and state.value in sub.states
+
+
+def plan_deliveries(
+    db: Database,
+    subscriptions: Iterable[Subscription],
+    dossier: DossierContext,
+    changes: list[Change],
+) -> list[OutboxEntry]:
+    """The outbox rows for one dossier's changes, for every subscription that wants them.
+
+    A subscription sees only what happened from its `since` on. Announced changes put the
+    card in the channel (or update it) and, except the deposit itself, add a thread event.
+    Anything else that moved refreshes a card the channel already has.
+    """
+    entries: list[OutboxEntry] = []
+    if not changes:
+        return entries
+    number = dossier.number
+    card_stamp = (dossier.date_derniere_modification or changes[-1].at).isoformat()
+    for sub in subscriptions:
+        recent = [c for c in changes if c.at >= sub.since]
+        if not recent:
+            continue
+        announced = [c for c in recent if c.announce and passes_states(sub, c, dossier.state)]
+        prefix = f"{sub.team_id}:{sub.channel_id}:{number}"
+        has_card = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
+        creates = any(c.kind in CREATES_PARENT for c in announced)
+        if not (has_card or creates or q.pending_parent(db, sub.channel_id, number)):
+            continue  # nothing this channel shows, nothing worth a new message
+        new = any(c.kind is ChangeKind.DEPOSITED for c in announced)
+        parent = {
+            "create": creates,
+            "new": new,
+            "demarche": sub.demarche_number,
+            "demarche_title": dossier.demarche_title,
+            "summary": summary_payload(dossier.summary) if new and dossier.summary else None,
+        }
+        entries.append(
+            OutboxEntry(
+                sub.team_id, sub.channel_id, number, "parent", parent, f"{prefix}:card:{card_stamp}"
+            )
+        )
+        for change in announced:
+            if change.kind is ChangeKind.DEPOSITED:
+                continue  # the card itself says it
+            entries.append(
+                OutboxEntry(
+                    sub.team_id,
+                    sub.channel_id,
+                    number,
+                    "thread",
+                    {
+                        "change": change.kind.value,
+                        "params": change.params,
+                        "broadcast": change.broadcast,
+                        "create_parent": change.kind in CREATES_PARENT,
+                        "demarche": sub.demarche_number,
+                    },
+                    f"{prefix}:{change.ident}",
+                )
+            )
+    return entries
+
+
+def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOLD) -> int:
+    """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
+    by a single summary row (the feed commits page by page, so a burst is only known once the
+    cycle's pages are all in). Returns the number of summary rows written."""
+    groups: dict[tuple[str, str, int], list[q.OutboxRow]] = defaultdict(list)
+    for row in q.open_rows(db):
+        if (
+            row.kind == "parent"
+            and row.status == "pending"
+            and row.attempts == 0
+            and row.payload.get("new")
+            and row.payload.get("summary")
+        ):
+            groups[(row.team_id, row.channel_id, row.payload["demarche"])].append(row)
+    written = 0
+    for (team_id, channel_id, demarche), rows in groups.items():
+        if len(rows) <= threshold:
+            continue
+        for row in rows:
+            q.mark_final(db, row.id, "collapsed", "burst summary")
+        payload = {
+            "demarche": demarche,
+            "demarche_title": next(
+                (r.payload["demarche_title"] for r in rows if r.payload.get("demarche_title")),
+                None,
+            ),
+            "dossiers": [r.payload["summary"] for r in rows],
+        }
+        key = f"{team_id}:{channel_id}:summary:{demarche}:{rows[0].id}-{rows[-1].id}"
+        q.enqueue(db, OutboxEntry(team_id, channel_id, None, "summary", payload, key), now)
+        written += 1
+    return written

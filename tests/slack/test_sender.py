@@ -1,0 +1,424 @@
+"""The outbox sender against the fake Slack Web API (a real HTTP server).
+
+Rows are queued the way the feed queues them (store functions), the dossier reads come from
+a dict of model objects (the sender takes any `fetch_dossier` callable), and every assertion
+is on what Slack would show.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dsbot.ds.errors import DSNotFound, DSServerError
+from dsbot.ds.models import Dossier, DossierState
+from dsbot.services.outbox import summary_payload
+from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
+from dsbot.store import notifications as q
+from dsbot.store.notifications import OutboxEntry
+from dsbot.texts import Texts
+from tests.fakes.slack_api import FakeSlack
+from tests.slack.blocks.factories import make_dossier, make_summary
+
+TEAM = "T0TEST"
+CHANNEL = "C0NOTIF"
+OTHER_CHANNEL = "C0OTHER"
+ADMIN = "U0ADMIN"
+DS_WEB = "https://demarche.numerique.gouv.fr"
+HISTORY_SCOPES = ("channels:history", "groups:history")
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES]) as fake:
+        fake.add_channel(CHANNEL, "instruction")
+        fake.add_channel(OTHER_CHANNEL, "autre")
+        fake.add_user(ADMIN, "admin@example.org")
+        yield fake
+
+
+class Dossiers:
+    """What DS would answer, changeable during a test."""
+
+    def __init__(self, *dossiers: Dossier) -> None:
+        self.by_number = {d.number: d for d in dossiers}
+        self.failure: Exception | None = None
+        self.reads = 0
+
+    def get(self, number: int) -> Dossier:
+        self.reads += 1
+        if self.failure is not None:
+            raise self.failure
+        if number not in self.by_number:
+            raise DSNotFound("Dossier not found", code="not_found")
+        return self.by_number[number]
+
+
+@pytest.fixture
+def dossiers():
+    return Dossiers(make_dossier(number=1), make_dossier(number=2))
+
+
+def make_sender(store, slack: FakeSlack, dossiers: Dossiers, **options) -> Sender:
+    options.setdefault("pacing", 0.0)
+    return Sender(store, slack.client(), dossiers.get, Texts("fr"), ds_web_base=DS_WEB, **options)
+
+
+@pytest.fixture
+def sender(store, slack, dossiers):
+    return make_sender(store, slack, dossiers)
+
+
+def queue(store, kind: str, key: str, *, number: int | None = 1, channel=CHANNEL, **payload):
+    defaults = {
+        "parent": {"create": True, "new": False, "demarche": 42},
+        "thread": {"broadcast": False, "create_parent": True, "demarche": 42},
+    }.get(kind, {})
+    entry = OutboxEntry(TEAM, channel, number, kind, defaults | payload, key)
+    with q.write(store) as db:
+        assert q.enqueue(db, entry, datetime.now(UTC))
+
+
+def state_change(to: str, at: str = "2026-03-02T10:00:00+00:00") -> dict:
+    return {
+        "change": "state_changed",
+        "params": {"from_state": "en_construction", "to_state": to, "by": "a@x.fr", "at": at},
+        "broadcast": True,
+    }
+
+
+def rows(store) -> list[q.OutboxRow]:
+    with store.connect() as db:
+        return [q.outbox_row(db, r["id"]) for r in db.query("select id from outbox order by id")]
+
+
+def subscribe(store, channel=CHANNEL, created_by=ADMIN, demarche=42) -> int:
+    now = datetime.now(UTC)
+    with q.write(store) as db:
+        return q.insert_subscription(
+            db,
+            team_id=TEAM,
+            channel_id=channel,
+            demarche=demarche,
+            groupe=None,
+            states=(),
+            created_by=created_by,
+            created_at=now,
+            since=now,
+        )
+
+
+def test_parent_is_posted_once_then_updated_in_place(store, slack, dossiers, sender):
+    queue(store, "parent", "p1")
+    report = sender.drain()
+    assert report.sent == 1
+    (parent,) = slack.top_level(CHANNEL)
+    assert parent["text"] == "Dossier n° 1 (En instruction) · Subvention vélo"
+    assert parent["metadata"]["event_type"] == METADATA_EVENT_TYPE
+    assert parent["metadata"]["event_payload"]["outbox_id"] == rows(store)[0].id
+    assert any(b.get("type") == "actions" for b in parent["blocks"])  # buttons on the card
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, 1) == parent["ts"]
+
+    dossiers.by_number[1] = make_dossier(number=1, state=DossierState.ACCEPTE)
+    queue(store, "parent", "p2", create=False)
+    assert sender.drain().sent == 1
+    (updated,) = slack.top_level(CHANNEL)
+    assert updated["ts"] == parent["ts"]
+    assert updated["edited"] and len(updated["history"]) == 1
+    assert updated["text"] == "Dossier n° 1 (Accepté) · Subvention vélo"
+    assert len(slack.calls("chat.postMessage")) == 1
+    assert [r.status for r in rows(store)] == ["sent", "sent"]
+
+
+def test_a_dedupe_key_is_never_queued_twice(store):
+    queue(store, "parent", "same")
+    entry = OutboxEntry(TEAM, CHANNEL, 1, "parent", {"create": True}, "same")
+    with q.write(store) as db:
+        assert not q.enqueue(db, entry, datetime.now(UTC))
+    assert len(rows(store)) == 1
+
+
+def test_events_go_to_the_thread_and_state_changes_are_broadcast(store, slack, sender):
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    message = {
+        "change": "message_received",
+        "params": {
+            "email": "usager@example.org",
+            "body": "Voici la pièce",
+            "at": "2026-03-02T11:00:00+00:00",
+        },
+    }
+    queue(store, "thread", "t2", **message)
+    assert sender.drain().sent == 3
+    (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
+    replies = slack.thread(CHANNEL, parent["ts"])
+    assert len(replies) == 2
+    assert replies[0]["reply_broadcast"] is True
+    assert "passé en instruction par a@x.fr" in replies[0]["text"]
+    assert replies[1]["reply_broadcast"] is False
+    assert "Voici la pièce" in replies[1]["text"]
+
+
+def test_a_thread_event_without_a_card_posts_the_card_first(store, slack, sender):
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    assert sender.drain().sent == 2
+    messages = slack.messages(CHANNEL)
+    assert messages[0].get("thread_ts") in (None, messages[0]["ts"])  # the card, first
+    assert messages[1]["thread_ts"] == messages[0]["ts"]
+
+
+def test_a_deletion_event_without_a_card_is_skipped(store, slack, sender):
+    queue(
+        store,
+        "thread",
+        "t1",
+        change="deleted",
+        params={"reason": "expired", "state": "accepte"},
+        create_parent=False,
+    )
+    report = sender.drain()
+    assert report.sent == 0 and report.skipped == 1
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_deleted_card_in_slack_is_posted_again(store, slack, dossiers, sender):
+    queue(store, "parent", "p1")
+    sender.drain()
+    (first,) = slack.top_level(CHANNEL)
+    slack.client().chat_delete(channel=CHANNEL, ts=first["ts"])
+    queue(store, "parent", "p2", create=False)
+    assert sender.drain().sent == 1
+    (second,) = slack.top_level(CHANNEL)
+    assert second["ts"] != first["ts"]
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, 1) == second["ts"]
+
+
+def test_card_of_a_dossier_gone_from_ds_says_so(store, slack, dossiers, sender):
+    queue(store, "parent", "p1")
+    sender.drain()
+    del dossiers.by_number[1]
+    queue(store, "parent", "p2", create=False)
+    sender.drain()
+    (card,) = slack.top_level(CHANNEL)
+    assert "plus visible dans DS" in card["text"]
+    assert not any(b.get("type") == "actions" for b in card["blocks"])  # no dead buttons
+
+
+def test_ds_down_at_render_time_waits_without_giving_up(store, slack, dossiers):
+    sender = make_sender(store, slack, dossiers, max_attempts=1)
+    dossiers.failure = DSServerError("boom")
+    queue(store, "parent", "p1")
+    report = sender.drain()
+    assert report.rescheduled == 1 and report.dead == 0
+    (row,) = rows(store)
+    assert row.status == "pending" and row.next_attempt_at > datetime.now(UTC)
+    assert slack.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("error", ["is_archived", "channel_not_found", "not_in_channel"])
+def test_permanent_error_pauses_the_channel_and_tells_the_admin_once(store, slack, sender, error):
+    sub_id = subscribe(store)
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    slack.fail("chat.postMessage", error, times=1)
+    report = sender.drain()
+    assert report.paused_channels == 1
+    with store.connect() as db:
+        sub = q.subscription_by_id(db, sub_id)
+    assert sub.paused_reason == error and not sub.active
+    assert [r.status for r in rows(store)[:2]] == ["dead", "dead"]
+    (notice,) = slack.messages(ADMIN)  # a DM to whoever subscribed the channel
+    assert error in notice["text"] and CHANNEL in notice["text"]
+    # Nothing more can be queued for a paused channel, and draining again says nothing more.
+    sender.drain()
+    assert len(slack.messages(ADMIN)) == 1
+    assert slack.top_level(CHANNEL) == []
+
+
+def test_permanent_error_notice_goes_to_the_ops_channel_when_set(store, slack, dossiers):
+    sender = make_sender(store, slack, dossiers, ops_channel=OTHER_CHANNEL)
+    subscribe(store)
+    slack.update_channel(CHANNEL, is_archived=True)
+    queue(store, "parent", "p1")
+    sender.drain()
+    (notice,) = slack.messages(OTHER_CHANNEL)
+    assert "is_archived" in notice["text"]
+    assert slack.messages(ADMIN) == []
+
+
+def test_rate_limit_reschedules_after_retry_after_without_sleeping(store, slack, sender):
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    slack.fail("chat.postMessage", "ratelimited", retry_after=1, times=1)
+    started = time.monotonic()
+    report = sender.drain()
+    assert time.monotonic() - started < 1.0  # did not wait in the drain
+    assert report.rescheduled == 1 and report.sent == 0
+    first = rows(store)[0]
+    assert first.status == "pending" and first.last_error == "ratelimited"
+    wait = (first.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert 0.3 < wait <= 1.0
+    assert sender.drain().sent == 0  # not due yet; the thread row waits behind it
+    time.sleep(wait + 0.05)
+    assert sender.drain().sent == 2
+    (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
+    assert len(slack.thread(CHANNEL, parent["ts"])) == 1
+
+
+def test_posts_are_paced_per_channel_and_channels_go_in_parallel(store, slack, dossiers):
+    sender = make_sender(store, slack, dossiers, pacing=0.25)
+    for channel in (CHANNEL, OTHER_CHANNEL):
+        for number in (1, 2):
+            queue(store, "parent", f"{channel}-{number}", number=number, channel=channel)
+        queue(store, "thread", f"{channel}-t", number=1, channel=channel, **state_change("refuse"))
+    started = time.monotonic()
+    assert sender.drain().sent == 6
+    elapsed = time.monotonic() - started
+    posts = slack.calls("chat.postMessage")
+    for channel in (CHANNEL, OTHER_CHANNEL):
+        times = [c.at for c in posts if c.params["channel"] == channel]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert len(times) == 3 and min(gaps) >= 0.2
+    assert elapsed < 1.0  # 2 x 3 posts at 0.25 s apiece would take 1.5 s one after the other
+
+
+def test_burst_of_new_dossiers_becomes_one_summary(store, slack, dossiers):
+    sender = make_sender(store, slack, dossiers, burst_threshold=5)
+    for number in range(100, 112):
+        summary = make_summary(number=number)
+        queue(
+            store,
+            "parent",
+            f"new-{number}",
+            number=number,
+            new=True,
+            demarche_title="Subvention vélo",
+            summary=summary_payload(summary),
+        )
+    report = sender.drain()
+    assert report.collapsed == 1 and report.sent == 1
+    (message,) = slack.top_level(CHANNEL)
+    assert "12" in message["text"] and "Subvention vélo" in message["text"]
+    assert dossiers.reads == 0
+    assert sorted({r.status for r in rows(store)}) == ["collapsed", "sent"]
+
+
+def test_a_few_new_dossiers_get_their_own_cards(store, slack, dossiers):
+    sender = make_sender(store, slack, dossiers, burst_threshold=5)
+    for number in (1, 2):
+        queue(
+            store,
+            "parent",
+            f"new-{number}",
+            number=number,
+            new=True,
+            summary=summary_payload(make_summary(number=number)),
+        )
+    assert sender.drain().sent == 2
+    assert len(slack.top_level(CHANNEL)) == 2
+
+
+def claim_and_crash(store, slack, sender, row_id: int, *, post: bool, thread_ts=None):
+    """What a process killed after step 2 leaves: the row `sending`, the message maybe in
+    Slack (with the metadata the sender puts on it)."""
+    with q.write(store) as db:
+        assert q.claim(db, row_id, datetime.now(UTC), thread_ts)
+    if post:
+        kwargs = {"thread_ts": thread_ts} if thread_ts else {}
+        slack.client().chat_postMessage(
+            channel=CHANNEL,
+            text="posted before the crash",
+            metadata={
+                "event_type": METADATA_EVENT_TYPE,
+                "event_payload": {"outbox_id": row_id, "db": sender._instance_id()},
+            },
+            **kwargs,
+        )
+
+
+def test_recovery_finds_a_message_sent_before_a_crash(store, slack, sender):
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    parent_row, _thread_row = rows(store)
+    claim_and_crash(store, slack, sender, parent_row.id, post=True)
+    report = sender.drain()
+    assert report.recovered == 1
+    (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
+    assert parent["text"] == "posted before the crash"  # not posted a second time
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, 1) == parent["ts"]
+    # The thread reply was sent once; now crash after it too, and recover from the replies.
+    replies = slack.thread(CHANNEL, parent["ts"])
+    assert len(replies) == 1
+    queue(store, "thread", "t2", **state_change("accepte", "2026-03-02T12:00:00+00:00"))
+    third = rows(store)[2]
+    claim_and_crash(store, slack, sender, third.id, post=True, thread_ts=parent["ts"])
+    assert sender.drain().recovered == 1
+    assert len(slack.thread(CHANNEL, parent["ts"])) == 2
+    assert all(r.status == "sent" for r in rows(store))
+
+
+def test_recovery_sends_what_never_reached_slack(store, slack, sender):
+    queue(store, "parent", "p1")
+    (row,) = rows(store)
+    claim_and_crash(store, slack, sender, row.id, post=False)
+    report = sender.drain()
+    assert report.recovered == 0 and report.sent == 1
+    assert len(slack.top_level(CHANNEL)) == 1
+
+
+def test_recovery_ignores_messages_of_another_database(store, slack, sender):
+    queue(store, "parent", "p1")
+    (row,) = rows(store)
+    with q.write(store) as db:
+        q.claim(db, row.id, datetime.now(UTC))
+    slack.client().chat_postMessage(
+        channel=CHANNEL,
+        text="an old dsbot install",
+        metadata={
+            "event_type": METADATA_EVENT_TYPE,
+            "event_payload": {"outbox_id": row.id, "db": "other"},
+        },
+    )
+    assert sender.drain().sent == 1
+    assert len(slack.top_level(CHANNEL)) == 2
+
+
+def test_slack_server_error_is_settled_through_history(store, slack, sender):
+    queue(store, "parent", "p1")
+    slack.fail("chat.postMessage", "internal_error", status=500, times=1)
+    report = sender.drain()
+    assert report.sent == 0
+    (row,) = rows(store)
+    assert row.status == "sending"  # unknown outcome: never blindly resent
+    assert sender.drain().sent == 1
+    assert len(slack.top_level(CHANNEL)) == 1
+
+
+def test_mentions_a_linked_instructeur(store, slack, sender):
+    with q.write(store) as db:
+        db.execute(
+            "insert into links (team_id, slack_user_id, instructeur_id, email, method, linked_by,"
+            " linked_at) values (?, ?, ?, ?, ?, ?, ?)",
+            [TEAM, "U0AGENT", "SW5z", "A@X.fr", "admin", ADMIN, "2026-01-01T00:00:00+00:00"],
+        )
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    sender.drain()
+    broadcast = [m for m in slack.messages(CHANNEL) if m.get("reply_broadcast")]
+    assert "par <@U0AGENT>" in broadcast[0]["text"]
+
+
+def test_old_finished_rows_are_pruned(store, sender, slack):
+    queue(store, "parent", "p1")
+    sender.drain()
+    with q.write(store) as db:
+        assert q.prune_outbox(db, datetime.now(UTC) - timedelta(days=1)) == 0
+        assert q.prune_outbox(db, datetime.now(UTC) + timedelta(seconds=1)) == 1
