@@ -1,0 +1,126 @@
+"""Fault injection for `POST /api/v2/graphql` (never for `/_sandbox/*`, uploads or files).
+
+`POST /_sandbox/faults` sets any of these fields (0 = off) and answers the whole current set:
+
+- `latency_ms`: added before each GraphQL request is handled; concurrent requests wait in
+  parallel.
+- `error_rate`: share of requests answered HTTP 500 `internal_server_error`.
+- `timeout_rate`: share of requests whose first root field fails with
+  `Timeout on Query.<field>` (`extensions.code = "timeout"`); other root fields still answer
+  (partial data).
+- `rate_limit_per_minute`: requests allowed per `Authorization` value per clock minute; past
+  it, HTTP 429 `text/plain` "Calme toi, cowboy ! …" with `RateLimit-Remaining: 0` and
+  `RateLimit-Reset: <epoch of the window end>`, and no `Retry-After` (DS, January 2026).
+
+Extensions:
+
+- `retry_after`: true adds `Retry-After: <seconds>` to the 429, as newer versions might.
+- `ambiguous_mutations`: the next N mutation requests are applied, then answered as failures,
+  so that clients can test "was my mutation applied?".
+- `ambiguous_mode`: how those answer: `"timeout"` (default; HTTP 200,
+  `Timeout on Mutation.<field>`, code `timeout`, payload null) or `"drop"` (the connection is
+  closed with no answer).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Any
+
+RATE_LIMIT_BODY = (
+    "Calme toi, cowboy ! T'enchaines un peu trop les requêtes. Respire un peu réessaie dans un "
+    "petit moment.\nCalm down, cowboy! You're making too many requests. Take a breather and try "
+    "again soon.\n"
+)
+DEFAULTS: dict[str, Any] = {
+    "latency_ms": 0,
+    "error_rate": 0.0,
+    "timeout_rate": 0.0,
+    "rate_limit_per_minute": 0,
+    "retry_after": False,
+    "ambiguous_mutations": 0,
+    "ambiguous_mode": "timeout",
+}
+
+
+class FaultError(ValueError):
+    """A bad value in `POST /_sandbox/faults`."""
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values = dict(DEFAULTS)
+        self._random = random.Random()
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return dict(self._values)
+
+    def update(self, changes: dict) -> dict:
+        """Validates then applies `changes`; unknown keys are an error (typos would be silent)."""
+        if not isinstance(changes, dict):
+            raise FaultError("expected a JSON object")
+        unknown = set(changes) - set(DEFAULTS)
+        if unknown:
+            raise FaultError(f"unknown fault(s): {', '.join(sorted(unknown))}")
+        clean = {}
+        for key, value in changes.items():
+            if key in ("error_rate", "timeout_rate"):
+                if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    raise FaultError(f"{key} must be a number between 0 and 1")
+                clean[key] = float(value)
+            elif key in ("latency_ms", "rate_limit_per_minute", "ambiguous_mutations"):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise FaultError(f"{key} must be a non-negative integer")
+                clean[key] = value
+            elif key == "retry_after":
+                clean[key] = bool(value)
+            elif key == "ambiguous_mode":
+                if value not in ("timeout", "drop"):
+                    raise FaultError('ambiguous_mode must be "timeout" or "drop"')
+                clean[key] = value
+        with self._lock:
+            self._values.update(clean)
+            if "rate_limit_per_minute" in clean:
+                self._counts.clear()
+            return dict(self._values)
+
+    def latency_s(self) -> float:
+        return self._values["latency_ms"] / 1000
+
+    def roll(self, name: str) -> bool:
+        rate = self._values[name]
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._random.random() < rate
+
+    def rate_limited(self, authorization: str | None) -> tuple[int, int] | None:
+        """None when allowed, else (reset epoch, seconds until then). Fixed minute windows."""
+        limit = self._values["rate_limit_per_minute"]
+        if limit <= 0:
+            return None
+        now = time.time()
+        window = int(now // 60)
+        with self._lock:
+            if window != self._window:
+                self._window, self._counts = window, {}
+            key = authorization or ""
+            self._counts[key] = self._counts.get(key, 0) + 1
+            if self._counts[key] <= limit:
+                return None
+        reset = (window + 1) * 60
+        return reset, max(1, int(reset - now + 0.999))
+
+    def take_ambiguous(self) -> str | None:
+        """The mode for this mutation request if it must fail after being applied."""
+        with self._lock:
+            if self._values["ambiguous_mutations"] <= 0:
+                return None
+            self._values["ambiguous_mutations"] -= 1
+            return self._values["ambiguous_mode"]

@@ -1,0 +1,177 @@
+"""The dossier state machine and every change to a dossier (API-NOTES 3.3, 5 and 7).
+
+Both the mutations and the control API go through these functions, so the rules about what
+moves `dateDerniereModification` (updated_at) live in one place: state transitions, messages,
+annotations, champ edits and follow/unfollow move it; labels do not.
+"""
+
+from __future__ import annotations
+
+from dsbot.sandbox import dossier_content
+from dsbot.sandbox.generator import TERMINE
+from dsbot.sandbox.store import Store
+
+STATE_LABELS = {
+    "en_construction": "en construction",
+    "en_instruction": "en instruction",
+    "accepte": "accepté",
+    "refuse": "refusé",
+    "sans_suite": "classé sans suite",
+}
+DECISION_EVENTS = {"accepte": "accepte", "refuse": "refuse", "sans_suite": "classe_sans_suite"}
+
+
+def already(state: str) -> str:
+    """DS's "Le dossier est déjà <état>" message."""
+    return f"Le dossier est déjà {STATE_LABELS[state]}"
+
+
+class Change:
+    """One write to one dossier: load, modify, `save()`."""
+
+    def __init__(self, store: Store, row: dict, now: int) -> None:
+        self.store = store
+        self.row = row
+        self.now = now
+        self.details = store.details(row)
+
+    def touch(self) -> None:
+        self.row["updated_at"] = max(self.row["updated_at"], self.now)
+
+    def save(self) -> dict:
+        return self.store.save_dossier(self.row, self.details)
+
+    def traitement(self, event: str, state: str, email: str | None, motivation: str | None = None):
+        return dossier_content.new_traitement(
+            self.details,
+            self.row["number"],
+            event,
+            state,
+            self.now,
+            email,
+            motivation,
+            self.row["revision"],
+        )
+
+    # --- transitions (callers check the preconditions) --------------------------------
+
+    def passer_en_instruction(self, email: str | None) -> None:
+        self.row["state"] = "en_instruction"
+        self.row["en_instruction_at"] = self.now
+        event = "passe_en_instruction" if email else "passe_en_instruction_automatiquement"
+        self.traitement(event, "en_instruction", email)
+        self.touch()
+
+    def decide(
+        self, state: str, email: str | None, motivation: str | None, justificatif: dict | None
+    ) -> None:
+        self.row["state"] = state
+        self.row["processed_at"] = self.now
+        self.details["motivation"] = motivation
+        self.details["motivationAttachment"] = justificatif
+        number = self.row["number"]
+        self.details["attestation"] = (
+            dossier_content.file_dict(
+                f"att-{self.store.seed}-{number}-{self.now}",
+                f"attestation-{number}.pdf",
+                "application/pdf",
+                self.now,
+            )
+            if state == "accepte"
+            else None
+        )
+        self.traitement(DECISION_EVENTS[state], state, email, motivation)
+        self.touch()
+
+    def repasser_en_instruction(self, email: str | None) -> None:
+        self.row["state"] = "en_instruction"
+        self.row["processed_at"] = None
+        self.row["archived"] = 0
+        self.details["motivation"] = None
+        self.details["motivationAttachment"] = None
+        self.details["attestation"] = None
+        self.traitement("repasse_en_instruction", "en_instruction", email)
+        self.touch()
+
+    def repasser_en_construction(self, email: str | None) -> None:
+        self.row["state"] = "en_construction"
+        self.row["en_instruction_at"] = None
+        self.traitement("repasse_en_construction", "en_construction", email)
+        self.touch()
+
+    def set_archived(self, archived: bool) -> None:
+        self.row["archived"] = 1 if archived else 0
+        self.touch()
+
+    # --- other changes ---------------------------------------------------------------
+
+    def add_message(
+        self, email: str, body: str, files: list, author: str, correction: str | None = None
+    ) -> dict:
+        message = dossier_content.new_message(
+            self.details, self.row["number"], email, body, self.now, files, author
+        )
+        if correction is not None:
+            message["correction"] = {"reason": correction, "dateResolution": None}
+            self.row["correction_at"] = self.now
+        self.touch()
+        return message
+
+    def follow(self, instructeur_id: int, follow: bool) -> None:
+        followers = self.details["followers"]
+        if follow and instructeur_id not in followers:
+            followers.append(instructeur_id)
+            self.touch()
+        elif not follow and instructeur_id in followers:
+            followers.remove(instructeur_id)
+            self.touch()
+
+    def edit_champ(self) -> dict | None:
+        """The usager edits a field: the first text-like champ gets a new value."""
+        for champ in self.details["champs"]:
+            if champ["__typename"] == "TextChamp":
+                base = (champ.get("stringValue") or "").split(" (modifié")[0]
+                champ["stringValue"] = f"{base} (modifié le {self.now // 1_000_000})"
+                champ["value"] = champ["stringValue"]
+                champ["updatedAt"] = self.now
+                for column in champ.get("columns") or []:
+                    column["stringValue"] = column["value"] = champ["stringValue"]
+                self.row["champs_at"] = self.now
+                self.touch()
+                return champ
+        self.row["champs_at"] = self.now
+        self.touch()
+        return None
+
+    def annotation_changed(self) -> None:
+        self.row["annotations_at"] = self.now
+        self.touch()
+
+
+def path_to(current: str, target: str) -> list[str]:
+    """The states to go through, as an instructeur would in DS's interface."""
+    if current == target:
+        return []
+    if current == "en_construction":
+        return ["en_instruction"] + ([] if target == "en_instruction" else [target])
+    if current == "en_instruction":
+        return [target]
+    # terminé
+    steps = ["en_instruction"]
+    if target == "en_construction":
+        steps.append("en_construction")
+    elif target in TERMINE:
+        steps.append(target)
+    return steps
+
+
+def apply_step(change: Change, target: str, email: str | None, motivation: str | None) -> None:
+    if target == "en_instruction":
+        if change.row["state"] == "en_construction":
+            change.passer_en_instruction(email)
+        else:
+            change.repasser_en_instruction(email)
+    elif target == "en_construction":
+        change.repasser_en_construction(email)
+    else:
+        change.decide(target, email, motivation, None)
