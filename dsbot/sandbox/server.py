@@ -87,6 +87,11 @@ class SandboxServer:
         self.base_url = ""
         self.graphql_url = ""
 
+    @property
+    def token(self) -> str:
+        """The first accepted token (the default `sandbox-token`)."""
+        return self.tokens[0] if self.tokens else ""
+
     def start(self) -> SandboxServer:
         """Generates (or loads) the data, then serves in a background thread."""
         store, self.loaded = open_store(self.db_path, self.seed, self.demarches, self.dossiers)
