@@ -27,6 +27,7 @@ Event keys (`Change.kind`, passed to `build_event_message`) and their params (JS
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -39,6 +40,9 @@ Status = Literal["visible", "trash", "deleted"]
 
 # A value strictly before a baseline, for "changed at or after the baseline" comparisons.
 _JUST_BEFORE = timedelta(microseconds=1)
+# DS shows dates to the second (PITFALLS 2), and its clock and ours may differ a little.
+DATE_PRECISION = timedelta(seconds=1)
+CLOCK_SKEW = timedelta(seconds=2)
 
 
 class ChangeKind(StrEnum):
@@ -86,8 +90,12 @@ class Snapshot:
     avis_ids: frozenset[str] = frozenset()
     avis_answered_ids: frozenset[str] = frozenset()
     traitements_count: int = 0
+    # A digest of the champs' values: their date is to the second, the values are exact.
+    champs_digest: str | None = None
     status: Status = "visible"
     status_at: datetime | None = None
+    # When the dossier was read (our clock), to tell whether a same-second change could hide.
+    observed_at: datetime | None = None
 
     def to_json(self) -> str:
         def dt(value: datetime | None) -> str | None:
@@ -106,8 +114,10 @@ class Snapshot:
                 "avis": sorted(self.avis_ids),
                 "avis_answered": sorted(self.avis_answered_ids),
                 "traitements": self.traitements_count,
+                "champs_digest": self.champs_digest,
                 "status": self.status,
                 "status_at": dt(self.status_at),
+                "observed_at": dt(self.observed_at),
             },
             separators=(",", ":"),
         )
@@ -131,14 +141,33 @@ class Snapshot:
             avis_ids=frozenset(d.get("avis") or ()),
             avis_answered_ids=frozenset(d.get("avis_answered") or ()),
             traitements_count=int(d.get("traitements") or 0),
+            champs_digest=d.get("champs_digest"),
             status=d.get("status") or "visible",
             status_at=dt(d.get("status_at")),
+            observed_at=dt(d.get("observed_at")),
         )
 
 
+def fingerprint(snapshot: Snapshot) -> str:
+    """A short digest of what a snapshot says about the dossier (not when it was read)."""
+    text = replace(snapshot, observed_at=None).to_json()
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
 def summary_changed(previous: Snapshot | None, summary: DossierSummary) -> bool:
-    """Whether a listed dossier differs from what the feed knew (worth a full read)."""
+    """Whether a listed dossier differs from what the feed knew (worth a full read).
+
+    DS dates are to the second: a dossier read while the second of its last change was still
+    running may have changed again in that same second with an identical summary. Such a
+    dossier is read again when it is listed again (rare outside tests: it takes a poll within
+    seconds of a change).
+    """
     if previous is None or previous.status != "visible":
+        return True
+    if (
+        previous.observed_at is None
+        or previous.observed_at < summary.date_derniere_modification + DATE_PRECISION + CLOCK_SKEW
+    ):
         return True
     return (
         previous.date_derniere_modification != summary.date_derniere_modification
@@ -156,8 +185,9 @@ def _sorted_traitements(dossier: Dossier) -> list:
     return sorted(dossier.traitements, key=lambda t: t.date)
 
 
-def observe(summary: DossierSummary, dossier: Dossier) -> Snapshot:
-    """The snapshot of a dossier as it is now (its list summary plus its full read)."""
+def observe(summary: DossierSummary, dossier: Dossier, observed_at: datetime) -> Snapshot:
+    """The snapshot of a dossier as it is now (its list summary plus its full read, started at
+    `observed_at`)."""
     return Snapshot(
         state=dossier.state,
         date_derniere_modification=summary.date_derniere_modification,
@@ -170,7 +200,14 @@ def observe(summary: DossierSummary, dossier: Dossier) -> Snapshot:
         avis_ids=frozenset(a.id for a in dossier.avis),
         avis_answered_ids=frozenset(a.id for a in dossier.avis if a.date_reponse is not None),
         traitements_count=len(dossier.traitements),
+        champs_digest=champs_digest(dossier),
+        observed_at=observed_at,
     )
+
+
+def champs_digest(dossier: Dossier) -> str:
+    text = json.dumps([(c.id, c.value) for c in dossier.champs], ensure_ascii=False)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def _before(value: datetime | None, baseline: datetime) -> datetime | None:
@@ -311,17 +348,25 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
                 {"at": _iso(correction)},
             )
         )
-    champs = current.date_champs
-    if (
-        not deposited
-        and champs is not None
-        and previous.date_champs is not None
-        and champs > previous.date_champs
-    ):
-        changes.append(
-            Change(ChangeKind.CHAMPS_EDITED, champs, f"champs:{_iso(champs)}", {"at": _iso(champs)})
+    champs = current.date_champs or dossier.date_derniere_modification
+    if previous.champs_digest is not None and current.champs_digest is not None:
+        edited = current.champs_digest != previous.champs_digest
+    else:  # first sight: only the date can tell
+        edited = (
+            current.date_champs is not None
+            and previous.date_champs is not None
+            and current.date_champs > previous.date_champs
         )
-    if not changes and current != previous:
+    if edited and not deposited:
+        changes.append(
+            Change(
+                ChangeKind.CHAMPS_EDITED,
+                champs,
+                f"champs:{_iso(champs)}:{current.champs_digest}",
+                {"at": _iso(champs)},
+            )
+        )
+    if not changes and replace(current, observed_at=None) != replace(previous, observed_at=None):
         at = current.date_derniere_modification or dossier.date_derniere_modification
         changes.append(
             Change(ChangeKind.UPDATED, at, f"updated:{_iso(at)}", {"at": _iso(at)}, announce=False)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from dsbot.ds.models import (
     Avis,
+    Champ,
     DeletedDossier,
     DemarcheRef,
     Dossier,
@@ -71,9 +72,12 @@ def summary_of(dossier: Dossier, **overrides) -> DossierSummary:
     return DossierSummary(**(values | overrides))
 
 
+LATER = at(24 * 60)  # read long after the changes: no same-second doubt
+
+
 def diff(before: Dossier, after: Dossier, **summary_overrides):
-    previous = observe(summary_of(before), before)
-    current = observe(summary_of(after, **summary_overrides), after)
+    previous = observe(summary_of(before), before, LATER)
+    current = observe(summary_of(after, **summary_overrides), after, LATER)
     return classify(previous, current, after)
 
 
@@ -84,7 +88,7 @@ def kinds(changes) -> list[ChangeKind]:
 def test_a_dossier_deposited_after_the_baseline_is_new():
     dossier = make_dossier(date_depot=at(5), traitements=(deposit(5),))
     summary = summary_of(dossier)
-    changes = classify(as_of(summary, dossier, at(1)), observe(summary, dossier), dossier)
+    changes = classify(as_of(summary, dossier, at(1)), observe(summary, dossier, LATER), dossier)
     assert kinds(changes) == [ChangeKind.DEPOSITED]
     assert changes[0].announce and changes[0].at == at(5)
 
@@ -92,7 +96,7 @@ def test_a_dossier_deposited_after_the_baseline_is_new():
 def test_a_dossier_deposited_before_the_baseline_is_not_new():
     dossier = make_dossier(date_derniere_modification=at(3))
     summary = summary_of(dossier)
-    changes = classify(as_of(summary, dossier, at(1)), observe(summary, dossier), dossier)
+    changes = classify(as_of(summary, dossier, at(1)), observe(summary, dossier, LATER), dossier)
     assert ChangeKind.DEPOSITED not in kinds(changes)
     assert all(not c.announce for c in changes)
 
@@ -110,7 +114,7 @@ def test_history_before_the_baseline_is_known_and_later_events_are_news():
         date_derniere_modification=at(30),
     )
     summary = summary_of(dossier)
-    changes = classify(as_of(summary, dossier, at(10)), observe(summary, dossier), dossier)
+    changes = classify(as_of(summary, dossier, at(10)), observe(summary, dossier, LATER), dossier)
     assert kinds(changes) == [ChangeKind.MESSAGE_RECEIVED, ChangeKind.STATE_CHANGED]
     assert changes[0].params["message_id"] == "m2"
     assert changes[1].params["from_state"] == "en_construction"
@@ -234,11 +238,25 @@ def test_correction_requested():
 
 
 def test_champs_edited():
-    before = make_dossier()
-    after = make_dossier(date_derniere_modification=at(15))
+    before = make_dossier(champs=(Champ("c1", "TextChamp", "Nom", "Dupont"),))
+    after = make_dossier(
+        champs=(Champ("c1", "TextChamp", "Nom", "Dupond"),), date_derniere_modification=at(15)
+    )
     changes = diff(before, after, date_derniere_modification_champs=at(15))
     assert kinds(changes) == [ChangeKind.CHAMPS_EDITED]
     assert changes[0].at == at(15)
+
+
+def test_champs_edited_in_the_same_second_is_seen_by_its_values():
+    before = make_dossier(champs=(Champ("c1", "TextChamp", "Nom", "Dupont"),))
+    after = make_dossier(champs=(Champ("c1", "TextChamp", "Nom", "Dupond"),))
+    assert kinds(diff(before, after)) == [ChangeKind.CHAMPS_EDITED]
+
+
+def test_champs_date_without_new_values_is_noise():
+    dossier = make_dossier(champs=(Champ("c1", "TextChamp", "Nom", "Dupont"),))
+    changes = diff(dossier, dossier, date_derniere_modification_champs=at(15))
+    assert kinds(changes) == [ChangeKind.UPDATED]
 
 
 def test_follow_or_annotation_bump_is_noise():
@@ -260,7 +278,7 @@ def test_nothing_changed_gives_nothing():
 def test_summary_changed_only_when_a_light_field_moved():
     dossier = make_dossier()
     summary = summary_of(dossier)
-    snapshot = observe(summary, dossier)
+    snapshot = observe(summary, dossier, LATER)
     assert summary_changed(None, summary)
     assert not summary_changed(snapshot, summary)
     assert summary_changed(snapshot, replace(summary, date_derniere_modification=at(1)))
@@ -268,9 +286,20 @@ def test_summary_changed_only_when_a_light_field_moved():
     assert summary_changed(replace(snapshot, status="trash"), summary)
 
 
+def test_a_dossier_read_in_the_second_of_its_change_is_read_again():
+    # DS dates are to the second: a later change in that second has the same summary.
+    dossier = make_dossier(date_derniere_modification=at(10))
+    summary = summary_of(dossier)
+    read_too_soon = observe(summary, dossier, at(10) + timedelta(milliseconds=300))
+    assert summary_changed(read_too_soon, summary)
+    assert not summary_changed(observe(summary, dossier, at(11)), summary)
+
+
 def test_snapshot_round_trips_through_json():
     dossier = make_dossier(messages=(Message("m1", USAGER, "x", at(1)),))
-    snapshot = replace(observe(summary_of(dossier), dossier), status="trash", status_at=at(3))
+    snapshot = replace(
+        observe(summary_of(dossier), dossier, LATER), status="trash", status_at=at(3)
+    )
     assert Snapshot.from_json(snapshot.to_json()) == snapshot
 
 
@@ -282,7 +311,7 @@ def deleted(pending: bool, minutes: float = 30) -> DeletedDossier:
 
 def test_moved_to_trash_then_deleted_then_listed_again():
     dossier = make_dossier()
-    snapshot = observe(summary_of(dossier), dossier)
+    snapshot = observe(summary_of(dossier), dossier, LATER)
     change, snapshot = classify_deletion(snapshot, deleted(pending=True))
     assert change.kind is ChangeKind.TRASHED and change.params["reason"] == "user_request"
     assert snapshot.status == "trash"
@@ -296,9 +325,11 @@ def test_moved_to_trash_then_deleted_then_listed_again():
 
 def test_restored_from_trash():
     dossier = make_dossier()
-    _, trashed = classify_deletion(observe(summary_of(dossier), dossier), deleted(pending=True))
+    _, trashed = classify_deletion(
+        observe(summary_of(dossier), dossier, LATER), deleted(pending=True)
+    )
     back = make_dossier(date_derniere_modification=at(45))
-    changes = classify(trashed, observe(summary_of(back), back), back)
+    changes = classify(trashed, observe(summary_of(back), back, LATER), back)
     assert kinds(changes) == [ChangeKind.RESTORED]
     assert changes[0].announce
 
