@@ -59,6 +59,7 @@ class DossierContext:
     number: int
     state: DossierState | None  # now (for a deleted dossier: its state when deleted)
     date_derniere_modification: datetime | None = None
+    version: str = ""  # changes whenever what the card shows may have changed
     demarche_title: str | None = None
     summary: DossierSummary | None = None
 
@@ -148,7 +149,10 @@ def plan_deliveries(
     if not changes:
         return entries
     number = dossier.number
+    # DS dates are to the second: two changes in one second need two card refreshes.
     card_stamp = (dossier.date_derniere_modification or changes[-1].at).isoformat()
+    if dossier.version:
+        card_stamp += f":{dossier.version}"
     for sub in subscriptions:
         recent = [c for c in changes if c.at >= sub.since]
         if not recent:

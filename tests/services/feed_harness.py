@@ -1,0 +1,201 @@
+"""A notification engine wired to the DS sandbox and the fake Slack, both real HTTP servers.
+
+    with NotifyHarness() as h:
+        h.subscribe("C1", h.demarche)
+        number = h.create_dossier()
+        h.cycle()
+        assert h.cards("C1") ...
+
+Used by the feed tests and the end-to-end notification tests.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from dsbot.config import Settings
+from dsbot.ds.client import DSClient
+from dsbot.sandbox.server import SandboxServer
+from dsbot.services.poller import CycleReport, Poller, build_poller
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.store import Store
+from dsbot.store import notifications as q
+from tests.fakes.slack_api import TEAM_ID, FakeSlack
+
+HISTORY_SCOPES = ("channels:history", "groups:history")
+TOKEN = "sandbox-token"
+ADMIN = "U0ADMIN"
+OPS = "C0OPS"
+
+
+class NotifyHarness:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        dossiers: int = 20,
+        demarches: int = 1,
+        seed: int = 7,
+        page_size: int = 100,
+        sandbox: SandboxServer | None = None,
+        **poller_options: Any,
+    ) -> None:
+        self.tmp_path = tmp_path
+        self._own_sandbox = sandbox is None
+        self.sandbox = sandbox or SandboxServer(seed=seed, demarches=demarches, dossiers=dossiers)
+        self.slack = FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES])
+        self.page_size = page_size
+        self.poller_options = {"backoff_base": 0.0, "ops_channel": OPS} | poller_options
+        self.store = Store(tmp_path / "dsbot.db")
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> NotifyHarness:
+        if self._own_sandbox:
+            self.sandbox.start()
+        self.slack.start()
+        self.slack.add_user(ADMIN, "admin@example.org")
+        self.store.migrate()
+        self.http = httpx.Client(base_url=self.sandbox.base_url, timeout=10)
+        self.ds = self.ds_client()
+        self.subscriptions = SubscriptionService(self.store, self.ds)
+        self.poller = self.make_poller()
+        info = self.control("GET", "/_sandbox/demarches")["demarches"]
+        self.demarches = info
+        self.demarche = info[0]["number"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ds.close()
+        self.http.close()
+        self.slack.stop()
+        if self._own_sandbox:
+            self.sandbox.stop()
+
+    def ds_client(self, url: str | None = None, token: str = TOKEN) -> DSClient:
+        # No retries inside the client: every fault must reach the feed, to be tested there.
+        return DSClient(url or self.sandbox.graphql_url, token, max_read_retries=0, timeout=5.0)
+
+    def make_poller(self, ds: DSClient | None = None, **options: Any) -> Poller:
+        """A poller on this harness' database (options override the harness' ones)."""
+        opts = self.poller_options | options
+        env = {"DS_API_URL": self.sandbox.graphql_url, "DS_API_TOKEN": TOKEN, **self.slack.env()}
+        ops = opts.pop("ops_channel", None)
+        if ops:
+            env["DSBOT_OPS_CHANNEL"] = ops
+        return build_poller(
+            Settings.from_mapping(env),
+            store=self.store,
+            ds=ds or self.ds,
+            slack=self.slack.client(),
+            pacing=0.0,
+            page_size=self.page_size,
+            **opts,
+        )
+
+    # --- DS "web interface" (the sandbox control API) -----------------------------------------
+
+    def control(self, method: str, path: str, json: Any = None) -> Any:
+        response = self.http.request(method, path, json=json)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def create_dossier(self, demarche: int | None = None, **fields: Any) -> int:
+        body = {"demarche": demarche or self.demarche, **fields}
+        return self.control("POST", "/_sandbox/dossiers", body)["number"]
+
+    def message(self, number: int, body: str) -> str:
+        return self.control("POST", f"/_sandbox/dossiers/{number}/messages", {"body": body})["id"]
+
+    def set_state(self, number: int, state: str, **fields: Any) -> dict:
+        return self.control(
+            "POST", f"/_sandbox/dossiers/{number}/state", {"state": state, **fields}
+        )
+
+    def touch(self, number: int) -> dict:
+        return self.control("POST", f"/_sandbox/dossiers/{number}/touch")
+
+    def delete(self, number: int) -> dict:
+        return self.control("DELETE", f"/_sandbox/dossiers/{number}")
+
+    def trash(self, number: int, by: str = "usager") -> dict:
+        return self.control("POST", f"/_sandbox/dossiers/{number}/trash", {"by": by})
+
+    def dossier(self, number: int) -> dict:
+        return self.control("GET", f"/_sandbox/dossiers/{number}")
+
+    def stats(self) -> dict[str, int]:
+        return self.control("GET", "/_sandbox/stats")["by_operation"]
+
+    def faults(self, **values: Any) -> dict:
+        return self.control("POST", "/_sandbox/faults", values)
+
+    def generated_dossiers(self, count: int) -> list[int]:
+        """Numbers of dossiers the sandbox generated (existing before any subscription)."""
+        data = self.ds.execute("demarche_dossiers", {"number": self.demarche, "first": count})
+        return [n["number"] for n in data["demarche"]["dossiers"]["nodes"]]
+
+    # --- dsbot side ----------------------------------------------------------------------------
+
+    def subscribe(self, channel: str, demarche: int | None = None, **options: Any):
+        options.setdefault("created_by", ADMIN)
+        return self.subscriptions.subscribe(TEAM_ID, channel, demarche or self.demarche, **options)
+
+    def cycle(self, poller: Poller | None = None) -> CycleReport:
+        return (poller or self.poller).run_cycle()
+
+    def settle(self, max_cycles: int = 10) -> None:
+        """Cycles until one finds nothing new and leaves nothing to send."""
+        for _ in range(max_cycles):
+            report = self.cycle()
+            if report.ok and not any(f.enqueued for f in report.feeds) and not self.open_rows():
+                return
+        raise AssertionError("the engine did not settle")
+
+    def open_rows(self) -> list[q.OutboxRow]:
+        with self.store.connect() as db:
+            return q.open_rows(db)
+
+    def feed(self, demarche: int | None = None) -> q.Feed:
+        with self.store.connect() as db:
+            feed = q.get_feed(db, q.feed_key(demarche or self.demarche, None))
+        assert feed is not None
+        return feed
+
+    # --- what Slack shows ------------------------------------------------------------------------
+
+    def cards(self, channel: str) -> dict[int, dict]:
+        """The parent message of each dossier in the channel (by dossier number)."""
+        with self.store.connect() as db:
+            rows = db.execute(
+                "SELECT dossier_number, ts FROM channel_messages WHERE channel_id = ?", [channel]
+            ).fetchall()
+        found = {}
+        for number, ts in rows:
+            message = self.slack.message(channel, ts)
+            assert message is not None, f"card of {number} missing in Slack"
+            found[number] = message
+        parents = [m for m in self.slack.top_level(channel) if not m.get("reply_broadcast")]
+        assert len(parents) == len(found), "a top-level message without its card row"
+        return found
+
+    def thread(self, channel: str, number: int) -> list[dict]:
+        card = self.cards(channel)[number]
+        return self.slack.thread(channel, card["ts"])
+
+
+def next_second() -> None:
+    """DS shows times to the second: wait until the next one starts, so that what happens next
+    is strictly after what happened before."""
+    now = time.time()
+    time.sleep(1.0 - (now - int(now)) + 0.01)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
