@@ -442,6 +442,30 @@ def generate_dossiers(
     return [(first_number + i, *row[1:]) for i, row in enumerate(drafts)]
 
 
+STATES = ("en_construction", "en_instruction", "accepte", "refuse", "sans_suite")
+
+
+def _pick_state(rng: random.Random, age: float) -> str:
+    """Older dossiers are more often decided."""
+    roll = rng.random()
+    if roll < 0.12 + 0.75 * age:
+        return ("accepte", "accepte", "refuse", "sans_suite")[rng.randint(0, 3)]
+    if roll < 0.40 + 0.55 * age:
+        return "en_instruction"
+    return "en_construction"
+
+
+def _cover_every_state(rng: random.Random, states: list[str]) -> None:
+    """Even a small démarche has dossiers in every state (tests and demos rely on it)."""
+    if len(states) < 2 * len(STATES):
+        return
+    for wanted in STATES:
+        if wanted in states:
+            continue
+        candidates = [i for i, s in enumerate(states) if states.count(s) > 2]
+        states[rng.choice(candidates)] = wanted
+
+
 def _demarche_dossiers(seed, world, demarche, count, anchor_us) -> list[tuple]:
     rng = random.Random(f"dossiers:{seed}:{demarche['number']}")
     rand, randint, choice = rng.random, rng.randint, rng.choice
@@ -458,16 +482,12 @@ def _demarche_dossiers(seed, world, demarche, count, anchor_us) -> list[tuple]:
     end = anchor_us - 60 * US
     rows = []
     created_list = sorted(start + int(rand() * span) for _ in range(count))
-    for created in created_list:
-        depose = min(created + randint(60, 3 * 86_400) * US + randint(0, US - 1), end)
-        age = (anchor_us - depose) / (WINDOW_DAYS * DAY_US)
-        roll = rand()
-        if roll < 0.12 + 0.75 * age:
-            state = ("accepte", "accepte", "refuse", "sans_suite")[randint(0, 3)]
-        elif roll < 0.40 + 0.55 * age:
-            state = "en_instruction"
-        else:
-            state = "en_construction"
+    deposes = [
+        min(c + randint(60, 3 * 86_400) * US + randint(0, US - 1), end) for c in created_list
+    ]
+    states = [_pick_state(rng, (anchor_us - d) / (WINDOW_DAYS * DAY_US)) for d in deposes]
+    _cover_every_state(rng, states)
+    for created, depose, state in zip(created_list, deposes, states, strict=True):
         en_instruction_at = processed_at = None
         last = depose
         if state != "en_construction":

@@ -109,8 +109,12 @@ class SandboxServer:
         self.graphql_url = self.base_url + "/api/v2/graphql"
         self.app.base_url = self.base_url
         self.app.endpoint = GraphQLEndpoint(self.app)
+        # A short poll interval keeps stop() fast (tests start and stop many sandboxes).
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"sandbox:{self.port}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
