@@ -605,8 +605,10 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             }
         )
 
+    # A dossier deposited just now (control API) has no history yet.
+    fresh = updated == depose
     messages = []
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and not fresh:
         messages.append(
             _message(
                 next_id(),
@@ -641,7 +643,7 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
         messages.sort(key=lambda m: m["createdAt"])
 
     avis = []
-    if row["en_instruction_at"] is not None and rng.random() < 0.3:
+    if row["en_instruction_at"] is not None and rng.random() < 0.3 and not fresh:
         for _ in range(rng.randint(1, 2)):
             asked = _between(rng, row["en_instruction_at"], updated)
             claimant_id = rng.choice(agent_ids)
@@ -674,11 +676,11 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             )
 
     followers = []
-    if row["en_instruction_at"] is not None and rng.random() < 0.7:
+    if row["en_instruction_at"] is not None and rng.random() < 0.7 and not fresh:
         followers.append(rng.choice(agent_ids))
     labels = []
     roll = rng.random()
-    if roll < 0.4:
+    if roll < 0.4 and not fresh:
         labels = rng.sample(demarche["labels"], 2 if roll < 0.1 else 1)
 
     tiers = demarche["individual"] and rng.random() < 0.1
