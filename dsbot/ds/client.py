@@ -165,7 +165,16 @@ class DSClient:
         """
         document = get_document(name)
         as_mutation = mutation or (document.is_mutation and name not in IDEMPOTENT_MUTATIONS)
-        return self._transport.execute(document, variables, mutation=as_mutation)
+        data = self._transport.execute(document, variables, mutation=as_mutation)
+        if document.is_mutation:
+            # DS refuses a read-only token inside the payload (HTTP 200, errors as data):
+            # even a low-level caller must not mistake that for success.
+            for payload in data.values():
+                if isinstance(payload, dict):
+                    messages = [str(e.get("message", "")) for e in payload.get("errors") or ()]
+                    if any(READ_ONLY_MARKER in m for m in messages):
+                        raise DSReadOnlyToken(" ; ".join(messages))
+        return data
 
     @staticmethod
     def _root(data: dict[str, Any], key: str, what: str) -> dict[str, Any]:
@@ -261,7 +270,12 @@ class DSClient:
             cursor = page.end_cursor
 
     def deleted_dossiers(
-        self, *, demarche: int | None = None, groupe: int | None = None, since: datetime
+        self,
+        *,
+        demarche: int | None = None,
+        groupe: int | None = None,
+        since: datetime,
+        page_size: int = PAGE_SIZE,
     ) -> list[DeletedDossier]:
         """Dossiers deleted since `since`: definitive ones and those in the trash, all pages."""
         prefix, number, root, what = self._scope(demarche, groupe)
@@ -274,7 +288,7 @@ class DSClient:
             variables: dict[str, Any] = {
                 "number": number,
                 "since": format_datetime(since),
-                "first": PAGE_SIZE,
+                "first": page_size,
             }
             for field, variable in connections.items():
                 if cursors[field]:

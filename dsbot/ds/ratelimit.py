@@ -22,6 +22,14 @@ DEFAULT_LIMIT = 360
 DEFAULT_PERIOD = 60.0
 
 
+class WaitTooLong(Exception):
+    """The next slot is further away than the caller agreed to wait."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"next request slot in {wait:.1f} s")
+        self.wait = wait
+
+
 class RateLimiter:
     """At most `limit` acquisitions in any `period` seconds; `acquire` blocks until allowed.
 
@@ -64,13 +72,19 @@ class RateLimiter:
                 self._granted.append(now)
             return wait
 
-    def acquire(self) -> float:
-        """Block until a slot is free and take it. Returns the seconds spent waiting."""
+    def acquire(self, max_wait: float | None = None) -> float:
+        """Block until a slot is free and take it. Returns the seconds spent waiting.
+
+        With `max_wait`, raises WaitTooLong instead of starting a wait longer than that (a user
+        waiting on a click is better told to come back later than kept hanging).
+        """
         waited = 0.0
         while True:
             wait = self.try_acquire()
             if wait <= 0:
                 return waited
+            if max_wait is not None and waited + wait > max_wait:
+                raise WaitTooLong(wait)
             # Sleep outside the lock so that other threads can compute their own wait.
             self._sleep(wait)
             waited += wait

@@ -40,7 +40,7 @@ from dsbot.ds.errors import (
     DSTokenExpired,
     DSTransportError,
 )
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.ds.ratelimit import RateLimiter, WaitTooLong
 from dsbot.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -251,7 +251,14 @@ class GraphQLTransport:
             "Authorization": f"Bearer {self._token}",
             "Accept": "application/json",
         }
-        waited = self._limiter.acquire()
+        try:
+            waited = self._limiter.acquire(max_wait=self.policy.max_retry_after)
+        except WaitTooLong as exc:
+            # Nothing was sent: the process's own budget (or a 429 hold) says not now.
+            logger.warning("DS %s not sent: rate limit, %.1f s to wait", document.name, exc.wait)
+            raise DSRateLimited(
+                "Client-side rate limit for DS reached", retry_after=exc.wait
+            ) from None
         if waited >= 1.0:
             logger.info("DS %s waited %.1f s for the rate limiter", document.name, waited)
         started = time.monotonic()

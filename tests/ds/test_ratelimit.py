@@ -7,24 +7,7 @@ import threading
 import pytest
 
 from dsbot.ds.ratelimit import RateLimiter, shared_limiter, token_key
-
-
-class FakeClock:
-    """A clock that only moves when someone sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
+from tests.ds.fake_clock import FakeClock
 
 
 def test_allows_the_limit_then_waits_for_the_window():

@@ -1,0 +1,172 @@
+"""Every mutation of DSClient against the sandbox, with DS's business errors in French."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsbot.ds.errors import DSMutationError, DSPartialMutationError
+from dsbot.ds.models import DossierState
+
+
+@pytest.fixture
+def instructeur(ds_env):
+    return ds_env.instructeur()
+
+
+def last_traitement(stored):
+    return stored["traitements"][-1]
+
+
+def test_passer_en_instruction(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_construction")
+    result = client.passer_en_instruction(ref, instructeur["id"])
+    assert result.state is DossierState.EN_INSTRUCTION
+    assert result.dossier_id == ref.id and result.recovered is False
+    stored = ds_env.control.dossier(ref.number)
+    assert stored["state"] == "en_instruction"
+    assert last_traitement(stored)["emailAgentTraitant"] == instructeur["email"]
+
+
+def test_accepter_with_motivation(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    result = client.accepter(ref, instructeur["id"], motivation="Dossier complet")
+    assert result.state is DossierState.ACCEPTE
+    stored = ds_env.control.dossier(ref.number)
+    assert (stored["state"], stored["motivation"]) == ("accepte", "Dossier complet")
+    assert stored["justificatif"] is None
+
+
+def test_refuser_and_classer_sans_suite(ds_env, client, instructeur):
+    refused, dropped = ds_env.dossier("en_instruction"), ds_env.dossier("en_instruction")
+    assert client.refuser(refused, instructeur["id"], motivation="Pièce manquante").state is (
+        DossierState.REFUSE
+    )
+    result = client.classer_sans_suite(
+        dropped, instructeur["id"], motivation="Doublon", disable_notification=True
+    )
+    assert result.state is DossierState.SANS_SUITE
+    assert ds_env.control.dossier(refused.number)["motivation"] == "Pièce manquante"
+    assert ds_env.control.dossier(dropped.number)["state"] == "sans_suite"
+
+
+def test_repasser_en_instruction_then_en_construction(ds_env, client, instructeur):
+    ref = ds_env.dossier("refuse")
+    assert client.repasser_en_instruction(ref, instructeur["id"]).state is (
+        DossierState.EN_INSTRUCTION
+    )
+    assert client.repasser_en_construction(ref, instructeur["id"]).state is (
+        DossierState.EN_CONSTRUCTION
+    )
+    assert ds_env.control.dossier(ref.number)["state"] == "en_construction"
+
+
+def test_archiver(ds_env, client, instructeur):
+    ref = ds_env.dossier("accepte")
+    result = client.archiver(ref, instructeur["id"])
+    assert result.archived is True
+    assert client.get_dossier_state(ref.number).archived is True
+
+
+def test_state_machine_errors_come_back_in_french(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_construction")
+    with pytest.raises(DSMutationError) as info:
+        client.accepter(ref, instructeur["id"], motivation="trop tôt")
+    assert info.value.messages
+    assert "Le dossier est déjà en construction" in info.value.message
+    assert ds_env.control.dossier(ref.number)["state"] == "en_construction"
+    with pytest.raises(DSMutationError) as info:
+        client.archiver(ref, instructeur["id"])
+    assert "traitement terminé" in info.value.message
+
+
+def test_instructeur_without_access_is_refused(ds_env, client):
+    demarches = ds_env.control.demarches()
+    ref = ds_env.dossier("en_construction")
+    own_groupe = ds_env.open_groupe(demarches[0])
+    outsiders = [
+        p
+        for d in demarches
+        for g in d["groupes"]
+        for p in g["instructeurs"]
+        if p["id"] not in {q["id"] for q in own_groupe["instructeurs"]}
+    ]
+    assert outsiders, "the sandbox should have instructeurs outside this groupe"
+    with pytest.raises(DSMutationError) as info:
+        client.passer_en_instruction(ref, outsiders[0]["id"])
+    assert "droits d’accès" in info.value.message or "droits d'accès" in info.value.message
+    assert ds_env.control.dossier(ref.number)["state"] == "en_construction"
+
+
+def test_envoyer_message(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    message = client.envoyer_message(ref, instructeur["id"], "Merci de compléter votre dossier.")
+    assert message.body == "Merci de compléter votre dossier."
+    assert message.email == instructeur["email"]
+    stored = ds_env.control.dossier(ref.number)["messages"]
+    assert [(m["body"], m["email"]) for m in stored if m["email"] == instructeur["email"]] == [
+        ("Merci de compléter votre dossier.", instructeur["email"])
+    ]
+
+
+def test_envoyer_message_empty_body_is_refused_in_french(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    with pytest.raises(DSMutationError) as info:
+        client.envoyer_message(ref, instructeur["id"], "")
+    assert "ne peut être vide" in info.value.message
+
+
+def test_modifier_annotations(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    dossier = client.get_dossier(ref.number)
+    text_annotations = [a for a in dossier.annotations if a.typename == "TextChamp"]
+    assert text_annotations, "the sandbox's démarches have a text annotation"
+    target = text_annotations[0]
+    saved = client.modifier_annotations(
+        ref, instructeur["id"], [{"id": target.id, "value": {"text": "vu en commission"}}]
+    )
+    assert [(c.id, c.value) for c in saved] == [(target.id, "vu en commission")]
+    reread = {a.id: a.value for a in client.get_dossier(ref.number).annotations}
+    assert reread[target.id] == "vu en commission"
+
+
+def test_modifier_annotations_partial_failure(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    target = next(
+        a for a in client.get_dossier(ref.number).annotations if a.typename == "TextChamp"
+    )
+    with pytest.raises(DSPartialMutationError) as info:
+        client.modifier_annotations(
+            ref,
+            instructeur["id"],
+            [
+                {"id": target.id, "value": {"text": "gardé"}},
+                {"id": "Q2hhbXAtOTk5OTk5", "value": {"text": "perdu"}},
+            ],
+        )
+    assert "n’existe pas" in info.value.message or "n'existe pas" in info.value.message
+    assert [(c.id, c.value) for c in info.value.result] == [(target.id, "gardé")]
+
+
+def test_labels(ds_env, client):
+    demarche = ds_env.demarche()
+    ref = ds_env.dossier("en_instruction")
+    initial = {lb.id for lb in client.get_dossier(ref.number).labels}
+    label = next(lb for lb in demarche["labels"] if lb["id"] not in initial)
+    client.ajouter_label(ref, label["id"])
+    assert {lb.id for lb in client.get_dossier(ref.number).labels} == initial | {label["id"]}
+    with pytest.raises(DSMutationError) as info:
+        client.ajouter_label(ref, label["id"])
+    assert "Ce label est déjà associé au dossier" in info.value.message
+    client.supprimer_label(ref, label["id"])
+    assert {lb.id for lb in client.get_dossier(ref.number).labels} == initial
+    with pytest.raises(DSMutationError) as info:
+        client.supprimer_label(ref, label["id"])
+    assert "n’est pas associé" in info.value.message or "n'est pas associé" in info.value.message
+
+
+def test_bascule_suivi(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_construction")
+    client.bascule_suivi(ref, instructeur["id"])
+    assert instructeur["id"] in [p.id for p in client.get_dossier(ref.number).followers]
+    client.bascule_suivi(ref, instructeur["id"], follow=False)
+    assert instructeur["id"] not in [p.id for p in client.get_dossier(ref.number).followers]
