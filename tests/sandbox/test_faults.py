@@ -1,0 +1,151 @@
+"""Fault injection: latency, HTTP 500s, timeouts, rate limit, ambiguous mutations, stats."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+
+import httpx
+import pytest
+
+from tests.sandbox.gql import first_demarche, open_groupe, post
+
+DEMARCHE = "query Titre($n: Int!) { demarche(number: $n) { title } }"
+
+
+def test_latency_is_added_to_graphql_requests_served_in_parallel(sandbox):
+    number = first_demarche(sandbox)["number"]
+    sandbox.control.faults(latency_ms=400)
+
+    def one(_: int) -> float:
+        start = time.monotonic()
+        response = post(sandbox, DEMARCHE, {"n": number})
+        assert response.status_code == 200
+        return time.monotonic() - start
+
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+        durations = list(pool.map(one, range(24)))
+    elapsed = time.monotonic() - start
+    assert min(durations) >= 0.4
+    assert elapsed < 3.0  # 24 × 0.4 s = 9.6 s if they were served one after the other
+    # The control API is never slowed down.
+    start = time.monotonic()
+    sandbox.control.health()
+    assert time.monotonic() - start < 0.3
+
+
+def test_error_rate_answers_http_500_like_ds(sandbox):
+    sandbox.control.faults(error_rate=1.0)
+    response = post(sandbox, DEMARCHE, {"n": 1001})
+    assert response.status_code == 500
+    payload = response.json()
+    assert payload["data"] is None
+    error = payload["errors"][0]
+    assert error["message"] == "Internal Server Error"
+    assert error["extensions"]["code"] == "internal_server_error"
+    assert len(error["extensions"]["exception_id"]) == 36
+    assert sandbox.control.demarches()  # control API unaffected
+    sandbox.control.faults(error_rate=0.0)
+    assert post(sandbox, DEMARCHE, {"n": 1001}).status_code == 200
+
+
+def test_timeout_rate_gives_a_timeout_error_with_partial_data(sandbox):
+    demarches = sandbox.control.demarches()
+    sandbox.control.faults(timeout_rate=1.0)
+    query = (
+        "query($a: Int!, $b: Int!) { first: demarcheDescriptor(demarche: {number: $a}) { title } "
+        "second: demarche(number: $b) { title } }"
+    )
+    response = post(sandbox, query, {"a": demarches[0]["number"], "b": demarches[1]["number"]})
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["errors"][0]["message"] == "Timeout on Query.demarcheDescriptor"
+    assert payload["errors"][0]["extensions"] == {"code": "timeout"}
+    assert payload["errors"][0]["path"] == ["first"]
+    assert payload["data"] == {"first": None, "second": {"title": demarches[1]["title"]}}
+    alone = post(sandbox, DEMARCHE, {"n": demarches[0]["number"]}).json()
+    assert alone["data"] is None
+    assert alone["errors"][0]["message"] == "Timeout on Query.demarche"
+
+
+def _wait_for_a_fresh_minute() -> None:
+    """The limit uses clock-minute windows: avoid straddling two of them."""
+    if time.time() % 60 > 55:
+        time.sleep(60 - time.time() % 60 + 0.1)
+
+
+def test_rate_limit_answers_429_in_plain_text_without_retry_after(sandbox):
+    _wait_for_a_fresh_minute()
+    sandbox.control.faults(rate_limit_per_minute=3)
+    statuses = [post(sandbox, DEMARCHE, {"n": 1001}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    limited = post(sandbox, DEMARCHE, {"n": 1001})
+    assert limited.status_code == 429
+    assert limited.headers["content-type"].startswith("text/plain")
+    assert limited.text.startswith("Calme toi, cowboy !")
+    assert "Calm down, cowboy!" in limited.text
+    assert limited.headers["RateLimit-Remaining"] == "0"
+    reset = int(limited.headers["RateLimit-Reset"])
+    assert reset % 60 == 0 and 0 < reset - time.time() <= 60
+    assert "Retry-After" not in limited.headers
+    # The limit is per Authorization value.
+    sandbox.control.add_token("other-token")
+    assert post(sandbox, DEMARCHE, {"n": 1001}, token="other-token").status_code == 200
+    sandbox.control.faults(retry_after=True)
+    again = post(sandbox, DEMARCHE, {"n": 1001})
+    assert again.status_code == 429
+    assert 1 <= int(again.headers["Retry-After"]) <= 60
+    assert sandbox.control.health() == {"ok": True}
+
+
+def _passer(sandbox) -> tuple[str, dict, dict]:
+    demarche = first_demarche(sandbox)
+    groupe = open_groupe(demarche)
+    dossier = sandbox.control.create_dossier(demarche["number"], groupe=groupe["number"])
+    query = (
+        "mutation Passer($i: DossierPasserEnInstructionInput!) { dossierPasserEnInstruction("
+        "input: $i) { dossier { state } errors { message } } }"
+    )
+    values = {"i": {"dossierId": dossier["id"], "instructeurId": groupe["instructeurs"][0]["id"]}}
+    return query, values, dossier
+
+
+def test_an_ambiguous_mutation_is_applied_but_answered_with_a_timeout(sandbox):
+    query, values, dossier = _passer(sandbox)
+    sandbox.control.faults(ambiguous_mutations=1)
+    post(sandbox, DEMARCHE, {"n": 1001})  # queries do not use up the fault
+    payload = post(sandbox, query, values).json()
+    assert payload["data"] == {"dossierPasserEnInstruction": None}
+    assert payload["errors"][0]["message"] == "Timeout on Mutation.dossierPasserEnInstruction"
+    assert payload["errors"][0]["extensions"]["code"] == "timeout"
+    assert sandbox.control.dossier(dossier["number"])["state"] == "en_instruction"
+    retry = post(sandbox, query, values).json()["data"]["dossierPasserEnInstruction"]
+    assert retry["errors"] == [{"message": "Le dossier est déjà en instruction"}]
+    assert sandbox.control.faults()["ambiguous_mutations"] == 0
+
+
+def test_an_ambiguous_mutation_can_drop_the_connection(sandbox):
+    query, values, dossier = _passer(sandbox)
+    sandbox.control.faults(ambiguous_mutations=1, ambiguous_mode="drop")
+    with pytest.raises(httpx.TransportError):
+        post(sandbox, query, values)
+    assert sandbox.control.dossier(dossier["number"])["state"] == "en_instruction"
+
+
+def test_stats_count_requests_by_operation(sandbox):
+    before = sandbox.control.stats()
+    for _ in range(3):
+        post(sandbox, DEMARCHE, {"n": 1001})
+    post(sandbox, "{ demarche(number: 1001) { id } }")
+    after = sandbox.control.stats()
+    assert after["graphql_requests"] == before["graphql_requests"] + 4
+    assert after["by_operation"]["Titre"] == before["by_operation"].get("Titre", 0) + 3
+    assert after["by_operation"]["anonymous"] >= 1
+
+
+def test_bad_fault_settings_are_refused(sandbox):
+    for bad in ({"error_rate": 2}, {"latency_ms": -1}, {"nope": 1}, {"ambiguous_mode": "x"}):
+        response = sandbox.control.http.post("/_sandbox/faults", json=bad)
+        assert response.status_code == 400, bad
+    assert sandbox.control.faults()["error_rate"] == 0.0
