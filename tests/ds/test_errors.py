@@ -137,6 +137,9 @@ def test_timeouts_are_raised_as_ds_timeout(ds_env):
         client.get_dossier_state(ds_env.dossier().number)
     ds_env.control.faults(timeout_rate=0.0)
     assert info.value.code == "timeout"
+    assert info.value.message.startswith("Timeout on Query.dossier")
+    # `dossier` is non-null in DS's schema: its failure nulls the whole `data`.
+    assert info.value.partial_data is None
 
 
 def test_reads_recover_from_transient_faults(ds_env):
@@ -213,14 +216,17 @@ def test_ambiguous_accepter_and_archiver_are_recovered(ds_env):
     assert ds_env.op_count("DsbotAccepter") >= 1
 
 
-def test_ambiguous_message_is_found_again_not_resent(ds_env):
+def test_ambiguous_message_is_found_again_not_resent(ds_env, caplog):
     client = ds_env.make_client()
     instructeur = ds_env.instructeur()
     ref = ds_env.dossier("en_instruction")
     body = f"Message unique {time.time_ns()}"
     before = ds_env.op_count("DsbotEnvoyerMessage")
     ds_env.control.faults(ambiguous_mutations=1)
-    message = client.envoyer_message(ref, instructeur["id"], body)
+    with caplog.at_level(logging.DEBUG, logger="dsbot.ds"):
+        message = client.envoyer_message(ref, instructeur["id"], body)
+    assert "envoyer_message" in caplog.text
+    assert body not in caplog.text and instructeur["id"] not in caplog.text
     assert message.body == body
     assert ds_env.op_count("DsbotEnvoyerMessage") - before == 1
     bodies = [m["body"] for m in ds_env.control.dossier(ref.number)["messages"]]

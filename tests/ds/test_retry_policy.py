@@ -24,6 +24,7 @@ from dsbot.ds.transport import (
     RetryPolicy,
     backoff_delay,
     is_ambiguous,
+    map_response,
     parse_retry_after,
 )
 
@@ -126,3 +127,35 @@ def test_retry_after_header_wins_over_ratelimit_reset():
     assert parse_retry_after(date, now) == 10.0
     assert parse_retry_after(httpx.Headers({}), now) is None
     assert parse_retry_after(httpx.Headers({"RateLimit-Reset": "soon"}), now) is None
+
+
+def test_partial_data_with_root_errors_is_an_error_that_keeps_the_data():
+    body = {
+        "data": {"demarche": {"number": 1}, "dossier": None},
+        "errors": [{"message": "Timeout on Query.dossier", "extensions": {"code": "timeout"}}],
+    }
+    response = httpx.Response(200, json=body)
+    with pytest.raises(DSTimeout) as info:
+        map_response(response, now=0.0)
+    assert info.value.partial_data == {"demarche": {"number": 1}, "dossier": None}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (200, {"errors": [{"message": "x", "extensions": {"code": "not_found"}}]}, DSNotFound),
+        (200, {"errors": [{"message": "Field 'x' doesn't exist on type 'Query'"}]}, DSBadRequest),
+        (
+            400,
+            {"errors": [{"message": "p", "extensions": {"code": "graphql_parse_failed"}}]},
+            DSBadRequest,
+        ),
+        (502, None, DSServerError),
+        (200, None, DSServerError),  # a proxy's HTML page
+        (404, None, DSBadRequest),  # a wrong DS_API_URL
+    ],
+)
+def test_response_mapping(status, body, expected):
+    response = httpx.Response(status, json=body) if body else httpx.Response(status, text="<html>")
+    with pytest.raises(expected):
+        map_response(response, now=0.0)
