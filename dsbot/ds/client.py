@@ -171,7 +171,8 @@ class DSClient:
             # even a low-level caller must not mistake that for success.
             for payload in data.values():
                 if isinstance(payload, dict):
-                    messages = [str(e.get("message", "")) for e in payload.get("errors") or ()]
+                    errors = payload.get("errors") or ()
+                    messages = [str(e.get("message", "")) for e in errors if isinstance(e, dict)]
                     if any(READ_ONLY_MARKER in m for m in messages):
                         raise DSReadOnlyToken(" ; ".join(messages))
         return data
