@@ -55,6 +55,9 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
 
 def attach_optional_services(services: AppServices) -> None:
     """Services of later features, wired when their modules are present."""
+    from dsbot.services.actions import build_action_service
+
+    services.actions = build_action_service(services.store, services.ds, services.access)
     try:
         from dsbot.services.subscriptions import SubscriptionService
     except ImportError:

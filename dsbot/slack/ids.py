@@ -97,3 +97,9 @@ def decode_ref(value: str | None) -> int:
     if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
         raise ValueError(f"not a dossier reference: {value!r}")
     return number
+
+
+# --- additions of the decision modals (dsbot/slack/blocks/modals.py) ------------------------
+# Shown when a decision is asked on a dossier still en_construction.
+BLOCK_INSTRUCTION_FIRST = "instruction_first"
+ACTION_INSTRUCTION_FIRST_INPUT = "instruction_first_input"

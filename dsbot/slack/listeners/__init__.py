@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from dsbot.slack.listeners import actions, commands
+from dsbot.slack.listeners import actions, commands, decisions
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    decisions.register(app)

@@ -1,0 +1,395 @@
+"""Acting on a dossier as the real instructeur: authorize, decide, call DS, audit.
+
+Free of Slack and of GraphQL: the caller describes what the user asked for (`ActionRequest`,
+its file behind the `Attachment` protocol) and gets back what happened (`ActionOutcome`), which
+the Slack layer turns into messages.
+
+Every call re-reads the dossier and re-checks the caller (linked, instructeur of the dossier's
+groupe) and the transition, whatever the card showed. A key per request, stored in SQLite, makes
+a double submit run once. Files are uploaded before any mutation, so a failed upload leaves the
+dossier untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from dsbot.ds.errors import DSError
+from dsbot.ds.models import Dossier, DossierState
+from dsbot.ds.upload import checksum_of
+from dsbot.redact import redact
+from dsbot.services.access import Access, DossierAccessService
+from dsbot.services.audit import AuditService
+from dsbot.store import Store
+from dsbot.store import audit as q
+
+log = logging.getLogger(__name__)
+
+
+class ActionKind(StrEnum):
+    """What the instructeur asks for; the value is what the audit table records."""
+
+    PASSER_EN_INSTRUCTION = "passer_en_instruction"
+    ACCEPTER = "accepter"
+    REFUSER = "refuser"
+    CLASSER_SANS_SUITE = "classer_sans_suite"
+    REPASSER_EN_INSTRUCTION = "repasser_en_instruction"
+    REPONDRE = "repondre"
+    ARCHIVER = "archiver"
+
+    @property
+    def is_decision(self) -> bool:
+        return self in _DECISIONS
+
+    @property
+    def needs_text(self) -> bool:
+        """DS requires a motivation (refuser, classer sans suite) or a message body."""
+        return self in (ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE, ActionKind.REPONDRE)
+
+    @property
+    def takes_file(self) -> bool:
+        return self.is_decision or self is ActionKind.REPONDRE
+
+    @property
+    def can_silence(self) -> bool:
+        """The DS mutation has `disableNotification` (no e-mail to the usager)."""
+        return self not in (ActionKind.REPONDRE, ActionKind.ARCHIVER)
+
+
+_DECISIONS = frozenset({ActionKind.ACCEPTER, ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE})
+
+
+class Plan(StrEnum):
+    GO = "go"
+    # A decision on a dossier still en_construction: DS needs it en_instruction first.
+    INSTRUCTION_FIRST = "instruction_first"
+    NOT_ALLOWED = "not_allowed"
+
+
+def plan_for(kind: ActionKind, state: DossierState, *, archived: bool) -> Plan:
+    """What DS's state machine allows from `state` (shared/ds/API-NOTES.md §7)."""
+    if kind is ActionKind.REPONDRE:
+        return Plan.GO
+    if kind is ActionKind.PASSER_EN_INSTRUCTION:
+        return Plan.GO if state is DossierState.EN_CONSTRUCTION else Plan.NOT_ALLOWED
+    if kind.is_decision:
+        if state is DossierState.EN_INSTRUCTION:
+            return Plan.GO
+        if state is DossierState.EN_CONSTRUCTION:
+            return Plan.INSTRUCTION_FIRST
+        return Plan.NOT_ALLOWED
+    if kind is ActionKind.REPASSER_EN_INSTRUCTION:
+        return Plan.GO if state.is_termine else Plan.NOT_ALLOWED
+    # ARCHIVER
+    return Plan.GO if state.is_termine and not archived else Plan.NOT_ALLOWED
+
+
+class AttachmentError(Exception):
+    """The user's file could not be obtained (too large, not downloadable...).
+
+    `key` is a text key saying what happened and what to do; `params` fill it in.
+    """
+
+    def __init__(self, message: str, *, key: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+class Attachment(Protocol):
+    """A file the user attached, fetched only once the action is authorized."""
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    def read(self) -> bytes:
+        """The bytes, or AttachmentError."""
+        ...
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    team_id: str
+    user_id: str
+    number: int
+    kind: ActionKind
+    # Idempotency key: the same key never runs the action twice.
+    key: str
+    # The motivation of a decision, or the body of a message to the usager.
+    text: str | None = None
+    attachment: Attachment | None = None
+    disable_notification: bool = False
+    # The user confirmed passing an en_construction dossier en instruction before the decision.
+    instruction_first: bool = False
+
+
+class Status(StrEnum):
+    READY = "ready"  # from `preview` only: the action may go ahead
+    DONE = "done"
+    DUPLICATE = "duplicate"  # the key already ran or is running: nothing done again
+    REFUSED = "refused"  # the user may not act on this dossier (see access.reason_key)
+    NOT_ALLOWED = "not_allowed"  # the dossier's state does not allow it (stale card...)
+    NEEDS_INSTRUCTION = "needs_instruction"  # en_construction, not confirmed to pass it first
+    FAILED = "failed"  # DS or the file said no (see error)
+
+
+# What the audit table records for each status.
+AUDIT_RESULT: dict[Status, str] = {
+    Status.DONE: "ok",
+    Status.DUPLICATE: "duplicate",
+    Status.REFUSED: "refused",
+    Status.NOT_ALLOWED: "refused",
+    Status.NEEDS_INSTRUCTION: "refused",
+    Status.FAILED: "error",
+}
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    status: Status
+    kind: ActionKind
+    number: int
+    # The freshest read of the dossier: after the action when it was done.
+    dossier: Dossier | None = None
+    access: Access | None = None
+    error: Exception | None = None
+    # DS's answer was lost but a re-read showed the action applied.
+    recovered: bool = False
+    # The dossier was passed en instruction before the decision (which may have failed).
+    passed_en_instruction: bool = False
+    at: datetime | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether DS was changed, so the card needs a refresh."""
+        return self.status is Status.DONE or self.passed_en_instruction
+
+
+@dataclass
+class _FileFacts:
+    name: str | None = None
+    checksum: str | None = None
+
+
+class ActionService:
+    def __init__(
+        self,
+        ds: Any,  # dsbot.ds.client.DSClient
+        access: DossierAccessService,
+        audit: AuditService,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.ds = ds
+        self.access = access
+        self.audit = audit
+        self.store = store
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    # --- checks --------------------------------------------------------------------------
+
+    def preview(self, team_id: str, user_id: str, number: int, kind: ActionKind) -> ActionOutcome:
+        """May this user start `kind` on the dossier now? Reads DS, changes nothing.
+
+        READY, or REFUSED / NOT_ALLOWED / NEEDS_INSTRUCTION as `perform` would answer; a DSError
+        propagates.
+        """
+        dossier, access = self.access.open(team_id, user_id, number)
+        status = self._check(kind, dossier, access, instruction_first=False)
+        return ActionOutcome(status or Status.READY, kind, number, dossier, access)
+
+    @staticmethod
+    def _check(
+        kind: ActionKind, dossier: Dossier, access: Access, *, instruction_first: bool
+    ) -> Status | None:
+        if not access.allowed:
+            return Status.REFUSED
+        plan = plan_for(kind, dossier.state, archived=dossier.archived)
+        if plan is Plan.NOT_ALLOWED:
+            return Status.NOT_ALLOWED
+        if plan is Plan.INSTRUCTION_FIRST and not instruction_first:
+            return Status.NEEDS_INSTRUCTION
+        return None
+
+    # --- the action ----------------------------------------------------------------------
+
+    def perform(self, request: ActionRequest) -> ActionOutcome:
+        """Authorize on a fresh read, then act in DS as the user's instructeur. Audited.
+
+        Never raises for DS or file failures (they come back as FAILED with the error); an
+        unexpected exception is audited and propagates.
+        """
+        with self.store.connect() as db:
+            claimed = q.claim_key(db, request.key, self.clock())
+        if not claimed:
+            log.info("action %s on dossier %s: key already used", request.kind, request.number)
+            outcome = ActionOutcome(Status.DUPLICATE, request.kind, request.number)
+            self._audit(request, outcome, _FileFacts())
+            return outcome
+        facts = _FileFacts()
+        try:
+            outcome = self._run(request, facts)
+        except BaseException as exc:
+            self._finish_key(request.key, "error")
+            self._audit(
+                request,
+                ActionOutcome(Status.FAILED, request.kind, request.number, error=exc),
+                facts,
+            )
+            raise
+        # A retry may run again unless DS was changed by this very request.
+        self._finish_key(request.key, q.KEY_DONE if outcome.status is Status.DONE else q.KEY_FAILED)
+        self._audit(request, outcome, facts)
+        return outcome
+
+    def _run(self, request: ActionRequest, facts: _FileFacts) -> ActionOutcome:
+        kind, number = request.kind, request.number
+
+        def failed(exc: Exception, dossier: Dossier | None = None, **kw: Any) -> ActionOutcome:
+            log.info("action %s on dossier %s failed: %s", kind, number, type(exc).__name__)
+            return ActionOutcome(Status.FAILED, kind, number, dossier, access, exc, **kw)
+
+        access: Access | None = None
+        try:
+            dossier, access = self.access.open(request.team_id, request.user_id, number)
+        except DSError as exc:
+            return failed(exc)
+        refusal = self._check(kind, dossier, access, instruction_first=request.instruction_first)
+        if refusal is not None:
+            return ActionOutcome(refusal, kind, number, dossier, access)
+        instructeur_id = access.instructeur_id
+        assert instructeur_id is not None
+
+        try:
+            blob_id = self._upload(request, dossier, facts)
+        except (AttachmentError, DSError) as exc:
+            return failed(exc, dossier)
+
+        passed = False
+        if plan_for(kind, dossier.state, archived=dossier.archived) is Plan.INSTRUCTION_FIRST:
+            try:
+                self.ds.passer_en_instruction(
+                    dossier, instructeur_id, disable_notification=request.disable_notification
+                )
+            except DSError as exc:
+                return failed(exc, dossier)
+            passed = True
+
+        try:
+            recovered = self._mutate(request, dossier, instructeur_id, blob_id)
+        except DSError as exc:
+            return failed(
+                exc, self._reread(number) if passed else dossier, passed_en_instruction=passed
+            )
+        return ActionOutcome(
+            Status.DONE,
+            kind,
+            number,
+            self._reread(number),
+            access,
+            recovered=recovered,
+            passed_en_instruction=passed,
+            at=self.clock(),
+        )
+
+    def _upload(self, request: ActionRequest, dossier: Dossier, facts: _FileFacts) -> str | None:
+        attachment = request.attachment
+        if attachment is None or not request.kind.takes_file:
+            return None
+        facts.name = attachment.filename
+        data = attachment.read()
+        facts.checksum = checksum_of(data)
+        return self.ds.upload_file(
+            dossier, data, filename=attachment.filename, content_type=attachment.content_type
+        )
+
+    def _mutate(
+        self, request: ActionRequest, dossier: Dossier, instructeur_id: str, blob_id: str | None
+    ) -> bool:
+        """Run the DS mutation; True when its answer was lost and a re-read showed it applied."""
+        kind = request.kind
+        silent = request.disable_notification
+        text = (request.text or "").strip() or None
+        if kind is ActionKind.REPONDRE:
+            self.ds.envoyer_message(dossier, instructeur_id, text or "", attachment=blob_id)
+            return False
+        if kind is ActionKind.ARCHIVER:
+            result = self.ds.archiver(dossier, instructeur_id)
+        elif kind is ActionKind.PASSER_EN_INSTRUCTION:
+            result = self.ds.passer_en_instruction(
+                dossier, instructeur_id, disable_notification=silent
+            )
+        elif kind is ActionKind.REPASSER_EN_INSTRUCTION:
+            result = self.ds.repasser_en_instruction(
+                dossier, instructeur_id, disable_notification=silent
+            )
+        else:
+            decide = {
+                ActionKind.ACCEPTER: self.ds.accepter,
+                ActionKind.REFUSER: self.ds.refuser,
+                ActionKind.CLASSER_SANS_SUITE: self.ds.classer_sans_suite,
+            }[kind]
+            result = decide(
+                dossier,
+                instructeur_id,
+                motivation=text,
+                justificatif=blob_id,
+                disable_notification=silent,
+            )
+        return bool(result.recovered)
+
+    def _reread(self, number: int) -> Dossier | None:
+        """The dossier after the action, for the card; None if DS cannot say right now."""
+        try:
+            return self.ds.get_dossier(number)
+        except DSError as exc:
+            log.warning("dossier %s: re-read after action failed: %s", number, type(exc).__name__)
+            return None
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _finish_key(self, key: str, status: str) -> None:
+        with self.store.connect() as db:
+            q.finish_key(db, key, status)
+
+    def _audit(self, request: ActionRequest, outcome: ActionOutcome, facts: _FileFacts) -> None:
+        error: str | None = None
+        if outcome.status is Status.REFUSED and outcome.access is not None:
+            error = outcome.access.reason_key
+        elif outcome.status in (Status.NOT_ALLOWED, Status.NEEDS_INSTRUCTION) and outcome.dossier:
+            error = f"state: {outcome.dossier.state.value}"
+        elif outcome.error is not None:
+            message = outcome.error.message if isinstance(outcome.error, DSError) else None
+            error = redact(message or f"{type(outcome.error).__name__}: {outcome.error}")
+        text = (request.text or "").strip()
+        try:
+            self.audit.record(
+                team_id=request.team_id,
+                slack_user_id=request.user_id,
+                instructeur_id=outcome.access.instructeur_id if outcome.access else None,
+                dossier_number=request.number,
+                action=request.kind.value,
+                result=AUDIT_RESULT.get(outcome.status, outcome.status.value),
+                motivation_length=len(text) if text else None,
+                file_name=facts.name,
+                file_checksum=facts.checksum,
+                error=error,
+                recovered=outcome.recovered,
+                action_key=request.key,
+            )
+        except Exception:
+            # The action itself is done (or not) in DS; a lost audit row must not hide that.
+            log.exception("audit row for dossier %s could not be written", request.number)
+
+
+def build_action_service(store: Store, ds: Any, access: DossierAccessService) -> ActionService:
+    return ActionService(ds, access, AuditService(store), store)

@@ -1,0 +1,250 @@
+"""The modals of the dossier actions: confirmation, decision, reply, and an information view.
+
+Pure builders: an origin and texts in, a `View` out. The modal's `private_metadata` carries
+the `ModalOrigin` (dossier, card to refresh, idempotency key) to the submission.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+)
+
+# slack_sdk has the file_input element but does not re-export it from models.blocks.
+from slack_sdk.models.blocks.block_elements import FileInputElement
+from slack_sdk.models.views import View
+
+from dsbot.slack import ids
+from dsbot.slack.blocks.common import CONTEXT_TEXT_MAX, mrkdwn, plain
+from dsbot.texts import Texts
+
+# Slack's modal limits (shared/slack/NOTES.md §2.7).
+VIEW_TITLE_MAX = 24
+PRIVATE_METADATA_MAX = 3000
+INPUT_LABEL_MAX = 2000
+TEXT_INPUT_MAX = 3000
+OPTION_TEXT_MAX = 75
+
+# The button that opens each modal → the modal's callback_id and its texts' name.
+CALLBACK_BY_ACTION: dict[str, str] = {
+    ids.ACTION_PASSER_EN_INSTRUCTION: ids.VIEW_PASSER_EN_INSTRUCTION,
+    ids.ACTION_ACCEPTER: ids.VIEW_ACCEPTER,
+    ids.ACTION_REFUSER: ids.VIEW_REFUSER,
+    ids.ACTION_CLASSER_SANS_SUITE: ids.VIEW_CLASSER_SANS_SUITE,
+    ids.ACTION_REPASSER_EN_INSTRUCTION: ids.VIEW_REPASSER_EN_INSTRUCTION,
+    ids.ACTION_REPONDRE: ids.VIEW_REPONDRE,
+    ids.ACTION_ARCHIVER: ids.VIEW_ARCHIVER,
+}
+ACTION_BY_CALLBACK: dict[str, str] = {v: k for k, v in CALLBACK_BY_ACTION.items()}
+NAME_BY_ACTION: dict[str, str] = {
+    ids.ACTION_PASSER_EN_INSTRUCTION: "passer_en_instruction",
+    ids.ACTION_ACCEPTER: "accepter",
+    ids.ACTION_REFUSER: "refuser",
+    ids.ACTION_CLASSER_SANS_SUITE: "classer_sans_suite",
+    ids.ACTION_REPASSER_EN_INSTRUCTION: "repasser_en_instruction",
+    ids.ACTION_REPONDRE: "repondre",
+    ids.ACTION_ARCHIVER: "archiver",
+}
+DECISIONS = (ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
+# Decisions whose motivation DS requires.
+MOTIVATION_REQUIRED = (ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
+# Mutations without `disableNotification`.
+NO_SILENCE = (ids.ACTION_REPONDRE, ids.ACTION_ARCHIVER)
+
+OPTION_DISABLE_NOTIFICATION = "disable_notification"
+OPTION_INSTRUCTION_FIRST = "instruction_first"
+BLOCK_INTRO = "modal_intro"
+BLOCK_NOTICE = "modal_notice"
+BLOCK_INFO = "modal_info"
+
+
+@dataclass(frozen=True)
+class ModalOrigin:
+    """Where a modal comes from, kept in its private_metadata until the submission."""
+
+    number: int
+    action_id: str
+    # Idempotency key of the action this modal submits.
+    key: str
+    channel_id: str | None = None
+    # A card posted in a channel: refreshed with chat.update.
+    message_ts: str | None = None
+    # An ephemeral card: refreshed through the click's response_url (replace_original).
+    response_url: str | None = None
+    # The modal asks to pass the dossier en instruction first (it was en_construction).
+    instruction_first: bool = False
+
+    def encode(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if v not in (None, False)}
+        text = json.dumps(data, separators=(",", ":"))
+        if len(text) > PRIVATE_METADATA_MAX:
+            # Only a huge response_url could do this; the channel card path still works.
+            data.pop("response_url", None)
+            text = json.dumps(data, separators=(",", ":"))
+        return text
+
+    @classmethod
+    def decode(cls, text: str | None) -> ModalOrigin:
+        """The origin of a submitted modal; ValueError if it is not one of ours."""
+        try:
+            data = json.loads(text or "")
+            origin = cls(**data)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"not a modal origin: {text!r}") from exc
+        if not isinstance(origin.number, int) or origin.number <= 0:
+            raise ValueError(f"not a dossier number: {origin.number!r}")
+        if origin.action_id not in CALLBACK_BY_ACTION or not origin.key:
+            raise ValueError(f"not a modal origin: {text!r}")
+        return origin
+
+    @property
+    def callback_id(self) -> str:
+        return CALLBACK_BY_ACTION[self.action_id]
+
+    @property
+    def name(self) -> str:
+        return NAME_BY_ACTION[self.action_id]
+
+
+def build_action_modal(origin: ModalOrigin, texts: Texts) -> View:
+    """The modal a button opens: confirmation, decision or reply, depending on the action."""
+    t, name, number = texts, origin.name, origin.number
+    blocks: list[Block] = [
+        SectionBlock(block_id=BLOCK_INTRO, text=mrkdwn(t(f"modal.intro.{name}", number=number)))
+    ]
+    if origin.action_id in DECISIONS:
+        if origin.instruction_first:
+            blocks += _instruction_first_blocks(number, t)
+        blocks.append(_motivation_block(origin.action_id in MOTIVATION_REQUIRED, t))
+        blocks.append(
+            _file_block(ids.BLOCK_JUSTIFICATIF, ids.ACTION_JUSTIFICATIF_INPUT, "justificatif", t)
+        )
+    elif origin.action_id == ids.ACTION_REPONDRE:
+        blocks.append(
+            InputBlock(
+                block_id=ids.BLOCK_MESSAGE_BODY,
+                label=plain(t("modal.message.label"), INPUT_LABEL_MAX),
+                element=PlainTextInputElement(
+                    action_id=ids.ACTION_MESSAGE_BODY_INPUT,
+                    multiline=True,
+                    max_length=TEXT_INPUT_MAX,
+                    placeholder=plain(t("modal.message.placeholder"), 150),
+                ),
+            )
+        )
+        blocks.append(
+            _file_block(
+                ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT, "attachment", t
+            )
+        )
+    if origin.action_id not in NO_SILENCE:
+        blocks.append(
+            _checkbox_block(
+                ids.BLOCK_DISABLE_NOTIFICATION,
+                ids.ACTION_DISABLE_NOTIFICATION_INPUT,
+                OPTION_DISABLE_NOTIFICATION,
+                label=t("modal.disable_notification.label"),
+                option=t("modal.disable_notification.option"),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=origin.callback_id,
+        private_metadata=origin.encode(),
+        title=plain(t(f"modal.title.{name}"), VIEW_TITLE_MAX),
+        submit=plain(t(f"modal.submit.{name}"), VIEW_TITLE_MAX),
+        close=plain(t("modal.close"), VIEW_TITLE_MAX),
+        blocks=blocks,
+    )
+
+
+def build_info_modal(origin: ModalOrigin, texts: Texts, message: str) -> View:
+    """A modal that only explains (the user may not act, the dossier moved on...).
+
+    It has no submit button, so nothing can be sent from it.
+    """
+    return View(
+        type="modal",
+        callback_id=origin.callback_id,
+        private_metadata=origin.encode(),
+        title=plain(texts(f"modal.title.{origin.name}"), VIEW_TITLE_MAX),
+        close=plain(texts("modal.close_info"), VIEW_TITLE_MAX),
+        blocks=[SectionBlock(block_id=BLOCK_INFO, text=mrkdwn(message))],
+    )
+
+
+def view_payload(view: View) -> dict[str, Any]:
+    """The JSON of a view (slack_sdk validates its limits here)."""
+    return view.to_dict()
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _instruction_first_blocks(number: int, t: Texts) -> list[Block]:
+    return [
+        ContextBlock(
+            block_id=BLOCK_NOTICE,
+            elements=[mrkdwn(t("modal.instruction_first.notice", number=number), CONTEXT_TEXT_MAX)],
+        ),
+        # Optional for Slack so the submission reaches us and the refusal is explained inline.
+        _checkbox_block(
+            ids.BLOCK_INSTRUCTION_FIRST,
+            ids.ACTION_INSTRUCTION_FIRST_INPUT,
+            OPTION_INSTRUCTION_FIRST,
+            label=t("modal.instruction_first.label"),
+            option=t("modal.instruction_first.option"),
+        ),
+    ]
+
+
+def _motivation_block(required: bool, t: Texts) -> InputBlock:
+    return InputBlock(
+        block_id=ids.BLOCK_MOTIVATION,
+        label=plain(t("modal.motivation.label"), INPUT_LABEL_MAX),
+        hint=plain(
+            t("modal.motivation.hint_required" if required else "modal.motivation.hint_optional"),
+            INPUT_LABEL_MAX,
+        ),
+        optional=not required,
+        element=PlainTextInputElement(
+            action_id=ids.ACTION_MOTIVATION_INPUT,
+            multiline=True,
+            max_length=TEXT_INPUT_MAX,
+        ),
+    )
+
+
+def _file_block(block_id: str, action_id: str, name: str, t: Texts) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=plain(t(f"modal.{name}.label"), INPUT_LABEL_MAX),
+        hint=plain(t(f"modal.{name}.hint"), INPUT_LABEL_MAX),
+        optional=True,
+        # DS takes one file per message or decision (PITFALLS 12).
+        element=FileInputElement(action_id=action_id, max_files=1),
+    )
+
+
+def _checkbox_block(
+    block_id: str, action_id: str, value: str, *, label: str, option: str
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=plain(label, INPUT_LABEL_MAX),
+        optional=True,
+        element=CheckboxesElement(
+            action_id=action_id,
+            options=[Option(value=value, text=plain(option, OPTION_TEXT_MAX))],
+        ),
+    )

@@ -1,0 +1,122 @@
+"""Reading a submitted action modal, and the checks shown inline before it closes.
+
+Only what the submission itself says is checked here (no network: the answer must reach Slack
+within 3 seconds). Authorization and the dossier's state are checked later, on a fresh read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dsbot.slack import ids
+from dsbot.slack.blocks.modals import (
+    DECISIONS,
+    MOTIVATION_REQUIRED,
+    OPTION_DISABLE_NOTIFICATION,
+    OPTION_INSTRUCTION_FIRST,
+    ModalOrigin,
+)
+from dsbot.slack.files import MAX_FILE_BYTES, SlackFileRef, ds_accepts, megabytes
+from dsbot.texts import Texts
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    # Motivation of a decision, or body of a message.
+    text: str | None
+    files: tuple[SlackFileRef, ...]
+    disable_notification: bool
+    instruction_first: bool
+    # Where text and files were entered (for inline errors).
+    text_block: str | None
+    file_block: str | None
+
+    @property
+    def file(self) -> SlackFileRef | None:
+        return self.files[0] if self.files else None
+
+
+def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    state = (values.get(block_id) or {}).get(action_id)
+    return state if isinstance(state, dict) else {}
+
+
+def _checked(values: dict[str, Any], block_id: str, action_id: str, option: str) -> bool:
+    selected = _state(values, block_id, action_id).get("selected_options") or ()
+    return any(isinstance(o, dict) and o.get("value") == option for o in selected)
+
+
+def read_form(values: dict[str, Any], origin: ModalOrigin) -> ActionForm:
+    """The inputs of the modal `origin` opened, from `view.state.values`."""
+    text_block = text_action = file_block = file_action = None
+    if origin.action_id == ids.ACTION_REPONDRE:
+        text_block, text_action = ids.BLOCK_MESSAGE_BODY, ids.ACTION_MESSAGE_BODY_INPUT
+        file_block, file_action = ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT
+    elif origin.action_id in DECISIONS:
+        text_block, text_action = ids.BLOCK_MOTIVATION, ids.ACTION_MOTIVATION_INPUT
+        file_block, file_action = ids.BLOCK_JUSTIFICATIF, ids.ACTION_JUSTIFICATIF_INPUT
+    text = None
+    files: tuple[SlackFileRef, ...] = ()
+    if text_block and text_action:
+        value = _state(values, text_block, text_action).get("value")
+        text = value if isinstance(value, str) else None
+    if file_block and file_action:
+        raw = _state(values, file_block, file_action).get("files") or ()
+        files = tuple(SlackFileRef.from_payload(f) for f in raw if isinstance(f, dict))
+    return ActionForm(
+        text=text,
+        files=files,
+        disable_notification=_checked(
+            values,
+            ids.BLOCK_DISABLE_NOTIFICATION,
+            ids.ACTION_DISABLE_NOTIFICATION_INPUT,
+            OPTION_DISABLE_NOTIFICATION,
+        ),
+        instruction_first=_checked(
+            values,
+            ids.BLOCK_INSTRUCTION_FIRST,
+            ids.ACTION_INSTRUCTION_FIRST_INPUT,
+            OPTION_INSTRUCTION_FIRST,
+        ),
+        text_block=text_block,
+        file_block=file_block,
+    )
+
+
+def validate(
+    form: ActionForm, origin: ModalOrigin, texts: Texts, *, max_bytes: int = MAX_FILE_BYTES
+) -> dict[str, str]:
+    """Inline errors, `{block_id: message}`; empty when the submission may go ahead."""
+    errors: dict[str, str] = {}
+    needs_text = origin.action_id in (*MOTIVATION_REQUIRED, ids.ACTION_REPONDRE)
+    if needs_text and form.text_block and not (form.text or "").strip():
+        key = (
+            "form.message_required"
+            if origin.action_id == ids.ACTION_REPONDRE
+            else ("form.motivation_required")
+        )
+        errors[form.text_block] = texts(key)
+    if form.file_block and form.files:
+        file_error = _file_error(form.files, texts, max_bytes)
+        if file_error:
+            errors[form.file_block] = file_error
+    if origin.instruction_first and not form.instruction_first:
+        errors[ids.BLOCK_INSTRUCTION_FIRST] = texts("form.instruction_first_required")
+    return errors
+
+
+def _file_error(files: tuple[SlackFileRef, ...], texts: Texts, max_bytes: int) -> str | None:
+    if len(files) > 1:
+        return texts("form.too_many_files")
+    file = files[0]
+    if file.size > max_bytes:
+        return texts(
+            "form.file_too_large",
+            name=file.name,
+            size_mb=megabytes(file.size),
+            limit_mb=megabytes(max_bytes),
+        )
+    if not ds_accepts(file.mimetype):
+        return texts("form.file_type_refused", name=file.name, mimetype=file.mimetype)
+    return None

@@ -1,0 +1,252 @@
+"""What the user sees after an action: the card refreshed in place, a note in the dossier's
+notification threads, or an ephemeral explanation of what happened and what to do."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from dsbot.ds.models import Dossier
+from dsbot.services.actions import ActionOutcome, AttachmentError, Status
+from dsbot.slack.blocks.card import (
+    ACTED_KEY_BY_ACTION,
+    ACTED_PASSER_EN_INSTRUCTION,
+    REASON_NOT_IN_GROUPE,
+    REASON_UNKNOWN,
+    ActedNote,
+    Viewer,
+    build_dossier_card,
+)
+from dsbot.slack.blocks.common import date_token, escape, mention
+from dsbot.slack.blocks.modals import NAME_BY_ACTION, ModalOrigin
+from dsbot.slack.error_texts import ds_error_text
+from dsbot.texts import Texts
+
+if TYPE_CHECKING:
+    from dsbot.slack.app import AppServices
+
+log = logging.getLogger(__name__)
+
+# A card in a channel offers its buttons to everyone: each click is authorized when submitted.
+CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who acted, and from which card."""
+
+    team_id: str
+    user_id: str
+    origin: ModalOrigin
+
+
+# Reasons of the access check shown with the card's wording, which names the groupe and says
+# what to do.
+REASON_KEYS = {"access.reason_not_in_groupe": REASON_NOT_IN_GROUPE}
+
+# --- texts ------------------------------------------------------------------------------------
+
+
+def action_label(action_id: str, texts: Texts) -> str:
+    """The button's words ("Accepter"...), to name the action in a sentence."""
+    return texts(f"button.{NAME_BY_ACTION[action_id]}")
+
+
+def error_text(exc: BaseException, texts: Texts, number: int) -> str:
+    if isinstance(exc, AttachmentError):
+        return texts(exc.key, **exc.params)
+    if isinstance(exc, Exception):
+        return ds_error_text(exc, texts, number=number)
+    return texts("error.unexpected")
+
+
+def state_text(dossier: Dossier, texts: Texts) -> str:
+    """The state, and who put the dossier there when DS says (its last traitement)."""
+    state = texts(f"state.{dossier.state.value}")
+    if dossier.archived:
+        state += f" · {texts('card.archived')}"
+    return state
+
+
+def by_text(dossier: Dossier, texts: Texts) -> str:
+    """The " (par agent, date)" of the traitement that put the dossier in its current state."""
+    # DS dates traitements to the second: on a tie, the later one in DS's list is the newer.
+    ordered = sorted(dossier.traitements, key=lambda tr: tr.date)
+    last = next((tr for tr in reversed(ordered) if tr.state == dossier.state), None)
+    if last is None or not last.email_agent_traitant:
+        return ""
+    return texts("action.by", who=escape(last.email_agent_traitant), at=date_token(last.date))
+
+
+def explain(
+    outcome: ActionOutcome, action_id: str, texts: Texts, *, before: bool = False
+) -> str | None:
+    """Why nothing (or not everything) was done, with what to do; None when all went well.
+
+    `before`: said when the modal opens, before anything was attempted.
+    """
+    t, number, dossier = texts, outcome.number, outcome.dossier
+    if outcome.status is Status.REFUSED:
+        reason_key = (outcome.access.reason_key if outcome.access else None) or REASON_UNKNOWN
+        reason_key = REASON_KEYS.get(reason_key, reason_key)
+        groupe = escape(dossier.groupe_instructeur.label) if dossier else ""
+        key = "action.cannot_act" if before else "action.refused"
+        return t(key, number=number, reason=t(reason_key, groupe=groupe))
+    if outcome.status is Status.NOT_ALLOWED and dossier is not None:
+        return t(
+            "action.not_possible" if before else "action.not_allowed",
+            number=number,
+            action=action_label(action_id, t),
+            state=state_text(dossier, t),
+            by=by_text(dossier, t),
+        )
+    if outcome.status is Status.NEEDS_INSTRUCTION:
+        return t("action.needs_instruction", number=number)
+    if outcome.status is Status.FAILED and outcome.error is not None:
+        error = error_text(outcome.error, t, number)
+        if outcome.passed_en_instruction:
+            return t(
+                "action.failed_after_instruction",
+                number=number,
+                action=action_label(action_id, t),
+                error=error,
+            )
+        return t("action.failed", number=number, error=error)
+    return None
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def tell(services: AppServices, audience: Audience, text: str) -> None:
+    """An ephemeral message to the user, next to the card they used."""
+    origin = audience.origin
+    if origin.response_url:
+        response = WebhookClient(origin.response_url).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        if response.status_code == 200:
+            return
+        log.info("response_url refused the message (HTTP %s)", response.status_code)
+    try:
+        if origin.channel_id:
+            services.slack.chat_postEphemeral(
+                channel=origin.channel_id, user=audience.user_id, text=text
+            )
+            return
+    except SlackApiError as exc:
+        log.info("ephemeral in %s failed: %s", origin.channel_id, exc.response.get("error"))
+    # No card context left (expired response_url, channel gone): a direct message still arrives.
+    services.slack.chat_postMessage(channel=audience.user_id, text=text)
+
+
+def refresh_card(
+    services: AppServices,
+    audience: Audience,
+    outcome: ActionOutcome,
+    acted: ActedNote | None = None,
+) -> bool:
+    """Re-render the card the user clicked with the dossier's current state. False if it could
+    not be (no fresh read, message gone, response_url expired)."""
+    dossier, origin = outcome.dossier, audience.origin
+    if dossier is None:
+        return False
+    ephemeral = origin.message_ts is None and origin.response_url is not None
+    viewer = CHANNEL_VIEWER
+    if ephemeral and outcome.access is not None:
+        access = outcome.access
+        viewer = Viewer(access.instructeur_id, access.allowed, access.reason_key)
+    card = build_dossier_card(
+        dossier,
+        viewer=viewer,
+        texts=services.texts,
+        ds_web_base=services.settings.ds_web_base,
+        ephemeral=ephemeral,
+        acted=acted,
+    )
+    try:
+        if origin.channel_id and origin.message_ts:
+            services.slack.chat_update(
+                channel=origin.channel_id, ts=origin.message_ts, text=card.text, blocks=card.blocks
+            )
+            return True
+        if origin.response_url:
+            response = WebhookClient(origin.response_url).send(
+                text=card.text,
+                blocks=card.blocks,
+                response_type="ephemeral",
+                replace_original=True,
+            )
+            return response.status_code == 200
+    except SlackApiError as exc:
+        log.info("card of dossier %s not refreshed: %s", dossier.number, exc.response.get("error"))
+    return False
+
+
+def notification_threads(services: AppServices, team_id: str, number: int) -> list[tuple[str, str]]:
+    """(channel, ts) of the dossier's notification messages (table of the notifications)."""
+    try:
+        with services.store.connect() as db:
+            rows = db.execute(
+                "SELECT channel_id, ts FROM channel_messages"
+                " WHERE team_id = ? AND dossier_number = ? ORDER BY channel_id",
+                [team_id, number],
+            ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [(r[0], r[1]) for r in rows]
+
+
+def note_in_threads(services: AppServices, audience: Audience, number: int, note: str) -> None:
+    for channel, ts in notification_threads(services, audience.team_id, number):
+        try:
+            services.slack.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+        except SlackApiError as exc:
+            log.info("thread note in %s failed: %s", channel, exc.response.get("error"))
+
+
+def acted_text(note: ActedNote, texts: Texts) -> str:
+    return texts(note.action_key, who=mention(note.who), at=date_token(note.at))
+
+
+# --- the whole answer ------------------------------------------------------------------------
+
+
+def present_outcome(services: AppServices, audience: Audience, outcome: ActionOutcome) -> None:
+    """Show the user (and the channel) what `perform` did."""
+    t, origin = services.texts, audience.origin
+    status = outcome.status
+    if status is Status.DUPLICATE:
+        # The first submission answers; a second answer would only confuse.
+        return
+    if outcome.changed:
+        action_key = (
+            ACTED_KEY_BY_ACTION[origin.action_id]
+            if status is Status.DONE
+            else ACTED_PASSER_EN_INSTRUCTION
+        )
+        note = ActedNote(audience.user_id, action_key, outcome.at or datetime.now(UTC))
+        refreshed = refresh_card(services, audience, outcome, note)
+        note_in_threads(services, audience, outcome.number, acted_text(note, t))
+        if status is Status.DONE:
+            if not refreshed:
+                tell(services, audience, t("action.done", note=acted_text(note, t)))
+            return
+    message = explain(outcome, origin.action_id, t)
+    if status is Status.NOT_ALLOWED and refresh_card(services, audience, outcome):
+        message = f"{message} {t('action.card_refreshed')}"
+    if message:
+        tell(services, audience, message)
+
+
+def present_unexpected(services: AppServices, audience: Audience, exc: BaseException) -> None:
+    """A bug or an unforeseen failure: never silent, and no claim about DS's state."""
+    number = audience.origin.number
+    tell(services, audience, services.texts("action.error_unexpected", number=number))
+    log.error("action on dossier %s: %s", number, type(exc).__name__)
