@@ -15,7 +15,7 @@ DEMARCHE = "query Titre($n: Int!) { demarche(number: $n) { title } }"
 
 def test_latency_is_added_to_graphql_requests_served_in_parallel(sandbox):
     number = first_demarche(sandbox)["number"]
-    sandbox.control.faults(latency_ms=400)
+    sandbox.control.faults(latency_ms=1000)
 
     def one(_: int) -> float:
         start = time.monotonic()
@@ -27,12 +27,12 @@ def test_latency_is_added_to_graphql_requests_served_in_parallel(sandbox):
     with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
         durations = list(pool.map(one, range(24)))
     elapsed = time.monotonic() - start
-    assert min(durations) >= 0.4
-    assert elapsed < 3.0  # 24 × 0.4 s = 9.6 s if they were served one after the other
+    assert min(durations) >= 1.0
+    assert elapsed < 6.0  # 24 s if they were served one after the other
     # The control API is never slowed down.
     start = time.monotonic()
     sandbox.control.health()
-    assert time.monotonic() - start < 0.3
+    assert time.monotonic() - start < 0.9
 
 
 def test_error_rate_answers_http_500_like_ds(sandbox):
