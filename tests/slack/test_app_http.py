@@ -23,7 +23,9 @@ def first_groupe(sandbox):
 
 
 def dossier_in(sandbox, demarche, groupe, state="en_construction"):
-    created = sandbox.control.create_dossier(demarche["number"], state=state, groupe=groupe["number"])
+    created = sandbox.control.create_dossier(
+        demarche["number"], state=state, groupe=groupe["number"]
+    )
     return created["number"]
 
 
@@ -149,7 +151,9 @@ def test_instructeur_of_another_groupe_cannot_act(bot):
     assert len(groupes) >= 2
     here, elsewhere = groupes[0], groupes[1]
     outsider = next(
-        i for i in elsewhere["instructeurs"] if i["id"] not in {x["id"] for x in here["instructeurs"]}
+        i
+        for i in elsewhere["instructeurs"]
+        if i["id"] not in {x["id"] for x in here["instructeurs"]}
     )
     number = dossier_in(bot.sandbox, demarche, here)
     bot.fake_slack.add_user(OTHER_USER, outsider["email"])
@@ -172,7 +176,9 @@ def test_dossier_hidden_from_the_token(fake_slack, sandbox, tmp_path):
     other = demarches[1]
     groupe = next(g for g in other["groupes"] if not g["closed"])
     number = dossier_in(sandbox, other, groupe)
-    settings = bot_settings(fake_slack, sandbox, str(tmp_path / "b.db"), DS_API_TOKEN="scoped-token")
+    settings = bot_settings(
+        fake_slack, sandbox, str(tmp_path / "b.db"), DS_API_TOKEN="scoped-token"
+    )
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False)
     try:
         bot = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
@@ -280,19 +286,45 @@ def test_linking_to_a_non_instructeur_email_is_refused(bot):
     bot.fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
     _, url = bot.command(f"lier <@{OTHER_USER}> personne@nulle-part.fr", user=ADMIN_ID)
     answer = final_response(bot, url)
-    assert answer["text"] == bot.services.texts("link.not_instructeur", email="personne@nulle-part.fr")
+    assert answer["text"] == bot.services.texts(
+        "link.not_instructeur", email="personne@nulle-part.fr"
+    )
     assert bot.services.linking.current("T0TEST", OTHER_USER) is None
 
 
-def test_removed_instructeur_loses_access_at_once(bot):
-    demarche, groupe = first_groupe(bot.sandbox)
-    number = dossier_in(bot.sandbox, demarche, groupe)
-    instructeur = groupe["instructeurs"][0]
+CHANGER_GROUPE = """
+mutation Move($input: DossierChangerGroupeInstructeurInput!) {
+  dossierChangerGroupeInstructeur(input: $input) { errors { message } }
+}"""
+
+
+def test_instructeur_loses_access_at_once_when_dossier_leaves_their_groupe(bot):
+    demarche = bot.sandbox.control.demarches()[0]
+    groupes = [g for g in demarche["groupes"] if not g["closed"] and g["instructeurs"]]
+    here, other = groupes[0], groupes[1]
+    instructeur = next(
+        i for i in here["instructeurs"] if i["id"] not in {x["id"] for x in other["instructeurs"]}
+    )
+    number = dossier_in(bot.sandbox, demarche, here)
     bot.fake_slack.add_user(INSTRUCTEUR_USER, instructeur["email"])
     _, url = bot.command(f"dossier {number}", user=INSTRUCTEUR_USER)
     assert ids.ACTION_PASSER_EN_INSTRUCTION in action_ids(final_response(bot, url)["blocks"])
 
-    bot.sandbox.control.remove_instructeur(groupe["number"], instructeur["id"])
+    # An administrator moves the dossier in DS: no cache may keep the old rights.
+    answer = httpx.post(
+        bot.sandbox.graphql_url,
+        json={
+            "query": CHANGER_GROUPE,
+            "variables": {
+                "input": {
+                    "dossierId": bot.sandbox.control.dossier(number)["id"],
+                    "groupeInstructeurId": other["id"],
+                }
+            },
+        },
+        headers={"Authorization": "Bearer sandbox-token"},
+    ).json()
+    assert answer["data"]["dossierChangerGroupeInstructeur"]["errors"] in (None, [])
     _, url = bot.command(f"dossier {number}", user=INSTRUCTEUR_USER)
     assert ids.ACTION_PASSER_EN_INSTRUCTION not in action_ids(final_response(bot, url)["blocks"])
 

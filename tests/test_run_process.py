@@ -1,0 +1,186 @@
+"""`dsbot run` as a real process, in Socket Mode (the default) and in HTTP mode."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
+from tests.fakes.slack_api import BOT_TOKEN
+from tests.fakes.socket_mode import FakeSocketMode
+
+APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(fake_slack, sandbox, tmp_path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_", "DSBOT_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": fake_slack.api_url,
+            "DS_API_URL": sandbox.graphql_url,
+            "DS_API_TOKEN": "sandbox-token",
+            "DSBOT_DB": str(tmp_path / "run.db"),
+            "DSBOT_POLL_INTERVAL": "3600",
+            **extra,
+        }
+    )
+    return env
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("dsbot never became healthy")
+
+
+def stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture
+def socket_mode(fake_slack) -> Iterator[FakeSocketMode]:
+    server = FakeSocketMode().start()
+    fake_slack.app_tokens.add(APP_TOKEN)
+    fake_slack.socket_mode_url = server.url
+    yield server
+    server.stop()
+
+
+def command_payload(text: str, user: str, response_url: str) -> dict[str, str]:
+    return {
+        "team_id": TEAM_ID,
+        "channel_id": "C0GENERAL",
+        "user_id": user,
+        "command": "/ds",
+        "text": text,
+        "api_app_id": "A0TEST",
+        "response_url": response_url,
+        "trigger_id": "123.456.abc",
+    }
+
+
+def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
+    health = free_port()
+    env = base_env(
+        fake_slack, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN, DSBOT_HEALTH_PORT=str(health)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dsbot.cli", "run"], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        socket_mode.wait_connected(timeout=20)
+        wait_healthy(health, proc)
+
+        sent = time.monotonic()
+        envelope = socket_mode.send(
+            "slash_commands", command_payload("aide", "U0SOMEONE", fake_slack.response_url())
+        )
+        ack = socket_mode.wait_ack(envelope)
+        assert ack["at"] - sent < 3.0
+        assert "abonner" in str(ack["payload"])
+
+        demarche = sandbox.control.demarches()[0]
+        number = sandbox.control.create_dossier(demarche["number"])["number"]
+        fake_slack.add_user("U0SOMEONE", "quelquun@exemple.fr")
+        url = fake_slack.response_url(channel="C0GENERAL", user="U0SOMEONE")
+        envelope = socket_mode.send(
+            "slash_commands", command_payload(f"dossier {number}", "U0SOMEONE", url)
+        )
+        socket_mode.wait_ack(envelope)
+        card = fake_slack.wait_for_response(url, timeout=15)[-1].body
+        assert str(number) in card["text"]
+    finally:
+        assert stop(proc) == 0
+
+
+def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
+    port = free_port()
+    env = base_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    env["DSBOT_HEALTH_PORT"] = "0"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dsbot.cli",
+            "run",
+            "--http",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_healthy(port, proc)
+        body = urllib.parse.urlencode(
+            command_payload("aide", "U0X", fake_slack.response_url())
+        ).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers)
+        assert answer.status_code == 200
+        assert "abonner" in answer.text
+        forged = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
+        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=forged)
+        assert answer.status_code == 401
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "missing"),
+    [(["run"], "SLACK_APP_TOKEN"), (["run", "--http"], "SLACK_SIGNING_SECRET")],
+)
+def test_missing_setting_is_named_in_one_line(fake_slack, sandbox, tmp_path, args, missing):
+    env = base_env(fake_slack, sandbox, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "dsbot.cli", *args], env=env, capture_output=True, timeout=30
+    )
+    assert result.returncode != 0
+    err = result.stderr.decode().strip()
+    assert missing in err
+    assert len(err.splitlines()) == 1
+
+
+def test_bad_bot_token_fails_start_clearly(fake_slack, sandbox, tmp_path):
+    env = base_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    env["SLACK_BOT_TOKEN"] = "xoxb-wrong-token"
+    result = subprocess.run(
+        [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", "0"],
+        env=env,
+        capture_output=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    err = result.stderr.decode()
+    assert "invalid_auth" in err and "SLACK_BOT_TOKEN" in err
+    assert "xoxb-wrong-token" not in err
