@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import Dossier, DossierState
+from dsbot.ds.transport import is_ambiguous
 from dsbot.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -165,6 +166,8 @@ class ActionOutcome:
     recovered: bool = False
     # The dossier was passed en instruction before the decision (which may have failed).
     passed_en_instruction: bool = False
+    # FAILED without knowing whether DS applied the mutation: check in DS before retrying.
+    uncertain: bool = False
     at: datetime | None = None
 
     @property
@@ -246,8 +249,11 @@ class ActionService:
                 facts,
             )
             raise
-        # A retry may run again unless DS was changed by this very request.
-        self._finish_key(request.key, q.KEY_DONE if outcome.status is Status.DONE else q.KEY_FAILED)
+        # The same key may run again only if DS was surely not changed by this request.
+        if outcome.status is Status.DONE or outcome.uncertain:
+            self._finish_key(request.key, q.KEY_DONE)
+        else:
+            self._finish_key(request.key, q.KEY_FAILED)
         self._audit(request, outcome, facts)
         return outcome
 
@@ -287,9 +293,10 @@ class ActionService:
         try:
             recovered = self._mutate(request, dossier, instructeur_id, blob_id)
         except DSError as exc:
-            return failed(
-                exc, self._reread(number) if passed else dossier, passed_en_instruction=passed
-            )
+            after = self._reread(number) if passed or is_ambiguous(exc) else dossier
+            # No answer, and DS could not be read back either: the mutation may have applied.
+            uncertain = is_ambiguous(exc) and after is None
+            return failed(exc, after, passed_en_instruction=passed, uncertain=uncertain)
         return ActionOutcome(
             Status.DONE,
             kind,

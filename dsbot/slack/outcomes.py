@@ -108,6 +108,8 @@ def explain(
         )
     if outcome.status is Status.NEEDS_INSTRUCTION:
         return t("action.needs_instruction", number=number)
+    if outcome.status is Status.FAILED and outcome.uncertain:
+        return t("action.uncertain", number=number, action=action_label(action_id, t))
     if outcome.status is Status.FAILED and outcome.error is not None:
         error = error_text(outcome.error, t, number)
         if outcome.passed_en_instruction:
@@ -117,7 +119,7 @@ def explain(
                 action=action_label(action_id, t),
                 error=error,
             )
-        return t("action.failed", number=number, error=error)
+        return t("action.failed", number=number, action=action_label(action_id, t), error=error)
     return None
 
 

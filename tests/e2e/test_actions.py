@@ -10,6 +10,8 @@ from dsbot.slack import ids
 from tests.e2e.scene import (
     ALICE,
     CHANNEL_ID,
+    CLARA,
+    TEAM_ID,
     Scene,
     checkbox_values,
     decision_values,
@@ -223,10 +225,72 @@ def test_ds_error_is_shown_in_ds_words_and_changes_nothing(scene: Scene) -> None
     opened = scene.click(ids.ACTION_REPONDRE, number)
     assert scene.submit(opened, reply_values("Bonjour")) == {}
     [notice] = scene.notices(opened)
-    assert "n’a pas été modifié" in notice
+    assert "« Répondre » n’a pas abouti, le dossier n° " in notice
     assert "Il n’est pas possible d’envoyer un message sur un dossier" in notice
     assert scene.ds(number)["messages"] == [] or all(
         m["body"] != "Bonjour" for m in scene.ds(number)["messages"]
     )
     row = next(r for r in scene.audit() if r["action"] == "repondre")
     assert row["result"] == "error" and "Il n’est pas possible" in row["error"]
+
+
+def test_repasser_en_instruction_reopens_a_decision(scene: Scene) -> None:
+    number = scene.dossier("refuse")
+    opened = scene.click(ids.ACTION_REPASSER_EN_INSTRUCTION, number)
+    assert scene.submit(opened, {}) == {}
+    dossier = wait_until(lambda: (d := scene.ds(number))["state"] == "en_instruction" and d)
+    assert last_traitement(dossier)["emailAgentTraitant"] == scene.alice_email
+
+
+def test_notification_thread_gets_a_note(scene: Scene) -> None:
+    from datetime import UTC, datetime
+
+    from dsbot.store import notifications
+
+    number = scene.dossier("en_instruction")
+    # The notifications engine posted this dossier's card in another channel.
+    parent = scene.slack.client().chat_postMessage(channel="C0FOLLOW", text="Dossier")["ts"]
+    with scene.bot.services.store.connect() as db:
+        notifications.set_parent_ts(db, TEAM_ID, "C0FOLLOW", number, parent, datetime.now(UTC))
+
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+    assert scene.submit(opened, decision_values(None)) == {}
+    [note] = wait_until(lambda: scene.slack.thread("C0FOLLOW", parent), what="thread note")
+    assert f"Accepté par <@{ALICE}>" in note["text"]
+
+
+def test_audit_is_exported_as_csv_and_json_lines(scene: Scene) -> None:
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from dsbot.cli import cli
+
+    accepted = scene.dossier("en_instruction")
+    file, content = scene.pdf(name="décision.pdf")
+    opened = scene.click(ids.ACTION_ACCEPTER, accepted)
+    scene.submit(opened, decision_values("Conforme aux critères.", file))
+    refused = scene.dossier("en_instruction")
+    opened = scene.click(ids.ACTION_REFUSER, refused, user=CLARA)
+    scene.submit(opened, decision_values("Non."), user=CLARA)
+    wait_until(lambda: len(scene.audit()) == 2, what="two audit rows")
+
+    env = {"DSBOT_DB": scene.bot.services.store.path}
+    result = CliRunner().invoke(cli, ["audit", "--format", "csv"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = {int(r["dossier_number"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows[accepted]["result"] == "ok" and rows[accepted]["slack_user_id"] == ALICE
+    assert rows[accepted]["file_name"] == "décision.pdf"
+    assert rows[accepted]["file_checksum"] == md5_b64(content)
+    assert rows[accepted]["motivation_length"] == str(len("Conforme aux critères."))
+    assert rows[refused]["result"] == "refused" and rows[refused]["slack_user_id"] == CLARA
+
+    today = rows[accepted]["at"][:10]
+    result = CliRunner().invoke(
+        cli, ["audit", "--since", today, "--until", today, "--format", "jsonl"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {line["dossier_number"] for line in lines} == {accepted, refused}
+    assert {line["action"] for line in lines} == {"accepter", "refuser"}

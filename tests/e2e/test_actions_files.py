@@ -1,0 +1,141 @@
+"""Files from Slack to DS when things go wrong: too large, a type DS refuses, Slack's login page
+instead of the file, DS refusing the upload. Each is a clear message, nothing is half-done, and
+the user's retry works."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from dsbot.ds.client import DSClient
+from dsbot.ds.ratelimit import RateLimiter
+from dsbot.runtime import start
+from dsbot.slack import ids
+from tests.e2e.scene import Scene, decision_values, md5_b64, reply_values, wait_until
+from tests.fakes.bot import BotUnderTest, bot_settings
+
+MB = 1024 * 1024
+
+
+class FakeClock:
+    """The time of the DS client's rate limiter: its waits pass at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def bot(fake_slack, sandbox, tmp_path, clock: FakeClock) -> Iterator[BotUnderTest]:
+    """The bot, with a DS client that neither sleeps between retries nor waits out a 429 (it
+    fails at once), and whose rate limiter runs on `clock` (a test moves it a minute ahead)."""
+    ds = DSClient(
+        sandbox.graphql_url,
+        sandbox.token,
+        sleep=lambda _: None,
+        limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.advance),
+        max_retry_after=0.5,
+    )
+    settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
+    runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
+    try:
+        yield BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
+    finally:
+        runtime.stop()
+        ds.close()
+
+
+def untouched(scene: Scene, number: int, state: str = "en_instruction") -> None:
+    dossier = scene.ds(number)
+    assert dossier["state"] == state
+    assert dossier["justificatif"] is None
+    for name in ("DsbotAccepter", "DsbotPasserEnInstruction", "DsbotEnvoyerMessage"):
+        assert scene.ops(name) == 0, name
+
+
+def test_file_over_the_limit_is_refused_in_the_modal(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    big = scene.slack.add_file(b"%PDF" + b"0" * (10 * MB), "scan couleur.pdf", "application/pdf")
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    answer = scene.submit(opened, decision_values("Conforme.", big))
+    assert answer["response_action"] == "errors"
+    message = answer["errors"][ids.BLOCK_JUSTIFICATIF]
+    assert "scan couleur.pdf" in message and "10 Mo" in message
+    assert scene.slack.downloads() == []
+    assert scene.ops("DsbotCreateDirectUpload") == 0
+    untouched(scene, number)
+
+
+def test_file_type_ds_refuses_is_refused_in_the_modal(scene: Scene) -> None:
+    number = scene.dossier("en_construction")
+    page = scene.slack.add_file(b"<html></html>", "formulaire.html", "text/html")
+    opened = scene.click(ids.ACTION_REPONDRE, number)
+
+    answer = scene.submit(opened, reply_values("Voir la pièce jointe.", page))
+    message = answer["errors"][ids.BLOCK_MESSAGE_ATTACHMENT]
+    assert "formulaire.html" in message and "text/html" in message
+    untouched(scene, number, "en_construction")
+
+
+def test_slack_login_page_instead_of_the_file_is_a_clear_error(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    file, _ = scene.pdf(name="arrêté.pdf")
+    scene.slack.login_page_files.add(file["id"])
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    assert scene.submit(opened, decision_values("Conforme.", file)) == {}
+    [notice] = scene.notices(opened)
+    assert "« Accepter » n’a pas abouti" in notice
+    assert "page de connexion" in notice and "arrêté.pdf" in notice
+    assert [d.authorized for d in scene.slack.downloads()] == [False]
+    assert scene.ops("DsbotCreateDirectUpload") == 0
+    untouched(scene, number)
+    [row] = wait_until(lambda: scene.audit())
+    assert row["result"] == "error" and row["file_name"] == "arrêté.pdf"
+    assert row["file_checksum"] is None
+
+
+def test_ds_fault_during_upload_then_a_clean_retry(scene: Scene, clock: FakeClock) -> None:
+    number = scene.dossier("en_instruction")
+    file, content = scene.pdf(name="décision.pdf")
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+    # The modal's first read of DS is over once Alice is linked.
+    wait_until(scene.linked, what="the modal's first read")
+
+    # DS's rate limit counts per clock minute: start well inside one.
+    if time.time() % 60 > 55:
+        time.sleep(60 - time.time() % 60 + 0.2)
+    # One request allowed: the submit's fresh read of the dossier. createDirectUpload gets 429.
+    scene.control.faults(rate_limit_per_minute=1)
+    assert scene.submit(opened, decision_values("Conforme.", file)) == {}
+    [notice] = scene.notices(opened)
+    scene.control.reset_faults()
+
+    assert "« Accepter » n’a pas abouti" in notice and "trop de requêtes" in notice
+    assert scene.ops("DsbotCreateDirectUpload") >= 1
+    untouched(scene, number)
+    [row] = wait_until(lambda: scene.audit())
+    assert row["result"] == "error" and row["file_checksum"] == md5_b64(content)
+
+    # The user tries again a minute later (DS asked the bot to hold back until then).
+    clock.advance(60)
+    retry = scene.click(ids.ACTION_ACCEPTER, number)
+    assert scene.submit(retry, decision_values("Conforme.", file)) == {}
+    dossier = wait_until(lambda: (d := scene.ds(number))["state"] == "accepte" and d)
+    assert dossier["justificatif"]["checksum"] == md5_b64(content)
+    assert scene.ops("DsbotAccepter") == 1
+    rows = wait_until(lambda: len(r := scene.audit()) == 2 and r)
+    assert [r["result"] for r in rows] == ["error", "ok"]
