@@ -263,6 +263,13 @@ class Store:
             where.append("deleted_at IS NOT NULL")
         else:
             where.append("pending_at IS NOT NULL")
+        if since is not None and after is not None and since[0] == sort:
+            # One lower bound only, or SQLite may range-scan from `since` and filter the
+            # cursor row by row (a full scan per page on a long walk).
+            if after[0] >= since[1]:
+                since = None
+            else:
+                after = None
         if since is not None:
             column, value = since
             if column == "hidden":
@@ -282,8 +289,8 @@ class Store:
             where.append(f"revision IN ({', '.join('?' * len(revisions))})")
             params += revisions
         if before is not None:
-            where.append(f"({sort}, number) < (?, ?)")
-            params += before
+            where.append(f"{sort} <= ? AND ({sort}, number) < (?, ?)")
+            params += [before[0], *before]
         elif after is not None:
             where.append(f"({sort}, number) > (?, ?)")
             params += after
