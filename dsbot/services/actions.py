@@ -340,11 +340,8 @@ class ActionService:
                 dossier, instructeur_id, disable_notification=silent
             )
         else:
-            decide = {
-                ActionKind.ACCEPTER: self.ds.accepter,
-                ActionKind.REFUSER: self.ds.refuser,
-                ActionKind.CLASSER_SANS_SUITE: self.ds.classer_sans_suite,
-            }[kind]
+            # accepter, refuser, classer_sans_suite: same signature, named like the kind.
+            decide = getattr(self.ds, kind.value)
             result = decide(
                 dossier,
                 instructeur_id,

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -126,16 +126,25 @@ def explain(
 # --- delivery --------------------------------------------------------------------------------
 
 
+def post_response(url: str, **message: Any) -> bool:
+    """POST to a response_url (30 minutes, 5 uses); False when Slack refused or was unreachable."""
+    try:
+        response = WebhookClient(url).send(**message)
+    except OSError as exc:
+        log.info("response_url unreachable: %s", type(exc).__name__)
+        return False
+    if response.status_code != 200:
+        log.info("response_url refused the message (HTTP %s)", response.status_code)
+    return response.status_code == 200
+
+
 def tell(services: AppServices, audience: Audience, text: str) -> None:
     """An ephemeral message to the user, next to the card they used."""
     origin = audience.origin
-    if origin.response_url:
-        response = WebhookClient(origin.response_url).send(
-            text=text, response_type="ephemeral", replace_original=False
-        )
-        if response.status_code == 200:
-            return
-        log.info("response_url refused the message (HTTP %s)", response.status_code)
+    if origin.response_url and post_response(
+        origin.response_url, text=text, response_type="ephemeral", replace_original=False
+    ):
+        return
     try:
         if origin.channel_id:
             services.slack.chat_postEphemeral(
@@ -179,13 +188,13 @@ def refresh_card(
             )
             return True
         if origin.response_url:
-            response = WebhookClient(origin.response_url).send(
+            return post_response(
+                origin.response_url,
                 text=card.text,
                 blocks=card.blocks,
                 response_type="ephemeral",
                 replace_original=True,
             )
-            return response.status_code == 200
     except SlackApiError as exc:
         log.info("card of dossier %s not refreshed: %s", dossier.number, exc.response.get("error"))
     return False
