@@ -294,3 +294,17 @@ def test_audit_is_exported_as_csv_and_json_lines(scene: Scene) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert {line["dossier_number"] for line in lines} == {accepted, refused}
     assert {line["action"] for line in lines} == {"accepter", "refuser"}
+
+
+def test_expired_trigger_says_to_click_again(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    scene.slack.fail("views.open", "expired_trigger_id")
+    requests_before = scene.control.stats()["graphql_requests"]
+    ack, response_url, _ = scene.bot.click(ids.ACTION_ACCEPTER, ids.encode_ref(number), user=ALICE)
+    assert ack.status_code == 200
+    [answer] = scene.slack.wait_for_response(response_url)
+    assert "expired_trigger_id" in answer.body["text"]
+    assert "Cliquez à nouveau" in answer.body["text"]
+    assert scene.control.stats()["graphql_requests"] == requests_before
+    # The failed click does not hold back the next one.
+    assert scene.click(ids.ACTION_ACCEPTER, number).view_id

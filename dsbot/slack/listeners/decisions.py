@@ -148,6 +148,8 @@ def handle_click(
     except SlackApiError as exc:
         error = exc.response.get("error", "")
         log.info("views.open for dossier %s failed: %s", number, error)
+        # No modal opened: the user's next click must open one.
+        clicks.forget(team_id, user_id, action_id, str(number))
         respond(
             text=t("action.modal_failed", error=error),
             response_type="ephemeral",
