@@ -25,6 +25,8 @@ Extensions:
 - `POST /_sandbox/dossiers/<n>/trash` `{"by": "administration" | "usager"}` → the dossier,
   hidden (listed by `pendingDeletedDossiers`; the administration hides terminé dossiers, the
   usager hides en_construction ones)
+- `POST /_sandbox/dossiers/<n>/avis` `{"question"?, "reponse"?, "expert"?}` → 201 `{"id"}`:
+  an avis asked by an instructeur of the groupe to an expert (moves dateDerniereModification)
 - `POST /_sandbox/blobs/corrupt` `{"signedBlobId"}` → `{"ok": true}`: the uploaded bytes stop
   matching their checksum ("Le hash du fichier téléversé est invalide")
 
@@ -64,7 +66,7 @@ DELETED_REASONS = (
     "user_removed",
     "user_request",
 )
-DOSSIER_PATH = re.compile(r"^/_sandbox/dossiers/(\d+)(?:/(messages|state|touch|trash))?$")
+DOSSIER_PATH = re.compile(r"^/_sandbox/dossiers/(\d+)(?:/(messages|state|touch|trash|avis))?$")
 
 
 class ControlError(Exception):
@@ -285,6 +287,24 @@ def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(201, {"id": message["id"], "createdAt": iso(message["createdAt"])})
 
 
+def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
+    world = app.store.world
+    claimant_id = world.groupes[row["groupe"]]["instructeurs"][0]
+    claimant = {
+        "id": gid("Instructeur", claimant_id),
+        "email": world.instructeurs[claimant_id]["email"],
+    }
+    change = Change(app.store, row, now_us())
+    avis = change.add_avis(
+        claimant,
+        str(body.get("expert") or "expert.avis@cerema.fr"),
+        str(body.get("question") or "Pouvez-vous donner votre avis sur ce dossier ?"),
+        body.get("reponse"),
+    )
+    change.save()
+    return json_response(201, {"id": avis["id"]})
+
+
 def touch(app: SandboxApp, row: dict) -> Response:
     change = Change(app.store, row, now_us())
     change.edit_champ()
@@ -379,6 +399,8 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
                 return touch(app, row)
             if method == "POST" and action == "trash":
                 return trash(app, row, _body(raw))
+            if method == "POST" and action == "avis":
+                return add_avis(app, row, _body(raw))
     raise ControlError(404, f"no route {method} {path}")
 
 

@@ -10,6 +10,7 @@ import contextlib
 import socket
 import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -99,7 +100,6 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _dispatch(self) -> None:
-        app = self.server.app
         url = urlsplit(self.path)
         path = url.path
         try:
@@ -108,20 +108,29 @@ class Handler(BaseHTTPRequestHandler):
             self._send(json_response(413, {"error": "body too large"}))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            response = self._route(path, url.query, headers, body)
+        except Exception:  # a bug of ours: say so instead of dropping the connection
+            traceback.print_exc(file=sys.stderr)
+            response = json_response(500, {"error": "sandbox bug, see its stderr"})
+        self._send(response)
+
+    def _route(self, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
+        app = self.server.app
         if path == "/api/v2/graphql":
             if self.command != "POST":
                 response = json_response(404, {"error": "only POST is routed"})
             else:
                 response = app.endpoint.handle(headers, body)
         elif path.startswith("/_sandbox"):
-            response = control.handle(app, self.command, path, parse_qs(url.query), body)
+            response = control.handle(app, self.command, path, parse_qs(query), body)
         elif path.startswith("/_upload/") and self.command == "PUT":
-            response = self._upload(path[len("/_upload/") :], url.query, body)
+            response = self._upload(path[len("/_upload/") :], query, body)
         elif path.startswith("/_files/") and self.command in ("GET", "HEAD"):
             response = self._file(path[len("/_files/") :])
         else:
             response = json_response(404, {"error": f"no route {self.command} {path}"})
-        self._send(response)
+        return response
 
     def _upload(self, key: str, query: str, body: bytes) -> Response:
         app = self.server.app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dsbot.sandbox import dossier_content
 from dsbot.sandbox.generator import TERMINE
+from dsbot.sandbox.ids import gid
 from dsbot.sandbox.store import Store
 
 STATE_LABELS = {
@@ -116,6 +117,28 @@ class Change:
             self.row["correction_at"] = self.now
         self.touch()
         return message
+
+    def add_avis(self, claimant: dict, expert_email: str, question: str, reponse: str | None):
+        """An avis asked to an expert (and maybe already answered): moves updated_at."""
+        self.details["seq"] += 1
+        avis_id = self.row["number"] * dossier_content.ID_STRIDE + self.details["seq"]
+        avis = {
+            "id": gid("Avis", avis_id),
+            "question": question,
+            "questionLabel": None,
+            "questionAnswer": None,
+            "reponse": reponse,
+            "dateQuestion": self.now,
+            "dateReponse": self.now if reponse else None,
+            "claimant": claimant,
+            "instructeur": claimant,
+            "expert": {"id": gid("Expert", avis_id), "email": expert_email},
+            "attachments": [],
+            "attachment": None,
+        }
+        self.details["avis"].append(avis)
+        self.touch()
+        return avis
 
     def follow(self, instructeur_id: int, follow: bool) -> None:
         followers = self.details["followers"]

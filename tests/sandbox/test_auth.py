@@ -180,3 +180,14 @@ def test_not_found(sandbox):
         "extensions": {"code": "not_found"},
     }
     assert errors(sandbox, "{ demarche(number: 7) { id } }")[0]["message"] == ("Demarche not found")
+
+
+def test_groupe_instructeurs_closed_argument_fails_like_ds(sandbox):
+    # DS calls `closed.true?` on a Ruby boolean (API-NOTES 3): an HTTP 500.
+    response = post(
+        sandbox, "{ demarche(number: 1001) { groupeInstructeurs(closed: false) { id } } }"
+    )
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["extensions"]["code"] == "internal_server_error"
+    listed = data(sandbox, "{ demarche(number: 1001) { groupeInstructeurs { closed } } }")
+    assert [g["closed"] for g in listed["demarche"]["groupeInstructeurs"]].count(True) == 1

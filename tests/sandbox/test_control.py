@@ -150,3 +150,24 @@ def test_delete_keeps_the_dossier_readable_from_the_control_api(sandbox):
     assert sandbox.control.dossier(number)["deleted"] == deleted["deleted"]
     response = sandbox.control.http.get("/_sandbox/nope")
     assert response.status_code == 404
+
+
+def test_an_avis_moves_the_modification_date(sandbox):
+    number = sandbox.control.create_dossier(first_demarche(sandbox)["number"], "en_instruction")[
+        "number"
+    ]
+    before = sandbox.control.dossier(number)["dateDerniereModification"]
+    time.sleep(1.01)
+    created = sandbox.control.request(
+        "POST", f"/_sandbox/dossiers/{number}/avis", {"question": "Avis sur le budget ?"}
+    )
+    got = data(
+        sandbox,
+        "query($n:Int!){dossier(number:$n){dateDerniereModification avis{id question "
+        "reponse claimant{email} expert{email}}}}",
+        {"n": number},
+    )["dossier"]
+    assert got["avis"][-1]["id"] == created["id"]
+    assert got["avis"][-1]["question"] == "Avis sur le budget ?"
+    assert got["avis"][-1]["reponse"] is None
+    assert got["dateDerniereModification"] > before
