@@ -60,14 +60,16 @@ def action_label(action_id: str, texts: Texts) -> str:
 
 def error_text(exc: BaseException, texts: Texts, number: int) -> str:
     if isinstance(exc, AttachmentError):
-        return texts(exc.key, **exc.params)
+        # File names are the user's data: inert in mrkdwn.
+        params = {k: escape(v) if isinstance(v, str) else v for k, v in exc.params.items()}
+        return texts(exc.key, **params)
     if isinstance(exc, Exception):
         return ds_error_text(exc, texts, number=number)
     return texts("error.unexpected")
 
 
 def state_text(dossier: Dossier, texts: Texts) -> str:
-    """The state, and who put the dossier there when DS says (its last traitement)."""
+    """The state's name, and whether the dossier is archived."""
     state = texts(f"state.{dossier.state.value}")
     if dossier.archived:
         state += f" · {texts('card.archived')}"
