@@ -363,6 +363,7 @@ def build_poller(
         ds_web_base=settings.ds_web_base,
         ops_channel=settings.ops_channel,
         pacing=pacing,
+        clock=poller_options.get("clock", utc_now),
     )
     return Poller(
         store,

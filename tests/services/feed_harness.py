@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from dsbot.config import Settings
 from dsbot.ds.client import DSClient
 from dsbot.sandbox.server import SandboxServer
@@ -26,6 +24,7 @@ from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store
 from dsbot.store import notifications as q
+from tests.fakes.ds_sandbox import SandboxControl
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 
 HISTORY_SCOPES = ("channels:history", "groups:history")
@@ -62,18 +61,17 @@ class NotifyHarness:
         self.slack.start()
         self.slack.add_user(ADMIN, "admin@example.org")
         self.store.migrate()
-        self.http = httpx.Client(base_url=self.sandbox.base_url, timeout=10)
+        self.control = SandboxControl(self.sandbox.base_url)
         self.ds = self.ds_client()
         self.subscriptions = SubscriptionService(self.store, self.ds)
         self.poller = self.make_poller()
-        info = self.control("GET", "/_sandbox/demarches")["demarches"]
-        self.demarches = info
-        self.demarche = info[0]["number"]
+        self.demarches = self.control.demarches()
+        self.demarche = self.demarches[0]["number"]
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.ds.close()
-        self.http.close()
+        self.control.close()
         self.slack.stop()
         if self._own_sandbox:
             self.sandbox.stop()
@@ -101,40 +99,14 @@ class NotifyHarness:
 
     # --- DS "web interface" (the sandbox control API) -----------------------------------------
 
-    def control(self, method: str, path: str, json: Any = None) -> Any:
-        response = self.http.request(method, path, json=json)
-        assert response.status_code < 300, response.text
-        return response.json()
-
     def create_dossier(self, demarche: int | None = None, **fields: Any) -> int:
-        body = {"demarche": demarche or self.demarche, **fields}
-        return self.control("POST", "/_sandbox/dossiers", body)["number"]
+        return self.control.create_dossier(demarche or self.demarche, **fields)["number"]
 
     def message(self, number: int, body: str) -> str:
-        return self.control("POST", f"/_sandbox/dossiers/{number}/messages", {"body": body})["id"]
-
-    def set_state(self, number: int, state: str, **fields: Any) -> dict:
-        return self.control(
-            "POST", f"/_sandbox/dossiers/{number}/state", {"state": state, **fields}
-        )
-
-    def touch(self, number: int) -> dict:
-        return self.control("POST", f"/_sandbox/dossiers/{number}/touch")
-
-    def delete(self, number: int) -> dict:
-        return self.control("DELETE", f"/_sandbox/dossiers/{number}")
-
-    def trash(self, number: int, by: str = "usager") -> dict:
-        return self.control("POST", f"/_sandbox/dossiers/{number}/trash", {"by": by})
-
-    def dossier(self, number: int) -> dict:
-        return self.control("GET", f"/_sandbox/dossiers/{number}")
+        return self.control.add_message(number, body)["id"]
 
     def stats(self) -> dict[str, int]:
-        return self.control("GET", "/_sandbox/stats")["by_operation"]
-
-    def faults(self, **values: Any) -> dict:
-        return self.control("POST", "/_sandbox/faults", values)
+        return self.control.stats()["by_operation"]
 
     def generated_dossiers(self, count: int) -> list[int]:
         """Numbers of dossiers the sandbox generated (existing before any subscription)."""

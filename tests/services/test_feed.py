@@ -58,7 +58,7 @@ def test_state_change_updates_the_card_and_is_broadcast(h):
     number = h.create_dossier()
     h.cycle()
     agent = h.demarches[0]["groupes"][0]["instructeurs"][0]["email"]
-    h.set_state(number, "en_instruction", instructeur=agent)
+    h.control.set_state(number, "en_instruction", instructeur=agent)
     h.cycle()
     card = h.cards(C1)[number]
     assert "(En instruction)" in card["text"] and card.get("edited")
@@ -72,7 +72,7 @@ def test_two_state_changes_between_cycles_are_two_events(h):
     h.subscribe(C1)
     number = h.create_dossier()
     h.cycle()
-    h.set_state(number, "accepte")  # en_construction → en_instruction → accepte
+    h.control.set_state(number, "accepte")  # en_construction → en_instruction → accepte
     h.cycle()
     texts = [m["text"] for m in h.thread(C1, number)]
     assert len(texts) == 2
@@ -83,7 +83,7 @@ def test_usager_edit_correction_and_noise(h):
     h.subscribe(C1)
     number = h.create_dossier()
     h.cycle()
-    h.touch(number)
+    h.control.touch(number)
     h.cycle()
     (edit,) = h.thread(C1, number)
     assert "modifié par l’usager" in edit["text"]
@@ -93,7 +93,7 @@ def test_deletion_is_shown_in_the_thread_and_on_the_card(h):
     h.subscribe(C1)
     number = h.create_dossier()
     h.cycle()
-    h.delete(number)
+    h.control.delete(number)
     h.cycle()
     (event,) = h.thread(C1, number)
     assert "supprimé définitivement" in event["text"]
@@ -107,7 +107,7 @@ def test_trash_is_shown(h):
     h.subscribe(C1)
     number = h.create_dossier()
     h.cycle()
-    h.trash(number, by="usager")
+    h.control.trash(number, by="usager")
     h.cycle()
     (event,) = h.thread(C1, number)
     assert "corbeille" in event["text"]
@@ -118,9 +118,9 @@ def test_trash_is_shown(h):
 def test_a_subscription_does_not_post_history(h):
     old = h.generated_dossiers(5)
     h.message(old[0], "avant l’abonnement")
-    h.set_state(old[1], "en_instruction") if h.dossier(old[1])[
+    h.control.set_state(old[1], "en_instruction") if h.control.dossier(old[1])[
         "state"
-    ] == "en_construction" else h.touch(old[1])
+    ] == "en_construction" else h.control.touch(old[1])
     new_before = h.create_dossier()
     next_second()
     h.subscribe(C1)
@@ -163,7 +163,7 @@ def test_state_filter(h):
     h.message(number, "toujours en construction")
     h.cycle()
     assert h.cards(C1) == {}
-    h.set_state(number, "en_instruction")
+    h.control.set_state(number, "en_instruction")
     h.cycle()
     assert list(h.cards(C1)) == [number]
     (event,) = h.thread(C1, number)
@@ -186,7 +186,7 @@ def test_changes_made_by_the_bot_update_the_card_without_an_event(h):
     h.subscribe(C1)
     number = h.create_dossier()
     h.cycle()
-    h.set_state(number, "en_instruction")
+    h.control.set_state(number, "en_instruction")
     with q.write(h.store) as db:
         db.execute(
             "INSERT INTO audit (at, team_id, slack_user_id, instructeur_id, dossier_number,"
