@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from dsbot.slack import ids
 from tests.e2e.scene import (
@@ -32,18 +33,25 @@ def card_text(message: dict) -> str:
 def test_modal_opens_with_the_clicks_trigger_before_any_ds_call(scene: Scene) -> None:
     number = scene.dossier("en_instruction")
     requests_before = scene.control.stats()["graphql_requests"]
-    # Every DS request now takes 1.5 s: a modal waiting for DS would miss Slack's 3 seconds.
+    # DS takes 1.5 s per request: a modal waiting for DS would miss Slack's 3 seconds.
     scene.control.faults(latency_ms=1500)
+    # Slack answers views.open after 1 s, so the test can look while the call is in flight.
+    scene.slack.set_latency("views.open", 1.0)
     try:
-        opened = scene.click(ids.ACTION_ACCEPTER, number)
-        call = scene.slack.calls("views.open")[0]
-        assert call.params["trigger_id"] == opened.trigger_id
+        ack, _, trigger_id = scene.bot.click(
+            ids.ACTION_ACCEPTER, ids.encode_ref(number), user=ALICE
+        )
+        assert ack.status_code == 200 and ack.elapsed.total_seconds() < 1.0
+        time.sleep(0.5)
+        # views.open is on its way and DS has not been asked anything yet.
         assert scene.control.stats()["graphql_requests"] == requests_before
-        assert opened.ack.elapsed.total_seconds() < 1.0
+        call = scene.slack.wait_for("views.open")[0]
+        assert call.ok and call.params["trigger_id"] == trigger_id
         view = call.params["view"]
         assert view["callback_id"] == ids.VIEW_ACCEPTER
         assert json.loads(view["private_metadata"])["number"] == number
     finally:
+        scene.slack.set_latency("views.open", 0)
         scene.control.faults(latency_ms=0)
 
 
