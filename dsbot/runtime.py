@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,7 @@ class Runtime:
     services: AppServices
     health: Health = field(default_factory=Health)
     http_port: int | None = None
+    warmup: Future[Any] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -157,6 +159,8 @@ def start(
     runtime = Runtime(settings, build_services(settings, ds=ds))
     try:
         runtime.check_slack()
+        # Warm the instructeur directory so that the first /ds of the day does not wait for it.
+        runtime.warmup = runtime.services.jobs.submit(runtime.services.directory.refresh_if_stale)
         if http:
             runtime.serve_http(host, port)
         else:

@@ -49,10 +49,9 @@ class InstructeurDirectory:
 
     def note_demarche(self, number: int) -> None:
         """A démarche seen in use (a dossier opened): include it from the next refresh on."""
-        with self._lock:
-            if number not in self._noted:
-                self._noted.add(number)
-                self._refreshed_at = None
+        if number not in self._noted:
+            self._noted.add(number)
+            self._refreshed_at = None
 
     def remember(self, demarche: Demarche) -> None:
         """Record a démarche's instructeurs now (e.g. from a dossier someone opened)."""
@@ -77,10 +76,24 @@ class InstructeurDirectory:
         return count
 
     def refresh_if_stale(self) -> None:
-        with self._lock:
-            stale = self._refreshed_at is None or self.clock() - self._refreshed_at > self.ttl
-            if stale:
+        """Refresh when stale. While another thread refreshes, readers use the current rows
+        rather than queue behind DS; only a directory that has never been filled waits."""
+        if not self._stale():
+            return
+        if not self._lock.acquire(blocking=not self._has_rows()):
+            return
+        try:
+            if self._stale():
                 self.refresh()
+        finally:
+            self._lock.release()
+
+    def _stale(self) -> bool:
+        return self._refreshed_at is None or self.clock() - self._refreshed_at > self.ttl
+
+    def _has_rows(self) -> bool:
+        with self.store.connect() as db:
+            return db["instructeur_directory"].count > 0
 
     def find(self, email: str) -> list[str]:
         """Instructeur ids whose DS email matches, case-insensitively (refreshing if stale)."""

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class Jobs:
-    def __init__(self, max_workers: int = 16) -> None:
+    def __init__(self, max_workers: int = 32) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dsbot-job")
 
     def submit(
