@@ -1,0 +1,149 @@
+"""Exactly once under `kill -9`: the real poll cycle runs in a child process
+(`python -m dsbot.services.poller --once`, pointed at the DS sandbox and the fake Slack by its
+environment) and is killed with SIGKILL at random moments, many times, while dossiers change
+in DS. After a last few clean cycles, Slack must show every change exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dsbot.ds.client import DSClient
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.store import Store
+from tests.fakes.slack_api import TEAM_ID, FakeSlack
+
+CHANNEL = "C0CRASH"
+CHAOS_SECONDS = 14.0
+STATE_WORDS = {
+    "passé en instruction": "en_instruction",
+    "repassé en construction": "en_construction",
+    "accepté": "accepte",
+    "refusé": "refuse",
+    "classé sans suite": "sans_suite",
+}
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack(scopes=[*BOT_SCOPES, "channels:history", "groups:history"]) as fake:
+        fake.add_channel(CHANNEL, "instruction")
+        # A little latency widens the window where the message is in Slack but the child has
+        # not recorded it yet: the case recovery exists for.
+        fake.set_latency("chat.postMessage", 0.03)
+        fake.set_latency("chat.update", 0.03)
+        yield fake
+
+
+def child_env(sandbox, slack: FakeSlack, db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_", "DSBOT_"))}
+    env.update(slack.env())
+    env.update(
+        {"DS_API_URL": sandbox.graphql_url, "DS_API_TOKEN": "sandbox-token", "DSBOT_DB": str(db)}
+    )
+    return env
+
+
+def start_cycle(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dsbot.services.poller",
+            "--once",
+            "--pacing",
+            "0",
+            "--page-size",
+            "3",
+        ],
+        env=env,
+        cwd=cwd,  # no stray .env
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_every_change_is_delivered_exactly_once_across_kill_9(sandbox, slack, tmp_path):
+    rng = random.Random(int(os.environ.get("DSBOT_CRASH_SEED", "0")) or None)
+    control = sandbox.control
+    demarche = control.demarches()[0]["number"]
+    db = tmp_path / "dsbot.db"
+    store = Store(db)
+    store.migrate()
+    with DSClient(sandbox.graphql_url, "sandbox-token") as ds:
+        SubscriptionService(store, ds).subscribe(TEAM_ID, CHANNEL, demarche, created_by="U0ADMIN")
+    env = child_env(sandbox, slack, db)
+
+    created: list[int] = []
+    bodies: list[str] = []
+    kills = 0
+    deadline = time.monotonic() + CHAOS_SECONDS
+    while time.monotonic() < deadline:
+        for _ in range(rng.randint(1, 4)):
+            action = rng.random()
+            if action < 0.35 or not created:
+                created.append(control.create_dossier(demarche)["number"])
+            elif action < 0.7:
+                body = f"message {len(bodies)}"
+                control.add_message(rng.choice(created), body)
+                bodies.append(body)
+            else:
+                target = rng.choice(["en_instruction", "accepte", "refuse"])
+                # Not every state is reachable from every other: DS would refuse those too.
+                with contextlib.suppress(httpx.HTTPStatusError):
+                    control.set_state(rng.choice(created), target)
+        child = start_cycle(env, tmp_path)
+        if rng.random() < 0.8:
+            time.sleep(rng.uniform(0.05, 0.9))
+            if child.poll() is None:
+                child.send_signal(signal.SIGKILL)
+                kills += 1
+        child.wait(timeout=30)
+
+    # DS is quiet now: a few clean cycles finish what the killed ones left.
+    for _ in range(6):
+        child = start_cycle(env, tmp_path)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 0, err.decode()
+    assert kills >= 5, "the chaos loop should have killed the cycle several times"
+
+    messages = slack.messages(CHANNEL)
+    cards = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+    replies = [m for m in messages if m.get("thread_ts") not in (None, m["ts"])]
+    # One card per dossier, each dossier's.
+    card_numbers = sorted(_card_number(m["text"]) for m in cards)
+    assert card_numbers == sorted(created)
+    by_ts = {m["ts"]: _card_number(m["text"]) for m in cards}
+    # Every usager message exactly once.
+    texts = [r["text"] for r in replies]
+    for body in bodies:
+        assert sum(t.endswith(f": {body}") for t in texts) == 1, body
+    # Every state change exactly once, in DS's order, in its dossier's thread.
+    for number in created:
+        expected = [t["state"] for t in control.dossier(number)["traitements"][1:]]
+        shown = [
+            _state(r["text"])
+            for r in replies
+            if r["reply_broadcast"] and by_ts.get(r["thread_ts"]) == number
+        ]
+        assert shown == expected, number
+
+
+def _card_number(text: str) -> int:
+    # "Dossier n° 10031 (En instruction) · <démarche>"
+    return int(text.split("n° ", 1)[1].split(" ", 1)[0])
+
+
+def _state(text: str) -> str:
+    (state,) = [s for words, s in STATE_WORDS.items() if words in text]
+    return state
