@@ -13,6 +13,10 @@ from tests.fakes.bot import BotUnderTest
 def scene(bot: BotUnderTest) -> Scene:
     """Alice, an instructeur of the dossiers' groupe; Bruno, of another groupe; Clara, unknown
     to DS. Each is a Slack user whose e-mail links them automatically."""
+    # Let the bot's start-up reads of DS (directory warm-up) finish: tests count DS requests.
+    warmup = getattr(bot.runtime, "warmup", None)
+    if warmup is not None:
+        warmup.result(timeout=30)
     control = bot.sandbox.control
     demarche = control.demarches()[0]
     groupes = [g for g in demarche["groupes"] if not g["closed"] and g["instructeurs"]]

@@ -50,9 +50,14 @@ def bot(fake_slack, sandbox, tmp_path, clock: FakeClock) -> Iterator[BotUnderTes
     )
     settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
+    under_test = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
     try:
-        yield BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
+        yield under_test
     finally:
+        # Like tests/fakes/bot.py: the client's keep-alive connection would hold the server.
+        http = getattr(under_test, "http", None)
+        if http is not None:
+            http.close()
         runtime.stop()
         ds.close()
 
