@@ -164,7 +164,11 @@ class Dossier:
 
     @property
     def last_traitement(self) -> Traitement | None:
-        return max(self.traitements, key=lambda t: t.date) if self.traitements else None
+        """The latest traitement. DS dates are to the second, so two traitements often share
+        one (passage en instruction then decision): ties go to DS's own, chronological, order."""
+        if not self.traitements:
+            return None
+        return max(enumerate(self.traitements), key=lambda it: (it[1].date, it[0]))[1]
 
     @property
     def visible_messages(self) -> tuple[Message, ...]:
