@@ -173,8 +173,24 @@ class Sender:
         for row in rows:
             try:
                 found = self._find_sent(row)
-            except (SlackApiError, *NETWORK_ERRORS) as exc:
-                log.warning("outbox %s: cannot check Slack history yet: %s", row.id, _why(exc))
+            except SlackApiError as exc:
+                if not _transient(exc):
+                    # The history cannot be read at all (missing channels:history scope, the
+                    # channel is gone...): sending again risks a duplicate, waiting forever
+                    # loses the message. Send; a gone channel then pauses as usual.
+                    log.warning(
+                        "outbox %s: cannot read the history of %s (%s): sending again",
+                        row.id,
+                        row.channel_id,
+                        _why(exc),
+                    )
+                    found = None
+                else:
+                    log.warning("outbox %s: cannot check Slack yet: %s", row.id, _why(exc))
+                    self._block(row.channel_id)
+                    continue
+            except NETWORK_ERRORS as exc:
+                log.warning("outbox %s: cannot check Slack yet: %s", row.id, _why(exc))
                 self._block(row.channel_id)
                 continue
             with q.write(self.store) as db:
@@ -631,6 +647,12 @@ def _error(exc: SlackApiError) -> str:
         return str(exc.response.get("error") or "")
     except AttributeError:
         return ""
+
+
+def _transient(exc: SlackApiError) -> bool:
+    """A failure that may go away by itself: rate limit, Slack's own trouble."""
+    status = getattr(exc.response, "status_code", 200)
+    return status == 429 or status >= 500 or _error(exc) in ("ratelimited", "internal_error")
 
 
 def _retry_after(exc: SlackApiError) -> float:

@@ -422,3 +422,18 @@ def test_old_finished_rows_are_pruned(store, sender, slack):
     with q.write(store) as db:
         assert q.prune_outbox(db, datetime.now(UTC) - timedelta(days=1)) == 0
         assert q.prune_outbox(db, datetime.now(UTC) + timedelta(seconds=1)) == 1
+
+
+def test_without_the_history_scopes_an_unsettled_row_is_sent_again(store, dossiers):
+    # The manifest must grant channels:history/groups:history; if an install lacks them, a
+    # row left `sending` is sent again (a possible duplicate) rather than never.
+    with FakeSlack() as slack:
+        slack.add_channel(CHANNEL, "instruction")
+        sender = make_sender(store, slack, dossiers)
+        queue(store, "parent", "p1")
+        (row,) = rows(store)
+        with q.write(store) as db:
+            q.claim(db, row.id, datetime.now(UTC))
+        assert sender.drain().sent == 1
+        assert slack.calls("conversations.history")[0].response["error"] == "missing_scope"
+        assert len(slack.top_level(CHANNEL)) == 1
