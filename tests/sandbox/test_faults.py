@@ -15,24 +15,28 @@ DEMARCHE = "query Titre($n: Int!) { demarche(number: $n) { title } }"
 
 def test_latency_is_added_to_graphql_requests_served_in_parallel(sandbox):
     number = first_demarche(sandbox)["number"]
-    sandbox.control.faults(latency_ms=1000)
+    sandbox.control.faults(latency_ms=1500)
+    body = {"query": DEMARCHE, "variables": {"n": number}}
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    limits = httpx.Limits(max_connections=24, max_keepalive_connections=24)
+    with httpx.Client(limits=limits, timeout=30) as client:
 
-    def one(_: int) -> float:
+        def one(_: int) -> float:
+            start = time.monotonic()
+            response = client.post(sandbox.graphql_url, json=body, headers=headers)
+            assert response.status_code == 200
+            return time.monotonic() - start
+
         start = time.monotonic()
-        response = post(sandbox, DEMARCHE, {"n": number})
-        assert response.status_code == 200
-        return time.monotonic() - start
-
-    start = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
-        durations = list(pool.map(one, range(24)))
-    elapsed = time.monotonic() - start
-    assert min(durations) >= 1.0
-    assert elapsed < 6.0  # 24 s if they were served one after the other
+        with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+            durations = list(pool.map(one, range(24)))
+        elapsed = time.monotonic() - start
+    assert min(durations) >= 1.5
+    assert elapsed < 10.0  # 36 s if they were served one after the other
     # The control API is never slowed down.
     start = time.monotonic()
     sandbox.control.health()
-    assert time.monotonic() - start < 0.9
+    assert time.monotonic() - start < 1.2
 
 
 def test_error_rate_answers_http_500_like_ds(sandbox):
