@@ -40,15 +40,18 @@ BURST_THRESHOLD = 20
 
 # What each bot action (the `audit.action` column, with or without its `dossier_` prefix)
 # makes happen in DS, to recognise our own changes in the feed.
-_OWN_ACTION_EFFECTS: dict[str, tuple[ChangeKind, str | None]] = {
-    "passer_en_instruction": (ChangeKind.STATE_CHANGED, "en_instruction"),
-    "repasser_en_instruction": (ChangeKind.STATE_CHANGED, "en_instruction"),
-    "accepter": (ChangeKind.STATE_CHANGED, "accepte"),
-    "refuser": (ChangeKind.STATE_CHANGED, "refuse"),
-    "classer_sans_suite": (ChangeKind.STATE_CHANGED, "sans_suite"),
-    "repasser_en_construction": (ChangeKind.STATE_CHANGED, "en_construction"),
-    "repondre": (ChangeKind.CORRECTION_REQUESTED, None),
-    "envoyer_message": (ChangeKind.CORRECTION_REQUESTED, None),
+_STATE = ChangeKind.STATE_CHANGED
+_OWN_ACTION_EFFECTS: dict[str, tuple[tuple[ChangeKind, str | None], ...]] = {
+    "passer_en_instruction": ((_STATE, "en_instruction"),),
+    "repasser_en_instruction": ((_STATE, "en_instruction"),),
+    "accepter": ((_STATE, "accepte"),),
+    "refuser": ((_STATE, "refuse"),),
+    "classer_sans_suite": ((_STATE, "sans_suite"),),
+    "repasser_en_construction": ((_STATE, "en_construction"),),
+    # A message asking for a correction flags the dossier, and moves it back to
+    # en_construction when it was en_instruction (API-NOTES §5).
+    "repondre": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
+    "envoyer_message": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
 }
 
 
@@ -87,13 +90,11 @@ def summary_from_payload(d: dict[str, Any]) -> DossierSummary:
 
 
 def _own_action_matches(action: str, change: Change) -> bool:
-    effect = _OWN_ACTION_EFFECTS.get(action.removeprefix("dossier_"))
-    if effect is None:
-        return False
-    kind, to_state = effect
-    if kind is not change.kind:
-        return False
-    return to_state is None or change.params.get("to_state") == to_state
+    effects = _OWN_ACTION_EFFECTS.get(action.removeprefix("dossier_"), ())
+    return any(
+        kind is change.kind and (to_state is None or change.params.get("to_state") == to_state)
+        for kind, to_state in effects
+    )
 
 
 def silence_own_actions(

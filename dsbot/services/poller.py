@@ -48,6 +48,7 @@ ALERT_COOLDOWN = timedelta(hours=1)
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 1800.0
 OUTBOX_RETENTION = timedelta(days=30)
+BETWEEN_DRAINS = 1.0
 LEASE = "lease"
 HEALTH = "ds_health"
 
@@ -160,6 +161,10 @@ class Poller:
             with self.store.connect() as db:
                 feeds = q.active_feeds(db)
             for feed in feeds:
+                # A long cycle (a large backlog) renews the lease as it goes; if another
+                # poller took the database over meanwhile, this one stops.
+                if not self.acquire_lease():
+                    break
                 if feed.next_poll_at is not None and feed.next_poll_at > self.clock():
                     report.backing_off.append(feed.key)
                     continue
@@ -195,7 +200,9 @@ class Poller:
                     left = next_cycle - time.monotonic()
                     if left <= 0:
                         break
-                    stop_event.wait(min(left, self._until_due()))
+                    # At most one drain every few seconds: a row may be due but held back
+                    # behind another of its dossier, and must not make this loop spin.
+                    stop_event.wait(min(left, max(self._until_due(), BETWEEN_DRAINS)))
                     if not stop_event.is_set() and self._until_due() <= 0 and self._holds_lease():
                         try:
                             self.sender.drain(self.drain_budget)

@@ -297,7 +297,7 @@ class Sender:
                 return
             # The card is not there (never posted, or deleted in Slack): queue it first.
             with q.write(self.store) as db:
-                q.enqueue(
+                queued = q.enqueue(
                     db,
                     OutboxEntry(
                         row.team_id,
@@ -309,6 +309,11 @@ class Sender:
                     ),
                     self.clock(),
                 )
+                if not queued:
+                    # This event's card was already tried and could not be posted (dossier
+                    # gone from DS, given up): the event has no thread to go to.
+                    q.mark_final(db, row.id, "skipped", "its card could not be posted")
+                    report.skipped += 1
             return
         message = self._render_event(row)
         try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dsbot.services.classify import Change, ChangeKind
+from dsbot.services.outbox import silence_own_actions
 from dsbot.store import notifications as q
 from tests.services.feed_harness import NotifyHarness, next_second
 
@@ -226,3 +228,20 @@ def test_the_stored_cursor_only_moves_forward(h):
     assert cursor
     h.cycle()  # an empty page (no endCursor) must not erase it
     assert h.feed().end_cursor == cursor
+
+
+def test_own_actions_are_matched_by_what_they_do_and_when():
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+    def state(to: str, when: datetime = at) -> Change:
+        return Change(ChangeKind.STATE_CHANGED, when, f"s:{to}", {"to_state": to}, broadcast=True)
+
+    correction = Change(ChangeKind.CORRECTION_REQUESTED, at, "c", {})
+    message = Change(ChangeKind.MESSAGE_RECEIVED, at, "m", {})
+    own = [("dossier_repondre", at + timedelta(seconds=3)), ("accepter", at)]
+    changes = [state("en_construction"), correction, message, state("accepte"), state("refuse")]
+    result = silence_own_actions(changes, own)
+    assert [c.announce for c in result] == [False, False, True, False, True]
+    # Too far apart in time: someone else did it in DS.
+    late = silence_own_actions([state("accepte", at + timedelta(minutes=10))], own)
+    assert late[0].announce

@@ -437,3 +437,12 @@ def test_without_the_history_scopes_an_unsettled_row_is_sent_again(store, dossie
         assert sender.drain().sent == 1
         assert slack.calls("conversations.history")[0].response["error"] == "missing_scope"
         assert len(slack.top_level(CHANNEL)) == 1
+
+
+def test_an_event_whose_card_cannot_be_posted_is_skipped(store, slack, dossiers, sender):
+    # The dossier is gone from DS before its card was ever posted: no card, so no thread.
+    queue(store, "thread", "t1", number=99, **state_change("en_instruction"))
+    report = sender.drain(budget=5)
+    assert report.sent == 0 and report.skipped == 2
+    assert {r.status for r in rows(store)} == {"skipped"}
+    assert slack.calls("chat.postMessage") == []
