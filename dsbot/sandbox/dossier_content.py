@@ -577,10 +577,10 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
     state = row["state"]
     if state in TERMINE and row["processed_at"] is not None:
         processed = row["processed_at"]
-        if state != "accepte" or rng.random() < 0.7:
-            motivation = rng.choice(vocab.MOTIVATIONS[state]).format(
-                date=french_date(iso_date(processed))
-            )
+        # Every generated decision is motivated (DS only requires it to refuse).
+        motivation = rng.choice(vocab.MOTIVATIONS[state]).format(
+            date=french_date(iso_date(processed))
+        )
         if rng.random() < 0.2:
             attachment = file_dict(
                 ctx.file_key("decision"), "decision.pdf", "application/pdf", processed

@@ -9,6 +9,7 @@ injection, `uploads` for direct uploads.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sys
@@ -78,7 +79,7 @@ class SandboxServer:
         self.demarches = demarches
         self.dossiers = dossiers
         self.tokens = tuple(tokens)
-        self.db_path = None if db_path is None else str(db_path)
+        self.db_path = None if db_path is None else os.path.expanduser(str(db_path))
         self.verbose = verbose
         self.loaded = False  # True when the data came from an existing --db
         self.app: SandboxApp | None = None

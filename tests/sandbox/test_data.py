@@ -84,8 +84,7 @@ def test_traitements_agree_with_the_state(sandbox):
             last = traitements[-1]
             assert last["emailAgentTraitant"] in agents
             assert last["dateTraitement"] == dossier["dateTraitement"]
-            if dossier["state"] != "accepte":
-                assert dossier["motivation"] and last["motivation"] == dossier["motivation"]
+            assert dossier["motivation"] and last["motivation"] == dossier["motivation"]
         if dossier["state"] == "en_construction":
             assert dossier["datePassageEnInstruction"] is None
         else:
