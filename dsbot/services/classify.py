@@ -251,6 +251,20 @@ def as_of(summary: DossierSummary, dossier: Dossier, baseline: datetime) -> Snap
     )
 
 
+def baseline(
+    previous: Snapshot | None, summary: DossierSummary, dossier: Dossier, start: datetime
+) -> Snapshot:
+    """What to compare a dossier with: the feed's snapshot, or, for a dossier the feed never
+    read in full (first sight, or only seen in the trash listing), the dossier as it was when
+    the feed started (its trash status kept, so that a return is still told)."""
+    if previous is not None and previous.observed_at is not None:
+        return previous
+    rebuilt = as_of(summary, dossier, start)
+    if previous is None:
+        return rebuilt
+    return replace(rebuilt, status=previous.status, status_at=previous.status_at)
+
+
 def staff_emails(dossier: Dossier) -> frozenset[str]:
     """Emails of the people on the administration's side of this dossier (lower-cased)."""
     emails = {p.email for p in dossier.groupe_instructeur.instructeurs}

@@ -22,7 +22,7 @@ from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.ds.models import DeletedDossier, Dossier, FeedPage, parse_dossier
 from dsbot.services.classify import (
     Snapshot,
-    as_of,
+    baseline,
     classify,
     classify_deletion,
     fingerprint,
@@ -175,7 +175,9 @@ class FeedProcessor:
                 if summary.number not in details:
                     continue
                 read_at, dossier = details[summary.number]
-                before = previous.get(summary.number) or as_of(summary, dossier, feed.updated_since)
+                before = baseline(
+                    previous.get(summary.number), summary, dossier, feed.updated_since
+                )
                 current = observe(summary, dossier, read_at)
                 changes = classify(before, current, dossier)
                 changes = silence_own_actions(changes, q.own_actions(db, summary.number))

@@ -22,6 +22,7 @@ from dsbot.services.classify import (
     ChangeKind,
     Snapshot,
     as_of,
+    baseline,
     classify,
     classify_deletion,
     observe,
@@ -338,3 +339,22 @@ def test_deletion_of_a_dossier_never_seen_keeps_a_snapshot():
     change, snapshot = classify_deletion(None, deleted(pending=False))
     assert change.kind is ChangeKind.DELETED
     assert snapshot.status == "deleted" and snapshot.state is DossierState.EN_CONSTRUCTION
+
+
+def test_a_dossier_only_seen_in_the_trash_is_compared_with_its_past_once_back():
+    # Never read in full by the feed, trashed, then restored: its old messages are not news.
+    old = Message("m1", USAGER, "ancien", at(1))
+    dossier = make_dossier(messages=(old,), date_derniere_modification=at(50))
+    _, trashed = classify_deletion(None, deleted(pending=True))
+    before = baseline(trashed, summary_of(dossier), dossier, at(10))
+    changes = classify(before, observe(summary_of(dossier), dossier, LATER), dossier)
+    assert kinds(changes) == [ChangeKind.RESTORED]
+
+
+def test_baseline_is_the_snapshot_once_the_dossier_was_read():
+    dossier = make_dossier()
+    snapshot = observe(summary_of(dossier), dossier, LATER)
+    assert baseline(snapshot, summary_of(dossier), dossier, at(10)) is snapshot
+    assert baseline(None, summary_of(dossier), dossier, at(10)) == as_of(
+        summary_of(dossier), dossier, at(10)
+    )
