@@ -69,18 +69,6 @@ TEXTS: dict[str, str] = {
     "button.archiver": "Archiver (archive)",
     "button.voir_dans_ds": "Voir dans DS (open in DS)",
     "button.partager": "Partager dans le canal (share)",
-    "confirm.yes": "Confirm",
-    "confirm.no": "Cancel",
-    "confirm.passer_en_instruction.title": "Start the review?",
-    "confirm.passer_en_instruction.text": (
-        "Dossier #{number} will move to review: the applicant will no longer be able to edit it."
-    ),
-    "confirm.repasser_en_instruction.title": "Reopen the review?",
-    "confirm.repasser_en_instruction.text": (
-        "The decision on dossier #{number} will be cancelled and the dossier reopened for review."
-    ),
-    "confirm.archiver.title": "Archive the dossier?",
-    "confirm.archiver.text": "Dossier #{number} will be archived in DS.",
     "acted.passer_en_instruction": "🔵 Review started by {who} · {at}",
     "acted.accepter": "✅ Accepted by {who} · {at}",
     "acted.refuser": "❌ Refused by {who} · {at}",
@@ -264,7 +252,7 @@ TEXTS: dict[str, str] = {
     "notify.card_gone": "🗑️ Dossier #{number} is no longer visible in DS (deleted, or out of the token's scope).",
     "notify.usager": "the applicant",
     "notify.demarche": "Démarche {number}",
-    "notify.paused": "⏸️ Notifications in {channel} (démarche {demarches}) are paused: Slack refuses to post there (`{error}`). Fix it (invite the bot again, unarchive the channel…) then run `/ds subscribe <démarche>` in that channel again.",
+    "notify.paused": "⏸️ Notifications in {channel} (démarche {demarches}) are paused: Slack refuses to post there (`{error}`). Fix it (invite the bot again, unarchive the channel…) then run `/ds subscribe ‹démarche›` in that channel again.",
     "notify.ops.ds_down": "⚠️ DS has not answered properly for {count} notification cycles ({error}). Nothing is lost: notifications will resume where they stopped.",
     "notify.ops.ds_recovered": "✅ DS answers again: notifications resume.",
     "notify.ops.ds_token_expired": "🔑 The DS API token has expired: notifications are stopped. Create a new token in DS (My profile › API tokens) and update DS_API_TOKEN.",

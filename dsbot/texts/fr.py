@@ -71,18 +71,6 @@ TEXTS: dict[str, str] = {
     "button.archiver": "Archiver",
     "button.voir_dans_ds": "Voir dans DS",
     "button.partager": "Partager dans le canal",
-    "confirm.yes": "Confirmer",
-    "confirm.no": "Annuler",
-    "confirm.passer_en_instruction.title": "Passer en instruction ?",
-    "confirm.passer_en_instruction.text": (
-        "Le dossier n° {number} passera en instruction : l’usager ne pourra plus le modifier."
-    ),
-    "confirm.repasser_en_instruction.title": "Repasser en instruction ?",
-    "confirm.repasser_en_instruction.text": (
-        "La décision sur le dossier n° {number} sera annulée et le dossier rouvert à l’instruction."
-    ),
-    "confirm.archiver.title": "Archiver le dossier ?",
-    "confirm.archiver.text": "Le dossier n° {number} sera archivé dans DS.",
     # Après une action depuis Slack ({who} : mention ou adresse, {at} : date).
     "acted.passer_en_instruction": "🔵 Passé en instruction par {who} · {at}",
     "acted.accepter": "✅ Accepté par {who} · {at}",
@@ -275,7 +263,7 @@ TEXTS: dict[str, str] = {
     "notify.card_gone": "🗑️ Le dossier n° {number} n’est plus visible dans DS (supprimé, ou hors de portée du jeton).",
     "notify.usager": "l’usager",
     "notify.demarche": "Démarche {number}",
-    "notify.paused": "⏸️ Les notifications de {channel} (démarche {demarches}) sont suspendues : Slack refuse d’y publier (`{error}`). Réglez le problème (réinvitez le bot, désarchivez le canal…) puis relancez `/ds abonner <démarche>` dans ce canal.",
+    "notify.paused": "⏸️ Les notifications de {channel} (démarche {demarches}) sont suspendues : Slack refuse d’y publier (`{error}`). Réglez le problème (réinvitez le bot, désarchivez le canal…) puis relancez `/ds abonner ‹démarche›` dans ce canal.",
     "notify.ops.ds_down": "⚠️ DS ne répond plus correctement depuis {count} cycles de notification ({error}). Rien n’est perdu : les notifications reprendront là où elles se sont arrêtées.",
     "notify.ops.ds_recovered": "✅ DS répond de nouveau : les notifications reprennent.",
     "notify.ops.ds_token_expired": "🔑 Le jeton de l’API DS a expiré : les notifications sont arrêtées. Créez un nouveau jeton dans DS (Mon profil › Jetons d’API) et mettez à jour DS_API_TOKEN.",

@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     SectionBlock,
@@ -19,9 +18,6 @@ from dsbot.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysi
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     BUTTON_TEXT_MAX,
-    CONFIRM_BUTTON_MAX,
-    CONFIRM_TEXT_MAX,
-    CONFIRM_TITLE_MAX,
     CONTEXT_TEXT_MAX,
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
@@ -103,29 +99,18 @@ class _ButtonSpec:
     action_id: str
     text_key: str
     style: str | None = None
-    confirm_key: str | None = None  # "confirm.<name>" → .title / .text / .yes / .no
 
 
 _BUTTONS: dict[str, _ButtonSpec] = {
     s.action_id: s
     for s in (
-        _ButtonSpec(
-            ids.ACTION_PASSER_EN_INSTRUCTION,
-            "button.passer_en_instruction",
-            "primary",
-            "confirm.passer_en_instruction",
-        ),
+        _ButtonSpec(ids.ACTION_PASSER_EN_INSTRUCTION, "button.passer_en_instruction", "primary"),
         _ButtonSpec(ids.ACTION_ACCEPTER, "button.accepter", "primary"),
         _ButtonSpec(ids.ACTION_REFUSER, "button.refuser", "danger"),
         _ButtonSpec(ids.ACTION_CLASSER_SANS_SUITE, "button.classer_sans_suite", "danger"),
-        _ButtonSpec(
-            ids.ACTION_REPASSER_EN_INSTRUCTION,
-            "button.repasser_en_instruction",
-            None,
-            "confirm.repasser_en_instruction",
-        ),
+        _ButtonSpec(ids.ACTION_REPASSER_EN_INSTRUCTION, "button.repasser_en_instruction"),
         _ButtonSpec(ids.ACTION_REPONDRE, "button.repondre"),
-        _ButtonSpec(ids.ACTION_ARCHIVER, "button.archiver", None, "confirm.archiver"),
+        _ButtonSpec(ids.ACTION_ARCHIVER, "button.archiver"),
     )
 }
 
@@ -354,20 +339,12 @@ def _last_message(dossier: Dossier, texts: Texts):
 
 
 def _button(spec: _ButtonSpec, dossier: Dossier, texts: Texts) -> ButtonElement:
-    confirm = None
-    if spec.confirm_key:
-        confirm = ConfirmObject(
-            title=plain(texts(f"{spec.confirm_key}.title"), CONFIRM_TITLE_MAX),
-            text=mrkdwn(texts(f"{spec.confirm_key}.text", number=dossier.number), CONFIRM_TEXT_MAX),
-            confirm=plain(texts("confirm.yes"), CONFIRM_BUTTON_MAX),
-            deny=plain(texts("confirm.no"), CONFIRM_BUTTON_MAX),
-        )
+    # No Slack confirm dialog: every action button opens a modal, which is the confirmation.
     return ButtonElement(
         action_id=spec.action_id,
         text=plain(texts(spec.text_key), BUTTON_TEXT_MAX),
         value=ids.encode_ref(dossier.number),
         style=spec.style,
-        confirm=confirm,
     )
 
 
