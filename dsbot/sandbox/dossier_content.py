@@ -17,7 +17,7 @@ import random
 import zlib
 
 from dsbot.sandbox import vocab
-from dsbot.sandbox.clock import US, iso_date, to_datetime
+from dsbot.sandbox.clock import PARIS, US, iso_date, to_datetime
 from dsbot.sandbox.generator import (
     TERMINE,
     email_for,
@@ -323,10 +323,10 @@ def make_champ(desc: dict, ctx: _Context, updated: int, filled: bool, row_id: st
             sv = french_date(day)
             column_type, column_value = "DateColumn", day
         else:
-            at = base - base % (3600 * US)
+            # Office hours, Paris time.
+            at = base - base % (86_400 * US) + rng.randint(7, 16) * 3600 * US
             champ["datetime"] = at
-            hour = to_datetime(at).hour
-            sv = f"{french_date(day)} {hour:02d}:00"
+            sv = french_datetime(at)
             column_type, column_value = "DateTimeColumn", at
     elif kind == "integer_number":
         value = rng.randint(1, 500)
@@ -480,6 +480,20 @@ def make_champ(desc: dict, ctx: _Context, updated: int, filled: bool, row_id: st
             }
         ]
     return champ
+
+
+def empty_champ(desc: dict, number: int, updated: int, row_id: str | None = None) -> dict:
+    """An empty champ for that descriptor (a new repetition row, for instance)."""
+    ctx = _Context(
+        0, {"number": number, "depose_at": updated}, random.Random(number), vocab.COMMUNES[0]
+    )
+    return make_champ(desc, ctx, updated, False, row_id)
+
+
+def french_datetime(us: int) -> str:
+    """`5 mars 2026 14:30`, as DS shows a datetime champ."""
+    local = to_datetime(us).astimezone(PARIS)
+    return f"{french_date(local.date().isoformat())} {local.hour:02d}:{local.minute:02d}"
 
 
 def _champs(descriptors: list, ctx: _Context, updated: int, fill_rate: float) -> list:

@@ -17,7 +17,7 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from dsbot.sandbox.context import RequestContext
-from dsbot.sandbox.dossier_content import ID_STRIDE, french_date, make_champ
+from dsbot.sandbox.dossier_content import ID_STRIDE, empty_champ, french_date, french_datetime
 from dsbot.sandbox.errors import api_error, hidden, not_found
 from dsbot.sandbox.generator import TERMINE
 from dsbot.sandbox.ids import decode_gid, decode_int_gid, gid
@@ -285,7 +285,7 @@ def _set_value(champ: dict, kind: str, value: Any, now: int) -> None:
         champ["stringValue"] = french_date(value)
     elif kind == "datetime":
         champ["datetime"] = value
-        champ["stringValue"] = str(value)
+        champ["stringValue"] = french_datetime(value)
     elif kind in ("integer_number", "decimal_number"):
         champ["value"] = value
         champ["stringValue"] = str(value)
@@ -294,31 +294,26 @@ def _set_value(champ: dict, kind: str, value: Any, now: int) -> None:
     elif kind == "multiple_drop_down_list":
         champ["values"] = list(value)
         champ["stringValue"] = ", ".join(value)
+    column_value = {
+        "date": champ.get("date"),
+        "datetime": champ.get("datetime"),
+        "multiple_drop_down_list": champ.get("values"),
+    }.get(kind, champ.get("value"))
     for column in champ.get("columns") or []:
         column["stringValue"] = champ["stringValue"]
-        column["value"] = champ.get("value")
+        column["value"] = column_value
 
 
 def _add_rows(ctx: RequestContext, champ: dict, desc: dict, count: int, number: int) -> None:
     rows = champ.setdefault("rows", [])
     for _ in range(max(count, 0)):
         row_id = f"{number}{ctx.now % 1_000_000}{len(rows)}"
-        children = []
-        for child in desc["champDescriptors"] or []:
-            children.append(make_champ(child, _NoRandom(number), ctx.now, False, row_id))
+        children = [
+            empty_champ(child, number, ctx.now, row_id) for child in desc["champDescriptors"] or []
+        ]
         rows.append({"id": gid("Row", row_id), "champs": children})
     champ["champs"] = [c for r in rows for c in r["champs"]]
     champ["updatedAt"] = ctx.now
-
-
-class _NoRandom:
-    """What make_champ needs to build empty champs (they draw no random value)."""
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        self.row = {"depose_at": 0}
-        self.rng = None
-        self.place = None
 
 
 def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:

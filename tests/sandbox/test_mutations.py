@@ -257,6 +257,8 @@ def test_modifier_annotations_is_not_atomic(case):
     text = by_label["Référence interne"]["id"]
     checkbox = by_label["Dossier complet"]["id"]
     repetition = by_label["Suivi des relances"]["id"]
+    visit = by_label["Date et heure de la visite"]["id"]
+    commission = by_label["Date de passage en commission"]["id"]
     got = mutate(
         case.sandbox,
         "dossierModifierAnnotations",
@@ -271,10 +273,14 @@ def test_modifier_annotations_is_not_atomic(case):
                 {"id": checkbox, "value": {"text": "oui"}},
                 {"id": "Q2hhbXAtOTk5OTk5", "value": {"text": "x"}},
                 {"id": repetition, "value": {"repetition": 2}},
+                {"id": visit, "value": {"datetime": "2026-03-05T14:30:00+01:00"}},
+                {"id": commission, "value": {"date": "2026-04-02"}},
             ],
         },
     )
-    assert [a["id"] for a in got["annotations"]] == [text, checkbox, repetition]
+    assert [a["id"] for a in got["annotations"]] == [text, checkbox, repetition, visit, commission]
+    assert got["annotations"][3]["stringValue"] == "5 mars 2026 14:30"
+    assert got["annotations"][4]["stringValue"] == "2 avril 2026"
     assert got["annotations"][0]["stringValue"] == "REF-2026-042"
     assert got["errors"] == [
         {"message": f'L‘annotation "{checkbox}" n’est pas de type attendu'},
