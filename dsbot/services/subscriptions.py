@@ -77,9 +77,8 @@ class SubscriptionService:
         A second subscription of the same channel to the same démarche is merged into the
         first: states are united (no state on either side means all of them) and the groupe is
         replaced when one is given; a paused subscription is resumed. Nothing that changed
-        before the subscription is posted;
-        `since` (an extension of `/ds abonner … depuis <date>`) moves that start back, but not
-        before the start of an already running feed.
+        before the subscription is posted; `since` (an extension of `/ds abonner … depuis
+        <date>`) moves that start back, but not before the start of an already running feed.
         Raises the DS error when the token cannot see the démarche, GroupeNotInDemarche when
         the groupe is not one of its groupes.
         """

@@ -245,3 +245,22 @@ def test_own_actions_are_matched_by_what_they_do_and_when():
     # Too far apart in time: someone else did it in DS.
     late = silence_own_actions([state("accepte", at + timedelta(minutes=10))], own)
     assert late[0].announce
+
+
+def test_an_avis_given_is_told_an_avis_asked_is_not(h):
+    h.subscribe(C1)
+    number = h.create_dossier()
+    h.cycle()
+    h.control.request("POST", f"/_sandbox/dossiers/{number}/avis", {"question": "Conforme ?"})
+    h.cycle()
+    assert h.thread(C1, number) == []  # asked by an instructeur: the card only
+    assert h.cards(C1)[number].get("edited")
+    h.control.request(
+        "POST",
+        f"/_sandbox/dossiers/{number}/avis",
+        {"question": "Et le budget ?", "reponse": "Favorable", "expert": "expert@cerema.fr"},
+    )
+    h.cycle()
+    (event,) = h.thread(C1, number)
+    assert "avis rendu" in event["text"] and "Favorable" in event["text"]
+    assert "expert@cerema.fr" in event["text"]
