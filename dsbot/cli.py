@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TextIO
 
@@ -134,6 +135,44 @@ def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> Non
     store.migrate()
     count = AuditService(store).export(output, since=start, until=end, fmt=fmt)
     click.echo(f"{count} row(s) exported.", err=True)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one notification cycle, then exit.")
+@click.option("-v", "--verbose", is_flag=True, help="Log warnings and progress too.")
+def poll(once: bool, verbose: bool) -> None:
+    """Poll DS for changes and deliver the notifications of subscribed channels.
+
+    With --once (cron-friendly): one cycle, a one-line summary, exit 1 if a feed failed.
+    Without it: a cycle every DSBOT_POLL_INTERVAL seconds, until Ctrl-C (no Slack listeners).
+    """
+    import signal
+    import threading
+
+    from dsbot.redact import setup_logging
+    from dsbot.services.poller import build_poller, run_once
+
+    settings = load_settings()
+    try:
+        settings.require("DS_API_TOKEN", "SLACK_BOT_TOKEN")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    # A cron job mails whatever it prints: once, only errors are logged unless asked.
+    quiet = once and not verbose
+    setup_logging(logging.ERROR if quiet else logging.INFO, secrets=settings.secrets)
+    if once:
+        report = run_once(settings)
+        click.echo(report.summary())
+        if not report.ok:
+            failed = ", ".join(
+                f"{f.key} ({type(f.error).__name__})" for f in report.feeds if not f.ok
+            )
+            raise click.ClickException(f"the cycle did not complete: {failed or 'see the logs'}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    build_poller(settings).run_forever(settings.poll_interval, stop)
 
 
 def main() -> None:

@@ -22,6 +22,11 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "conversations.info on a public channel when it is subscribed",
     "groups:read": "conversations.info on a private channel when it is subscribed",
     "im:write": "open a direct message to an admin when a subscription fails for good",
+    "channels:history": (
+        "after a crash, find a notification already posted in a public channel (its metadata) "
+        "instead of posting it twice"
+    ),
+    "groups:history": "the same in a private channel",
 }
 
 

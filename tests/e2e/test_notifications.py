@@ -66,12 +66,12 @@ def test_run_once_needs_the_tokens(env):
         run_once(settings)
 
 
-def test_the_module_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_path):
+def test_dsbot_poll_once_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_path):
     number = sandbox.control.create_dossier(int(env["demarche"]))["number"]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_"))}
     child_env.update({k: v for k, v in env.items() if k.isupper()})
     done = subprocess.run(
-        [sys.executable, "-m", "dsbot.services.poller", "--once", "--pacing", "0"],
+        [sys.executable, "-m", "dsbot.cli", "poll", "--once"],
         env=child_env,
         cwd=tmp_path,
         capture_output=True,
@@ -85,7 +85,7 @@ def test_the_module_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_path):
     # DS unreachable: a non-zero exit and a one-line reason.
     child_env["DS_API_URL"] = "http://127.0.0.1:9/api/v2/graphql"
     failed = subprocess.run(
-        [sys.executable, "-m", "dsbot.services.poller", "--once"],
+        [sys.executable, "-m", "dsbot.cli", "poll", "--once"],
         env=child_env,
         cwd=tmp_path,
         capture_output=True,
@@ -93,6 +93,7 @@ def test_the_module_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_path):
         timeout=60,
     )
     assert failed.returncode == 1 and "failed" in failed.stdout
+    assert len(failed.stderr.strip().splitlines()) == 1
 
 
 def test_background_poller_of_dsbot_run(sandbox, slack, env):
