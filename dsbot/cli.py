@@ -175,6 +175,45 @@ def poll(once: bool, verbose: bool) -> None:
     build_poller(settings).run_forever(settings.poll_interval, stop)
 
 
+@cli.command()
+@click.option(
+    "--interval", type=float, default=3.0, show_default=True, help="Seconds between steps."
+)
+@click.option("--cycles", type=int, default=0, help="Stop after N steps (default: until Ctrl-C).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Sandbox data seed.")
+@click.option(
+    "--channel", default=None, help="Slack channel id to post in, when Slack tokens are set."
+)
+def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
+    """The main job end to end, offline: an embedded DS sandbox, the real feed and the real
+    message builders, with Slack messages rendered in the terminal (posted for real in
+    --channel when SLACK_BOT_TOKEN is set)."""
+    import signal
+    import threading
+
+    from dsbot.demo.run import DemoOptions, run_demo
+    from dsbot.redact import setup_logging
+
+    settings = load_settings()
+    setup_logging(logging.ERROR, secrets=settings.secrets)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        summary = run_demo(
+            settings,
+            DemoOptions(seed=seed, interval=interval, cycles=cycles, channel=channel),
+            sys.stdout,
+            stop,
+        )
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Fin de la démo : {summary.cycles} événement(s) dans DS, "
+        f"{summary.posted} message(s) publié(s), {summary.updated} mis à jour."
+    )
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -1,0 +1,141 @@
+"""The demo's orchestration: sandbox, subscription, feed and sender, and DS activity."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from dsbot.config import ConfigError, Settings
+from dsbot.demo.scenario import Scenario
+from dsbot.demo.terminal_slack import TerminalSlack
+from dsbot.ds.client import DSClient
+from dsbot.sandbox.server import SandboxServer
+from dsbot.services.poller import build_poller
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.render_terminal import render_message
+from dsbot.slack.web_client import make_web_client
+from dsbot.texts import get_texts
+
+log = logging.getLogger(__name__)
+
+DEMO_TEAM = "T0DEMO"
+DEMO_CHANNEL = "C0DEMO"
+DEMO_CHANNEL_NAME = "instruction-demo"
+
+
+@dataclass
+class DemoOptions:
+    seed: int = 2026
+    interval: float = 3.0
+    cycles: int = 0  # 0: until Ctrl-C
+    channel: str | None = None  # a real Slack channel id, when Slack tokens are set
+
+
+@dataclass
+class DemoSummary:
+    cycles: int
+    steps: list[str]
+    posted: int
+    updated: int
+
+
+def run_demo(
+    settings: Settings,
+    options: DemoOptions,
+    out: TextIO,
+    stop: threading.Event | None = None,
+) -> DemoSummary:
+    stop = stop or threading.Event()
+    forward = None
+    channel = DEMO_CHANNEL
+    if settings.slack_bot_token:
+        if not options.channel:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is set: give the channel to post in with --channel C…"
+            )
+        forward = make_web_client(settings, retry_rate_limits=False)
+        channel = options.channel
+
+    with tempfile.TemporaryDirectory(prefix="dsbot-demo-") as tmp:
+        sandbox = SandboxServer(seed=options.seed, demarches=1, dossiers=40).start()
+        ds = DSClient(sandbox.graphql_url, sandbox.token)
+        demo_settings = dataclasses.replace(
+            settings,
+            ds_api_url=sandbox.graphql_url,
+            ds_api_token=sandbox.token,
+            db_path=str(Path(tmp) / "demo.db"),
+        )
+        slack = TerminalSlack(out, forward=forward, channel_names={channel: DEMO_CHANNEL_NAME})
+        scenario: Scenario | None = None
+        steps: list[str] = []
+        cycles = 0
+        try:
+            poller = build_poller(demo_settings, ds=ds, slack=slack, pacing=0.0)
+            demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
+            _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
+            SubscriptionService(poller.store, ds).subscribe(
+                DEMO_TEAM, channel, demarche.number, created_by="U0DEMO"
+            )
+            scenario = Scenario(sandbox.base_url, ds, demarche.number)
+            while not stop.is_set() and (options.cycles == 0 or cycles < options.cycles):
+                what = scenario.step()
+                steps.append(what)
+                out.write(f"▶ Dans DS : {what}\n\n")
+                out.flush()
+                report = poller.run_cycle()
+                if not report.ok:
+                    out.write(f"  (cycle incomplet : {report.summary()})\n\n")
+                cycles += 1
+                stop.wait(options.interval)
+        finally:
+            if scenario is not None:
+                scenario.close()
+            ds.close()
+            sandbox.stop()
+    return DemoSummary(cycles, steps, slack.posted, slack.updated)
+
+
+def _demarche_numbers(sandbox: SandboxServer) -> list[int]:
+    import httpx
+
+    answer = httpx.get(sandbox.base_url + "/_sandbox/demarches", timeout=10)
+    return [d["number"] for d in answer.json()["demarches"]]
+
+
+def _introduce(
+    out: TextIO,
+    settings: Settings,
+    ds: DSClient,
+    demarche: int,
+    title: str,
+    slack: TerminalSlack,
+) -> None:
+    texts = get_texts(settings.lang)
+    out.write(
+        "dsbot demo — un bac à sable DS tourne en local ; dsbot le scrute comme il scruterait\n"
+        f"demarche.numerique.gouv.fr et publie dans #{DEMO_CHANNEL_NAME}, abonné à la démarche\n"
+        f"{demarche} :\n    « {title} »\n"
+        "Des usagers et des instructeurs agissent dans DS pendant la démo ; chaque effet côté\n"
+        "Slack s’affiche ci-dessous. Ctrl-C pour arrêter.\n\n"
+    )
+    feed = next(ds.feed_pages(demarche=demarche, updated_since=_epoch()), None)
+    if feed and feed.dossiers:
+        dossier = ds.get_dossier(feed.dossiers[0].number)
+        viewer = Viewer(instructeur_id=None, can_act=True)
+        card = build_dossier_card(
+            dossier, viewer=viewer, texts=texts, ds_web_base=settings.ds_web_base, ephemeral=True
+        )
+        out.write(f"━━ /ds dossier {dossier.number} (réponse visible de vous seul)\n")
+        out.write(render_message(card, width=slack.width, color=slack.color) + "\n\n")
+
+
+def _epoch():
+    from datetime import UTC, datetime
+
+    return datetime(2000, 1, 1, tzinfo=UTC)
