@@ -110,9 +110,13 @@ def test_demo_posts_to_slack_when_tokens_are_set(tmp_path, fake_slack):
     assert done.returncode == 0, done.stderr
     # Two dossiers deposited in the first four steps; the state change of the fourth step is
     # broadcast to the channel too, but it is a reply in the thread, not a parent.
-    parents = [m for m in fake_slack.top_level("C0REALDEMO") if not m.get("thread_ts")]
+    parents = [
+        m for m in fake_slack.messages("C0REALDEMO") if m.get("thread_ts") in (None, m["ts"])
+    ]
     assert len(parents) == 2
     assert all(p["text"].startswith("Dossier n°") for p in parents)
-    replies = [m for m in fake_slack.messages("C0REALDEMO") if m.get("thread_ts")]
+    replies = [
+        m for m in fake_slack.messages("C0REALDEMO") if m.get("thread_ts") not in (None, m["ts"])
+    ]
     assert replies, "the usager's message goes to its dossier's thread"
     assert "nouveau message" in done.stdout  # still rendered in the terminal too
