@@ -1,0 +1,91 @@
+"""Settings: INTERFACE.md's names and defaults, one-line errors naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsbot.config import DEFAULT_DS_API_URL, ConfigError, Settings
+
+
+def test_defaults():
+    s = Settings.from_mapping({})
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.ds_api_url == DEFAULT_DS_API_URL
+    assert s.db_path == "./dsbot.db"
+    assert s.poll_interval == 60
+    assert s.admins == frozenset()
+    assert s.lang == "fr"
+    assert s.ds_web_base == "https://demarche.numerique.gouv.fr"
+
+
+def test_slack_api_url_with_or_without_trailing_slash():
+    a = Settings.from_mapping({"SLACK_API_URL": "http://127.0.0.1:9/api"})
+    b = Settings.from_mapping({"SLACK_API_URL": "http://127.0.0.1:9/api/"})
+    assert a.slack_api_url == b.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_admins_and_demarches_lists():
+    s = Settings.from_mapping({"DSBOT_ADMINS": " U1, U2 ,,", "DSBOT_DEMARCHES": "12, 34"})
+    assert s.admins == {"U1", "U2"}
+    assert s.demarches == (12, 34)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DSBOT_POLL_INTERVAL": "souvent"}, "DSBOT_POLL_INTERVAL"),
+        ({"DSBOT_POLL_INTERVAL": "0"}, "DSBOT_POLL_INTERVAL"),
+        ({"DSBOT_LANG": "de"}, "DSBOT_LANG"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
+        ({"DS_API_URL": "demarche.numerique.gouv.fr"}, "DS_API_URL"),
+        ({"DSBOT_DEMARCHES": "12,abc"}, "DSBOT_DEMARCHES"),
+        ({"DSBOT_HEALTH_PORT": "99999"}, "DSBOT_HEALTH_PORT"),
+    ],
+)
+def test_invalid_setting_names_the_variable_in_one_line(env, variable):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping(env)
+    message = str(info.value)
+    assert variable in message
+    assert "\n" not in message
+
+
+def test_bad_token_prefix_does_not_echo_the_token():
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping({"SLACK_BOT_TOKEN": "xoxp-123-secret-value"})
+    assert "secret-value" not in str(info.value)
+
+
+def test_missing_required_setting_is_named():
+    with pytest.raises(ConfigError, match="DS_API_TOKEN"):
+        Settings.from_mapping({}).require("DS_API_TOKEN")
+
+
+def test_environment_wins_over_dotenv(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DS_API_TOKEN=from-dotenv\nDSBOT_LANG=en\nDSBOT_DB=/tmp/dotenv.db\n")
+    s = Settings.from_env({"DSBOT_LANG": "fr"}, dotenv_path=dotenv)
+    assert s.lang == "fr"
+    assert s.ds_api_token == "from-dotenv"
+    assert s.db_path == "/tmp/dotenv.db"
+
+
+def test_repr_never_shows_secrets():
+    s = Settings.from_mapping(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-111-secret",
+            "SLACK_SIGNING_SECRET": "signing-secret-value",
+            "SLACK_APP_TOKEN": "xapp-1-secret",
+            "DS_API_TOKEN": "ds-secret-token",
+        }
+    )
+    shown = repr(s) + str(s)
+    for secret in ("xoxb-111-secret", "signing-secret-value", "xapp-1-secret", "ds-secret-token"):
+        assert secret not in shown
+    assert set(s.secrets) == {
+        "xoxb-111-secret",
+        "signing-secret-value",
+        "xapp-1-secret",
+        "ds-secret-token",
+    }
