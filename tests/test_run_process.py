@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,54 +12,10 @@ import httpx
 import pytest
 
 from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
-from tests.fakes.slack_api import BOT_TOKEN
+from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
 from tests.fakes.socket_mode import FakeSocketMode
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def base_env(fake_slack, sandbox, tmp_path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_", "DSBOT_"))}
-    env.update(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": fake_slack.api_url,
-            "DS_API_URL": sandbox.graphql_url,
-            "DS_API_TOKEN": "sandbox-token",
-            "DSBOT_DB": str(tmp_path / "run.db"),
-            "DSBOT_POLL_INTERVAL": "3600",
-            **extra,
-        }
-    )
-    return env
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("dsbot never became healthy")
-
-
-def stop(proc: subprocess.Popen) -> int:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
 
 
 @pytest.fixture
@@ -89,7 +42,7 @@ def command_payload(text: str, user: str, response_url: str) -> dict[str, str]:
 
 def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
     health = free_port()
-    env = base_env(
+    env = dsbot_env(
         fake_slack, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN, DSBOT_HEALTH_PORT=str(health)
     )
     proc = subprocess.Popen(
@@ -123,7 +76,7 @@ def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
 
 def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
     port = free_port()
-    env = base_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     env["DSBOT_HEALTH_PORT"] = "0"
     proc = subprocess.Popen(
         [
@@ -161,7 +114,7 @@ def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_pa
     [(["run"], "SLACK_APP_TOKEN"), (["run", "--http"], "SLACK_SIGNING_SECRET")],
 )
 def test_missing_setting_is_named_in_one_line(fake_slack, sandbox, tmp_path, args, missing):
-    env = base_env(fake_slack, sandbox, tmp_path)
+    env = dsbot_env(fake_slack, sandbox, tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "dsbot.cli", *args], env=env, capture_output=True, timeout=30
     )
@@ -172,7 +125,7 @@ def test_missing_setting_is_named_in_one_line(fake_slack, sandbox, tmp_path, arg
 
 
 def test_bad_bot_token_fails_start_clearly(fake_slack, sandbox, tmp_path):
-    env = base_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     env["SLACK_BOT_TOKEN"] = "xoxb-wrong-token"
     result = subprocess.run(
         [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", "0"],

@@ -182,6 +182,8 @@ TEXTS: dict[str, str] = {
     "subscriptions.removed": "This channel no longer follows démarche {demarche}.",
     "subscriptions.not_found": "This channel did not follow démarche {demarche}.",
     "subscriptions.not_in_channel": "dsbot cannot write in this channel ({error}). Invite it first: `/invite @DS Instruction`.",
+    "subscriptions.demarche_unknown": "Démarche {demarche} was not found, or dsbot's DS token cannot see it. Check the number (it is in the démarche's address in DS).",
+    "subscriptions.groupe_not_in_demarche": "Groupe instructeur {groupe} does not belong to démarche {demarche}.",
     "subscriptions.archived": "This channel is archived: it cannot be subscribed.",
     "subscriptions.created": "This channel now follows démarche {demarche}, from now on.\n{line}",
     "subscriptions.merged": "Subscription to démarche {demarche} updated (filters merged).\n{line}",

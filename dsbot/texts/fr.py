@@ -189,6 +189,8 @@ TEXTS: dict[str, str] = {
     "subscriptions.removed": "Ce canal n’est plus abonné à la démarche {demarche}.",
     "subscriptions.not_found": "Ce canal n’était pas abonné à la démarche {demarche}.",
     "subscriptions.not_in_channel": "dsbot ne peut pas écrire dans ce canal ({error}). Invitez-le d’abord : `/invite @DS Instruction`.",
+    "subscriptions.demarche_unknown": "La démarche {demarche} est introuvable, ou le jeton DS de dsbot n’y a pas accès. Vérifiez le numéro (il figure dans l’adresse de la démarche dans DS).",
+    "subscriptions.groupe_not_in_demarche": "Le groupe instructeur {groupe} n’appartient pas à la démarche {demarche}.",
     "subscriptions.archived": "Ce canal est archivé : impossible de s’y abonner.",
     "subscriptions.created": "Ce canal suit désormais la démarche {demarche}, à partir de maintenant.\n{line}",
     "subscriptions.merged": "Abonnement à la démarche {demarche} mis à jour (filtres fusionnés).\n{line}",

@@ -200,6 +200,9 @@ def subscribe_text(
     """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
     from slack_sdk.errors import SlackApiError
 
+    from dsbot.ds.errors import DSNotFound, DSPermissionDenied
+    from dsbot.services.subscriptions import GroupeNotInDemarche
+
     t = services.texts
     try:
         info = services.slack.conversations_info(channel=channel_id)["channel"]
@@ -221,6 +224,10 @@ def subscribe_text(
             created_by=user_id,
             since=cmd.since,
         )
+    except GroupeNotInDemarche:
+        return t("subscriptions.groupe_not_in_demarche", groupe=cmd.groupe, demarche=cmd.demarche)
+    except (DSNotFound, DSPermissionDenied):
+        return t("subscriptions.demarche_unknown", demarche=cmd.demarche)
     except Exception as exc:
         return ds_error_text(exc, t)
     key = "subscriptions.created" if result.kind == "created" else "subscriptions.merged"

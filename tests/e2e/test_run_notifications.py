@@ -1,0 +1,159 @@
+"""Channel notifications with `dsbot run` as a real process: subscribed by a signed /ds command,
+fed by the sandbox, delivered to the fake Slack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.fakes.bot import ADMIN_ID, SIGNING_SECRET, TEAM_ID, sign
+from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
+
+CHANNEL = "C0NOTIFS"
+PRIVATE = "C0PRIVATE"
+
+
+class RunningBot:
+    def __init__(self, port: int, fake_slack) -> None:
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self.fake_slack = fake_slack
+
+    def command(self, text: str, user: str, channel: str = CHANNEL) -> str:
+        """Send /ds <text>; returns the final text answered (ack or response_url)."""
+        response_url = self.fake_slack.response_url(channel=channel, user=user)
+        form = {
+            "team_id": TEAM_ID,
+            "channel_id": channel,
+            "user_id": user,
+            "command": "/ds",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+        body = urllib.parse.urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        ack = httpx.post(self.url, content=body, headers=headers, timeout=10)
+        assert ack.status_code == 200
+        if ack.content:
+            return ack.json()["text"]
+        return self.fake_slack.wait_for_response(response_url, timeout=15)[-1].body["text"]
+
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def parents(fake_slack, channel: str = CHANNEL) -> list[dict]:
+    return [m for m in fake_slack.messages(channel) if m.get("thread_ts") in (None, m["ts"])]
+
+
+def thread(fake_slack, parent_ts: str, channel: str = CHANNEL) -> list[dict]:
+    return [
+        m
+        for m in fake_slack.messages(channel)
+        if m.get("thread_ts") == parent_ts and m["ts"] != parent_ts
+    ]
+
+
+def parent_of(fake_slack, number: int) -> dict:
+    return next(p for p in parents(fake_slack) if p["text"].startswith(f"Dossier n° {number} "))
+
+
+@pytest.fixture
+def running(fake_slack, sandbox, tmp_path) -> Iterator[RunningBot]:
+    fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+    fake_slack.add_user("U0NOBODY", "personne@exemple.fr")
+    fake_slack.add_channel(CHANNEL, "instruction")
+    fake_slack.add_channel(PRIVATE, "prive", is_private=True, is_member=False)
+    port = free_port()
+    env = dsbot_env(
+        fake_slack,
+        sandbox,
+        tmp_path,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        DSBOT_ADMINS=ADMIN_ID,
+        DSBOT_POLL_INTERVAL="0.5",
+        DSBOT_HEALTH_PORT="0",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", str(port)],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_healthy(port, proc)
+        yield RunningBot(port, fake_slack)
+    finally:
+        assert stop(proc) == 0
+
+
+def test_subscription_commands_and_their_checks(running, sandbox):
+    demarche = sandbox.control.demarches()[0]["number"]
+    assert "administrateurs" in running.command(f"abonner {demarche}", user="U0NOBODY")
+    answer = running.command(f"abonner {demarche}", user=ADMIN_ID, channel=PRIVATE)
+    assert "/invite" in answer
+    assert "suit désormais" in running.command(f"abonner {demarche}", user=ADMIN_ID)
+    merged = running.command(f"abonner {demarche} etat en_instruction", user=ADMIN_ID)
+    assert "fusionnés" in merged
+    listing = running.command("abonnements", user="U0NOBODY")
+    assert str(demarche) in listing and f"<@{ADMIN_ID}>" in listing
+    assert "n’est plus abonné" in running.command(f"desabonner {demarche}", user=ADMIN_ID)
+    assert "aucune démarche" in running.command("abonnements", user="U0NOBODY")
+    unknown = running.command("abonner 999999", user=ADMIN_ID)
+    assert unknown.startswith("La démarche 999999 est introuvable")
+    groupes = sandbox.control.demarches()[1]["groupes"]
+    wrong = running.command(f"abonner {demarche} groupe {groupes[0]['number']}", user=ADMIN_ID)
+    assert "n’appartient pas à la démarche" in wrong
+
+
+def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slack):
+    demarche = sandbox.control.demarches()[0]["number"]
+    assert "suit désormais" in running.command(f"abonner {demarche}", user=ADMIN_ID)
+    numbers = [sandbox.control.create_dossier(demarche)["number"] for _ in range(3)]
+
+    wait_until(lambda: len(parents(fake_slack)) >= 3, what="three cards")
+    assert sorted(int(p["text"].split()[2]) for p in parents(fake_slack)) == sorted(numbers)
+
+    # A usager's message goes to its dossier's thread.
+    first = parent_of(fake_slack, numbers[0])
+    sandbox.control.add_message(numbers[0], "Bonjour, voici la pièce manquante.")
+    wait_until(lambda: thread(fake_slack, first["ts"]), what="the message in the thread")
+    assert "pièce manquante" in str(thread(fake_slack, first["ts"]))
+
+    # A state change made in DS's web interface updates the card in place, and is broadcast.
+    second = parent_of(fake_slack, numbers[1])
+    sandbox.control.set_state(numbers[1], "en_instruction")
+    wait_until(
+        lambda: "En instruction" in str(parent_of(fake_slack, numbers[1])["blocks"]),
+        what="the card updated in place",
+    )
+    assert parent_of(fake_slack, numbers[1])["ts"] == second["ts"]
+    broadcast = wait_until(
+        lambda: [m for m in thread(fake_slack, second["ts"]) if m.get("reply_broadcast")],
+        what="the broadcast state change",
+    )
+    assert broadcast
+
+    # A deletion is shown.
+    third = parent_of(fake_slack, numbers[2])
+    sandbox.control.delete(numbers[2])
+    wait_until(
+        lambda: "supprimé" in str(thread(fake_slack, third["ts"])), what="the deletion notice"
+    )
+
+    # Later cycles repeat nothing.
+    time.sleep(2)
+    assert len(parents(fake_slack)) == 3
+    assert len(thread(fake_slack, first["ts"])) == 1
