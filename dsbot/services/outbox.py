@@ -158,6 +158,27 @@ def plan_deliveries(
         recent = [c for c in changes if c.at >= sub.since]
         if not recent:
             continue
+        # Changes dated before the subscription existed are history, asked for with
+        # `/ds abonner … depuis <date>`: the channel gets one summary of those dossiers (see
+        # coalesce_bursts), not each one's story in a thread.
+        live_from = sub.created_at.replace(microsecond=0)
+        if all(c.at < live_from for c in recent):
+            shown = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
+            if not shown and dossier.summary is not None:
+                backfill = {
+                    "create": True,
+                    "new": True,
+                    "backfill": True,
+                    "demarche": sub.demarche_number,
+                    "demarche_title": dossier.demarche_title,
+                    "summary": summary_payload(dossier.summary),
+                }
+                key = f"{sub.team_id}:{sub.channel_id}:{number}:backfill"
+                entries.append(
+                    OutboxEntry(sub.team_id, sub.channel_id, number, "parent", backfill, key)
+                )
+            continue
+        recent = [c for c in recent if c.at >= live_from]
         announced = [c for c in recent if c.announce and passes_states(sub, c, dossier.state)]
         prefix = f"{sub.team_id}:{sub.channel_id}:{number}"
         has_card = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
@@ -203,7 +224,7 @@ def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOL
     """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
     by a single summary row (the feed commits page by page, so a burst is only known once the
     cycle's pages are all in). Returns the number of summary rows written."""
-    groups: dict[tuple[str, str, int], list[q.OutboxRow]] = defaultdict(list)
+    groups: dict[tuple[str, str, int, bool], list[q.OutboxRow]] = defaultdict(list)
     for row in q.open_rows(db):
         if (
             row.kind == "parent"
@@ -212,10 +233,13 @@ def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOL
             and row.payload.get("new")
             and row.payload.get("summary")
         ):
-            groups[(row.team_id, row.channel_id, row.payload["demarche"])].append(row)
+            backfill = bool(row.payload.get("backfill"))
+            groups[(row.team_id, row.channel_id, row.payload["demarche"], backfill)].append(row)
     written = 0
-    for (team_id, channel_id, demarche), rows in groups.items():
-        if len(rows) <= threshold:
+    for (team_id, channel_id, demarche, backfill), rows in groups.items():
+        # A backfill is always one summary, however small; live deposits only above the
+        # threshold.
+        if not backfill and len(rows) <= threshold:
             continue
         for row in rows:
             q.mark_final(db, row.id, "collapsed", "burst summary")
@@ -227,7 +251,8 @@ def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOL
             ),
             "dossiers": [r.payload["summary"] for r in rows],
         }
-        key = f"{team_id}:{channel_id}:summary:{demarche}:{rows[0].id}-{rows[-1].id}"
+        kind = "backfill" if backfill else "summary"
+        key = f"{team_id}:{channel_id}:{kind}:{demarche}:{rows[0].id}-{rows[-1].id}"
         q.enqueue(db, OutboxEntry(team_id, channel_id, None, "summary", payload, key), now)
         written += 1
     return written

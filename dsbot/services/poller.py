@@ -187,6 +187,7 @@ class Poller:
     def run_forever(self, interval: float, stop_event: threading.Event) -> None:
         """A cycle now, then one every `interval` seconds until `stop_event` is set. Rows
         waiting for a retry (Slack 429, errors) are sent when due, between cycles."""
+        self.sender.stop_event = stop_event
         try:
             while not stop_event.is_set():
                 next_cycle = time.monotonic() + interval

@@ -126,6 +126,8 @@ class Sender:
         self.clock = clock
         self.pacing = pacing
         self.burst_threshold = burst_threshold
+        # Set by the poller's run_forever: a long queue must not hold up a shutdown.
+        self.stop_event: threading.Event | None = None
         self.max_attempts = max_attempts
         self.retry_base = retry_base
         self.retry_cap = retry_cap
@@ -218,7 +220,9 @@ class Sender:
     def _drain_channel(self, channel: str, deadline: float) -> tuple[int, DrainReport]:
         report = DrainReport()
         handled = 0
-        while time.monotonic() < deadline and not self._is_blocked(channel):
+        while (
+            time.monotonic() < deadline and not self._is_blocked(channel) and not self._stopping()
+        ):
             row = self._next_row(channel)
             if row is None:
                 break
@@ -494,13 +498,17 @@ class Sender:
             "Slack refuses channel %s (%s): its subscriptions are paused", row.channel_id, error
         )
 
+    def _stopping(self) -> bool:
+        """dsbot is shutting down: finish the message in hand, start no other."""
+        return self.stop_event is not None and self.stop_event.is_set()
+
     def _wait_turn(self, channel: str) -> None:
         """About one message a second per channel: Slack's rule for chat.postMessage."""
         with self._lock:
             last = self._last_post.get(channel)
         if last is not None:
             wait = last + self.pacing - time.monotonic()
-            if wait > 0:
+            if wait > 0 and not self._stopping():
                 self.sleep(wait)
         with self._lock:
             self._last_post[channel] = time.monotonic()

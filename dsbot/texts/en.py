@@ -186,6 +186,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.groupe_not_in_demarche": "Groupe instructeur {groupe} does not belong to démarche {demarche}.",
     "subscriptions.archived": "This channel is archived: it cannot be subscribed.",
     "subscriptions.created": "This channel now follows démarche {demarche}, from now on.\n{line}",
+    "subscriptions.created_since": "This channel now follows démarche {demarche}. Dossiers changed since {since} are summed up in one message; later changes will come one by one.\n{line}",
     "subscriptions.merged": "Subscription to démarche {demarche} updated (filters merged).\n{line}",
     "card.shared_by": "Shared by {user}",
     "card.share_not_in_channel": "dsbot cannot post in this channel ({error}). Invite it: `/invite @DS Instruction`.",

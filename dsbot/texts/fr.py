@@ -193,6 +193,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.groupe_not_in_demarche": "Le groupe instructeur {groupe} n’appartient pas à la démarche {demarche}.",
     "subscriptions.archived": "Ce canal est archivé : impossible de s’y abonner.",
     "subscriptions.created": "Ce canal suit désormais la démarche {demarche}, à partir de maintenant.\n{line}",
+    "subscriptions.created_since": "Ce canal suit désormais la démarche {demarche}. Les dossiers modifiés depuis le {since} sont résumés en un seul message ; les changements suivants arriveront un par un.\n{line}",
     "subscriptions.merged": "Abonnement à la démarche {demarche} mis à jour (filtres fusionnés).\n{line}",
     "card.shared_by": "Partagé par {user}",
     "card.share_not_in_channel": "dsbot ne peut pas publier dans ce canal ({error}). Invitez-le : `/invite @DS Instruction`.",

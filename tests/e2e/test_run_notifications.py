@@ -157,3 +157,13 @@ def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slac
     time.sleep(2)
     assert len(parents(fake_slack)) == 3
     assert len(thread(fake_slack, first["ts"])) == 1
+
+
+def test_backfill_posts_one_summary_not_the_whole_history(running, sandbox, fake_slack):
+    demarche = sandbox.control.demarches()[0]
+    answer = running.command(f"abonner {demarche['number']} depuis 2000-01-01", user=ADMIN_ID)
+    assert "depuis le 2000-01-01 sont résumés en un seul message" in answer
+    summary = wait_until(lambda: parents(fake_slack), what="the backfill summary")
+    time.sleep(2)  # later cycles add nothing
+    assert len(parents(fake_slack)) == 1
+    assert str(demarche["dossiers_count"]) in summary[0]["text"]

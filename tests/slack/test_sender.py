@@ -8,6 +8,7 @@ is on what Slack would show.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -447,3 +448,19 @@ def test_an_event_whose_card_cannot_be_posted_is_skipped(store, slack, dossiers,
     assert report.sent == 0 and report.skipped == 2
     assert {r.status for r in rows(store)} == {"skipped"}
     assert slack.calls("chat.postMessage") == []
+
+
+def test_a_shutdown_does_not_wait_for_a_long_queue(store, slack):
+    # Ten cards at about one a second would hold `dsbot run` for ten seconds after SIGTERM.
+    many = Dossiers(*(make_dossier(number=n) for n in range(1, 11)))
+    sender = make_sender(store, slack, many, pacing=1.0)
+    sender.stop_event = threading.Event()
+    for n in range(1, 11):
+        queue(store, "parent", f"p{n}", number=n)
+    threading.Timer(1.5, sender.stop_event.set).start()
+    started = time.monotonic()
+    report = sender.drain()
+    assert time.monotonic() - started < 4
+    assert 1 <= report.sent < 10
+    # Nothing is lost: what was not sent is still waiting for the next start.
+    assert sum(r.status == "pending" for r in rows(store)) == 10 - report.sent

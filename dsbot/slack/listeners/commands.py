@@ -230,5 +230,10 @@ def subscribe_text(
         return t("subscriptions.demarche_unknown", demarche=cmd.demarche)
     except Exception as exc:
         return ds_error_text(exc, t)
-    key = "subscriptions.created" if result.kind == "created" else "subscriptions.merged"
-    return t(key, demarche=cmd.demarche, line=subscription_line(t, result.subscription))
+    line = subscription_line(t, result.subscription)
+    if result.kind == "merged":
+        return t("subscriptions.merged", demarche=cmd.demarche, line=line)
+    if cmd.since is not None:
+        since = cmd.since.isoformat()
+        return t("subscriptions.created_since", demarche=cmd.demarche, since=since, line=line)
+    return t("subscriptions.created", demarche=cmd.demarche, line=line)
