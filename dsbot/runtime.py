@@ -135,6 +135,9 @@ class Runtime:
             except Exception:
                 log.exception("error while stopping")
         self.services.jobs.shutdown(wait=False)
+        close = getattr(self.services.ds, "close", None)
+        if close is not None:
+            close()  # idle keep-alive connections would otherwise linger on DS's side
 
 
 def start(

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ class BackgroundServer:
             threads=threads,
             ident="dsbot",
             clear_untrusted_proxy_headers=True,
+            # How long the loop may sleep before it notices a stop (default 1 s).
+            asyncore_loop_timeout=0.2,
         )
         self._thread = threading.Thread(target=self._run, name="dsbot-http", daemon=True)
 
@@ -114,5 +117,8 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
+        # Closing the listener alone leaves waitress serving open keep-alive connections (Slack
+        # keeps some) until they time out: close them all so that a stop is immediate.
         self._server.close()
+        wasyncore.close_all(self._server._map)
         self._thread.join(timeout=5)
