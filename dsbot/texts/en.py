@@ -78,10 +78,10 @@ TEXTS: dict[str, str] = {
     "acted.archiver": "🗄️ Archived by {who} · {at}",
     # --- /ds help (dsbot/slack/blocks/help.py) ---
     "help.title": "Help for the /ds command",
-    "help.intro": "Read and process demarches-simplifiees dossiers without leaving Slack:",
+    "help.intro": "Read and process Démarche numérique (formerly demarches-simplifiees) dossiers without leaving Slack:",
     "help.unknown": "Unknown command: “{command}”. Here are the available commands.",
     "help.args.dossier": "<number>",
-    "help.args.abonner": "<démarche> [groupe <n>] [etat <state>…]",
+    "help.args.abonner": "<démarche> [groupe <n>] [etat <state>…] [depuis YYYY-MM-DD]",
     "help.args.desabonner": "<démarche>",
     "help.args.lier": "@user <email>",
     "help.args.delier": "@user",

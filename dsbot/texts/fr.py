@@ -82,12 +82,12 @@ TEXTS: dict[str, str] = {
     # --- aide de /ds (dsbot/slack/blocks/help.py) ---
     "help.title": "Aide de la commande /ds",
     "help.intro": (
-        "Consultez et traitez les dossiers de Démarches simplifiées sans quitter Slack :"
+        "Consultez et traitez les dossiers de Démarche numérique (ex-Démarches simplifiées) sans quitter Slack :"
     ),
     "help.unknown": "Commande inconnue : « {command} ». Voici les commandes disponibles.",
     # Syntaxe des arguments : texte brut, échappé par le code.
     "help.args.dossier": "<numéro>",
-    "help.args.abonner": "<démarche> [groupe <n>] [etat <état>…]",
+    "help.args.abonner": "<démarche> [groupe <n>] [etat <état>…] [depuis AAAA-MM-JJ]",
     "help.args.desabonner": "<démarche>",
     "help.args.lier": "@utilisateur <email>",
     "help.args.delier": "@utilisateur",
