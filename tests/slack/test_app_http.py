@@ -356,8 +356,9 @@ def test_secrets_never_reach_slack(bot, user):
     assert "sandbox-token" not in dumped and "xoxb-" not in dumped
 
 
-def test_typed_input_is_echoed_inert(bot):
-    response, _ = bot.command("dossier <!channel>", user=OTHER_USER)
+@pytest.mark.parametrize("typed", ["<!channel>", "&lt;!channel&gt;"])  # raw, or as Slack escapes it
+def test_typed_input_is_echoed_inert(bot, typed):
+    response, _ = bot.command(f"dossier {typed}", user=OTHER_USER)
     text = response.json()["text"]
     assert "<!channel>" not in text
-    assert "&lt;!channel&gt;" in text
+    assert "« &lt;!channel&gt; »" in text

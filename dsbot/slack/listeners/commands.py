@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,9 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
         ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown)))
         return
     if isinstance(cmd, g.Invalid):
-        # The params echo what the user typed: escaped, so `<!channel>` stays inert.
-        params = {k: truncate(escape(v), 100) for k, v in cmd.params.items()}
+        # The params echo what the user typed: escaped, so `<!channel>` stays inert. Slack may
+        # have escaped it already (should_escape): unescape first, or `&lt;` shows as text.
+        params = {k: truncate(escape(html.unescape(v)), 100) for k, v in cmd.params.items()}
         ack(text=t(cmd.error_key, **params), response_type="ephemeral")
         return
 
