@@ -15,8 +15,8 @@ from dsbot.slack.scopes import BOT_SCOPES, missing_scopes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = REPO_ROOT / "manifest.yml"
-# CI clones the repository with shared/ beside it, as on a developer's machine.
-SCHEMA = REPO_ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+# Slack's manifest schema, vendored with its licence (tests/data/SOURCE.md).
+SCHEMA = REPO_ROOT / "tests" / "data" / "manifest.schema.1.0.0.json"
 EVENTS_URL = "https://dsbot.example.gouv.fr/slack/events"
 
 

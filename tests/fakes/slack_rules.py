@@ -1,8 +1,9 @@
 """What Slack's Web API accepts: required arguments, scopes, Block Kit and view limits.
 
 Pure functions used by the fake Slack server (`slack_api.py`). Required arguments and scopes
-come from Slack's published OpenAPI description (`shared/slack/web-api-openapi-2021.json`);
-the Block Kit limits are the documented ones (shared/slack/NOTES.md §2.7, §2.9). Each check
+come from Slack's published OpenAPI description (`tests/data/web-api-openapi-2021.json`, see
+`tests/data/SOURCE.md`); the Block Kit limits are the documented ones (docs/slack.md, "Modals"
+and "Block Kit limits"). Each check
 returns the list of problems in Slack's own wording style ("[ERROR] ..."), empty when valid,
 so the fake can answer like Slack and a test failure says what was wrong.
 """
@@ -16,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "slack" / "web-api-openapi-2021.json"
+OPENAPI = Path(__file__).resolve().parents[1] / "data" / "web-api-openapi-2021.json"
 
 # Methods published after the 2021 description: known, with their real requirements.
 NEWER_METHODS: dict[str, tuple[str, ...]] = {
