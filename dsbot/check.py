@@ -103,7 +103,7 @@ def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
 
 
 def check_schema(ds: Any) -> Iterator[Finding]:
-    """Validate every dsbot document against the live schema (API-NOTES §11)."""
+    """Validate every dsbot document against the live schema (docs/ds-api.md, "Schema drift")."""
     try:
         live = build_client_schema(ds.execute("introspection", {}))
     except (e.DSError, TypeError, KeyError) as exc:

@@ -1,4 +1,4 @@
-"""The `dsbot` command line (INTERFACE.md). Each command is a thin shell over a module."""
+"""The `dsbot` command line (docs/interface.md). Each command is a thin shell over a module."""
 
 from __future__ import annotations
 

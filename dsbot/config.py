@@ -1,4 +1,4 @@
-"""Settings from the process environment and `.env` (names fixed by INTERFACE.md)."""
+"""Settings from the process environment and `.env` (names fixed by docs/interface.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CLI of INTERFACE.md: every command exists, has --help, and is in the README."""
+"""The CLI of docs/interface.md: every command exists, has --help, and is in the README."""
 
 from __future__ import annotations
 

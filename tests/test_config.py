@@ -1,4 +1,4 @@
-"""Settings: INTERFACE.md's names and defaults, one-line errors naming the variable."""
+"""Settings: docs/interface.md's names and defaults, one-line errors naming the variable."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ FORBIDDEN = (
     f"{_UP}/{_DIR}",
     *(f"{_DIR}/{name}" for name in ("ds", "slack", "INTERFACE", "STYLE", "dynacase")),
 )
-# Names of the outside notes, cited as "API-NOTES §4", "PITFALLS 6", "INTERFACE.md"...
+# The file names of those outside notes, once cited as "<name> §4" or "<name> 6".
 FORBIDDEN_CITATIONS = re.compile(
     r"\b(?:API" + r"-NOTES|PIT" + r"FALLS|INTER" + r"FACE\.md|STY" + r"LE\.md)\b"
 )
@@ -136,7 +136,7 @@ def test_every_third_party_import_of_the_package_is_declared() -> None:
             imported.add(match.group(1))
     undeclared = {
         module: dists
-        for module in imported
+        for module in imported - {"dsbot"}
         if (dists := distributions.get(module))
         and not {d.lower().replace("_", "-") for d in dists} & declared
     }

@@ -3,7 +3,8 @@
 Knows DS and nothing of Slack. Reads return `dsbot.ds.models` dataclasses; failures raise the
 classes of `dsbot.ds.errors`, carrying DS's own (French) messages.
 
-Mutations are not idempotent (PITFALLS 11): they are never resent after DS may have seen them.
+Mutations are not idempotent (docs/ds-api.md, pitfall 11): they are never resent after DS may
+have seen them.
 When the answer of a mutation is lost (timeout, dropped connection, 5xx), the dossier is read
 again; if it already is where the mutation wanted it, the call succeeds with `recovered=True`,
 otherwise the original error is raised.
@@ -118,7 +119,8 @@ class DSClient:
         )
         self.limiter = limiter or shared_limiter(url, token)
         # A short keep-alive: servers and proxies drop idle connections, and reusing a dropped
-        # one fails in ways that are ambiguous for a mutation (PITFALLS 9).
+        # one fails in ways that are ambiguous for a mutation
+        # (docs/ds-api.md, pitfall 9).
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             limits=httpx.Limits(
@@ -237,7 +239,8 @@ class DSClient:
         """The change feed, page by page, lazily: `dossiers(updatedSince:, after:)`.
 
         Keep `updated_since` fixed between polls and resume from the last non-null
-        `end_cursor` (API-NOTES §4): dossiers updated since have moved past it and come back.
+        `end_cursor` (docs/ds-api.md, "Incremental sync"): dossiers updated since have moved past
+        it and come back.
         The last page yielded has `has_next_page` False (or is empty, with `end_cursor` None).
         """
         prefix, number, root, what = self._scope(demarche, groupe)

@@ -1,4 +1,6 @@
-"""Typed errors of the DS API, mapped from its real behaviour (API-NOTES §2, §8, PITFALLS 6-12).
+"""Typed errors of the DS API, mapped from its real behaviour.
+
+See docs/ds-api.md, sections "Authentication", "Errors", and pitfalls 6 to 12.
 
 Every error carries DS's own message (often French) so that the Slack layer can show it as is.
 No error message ever contains the API token.

@@ -25,7 +25,7 @@ class DossierState(StrEnum):
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """DS sends ISO 8601 with an offset, to the second (PITFALLS 2)."""
+    """DS sends ISO 8601 with an offset, to the second (docs/ds-api.md, pitfall 2)."""
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,8 +1,9 @@
 """Client-side rate limit, so that the process stays under DS's Rack::Attack throttle.
 
 DS allows 400 requests per minute per `Authorization` header, in fixed windows aligned on the
-minute, and answers HTTP 429 beyond (API-NOTES §9). A sliding window of N requests per period
-guarantees that no fixed window of the same length sees more than N, whatever its alignment.
+minute, and answers HTTP 429 beyond (docs/ds-api.md, "Rate limit"). A sliding window of N
+requests per period guarantees that no fixed window of the same length sees more than N,
+whatever its alignment.
 Every DS client of the process that uses the same token must share one limiter: the registry
 below hands out one per (url, token).
 """

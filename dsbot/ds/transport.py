@@ -1,14 +1,14 @@
 """HTTP to DS's GraphQL endpoint: one request, its error mapping, and the retry policy.
 
-What DS answers (API-NOTES §2, §8, §9, PITFALLS 6-9):
+What DS answers (docs/ds-api.md: "Authentication", "Errors", "Rate limit", pitfalls 6-9):
 - HTTP 403 for an unknown token or a forbidden network, 401 for an expired token, 429 with a
   plain-text body from Rack::Attack, 400 for unparsable documents, 5xx when it breaks;
 - otherwise HTTP 200 with `{"data", "errors"}`, where any root `errors` entry is fatal even when
   partial data came with it.
 
 Reads are retried with exponential backoff and full jitter. Mutations are not idempotent
-(PITFALLS 11), so they are only resent when DS cannot have seen them: the connection never
-opened, or Rack::Attack refused them before the application ran.
+(docs/ds-api.md, pitfall 11), so they are only resent when DS cannot have seen them: the
+connection never opened, or Rack::Attack refused them before the application ran.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def is_ambiguous(exc: DSError) -> bool:
 def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:
     """Seconds to wait: `Retry-After` (seconds or HTTP date), else `RateLimit-Reset`, else None.
 
-    DS's Rack::Attack responder sends `RateLimit-Reset` as a Unix epoch (API-NOTES §9); the IETF
-    draft uses a delay in seconds, so small values are read as a delay.
+    DS's Rack::Attack responder sends `RateLimit-Reset` as a Unix epoch (docs/ds-api.md,
+    "Rate limit"); the IETF draft uses a delay in seconds, so small values are read as a delay.
     """
     value = headers.get("Retry-After")
     if value:
@@ -195,7 +195,7 @@ def map_response(response: httpx.Response, *, now: float) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise DSServerError("DS answered with an unexpected JSON body", http_status=status)
     if errors:
-        # PITFALLS 6: partial data alongside root errors is never taken as a result.
+        # docs/ds-api.md, pitfall 6: partial data alongside root errors is never taken as a result.
         raise map_graphql_errors(errors, data=data, http_status=status)
     if not isinstance(data, dict):
         raise DSServerError("DS answered without data", http_status=status)

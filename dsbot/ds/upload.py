@@ -1,4 +1,4 @@
-"""ActiveStorage direct upload, the way DS expects it (API-NOTES §6, PITFALLS 12).
+"""ActiveStorage direct upload, the way DS expects it (docs/ds-api.md, "Direct upload").
 
 1. checksum = base64 of the *binary* MD5 of the bytes (not the hex digest);
 2. `createDirectUpload` gives an upload URL and a JSON string of headers;

@@ -1,4 +1,4 @@
-"""API tokens and how DS reads them (API-NOTES 2).
+"""API tokens and how DS reads them (docs/ds-api.md, "Authentication").
 
 A token can be read-only, expired, used from a "forbidden network", or scoped to some
 démarches; the control API adds such tokens (`POST /_sandbox/tokens`).

@@ -1,8 +1,9 @@
 """Time as the sandbox keeps it: integer microseconds since the epoch.
 
 DS stores microseconds (Postgres) but its API shows timestamps to the second, in the
-Europe/Paris zone with an offset (graphql-ruby's ISO8601DateTime, PITFALLS 2). Cursors keep
-the full precision, in UTC, with nanoseconds, as DS's keyset cursors do (API-NOTES 3.1).
+Europe/Paris zone with an offset (graphql-ruby's ISO8601DateTime, docs/ds-api.md, pitfall 2).
+Cursors keep the full precision, in UTC, with nanoseconds, as DS's keyset cursors do
+(docs/ds-api.md, "Pagination").
 """
 
 from __future__ import annotations

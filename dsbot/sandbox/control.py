@@ -1,4 +1,5 @@
-"""The control API (`/_sandbox/*`): JSON, no auth, for tests and demos (INTERFACE.md).
+"""The control API (`/_sandbox/*`): JSON, no auth, for tests and demos
+(docs/interface.md, "Control API").
 
 - `GET /_sandbox/health` → `{"ok": true}`
 - `GET /_sandbox/demarches` → `{"demarches": [{number, id, title, dossiers_count,
@@ -87,7 +88,7 @@ def _file_json(file: dict | None) -> dict | None:
 
 
 def dossier_json(app: SandboxApp, row: dict) -> dict:
-    """The stored dossier, with the keys INTERFACE.md lists, and a few more."""
+    """The stored dossier, with the keys docs/interface.md lists, and a few more."""
     store = app.store
     details = store.details(row)
     world = store.world

@@ -1,4 +1,7 @@
-"""Errors the sandbox answers with, in DS's shapes (API-NOTES 2 and 8)."""
+"""Errors the sandbox answers with, in DS's shapes.
+
+See docs/ds-api.md, "Authentication" and "Errors".
+"""
 
 from __future__ import annotations
 

@@ -66,7 +66,10 @@ class World:
 
 
 def visibility(state: str, hidden_user_at, hidden_admin_at, deleted_at) -> tuple[int, int | None]:
-    """(listed in `dossiers`, sort key in `pendingDeletedDossiers` or None) (API-NOTES 3.2)."""
+    """(listed in `dossiers`, sort key in `pendingDeletedDossiers` or None).
+
+    See docs/ds-api.md, "Deletions".
+    """
     if deleted_at is not None:
         return 0, None
     if state == "en_construction" and hidden_user_at is not None:

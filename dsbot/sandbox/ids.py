@@ -1,4 +1,7 @@
-"""DS identifiers: Relay global ids and keyset cursors (API-NOTES 1 and 3.1)."""
+"""DS identifiers: Relay global ids and keyset cursors.
+
+See docs/ds-api.md, "Endpoint and identifiers" and "Pagination".
+"""
 
 from __future__ import annotations
 

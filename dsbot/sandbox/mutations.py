@@ -1,4 +1,4 @@
-"""Mutations, with DS's checks in DS's order and DS's French messages (API-NOTES 5).
+"""Mutations, with DS's checks in DS's order and DS's French messages (docs/ds-api.md, "Mutations").
 
 - Read-only token: payload `errors: [{message: "Le jeton utilisé est configuré seulement en
   lecture"}]`; `createDirectUpload` (no `errors` field) gets a top-level `invalid_null` error.
@@ -393,7 +393,8 @@ def ajouter_label(ctx: RequestContext, load: Loader, data: dict) -> dict:
     if ctx.store.world.labels[label_id]["demarche"] != row["demarche"]:
         raise Failure("Ce label n’appartient pas à la même démarche que le dossier")
     change.details["labels"].append(label_id)
-    change.save()  # no touch: labels do not move dateDerniereModification (API-NOTES 3.3)
+    # No touch: labels do not move dateDerniereModification (docs/ds-api.md, pitfall 3).
+    change.save()
     return {"dossier": DossierView(ctx, row), "label": label_object(ctx, label_id), "errors": None}
 
 

@@ -1,4 +1,5 @@
-"""DS's keyset cursor connections (API-NOTES 3.1, Connections::CursorConnection).
+"""DS's keyset cursor connections (docs/ds-api.md, "Pagination"; DS's
+Connections::CursorConnection).
 
 - page size: `min(first or last or 100, 100)`; larger values are clamped silently;
 - `first`+`last` or `before`+`after` together, or a negative count: `bad_request` errors;

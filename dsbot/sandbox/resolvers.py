@@ -194,7 +194,8 @@ class DemarcheView(View):
 
     def groupeInstructeurs(self, info, closed=None):
         if closed is not None:
-            # DS calls `closed.true?` on a Ruby boolean: NoMethodError, HTTP 500 (API-NOTES 3).
+            # DS calls `closed.true?` on a Ruby boolean: NoMethodError, HTTP 500
+            # (docs/ds-api.md, "Errors").
             raise InternalError("groupeInstructeurs(closed:) is broken in DS")
         return [groupe_object(self.ctx, n) for n in self.data["groupes"]]
 

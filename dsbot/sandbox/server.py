@@ -1,4 +1,4 @@
-"""The sandbox server: a local stand-in for DS's GraphQL API (INTERFACE.md "The sandbox").
+"""The sandbox server: a local stand-in for DS's GraphQL API (docs/interface.md, "The sandbox").
 
     with SandboxServer(seed=1, dossiers=30).start() as sb:
         httpx.post(sb.graphql_url, headers={"Authorization": "Bearer sandbox-token"}, ...)

@@ -1,4 +1,4 @@
-"""Direct uploads, the ActiveStorage way (API-NOTES 6, PITFALLS 12).
+"""Direct uploads, the ActiveStorage way (docs/ds-api.md, "Direct upload").
 
 `createDirectUpload` records a blob and answers a signed URL on the sandbox itself
 (`PUT /_upload/<key>?temp_url_sig=…&temp_url_expires=…`) with the headers the PUT must carry

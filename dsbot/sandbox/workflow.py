@@ -1,4 +1,5 @@
-"""The dossier state machine and every change to a dossier (API-NOTES 3.3, 5 and 7).
+"""The dossier state machine and every change to a dossier (docs/ds-api.md, "State machine",
+"Mutations", "What moves dateDerniereModification").
 
 Both the mutations and the control API go through these functions, so the rules about what
 moves `dateDerniereModification` (updated_at) live in one place: state transitions, messages,

@@ -73,7 +73,7 @@ class Plan(StrEnum):
 
 
 def plan_for(kind: ActionKind, state: DossierState, *, archived: bool) -> Plan:
-    """What DS's state machine allows from `state` (shared/ds/API-NOTES.md §7)."""
+    """What DS's state machine allows from `state` (docs/ds-api.md, "State machine")."""
     if kind is ActionKind.REPONDRE:
         return Plan.GO
     if kind is ActionKind.PASSER_EN_INSTRUCTION:

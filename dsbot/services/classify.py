@@ -40,7 +40,8 @@ Status = Literal["visible", "trash", "deleted"]
 
 # A value strictly before a baseline, for "changed at or after the baseline" comparisons.
 _JUST_BEFORE = timedelta(microseconds=1)
-# DS shows dates to the second (PITFALLS 2), and its clock and ours may differ a little.
+# DS shows dates to the second (docs/ds-api.md, pitfall 2), and its clock and ours may differ a
+# little.
 DATE_PRECISION = timedelta(seconds=1)
 CLOCK_SKEW = timedelta(seconds=2)
 

@@ -1,4 +1,5 @@
-"""The incremental change feed of one démarche or groupe (DS's high-volume sync, API-NOTES §4).
+"""The incremental change feed of one démarche or groupe (docs/ds-api.md,
+"Incremental sync").
 
 Each cycle reads the deletions since a watermark, then the dossiers listed after the stored
 cursor with a fixed `updatedSince`. Pages are light; a full dossier is read only when its

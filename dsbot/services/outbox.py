@@ -49,7 +49,7 @@ _OWN_ACTION_EFFECTS: dict[str, tuple[tuple[ChangeKind, str | None], ...]] = {
     "classer_sans_suite": ((_STATE, "sans_suite"),),
     "repasser_en_construction": ((_STATE, "en_construction"),),
     # A message asking for a correction flags the dossier, and moves it back to
-    # en_construction when it was en_instruction (API-NOTES §5).
+    # en_construction when it was en_instruction (docs/ds-api.md, "Mutations").
     "repondre": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
     "envoyer_message": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
 }

@@ -1,4 +1,6 @@
-"""The `/ds` grammar (INTERFACE.md): French subcommands first, English aliases.
+"""The `/ds` grammar: French subcommands first, English aliases.
+
+See docs/interface.md, "Slash command /ds".
 
 Pure parsing, no I/O. Slack sends the text escaped (`should_escape: true` in the manifest), so
 mentions arrive as `<@U123|jean>` and e-mails as `<mailto:a@b.fr|a@b.fr>`; plain forms are

@@ -3,7 +3,7 @@
 Slack serves private files at `url_private_download`, behind the bot token. Without a valid
 token it does not answer an error but its HTML login page, with status 200: a `text/html`
 answer is refused so a login page never reaches DS as the usager's justificatif
-(shared/slack/NOTES.md §2.8). Bodies are streamed and capped, never trusted to be small.
+(docs/slack.md, "Files"). Bodies are streamed and capped, never trusted to be small.
 """
 
 from __future__ import annotations

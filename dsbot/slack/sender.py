@@ -52,7 +52,8 @@ from dsbot.texts import Texts
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "dsbot_outbox"
-# Slack errors that will not go away by retrying (NOTES §0.3, §2.11): stop and tell someone.
+# Slack errors that will not go away by retrying (docs/slack.md, "Permanent errors"): stop and
+# tell someone.
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",

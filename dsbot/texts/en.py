@@ -59,7 +59,7 @@ TEXTS: dict[str, str] = {
         "You cannot act on this dossier from Slack. Type `/ds moi` to check your account, "
         "or ask an admin."
     ),
-    # Buttons keep DS's French words first (INTERFACE.md); English follows.
+    # Buttons keep DS's French words first (docs/interface.md, "Buttons"); English follows.
     "button.passer_en_instruction": "Passer en instruction (start review)",
     "button.accepter": "Accepter (accept)",
     "button.refuser": "Refuser (refuse)",

@@ -61,7 +61,7 @@ TEXTS: dict[str, str] = {
         "Vous ne pouvez pas agir sur ce dossier depuis Slack. Tapez `/ds moi` pour vérifier "
         "votre compte, ou demandez à un administrateur."
     ),
-    # Boutons : le texte commence par ces mots (INTERFACE.md).
+    # Boutons : le texte commence par ces mots (docs/interface.md, « Buttons »).
     "button.passer_en_instruction": "Passer en instruction",
     "button.accepter": "Accepter",
     "button.refuser": "Refuser",

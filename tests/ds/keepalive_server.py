@@ -1,5 +1,5 @@
 """A raw HTTP/1.1 server that drops reused keep-alive connections, like a proxy whose idle
-timeout races with the client (PITFALLS 9). Real sockets, no patching."""
+timeout races with the client (docs/ds-api.md, pitfall 9). Real sockets, no patching."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Property: paging the change feed from the last non-null cursor never loses an update.
 
-DS's high-volume sync (API-NOTES §4): `updatedSince` fixed, `after` = the last non-null
-`endCursor`. A dossier updated after it was last seen moves past the cursor and comes back.
+DS's high-volume sync (docs/ds-api.md, "Incremental sync"): `updatedSince` fixed, `after` = the
+last non-null `endCursor`. A dossier updated after it was last seen moves past the cursor and
+comes back.
 """
 
 from __future__ import annotations

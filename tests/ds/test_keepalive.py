@@ -1,4 +1,4 @@
-"""Stale keep-alive connections are retried for reads (PITFALLS 9)."""
+"""Stale keep-alive connections are retried for reads (docs/ds-api.md, pitfall 9)."""
 
 from __future__ import annotations
 

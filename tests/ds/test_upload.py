@@ -1,4 +1,4 @@
-"""Direct upload end to end against the sandbox's storage (API-NOTES §6, PITFALLS 12)."""
+"""Direct upload end to end against the sandbox's storage (docs/ds-api.md, "Direct upload")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Authentication and authorisation as DS answers them (API-NOTES 2), and request errors."""
+"""Authentication and authorisation as DS answers them, and request errors.
+
+See docs/ds-api.md, "Authentication" and pitfall 8.
+"""
 
 from __future__ import annotations
 
@@ -183,7 +186,7 @@ def test_not_found(sandbox):
 
 
 def test_groupe_instructeurs_closed_argument_fails_like_ds(sandbox):
-    # DS calls `closed.true?` on a Ruby boolean (API-NOTES 3): an HTTP 500.
+    # DS calls `closed.true?` on a Ruby boolean (docs/ds-api.md, "Errors"): an HTTP 500.
     response = post(
         sandbox, "{ demarche(number: 1001) { groupeInstructeurs(closed: false) { id } } }"
     )

@@ -1,4 +1,7 @@
-"""Generated data: reproducible, realistic, consistent (API-NOTES 1, PITFALLS 2)."""
+"""Generated data: reproducible, realistic, consistent.
+
+See docs/ds-api.md, "Endpoint and identifiers" and pitfall 2.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Mutations: the state machine, DS's French errors, the instructeur-groupe check, and what
-moves dateDerniereModification (API-NOTES 3.3, 5, 7)."""
+moves dateDerniereModification (docs/ds-api.md, "What moves
+dateDerniereModification", "Mutations", "State machine")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Direct upload (API-NOTES 6, PITFALLS 12): createDirectUpload, PUT, then use the blob."""
+"""Direct upload (docs/ds-api.md, "Direct upload"): createDirectUpload, PUT, then use the blob."""
 
 from __future__ import annotations
 

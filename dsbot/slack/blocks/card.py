@@ -116,7 +116,7 @@ _BUTTONS: dict[str, _ButtonSpec] = {
 
 
 def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
-    """The action ids DS accepts from this state (shared/ds/API-NOTES.md §7), in button order.
+    """The action ids DS accepts from this state (docs/ds-api.md, "State machine"), in button order.
 
     Repasser en construction exists in DS but is deliberately not offered: it hands the dossier
     back to the usager without a message, which a correction request does better.

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 from dsbot.ds.models import DossierState
 from dsbot.texts import Texts
 
-# Slack's limits (shared/slack/NOTES.md §2.9). slack_sdk validates most of them when a block
+# Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block
 # is serialized; section fields (2000) and context texts are only enforced by Slack itself.
 MAX_BLOCKS = 50
 SECTION_TEXT_MAX = 3000
@@ -178,7 +178,7 @@ def link(url: str, label: str) -> str:
 
 
 def dossier_url(ds_web_base: str, demarche_number: int, dossier_number: int) -> str:
-    """The instructeur's page of a dossier (shared/ds/API-NOTES.md §10)."""
+    """The instructeur's page of a dossier (docs/ds-api.md, "Web URLs")."""
     return f"{ds_web_base.rstrip('/')}/procedures/{demarche_number}/dossiers/{dossier_number}"
 
 

@@ -24,7 +24,7 @@ _UNKNOWN_MAX = 100
 
 @dataclass(frozen=True)
 class Subcommand:
-    """One `/ds` subcommand as INTERFACE.md names it (French first, English alias)."""
+    """One `/ds` subcommand as docs/interface.md names it (French first, English alias)."""
 
     name: str
     alias: str | None

@@ -28,7 +28,7 @@ from dsbot.slack import ids
 from dsbot.slack.blocks.common import CONTEXT_TEXT_MAX, mrkdwn, plain
 from dsbot.texts import Texts
 
-# Slack's modal limits (shared/slack/NOTES.md §2.7).
+# Slack's modal limits (docs/slack.md, "Modals").
 VIEW_TITLE_MAX = 24
 PRIVATE_METADATA_MAX = 3000
 INPUT_LABEL_MAX = 2000
@@ -231,7 +231,7 @@ def _file_block(block_id: str, action_id: str, name: str, t: Texts) -> InputBloc
         label=plain(t(f"modal.{name}.label"), INPUT_LABEL_MAX),
         hint=plain(t(f"modal.{name}.hint"), INPUT_LABEL_MAX),
         optional=True,
-        # DS takes one file per message or decision (PITFALLS 12).
+        # DS takes one file per message or decision (docs/ds-api.md, "Direct upload").
         element=FileInputElement(action_id=action_id, max_files=1),
     )
 

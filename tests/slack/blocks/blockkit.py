@@ -12,7 +12,7 @@ from typing import Any
 
 from dsbot.slack.blocks.common import SlackMessage
 
-# Limits from shared/slack/NOTES.md §2.9, written out again here on purpose: the test must
+# Limits from docs/slack.md ("Block Kit limits"), written out again here on purpose: the test must
 # not trust the constants of the code it checks.
 LIMITS = {
     "blocks": 50,

@@ -9,7 +9,8 @@ from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, bl
 
 FR = Texts("fr")
 
-# INTERFACE.md's table, written out here so a subcommand dropped from the code fails the test.
+# The table of docs/interface.md ("Slash command /ds"), written out here so a subcommand dropped
+# from the code fails the test.
 INTERFACE_SUBCOMMANDS = {
     "dossier": None,
     "abonner": "subscribe",
