@@ -153,3 +153,22 @@ def test_the_files_that_packaging_names_exist() -> None:
         if line.startswith("!")
     ]
     assert allowed and all((REPO_ROOT / name).exists() for name in allowed)
+
+
+def test_the_tests_that_docs_name_exist() -> None:
+    """docs/ ties each fact to the tests that pin it; a renamed test must not leave a dead tie."""
+    sources = "\n".join(text_of(p) for p in (REPO_ROOT / "tests").rglob("*.py"))
+    dead = []
+    for doc in sorted((REPO_ROOT / "docs").glob("*.md")):
+        text = text_of(doc)
+        dead += [
+            f"{doc.name}: {p}"
+            for p in re.findall(r"`(tests/[\w/*.-]+)`", text)
+            if not list(REPO_ROOT.glob(p))
+        ]
+        dead += [
+            f"{doc.name}: {n}"
+            for n in re.findall(r"`(test_\w+)`", text)
+            if f"def {n}(" not in sources
+        ]
+    assert dead == []
