@@ -114,7 +114,7 @@ USERS: tuple[User, ...] = (
     User(1012, "s.bernard", "Sophie", "Bernard", "chargée d'accueil"),
     User(1013, "c.martin", "Claire", "Martin", "instructrice"),
     User(1014, "p.durand", "Paul", "Durand", "chef de service"),
-    User(1015, "l.petit", "Lucas", "Petit", "stagiaire (lecture seule)"),
+    User(1015, "l.petit", "Lucas", "Petit", "stagiaire, lecture seule"),
 )
 
 SUBVENTION_WORKFLOW = WorkflowDef(
