@@ -5,8 +5,9 @@
   "workflow": null | {"id", "family", "title", "first_state", "states": [{"id", "label",
   "activity", "color"}], "transitions": [{"id", "label", "ask_comment", "parameters": [ids],
   "from": [state ids], "to": state id | null, "allowed": [logins]}]}}]}`
-- `POST /_sandbox/documents` `{"family", "title", "user"?}` → 201 `{"id", "initid", "name"}`:
-  a document created now, in its workflow's first state
+- `POST /_sandbox/documents` `{"family", "title", "user"?, "attributes"?}` → 201 `{"id",
+  "initid", "name"}`: a document created now, in its workflow's first state, with generated
+  attribute values that `attributes` (id → raw value) overrides
 - `GET /_sandbox/documents/<initid>` → `document_json`: the current revision, its state, the
   revisions and their history entries
 - `POST /_sandbox/documents/<initid>/state` `{"state", "comment"?, "user"?, "parameters"?}` →
@@ -121,13 +122,18 @@ def _create(app: DynacaseApp, payload: dict) -> Response:
     user = user_by_login(payload.get("user") or ADMIN_LOGIN)
     if user is None:
         raise ControlError(404, f"unknown user {payload.get('user')!r}")
+    values = payload.get("attributes") or {}
+    if not isinstance(values, dict):
+        raise ControlError(400, "attributes must be an object")
     with app.store.lock:
         try:
             _family, rev = generator.create_document(
-                app.store, family_name, title.strip(), user.id, app.now()
+                app.store, family_name, title.strip(), user.id, app.now(), values
             )
         except KeyError:
             raise ControlError(404, f"unknown family {family_name!r}") from None
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
         return _json(201, {"id": rev.id, "initid": rev.initid, "name": rev.name})
 
 

@@ -193,12 +193,26 @@ def generate(
 
 
 def create_document(
-    store: Store, family_name: str, title: str, owner: int, when: datetime
+    store: Store,
+    family_name: str,
+    title: str,
+    owner: int,
+    when: datetime,
+    values: dict[str, Any] | None = None,
 ) -> tuple[FamilyDef, Any]:
-    """A new document of a family (control API), with seeded-looking content."""
+    """A new document of a family (control API), with generated content that `values`
+    (attribute id → raw value) overrides. KeyError: unknown family; ValueError: bad value."""
     family = family_by_name(family_name)
     if family is None:
         raise KeyError(family_name)
     rng = random.Random(f"{family.name}:{title}")
     _title, attributes = _content(family, rng, when)
+    for key, value in (values or {}).items():
+        attr = family.attribute(key)
+        if attr is None:
+            raise ValueError(f"unknown attribute {key!r} for {family.name}")
+        try:
+            attributes[key] = engine.parse_param(attr, value)
+        except ApiError as exc:
+            raise ValueError(exc.content_text) from None
     return family, store.create(family, title, attributes, owner, when)
