@@ -21,9 +21,11 @@ Extensions:
 
 - `GET /_sandbox/users` → `{"users": [{"id", "login", "title", "role", "transitions"}]}`
 - `GET` / `POST /_sandbox/faults` `{"fail_next": n, "fail_status": 500 | 503,
-  "error_rate": 0..1, "seed": s, "latency_ms": n}` → the fault settings: the next `fail_next`
-  API requests (then a seeded `error_rate` share) answer `fail_status` ("Dynacase Fatal Error"
-  or "Maintenance in progress") without being handled.
+  "fail_method": "" | "GET" | "POST", "fail_after": false, "error_rate": 0..1, "seed": s,
+  "latency_ms": n}` → the fault settings: the next `fail_next` API requests (of
+  `fail_method` when set), then a seeded `error_rate` share, answer `fail_status` ("Dynacase
+  Fatal Error" or "Maintenance in progress") without being handled, or, with `fail_after`,
+  after being handled (the answer is lost, the change is made).
 
 Errors answer `{"error": "<reason>"}` with 400, 403 or 404.
 """

@@ -92,6 +92,8 @@ class Faults:
             "error_rate": 0.0,
             "seed": 0,
             "latency_ms": 0,
+            "fail_method": "",
+            "fail_after": False,
         }
         self._rng = random.Random(0)
 
@@ -110,6 +112,12 @@ class Faults:
             elif key == "fail_status":
                 if value not in (500, 503):
                     raise ValueError("fail_status must be 500 or 503")
+            elif key == "fail_method":
+                if value not in ("", "GET", "POST"):
+                    raise ValueError('fail_method must be "", "GET" or "POST"')
+            elif key == "fail_after":
+                if not isinstance(value, bool):
+                    raise ValueError("fail_after must be true or false")
             elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{key} must be a non-negative integer")
         with self._lock:
@@ -118,17 +126,21 @@ class Faults:
                 self._rng = random.Random(changes["seed"])
             return dict(self._values)
 
-    def take(self) -> tuple[int, float] | None:
-        """(status to answer, or 0) and the latency in seconds; None when nothing applies."""
+    def take(self, method: str) -> tuple[int, float, bool] | None:
+        """(status to answer, or 0), the latency in seconds, and whether the request is
+        handled first (its answer lost); None when nothing applies."""
         with self._lock:
             latency = self._values["latency_ms"] / 1000
             status = 0
-            if self._values["fail_next"] > 0:
+            if self._values["fail_method"] not in ("", method):
+                pass
+            elif self._values["fail_next"] > 0:
                 self._values["fail_next"] -= 1
                 status = self._values["fail_status"]
             elif self._values["error_rate"] and self._rng.random() < self._values["error_rate"]:
                 status = self._values["fail_status"]
-        return (status, latency) if status or latency else None
+            after = self._values["fail_after"]
+        return (status, latency, after) if status or latency else None
 
 
 @dataclass
@@ -222,12 +234,14 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> Response:
         with app.stats.lock:
             app.stats.api_requests += 1
-        fault = app.faults.take()
+        fault = app.faults.take(self.command)
         if fault is not None:
-            status, latency = fault
+            status, latency, after = fault
             if latency:
                 time.sleep(latency)
             if status:
+                if after:  # handled, then the answer is lost
+                    app.api.handle(self.command, path, query, headers, body)
                 response = _fault_response(status)
                 with app.stats.lock:
                     app.stats.by_status[response.status] += 1
