@@ -12,7 +12,7 @@ dataclasses; failures raise `dsbot.backends.dynacase.errors` classes, carrying D
                                         parameters={"sub_avis": "favorable"})
         change.document.id  # the new revision's id; keep using initid
 
-A state change creates a revision with a new `id` (docs/dynacase-api.md §4.6): documents are
+A state change creates a revision with a new `id` (docs/dynacase-api.md §6.8): documents are
 always addressed by `initid` (or logical name), and re-read by it after a change.
 """
 
@@ -61,7 +61,7 @@ LIST_FIELDS = ",".join(
     ["document.properties", *(f"document.properties.{p}" for p in EXTRA_PROPERTIES)]
 )
 DOCUMENT_FIELDS = LIST_FIELDS + ",document.attributes"
-# Dynacase has no rate limit (§7); this only keeps a runaway loop polite.
+# Dynacase has no rate limit (docs/dynacase-api.md §9); this only keeps a runaway loop polite.
 DEFAULT_LIMIT_PER_MINUTE = 600
 
 Ref = int | str  # an initid, or a logical name
@@ -209,7 +209,7 @@ class DynacaseClient:
     ) -> list[Document]:
         """The documents modified at or after `since` (a naive datetime in the server's local
         time, or its `YYYY-MM-DD HH:MM:SS`), newest first. API 1.0 has no filter, so pages
-        are read by `revdate` descending until one is older (docs/dynacase-api.md §3.3)."""
+        are read by `revdate` descending until one is older (docs/dynacase-api.md §5.4)."""
         bound = since if isinstance(since, str) else since.strftime("%Y-%m-%d %H:%M:%S")
         found: list[Document] = []
         for document in self.iter_documents(family, page_size=page_size):

@@ -1,4 +1,4 @@
-"""Typed errors of the Dynacase HTTP API 1.0 (docs/dynacase-api.md §1.2, §1.3, §1.7).
+"""Typed errors of the Dynacase HTTP API 1.0 (docs/dynacase-api.md §2.2–§2.4).
 
 Each error keeps Dynacase's own `code` (e.g. `CRUD0230`) and `contentText` (the user's text,
 often French, shown as is), with the HTTP status. Codes changed prefix across versions
@@ -94,7 +94,9 @@ class DynacaseTimeout(DynacaseTransportError):
 
 
 class DynacaseRateLimited(DynacaseError):
-    """The process's own rate limit: the request was not sent (Dynacase has none, §7)."""
+    """The process's own rate limit: the request was not sent.
+
+    Dynacase itself has none (docs/dynacase-api.md §9)."""
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)

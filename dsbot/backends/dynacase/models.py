@@ -1,6 +1,6 @@
 """Typed results of the Dynacase client: frozen dataclasses decoded from the API's JSON.
 
-Each has `from_json` (Dynacase's own shape, docs/dynacase-api.md §2–§5) and `to_json` (the
+Each has `from_json` (Dynacase's own shape, docs/dynacase-api.md §4–§7) and `to_json` (the
 same shape back), so that a value can be stored (a modal's metadata, a cache) and read again.
 Dates stay as Dynacase writes them (`YYYY-MM-DD HH:MM:SS`, the server's local time);
 `parse_date` turns one into a naive datetime.
@@ -41,7 +41,7 @@ class WorkflowState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkflowState:
         """Either shape: a workflow route's `{id, label, …}` or the `state` property
-        `{reference, stateLabel, …}`. Labels fall back to the id (§1.6)."""
+        `{reference, stateLabel, …}`. Labels fall back to the id (§6.2)."""
         state_id = _str(data.get("id", data.get("reference")))
         label = _str(data.get("label", data.get("stateLabel"))) or state_id
         activity = _str(data.get("activity"))
@@ -180,7 +180,7 @@ class Document:
 
 @dataclass(frozen=True)
 class DocumentPage:
-    """One page of a collection. `length` is what came back, not a total (§3.2)."""
+    """One page of a collection. `length` is what came back, not a total (§5.2)."""
 
     documents: tuple[Document, ...]
     slice: int | str
@@ -337,7 +337,7 @@ class TransitionForm:
     """`workflows/transitions/<id>`: what to ask before taking the transition.
 
     `end_state` is None when the transition does not start from the current state. Dynacase
-    gives no current or default values for the parameters (§4.4).
+    gives no current or default values for the parameters (§6.5).
     """
 
     id: str

@@ -2,11 +2,11 @@
 
 - Authentication: `Authorization: DcpOpen <token>` (never in the URL, so never in a log line).
 - Redirects are followed: a past revision's id answers 307 to the document's canonical URL,
-  and 307 keeps the method and body (docs/dynacase-api.md §2.1).
+  and 307 keeps the method and body (docs/dynacase-api.md §4.1).
 - The envelope `{success, messages, data}` gives `data`; an error envelope gives the
-  `DynacaseError` for its status and code, keeping `code` and `contentText` (§1.2, §1.7).
+  `DynacaseError` for its status and code, keeping `code` and `contentText` (§2.2, §2.4).
 - GETs send `If-None-Match` with the ETag of the last answer to the same URL and token, and a
-  304 reuses that answer's data (§1.5). Collections have no ETag, so nothing is kept for them.
+  304 reuses that answer's data (§8). Collections have no ETag, so nothing is kept for them.
 - Reads are retried on transient failures with jittered exponential backoff; writes never are:
   a state change is not idempotent (each one makes a revision).
 - A client-side rate limiter (Dynacase has none) keeps a runaway loop from flooding it.

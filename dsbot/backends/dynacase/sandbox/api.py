@@ -1,4 +1,4 @@
-"""`/api/v1/`: from an HTTP request to Dynacase's answer (docs/dynacase-api.md §1–§5).
+"""`/api/v1/`: from an HTTP request to Dynacase's answer (docs/dynacase-api.md §1–§8).
 
 Order, as in Dynacase: authentication (a `DcpOpen` token in the header or the
 `dcpopen-authorization` query parameter; none valid: 403, not 401), method override, format
@@ -208,7 +208,7 @@ class Api:
         return '"' + hashlib.sha1(raw.encode()).hexdigest() + '"'
 
     def _cached(self, request: Request, etag: str, build: Callable[[], Response]) -> Response:
-        """ETag / conditional GET (docs/dynacase-api.md §1.5)."""
+        """ETag / conditional GET (docs/dynacase-api.md §8)."""
         if request.method != "GET" or request.headers.get("cache-control") == "no-cache":
             return build()
         sent = request.headers.get("if-none-match", "")
@@ -555,7 +555,7 @@ class Api:
         target_state: str | None = None,
         transition_id: str | None = None,
     ) -> Response:
-        """POST on a state or a transition: the state change (docs/dynacase-api.md §4.5, §4.6)."""
+        """POST on a state or a transition: the state change (docs/dynacase-api.md §6.6, §6.7)."""
         comment, parameters = _change_body(request)
         with self.app.store.lock:
             rev, workflow = self._workflow_target(id, fam)
@@ -596,7 +596,7 @@ class Api:
 
 
 class Redirect(ApiError):
-    """307 to the canonical URL, the query string kept (docs/dynacase-api.md §2.1)."""
+    """307 to the canonical URL, the query string kept (docs/dynacase-api.md §4.1)."""
 
     def __init__(self, location: str, request: Request) -> None:
         super().__init__(307, "This is a revision", "CRUD0222", f"Moved to {location}")

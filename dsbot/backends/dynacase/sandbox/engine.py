@@ -1,6 +1,6 @@
 """The workflow engine: next states per user, transition forms, and the state change.
 
-Follows the core's rules as docs/dynacase-api.md §4 describes them: the admin (user 1) sees
+Follows the core's rules as docs/dynacase-api.md §6 describes them: the admin (user 1) sees
 every state and may jump anywhere; anyone else sees the states reachable through a transition
 whose right they hold; a refusal is a 403 CRUD0230 with the core's text; a change freezes the
 current revision (with the history entries) and creates a new one.
@@ -124,7 +124,7 @@ def following_states(revision: Revision, user: User) -> list[str]:
 
 
 def parse_param(param: AttrDef, value: Any) -> Any:
-    """A raw parameter value (docs/dynacase-api.md §4.5), checked for its type."""
+    """A raw parameter value (docs/dynacase-api.md §6.6), checked for its type."""
     if value is None or value == "":
         return None
     if param.type == "date":

@@ -1,4 +1,4 @@
-"""Dynacase's error answers: status, reason phrase, the envelope (docs/dynacase-api.md §1.2, §1.3).
+"""Dynacase's error answers: status, reason phrase, the envelope (docs/dynacase-api.md §2.2, §2.3).
 
 An `ApiError` carries what the real server puts in its envelope: the `code` and `contentText` of
 the error message, and `exceptionMessage` (the developer's text, without the code prefix).

@@ -1,4 +1,4 @@
-"""How documents, attributes and history look in JSON (docs/dynacase-api.md §2, §5)."""
+"""How documents, attributes and history look in JSON (docs/dynacase-api.md §4, §7)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The sandbox's documents in memory: revisions, lineages (one per `initid`), logical names.
 
 Every document is a lineage of revisions; only the last one is alive, the others are frozen
-(`locked = -1`, status "fixed"), each with its own numeric id (docs/dynacase-api.md §2, §7).
+(`locked = -1`, status "fixed"), each with its own numeric id (docs/dynacase-api.md §4.1, §6.8).
 History entries belong to a revision. All access goes through `Store.lock`.
 """
 

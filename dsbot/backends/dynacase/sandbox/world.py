@@ -1,7 +1,7 @@
 """The sandbox's fixed world: families, their workflows, and the users with their rights.
 
 Everything here is static; `generator` fills it with seeded documents. Ids follow Dynacase's
-habits (docs/dynacase-api.md §5): states `e_…`, transitions `t_…`, families and workflow
+habits (docs/dynacase-api.md §10.2): states `e_…`, transitions `t_…`, families and workflow
 families in upper case, the admin is system user 1 and passes every transition right.
 """
 
@@ -302,7 +302,7 @@ FAMILIES: tuple[FamilyDef, ...] = (
 
 
 def family_by_name(name: str) -> FamilyDef | None:
-    """Family names are case-insensitive in URLs (docs/dynacase-api.md §3.1)."""
+    """Family names are case-insensitive in URLs (docs/dynacase-api.md §5.1)."""
     upper = name.upper()
     return next((f for f in FAMILIES if f.name == upper), None)
 
