@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -63,9 +63,15 @@ class TransportStats:
     redirects: int = 0
     retries: int = 0
     bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + amount)
 
     def to_json(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        with self._lock:
+            return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class Transport:
                 "Client-side rate limit for Dynacase reached", retry_after=exc.wait
             ) from None
         started = time.monotonic()
-        self.stats.requests += 1
+        self.stats.add("requests")
         try:
             try:
                 response = self._http.request(
@@ -191,10 +197,10 @@ class Transport:
                 )
             except httpx.HTTPError as exc:
                 raise map_http_exception(exc, self.secrets) from None
-            self.stats.redirects += len(response.history)
-            self.stats.bytes_received += len(response.content)
+            self.stats.add("redirects", len(response.history))
+            self.stats.add("bytes_received", len(response.content))
             if response.status_code == 304 and cached is not None:
-                self.stats.not_modified += 1
+                self.stats.add("not_modified")
                 answer = Answer(cached[1].data, cached[1].messages, 304, from_cache=True)
             else:
                 answer = decode(response)
@@ -238,7 +244,7 @@ class Transport:
                     cap=self.policy.backoff_cap,
                     rng=self._rng,
                 )
-                self.stats.retries += 1
+                self.stats.add("retries")
                 logger.warning(
                     "Dynacase GET %s: %s, retrying in %.1f s", path, type(exc).__name__, delay
                 )
