@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -51,6 +51,9 @@ from dsbot.backends.dynacase.transport import (
     TransportStats,
 )
 from dsbot.ds.ratelimit import RateLimiter, shared_limiter
+
+if TYPE_CHECKING:
+    from dsbot.config import Settings
 
 API_SUFFIX = "/api/v1/"
 DEFAULT_SLICE = 10
@@ -83,6 +86,13 @@ def _raw(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_raw(v) for v in value]
     return value
+
+
+def client_from_settings(settings: Settings, **kwargs: Any) -> DynacaseClient | None:
+    """The reads client (`DYNACASE_API_URL`, `DYNACASE_TOKEN`), or None when the backend is off."""
+    if not settings.dynacase_api_url or not settings.dynacase_token:
+        return None
+    return DynacaseClient(settings.dynacase_api_url, settings.dynacase_token, **kwargs)
 
 
 class DynacaseClient:

@@ -10,8 +10,9 @@ from datetime import date
 import httpx
 import pytest
 
-from dsbot.backends.dynacase.client import DynacaseClient
+from dsbot.backends.dynacase.client import DynacaseClient, client_from_settings
 from dsbot.backends.dynacase.errors import (
+    DynacaseBadRequest,
     DynacaseConnectError,
     DynacaseInvalidTransition,
     DynacaseNotAuthenticated,
@@ -30,6 +31,7 @@ from dsbot.backends.dynacase.models import (
     StateChange,
     TransitionForm,
 )
+from dsbot.config import Settings
 from dsbot.ds.ratelimit import RateLimiter
 from tests.fakes.process import free_port
 
@@ -349,6 +351,29 @@ def test_base_url_and_token_are_checked():
         DynacaseClient("https://ged.example.fr/api/v1", "t")
     with pytest.raises(ValueError, match="token"):
         DynacaseClient("https://ged.example.fr/api/v1/", "")
+
+
+def test_bad_references_and_parameters_are_clear_errors(client, dynacase, as_user):
+    # docs/dynacase-api.md §6.6, §10.6
+    with pytest.raises(ValueError, match="empty"):
+        client.get_document(" ")
+    initid = new_subvention(dynacase, "e_sub_transmis")
+    with pytest.raises(DynacaseBadRequest) as info:
+        as_user("c.martin").change_state(
+            initid, "e_sub_instruit", parameters={"sub_date_instruction": "demain"}
+        )
+    assert info.value.http_status == 400 and "Date d'instruction" in info.value.content_text
+    assert client.get_document(initid).state.id == "e_sub_transmis"  # nothing changed
+
+
+def test_client_from_settings(dynacase):
+    # docs/dynacase-api.md §11
+    assert client_from_settings(Settings.from_mapping({})) is None
+    settings = Settings.from_mapping(
+        {"DYNACASE_API_URL": dynacase.api_url, "DYNACASE_TOKEN": dynacase.token}
+    )
+    with client_from_settings(settings, limiter=RateLimiter(10)) as dc:
+        assert dc.list_documents("DEMANDE_CONGE").length > 0
 
 
 def test_follows_redirects_with_httpx():
