@@ -37,7 +37,16 @@ def cli() -> None:
     help="Accepted API token (repeatable). Default: sandbox-token.",
 )
 @click.option("--db", "db_path", default=None, help="SQLite file keeping the data across restarts.")
+@click.option(
+    "--backend",
+    type=click.Choice(["ds", "dynacase"]),
+    default="ds",
+    show_default=True,
+    help="Which API to serve: DS GraphQL, or Dynacase HTTP API 1.0 (/api/v1/).",
+)
+@click.pass_context
 def sandbox(
+    ctx: click.Context,
     port: int,
     host: str,
     seed: int | None,
@@ -45,8 +54,23 @@ def sandbox(
     dossiers: int,
     tokens: tuple[str, ...],
     db_path: str | None,
+    backend: str,
 ) -> None:
-    """A local DS-compatible GraphQL API with realistic generated data."""
+    """A local DS-compatible GraphQL API with realistic generated data (or, with
+    --backend dynacase, a Dynacase-compatible HTTP API 1.0)."""
+    if backend == "dynacase":
+        ds_only = [
+            f"--{name}"
+            for name in ("demarches", "dossiers", "db")
+            if ctx.get_parameter_source("db_path" if name == "db" else name)
+            == click.core.ParameterSource.COMMANDLINE
+        ]
+        if ds_only:
+            raise click.UsageError(f"{', '.join(ds_only)}: only for --backend ds")
+        from dsbot.backends.dynacase.sandbox.server import run_from_cli as run_dynacase
+
+        run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
+        return
     from dsbot.sandbox.server import run_from_cli
 
     run_from_cli(

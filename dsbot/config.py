@@ -11,7 +11,14 @@ from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DS_API_URL = "https://demarche.numerique.gouv.fr/api/v2/graphql"
-SECRET_FIELDS = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "ds_api_token")
+SECRET_FIELDS = (
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "ds_api_token",
+    "dynacase_token",
+)
+DYNACASE_API_SUFFIX = "/api/v1/"
 LANGUAGES = ("fr", "en")
 
 
@@ -38,6 +45,9 @@ class Settings:
     demarches: tuple[int, ...] = ()
     # Extension: port of GET /healthz in Socket Mode (0 disables it).
     health_port: int = 8080
+    # The Dynacase backend: both set, or neither (off).
+    dynacase_api_url: str | None = None
+    dynacase_token: str | None = None
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -126,6 +136,7 @@ class Settings:
             raise ConfigError(f"DSBOT_HEALTH_PORT must be a port number, got {raw_health!r}")
 
         admins = frozenset(a.strip() for a in (get("DSBOT_ADMINS") or "").split(",") if a.strip())
+        dynacase_api_url, dynacase_token = _dynacase(get("DYNACASE_API_URL"), get("DYNACASE_TOKEN"))
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -140,7 +151,26 @@ class Settings:
             ops_channel=get("DSBOT_OPS_CHANNEL"),
             demarches=demarches,
             health_port=int(raw_health),
+            dynacase_api_url=dynacase_api_url,
+            dynacase_token=dynacase_token,
         )
+
+
+def _dynacase(url: str | None, token: str | None) -> tuple[str | None, str | None]:
+    """DYNACASE_API_URL and DYNACASE_TOKEN: both or neither; the URL ends with /api/v1/."""
+    if url and not token:
+        raise ConfigError("DYNACASE_TOKEN is required when DYNACASE_API_URL is set")
+    if token and not url:
+        raise ConfigError("DYNACASE_API_URL is required when DYNACASE_TOKEN is set")
+    if url:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"DYNACASE_API_URL must be an http(s) URL, got {url!r}")
+        if not url.endswith(DYNACASE_API_SUFFIX):
+            raise ConfigError(
+                f"DYNACASE_API_URL must end with {DYNACASE_API_SUFFIX} "
+                f"(e.g. https://ged.example.fr/api/v1/), got {url!r}"
+            )
+    return url, token
 
 
 ENV_TO_FIELD = {
@@ -157,4 +187,6 @@ ENV_TO_FIELD = {
     "DSBOT_OPS_CHANNEL": "ops_channel",
     "DSBOT_DEMARCHES": "demarches",
     "DSBOT_HEALTH_PORT": "health_port",
+    "DYNACASE_API_URL": "dynacase_api_url",
+    "DYNACASE_TOKEN": "dynacase_token",
 }

@@ -1,0 +1,124 @@
+"""Typed errors of the Dynacase HTTP API 1.0 (docs/dynacase-api.md §2.2–§2.4).
+
+Each error keeps Dynacase's own `code` (e.g. `CRUD0230`) and `contentText` (the user's text,
+often French, shown as is), with the HTTP status. Codes changed prefix across versions
+(`API0227` in the manual, `CRUD0227` in the code), so classes are chosen on the number.
+No message ever contains a token.
+"""
+
+from __future__ import annotations
+
+
+class DynacaseError(Exception):
+    """Base class. `message` is Dynacase's `contentText` when it gave one."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        exception_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.exception_message = exception_message
+
+    @property
+    def content_text(self) -> str:
+        return self.message
+
+    @property
+    def code_number(self) -> str | None:
+        """`0230` for `CRUD0230` or `API0230`."""
+        if not self.code:
+            return None
+        digits = "".join(c for c in self.code if c.isdigit())
+        return digits or None
+
+
+class DynacaseNotAuthenticated(DynacaseError):
+    """403 with no code: no token, or one Dynacase refuses ("User must be authenticated")."""
+
+
+class DynacaseAccessDenied(DynacaseError):
+    """403 CRUD0201: no view (or edit) right on the document."""
+
+
+class DynacaseNotFound(DynacaseError):
+    """404: document (CRUD0200), state (CRUD0228), transition (CRUD0229), route (API0004)."""
+
+
+class DynacaseRefusal(DynacaseError):
+    """A workflow refusal, to show in Dynacase's words (CRUD0230, CRUD0227, CRUD0235)."""
+
+
+class DynacaseTransitionRefused(DynacaseRefusal):
+    """403 CRUD0230: missing right, failed pre-condition, state not reachable from here."""
+
+
+class DynacaseNoWorkflow(DynacaseRefusal, DynacaseNotFound):
+    """404 CRUD0227: the document has no workflow."""
+
+
+class DynacaseInvalidTransition(DynacaseRefusal, DynacaseNotFound):
+    """404 CRUD0235: the transition does not start from the current state."""
+
+
+class DynacaseBadRequest(DynacaseError):
+    """400 (bad parameter, orderBy, fields...), 405 and 501 (method not usable)."""
+
+
+class DynacaseServerError(DynacaseError):
+    """5xx ("Dynacase Fatal Error", maintenance), or an answer that is not the envelope."""
+
+    retryable = True
+
+
+class DynacaseTransportError(DynacaseError):
+    """The request did not complete (reset, TLS, read timeout): it may have been processed."""
+
+    retryable = True
+
+
+class DynacaseConnectError(DynacaseTransportError):
+    """The connection could not be opened: nothing reached Dynacase."""
+
+
+class DynacaseTimeout(DynacaseTransportError):
+    """Our own timeout expired while waiting for the answer."""
+
+
+class DynacaseRateLimited(DynacaseError):
+    """The process's own rate limit: the request was not sent.
+
+    Dynacase itself has none (docs/dynacase-api.md §9)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def error_for(
+    status: int, code: str | None, text: str, exception_message: str | None = None
+) -> DynacaseError:
+    """The error class for an error envelope (or a bare status)."""
+    number = "".join(c for c in code if c.isdigit()) if code else ""
+    cls: type[DynacaseError] = DynacaseBadRequest
+    if status >= 500:
+        cls = DynacaseServerError
+    elif number == "0230":
+        cls = DynacaseTransitionRefused
+    elif number == "0227":
+        cls = DynacaseNoWorkflow
+    elif number == "0235":
+        cls = DynacaseInvalidTransition
+    elif status == 403:
+        cls = DynacaseAccessDenied if code else DynacaseNotAuthenticated
+    elif status == 404:
+        cls = DynacaseNotFound
+    return cls(text, code=code, http_status=status, exception_message=exception_message)

@@ -1,0 +1,255 @@
+"""HTTP to Dynacase's `/api/v1/`: one request, the envelope, errors, ETag reuse, retries.
+
+- Authentication: `Authorization: DcpOpen <token>` (never in the URL, so never in a log line).
+- Redirects are followed: a past revision's id answers 307 to the document's canonical URL,
+  and 307 keeps the method and body (docs/dynacase-api.md §4.1).
+- The envelope `{success, messages, data}` gives `data`; an error envelope gives the
+  `DynacaseError` for its status and code, keeping `code` and `contentText` (§2.2, §2.4).
+- GETs send `If-None-Match` with the ETag of the last answer to the same URL and token, and a
+  304 reuses that answer's data (§8). Collections have no ETag, so nothing is kept for them.
+- Reads are retried on transient failures with jittered exponential backoff; writes never are:
+  a state change is not idempotent (each one makes a revision).
+- A client-side rate limiter (Dynacase has none) keeps a runaway loop from flooding it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from dsbot.backends.dynacase.errors import (
+    DynacaseConnectError,
+    DynacaseError,
+    DynacaseRateLimited,
+    DynacaseServerError,
+    DynacaseTimeout,
+    DynacaseTransportError,
+    error_for,
+)
+from dsbot.backoff import jittered_delay
+from dsbot.ds.ratelimit import RateLimiter, WaitTooLong, token_key
+from dsbot.redact import redact
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_TEXT = 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try a read. Delays in seconds."""
+
+    max_read_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    # The longest the rate limiter may make a request wait before giving up.
+    max_wait: float = 30.0
+
+
+@dataclass
+class TransportStats:
+    """What this process sent and got back (shared by the clients of one cache)."""
+
+    requests: int = 0
+    not_modified: int = 0
+    redirects: int = 0
+    retries: int = 0
+    bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def to_json(self) -> dict[str, int]:
+        with self._lock:
+            return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful envelope: its `data`, its `messages`, the HTTP status."""
+
+    data: Any
+    messages: tuple[dict[str, Any], ...]
+    status: int
+    from_cache: bool = False
+
+
+class ETagCache:
+    """The last answer per (token, URL) that came with an ETag. Bounded, thread-safe."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[str, str], tuple[str, Answer]] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> tuple[str, Answer] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple[str, str], etag: str, answer: Answer) -> None:
+        with self._lock:
+            self._entries[key] = (etag, answer)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def decode(response: httpx.Response) -> Answer:
+    """The envelope of a final (non-304) answer, or the matching DynacaseError."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "success" not in body:
+        # A proxy's page, an HTML login form, a truncated body: not Dynacase's envelope.
+        if status >= 400:
+            raise error_for(status, None, f"HTTP {status} {response.reason_phrase}".strip())
+        raise DynacaseServerError(
+            f"HTTP {status}: the answer is not a Dynacase envelope", http_status=status
+        )
+    messages = tuple(m for m in body.get("messages") or () if isinstance(m, dict))
+    if body.get("success") is not True or status >= 400:
+        first = next((m for m in messages if m.get("type") == "error"), None) or {}
+        text = str(first.get("contentText") or body.get("exceptionMessage") or "")
+        text = text[:MAX_ERROR_TEXT] or f"HTTP {status} {response.reason_phrase}".strip()
+        raise error_for(status, first.get("code"), text, body.get("exceptionMessage"))
+    return Answer(body.get("data"), messages, status)
+
+
+def map_http_exception(exc: httpx.HTTPError, secrets: tuple[str, ...]) -> DynacaseError:
+    text = redact(f"{type(exc).__name__}: {exc}".rstrip(": "), secrets)
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return DynacaseConnectError(text)
+    if isinstance(exc, httpx.TimeoutException):
+        return DynacaseTimeout(text)
+    return DynacaseTransportError(text)
+
+
+class Transport:
+    """Requests to one base URL with one token, over a shared httpx.Client."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str,
+        token: str,
+        *,
+        limiter: RateLimiter,
+        policy: RetryPolicy,
+        cache: ETagCache,
+        stats: TransportStats,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._http = http
+        self.base_url = base_url
+        self._token = token
+        self._token_key = token_key(token)
+        self._limiter = limiter
+        self.policy = policy
+        self._cache = cache
+        self.stats = stats
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Answer:
+        """One request (redirects followed), no retry."""
+        url = self.base_url + path
+        headers = {"Authorization": f"DcpOpen {self._token}", "Accept": "application/json"}
+        key = (self._token_key, str(httpx.URL(url, params=params)))
+        cached = self._cache.get(key) if method == "GET" else None
+        if cached is not None:
+            headers["If-None-Match"] = cached[0]
+        try:
+            self._limiter.acquire(max_wait=self.policy.max_wait)
+        except WaitTooLong as exc:
+            raise DynacaseRateLimited(
+                "Client-side rate limit for Dynacase reached", retry_after=exc.wait
+            ) from None
+        started = time.monotonic()
+        self.stats.add("requests")
+        try:
+            try:
+                response = self._http.request(
+                    method, url, params=params, json=body, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                raise map_http_exception(exc, self.secrets) from None
+            self.stats.add("redirects", len(response.history))
+            self.stats.add("bytes_received", len(response.content))
+            if response.status_code == 304 and cached is not None:
+                self.stats.add("not_modified")
+                answer = Answer(cached[1].data, cached[1].messages, 304, from_cache=True)
+            else:
+                answer = decode(response)
+                etag = response.headers.get("ETag")
+                if method == "GET" and etag:
+                    self._cache.put(key, etag, answer)
+        except DynacaseError as exc:
+            exc.message = redact(exc.message, self.secrets)
+            exc.args = (exc.message,)
+            logger.warning(
+                "Dynacase %s %s failed in %.0f ms: %s (%s)",
+                method,
+                path,
+                (time.monotonic() - started) * 1000,
+                type(exc).__name__,
+                exc.message,
+            )
+            raise
+        logger.debug(
+            "Dynacase %s %s: %s in %.0f ms",
+            method,
+            path,
+            answer.status,
+            (time.monotonic() - started) * 1000,
+        )
+        return answer
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Answer:
+        """A read, retried on transient failures (5xx, timeouts, dropped connections)."""
+        failures = 0
+        while True:
+            try:
+                return self._send("GET", path, params, None)
+            except DynacaseError as exc:
+                if not exc.retryable or failures >= self.policy.max_read_retries:
+                    raise
+                failures += 1
+                delay = jittered_delay(
+                    failures,
+                    base=self.policy.backoff_base,
+                    cap=self.policy.backoff_cap,
+                    rng=self._rng,
+                )
+                self.stats.add("retries")
+                logger.warning(
+                    "Dynacase GET %s: %s, retrying in %.1f s", path, type(exc).__name__, delay
+                )
+                self._sleep(delay)
+
+    def post(self, path: str, body: Any) -> Answer:
+        """A write: sent once, never resent (a state change makes a new revision each time)."""
+        return self._send("POST", path, None, body)
