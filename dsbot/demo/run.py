@@ -14,8 +14,8 @@ from dsbot.config import ConfigError, Settings
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
 from dsbot.ds.client import DSClient
+from dsbot.runtime import build_poller
 from dsbot.sandbox.server import SandboxServer
-from dsbot.services.poller import build_poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
