@@ -1,4 +1,4 @@
-"""Typed errors of the DS API, mapped from its real behaviour (API-NOTES §2, §8, PITFALLS 6-12).
+"""Typed errors of the DS API, mapped from its real behaviour (docs/ds-api.md, "Errors").
 
 Every error carries DS's own message (often French) so that the Slack layer can show it as is.
 No error message ever contains the API token.
@@ -10,9 +10,15 @@ from typing import Any
 
 
 class DSError(Exception):
-    """Base class. `message` is DS's text when DS gave one."""
+    """Base class. `message` is DS's text when DS gave one.
+
+    `retryable`: a read may be sent again. `ambiguous`: the request may have been processed
+    even though no usable answer came back, so a mutation must be checked by a re-read, never
+    resent.
+    """
 
     retryable = False
+    ambiguous = False
 
     def __init__(
         self, message: str, *, code: str | None = None, http_status: int | None = None
@@ -51,6 +57,7 @@ class DSTimeout(DSError):
     """
 
     retryable = True
+    ambiguous = True
 
     def __init__(self, message: str, *, partial_data: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -71,12 +78,14 @@ class DSServerError(DSError):
     """HTTP 5xx or `internal_server_error`."""
 
     retryable = True
+    ambiguous = True
 
 
 class DSTransportError(DSError):
     """The request did not complete: connection refused or reset, DNS, TLS, read timeout."""
 
     retryable = True
+    ambiguous = True
 
 
 class DSBadRequest(DSError):
@@ -113,6 +122,8 @@ class DSUploadError(DSError):
 
 class DSConnectError(DSTransportError):
     """The connection could not be opened: nothing reached DS, so even a mutation may be resent."""
+
+    ambiguous = False
 
 
 class DSReadTimeout(DSTimeout, DSTransportError):

@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import Dossier, DossierState
-from dsbot.ds.transport import is_ambiguous
 from dsbot.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -293,9 +292,9 @@ class ActionService:
         try:
             recovered = self._mutate(request, dossier, instructeur_id, blob_id)
         except DSError as exc:
-            after = self._reread(number) if passed or is_ambiguous(exc) else dossier
+            after = self._reread(number) if passed or exc.ambiguous else dossier
             # No answer, and DS could not be read back either: the mutation may have applied.
-            uncertain = is_ambiguous(exc) and after is None
+            uncertain = exc.ambiguous and after is None
             return failed(exc, after, passed_en_instruction=passed, uncertain=uncertain)
         return ActionOutcome(
             Status.DONE,
