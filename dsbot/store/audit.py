@@ -52,9 +52,12 @@ def insert_audit(db: Database, row: AuditRow) -> int:
     return db["audit"].insert(record).last_pk
 
 
-def audit_rows(db: Database, since: str | None = None, until: str | None = None) -> Iterator[dict]:
+def audit_rows(
+    db: Database, since: str | None = None, until: str | None = None
+) -> Iterator[dict[str, Any]]:
     """Rows with `since <= at < until` (ISO strings, either bound optional), oldest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[str] = []
     if since is not None:
         where.append("at >= ?")
         params.append(since)
@@ -64,10 +67,7 @@ def audit_rows(db: Database, since: str | None = None, until: str | None = None)
     sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    cursor = db.execute(sql + " ORDER BY at, id", params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row: dict[str, Any] = dict(zip(names, values, strict=True))
+    for row in db.query(sql + " ORDER BY at, id", params):
         row["recovered"] = bool(row["recovered"])
         yield row
 
@@ -99,5 +99,5 @@ def finish_key(db: Database, key: str, status: str, result: str | None = None) -
 
 
 def key_status(db: Database, key: str) -> str | None:
-    row = db.execute("SELECT status FROM action_keys WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
+    row = next(db.query("SELECT status FROM action_keys WHERE key = ?", [key]), None)
+    return row["status"] if row else None
