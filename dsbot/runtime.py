@@ -179,7 +179,8 @@ class Runtime:
         except OSError as exc:
             raise StartupError(f"Slack is unreachable at SLACK_API_URL: {exc}") from None
         self.health.slack_ok = True
-        return dict(auth.data)
+        # auth.test answers JSON (SlackResponse.data is bytes only for file downloads).
+        return dict(auth.data) if isinstance(auth.data, dict) else {}
 
     def start_poller(self) -> None:
         stop = start_background_poller(self.services, self.stop_event)

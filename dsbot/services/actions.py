@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from dsbot.ds.client import DSClient
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import Dossier, DossierState
 from dsbot.ds.upload import checksum_of
@@ -160,7 +161,7 @@ class ActionOutcome:
     # The freshest read of the dossier: after the action when it was done.
     dossier: Dossier | None = None
     access: Access | None = None
-    error: Exception | None = None
+    error: BaseException | None = None
     # DS's answer was lost but a re-read showed the action applied.
     recovered: bool = False
     # The dossier was passed en instruction before the decision (which may have failed).
@@ -184,7 +185,7 @@ class _FileFacts:
 class ActionService:
     def __init__(
         self,
-        ds: Any,  # dsbot.ds.client.DSClient
+        ds: DSClient,
         access: DossierAccessService,
         audit: AuditService,
         store: Store,
@@ -394,5 +395,5 @@ class ActionService:
             log.exception("audit row for dossier %s could not be written", request.number)
 
 
-def build_action_service(store: Store, ds: Any, access: DossierAccessService) -> ActionService:
+def build_action_service(store: Store, ds: DSClient, access: DossierAccessService) -> ActionService:
     return ActionService(ds, access, AuditService(store), store)

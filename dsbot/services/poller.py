@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlite_utils import Database
+
 from dsbot.backoff import exponential_delay
 from dsbot.ds.client import DSClient
 from dsbot.ds.errors import (
@@ -289,7 +291,7 @@ class Poller:
             q.set_state(db, HEALTH, state)
         return queued
 
-    def _alert(self, db: Any, text_key: str, params: dict[str, Any], now: datetime) -> str:
+    def _alert(self, db: Database, text_key: str, params: dict[str, Any], now: datetime) -> str:
         if not self.ops_channel:
             log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
             return text_key
@@ -331,7 +333,7 @@ class Poller:
     def _holds_lease(self) -> bool:
         with self.store.connect() as db:
             lease = q.get_state(db, LEASE)
-        return bool(lease) and lease.get("owner") == self.owner
+        return lease is not None and lease.get("owner") == self.owner
 
     def release_lease(self) -> None:
         with q.write(self.store) as db:

@@ -49,7 +49,9 @@ AUDIT_COLUMNS: tuple[str, ...] = ("id", *AuditRow.__dataclass_fields__)
 def insert_audit(db: Database, row: AuditRow) -> int:
     record = asdict(row)
     record["recovered"] = int(row.recovered)
-    return db["audit"].insert(record).last_pk
+    table = db.table("audit").insert(record)
+    assert table.last_pk is not None  # an insert into a rowid table always has one
+    return int(table.last_pk)
 
 
 def audit_rows(

@@ -35,13 +35,13 @@ def get_link(db: Database, team_id: str, user_id: str) -> LinkRow | None:
 
 
 def save_link(db: Database, row: LinkRow) -> None:
-    db["links"].upsert(row.__dict__, pk=("team_id", "slack_user_id"))
+    db.table("links").upsert(row.__dict__, pk=("team_id", "slack_user_id"))
 
 
 def delete_link(db: Database, team_id: str, user_id: str) -> bool:
     existing = get_link(db, team_id, user_id)
     if existing:
-        db["links"].delete((team_id, user_id))
+        db.table("links").delete((team_id, user_id))
     return existing is not None
 
 
@@ -63,7 +63,7 @@ def replace_directory(db: Database, demarches: Iterable[Demarche]) -> int:
             for p in g.instructeurs
         ]
         if rows:
-            db["instructeur_directory"].insert_all(
+            db.table("instructeur_directory").insert_all(
                 rows, pk=("instructeur_id", "groupe_number"), replace=True
             )
         count += len(rows)

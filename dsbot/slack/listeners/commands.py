@@ -15,6 +15,8 @@ from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
+from dsbot.store.notifications import Subscription
+from dsbot.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str
     return "\n".join(lines)
 
 
-def subscription_line(t: Any, sub: Any) -> str:
+def subscription_line(t: Texts, sub: Subscription) -> str:
     states = (
         ", ".join(t("state." + s) for s in sub.states)
         if sub.states
