@@ -15,6 +15,7 @@ from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    Node,
     OperationDefinitionNode,
     Visitor,
     parse,
@@ -54,9 +55,9 @@ class _SpreadCollector(Visitor):
             self.names.append(node.name.value)
 
 
-def _spreads(node: object) -> list[str]:
+def _spreads(node: Node) -> list[str]:
     collector = _SpreadCollector()
-    visit(node, collector)  # type: ignore[arg-type]
+    visit(node, collector)
     return collector.names
 
 
