@@ -9,14 +9,15 @@ import base64
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from graphql import build_client_schema, validate
+from graphql import IntrospectionQuery, build_client_schema, validate
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.config import Settings
 from dsbot.ds import errors as e
+from dsbot.ds.client import DSClient
 from dsbot.ds.documents import documents
 from dsbot.redact import redact
 from dsbot.slack.scopes import missing_scopes
@@ -35,7 +36,7 @@ def _gid(kind: str, n: int) -> str:
     return base64.b64encode(f"{kind}-{n}".encode()).decode()
 
 
-def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
+def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
     if not settings.ds_api_token:
         yield Finding(FAIL, "DS_API_TOKEN is not set", "Create an API token in DS (Profil → Jeton)")
         return
@@ -102,10 +103,11 @@ def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
     yield from check_schema(ds)
 
 
-def check_schema(ds: Any) -> Iterator[Finding]:
+def check_schema(ds: DSClient) -> Iterator[Finding]:
     """Validate every dsbot document against the live schema (docs/ds-api.md, "Schema drift")."""
     try:
-        live = build_client_schema(ds.execute("introspection", {}))
+        # DS's answer is checked by build_client_schema itself (TypeError/KeyError below).
+        live = build_client_schema(cast(IntrospectionQuery, ds.execute("introspection", {})))
     except (e.DSError, TypeError, KeyError) as exc:
         yield Finding(WARN, f"Live schema not readable ({exc}); documents not re-checked")
         return

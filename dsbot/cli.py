@@ -9,6 +9,7 @@ from typing import TextIO
 import click
 
 from dsbot.config import ConfigError, Settings
+from dsbot.services.feed import PAGE_SIZE
 
 
 def load_settings() -> Settings:
@@ -164,7 +165,22 @@ def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> Non
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one notification cycle, then exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Log warnings and progress too.")
-def poll(once: bool, verbose: bool) -> None:
+# Advanced, for tests and benchmarks: real cycles in a process, fast and in small pages.
+@click.option(
+    "--pacing",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Advanced: seconds between two posts in a channel.",
+)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 100),
+    default=PAGE_SIZE,
+    show_default=True,
+    help="Advanced: dossiers per DS page.",
+)
+def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
     """Poll DS for changes and deliver the notifications of subscribed channels.
 
     With --once (cron-friendly): one cycle, a one-line summary, exit 1 if a feed failed.
@@ -174,7 +190,7 @@ def poll(once: bool, verbose: bool) -> None:
     import threading
 
     from dsbot.redact import setup_logging
-    from dsbot.services.poller import build_poller, run_once
+    from dsbot.runtime import build_poller, run_once
 
     settings = load_settings()
     try:
@@ -185,7 +201,7 @@ def poll(once: bool, verbose: bool) -> None:
     quiet = once and not verbose
     setup_logging(logging.ERROR if quiet else logging.INFO, secrets=settings.secrets)
     if once:
-        report = run_once(settings)
+        report = run_once(settings, pacing=pacing, page_size=page_size)
         click.echo(report.summary())
         if not report.ok:
             failed = ", ".join(
@@ -196,7 +212,8 @@ def poll(once: bool, verbose: bool) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    build_poller(settings).run_forever(settings.poll_interval, stop)
+    poller = build_poller(settings, pacing=pacing, page_size=page_size)
+    poller.run_forever(settings.poll_interval, stop)
 
 
 @cli.command()

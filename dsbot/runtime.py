@@ -1,4 +1,6 @@
-"""Wiring: everything `dsbot run` needs, built from Settings, started and stopped in order."""
+"""Wiring: everything `dsbot run` and `dsbot poll` need, built from Settings, started and
+stopped in order. The one place where the Slack layer and the services meet: the services'
+layers know nothing of Slack, and are handed their Slack parts from here."""
 
 from __future__ import annotations
 
@@ -7,21 +9,30 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.config import ConfigError, Settings
+from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
+from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.feed import PAGE_SIZE, RecentDossiers
 from dsbot.services.linking import LinkingService
-from dsbot.slack.app import AppServices, build_app
+from dsbot.services.poller import CycleReport, Poller, utc_now
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.app import build_app
 from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
 from dsbot.slack.jobs import Jobs
+from dsbot.slack.sender import Sender
+from dsbot.slack.services import AppServices
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.slack.web_client import make_web_client
 from dsbot.store import Store
-from dsbot.texts import get_texts
+from dsbot.texts import Texts, get_texts
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +41,16 @@ class StartupError(Exception):
     """A one-line reason why dsbot cannot start (shown by the CLI)."""
 
 
-def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
-    from dsbot.ds.client import DSClient
-
+def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServices:
+    """Every service of the Slack app, built from Settings (`ds` may be passed in instead)."""
     store = Store(settings.db_path)
     store.migrate()
     ds = ds or DSClient(settings.ds_api_url, settings.ds_api_token or "")
     slack = make_web_client(settings)
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
-    services = AppServices(
+    access = DossierAccessService(ds, linking, directory)
+    return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
         store=store,
@@ -47,23 +58,105 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
         slack=slack,
         directory=directory,
         linking=linking,
-        access=DossierAccessService(ds, linking, directory),
+        access=access,
         jobs=Jobs(),
+        subscriptions=SubscriptionService(store, ds),
+        actions=build_action_service(store, ds, access),
     )
-    attach_optional_services(services)
-    return services
 
 
-def attach_optional_services(services: AppServices) -> None:
-    """Services of later features, wired when their modules are present."""
-    from dsbot.services.actions import build_action_service
+# --- the notification poller ---------------------------------------------------------------------
 
-    services.actions = build_action_service(services.store, services.ds, services.access)
+
+def build_poller(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    ds: DSClient | None = None,
+    slack: WebClient | None = None,
+    texts: Texts | None = None,
+    pacing: float = 1.0,
+    page_size: int = PAGE_SIZE,
+    clock: Callable[[], datetime] = utc_now,
+    **poller_options: Any,
+) -> Poller:
+    """A Poller and its Sender from Settings; any part may be passed in instead.
+    `poller_options` are the Poller's own keyword arguments (backoff, alerts, lease)."""
+    if store is None:
+        store = Store(settings.db_path)
+        store.migrate()
+    if ds is None:
+        settings.require("DS_API_TOKEN")
+        ds = DSClient(settings.ds_api_url, settings.ds_api_token or "")
+    if slack is None:
+        settings.require("SLACK_BOT_TOKEN")
+        # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
+        slack = make_web_client(settings, retry_rate_limits=False)
+    cache = RecentDossiers(ds.get_dossier)
+    sender = Sender(
+        store,
+        slack,
+        cache.get,
+        texts or get_texts(settings.lang),
+        ds_web_base=settings.ds_web_base,
+        ops_channel=settings.ops_channel,
+        pacing=pacing,
+        clock=clock,
+    )
+    return Poller(
+        store,
+        ds,
+        sender,
+        ops_channel=settings.ops_channel,
+        clock=clock,
+        cache=cache,
+        page_size=page_size,
+        **poller_options,
+    )
+
+
+def run_once(settings: Settings, **options: Any) -> CycleReport:
+    """`dsbot poll --once`: one cycle with everything built from Settings (`options`: those
+    of `build_poller`)."""
+    poller = build_poller(settings, **options)
     try:
-        from dsbot.services.subscriptions import SubscriptionService
-    except ImportError:
-        return
-    services.subscriptions = SubscriptionService(services.store, services.ds)
+        return poller.run_cycle()
+    finally:
+        poller.processor.ds.close()
+
+
+def start_background_poller(
+    services: AppServices, stop_event: threading.Event
+) -> Callable[[], None]:
+    """Start `run_forever` on its own thread for `dsbot run`.
+
+    Returns a function that stops it and waits for the cycle in progress to end.
+    """
+    settings = services.settings
+    poller = build_poller(
+        settings,
+        store=services.store,
+        ds=services.ds,
+        slack=make_web_client(settings, retry_rate_limits=False),
+        texts=services.texts,
+        lease_seconds=max(600.0, 3 * settings.poll_interval),
+    )
+    thread = threading.Thread(
+        target=poller.run_forever,
+        args=(settings.poll_interval, stop_event),
+        name="dsbot-poller",
+        daemon=True,
+    )
+    thread.start()
+
+    def stop() -> None:
+        stop_event.set()
+        thread.join(timeout=60)
+
+    return stop
+
+
+# --- dsbot run -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -86,15 +179,10 @@ class Runtime:
         except OSError as exc:
             raise StartupError(f"Slack is unreachable at SLACK_API_URL: {exc}") from None
         self.health.slack_ok = True
-        return dict(auth.data)
+        # auth.test answers JSON (SlackResponse.data is bytes only for file downloads).
+        return dict(auth.data) if isinstance(auth.data, dict) else {}
 
     def start_poller(self) -> None:
-        try:
-            from dsbot.services.poller import start_background_poller
-        except ImportError:
-            log.warning("notification poller not available in this build")
-            self.health.poller_started = True
-            return
         stop = start_background_poller(self.services, self.stop_event)
         self._stoppers.append(stop)
         self.health.poller_started = True
@@ -135,9 +223,8 @@ class Runtime:
             except Exception:
                 log.exception("error while stopping")
         self.services.jobs.shutdown(wait=False)
-        close = getattr(self.services.ds, "close", None)
-        if close is not None:
-            close()  # idle keep-alive connections would otherwise linger on DS's side
+        # Idle keep-alive connections would otherwise linger on DS's side.
+        self.services.ds.close()
 
 
 def start(
@@ -147,7 +234,7 @@ def start(
     host: str = "0.0.0.0",
     port: int = 3000,
     poller: bool = True,
-    ds: Any = None,
+    ds: DSClient | None = None,
 ) -> Runtime:
     """Start the bot; returns the running Runtime (call .stop() to end it).
 

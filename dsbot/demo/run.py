@@ -7,15 +7,18 @@ import logging
 import tempfile
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
+
+from slack_sdk import WebClient
 
 from dsbot.config import ConfigError, Settings
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
 from dsbot.ds.client import DSClient
+from dsbot.runtime import build_poller
 from dsbot.sandbox.server import SandboxServer
-from dsbot.services.poller import build_poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
@@ -76,7 +79,9 @@ def run_demo(
         steps: list[str] = []
         cycles = 0
         try:
-            poller = build_poller(demo_settings, ds=ds, slack=slack, pacing=0.0)
+            # TerminalSlack answers the part of WebClient the Sender calls, and nothing else.
+            web = cast(WebClient, slack)
+            poller = build_poller(demo_settings, ds=ds, slack=web, pacing=0.0)
             demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
             _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
             SubscriptionService(poller.store, ds).subscribe(
@@ -135,7 +140,5 @@ def _introduce(
         out.write(render_message(card, width=slack.width, color=slack.color) + "\n\n")
 
 
-def _epoch():
-    from datetime import UTC, datetime
-
+def _epoch() -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)

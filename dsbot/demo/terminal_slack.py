@@ -14,6 +14,7 @@ import time
 from typing import Any, TextIO
 
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from dsbot.slack.render_terminal import render_message
 
@@ -79,14 +80,19 @@ class TerminalSlack:
 
     def conversations_history(self, *, channel: str, **kw: Any) -> dict[str, Any]:
         if self.forward:
-            return dict(self.forward.conversations_history(channel=channel, **kw).data)
+            return _json(self.forward.conversations_history(channel=channel, **kw))
         found = [m for (c, _), m in self.messages.items() if c == channel]
         return {"ok": True, "messages": found}
 
     def conversations_replies(self, *, channel: str, ts: str, **kw: Any) -> dict[str, Any]:
         if self.forward:
-            return dict(self.forward.conversations_replies(channel=channel, ts=ts, **kw).data)
+            return _json(self.forward.conversations_replies(channel=channel, ts=ts, **kw))
         found = [
             m for (c, _), m in self.messages.items() if c == channel and m.get("thread_ts") == ts
         ]
         return {"ok": True, "messages": found}
+
+
+def _json(response: SlackResponse) -> dict[str, Any]:
+    # Web API methods answer JSON; SlackResponse.data is bytes only for file downloads.
+    return dict(response.data) if isinstance(response.data, dict) else {}

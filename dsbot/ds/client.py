@@ -60,7 +60,6 @@ from dsbot.ds.transport import (
     GraphQLTransport,
     RetryPolicy,
     backoff_delay,
-    is_ambiguous,
     map_http_exception,
 )
 from dsbot.ds.upload import PreparedFile, Source, parse_direct_upload, prepare, put_file
@@ -339,7 +338,7 @@ class DSClient:
 
     def _recover(self, exc: DSError, name: str, probe: Callable[[], T | None]) -> T | None:
         """After an ambiguous failure, `probe()` tells whether the mutation was applied."""
-        if not is_ambiguous(exc):
+        if not exc.ambiguous:
             return None
         logger.warning("DS %s: no usable answer (%s), re-reading", name, type(exc).__name__)
         try:

@@ -15,6 +15,7 @@ from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    Node,
     OperationDefinitionNode,
     Visitor,
     parse,
@@ -54,9 +55,9 @@ class _SpreadCollector(Visitor):
             self.names.append(node.name.value)
 
 
-def _spreads(node: object) -> list[str]:
+def _spreads(node: Node) -> list[str]:
     collector = _SpreadCollector()
-    visit(node, collector)  # type: ignore[arg-type]
+    visit(node, collector)
     return collector.names
 
 
@@ -105,14 +106,15 @@ def load_documents(directory: Path = QUERIES_DIR) -> dict[str, Document]:
         source = path.read_text()
         ast = parse(source)
         operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) != 1 or operations[0].name is None:
+        name = operations[0].name if len(operations) == 1 else None
+        if name is None:
             raise DocumentError(f"{path.name} must hold exactly one named operation")
         operation = operations[0]
         used = _used_fragments(ast, fragments, path.stem)
         text = "\n\n".join([source.strip(), *(fragments[f][0] for f in used)]) + "\n"
         documents[path.stem] = Document(
             name=path.stem,
-            operation_name=operation.name.value,
+            operation_name=name.value,
             operation_type=operation.operation.value,
             text=text,
             fragments=tuple(used),

@@ -12,9 +12,15 @@ from typing import Any
 
 
 class DSError(Exception):
-    """Base class. `message` is DS's text when DS gave one."""
+    """Base class. `message` is DS's text when DS gave one.
+
+    `retryable`: a read may be sent again. `ambiguous`: the request may have been processed
+    even though no usable answer came back, so a mutation must be checked by a re-read, never
+    resent.
+    """
 
     retryable = False
+    ambiguous = False
 
     def __init__(
         self, message: str, *, code: str | None = None, http_status: int | None = None
@@ -53,6 +59,7 @@ class DSTimeout(DSError):
     """
 
     retryable = True
+    ambiguous = True
 
     def __init__(self, message: str, *, partial_data: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -73,12 +80,14 @@ class DSServerError(DSError):
     """HTTP 5xx or `internal_server_error`."""
 
     retryable = True
+    ambiguous = True
 
 
 class DSTransportError(DSError):
     """The request did not complete: connection refused or reset, DNS, TLS, read timeout."""
 
     retryable = True
+    ambiguous = True
 
 
 class DSBadRequest(DSError):
@@ -115,6 +124,8 @@ class DSUploadError(DSError):
 
 class DSConnectError(DSTransportError):
     """The connection could not be opened: nothing reached DS, so even a mutation may be resent."""
+
+    ambiguous = False
 
 
 class DSReadTimeout(DSTimeout, DSTransportError):

@@ -31,6 +31,14 @@ def parse_datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def parse_required_datetime(value: str) -> datetime:
+    """A date DS's schema declares non-null (`ISO8601DateTime!`)."""
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError("DS sent an empty date where its schema requires one")
+    return parsed
+
+
 def format_datetime(value: datetime) -> str:
     """The ISO 8601 form DS accepts for `ISO8601DateTime` arguments."""
     return value.isoformat()
@@ -306,7 +314,7 @@ def _traitement(d: dict[str, Any]) -> Traitement:
     return Traitement(
         state=DossierState(d["state"]),
         event=d.get("event"),
-        date=parse_datetime(d["dateTraitement"]),  # type: ignore[arg-type]
+        date=parse_required_datetime(d["dateTraitement"]),
         email_agent_traitant=d.get("emailAgentTraitant"),
         motivation=d.get("motivation"),
     )
@@ -321,8 +329,8 @@ def parse_dossier(d: dict[str, Any]) -> Dossier:
         archived=bool(d.get("archived", False)),
         demarche=DemarcheRef(**{k: d["demarche"][k] for k in ("id", "number", "title")}),
         groupe_instructeur=parse_groupe(d["groupeInstructeur"]),
-        date_depot=parse_datetime(d["dateDepot"]),  # type: ignore[arg-type]
-        date_derniere_modification=parse_datetime(d["dateDerniereModification"]),  # type: ignore[arg-type]
+        date_depot=parse_required_datetime(d["dateDepot"]),
+        date_derniere_modification=parse_required_datetime(d["dateDerniereModification"]),
         usager_email=(d.get("usager") or {}).get("email"),
         demandeur=parse_demandeur(d.get("demandeur")),
         date_passage_en_construction=parse_datetime(d.get("datePassageEnConstruction")),
@@ -347,7 +355,7 @@ def parse_dossier(d: dict[str, Any]) -> Dossier:
                 id=m["id"],
                 email=m["email"],
                 body=m["body"],
-                created_at=parse_datetime(m["createdAt"]),  # type: ignore[arg-type]
+                created_at=parse_required_datetime(m["createdAt"]),
                 attachments=tuple(f for f in map(parse_file, m.get("attachments") or ()) if f),
                 discarded_at=parse_datetime(m.get("discardedAt")),
             )
@@ -358,7 +366,7 @@ def parse_dossier(d: dict[str, Any]) -> Dossier:
                 id=a["id"],
                 question=a["question"],
                 reponse=a.get("reponse"),
-                date_question=parse_datetime(a["dateQuestion"]),  # type: ignore[arg-type]
+                date_question=parse_required_datetime(a["dateQuestion"]),
                 date_reponse=parse_datetime(a.get("dateReponse")),
                 claimant_email=(a.get("claimant") or {}).get("email"),
                 expert_email=(a.get("expert") or {}).get("email"),
@@ -375,8 +383,8 @@ def parse_summary(d: dict[str, Any]) -> DossierSummary:
         number=d["number"],
         state=DossierState(d["state"]),
         archived=bool(d.get("archived", False)),
-        date_depot=parse_datetime(d["dateDepot"]),  # type: ignore[arg-type]
-        date_derniere_modification=parse_datetime(d["dateDerniereModification"]),  # type: ignore[arg-type]
+        date_depot=parse_required_datetime(d["dateDepot"]),
+        date_derniere_modification=parse_required_datetime(d["dateDerniereModification"]),
         date_derniere_modification_champs=parse_datetime(d.get("dateDerniereModificationChamps")),
         date_derniere_modification_annotations=parse_datetime(
             d.get("dateDerniereModificationAnnotations")
@@ -405,7 +413,7 @@ def parse_deleted(d: dict[str, Any], *, pending: bool) -> DeletedDossier:
         number=d["number"],
         state=DossierState(d["state"]),
         reason=d["reason"],
-        date_supression=parse_datetime(d["dateSupression"]),  # type: ignore[arg-type]
+        date_supression=parse_required_datetime(d["dateSupression"]),
         pending=pending,
     )
 
@@ -444,7 +452,7 @@ def parse_message(m: dict[str, Any]) -> Message:
         id=m["id"],
         email=m.get("email", ""),
         body=m.get("body", ""),
-        created_at=parse_datetime(m["createdAt"]),  # type: ignore[arg-type]
+        created_at=parse_required_datetime(m["createdAt"]),
         attachments=tuple(f for f in map(parse_file, m.get("attachments") or ()) if f),
         discarded_at=parse_datetime(m.get("discardedAt")),
     )

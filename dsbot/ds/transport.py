@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from dsbot.backoff import jittered_delay
 from dsbot.ds.documents import Document
 from dsbot.ds.errors import (
     DSBadRequest,
@@ -66,15 +67,9 @@ class RetryPolicy:
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
-    """Full jitter: uniform in [0, min(cap, base * 2**attempt)] (attempt counts from 0)."""
-    return rng.uniform(0.0, min(policy.backoff_cap, policy.backoff_base * (2**attempt)))
-
-
-def is_ambiguous(exc: DSError) -> bool:
-    """True when the request may have been processed even though no usable answer came back."""
-    if isinstance(exc, DSConnectError):
-        return False
-    return isinstance(exc, DSTimeout | DSServerError | DSTransportError)
+    """Full jitter up to base·2^attempt, capped (`attempt` counts retries already made, from 0:
+    the first retry is the first failure of `jittered_delay`)."""
+    return jittered_delay(attempt + 1, base=policy.backoff_base, cap=policy.backoff_cap, rng=rng)
 
 
 def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:

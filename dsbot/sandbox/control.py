@@ -192,7 +192,8 @@ def _first_agent(app: SandboxApp, row: dict) -> str:
 
 def create_dossier(app: SandboxApp, body: dict) -> Response:
     world = app.store.world
-    demarche = world.demarches.get(body.get("demarche"))
+    number = body.get("demarche")
+    demarche = world.demarches.get(number) if isinstance(number, int) else None
     if demarche is None:
         raise ControlError(404, f"no démarche {body.get('demarche')!r}")
     state = body.get("state", "en_construction")
@@ -354,7 +355,9 @@ def _body(raw: bytes) -> dict:
     return body
 
 
-def handle(app: SandboxApp, method: str, path: str, query: dict[str, list[str]], raw: bytes):
+def handle(
+    app: SandboxApp, method: str, path: str, query: dict[str, list[str]], raw: bytes
+) -> Response:
     try:
         return _route(app, method, path.rstrip("/") or "/", query, raw)
     except ControlError as exc:

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import random
 import zlib
+from typing import Any
 
 from dsbot.sandbox import vocab
 from dsbot.sandbox.clock import PARIS, US, iso_date, to_datetime
@@ -237,13 +238,15 @@ def _empty_value(kind: str) -> bool:
     return kind in ("header_section", "explication")
 
 
-def make_champ(desc: dict, ctx: _Context, updated: int, filled: bool, row_id: str | None = None):
+def make_champ(
+    desc: dict, ctx: _Context, updated: int, filled: bool, row_id: str | None = None
+) -> dict[str, Any]:
     """One champ for that descriptor; `filled=False` gives an empty (optional) champ."""
     kind = desc["type"]
     rng = ctx.rng
     stable = desc["stableId"]
     champ_id = gid("Champ", f"{stable}|{row_id}" if row_id else stable)
-    champ = {
+    champ: dict[str, Any] = {
         "__typename": CHAMP_TYPENAMES.get(kind, "TextChamp"),
         "id": champ_id,
         "champDescriptorId": desc["id"],
@@ -253,14 +256,16 @@ def make_champ(desc: dict, ctx: _Context, updated: int, filled: bool, row_id: st
         "prefilled": False,
         "columns": [],
     }
-    column_type, column_value = None, None
+    column_type: str | None = None
+    # A column's value is the champ's own type: text, number, boolean, files...
+    column_value: Any = None
     if kind == "header_section":
         champ["level"] = desc.get("level", 1)
         return champ
     if kind == "explication":
         return champ
     if kind == "repetition":
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _ in range(rng.randint(1, 3) if filled else 0):
             rid = f"{ctx.number}{rng.randint(100, 999)}{len(rows)}"
             rows.append(
@@ -334,19 +339,19 @@ def make_champ(desc: dict, ctx: _Context, updated: int, filled: bool, row_id: st
         sv = str(value)
         column_type, column_value = "IntegerColumn", value
     elif kind == "decimal_number":
-        value = round(rng.randint(100, 5_000_000) / 100, 2)
-        champ["value"] = value
-        sv = str(value)
-        column_type, column_value = "DecimalColumn", value
+        decimal = round(rng.randint(100, 5_000_000) / 100, 2)
+        champ["value"] = decimal
+        sv = str(decimal)
+        column_type, column_value = "DecimalColumn", decimal
     elif kind == "checkbox":
         champ["value"] = True
         sv = "Oui"
         column_type, column_value = "BooleanColumn", True
     elif kind == "yes_no":
-        value = rng.random() < 0.5
-        champ["value"] = value
-        sv = "Oui" if value else "Non"
-        column_type, column_value = "BooleanColumn", value
+        yes = rng.random() < 0.5
+        champ["value"] = yes
+        sv = "Oui" if yes else "Non"
+        column_type, column_value = "BooleanColumn", yes
     elif kind == "drop_down_list":
         sv = rng.choice(desc["options"])
         champ["value"] = sv
@@ -656,7 +661,7 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             )
         messages.sort(key=lambda m: m["createdAt"])
 
-    avis = []
+    avis: list[dict[str, Any]] = []
     if row["en_instruction_at"] is not None and rng.random() < 0.3 and not fresh:
         for _ in range(rng.randint(1, 2)):
             asked = _between(rng, row["en_instruction_at"], updated)

@@ -18,18 +18,23 @@ import threading
 import time
 import traceback
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLFormattedError,
+    GraphQLResolveInfo,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    execute,
+    SelectionSetNode,
+    execute_sync,
     get_introspection_query,
     get_operation_ast,
     parse,
@@ -89,10 +94,14 @@ class Prepared:
 
     document: DocumentNode | None
     parse_error: str | None = None
-    errors: list[dict] | None = None
+    errors: list[GraphQLFormattedError] | None = None
 
 
-def _depth(selection_set, fragments: dict, seen: frozenset = frozenset()) -> int:
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: frozenset[str] = frozenset(),
+) -> int:
     if selection_set is None:
         return 0
     deepest = 0
@@ -113,7 +122,7 @@ def _depth(selection_set, fragments: dict, seen: frozenset = frozenset()) -> int
 
 def query_depth(document: DocumentNode, operation: OperationDefinitionNode) -> int:
     fragments = {
-        d.name.value: d for d in document.definitions if not isinstance(d, OperationDefinitionNode)
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     return _depth(operation.selection_set, fragments)
 
@@ -200,7 +209,8 @@ class GraphQLEndpoint:
         with app.store.lock:
             ctx = RequestContext(app.store, app.uploads, token, app.base_url, now_us())
             try:
-                result = execute(
+                # Every resolver is synchronous: a coroutine here would be a bug of ours.
+                result = execute_sync(
                     self.schema,
                     document,
                     context_value=ctx,
@@ -318,7 +328,9 @@ class _TimeoutOnce:
     def __init__(self) -> None:
         self.fired = False
 
-    def resolve(self, next_, root, info, **args):
+    def resolve(
+        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+    ) -> Any:
         if info.path.prev is None and not self.fired:
             self.fired = True
             raise api_error(f"Timeout on {info.parent_type.name}.{info.field_name}", "timeout")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from dsbot.sandbox import vocab
 from dsbot.sandbox.clock import DAY_US, US
@@ -65,7 +66,9 @@ class World:
     labels: dict[int, dict]
 
 
-def visibility(state: str, hidden_user_at, hidden_admin_at, deleted_at) -> tuple[int, int | None]:
+def visibility(
+    state: str, hidden_user_at: int | None, hidden_admin_at: int | None, deleted_at: int | None
+) -> tuple[int, int | None]:
     """(listed in `dossiers`, sort key in `pendingDeletedDossiers` or None).
 
     See docs/ds-api.md, "Deletions".
@@ -126,7 +129,8 @@ DESCRIPTOR_TYPENAMES = {
 }
 
 # (type, label, required, extra). The form of every démarche: one champ of each common type.
-PUBLIC_FORM = (
+FormItem = tuple[str, str, bool, dict[str, Any]]
+PUBLIC_FORM: tuple[FormItem, ...] = (
     ("header_section", "Identification du projet", False, {"level": 1}),
     ("text", "Intitulé du projet", True, {}),
     ("textarea", "Description du projet", True, {}),
@@ -175,7 +179,7 @@ PUBLIC_FORM = (
     ("engagement_juridique", "Engagement juridique", False, {"since_revision": 2}),
 )
 
-PRIVATE_FORM = (
+PRIVATE_FORM: tuple[FormItem, ...] = (
     ("text", "Référence interne", False, {}),
     ("textarea", "Commentaire de l’instructeur", False, {}),
     ("checkbox", "Dossier complet", False, {}),
@@ -205,7 +209,7 @@ PRIVATE_FORM = (
     ),
 )
 
-DRAFT_ONLY = ("text", "Nouveau champ en cours de rédaction", False, {})
+DRAFT_ONLY: FormItem = ("text", "Nouveau champ en cours de rédaction", False, {})
 
 
 def _descriptor(kind: str, label: str, required: bool, extra: dict, stable_id: int) -> dict:
@@ -364,7 +368,7 @@ def generate_world(seed: int, demarches: int, anchor_us: int) -> World:
             )
             next_revision += 1
 
-        groupe_numbers = []
+        groupe_numbers: list[int] = []
         for g_index, (label, domain) in enumerate(vocab.GROUPES):
             gnum = next_groupe
             next_groupe += 1
@@ -469,7 +473,9 @@ def _cover_every_state(rng: random.Random, states: list[str]) -> None:
         states[rng.choice(candidates)] = wanted
 
 
-def _demarche_dossiers(seed, world, demarche, count, anchor_us) -> list[tuple]:
+def _demarche_dossiers(
+    seed: int, world: World, demarche: dict[str, Any], count: int, anchor_us: int
+) -> list[tuple]:
     rng = random.Random(f"dossiers:{seed}:{demarche['number']}")
     rand, randint, choice = rng.random, rng.randint, rng.choice
     published = demarche["datePublication"]

@@ -12,7 +12,7 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from dsbot.sandbox import control
@@ -35,12 +35,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
         super().__init__(address, Handler)
 
-    def process_request(self, request, client_address) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:
+    def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SandboxHTTPServer
 
-    def log_message(self, format: str, *args) -> None:
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.verbose:
             sys.stderr.write(f"sandbox: {format % args}\n")
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLSchema
+from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from dsbot.sandbox.context import RequestContext
 from dsbot.sandbox.dossier_content import ID_STRIDE, empty_champ, french_date, french_datetime
@@ -114,10 +114,15 @@ def _blob_file(ctx: RequestContext, signed_id: object) -> dict | None:
     return ctx.uploads.file_of(blob)
 
 
+# A mutation's work: its input in, its payload out (`Failure` for a business error).
+Handler = Callable[[RequestContext, Loader, dict[str, Any]], dict[str, Any]]
+
 # --- the state machine ----------------------------------------------------------------------
 
 
-def _transition(required: tuple[str, ...], apply: Callable[..., None], *, decision: bool = False):
+def _transition(
+    required: tuple[str, ...], apply: Callable[..., None], *, decision: bool = False
+) -> Handler:
     def handler(ctx: RequestContext, load: Loader, data: dict) -> dict:
         justificatif = _blob_file(ctx, data.get("justificatif")) if decision else None
         row = load.dossier(data["dossierId"])
@@ -214,7 +219,7 @@ def envoyer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
 def supprimer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
     message_id = decode_int_gid(data["messageId"], "Commentaire")
     row = ctx.store.dossier(message_id // ID_STRIDE) if message_id else None
-    if row is None:
+    if row is None or message_id is None:
         raise not_found(load.payload)
     if not ctx.token.can_see(row["demarche"]):
         raise hidden("Message")
@@ -350,7 +355,7 @@ def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"annotations": saved, "errors": [{"message": m} for m in messages] or None}
 
 
-def _modifier_annotation(key: str):
+def _modifier_annotation(key: str) -> Handler:
     """The deprecated one-value mutations, through dossierModifierAnnotations."""
 
     def handler(ctx: RequestContext, load: Loader, data: dict) -> dict:
@@ -492,8 +497,8 @@ HANDLERS: dict[str, Callable[[RequestContext, Loader, dict], dict]] = {
 }
 
 
-def _resolver(field_name: str, payload_type: str, handler):
-    def resolve(_root, info, input: dict):
+def _resolver(field_name: str, payload_type: str, handler: Handler) -> Callable[..., Any]:
+    def resolve(_root: object, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
         ctx: RequestContext = info.context
         if not ctx.token.write_access:
             if field_name == "createDirectUpload":

@@ -74,7 +74,9 @@ class View:
 # --- connections ---------------------------------------------------------------------------
 
 
-def dossiers_connection(ctx: RequestContext, scope: str, scope_id: int, demarche: dict, args):
+def dossiers_connection(
+    ctx: RequestContext, scope: str, scope_id: int, demarche: dict, args: dict[str, Any]
+) -> dict[str, Any]:
     spec = page_spec(
         args.get("first"),
         args.get("last"),
@@ -84,6 +86,7 @@ def dossiers_connection(ctx: RequestContext, scope: str, scope_id: int, demarche
     )
     updated_since = args.get("updatedSince")
     created_since = args.get("createdSince")
+    since: tuple[str, Any] | None
     if updated_since is not None:
         sort, since = "updated_at", ("updated_at", updated_since)
     else:
@@ -125,7 +128,9 @@ def _revision_filter(demarche: dict, args: dict) -> list[int] | None:
     ]
 
 
-def deleted_connection(ctx: RequestContext, scope: str, scope_id: int, args, pending: bool):
+def deleted_connection(
+    ctx: RequestContext, scope: str, scope_id: int, args: dict[str, Any], pending: bool
+) -> dict[str, Any]:
     spec = page_spec(
         args.get("first"),
         args.get("last"),
@@ -192,7 +197,9 @@ class DemarcheView(View):
     def annotationDescriptors(self) -> list:
         return published_revision(self.data)["annotationDescriptors"]
 
-    def groupeInstructeurs(self, info, closed=None):
+    def groupeInstructeurs(
+        self, info: GraphQLResolveInfo, closed: bool | None = None
+    ) -> list[dict[str, Any]]:
         if closed is not None:
             # DS calls `closed.true?` on a Ruby boolean: NoMethodError, HTTP 500
             # (docs/ds-api.md, "Errors").
@@ -203,13 +210,13 @@ class DemarcheView(View):
     def labels(self) -> list:
         return [label_object(self.ctx, i) for i in self.data["labels"]]
 
-    def dossiers(self, info, **args):
+    def dossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return dossiers_connection(self.ctx, "demarche", self.data["number"], self.data, args)
 
-    def deletedDossiers(self, info, **args):
+    def deletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return deleted_connection(self.ctx, "demarche", self.data["number"], args, pending=False)
 
-    def pendingDeletedDossiers(self, info, **args):
+    def pendingDeletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return deleted_connection(self.ctx, "demarche", self.data["number"], args, pending=True)
 
 
@@ -227,14 +234,14 @@ class GroupeView(View):
     def _demarche(self) -> dict:
         return self.ctx.store.world.demarches[self.data["demarche"]]
 
-    def dossiers(self, info, **args):
+    def dossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         number = self.data["number"]
         return dossiers_connection(self.ctx, "groupe", number, self._demarche(), args)
 
-    def deletedDossiers(self, info, **args):
+    def deletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return deleted_connection(self.ctx, "groupe", self.data["number"], args, pending=False)
 
-    def pendingDeletedDossiers(self, info, **args):
+    def pendingDeletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         return deleted_connection(self.ctx, "groupe", self.data["number"], args, pending=True)
 
 
@@ -247,7 +254,7 @@ class DemarcheDescriptorView(View):
         super().__init__(ctx, data)
         self.revision_data = revision
 
-    def revision(self, info):
+    def revision(self, info: GraphQLResolveInfo) -> dict[str, Any]:
         return self.revision_data
 
     @property
@@ -368,16 +375,16 @@ class DossierView:
         return DemarcheDescriptorView(self.ctx, data, self._revision())
 
     # heavy fields
-    def champs(self, info, id=None):
+    def champs(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["champs"], id)
 
-    def annotations(self, info, id=None):
+    def annotations(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["annotations"], id)
 
-    def messages(self, info, id=None):
+    def messages(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["messages"], id)
 
-    def avis(self, info, id=None):
+    def avis(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["avis"], id)
 
     @property
@@ -396,7 +403,7 @@ def _ctx(info: GraphQLResolveInfo) -> RequestContext:
     return info.context
 
 
-def resolve_demarche(_root, info, number: int):
+def resolve_demarche(_root: object, info: GraphQLResolveInfo, number: int) -> DemarcheView:
     ctx = _ctx(info)
     data = ctx.store.world.demarches.get(number)
     if data is None:
@@ -411,7 +418,7 @@ def visible_dossier_row(ctx: RequestContext, number: int) -> dict | None:
     return row if row is not None and row["visible"] else None
 
 
-def resolve_dossier(_root, info, number: int):
+def resolve_dossier(_root: object, info: GraphQLResolveInfo, number: int) -> DossierView:
     ctx = _ctx(info)
     row = visible_dossier_row(ctx, number)
     if row is None:
@@ -421,7 +428,7 @@ def resolve_dossier(_root, info, number: int):
     return DossierView(ctx, row)
 
 
-def resolve_groupe(_root, info, number: int):
+def resolve_groupe(_root: object, info: GraphQLResolveInfo, number: int) -> GroupeView:
     ctx = _ctx(info)
     data = ctx.store.world.groupes.get(number)
     if data is None:
@@ -431,13 +438,15 @@ def resolve_groupe(_root, info, number: int):
     return GroupeView(ctx, data)
 
 
-def resolve_demarche_descriptor(_root, info, demarche: dict):
+def resolve_demarche_descriptor(
+    _root: object, info: GraphQLResolveInfo, demarche: dict[str, Any]
+) -> DemarcheDescriptorView:
     ctx = _ctx(info)
     number = demarche.get("number")
     if number is None:
         number = decode_int_gid(demarche.get("id"), "Procedure")
     data = ctx.store.world.demarches.get(number) if number is not None else None
-    if data is None:
+    if data is None or number is None:
         raise not_found("DemarcheDescriptor")
     if not (ctx.token.can_see(number) or data.get("opendata")):
         raise hidden("DemarcheDescriptor")
@@ -447,15 +456,15 @@ def resolve_demarche_descriptor(_root, info, demarche: dict):
 # --- references inside plain dicts ---------------------------------------------------------
 
 
-def resolve_file_url(source, info):
+def resolve_file_url(source: object, info: GraphQLResolveInfo) -> str | None:
     ctx = _ctx(info)
-    key = source.get("key") if isinstance(source, dict) else None
-    if not key:
+    if not isinstance(source, dict) or not source.get("key"):
         return None
+    key = source["key"]
     return f"{ctx.base_url}/_files/{quote(key)}/{quote(source.get('filename') or 'fichier')}"
 
 
-def resolve_linked_dossier(source, info):
+def resolve_linked_dossier(source: dict[str, Any], info: GraphQLResolveInfo) -> DossierView | None:
     ctx = _ctx(info)
     number = source.get("dossierNumber")
     row = visible_dossier_row(ctx, number) if number else None
@@ -464,7 +473,9 @@ def resolve_linked_dossier(source, info):
     return DossierView(ctx, row)
 
 
-def resolve_traitement_revision(source, info):
+def resolve_traitement_revision(
+    source: dict[str, Any], info: GraphQLResolveInfo
+) -> dict[str, Any] | None:
     number = source.get("revisionNumber")
     return revision_by_number(_ctx(info), number) if number else None
 

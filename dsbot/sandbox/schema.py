@@ -130,6 +130,8 @@ def _set_scalar(
     """Sets a scalar's coercers under both graphql-core 3.3 names and the legacy ones."""
     scalar = schema.type_map[name]
     assert isinstance(scalar, GraphQLScalarType)
+    # graphql-core builds scalars from SDL with default coercers and has no setter: the
+    # assignments below replace methods, which mypy reports as method-assign.
     if output is not None:
         scalar.serialize = scalar.coerce_output_value = output  # type: ignore[method-assign]
     if value is not None:

@@ -8,6 +8,8 @@ annotations, champ edits and follow/unfollow move it; labels do not.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dsbot.sandbox import dossier_content
 from dsbot.sandbox.generator import TERMINE
 from dsbot.sandbox.ids import gid
@@ -43,7 +45,9 @@ class Change:
     def save(self) -> dict:
         return self.store.save_dossier(self.row, self.details)
 
-    def traitement(self, event: str, state: str, email: str | None, motivation: str | None = None):
+    def traitement(
+        self, event: str, state: str, email: str | None, motivation: str | None = None
+    ) -> dict[str, Any]:
         return dossier_content.new_traitement(
             self.details,
             self.row["number"],
@@ -119,11 +123,13 @@ class Change:
         self.touch()
         return message
 
-    def add_avis(self, claimant: dict, expert_email: str, question: str, reponse: str | None):
+    def add_avis(
+        self, claimant: dict, expert_email: str, question: str, reponse: str | None
+    ) -> dict[str, Any]:
         """An avis asked to an expert (and maybe already answered): moves updated_at."""
         self.details["seq"] += 1
         avis_id = self.row["number"] * dossier_content.ID_STRIDE + self.details["seq"]
-        avis = {
+        avis: dict[str, Any] = {
             "id": gid("Avis", avis_id),
             "question": question,
             "questionLabel": None,

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from dsbot.ds.client import DSClient
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import Dossier, DossierState
-from dsbot.ds.transport import is_ambiguous
 from dsbot.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -161,7 +161,7 @@ class ActionOutcome:
     # The freshest read of the dossier: after the action when it was done.
     dossier: Dossier | None = None
     access: Access | None = None
-    error: Exception | None = None
+    error: BaseException | None = None
     # DS's answer was lost but a re-read showed the action applied.
     recovered: bool = False
     # The dossier was passed en instruction before the decision (which may have failed).
@@ -185,7 +185,7 @@ class _FileFacts:
 class ActionService:
     def __init__(
         self,
-        ds: Any,  # dsbot.ds.client.DSClient
+        ds: DSClient,
         access: DossierAccessService,
         audit: AuditService,
         store: Store,
@@ -293,9 +293,9 @@ class ActionService:
         try:
             recovered = self._mutate(request, dossier, instructeur_id, blob_id)
         except DSError as exc:
-            after = self._reread(number) if passed or is_ambiguous(exc) else dossier
+            after = self._reread(number) if passed or exc.ambiguous else dossier
             # No answer, and DS could not be read back either: the mutation may have applied.
-            uncertain = is_ambiguous(exc) and after is None
+            uncertain = exc.ambiguous and after is None
             return failed(exc, after, passed_en_instruction=passed, uncertain=uncertain)
         return ActionOutcome(
             Status.DONE,
@@ -395,5 +395,5 @@ class ActionService:
             log.exception("audit row for dossier %s could not be written", request.number)
 
 
-def build_action_service(store: Store, ds: Any, access: DossierAccessService) -> ActionService:
+def build_action_service(store: Store, ds: DSClient, access: DossierAccessService) -> ActionService:
     return ActionService(ds, access, AuditService(store), store)

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import Demarche
@@ -21,11 +22,10 @@ log = logging.getLogger(__name__)
 DEFAULT_TTL_SECONDS = 600.0
 
 
-class DemarcheReader:
+class DemarcheReader(Protocol):
     """What the directory needs from DS (DSClient satisfies it)."""
 
-    def get_demarche(self, number: int) -> Demarche:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def get_demarche(self, number: int) -> Demarche: ...
 
 
 class InstructeurDirectory:

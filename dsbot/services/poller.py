@@ -1,9 +1,9 @@
 """The notification cycle: poll every followed feed, then send the outbox.
 
-`Poller.run_cycle()` is one cycle; `Poller.run_forever()` is `dsbot run`'s loop (a cycle at
-once, then one every interval, sending retried rows as they come due in between);
-`run_once(settings)` is `dsbot poll --once`; `python -m dsbot.services.poller --once` does the
-same from a bare process (the crash test kills it at random).
+`Poller.run_cycle()` is one cycle (`dsbot poll --once`); `Poller.run_forever()` is the loop of
+`dsbot run` and `dsbot poll` (a cycle at once, then one every interval, sending retried rows as
+they come due in between). The Poller is built from Settings in `dsbot.runtime`; here it only
+knows its sender by the `OutboxSender` protocol, so that this layer imports nothing of Slack.
 
 DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
 exponentially. Sustained failure (or a token problem, at once) posts one alert to the ops
@@ -14,20 +14,21 @@ never send the same row.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from dsbot.config import ConfigError, Settings
+from sqlite_utils import Database
+
+from dsbot.backoff import exponential_delay
+from dsbot.ds.client import DSClient
 from dsbot.ds.errors import (
     DSError,
     DSForbiddenNetwork,
@@ -57,6 +58,27 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class DrainSummary(Protocol):
+    """What one drain of the outbox did (dsbot.slack.sender.DrainReport)."""
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def rescheduled(self) -> int: ...
+
+    @property
+    def dead(self) -> int: ...
+
+
+class OutboxSender(Protocol):
+    """Sends the outbox's due rows (dsbot.slack.sender.Sender)."""
+
+    stop_event: threading.Event | None
+
+    def drain(self, budget: float | None = None) -> DrainSummary: ...
+
+
 @dataclass
 class CycleReport:
     """What one cycle did. `busy`: another poller holds the database, nothing was done."""
@@ -66,7 +88,7 @@ class CycleReport:
     busy: bool = False
     feeds: list[FeedResult] = field(default_factory=list)
     backing_off: list[str] = field(default_factory=list)
-    drain: Any = None  # dsbot.slack.sender.DrainReport
+    drain: DrainSummary | None = None
     alerts: list[str] = field(default_factory=list)
 
     @property
@@ -115,13 +137,13 @@ def _error_text(error: DSError | None) -> str:
 
 
 class Poller:
-    """One notification engine on one database. `sender` is a dsbot.slack.sender.Sender."""
+    """One notification engine on one database."""
 
     def __init__(
         self,
         store: Store,
-        ds: Any,
-        sender: Any,
+        ds: DSClient,
+        sender: OutboxSender,
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -228,7 +250,10 @@ class Poller:
                 q.record_feed_success(db, key, now)
                 return
             error = result.error
-            delay = min(self.backoff_base * 2**failures_before, self.backoff_cap)
+            # The first failure waits `backoff_base`, each further one twice as long.
+            delay = exponential_delay(
+                failures_before + 1, base=self.backoff_base, cap=self.backoff_cap
+            )
             if isinstance(error, DSRateLimited) and error.retry_after:
                 delay = max(delay, error.retry_after)
             q.record_feed_failure(db, key, _error_text(error), now + timedelta(seconds=delay))
@@ -266,7 +291,7 @@ class Poller:
             q.set_state(db, HEALTH, state)
         return queued
 
-    def _alert(self, db: Any, text_key: str, params: dict[str, Any], now: datetime) -> str:
+    def _alert(self, db: Database, text_key: str, params: dict[str, Any], now: datetime) -> str:
         if not self.ops_channel:
             log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
             return text_key
@@ -308,7 +333,7 @@ class Poller:
     def _holds_lease(self) -> bool:
         with self.store.connect() as db:
             lease = q.get_state(db, LEASE)
-        return bool(lease) and lease.get("owner") == self.owner
+        return lease is not None and lease.get("owner") == self.owner
 
     def release_lease(self) -> None:
         with q.write(self.store) as db:
@@ -330,123 +355,3 @@ def _lease_alive(lease: dict[str, Any], now: datetime) -> bool:
     except (PermissionError, ValueError, OSError):
         return True
     return True
-
-
-# --- wiring --------------------------------------------------------------------------------------
-
-
-def build_poller(
-    settings: Settings,
-    *,
-    store: Store | None = None,
-    ds: Any = None,
-    slack: Any = None,
-    texts: Any = None,
-    pacing: float = 1.0,
-    page_size: int = PAGE_SIZE,
-    **poller_options: Any,
-) -> Poller:
-    """A Poller and its Sender from Settings; any part may be passed in instead."""
-    from dsbot.ds.client import DSClient
-    from dsbot.slack.sender import Sender
-    from dsbot.slack.web_client import make_web_client
-    from dsbot.texts import get_texts
-
-    if store is None:
-        store = Store(settings.db_path)
-        store.migrate()
-    if ds is None:
-        settings.require("DS_API_TOKEN")
-        ds = DSClient(settings.ds_api_url, settings.ds_api_token or "")
-    if slack is None:
-        settings.require("SLACK_BOT_TOKEN")
-        # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
-        slack = make_web_client(settings, retry_rate_limits=False)
-    cache = RecentDossiers(ds.get_dossier)
-    sender = Sender(
-        store,
-        slack,
-        cache.get,
-        texts or get_texts(settings.lang),
-        ds_web_base=settings.ds_web_base,
-        ops_channel=settings.ops_channel,
-        pacing=pacing,
-        clock=poller_options.get("clock", utc_now),
-    )
-    return Poller(
-        store,
-        ds,
-        sender,
-        ops_channel=settings.ops_channel,
-        cache=cache,
-        page_size=page_size,
-        **poller_options,
-    )
-
-
-def run_once(settings: Settings, **options: Any) -> CycleReport:
-    """`dsbot poll --once`: one cycle with everything built from Settings."""
-    poller = build_poller(settings, **options)
-    try:
-        return poller.run_cycle()
-    finally:
-        close = getattr(poller.processor.ds, "close", None)
-        if close is not None:
-            close()
-
-
-def start_background_poller(services: Any, stop_event: threading.Event) -> Callable[[], None]:
-    """Start `run_forever` on its own thread for `dsbot run` (services: slack.app.AppServices).
-
-    Returns a function that stops it and waits for the cycle in progress to end.
-    """
-    from dsbot.slack.web_client import make_web_client
-
-    settings = services.settings
-    poller = build_poller(
-        settings,
-        store=services.store,
-        ds=services.ds,
-        slack=make_web_client(settings, retry_rate_limits=False),
-        texts=services.texts,
-        lease_seconds=max(600.0, 3 * settings.poll_interval),
-    )
-    thread = threading.Thread(
-        target=poller.run_forever,
-        args=(settings.poll_interval, stop_event),
-        name="dsbot-poller",
-        daemon=True,
-    )
-    thread.start()
-
-    def stop() -> None:
-        stop_event.set()
-        thread.join(timeout=60)
-
-    return stop
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dsbot.services.poller --once`: the cycle from a bare process."""
-    parser = argparse.ArgumentParser(prog="python -m dsbot.services.poller")
-    parser.add_argument("--once", action="store_true", help="one cycle, then exit")
-    parser.add_argument("--pacing", type=float, default=1.0, help="seconds between posts")
-    parser.add_argument("--page-size", type=int, default=PAGE_SIZE, help="DS page size")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.from_env()
-        if args.once:
-            report = run_once(settings, pacing=args.pacing, page_size=args.page_size)
-            print(report.summary())
-            return 0 if report.ok else 1
-        poller = build_poller(settings, pacing=args.pacing, page_size=args.page_size)
-        poller.run_forever(settings.poll_interval, threading.Event())
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

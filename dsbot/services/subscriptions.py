@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sqlite_utils import Database
+
+from dsbot.ds.client import DSClient
 from dsbot.ds.errors import DSError
 from dsbot.ds.models import DossierState
 from dsbot.store import Store
@@ -51,7 +54,7 @@ class SubscriptionService:
     def __init__(
         self,
         store: Store,
-        ds: Any,
+        ds: DSClient,
         *,
         clock: Callable[[], datetime] = utc_now,
         start_margin: timedelta = FEED_START_MARGIN,
@@ -171,7 +174,7 @@ class SubscriptionService:
             return True
 
     @staticmethod
-    def _drop_unused_feed(db: Any, key: str) -> None:
+    def _drop_unused_feed(db: Database, key: str) -> None:
         # A feed nobody follows is forgotten; a later subscription starts afresh from its own
         # "now" instead of replaying what happened in between.
         if not q.feed_in_use(db, key):

@@ -4,41 +4,18 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_sdk import WebClient
 
-from dsbot.config import Settings
-from dsbot.services.access import DossierAccessService
-from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.linking import LinkingService
-from dsbot.slack.jobs import Jobs
 from dsbot.slack.listeners import register_listeners
 from dsbot.slack.middleware import inject_services
-from dsbot.store import Store
-from dsbot.texts import Texts
+from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
 
 # Bolt's listener threads only parse and ack (the work goes to Jobs), so a modest pool is enough.
 LISTENER_THREADS = 16
-
-
-@dataclass
-class AppServices:
-    settings: Settings
-    texts: Texts
-    store: Store
-    ds: Any  # dsbot.ds.client.DSClient
-    slack: WebClient
-    directory: InstructeurDirectory
-    linking: LinkingService
-    access: DossierAccessService
-    jobs: Jobs
-    subscriptions: Any = None  # dsbot.services.subscriptions.SubscriptionService
-    actions: Any = None  # dsbot.services.actions.ActionService
 
 
 def build_app(services: AppServices) -> App:

@@ -164,9 +164,10 @@ def parse(text: str) -> Command:
         return _parse_subscribe(args)
 
     if sub == "desabonner":
-        if len(args) != 1 or _number(args[0]) is None:
+        number = _number(args[0]) if len(args) == 1 else None
+        if number is None:
             return Invalid(sub, "error.unsubscribe_usage")
-        return Unsubscribe(int(_number(args[0])))  # type: ignore[arg-type]
+        return Unsubscribe(number)
 
     if sub == "abonnements":
         return ListSubscriptions()
@@ -186,15 +187,16 @@ def parse(text: str) -> Command:
         return Link(user_id, email.lower())
 
     # sub == "delier"
-    if len(args) != 1 or _user(args[0]) is None:
+    unlinked = _user(args[0]) if len(args) == 1 else None
+    if unlinked is None:
         return Invalid(sub, "error.unlink_usage")
-    return Unlink(_user(args[0]))  # type: ignore[arg-type]
+    return Unlink(unlinked)
 
 
 def _parse_subscribe(args: list[str]) -> Command:
-    if not args or _number(args[0]) is None:
+    demarche = _number(args[0]) if args else None
+    if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
-    demarche = int(_number(args[0]))  # type: ignore[arg-type]
     groupe: int | None = None
     states: list[DossierState] = []
     since: date | None = None

@@ -7,7 +7,7 @@ from dsbot.redact import redact
 from dsbot.texts import Texts
 
 
-def ds_error_text(exc: Exception, texts: Texts, *, number: int | None = None) -> str:
+def ds_error_text(exc: BaseException, texts: Texts, *, number: int | None = None) -> str:
     """A clear French sentence for `exc`; unknown errors get a generic one (never silent)."""
     if isinstance(exc, e.DSNotFound):
         return texts("error.dossier_not_found", number=number if number is not None else "?")

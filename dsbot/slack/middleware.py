@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import BoltContext
+
+from dsbot.slack.services import AppServices
 
 SERVICES_KEY = "services"
 
 
-def inject_services(services: Any) -> Callable[..., None]:
+def inject_services(services: AppServices) -> Callable[..., None]:
     """Global middleware: every listener finds the app's services in `context["services"]`."""
 
     def middleware(context: BoltContext, next: Callable[[], None]) -> None:

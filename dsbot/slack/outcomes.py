@@ -4,10 +4,9 @@ notification threads, or an ephemeral explanation of what happened and what to d
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -26,10 +25,9 @@ from dsbot.slack.blocks.card import (
 from dsbot.slack.blocks.common import date_token, escape, mention
 from dsbot.slack.blocks.modals import NAME_BY_ACTION, ModalOrigin
 from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.services import AppServices
+from dsbot.store.threads import dossier_threads
 from dsbot.texts import Texts
-
-if TYPE_CHECKING:
-    from dsbot.slack.app import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -203,17 +201,9 @@ def refresh_card(
 
 
 def notification_threads(services: AppServices, team_id: str, number: int) -> list[tuple[str, str]]:
-    """(channel, ts) of the dossier's notification messages (table of the notifications)."""
-    try:
-        with services.store.connect() as db:
-            rows = db.execute(
-                "SELECT channel_id, ts FROM channel_messages"
-                " WHERE team_id = ? AND dossier_number = ? ORDER BY channel_id",
-                [team_id, number],
-            ).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    return [(r[0], r[1]) for r in rows]
+    """(channel, ts) of the dossier's notification messages."""
+    with services.store.connect() as db:
+        return dossier_threads(db, team_id, number)
 
 
 def note_in_threads(services: AppServices, audience: Audience, number: int, note: str) -> None:

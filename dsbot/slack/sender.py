@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -544,7 +544,7 @@ class Sender:
                     return str(message["ts"])
         return None
 
-    def _history(self, channel: str):
+    def _history(self, channel: str) -> Iterator[list[dict[str, Any]]]:
         cursor = None
         for _ in range(self.history_pages):
             response = self.client.conversations_history(
@@ -555,7 +555,7 @@ class Sender:
             if not cursor:
                 return
 
-    def _replies(self, channel: str, thread_ts: str):
+    def _replies(self, channel: str, thread_ts: str) -> Iterator[list[dict[str, Any]]]:
         cursor = None
         while True:
             response = self.client.conversations_replies(

@@ -49,12 +49,17 @@ AUDIT_COLUMNS: tuple[str, ...] = ("id", *AuditRow.__dataclass_fields__)
 def insert_audit(db: Database, row: AuditRow) -> int:
     record = asdict(row)
     record["recovered"] = int(row.recovered)
-    return db["audit"].insert(record).last_pk
+    table = db.table("audit").insert(record)
+    assert table.last_pk is not None  # an insert into a rowid table always has one
+    return int(table.last_pk)
 
 
-def audit_rows(db: Database, since: str | None = None, until: str | None = None) -> Iterator[dict]:
+def audit_rows(
+    db: Database, since: str | None = None, until: str | None = None
+) -> Iterator[dict[str, Any]]:
     """Rows with `since <= at < until` (ISO strings, either bound optional), oldest first."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[str] = []
     if since is not None:
         where.append("at >= ?")
         params.append(since)
@@ -64,10 +69,7 @@ def audit_rows(db: Database, since: str | None = None, until: str | None = None)
     sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    cursor = db.execute(sql + " ORDER BY at, id", params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row: dict[str, Any] = dict(zip(names, values, strict=True))
+    for row in db.query(sql + " ORDER BY at, id", params):
         row["recovered"] = bool(row["recovered"])
         yield row
 
@@ -99,5 +101,5 @@ def finish_key(db: Database, key: str, status: str, result: str | None = None) -
 
 
 def key_status(db: Database, key: str) -> str | None:
-    row = db.execute("SELECT status FROM action_keys WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
+    row = next(db.query("SELECT status FROM action_keys WHERE key = ?", [key]), None)
+    return row["status"] if row else None

@@ -27,18 +27,21 @@ def now_iso() -> str:
 
 
 def get_link(db: Database, team_id: str, user_id: str) -> LinkRow | None:
-    rows = list(db["links"].rows_where("team_id = ? and slack_user_id = ?", [team_id, user_id]))
-    return LinkRow(**rows[0]) if rows else None
+    rows = db.query(
+        "select * from links where team_id = ? and slack_user_id = ?", [team_id, user_id]
+    )
+    row = next(rows, None)
+    return LinkRow(**row) if row else None
 
 
 def save_link(db: Database, row: LinkRow) -> None:
-    db["links"].upsert(row.__dict__, pk=("team_id", "slack_user_id"))
+    db.table("links").upsert(row.__dict__, pk=("team_id", "slack_user_id"))
 
 
 def delete_link(db: Database, team_id: str, user_id: str) -> bool:
     existing = get_link(db, team_id, user_id)
     if existing:
-        db["links"].delete((team_id, user_id))
+        db.table("links").delete((team_id, user_id))
     return existing is not None
 
 
@@ -60,7 +63,7 @@ def replace_directory(db: Database, demarches: Iterable[Demarche]) -> int:
             for p in g.instructeurs
         ]
         if rows:
-            db["instructeur_directory"].insert_all(
+            db.table("instructeur_directory").insert_all(
                 rows, pk=("instructeur_id", "groupe_number"), replace=True
             )
         count += len(rows)
@@ -68,18 +71,18 @@ def replace_directory(db: Database, demarches: Iterable[Demarche]) -> int:
 
 
 def instructeur_ids_for_email(db: Database, email: str) -> list[str]:
-    rows = db.execute(
+    rows = db.query(
         "select distinct instructeur_id from instructeur_directory where email = ? order by 1",
         [email.lower()],
-    ).fetchall()
-    return [r[0] for r in rows]
+    )
+    return [r["instructeur_id"] for r in rows]
 
 
 def known_demarches(db: Database) -> list[int]:
-    rows = db.execute("select distinct demarche_number from instructeur_directory").fetchall()
-    return [r[0] for r in rows]
+    rows = db.query("select distinct demarche_number from instructeur_directory")
+    return [r["demarche_number"] for r in rows]
 
 
 def oldest_refresh(db: Database) -> str | None:
-    row = db.execute("select min(refreshed_at) from instructeur_directory").fetchone()
-    return row[0] if row else None
+    row = next(db.query("select min(refreshed_at) as oldest from instructeur_directory"), None)
+    return row["oldest"] if row else None

@@ -13,7 +13,7 @@ migrations = Migrations("dsbot")
 @migrations()
 def m001_links(db: Database) -> None:
     # One row per Slack user: who they act as in DS, and how that link was made.
-    db["links"].create(
+    db.table("links").create(
         {
             "team_id": str,
             "slack_user_id": str,
@@ -26,7 +26,7 @@ def m001_links(db: Database) -> None:
         pk=("team_id", "slack_user_id"),
     )
     # The instructeurs the DS token can see, refreshed periodically (automatic linking).
-    db["instructeur_directory"].create(
+    db.table("instructeur_directory").create(
         {
             "instructeur_id": str,
             "email": str,  # lower-cased
@@ -36,12 +36,12 @@ def m001_links(db: Database) -> None:
         },
         pk=("instructeur_id", "groupe_number"),
     )
-    db["instructeur_directory"].create_index(["email"])
+    db.table("instructeur_directory").create_index(["email"])
 
 
 @migrations()
 def m002_audit(db: Database) -> None:
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "at": str,
@@ -58,9 +58,9 @@ def m002_audit(db: Database) -> None:
         },
         pk="id",
     )
-    db["audit"].create_index(["at"])
+    db.table("audit").create_index(["at"])
     # Idempotency keys of actions: a double click or a double submit runs one mutation.
-    db["action_keys"].create(
+    db.table("action_keys").create(
         {"key": str, "created_at": str, "status": str, "result": str},
         pk="key",
     )
@@ -166,5 +166,5 @@ def m003_notifications(db: Database) -> None:
 def m004_audit_details(db: Database) -> None:
     # An audit row says whether DS's answer was lost and the result read back (`recovered`),
     # and which idempotency key it ran under, so a duplicate submit can be traced to the first.
-    db["audit"].add_column("recovered", int, not_null_default=0)
-    db["audit"].add_column("action_key", str)
+    db.table("audit").add_column("recovered", int, not_null_default=0)
+    db.table("audit").add_column("action_key", str)

@@ -524,7 +524,9 @@ def set_parent_ts(
     )
 
 
-def touch_parent(db: Database, team_id: str, channel_id: str, dossier_number: int, at: datetime):
+def touch_parent(
+    db: Database, team_id: str, channel_id: str, dossier_number: int, at: datetime
+) -> None:
     db.execute(
         "UPDATE channel_messages SET updated_at = ? WHERE team_id = ? AND channel_id = ?"
         " AND dossier_number = ?",

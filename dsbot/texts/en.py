@@ -172,7 +172,6 @@ TEXTS: dict[str, str] = {
     "link.linked": "{user} now acts in DS as {email}.",
     "link.unlinked": "{user} is no longer linked to DS.",
     "link.unlinked_none": "{user} was not linked to any instructeur; the automatic link is now blocked.",
-    "subscriptions.soon": "Channel subscriptions are coming soon.",
     "subscriptions.none": "This channel follows no démarche. An administrator can type `/ds subscribe ‹démarche›`.",
     "subscriptions.header": "*Subscriptions of this channel:*",
     "subscriptions.all_states": "all states",

@@ -179,7 +179,6 @@ TEXTS: dict[str, str] = {
     "link.linked": "{user} agit désormais dans DS en tant que {email}.",
     "link.unlinked": "{user} n’est plus lié à DS.",
     "link.unlinked_none": "{user} n’était lié à aucun instructeur ; le lien automatique est désormais bloqué.",
-    "subscriptions.soon": "Les abonnements de canal arrivent bientôt.",
     "subscriptions.none": "Ce canal n’est abonné à aucune démarche. Un administrateur peut taper `/ds abonner ‹démarche›`.",
     "subscriptions.header": "*Abonnements de ce canal :*",
     "subscriptions.all_states": "tous les états",

@@ -23,7 +23,6 @@ from dsbot.ds.transport import (
     GraphQLTransport,
     RetryPolicy,
     backoff_delay,
-    is_ambiguous,
     map_response,
     parse_retry_after,
 )
@@ -83,13 +82,13 @@ def test_reads_honour_retry_after(transport):
     [DSServerError("x"), DSTimeout("x"), DSReadTimeout("x"), DSTransportError("x")],
 )
 def test_mutations_are_not_resent_after_an_ambiguous_failure(transport, exc):
-    assert is_ambiguous(exc)
+    assert exc.ambiguous
     assert delay(transport, exc, mutation=True) is None
 
 
 def test_mutations_are_resent_when_nothing_was_sent(transport):
     exc = DSConnectError("refused")
-    assert not is_ambiguous(exc)
+    assert not exc.ambiguous
     assert delay(transport, exc, 0, mutation=True) is not None
     assert delay(transport, exc, 1, mutation=True) is not None
     assert delay(transport, exc, 2, mutation=True) is None
@@ -159,3 +158,18 @@ def test_response_mapping(status, body, expected):
     response = httpx.Response(status, json=body) if body else httpx.Response(status, text="<html>")
     with pytest.raises(expected):
         map_response(response, now=0.0)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        DSConnectError("refused"),
+        DSRateLimited("x"),
+        DSBadRequest("x"),
+        DSNotFound("x"),
+        DSMutationError(["x"]),
+    ],
+)
+def test_an_answer_or_nothing_sent_is_not_ambiguous(exc):
+    # DS answered (even with an error), or the request never left: a re-read would tell nothing.
+    assert not exc.ambiguous

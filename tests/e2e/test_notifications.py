@@ -1,5 +1,5 @@
 """The notification engine as `dsbot` runs it: built from Settings, as a bare process
-(`python -m dsbot.services.poller --once`), and on the background thread of `dsbot run`."""
+(`dsbot poll --once`), and on the background thread of `dsbot run`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import pytest
 
 from dsbot.config import ConfigError, Settings
 from dsbot.ds.client import DSClient
-from dsbot.runtime import build_services
-from dsbot.services.poller import run_once, start_background_poller
+from dsbot.runtime import build_services, run_once, start_background_poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store

@@ -1,5 +1,5 @@
 """Exactly once under `kill -9`: the real poll cycle runs in a child process
-(`python -m dsbot.services.poller --once`, pointed at the DS sandbox and the fake Slack by its
+(`dsbot poll --once`, pointed at the DS sandbox and the fake Slack by its
 environment) and is killed with SIGKILL at random moments, many times, while dossiers change
 in DS. After a last few clean cycles, Slack must show every change exactly once."""
 
@@ -59,7 +59,8 @@ def start_cycle(env: dict[str, str], cwd: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "dsbot.services.poller",
+            "dsbot.cli",
+            "poll",
             "--once",
             "--pacing",
             "0",

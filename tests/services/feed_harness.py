@@ -18,8 +18,9 @@ from typing import Any
 
 from dsbot.config import Settings
 from dsbot.ds.client import DSClient
+from dsbot.runtime import build_poller
 from dsbot.sandbox.server import SandboxServer
-from dsbot.services.poller import CycleReport, Poller, build_poller
+from dsbot.services.poller import CycleReport, Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store

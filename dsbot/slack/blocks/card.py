@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     SectionBlock,
 )
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
 from dsbot.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
 from dsbot.slack import ids
@@ -305,7 +306,7 @@ def _notices(dossier: Dossier, texts: Texts) -> list:
     return [mrkdwn(n, CONTEXT_TEXT_MAX) for n in notices]
 
 
-def _motivation(dossier: Dossier, texts: Texts):
+def _motivation(dossier: Dossier, texts: Texts) -> MarkdownTextObject:
     parts = [f"*{texts('card.motivation')}*"]
     if dossier.motivation:
         parts.append(quote(excerpt(dossier.motivation, SECTION_TEXT_MAX - 200, max_lines=30)))
@@ -319,7 +320,7 @@ def _motivation(dossier: Dossier, texts: Texts):
     return mrkdwn("\n".join(parts))
 
 
-def _last_message(dossier: Dossier, texts: Texts):
+def _last_message(dossier: Dossier, texts: Texts) -> MarkdownTextObject | None:
     messages = dossier.visible_messages
     if not messages:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
@@ -12,9 +12,7 @@ from dsbot.slack import ids
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
-
-if TYPE_CHECKING:
-    from dsbot.slack.app import AppServices
+from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
 

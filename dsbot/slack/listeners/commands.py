@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
@@ -14,9 +14,9 @@ from dsbot.slack.blocks.common import escape, truncate
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
-
-if TYPE_CHECKING:
-    from dsbot.slack.app import AppServices
+from dsbot.slack.services import AppServices
+from dsbot.store.notifications import Subscription
+from dsbot.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,6 @@ def link_text(services: AppServices, team_id: str, admin_id: str, cmd: g.Link) -
 
 def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str) -> str:
     t = services.texts
-    if services.subscriptions is None:
-        return t("subscriptions.soon")
     subs = services.subscriptions.list(team_id, channel_id)
     if not subs:
         return t("subscriptions.none")
@@ -161,7 +159,7 @@ def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str
     return "\n".join(lines)
 
 
-def subscription_line(t: Any, sub: Any) -> str:
+def subscription_line(t: Texts, sub: Subscription) -> str:
     states = (
         ", ".join(t("state." + s) for s in sub.states)
         if sub.states
@@ -187,8 +185,6 @@ def subscription_change_text(
     cmd: g.Subscribe | g.Unsubscribe,
 ) -> str:
     t = services.texts
-    if services.subscriptions is None:
-        return t("subscriptions.soon")
     if isinstance(cmd, g.Unsubscribe):
         removed = services.subscriptions.unsubscribe(team_id, channel_id, cmd.demarche)
         key = "subscriptions.removed" if removed else "subscriptions.not_found"

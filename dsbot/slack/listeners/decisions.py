@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
@@ -41,9 +41,7 @@ from dsbot.slack.outcomes import (
     present_unexpected,
     refresh_card,
 )
-
-if TYPE_CHECKING:
-    from dsbot.slack.app import AppServices
+from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,38 @@
+"""What every Slack listener is handed: the app's settings and services, fully built.
+
+Its own module so that the app factory and the listeners both import it without importing each
+other. It is built in one place, `dsbot.runtime.build_services`; every field is required, so a
+listener never checks whether a service is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from dsbot.config import Settings
+from dsbot.ds.client import DSClient
+from dsbot.services.access import DossierAccessService
+from dsbot.services.actions import ActionService
+from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.linking import LinkingService
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.jobs import Jobs
+from dsbot.store import Store
+from dsbot.texts import Texts
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    texts: Texts
+    store: Store
+    ds: DSClient
+    slack: WebClient
+    directory: InstructeurDirectory
+    linking: LinkingService
+    access: DossierAccessService
+    jobs: Jobs
+    subscriptions: SubscriptionService
+    actions: ActionService

@@ -1,0 +1,76 @@
+"""Layers point one way: the DS client, the services, the store and the sandbox know nothing of
+Slack. Checked on the source with `ast`, so that an import hidden in a function counts too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dsbot"
+SLACK_FREE = ("services", "ds", "store", "sandbox")
+FORBIDDEN = ("dsbot.slack", "slack_sdk", "slack_bolt")
+
+
+def imported_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
+    """(line, module) of every import in the tree, relative imports made absolute."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            # `from dsbot import slack` imports dsbot.slack as well.
+            found += [(node.lineno, module)]
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def is_forbidden(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in FORBIDDEN)
+
+
+def modules_of(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", SLACK_FREE)
+def test_layer_imports_nothing_of_slack(layer):
+    files = modules_of(layer)
+    assert files, f"dsbot/{layer} has no module"
+    offenders = []
+    for path in files:
+        relative = path.relative_to(PACKAGE.parent)
+        package = ".".join(relative.with_suffix("").parts[:-1])
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [
+            f"{relative}:{line} imports {module}"
+            for line, module in imported_modules(tree, package)
+            if is_forbidden(module)
+        ]
+    assert offenders == []
+
+
+def test_the_check_sees_imports_inside_functions_and_relative_ones():
+    source = (
+        "def f():\n"
+        "    from slack_sdk import WebClient\n"
+        "from ..slack import sender\n"
+        "from dsbot import slack\n"
+        "import slack_bolt.app\n"
+    )
+    found = imported_modules(ast.parse(source), "dsbot.services")
+    assert sorted(m for _, m in found if is_forbidden(m)) == [
+        "dsbot.slack",
+        "dsbot.slack",
+        "dsbot.slack.sender",
+        "slack_bolt.app",
+        "slack_sdk",
+        "slack_sdk.WebClient",
+    ]
+    assert not is_forbidden("dsbot.slackish") and not is_forbidden("slack_sdkx")
