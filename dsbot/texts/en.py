@@ -133,6 +133,9 @@ TEXTS: dict[str, str] = {
     "burst.more": "… and {count} more",
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Looking up dossier #{number}…",
+    "dossier.hidden": "🔒 Dossier #{number} is visible only to the instructeurs of its groupe and to admins. {reason}",
+    "dossier.rate_limited": "⏳ Too many dossiers asked for: {limit} a minute at most. Try again in a minute.",
+    "error.bad_payload": "This request is malformed or does not come from dsbot: nothing was done.",
     "error.dossier_usage": "Usage: `/ds dossier ‹number›`, e.g. `/ds dossier 1234`.",
     "error.dossier_number": "“{value}” is not a dossier number. Usage: `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage: `/ds unsubscribe ‹démarche number›`.",
@@ -163,7 +166,8 @@ TEXTS: dict[str, str] = {
     "link.reason_no_match": "Your Slack email matches no known DS instructeur. Ask an administrator: `/ds link @you ‹DS email›`.",
     "link.reason_ambiguous": "Your email matches several DS instructeurs. Ask an administrator: `/ds link`.",
     "link.reason_unlinked": "An administrator removed your link to DS. Ask them for `/ds link` if this is a mistake.",
-    "access.reason_not_in_groupe": "You are not an instructeur of this dossier's groupe: you can view it, not act on it.",
+    "access.reason_not_in_groupe": "You are not an instructeur of this dossier's groupe. Ask an admin of the démarche to add you to it in DS.",
+    "access.reason_guest": "Guests of the Slack workspace cannot see dossiers.",
     "link.whoami_none": "You are not linked to any DS instructeur. {reason}",
     "link.whoami": "You act in DS as *{email}* (instructeur `{instructeur_id}`, link {method}).",
     "link.method_auto": "automatic by email",
@@ -189,6 +193,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.created_since": "This channel now follows démarche {demarche}. Dossiers changed since {since} are summed up in one message; later changes will come one by one.\n{line}",
     "subscriptions.merged": "Subscription to démarche {demarche} updated (filters merged).\n{line}",
     "card.shared_by": "Shared by {user}",
+    "card.share_refused": "🔒 Only an instructeur of the groupe of dossier #{number} may share it in a channel. {reason}",
     "card.share_not_in_channel": "dsbot cannot post in this channel ({error}). Invite it: `/invite @DS Instruction`.",
     # --- actions on dossiers: modals, errors, results (dsbot/slack/blocks/modals.py,
     # dsbot/slack/listeners/decisions.py, dsbot/slack/outcomes.py) ---

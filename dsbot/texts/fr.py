@@ -140,6 +140,10 @@ TEXTS: dict[str, str] = {
     "burst.more": "… et {count} autres",
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Recherche du dossier n° {number}…",
+    # Qui voit un dossier (README, « Sécurité ») : un instructeur lié de son groupe, ou un admin.
+    "dossier.hidden": "🔒 Le dossier n° {number} n’est visible que des instructeurs de son groupe et des administrateurs. {reason}",
+    "dossier.rate_limited": "⏳ Trop de dossiers demandés : {limit} par minute au plus. Réessayez dans une minute.",
+    "error.bad_payload": "Cette demande est mal formée ou ne vient pas de dsbot : rien n’a été fait.",
     "error.dossier_usage": "Usage : `/ds dossier ‹numéro›`, par exemple `/ds dossier 1234`.",
     "error.dossier_number": "« {value} » n’est pas un numéro de dossier. Usage : `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage : `/ds desabonner ‹numéro de démarche›`.",
@@ -170,7 +174,8 @@ TEXTS: dict[str, str] = {
     "link.reason_no_match": "Votre adresse e-mail Slack ne correspond à aucun instructeur DS connu. Demandez à un administrateur : `/ds lier @vous ‹e-mail DS›`.",
     "link.reason_ambiguous": "Votre adresse e-mail correspond à plusieurs instructeurs DS. Demandez à un administrateur : `/ds lier`.",
     "link.reason_unlinked": "Un administrateur a retiré votre lien avec DS. Demandez-lui `/ds lier` si c’est une erreur.",
-    "access.reason_not_in_groupe": "Vous n’êtes pas instructeur du groupe de ce dossier : vous pouvez le consulter, pas agir.",
+    "access.reason_not_in_groupe": "Vous n’êtes pas instructeur du groupe de ce dossier. Demandez à un administrateur de la démarche de vous y ajouter dans DS.",
+    "access.reason_guest": "Les invités de l’espace Slack ne peuvent pas consulter les dossiers.",
     "link.whoami_none": "Vous n’êtes lié à aucun instructeur DS. {reason}",
     "link.whoami": "Vous agissez dans DS en tant que *{email}* (instructeur `{instructeur_id}`, lien {method}).",
     "link.method_auto": "automatique par e-mail",
@@ -196,6 +201,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.created_since": "Ce canal suit désormais la démarche {demarche}. Les dossiers modifiés depuis le {since} sont résumés en un seul message ; les changements suivants arriveront un par un.\n{line}",
     "subscriptions.merged": "Abonnement à la démarche {demarche} mis à jour (filtres fusionnés).\n{line}",
     "card.shared_by": "Partagé par {user}",
+    "card.share_refused": "🔒 Seul un instructeur du groupe du dossier n° {number} peut le partager dans un canal. {reason}",
     "card.share_not_in_channel": "dsbot ne peut pas publier dans ce canal ({error}). Invitez-le : `/invite @DS Instruction`.",
     # --- actions sur les dossiers : fenêtres, erreurs, résultats (dsbot/slack/blocks/modals.py,
     # dsbot/slack/listeners/decisions.py, dsbot/slack/outcomes.py) ---
