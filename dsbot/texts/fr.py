@@ -249,10 +249,17 @@ TEXTS: dict[str, str] = {
     "form.too_many_files": "Un seul fichier peut être joint.",
     "form.file_too_large": "« {name} » fait {size_mb} Mo : la limite est de {limit_mb} Mo. Réduisez-le ou envoyez-le depuis DS.",
     "form.file_type_refused": "DS refuse ce type de fichier (« {name} », {mimetype}). Joignez un PDF, une image ou un document bureautique.",
+    "form.file_external": "« {name} » est un fichier distant (lien vers un autre service) : déposez le fichier lui-même dans Slack.",
+    "form.file_empty": "« {name} » est vide : joignez un autre fichier.",
+    "form.file_malformed": "Ce fichier n’est pas décrit comme Slack le fait : rien n’a été envoyé. Joignez-le à nouveau.",
     "form.instruction_first_required": "Cochez cette case pour passer le dossier en instruction avant la décision, ou annulez.",
     # Fichiers récupérés depuis Slack.
     "file.unavailable": "Le fichier « {name} » n’a pas pu être récupéré depuis Slack ({error}). Joignez-le à nouveau.",
     "file.login_page": "Slack a renvoyé sa page de connexion au lieu du fichier « {name} » : le bot n’a pas accès à ce fichier (droit `files:read` ?). Rien n’a été envoyé à DS.",
+    "file.external": "« {name} » est un fichier distant, hébergé hors de Slack : dsbot ne le récupère pas. Déposez le fichier lui-même dans Slack. Rien n’a été envoyé à DS.",
+    "file.not_on_slack": "« {name} » n’est pas servi par Slack : dsbot ne l’a pas récupéré. Rien n’a été envoyé à DS.",
+    "file.empty": "« {name} » est vide : rien n’a été envoyé à DS. Joignez un autre fichier.",
+    "file.content_mismatch": "Le contenu de « {name} » ne correspond pas à son type annoncé ({mimetype}) : rien n’a été envoyé à DS.",
     "file.too_large": "Le fichier « {name} » dépasse {limit_mb} Mo : DS ne l’accepterait pas.",
     # Résultats des actions (messages éphémères).
     "action.modal_failed": "La fenêtre n’a pas pu s’ouvrir ({error}). Cliquez à nouveau sur le bouton.",

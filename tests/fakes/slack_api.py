@@ -330,6 +330,12 @@ class FakeSlack:
                 self._redirected_files.add(file_id)
             return copy.deepcopy(file)
 
+    def update_file(self, file_id: str, **changes: Any) -> dict[str, Any]:
+        """Change what files.info says of a file (a remote file: `is_external`, another URL)."""
+        with self._lock:
+            self._files[file_id].update(changes)
+            return copy.deepcopy(self._files[file_id])
+
     def _file_object(
         self,
         file_id: str,
