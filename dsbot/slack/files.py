@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 from slack_sdk import WebClient
@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.ds.upload import MAX_FILE_SIZE as DS_MAX_FILE_SIZE
 from dsbot.services.actions import AttachmentError
 from dsbot.slack.file_content import content_matches
+from dsbot.slack.hosts import slack_url as slack_file_url
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ MAX_FILE_BYTES = min(DS_MAX_FILE_SIZE, SLACK_FILE_INPUT_MAX)
 DOWNLOAD_TIMEOUT_SECONDS = 30.0
 CHUNK_SIZE = 64 * 1024
 MAX_REDIRECTS = 3
-# Slack serves private files from files.slack.com (and workspace subdomains of slack.com).
-SLACK_FILE_DOMAIN = "slack.com"
 
 # Content types DS refuses for a message attachment or a justificatif are all those outside its
 # AUTHORIZED_CONTENT_TYPES list (config/initializers/authorized_content_types.rb). These are
@@ -164,21 +163,6 @@ class SlackFileNotHosted(AttachmentError):
 
 class SlackFileRefused(AttachmentError):
     """Empty, or content that does not match the announced type: nothing reaches DS."""
-
-
-def slack_file_url(url: str, api_base_url: str | None) -> bool:
-    """Whether the bot token may be sent to `url`: Slack's own hosts over HTTPS, or the origin
-    of the configured Slack API (SLACK_API_URL: the fake of the tests)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and (
-        host == SLACK_FILE_DOMAIN or host.endswith("." + SLACK_FILE_DOMAIN)
-    ):
-        return True
-    if api_base_url:
-        base = urlsplit(api_base_url)
-        return (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower())
-    return False
 
 
 class SlackFileFetcher:

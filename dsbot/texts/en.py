@@ -212,6 +212,7 @@ TEXTS: dict[str, str] = {
     "modal.submit.repondre": "Send",
     "modal.submit.archiver": "Archive",
     "modal.close": "Cancel",
+    "modal.title.error": "Request refused",
     "modal.close_info": "Close",
     "modal.intro.passer_en_instruction": "Dossier #{number} will be under review: the applicant can no longer edit it. DS records the action under your name.",
     "modal.intro.accepter": "You accept dossier #{number}. DS records the decision under your name and sends it to the applicant.",

@@ -221,6 +221,7 @@ TEXTS: dict[str, str] = {
     "modal.submit.repondre": "Envoyer",
     "modal.submit.archiver": "Archiver",
     "modal.close": "Annuler",
+    "modal.title.error": "Demande refusée",
     "modal.close_info": "Fermer",
     "modal.intro.passer_en_instruction": "Le dossier n° {number} passera en instruction : l’usager ne pourra plus le modifier. DS enregistre l’action sous votre nom.",
     "modal.intro.accepter": "Vous acceptez le dossier n° {number}. DS enregistre la décision sous votre nom et l’envoie à l’usager.",

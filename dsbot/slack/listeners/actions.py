@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 from dsbot.slack import ids
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.listeners.decisions import api_base, refuse_payload
 from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.payloads import Click, PayloadError
 
 if TYPE_CHECKING:
     from dsbot.slack.app import AppServices
@@ -35,15 +37,12 @@ def ack_only(ack: Ack) -> None:
 def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
-    action = ((body.get("actions") or [None])[0]) or {}
     try:
-        number = ids.decode_ref(action.get("value") if isinstance(action, dict) else None)
-    except ValueError:
-        log.warning("share clicked with a value that is not ours")
-        respond(text=services.texts("error.bad_payload"), response_type="ephemeral")
+        click = Click.from_body(body, api_base(services))
+    except PayloadError as exc:
+        refuse_payload(services, body, respond, exc)
         return
-    channel = body.get("channel")
-    channel_id = (channel.get("id") if isinstance(channel, dict) else None) or context.channel_id
+    number, channel_id = click.number, click.channel_id or context.channel_id
     team_id, user_id = actor(context)
 
     def on_error(exc: BaseException) -> None:
