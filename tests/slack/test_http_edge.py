@@ -199,3 +199,20 @@ def test_slow_clients_cannot_starve_the_others(bot):
         for sock in sockets:
             sock.close()
         server.stop()
+
+
+def test_bolt_itself_never_logs_a_rejected_body(bot, caplog):
+    """Behind another front (or if the edge guard were bypassed), Bolt's own refusal of a bad
+    signature does not write the body to the log either."""
+    from slack_bolt.request import BoltRequest
+
+    with caplog.at_level(logging.DEBUG):
+        app = build_app(bot.services)
+        response = app.dispatch(
+            BoltRequest(
+                body="text=SECRET-BODY-MARKER",
+                headers={"x-slack-signature": "v0=00", "x-slack-request-timestamp": "1"},
+            )
+        )
+    assert response.status == 401
+    assert all("SECRET-BODY-MARKER" not in r.getMessage() for r in caplog.records)
