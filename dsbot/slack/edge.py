@@ -78,12 +78,48 @@ def signed(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) ->
 
 
 def parses(body: bytes, content_type: str | None) -> bool:
-    """Whether Bolt can read this body as a payload object (it would answer 500 otherwise)."""
+    """Whether Bolt can read this body as a payload object it can route without failing
+    (it would answer 500 otherwise)."""
     try:
         data = parse_body(body.decode("utf-8"), content_type)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return False
-    return isinstance(data, dict)
+    return isinstance(data, dict) and routable(data)
+
+
+def _optional(data: dict[str, Any], key: str, *kinds: type) -> bool:
+    return key not in data or data[key] is None or isinstance(data[key], kinds)
+
+
+def routable(data: dict[str, Any]) -> bool:
+    """The shape Bolt's routing and context extraction navigate without checking it: objects
+    where it expects objects, strings where it compares strings. The fields' values are checked
+    later by the listeners (dsbot.slack.payloads)."""
+    objects = ("team", "channel", "container", "message", "enterprise", "event", "view")
+    if not all(_optional(data, key, dict) for key in objects):
+        return False
+    texts = ("type", "callback_id", "action_id", "block_id", "command", "text", "user_id")
+    if not all(_optional(data, key, str) for key in texts):
+        return False
+    if not _optional(data, "user", dict, str):
+        return False
+    kind = data.get("type")
+    if kind in ("view_submission", "view_closed"):
+        view = data.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("callback_id", ""), str):
+            return False
+        if not _optional(view, "state", dict) or not _optional(view, "private_metadata", str):
+            return False
+    if kind in ("block_actions", "interactive_message"):
+        actions = data.get("actions")
+        if not isinstance(actions, list) or not all(
+            isinstance(a, dict)
+            and isinstance(a.get("action_id", a.get("name", "")), str)
+            and _optional(a, "block_id", str)
+            for a in actions
+        ):
+            return False
+    return kind != "event_callback" or isinstance(data.get("event"), dict)
 
 
 def guard(app: Wsgi, signing_secret: str, *, max_body: int = MAX_BODY_BYTES) -> Wsgi:

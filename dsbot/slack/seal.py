@@ -33,9 +33,11 @@ class Seal:
         """`text` with its seal."""
         return f"{text}{SEPARATOR}{self._mac(text)}"
 
-    def open(self, sealed: str | None) -> str:
+    def open(self, sealed: object) -> str:
         """The text under a valid seal; ValueError when the seal is missing or wrong."""
-        text, sep, mac = (sealed or "").rpartition(SEPARATOR)
+        if not isinstance(sealed, str):
+            raise ValueError("private_metadata is not a text")
+        text, sep, mac = sealed.rpartition(SEPARATOR)
         if not sep or not hmac.compare_digest(mac.encode(), self._mac(text).encode()):
             raise ValueError("private_metadata without a valid seal")
         return text

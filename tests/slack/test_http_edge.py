@@ -216,3 +216,23 @@ def test_bolt_itself_never_logs_a_rejected_body(bot, caplog):
         )
     assert response.status == 401
     assert all("SECRET-BODY-MARKER" not in r.getMessage() for r in caplog.records)
+
+
+WRONG_SHAPES = [
+    {"type": "view_submission", "view": "x"},
+    {"type": "view_submission", "view": {"callback_id": "view_accepter", "private_metadata": 5}},
+    {"type": "view_submission", "view": {"callback_id": ["x"]}},
+    {"type": "block_actions", "actions": "x"},
+    {"type": "block_actions", "actions": [1]},
+    {"type": "view_closed", "view": None},
+]
+
+
+@pytest.mark.parametrize("payload", WRONG_SHAPES, ids=[str(i) for i in range(len(WRONG_SHAPES))])
+def test_signed_payload_of_the_wrong_shape_is_400_not_500(bot, payload):
+    assert bot.interact(payload).status_code == 400
+
+
+def test_signed_event_of_the_wrong_shape_is_400_not_500(bot):
+    response = bot.post(b'{"type":"event_callback","event":"x"}', "application/json")
+    assert response.status_code == 400
