@@ -189,7 +189,8 @@ class Runtime:
 
     def serve_http(self, host: str, port: int) -> BackgroundServer:
         app = build_app(self.services)
-        server = BackgroundServer(slack_wsgi(app, self.health), host, port).start()
+        wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
+        server = BackgroundServer(wsgi, host, port).start()
         self._stoppers.append(server.stop)
         self.http_port = server.port
         if self.settings.health_port and self.settings.health_port != server.port:

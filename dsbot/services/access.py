@@ -1,8 +1,12 @@
-"""May this Slack user act on this dossier? Decided from a fresh read of DS, every time."""
+"""May this Slack user see, and act on, this dossier? Decided from a fresh read of DS, every time.
+
+Dossiers hold personal data: their content is shown only to a linked instructeur of the
+dossier's groupe, or to an admin; never to a Slack guest (restricted or ultra-restricted).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from dsbot.ds.models import Dossier
@@ -20,16 +24,27 @@ class Access:
     allowed: bool
     # Text key saying why the user cannot act (None when allowed).
     reason_key: str | None = None
+    # An admin sees the content of any dossier, without acting unless they are instructeur.
+    admin: bool = False
+
+    @property
+    def visible(self) -> bool:
+        """Whether the user may see the dossier's content (demandeur, champs, messages)."""
+        return self.allowed or self.admin
 
 
-def access_for(dossier: Dossier, status: LinkStatus) -> Access:
+GUEST = Access(None, False, "access.reason_guest")
+
+
+def access_for(dossier: Dossier, status: LinkStatus, *, is_admin: bool = False) -> Access:
     """Allowed only for a linked instructeur of the dossier's groupe, as DS itself requires."""
     if status.link is None:
-        return Access(None, False, status.reason or "link.reason_no_match")
-    instructeur_id = status.link.instructeur_id
-    if not dossier.groupe_instructeur.has_instructeur(instructeur_id):
-        return Access(instructeur_id, False, "access.reason_not_in_groupe")
-    return Access(instructeur_id, True)
+        access = Access(None, False, status.reason or "link.reason_no_match")
+    elif not dossier.groupe_instructeur.has_instructeur(status.link.instructeur_id):
+        access = Access(status.link.instructeur_id, False, "access.reason_not_in_groupe")
+    else:
+        return Access(status.link.instructeur_id, True)
+    return replace(access, admin=True) if is_admin else access
 
 
 class DossierAccessService:
@@ -40,11 +55,17 @@ class DossierAccessService:
         self.linking = linking
         self.directory = directory
 
+    def is_guest(self, user_id: str) -> bool:
+        """A Slack guest never sees a dossier: known without reading DS."""
+        return self.linking.users.profile(user_id).is_restricted
+
     def open(self, team_id: str, user_id: str, number: int) -> tuple[Dossier, Access]:
         """Read the dossier (DSError propagates) and decide what the user may do with it."""
         dossier = self.ds.get_dossier(number)
+        if self.is_guest(user_id):
+            return dossier, GUEST
         self.directory.note_demarche(dossier.demarche.number)
         status = self.linking.resolve(
             team_id, user_id, candidates=dossier.groupe_instructeur.instructeurs
         )
-        return dossier, access_for(dossier, status)
+        return dossier, access_for(dossier, status, is_admin=self.linking.is_admin(user_id))

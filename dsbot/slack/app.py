@@ -18,9 +18,27 @@ log = logging.getLogger(__name__)
 LISTENER_THREADS = 16
 
 
+class DropRequestBodies(logging.Filter):
+    """Bolt logs the whole body of a request whose signature fails (at INFO): never kept.
+
+    In HTTP mode dsbot.slack.edge refuses such requests before Bolt; this covers any other path.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Invalid request signature")
+
+
+def bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("dsbot.bolt")
+    if not any(isinstance(f, DropRequestBodies) for f in logger.filters):
+        logger.addFilter(DropRequestBodies())
+    return logger
+
+
 def build_app(services: AppServices) -> App:
     settings = services.settings
     app = App(
+        logger=bolt_logger(),
         client=services.slack,
         # Socket Mode skips signature checks; HTTP mode requires the secret (checked by config).
         signing_secret=settings.slack_signing_secret or "",

@@ -4,6 +4,11 @@ Slack serves private files at `url_private_download`, behind the bot token. With
 token it does not answer an error but its HTML login page, with status 200: a `text/html`
 answer is refused so a login page never reaches DS as the usager's justificatif
 (docs/slack.md, "Files"). Bodies are streamed and capped, never trusted to be small.
+
+The bot token must never leave Slack: a remote file (`is_external`) says its URL is a third
+party's, so it is refused, and a download goes only to Slack's own hosts over HTTPS (or the
+host of SLACK_API_URL, for the test fake), redirects included. An empty file, or content that
+does not match its announced type (HTML posing as a PDF), is refused before any upload.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 from slack_sdk import WebClient
@@ -18,6 +24,8 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.ds.upload import MAX_FILE_SIZE as DS_MAX_FILE_SIZE
 from dsbot.services.actions import AttachmentError
+from dsbot.slack.file_content import content_matches
+from dsbot.slack.hosts import slack_url as slack_file_url
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,7 @@ SLACK_FILE_INPUT_MAX = 10 * 1024 * 1024
 MAX_FILE_BYTES = min(DS_MAX_FILE_SIZE, SLACK_FILE_INPUT_MAX)
 DOWNLOAD_TIMEOUT_SECONDS = 30.0
 CHUNK_SIZE = 64 * 1024
+MAX_REDIRECTS = 3
 
 # Content types DS refuses for a message attachment or a justificatif are all those outside its
 # AUTHORIZED_CONTENT_TYPES list (config/initializers/authorized_content_types.rb). These are
@@ -113,15 +122,26 @@ class SlackFileRef:
     id: str
     name: str
     mimetype: str
-    size: int
+    # None when the payload does not say (the download counts the bytes anyway).
+    size: int | None
+    is_external: bool = False
 
     @classmethod
     def from_payload(cls, file: dict[str, Any]) -> SlackFileRef:
+        """The file of a view submission; ValueError when a field is not what Slack sends."""
+        file_id, size = file.get("id"), file.get("size")
+        if not isinstance(file_id, str) or not file_id:
+            raise ValueError("file without an id")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise ValueError(f"file size is not a count of bytes: {size!r}")
+        name = file.get("name") or file.get("title") or file_id
+        mimetype = file.get("mimetype") or "application/octet-stream"
         return cls(
-            id=str(file.get("id", "")),
-            name=str(file.get("name") or file.get("title") or file.get("id") or "fichier"),
-            mimetype=str(file.get("mimetype") or "application/octet-stream"),
-            size=int(file.get("size") or 0),
+            id=file_id,
+            name=str(name),
+            mimetype=str(mimetype),
+            size=size,
+            is_external=file.get("is_external") is True,
         )
 
 
@@ -135,6 +155,14 @@ class SlackFileTooLarge(AttachmentError):
 
 class SlackLoginPage(AttachmentError):
     """Slack answered its HTML login page: the bot token cannot read the file."""
+
+
+class SlackFileNotHosted(AttachmentError):
+    """A remote file, or a URL (or redirect) off Slack's hosts: the token is not sent there."""
+
+
+class SlackFileRefused(AttachmentError):
+    """Empty, or content that does not match the announced type: nothing reaches DS."""
 
 
 class SlackFileFetcher:
@@ -167,8 +195,10 @@ class SlackFileFetcher:
         """The file's bytes, or an AttachmentError saying why not."""
         file = self.info(ref)
         name = str(file.get("name") or ref.name)
-        announced = int(file.get("size") or 0)
-        if announced > self.max_bytes:
+        if file.get("is_external") or ref.is_external:
+            raise SlackFileNotHosted(f"file {ref.id} is external", key="file.external", name=name)
+        announced = file.get("size")
+        if isinstance(announced, int) and announced > self.max_bytes:
             raise self._too_large(name, announced)
         url = file.get("url_private_download") or file.get("url_private")
         if not url:
@@ -179,7 +209,7 @@ class SlackFileFetcher:
                 error="no_url",
             )
         try:
-            return self._get(str(url), name)
+            content = self._get(str(url), name)
         except httpx.HTTPError as exc:
             raise SlackFileUnavailable(
                 f"download of {ref.id}: {type(exc).__name__}",
@@ -187,39 +217,63 @@ class SlackFileFetcher:
                 name=name,
                 error=type(exc).__name__,
             ) from None
+        if not content:
+            raise SlackFileRefused(f"file {ref.id} is empty", key="file.empty", name=name)
+        if not content_matches(content, ref.mimetype):
+            log.warning("file %r is not the %s it claims to be", name, ref.mimetype)
+            raise SlackFileRefused(
+                f"file {ref.id} does not match {ref.mimetype}",
+                key="file.content_mismatch",
+                name=name,
+                mimetype=ref.mimetype,
+            )
+        return content
 
     def _get(self, url: str, name: str) -> bytes:
         token = self.client.token or ""
-        with (
-            httpx.Client(
-                timeout=self.timeout, follow_redirects=True, transport=self.transport
-            ) as http,
-            # httpx drops the Authorization header when a redirect leaves Slack's origin.
-            http.stream("GET", url, headers={"Authorization": f"Bearer {token}"}) as response,
-        ):
-            if response.status_code != 200:
-                raise SlackFileUnavailable(
-                    f"download answered HTTP {response.status_code}",
-                    key="file.unavailable",
-                    name=name,
-                    error=f"HTTP {response.status_code}",
-                )
-            content_type = response.headers.get("content-type", "").lower()
-            if content_type.startswith("text/html"):
-                log.warning("Slack answered an HTML page instead of file %r", name)
-                raise SlackLoginPage(
-                    "Slack answered its login page", key="file.login_page", name=name
-                )
-            length = response.headers.get("content-length")
-            if length and length.isdigit() and int(length) > self.max_bytes:
-                raise self._too_large(name, int(length))
-            chunks: list[bytes] = []
-            received = 0
-            for chunk in response.iter_bytes(CHUNK_SIZE):
-                received += len(chunk)
-                if received > self.max_bytes:
-                    raise self._too_large(name, received)
-                chunks.append(chunk)
+        api_base = getattr(self.client, "base_url", None)
+        with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
+            # Redirects are followed by hand: each hop must be one of Slack's hosts too.
+            for _ in range(MAX_REDIRECTS + 1):
+                if not slack_file_url(url, api_base):
+                    log.warning("download of %r refused: not a Slack file host", name)
+                    raise SlackFileNotHosted(
+                        "file URL off Slack's hosts", key="file.not_on_slack", name=name
+                    )
+                with http.stream(
+                    "GET", url, headers={"Authorization": f"Bearer {token}"}
+                ) as response:
+                    location = response.headers.get("location")
+                    if response.is_redirect and location:
+                        url = urljoin(url, location)
+                        continue
+                    return self._read(response, name)
+        raise SlackFileUnavailable(
+            "too many redirects", key="file.unavailable", name=name, error="redirects"
+        )
+
+    def _read(self, response: httpx.Response, name: str) -> bytes:
+        if response.status_code != 200:
+            raise SlackFileUnavailable(
+                f"download answered HTTP {response.status_code}",
+                key="file.unavailable",
+                name=name,
+                error=f"HTTP {response.status_code}",
+            )
+        content_type = response.headers.get("content-type", "").lower()
+        if content_type.startswith("text/html"):
+            log.warning("Slack answered an HTML page instead of file %r", name)
+            raise SlackLoginPage("Slack answered its login page", key="file.login_page", name=name)
+        length = response.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            raise self._too_large(name, int(length))
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_bytes(CHUNK_SIZE):
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise self._too_large(name, received)
+            chunks.append(chunk)
         return b"".join(chunks)
 
     def _too_large(self, name: str, size: int) -> SlackFileTooLarge:

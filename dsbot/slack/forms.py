@@ -31,23 +31,29 @@ class ActionForm:
     # Where text and files were entered (for inline errors).
     text_block: str | None
     file_block: str | None
+    # A file entry that is not what Slack sends (a forged or broken payload).
+    files_malformed: bool = False
 
     @property
     def file(self) -> SlackFileRef | None:
         return self.files[0] if self.files else None
 
 
-def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    state = (values.get(block_id) or {}).get(action_id)
+def _state(values: Any, block_id: str, action_id: str) -> dict[str, Any]:
+    """One input's state; {} when absent or not shaped as Slack sends it."""
+    block = values.get(block_id) if isinstance(values, dict) else None
+    state = block.get(action_id) if isinstance(block, dict) else None
     return state if isinstance(state, dict) else {}
 
 
-def _checked(values: dict[str, Any], block_id: str, action_id: str, option: str) -> bool:
-    selected = _state(values, block_id, action_id).get("selected_options") or ()
+def _checked(values: Any, block_id: str, action_id: str, option: str) -> bool:
+    selected = _state(values, block_id, action_id).get("selected_options")
+    if not isinstance(selected, list):
+        return False
     return any(isinstance(o, dict) and o.get("value") == option for o in selected)
 
 
-def read_form(values: dict[str, Any], origin: ModalOrigin) -> ActionForm:
+def read_form(values: Any, origin: ModalOrigin) -> ActionForm:
     """The inputs of the modal `origin` opened, from `view.state.values`."""
     text_block = text_action = file_block = file_action = None
     if origin.action_id == ids.ACTION_REPONDRE:
@@ -58,12 +64,18 @@ def read_form(values: dict[str, Any], origin: ModalOrigin) -> ActionForm:
         file_block, file_action = ids.BLOCK_JUSTIFICATIF, ids.ACTION_JUSTIFICATIF_INPUT
     text = None
     files: tuple[SlackFileRef, ...] = ()
+    malformed = False
     if text_block and text_action:
         value = _state(values, text_block, text_action).get("value")
         text = value if isinstance(value, str) else None
     if file_block and file_action:
-        raw = _state(values, file_block, file_action).get("files") or ()
-        files = tuple(SlackFileRef.from_payload(f) for f in raw if isinstance(f, dict))
+        raw = _state(values, file_block, file_action).get("files") or []
+        try:
+            if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+                raise ValueError("files is not a list of file objects")
+            files = tuple(SlackFileRef.from_payload(f) for f in raw)
+        except ValueError:
+            malformed = True
     return ActionForm(
         text=text,
         files=files,
@@ -81,6 +93,7 @@ def read_form(values: dict[str, Any], origin: ModalOrigin) -> ActionForm:
         ),
         text_block=text_block,
         file_block=file_block,
+        files_malformed=malformed,
     )
 
 
@@ -97,7 +110,9 @@ def validate(
             else ("form.motivation_required")
         )
         errors[form.text_block] = texts(key)
-    if form.file_block and form.files:
+    if form.file_block and form.files_malformed:
+        errors[form.file_block] = texts("form.file_malformed")
+    elif form.file_block and form.files:
         file_error = _file_error(form.files, texts, max_bytes)
         if file_error:
             errors[form.file_block] = file_error
@@ -110,7 +125,11 @@ def _file_error(files: tuple[SlackFileRef, ...], texts: Texts, max_bytes: int) -
     if len(files) > 1:
         return texts("form.too_many_files")
     file = files[0]
-    if file.size > max_bytes:
+    if file.is_external:
+        return texts("form.file_external", name=file.name)
+    if file.size == 0:
+        return texts("form.file_empty", name=file.name)
+    if file.size is not None and file.size > max_bytes:
         return texts(
             "form.file_too_large",
             name=file.name,

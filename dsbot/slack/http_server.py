@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,13 +17,23 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+
+from dsbot.slack.edge import MAX_BODY_BYTES, guard
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SERVER_THREADS = 16
+# Limits against slow or abusive clients (waitress reads requests asynchronously, so a slow one
+# holds a connection, not a thread): a request must arrive whole within REQUEST_READ_SECONDS,
+# an idle connection is closed after IDLE_SECONDS, and the connection table has room for many.
+REQUEST_READ_SECONDS = 10.0
+IDLE_SECONDS = 30.0
+CONNECTION_LIMIT = 500
+CLEANUP_SECONDS = 1.0
 
 
 @dataclass
@@ -64,10 +75,11 @@ def health_wsgi(health: Health) -> Callable[[dict[str, Any], StartResponse], Ite
 
 
 def slack_wsgi(
-    app: App, health: Health
+    app: App, health: Health, *, signing_secret: str
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """POST /slack/events goes to Bolt (which verifies signatures); GET /healthz answers health."""
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    """GET /healthz answers health; anything else must be a small request signed by Slack
+    before Bolt gets it (dsbot.slack.edge)."""
+    bolt = guard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret)
     healthz = health_wsgi(health)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -81,13 +93,51 @@ def slack_wsgi(
     return wsgi
 
 
+class DeadlineChannel(HTTPChannel):
+    """A connection that remembers since when it has been reading its current request."""
+
+    reading_since: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if data and self.request is None and self.reading_since is None:
+            self.reading_since = time.time()
+        result = bool(super().received(data))
+        if self.request is None:
+            self.reading_since = None
+        return result
+
+
+class DeadlineServer(TcpWSGIServer):
+    """waitress closes idle connections; this one also closes those that dribble a request."""
+
+    channel_class = DeadlineChannel
+    request_read_seconds = REQUEST_READ_SECONDS
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        for channel in self.active_channels.values():
+            since = getattr(channel, "reading_since", None)
+            if since is not None and now - since > self.request_read_seconds:
+                channel.will_close = True
+
+
 class BackgroundServer:
     """A waitress server running in a thread (used for both modes and in tests)."""
 
     def __init__(
-        self, wsgi: Callable[..., Any], host: str, port: int, threads: int = SERVER_THREADS
+        self,
+        wsgi: Callable[..., Any],
+        host: str,
+        port: int,
+        threads: int = SERVER_THREADS,
+        *,
+        request_read_seconds: float = REQUEST_READ_SECONDS,
+        idle_seconds: float = IDLE_SECONDS,
+        connection_limit: int = CONNECTION_LIMIT,
+        cleanup_seconds: float = CLEANUP_SECONDS,
+        max_body: int = MAX_BODY_BYTES,
     ):
-        self._server = create_server(
+        self._server = DeadlineServer(
             wsgi,
             host=host,
             port=port,
@@ -96,7 +146,13 @@ class BackgroundServer:
             clear_untrusted_proxy_headers=True,
             # How long the loop may sleep before it notices a stop (default 1 s).
             asyncore_loop_timeout=0.2,
+            # waitress answers 413 itself from Content-Length, before reading the body.
+            max_request_body_size=max_body,
+            channel_timeout=idle_seconds,
+            connection_limit=connection_limit,
+            cleanup_interval=cleanup_seconds,
         )
+        self._server.request_read_seconds = request_read_seconds
         self._thread = threading.Thread(target=self._run, name="dsbot-http", daemon=True)
 
     @property

@@ -7,6 +7,7 @@ cannot silently disconnect a button from its handler.
 from __future__ import annotations
 
 import json
+from typing import TypeGuard
 
 COMMAND_DS = "/ds"
 
@@ -77,9 +78,25 @@ BLOCK_BURST_NUMBERS = "burst_numbers"
 
 
 # --- button values -----------------------------------------------------------------------------
+# DS numbers dossiers with a GraphQL Int (32 bits): anything larger is not a dossier.
+MAX_DOSSIER_NUMBER = 2**31 - 1
+
+
+def is_dossier_number(number: object) -> TypeGuard[int]:
+    return (
+        isinstance(number, int)
+        and not isinstance(number, bool)
+        and 0 < number <= MAX_DOSSIER_NUMBER
+    )
+
+
 def encode_ref(number: int) -> str:
-    """The button `value` naming a dossier: compact JSON, so fields can be added later."""
-    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+    """The button `value` naming a dossier: compact JSON, so fields can be added later.
+
+    Not sealed: it only names a dossier, access to which is decided again on every click from a
+    fresh read of DS; where the answer goes comes from Slack's signed request, not from it.
+    """
+    if not is_dossier_number(number):
         raise ValueError(f"not a dossier number: {number!r}")
     return json.dumps({"d": number}, separators=(",", ":"))
 
@@ -89,12 +106,14 @@ def decode_ref(value: str | None) -> int:
 
     The value comes back from Slack in a user's click, so it is checked, not trusted.
     """
+    if not isinstance(value, str) or len(value) > 100:
+        raise ValueError("not a dossier reference")
     try:
-        data = json.loads(value or "")
-    except (TypeError, json.JSONDecodeError) as exc:
+        data = json.loads(value)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"not a dossier reference: {value!r}") from exc
     number = data.get("d") if isinstance(data, dict) else None
-    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+    if not is_dossier_number(number):
         raise ValueError(f"not a dossier reference: {value!r}")
     return number
 

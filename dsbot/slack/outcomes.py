@@ -172,6 +172,9 @@ def refresh_card(
     viewer = CHANNEL_VIEWER
     if ephemeral and outcome.access is not None:
         access = outcome.access
+        if not access.visible:
+            # The user lost access meanwhile: their copy of the card is not refreshed with content.
+            return False
         viewer = Viewer(access.instructeur_id, access.allowed, access.reason_key)
     card = build_dossier_card(
         dossier,

@@ -8,6 +8,7 @@ import threading
 import time
 
 from dsbot.slack import ids
+from dsbot.slack.seal import seal_for
 from tests.e2e.scene import (
     ALICE,
     CHANNEL_ID,
@@ -49,7 +50,8 @@ def test_modal_opens_with_the_clicks_trigger_before_any_ds_call(scene: Scene) ->
         assert call.ok and call.params["trigger_id"] == trigger_id
         view = call.params["view"]
         assert view["callback_id"] == ids.VIEW_ACCEPTER
-        assert json.loads(view["private_metadata"])["number"] == number
+        sealed = seal_for(scene.bot.services.settings.slack_bot_token)
+        assert json.loads(sealed.open(view["private_metadata"]))["number"] == number
     finally:
         scene.slack.set_latency("views.open", 0)
         scene.control.faults(latency_ms=0)

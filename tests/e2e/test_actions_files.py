@@ -144,3 +144,58 @@ def test_ds_fault_during_upload_then_a_clean_retry(scene: Scene, clock: FakeCloc
     assert scene.ops("DsbotAccepter") == 1
     rows = wait_until(lambda: len(r := scene.audit()) == 2 and r)
     assert [r["result"] for r in rows] == ["error", "ok"]
+
+
+def test_remote_file_is_refused_in_the_modal(scene: Scene) -> None:
+    """A remote file's URL is a third party's: the bot token is never sent there."""
+    number = scene.dossier("en_instruction")
+    file, _ = scene.pdf(name="devis.pdf")
+    remote = scene.slack.update_file(
+        file["id"],
+        is_external=True,
+        external_type="gdrive",
+        url_private_download="https://docs.example.com/devis.pdf",
+    )
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    answer = scene.submit(opened, decision_values("Conforme.", remote))
+    assert answer["response_action"] == "errors"
+    assert "fichier distant" in answer["errors"][ids.BLOCK_JUSTIFICATIF]
+    assert scene.slack.downloads() == []
+    untouched(scene, number)
+
+
+def test_html_posing_as_a_pdf_never_reaches_ds(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    page = scene.slack.add_file(
+        b"<!DOCTYPE html><html><body>Se connecter</body></html>", "arrete.pdf", "application/pdf"
+    )
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    assert scene.submit(opened, decision_values("Conforme.", page)) == {}
+    [notice] = scene.notices(opened)
+    assert "ne correspond pas" in notice and "arrete.pdf" in notice
+    assert scene.ops("DsbotCreateDirectUpload") == 0
+    untouched(scene, number)
+
+
+def test_empty_file_is_refused_in_the_modal(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    empty = scene.slack.add_file(b"", "vide.pdf", "application/pdf")
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    answer = scene.submit(opened, decision_values("Conforme.", empty))
+    assert "vide" in answer["errors"][ids.BLOCK_JUSTIFICATIF]
+    assert scene.slack.downloads() == []
+    untouched(scene, number)
+
+
+def test_file_entry_with_a_bad_size_is_a_clear_error_not_a_500(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    file, _ = scene.pdf()
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    answer = scene.submit(opened, decision_values("Conforme.", {**file, "size": "abc"}))
+    assert answer["response_action"] == "errors"
+    assert "rien n’a été envoyé" in answer["errors"][ids.BLOCK_JUSTIFICATIF]
+    untouched(scene, number)

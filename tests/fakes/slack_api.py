@@ -231,6 +231,8 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "Europe/Paris",
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> dict[str, Any]:
         """Register a workspace member (what `users.info` and `users.lookupByEmail` know)."""
         name = name or (email.split("@")[0] if email else id.lower())
@@ -244,8 +246,8 @@ class FakeSlack:
             "is_admin": is_admin,
             "is_owner": is_owner,
             "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": is_restricted,
+            "is_ultra_restricted": is_ultra_restricted,
             "is_bot": is_bot,
             "is_app_user": False,
             "tz": tz,
@@ -327,6 +329,12 @@ class FakeSlack:
             if redirect:
                 self._redirected_files.add(file_id)
             return copy.deepcopy(file)
+
+    def update_file(self, file_id: str, **changes: Any) -> dict[str, Any]:
+        """Change what files.info says of a file (a remote file: `is_external`, another URL)."""
+        with self._lock:
+            self._files[file_id].update(changes)
+            return copy.deepcopy(self._files[file_id])
 
     def _file_object(
         self,

@@ -366,7 +366,8 @@ def _buttons(
             value=ids.encode_ref(dossier.number),
         )
     )
-    if ephemeral:
+    # Sharing shows the dossier to a whole channel: an act of its groupe's instructeurs.
+    if ephemeral and viewer.can_act:
         buttons.append(
             ButtonElement(
                 action_id=ids.ACTION_PARTAGER,

@@ -99,11 +99,19 @@ class ModalOrigin:
         try:
             data = json.loads(text or "")
             origin = cls(**data)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise ValueError(f"not a modal origin: {text!r}") from exc
-        if not isinstance(origin.number, int) or origin.number <= 0:
+        if not ids.is_dossier_number(origin.number):
             raise ValueError(f"not a dossier number: {origin.number!r}")
-        if origin.action_id not in CALLBACK_BY_ACTION or not origin.key:
+        optional_texts = (origin.channel_id, origin.message_ts, origin.response_url)
+        if (
+            not isinstance(origin.action_id, str)
+            or origin.action_id not in CALLBACK_BY_ACTION
+            or not isinstance(origin.key, str)
+            or not origin.key
+            or not all(v is None or isinstance(v, str) for v in optional_texts)
+            or not isinstance(origin.instruction_first, bool)
+        ):
             raise ValueError(f"not a modal origin: {text!r}")
         return origin
 
@@ -178,6 +186,16 @@ def build_info_modal(origin: ModalOrigin, texts: Texts, message: str) -> View:
         callback_id=origin.callback_id,
         private_metadata=origin.encode(),
         title=plain(texts(f"modal.title.{origin.name}"), VIEW_TITLE_MAX),
+        close=plain(texts("modal.close_info"), VIEW_TITLE_MAX),
+        blocks=[SectionBlock(block_id=BLOCK_INFO, text=mrkdwn(message))],
+    )
+
+
+def build_error_modal(texts: Texts, message: str) -> View:
+    """What replaces a modal whose submission cannot be read: nothing was done."""
+    return View(
+        type="modal",
+        title=plain(texts("modal.title.error"), VIEW_TITLE_MAX),
         close=plain(texts("modal.close_info"), VIEW_TITLE_MAX),
         blocks=[SectionBlock(block_id=BLOCK_INFO, text=mrkdwn(message))],
     )

@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 from dsbot.slack import ids
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.listeners.decisions import api_base, refuse_payload
 from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.payloads import Click, PayloadError
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -33,23 +35,48 @@ def ack_only(ack: Ack) -> None:
 def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
-    number = ids.decode_ref(body["actions"][0]["value"])
-    channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
-    _, user_id = actor(context)
+    try:
+        click = Click.from_body(body, api_base(services))
+    except PayloadError as exc:
+        refuse_payload(services, body, respond, exc)
+        return
+    number, channel_id = click.number, click.channel_id or context.channel_id
+    team_id, user_id = actor(context)
 
     def on_error(exc: BaseException) -> None:
         respond(text=ds_error_text(exc, services.texts, number=number), response_type="ephemeral")
 
     services.jobs.submit(
-        share_card, services, channel_id, user_id, number, respond, on_error=on_error
+        share_card,
+        services,
+        team_id,
+        str(channel_id or ""),
+        user_id,
+        number,
+        respond,
+        on_error=on_error,
     )
 
 
 def share_card(
-    services: AppServices, channel_id: str, user_id: str, number: int, respond: Respond
+    services: AppServices,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    number: int,
+    respond: Respond,
 ) -> None:
+    """Post the card in the channel: an act of an instructeur of the dossier's groupe, checked
+    again at the click on a fresh read (the card may be old, the user may have lost access)."""
     t = services.texts
-    dossier = services.ds.get_dossier(number)
+    dossier, access = services.access.open(team_id, user_id, number)
+    if not access.allowed:
+        log.info("share of dossier %s by %s refused: %s", number, user_id, access.reason_key)
+        reason = t(access.reason_key or "link.reason_no_match", email="?")
+        respond(
+            text=t("card.share_refused", number=number, reason=reason), response_type="ephemeral"
+        )
+        return
     card = build_dossier_card(
         dossier,
         viewer=CHANNEL_VIEWER,

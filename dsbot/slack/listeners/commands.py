@@ -15,6 +15,7 @@ from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
+from dsbot.slack.throttle import UserRateLimit
 from dsbot.store.notifications import Subscription
 from dsbot.texts import Texts
 
@@ -23,15 +24,30 @@ log = logging.getLogger(__name__)
 COMMAND = "/ds"
 
 
-def register(app: App) -> None:
-    app.command(COMMAND)(handle_ds)
+def register(app: App, dossier_limit: UserRateLimit | None = None) -> None:
+    # One memory of requests per app, as for double clicks: two apps in one process (tests)
+    # do not share it.
+    limit = dossier_limit or UserRateLimit()
+
+    def on_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
+        handle_ds(ack, command, respond, context, limit)
+
+    app.command(COMMAND)(on_command)
 
 
 def ephemeral(message: Any) -> dict[str, Any]:
     return {"text": message.text, "blocks": message.blocks, "response_type": "ephemeral"}
 
 
-def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def handle_ds(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    dossier_limit: UserRateLimit,
+) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
@@ -52,6 +68,11 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
         respond(text=ds_error_text(exc, t), response_type="ephemeral", replace_original=True)
 
     if isinstance(cmd, g.ShowDossier):
+        if not dossier_limit.allow(team_id, user_id):
+            log.warning("/ds dossier rate limit reached by %s", user_id)
+            limit = dossier_limit.limit
+            ack(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
+            return
         ack(text=t("dossier.loading", number=cmd.number), response_type="ephemeral")
         services.jobs.submit(
             show_dossier, services, team_id, user_id, cmd.number, respond, on_error=on_error
@@ -68,9 +89,13 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
 def show_dossier(
     services: AppServices, team_id: str, user_id: str, number: int, respond: Respond
 ) -> None:
-    """The ephemeral dossier card, with the actions this user may take."""
+    """The ephemeral dossier card, with the actions this user may take; to a user who may not
+    see the dossier, why not and how to get linked, without any of its content."""
     t = services.texts
     try:
+        if services.access.is_guest(user_id):
+            hidden(services, number, "access.reason_guest", respond)
+            return
         dossier, access = services.access.open(team_id, user_id, number)
     except Exception as exc:
         # Every DS failure gets its own clear sentence; the number helps the user spot a typo.
@@ -81,6 +106,9 @@ def show_dossier(
             replace_original=True,
         )
         return
+    if not access.visible:
+        hidden(services, number, access.reason_key or "link.reason_no_match", respond)
+        return
     viewer = Viewer(
         instructeur_id=access.instructeur_id, can_act=access.allowed, reason_key=access.reason_key
     )
@@ -88,6 +116,16 @@ def show_dossier(
         dossier, viewer=viewer, texts=t, ds_web_base=services.settings.ds_web_base, ephemeral=True
     )
     respond(**ephemeral(card), replace_original=True)
+
+
+def hidden(services: AppServices, number: int, reason_key: str, respond: Respond) -> None:
+    t = services.texts
+    reason = t(reason_key, email="?")
+    respond(
+        text=t("dossier.hidden", number=number, reason=reason),
+        response_type="ephemeral",
+        replace_original=True,
+    )
 
 
 def run_command(

@@ -28,6 +28,7 @@ from dsbot.slack.blocks.modals import (
     ACTION_BY_CALLBACK,
     ModalOrigin,
     build_action_modal,
+    build_error_modal,
     build_info_modal,
 )
 from dsbot.slack.error_texts import ds_error_text
@@ -41,6 +42,8 @@ from dsbot.slack.outcomes import (
     present_unexpected,
     refresh_card,
 )
+from dsbot.slack.payloads import Click, PayloadError, reply_url
+from dsbot.slack.seal import Seal, seal_for
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -101,23 +104,50 @@ def register(app: App) -> None:
         app.view(callback_id)(on_submit)
 
 
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def api_base(services: AppServices) -> str | None:
+    """The Slack API the bot talks to: its origin is Slack's too (the fake, in tests)."""
+    base = getattr(services.slack, "base_url", None)
+    return base if isinstance(base, str) else None
+
+
+def seal(services: AppServices) -> Seal:
+    return seal_for(services.settings.slack_bot_token or "")
+
+
+def sealed(services: AppServices, view: Any) -> Any:
+    """The view with its private_metadata sealed (dsbot.slack.seal)."""
+    if getattr(view, "private_metadata", None):
+        view.private_metadata = seal(services).close(view.private_metadata)
+    return view
+
+
+def refuse_payload(services: AppServices, body: Any, respond: Respond, error: Exception) -> None:
+    """A malformed click: say so to the user when the payload has Slack's response_url."""
+    log.warning("interaction refused: %s", error)
+    try:
+        if reply_url(body, api_base(services)) is None:
+            return
+    except PayloadError:
+        return
+    respond(text=services.texts("error.bad_payload"), response_type="ephemeral")
+
+
 # --- click → modal ------------------------------------------------------------------------------
 
 
-def origin_of_click(body: dict[str, Any], action_id: str, number: int, key: str) -> ModalOrigin:
+def origin_of_click(click: Click, key: str) -> ModalOrigin:
     """Where the clicked card lives, so the submission can refresh it."""
-    container = body.get("container") or {}
-    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ephemeral = bool(container.get("is_ephemeral"))
-    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     return ModalOrigin(
-        number=number,
-        action_id=action_id,
+        number=click.number,
+        action_id=click.action_id,
         key=key,
-        channel_id=channel_id,
+        channel_id=click.channel_id,
         # An ephemeral message cannot be chat.update'd: its response_url replaces it.
-        message_ts=None if ephemeral else message_ts,
-        response_url=body.get("response_url"),
+        message_ts=None if click.is_ephemeral else click.message_ts,
+        response_url=click.response_url,
     )
 
 
@@ -127,21 +157,20 @@ def handle_click(
     ack()
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
-    action = (body.get("actions") or [{}])[0]
-    action_id = action.get("action_id", "")
     try:
-        number = ids.decode_ref(action.get("value"))
-    except ValueError:
-        log.warning("click on %s with a value that is not ours", action_id)
+        click = Click.from_body(body, api_base(services))
+    except PayloadError as exc:
+        refuse_payload(services, body, respond, exc)
         return
+    action_id, number = click.action_id, click.number
     team_id, user_id = actor(context)
     if not clicks.first(team_id, user_id, action_id, str(number)):
         log.info("double click on %s for dossier %s ignored", action_id, number)
         return
-    origin = origin_of_click(body, action_id, number, key=new_key())
+    origin = origin_of_click(click, key=new_key())
     try:
         opened = services.slack.views_open(
-            trigger_id=body.get("trigger_id", ""), view=build_action_modal(origin, t)
+            trigger_id=click.trigger_id, view=sealed(services, build_action_modal(origin, t))
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
@@ -188,7 +217,7 @@ def prepare_modal(services: AppServices, audience: Audience, view_id: str) -> No
 
 def update_view(services: AppServices, view_id: str, view: Any) -> None:
     try:
-        services.slack.views_update(view_id=view_id, view=view)
+        services.slack.views_update(view_id=view_id, view=sealed(services, view))
     except SlackApiError as exc:
         # The user may have submitted or closed the modal meanwhile: the submission re-checks.
         log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
@@ -203,16 +232,16 @@ def handle_submit(
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     try:
-        origin = ModalOrigin.decode(view.get("private_metadata"))
-    except ValueError:
-        log.warning("submission of %s without a valid origin", view.get("callback_id"))
-        ack()
+        origin = ModalOrigin.decode(seal(services).open(view.get("private_metadata")))
+        if origin.callback_id != view.get("callback_id"):
+            raise ValueError(f"{view.get('callback_id')} carries another modal's origin")
+    except ValueError as exc:
+        # Forged or broken: nothing is done, and the user is told so in the modal.
+        log.warning("submission refused: %s", exc)
+        ack(response_action="update", view=build_error_modal(t, t("error.bad_payload")))
         return
-    if origin.callback_id != view.get("callback_id"):
-        log.warning("submission of %s carries the origin of %s", view.get("callback_id"), origin)
-        ack()
-        return
-    form = read_form((view.get("state") or {}).get("values") or {}, origin)
+    state = view.get("state")
+    form = read_form(state.get("values") if isinstance(state, dict) else None, origin)
     errors = validate(form, origin, t)
     if errors:
         ack(response_action="errors", errors=errors)

@@ -151,7 +151,8 @@ def test_no_confirm_dialog_every_action_opens_a_modal(state):
 @pytest.mark.parametrize("state", list(DossierState))
 def test_viewer_who_cannot_act_gets_no_action_button_and_the_reason(state):
     message = card(make_dossier(state=state), viewer=NOT_LINKED)
-    assert button_ids(message) == [ids.ACTION_VOIR_DANS_DS, ids.ACTION_PARTAGER]
+    # Sharing is an act too: only those who may act are offered it.
+    assert button_ids(message) == [ids.ACTION_VOIR_DANS_DS]
     reason = block(message, ids.BLOCK_CARD_CANNOT_ACT)
     assert reason is not None
     text = reason["elements"][0]["text"]

@@ -1,0 +1,75 @@
+"""Interaction payloads read once, at the edge, into typed values.
+
+A signed request still carries fields a listener must not trust blindly (a button value, a
+URL): each is checked here, and anything malformed becomes a PayloadError, which the
+listener turns into a clear message (never a 500, never an action).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dsbot.slack import ids
+from dsbot.slack.hosts import slack_url
+
+
+class PayloadError(ValueError):
+    """A field of the payload is not what Slack sends for the bot's own blocks."""
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Click:
+    """A click on one of the bot's buttons (block_actions)."""
+
+    action_id: str
+    number: int
+    channel_id: str | None
+    message_ts: str | None
+    is_ephemeral: bool
+    response_url: str | None
+    trigger_id: str
+
+    @classmethod
+    def from_body(cls, body: Any, api_base_url: str | None) -> Click:
+        body = _dict(body)
+        actions = body.get("actions")
+        action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
+        action_id = _text(action.get("action_id"))
+        if action_id is None:
+            raise PayloadError("click without an action_id")
+        try:
+            number = ids.decode_ref(action.get("value"))
+        except ValueError as exc:
+            raise PayloadError(f"{action_id}: the button value is not ours") from exc
+        container = _dict(body.get("container"))
+        response_url = reply_url(body, api_base_url)
+        return cls(
+            action_id=action_id,
+            number=number,
+            channel_id=_text(container.get("channel_id"))
+            or _text(_dict(body.get("channel")).get("id")),
+            message_ts=_text(container.get("message_ts"))
+            or _text(_dict(body.get("message")).get("ts")),
+            is_ephemeral=container.get("is_ephemeral") is True,
+            response_url=response_url,
+            trigger_id=_text(body.get("trigger_id")) or "",
+        )
+
+
+def reply_url(body: Any, api_base_url: str | None) -> str | None:
+    """The payload's response_url if it is Slack's; PayloadError if it points anywhere else."""
+    url = _dict(body).get("response_url")
+    if url is None:
+        return None
+    if not isinstance(url, str) or not slack_url(url, api_base_url):
+        raise PayloadError("response_url is not Slack's")
+    return url
