@@ -189,6 +189,12 @@ def _first_agent(app: SandboxApp, row: dict) -> str:
     return app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
 
 
+def _instructeur_id(app: SandboxApp, email: str) -> int | None:
+    """The instructeur with that email (who follows a dossier they take), if any."""
+    found = (i for i, v in app.store.world.instructeurs.items() if v["email"] == email)
+    return next(found, None)
+
+
 def create_dossier(app: SandboxApp, body: dict) -> Response:
     world = app.store.world
     demarche = world.demarches.get(body.get("demarche"))
@@ -226,8 +232,10 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
     app.store.insert_dossier(row)
     change = Change(app.store, row, now)
     email = _first_agent(app, row)
+    who = _instructeur_id(app, email)
     for step in path_to("en_construction", state):
-        apply_step(change, step, email, body.get("motivation") or _default_motivation(step))
+        motivation = body.get("motivation") or _default_motivation(step)
+        apply_step(change, step, email, motivation, who)
     change.save()
     return json_response(201, {"number": row["number"], "id": gid("Dossier", row["number"])})
 
@@ -242,8 +250,10 @@ def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
     email = body.get("instructeur") or _first_agent(app, row)
     change = Change(app.store, row, now_us())
+    who = _instructeur_id(app, email)
     for step in path_to(row["state"], state):
-        apply_step(change, step, email, body.get("motivation") or _default_motivation(step))
+        motivation = body.get("motivation") or _default_motivation(step)
+        apply_step(change, step, email, motivation, who)
     change.save()
     return json_response(200, dossier_json(app, change.row))
 
@@ -381,7 +391,7 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
         if path == "/_sandbox/dossiers" and method == "POST":
             return create_dossier(app, _body(raw))
         if path == "/_sandbox/blobs/corrupt" and method == "POST":
-            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")))
+            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), now_us())
             return json_response(200 if ok else 404, {"ok": ok})
         match = DOSSIER_PATH.match(path)
         if match:

@@ -599,7 +599,7 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             attachment = file_dict(
                 ctx.file_key("decision"), "decision.pdf", "application/pdf", processed
             )
-        if state == "accepte":
+        if state == "accepte" and demarche.get("attestation", True):
             attestation = file_dict(
                 ctx.file_key("attestation"),
                 f"attestation-{number}.pdf",
