@@ -16,6 +16,7 @@ import hashlib
 import random
 import zlib
 
+from dsbot.ds.models import DS_CONTACT_EMAIL
 from dsbot.sandbox import vocab
 from dsbot.sandbox.clock import PARIS, US, iso_date, to_datetime
 from dsbot.sandbox.generator import (
@@ -26,7 +27,7 @@ from dsbot.sandbox.generator import (
 )
 from dsbot.sandbox.ids import gid
 
-SYSTEM_EMAIL = "contact@demarche.numerique.gouv.fr"
+SYSTEM_EMAIL = DS_CONTACT_EMAIL
 EXPERT_DOMAINS = ("ademe.fr", "cerema.fr", "ofb.gouv.fr", "bordeaux-metropole.fr")
 MONTHS = (
     "janvier",
