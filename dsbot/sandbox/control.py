@@ -4,8 +4,10 @@
 - `GET /_sandbox/demarches` → `{"demarches": [{number, id, title, dossiers_count,
   groupes: [{number, id, label, closed, instructeurs: [{id, email}]}],
   labels: [{id, name, color}]}]}` (closed groupes included)
-- `POST /_sandbox/dossiers` `{"demarche", "state"?, "groupe"?, "motivation"?}` → 201
-  `{"number", "id"}`: a dossier deposited now (default groupe: the first open one)
+- `POST /_sandbox/dossiers` `{"demarche", "state"?, "groupe"?, "motivation"?,
+  "siret_degraded"?}` → 201 `{"number", "id"}`: a dossier deposited now (default groupe: the
+  first open one); `siret_degraded` (démarches for personnes morales only): DS could not read
+  the établissement (`PersonneMoraleIncomplete`), so it refuses any decision
 - `GET /_sandbox/dossiers/<n>` → the stored dossier (`dossier_json`), deleted ones too
 - `POST /_sandbox/dossiers/<n>/messages` `{"body", "attachment"?}` → 201 `{"id", "createdAt"}`:
   a message from the usager (moves dateDerniereModification)
@@ -208,6 +210,9 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
         groupe = next(g for g in demarche["groupes"] if not world.groupes[g]["closed"])
     elif groupe not in demarche["groupes"]:
         raise ControlError(400, f"groupe {groupe!r} is not a groupe of that démarche")
+    degraded = bool(body.get("siret_degraded"))
+    if degraded and demarche["individual"]:
+        raise ControlError(400, "siret_degraded needs a démarche for personnes morales")
     now = now_us()
     row = {
         "number": app.store.next_dossier_number(),
@@ -231,6 +236,13 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
     }
     app.store.insert_dossier(row)
     change = Change(app.store, row, now)
+    if degraded:
+        demandeur = change.details["demandeur"]
+        change.details["demandeur"] = {
+            "__typename": "PersonneMoraleIncomplete",
+            "id": demandeur["id"],
+            "siret": demandeur["siret"],
+        }
     email = _first_agent(app, row)
     who = _instructeur_id(app, email)
     for step in path_to("en_construction", state):

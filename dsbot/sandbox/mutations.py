@@ -40,6 +40,9 @@ EMPTY_BODY = "Le champ « Votre message » ne peut être vide"
 MESSAGERIE_CLOSED = (
     "Il n’est pas possible d’envoyer un message sur un dossier supprimé, à archiver ou en brouillon"
 )
+SIRET_DEGRADED = (
+    "Les informations du SIRET du dossier ne sont pas complètes. Veuillez réessayer plus tard."
+)
 BAD_EMAIL = "est invalide. Saisissez une adresse électronique valide. Exemple : adresse@mail.com"
 NOT_IN_SANDBOX = "Cette mutation n’est pas disponible dans le bac à sable dsbot"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,6 +152,8 @@ def _transition(required: tuple[str, ...], apply: Callable[..., None], *, decisi
         if decision and not _can_terminer(ctx, row, change.details):
             # DS answers a decision it cannot take with the state message, misleading as it is.
             raise Failure(already(row["state"]))
+        if decision and change.details["demandeur"]["__typename"] == "PersonneMoraleIncomplete":
+            raise Failure(SIRET_DEGRADED)  # DS's établissement in degraded mode
         _authorized(ctx, row, instructeur_id)
         apply(change, (instructeur_id, _email(ctx, instructeur_id)), data, justificatif)
         change.save()

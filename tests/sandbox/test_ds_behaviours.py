@@ -337,6 +337,44 @@ def test_a_decision_with_a_required_annotation_left_empty_is_refused(sandbox):
     assert case.act("dossierAccepter", dossier, motivation="Complet.")["errors"] is None
 
 
+DEMANDEUR = """
+query($n: Int!) { dossier(number: $n) { demandeur { __typename ... on PersonneMoraleIncomplete {
+  siret } } } }
+"""
+
+
+def test_a_decision_on_a_siret_in_degraded_mode_is_refused(case, sandbox):
+    created = sandbox.control.request(
+        "POST",
+        "/_sandbox/dossiers",
+        {
+            "demarche": case.demarche["number"],
+            "state": "en_instruction",
+            "groupe": case.groupe["number"],
+            "siret_degraded": True,
+        },
+    )
+    demandeur = data(sandbox, DEMANDEUR, {"n": created["number"]})["dossier"]["demandeur"]
+    assert demandeur["__typename"] == "PersonneMoraleIncomplete"
+    assert len(demandeur["siret"]) == 14
+    for name, extra in (
+        ("dossierAccepter", {}),
+        ("dossierRefuser", {"motivation": "Non."}),
+        ("dossierClasserSansSuite", {"motivation": "Abandon."}),
+    ):
+        refused = case.act(name, created, **extra)
+        assert refused == {
+            "dossier": None,
+            "errors": [
+                {
+                    "message": "Les informations du SIRET du dossier ne sont pas complètes. "
+                    "Veuillez réessayer plus tard."
+                }
+            ],
+        }
+    assert case.stored(created)["state"] == "en_instruction"
+
+
 # --- smaller ones --------------------------------------------------------------------------
 
 REVISION = """
