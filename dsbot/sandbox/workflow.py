@@ -8,7 +8,7 @@ annotations, champ edits and follow/unfollow move it; labels do not.
 from __future__ import annotations
 
 from dsbot.sandbox import dossier_content
-from dsbot.sandbox.clock import US, iso_date
+from dsbot.sandbox.clock import US
 from dsbot.sandbox.generator import TERMINE
 from dsbot.sandbox.ids import gid
 from dsbot.sandbox.store import Store
@@ -24,31 +24,6 @@ DECISION_EVENTS = {"accepte": "accepte", "refuse": "refuse", "sans_suite": "clas
 # DS's mailer writes each state notification into the messagerie, from its contact address,
 # whether or not the e-mail itself goes out (`disableNotification` only stops the e-mail).
 CONTACT_EMAIL = dossier_content.SYSTEM_EMAIL
-NOTICES = {
-    "en_instruction": (
-        "Votre dossier nº {n} est en cours d’instruction",
-        "Votre dossier nº {n} a bien été passé en instruction. Il va maintenant être examiné "
-        "par le service, qui vous informera de sa décision.",
-    ),
-    "repasse_en_instruction": (
-        "Votre dossier nº {n} est de nouveau en cours d’instruction",
-        "Votre dossier nº {n} a été repassé en instruction : la décision prise le {date} "
-        "n’est plus valable.",
-    ),
-    "accepte": (
-        "Votre dossier nº {n} a été accepté ({title})",
-        "Votre dossier nº {n} a été accepté le {date}.",
-    ),
-    "refuse": (
-        "Votre dossier nº {n} a été refusé ({title})",
-        "Votre dossier nº {n} a été refusé le {date}. Vous pouvez consulter le motif du refus "
-        "dans la messagerie de votre dossier.",
-    ),
-    "sans_suite": (
-        "Votre dossier nº {n} a été classé sans suite ({title})",
-        "Votre dossier nº {n} a été classé sans suite le {date}.",
-    ),
-}
 # The attestation is built by a background job, a little after the acceptance.
 ATTESTATION_DELAY_US = 5 * US
 
@@ -92,13 +67,7 @@ class Change:
         number = self.row["number"]
         demarche = self.store.world.demarches[self.row["demarche"]]
         decided = self.row["processed_at"] or self.now
-        subject, body = NOTICES[notice]
-        values = {
-            "n": number,
-            "title": demarche["title"],
-            "date": dossier_content.french_date(iso_date(decided)),
-        }
-        text = f"[{subject.format(**values)}] {body.format(**values)}"
+        text = dossier_content.notice_body(notice, number, demarche["title"], decided)
         return dossier_content.new_message(
             self.details, number, CONTACT_EMAIL, text, self.now, [], "system"
         )

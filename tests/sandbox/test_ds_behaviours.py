@@ -143,6 +143,24 @@ def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(c
         assert words in messages[-1]["body"], name
 
 
+HISTORY = """
+query($n: Int!) { demarche(number: $n) { dossiers(first: 100) { nodes {
+  number traitements { state dateTraitement emailAgentTraitant }
+  messages { email createdAt } } } } }
+"""
+
+
+def test_generated_history_has_ds_notice_for_each_transition(sandbox):
+    nodes = data(sandbox, HISTORY, {"n": first_demarche(sandbox)["number"]})["demarche"]
+    checked = 0
+    for node in nodes["dossiers"]["nodes"]:
+        notices = {m["createdAt"] for m in node["messages"] if m["email"] == CONTACT_EMAIL}
+        for traitement in node["traitements"][1:]:
+            assert traitement["dateTraitement"] in notices, node["number"]
+            checked += 1
+    assert checked > 0
+
+
 # --- corrections -------------------------------------------------------------------------
 
 
