@@ -173,7 +173,7 @@ def deleted_dossier(row: dict, pending: bool) -> dict:
     else:
         reason, at = row["deleted_reason"] or "user_request", row["deleted_at"]
     # A deleted dossier's id is its deletion record's own id in DS (a `deleted_dossiers` row),
-    # not the dossier's; a dossier in the trash still has its own (API-NOTES 3.2).
+    # not the dossier’s; a dossier in the trash still has its own (docs/ds-api.md, "Deletions").
     record = row["number"] if pending else deleted_record_id(row["number"])
     return {
         "id": gid("DeletedDossier", record),

@@ -20,11 +20,10 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from urllib.parse import parse_qs, urlencode
 
 from dsbot.sandbox import dossier_content
-from dsbot.sandbox.clock import US
+from dsbot.sandbox.clock import US, now_us
 from dsbot.sandbox.store import Store
 
 URL_LIFETIME_S = 3600
@@ -121,7 +120,7 @@ class Uploads:
                 "created_at": now,
             }
         )
-        expires = int(time.time()) + URL_LIFETIME_S
+        expires = now // US + URL_LIFETIME_S
         query = urlencode(
             {"temp_url_sig": self._sign(f"PUT\n{expires}\n{key}"), "temp_url_expires": expires}
         )
@@ -150,7 +149,7 @@ class Uploads:
         good = expires.isdigit() and hmac.compare_digest(sig, self._sign(f"PUT\n{expires}\n{key}"))
         if not good:
             raise UploadRefused(401, "AccessDenied", "Temp URL invalid.")
-        if int(expires) < time.time():
+        if int(expires) < now_us() // US:
             raise UploadRefused(401, "AccessDenied", "Temp URL expired.")
         lower = {k.lower(): v for k, v in headers.items()}
         if "authorization" in lower:

@@ -276,6 +276,16 @@ def test_a_signed_blob_id_expires_after_one_hour(case, advance):
     }
 
 
+def test_an_upload_url_expires_after_one_hour(case, advance):
+    dossier = case.new()
+    content = b"%PDF-1.7 justificatif"
+    upload = create(case.sandbox, dossier, content, filename="rib.pdf")
+    advance(3601)
+    late = put(upload, content)
+    assert late.status_code == 401
+    assert b"Temp URL expired." in late.content
+
+
 def test_a_deleted_message_body_is_empty(case):
     dossier = case.new()
     sent = send(case, dossier, "Message envoyé par erreur.")["message"]
