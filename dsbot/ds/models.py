@@ -24,6 +24,18 @@ class DossierState(StrEnum):
         return self in (DossierState.ACCEPTE, DossierState.REFUSE, DossierState.SANS_SUITE)
 
 
+# DS writes its own notices to the usager (dossier déposé, passé en instruction, décision...)
+# into the messagerie, from its contact address, even when the e-mail is not sent
+# (docs/ds-api.md, "Messages"). Dossiers from before the rename keep the older address.
+DS_CONTACT_EMAIL = "contact@demarche.numerique.gouv.fr"
+DS_SENDER_EMAILS = frozenset({DS_CONTACT_EMAIL, "contact@demarches-simplifiees.fr"})
+
+
+def is_ds_notice(email: str) -> bool:
+    """Whether a message with that sender was written by DS itself, not by a person."""
+    return email.strip().lower() in DS_SENDER_EMAILS
+
+
 def parse_datetime(value: str | None) -> datetime | None:
     """DS sends ISO 8601 with an offset, to the second (docs/ds-api.md, pitfall 2)."""
     if not value:
@@ -181,6 +193,11 @@ class Dossier:
     @property
     def visible_messages(self) -> tuple[Message, ...]:
         return tuple(m for m in self.messages if m.discarded_at is None)
+
+    @property
+    def conversation(self) -> tuple[Message, ...]:
+        """The visible messages people wrote (DS's own notices left out)."""
+        return tuple(m for m in self.visible_messages if not is_ds_notice(m.email))
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@
 - `GET /_sandbox/demarches` → `{"demarches": [{number, id, title, dossiers_count,
   groupes: [{number, id, label, closed, instructeurs: [{id, email}]}],
   labels: [{id, name, color}]}]}` (closed groupes included)
-- `POST /_sandbox/dossiers` `{"demarche", "state"?, "groupe"?, "motivation"?}` → 201
-  `{"number", "id"}`: a dossier deposited now (default groupe: the first open one)
+- `POST /_sandbox/dossiers` `{"demarche", "state"?, "groupe"?, "motivation"?,
+  "siret_degraded"?}` → 201 `{"number", "id"}`: a dossier deposited now (default groupe: the
+  first open one); `siret_degraded` (démarches for personnes morales only): DS could not read
+  the établissement (`PersonneMoraleIncomplete`), so it refuses any decision
 - `GET /_sandbox/dossiers/<n>` → the stored dossier (`dossier_json`), deleted ones too
 - `POST /_sandbox/dossiers/<n>/messages` `{"body", "attachment"?}` → 201 `{"id", "createdAt"}`:
   a message from the usager (moves dateDerniereModification)
@@ -190,6 +192,12 @@ def _first_agent(app: SandboxApp, row: dict) -> str:
     return app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
 
 
+def _instructeur_id(app: SandboxApp, email: str) -> int | None:
+    """The instructeur with that email (who follows a dossier they take), if any."""
+    found = (i for i, v in app.store.world.instructeurs.items() if v["email"] == email)
+    return next(found, None)
+
+
 def create_dossier(app: SandboxApp, body: dict) -> Response:
     world = app.store.world
     number = body.get("demarche")
@@ -204,6 +212,9 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
         groupe = next(g for g in demarche["groupes"] if not world.groupes[g]["closed"])
     elif groupe not in demarche["groupes"]:
         raise ControlError(400, f"groupe {groupe!r} is not a groupe of that démarche")
+    degraded = bool(body.get("siret_degraded"))
+    if degraded and demarche["individual"]:
+        raise ControlError(400, "siret_degraded needs a démarche for personnes morales")
     now = now_us()
     row = {
         "number": app.store.next_dossier_number(),
@@ -227,9 +238,18 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
     }
     app.store.insert_dossier(row)
     change = Change(app.store, row, now)
+    if degraded:
+        demandeur = change.details["demandeur"]
+        change.details["demandeur"] = {
+            "__typename": "PersonneMoraleIncomplete",
+            "id": demandeur["id"],
+            "siret": demandeur["siret"],
+        }
     email = _first_agent(app, row)
+    who = _instructeur_id(app, email)
     for step in path_to("en_construction", state):
-        apply_step(change, step, email, body.get("motivation") or _default_motivation(step))
+        motivation = body.get("motivation") or _default_motivation(step)
+        apply_step(change, step, email, motivation, who)
     change.save()
     return json_response(201, {"number": row["number"], "id": gid("Dossier", row["number"])})
 
@@ -244,8 +264,10 @@ def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
     email = body.get("instructeur") or _first_agent(app, row)
     change = Change(app.store, row, now_us())
+    who = _instructeur_id(app, email)
     for step in path_to(row["state"], state):
-        apply_step(change, step, email, body.get("motivation") or _default_motivation(step))
+        motivation = body.get("motivation") or _default_motivation(step)
+        apply_step(change, step, email, motivation, who)
     change.save()
     return json_response(200, dossier_json(app, change.row))
 
@@ -385,7 +407,7 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
         if path == "/_sandbox/dossiers" and method == "POST":
             return create_dossier(app, _body(raw))
         if path == "/_sandbox/blobs/corrupt" and method == "POST":
-            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")))
+            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), now_us())
             return json_response(200 if ok else 404, {"ok": ok})
         match = DOSSIER_PATH.match(path)
         if match:

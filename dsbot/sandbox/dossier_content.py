@@ -17,6 +17,7 @@ import random
 import zlib
 from typing import Any
 
+from dsbot.ds.models import DS_CONTACT_EMAIL
 from dsbot.sandbox import vocab
 from dsbot.sandbox.clock import PARIS, US, iso_date, to_datetime
 from dsbot.sandbox.generator import (
@@ -27,7 +28,7 @@ from dsbot.sandbox.generator import (
 )
 from dsbot.sandbox.ids import gid
 
-SYSTEM_EMAIL = "contact@demarche.numerique.gouv.fr"
+SYSTEM_EMAIL = DS_CONTACT_EMAIL
 EXPERT_DOMAINS = ("ademe.fr", "cerema.fr", "ofb.gouv.fr", "bordeaux-metropole.fr")
 MONTHS = (
     "janvier",
@@ -44,6 +45,40 @@ MONTHS = (
     "décembre",
 )
 ID_STRIDE = 10_000  # message/avis/traitement ids are number * ID_STRIDE + a per-dossier sequence
+# DS's notices to the usager, written in the messagerie from SYSTEM_EMAIL on each transition
+# an instructeur makes (subject in brackets, then the body, as DS's mailer stores them).
+NOTICES = {
+    "en_instruction": (
+        "Votre dossier nº {n} est en cours d’instruction",
+        "Votre dossier nº {n} a bien été passé en instruction. Il va maintenant être examiné "
+        "par le service, qui vous informera de sa décision.",
+    ),
+    "repasse_en_instruction": (
+        "Votre dossier nº {n} est de nouveau en cours d’instruction",
+        "Votre dossier nº {n} a été repassé en instruction : la décision prise le {date} "
+        "n’est plus valable.",
+    ),
+    "accepte": (
+        "Votre dossier nº {n} a été accepté ({title})",
+        "Votre dossier nº {n} a été accepté le {date}.",
+    ),
+    "refuse": (
+        "Votre dossier nº {n} a été refusé ({title})",
+        "Votre dossier nº {n} a été refusé le {date}. Vous pouvez consulter le motif du refus "
+        "dans la messagerie de votre dossier.",
+    ),
+    "sans_suite": (
+        "Votre dossier nº {n} a été classé sans suite ({title})",
+        "Votre dossier nº {n} a été classé sans suite le {date}.",
+    ),
+}
+
+
+def notice_body(notice: str, number: int, title: str, decided: int) -> str:
+    subject, body = NOTICES[notice]
+    values = {"n": number, "title": title, "date": french_date(iso_date(decided))}
+    return f"[{subject.format(**values)}] {body.format(**values)}"
+
 
 CHAMP_TYPENAMES = {
     "address": "AddressChamp",
@@ -604,7 +639,7 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             attachment = file_dict(
                 ctx.file_key("decision"), "decision.pdf", "application/pdf", processed
             )
-        if state == "accepte":
+        if state == "accepte" and demarche.get("attestation", True):
             attestation = file_dict(
                 ctx.file_key("attestation"),
                 f"attestation-{number}.pdf",
@@ -639,6 +674,18 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
                 "system",
             )
         )
+    # DS's notices of the transitions in the generated history (no rng: the rest stays as is).
+    for traitement in traitements[1:]:
+        notice = {
+            "passe_en_instruction": "en_instruction",
+            "passe_en_instruction_automatiquement": "en_instruction",
+            "classe_sans_suite": "sans_suite",
+        }
+        kind = notice.get(traitement["event"], traitement["event"])
+        if kind in NOTICES:
+            at = traitement["dateTraitement"]
+            body = notice_body(kind, number, demarche["title"], at)
+            messages.append(_message(next_id(), SYSTEM_EMAIL, body, at, [], "system"))
     if updated - depose > 120 * US:
         for _ in range(rng.randint(0, 4)):
             created = _between(rng, depose + US, updated)
@@ -659,7 +706,7 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
                     "usager" if from_usager else "instructeur",
                 )
             )
-        messages.sort(key=lambda m: m["createdAt"])
+    messages.sort(key=lambda m: m["createdAt"])
 
     avis: list[dict[str, Any]] = []
     if row["en_instruction_at"] is not None and rng.random() < 0.3 and not fresh:

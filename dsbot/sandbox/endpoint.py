@@ -281,8 +281,7 @@ class GraphQLEndpoint:
 
     def _authenticate(self, authorization: str | None, params: dict) -> Token:
         token = self.app.tokens.get(bearer_token(authorization))
-        if token is not None and token.expired:
-            raise HttpAbort(401, "Token expired", "unauthorized")
+        # DS checks the network before the expiry: a token both gets the 403.
         if token is not None and token.forbidden_network:
             raise HttpAbort(
                 403,
@@ -290,6 +289,8 @@ class GraphQLEndpoint:
                 "adresses in your /profil",
                 "forbidden",
             )
+        if token is not None and token.expired:
+            raise HttpAbort(401, "Token expired", "unauthorized")
         if token is None:
             if not params.get("queryId"):
                 raise HttpAbort(

@@ -251,6 +251,20 @@ def _descriptor(kind: str, label: str, required: bool, extra: dict, stable_id: i
     return desc
 
 
+# On every other démarche the service must give its avis before any decision: DS refuses a
+# decision while a required annotation privée is empty.
+REQUIRED_ANNOTATION = "Avis du service"
+
+
+def _private_form(index: int, next_stable: list[int], stable_ids: dict) -> list:
+    descriptors = _form(PRIVATE_FORM, 1, next_stable, stable_ids)
+    if index % 2 == 1:
+        for desc in descriptors:
+            if desc["label"] == REQUIRED_ANNOTATION:
+                desc["required"] = True
+    return descriptors
+
+
 def _form(spec: tuple, revision_index: int, next_stable: list[int], stable_ids: dict) -> list:
     descriptors = []
     for kind, label, required, extra in spec:
@@ -363,7 +377,7 @@ def generate_world(seed: int, demarches: int, anchor_us: int) -> World:
                     "dateCreation": rev_created,
                     "datePublication": rev_published,
                     "champDescriptors": public,
-                    "annotationDescriptors": _form(PRIVATE_FORM, 1, next_stable, stable_ids),
+                    "annotationDescriptors": _private_form(index, next_stable, stable_ids),
                 }
             )
             next_revision += 1
@@ -415,6 +429,8 @@ def generate_world(seed: int, demarches: int, anchor_us: int) -> World:
             "dateFermeture": None,
             "dateDepublication": None,
             "dureeConservationDossiers": 12,
+            # Not in the API: whether the démarche has an activated attestation template.
+            "attestation": index % 2 == 0,
             "tags": ["subvention"] if not spec["individual"] else ["autorisation"],
             "zones": [spec["organisme"]],
             "service": {

@@ -40,6 +40,9 @@ EMPTY_BODY = "Le champ « Votre message » ne peut être vide"
 MESSAGERIE_CLOSED = (
     "Il n’est pas possible d’envoyer un message sur un dossier supprimé, à archiver ou en brouillon"
 )
+SIRET_DEGRADED = (
+    "Les informations du SIRET du dossier ne sont pas complètes. Veuillez réessayer plus tard."
+)
 BAD_EMAIL = "est invalide. Saisissez une adresse électronique valide. Exemple : adresse@mail.com"
 NOT_IN_SANDBOX = "Cette mutation n’est pas disponible dans le bac à sable dsbot"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -104,14 +107,35 @@ def _email(ctx: RequestContext, instructeur_id: int) -> str:
     return ctx.store.world.instructeurs[instructeur_id]["email"]
 
 
-def _blob_file(ctx: RequestContext, signed_id: object) -> dict | None:
+def _blob(ctx: RequestContext, signed_id: object) -> dict | None:
     if not signed_id:
         return None
-    blob, message = ctx.uploads.validate(signed_id)
+    blob, message = ctx.uploads.validate(signed_id, ctx.now)
     if message is not None:
         raise Failure(message)
     assert blob is not None
-    return ctx.uploads.file_of(blob)
+    return blob
+
+
+def _blob_file(ctx: RequestContext, signed_id: object) -> dict | None:
+    blob = _blob(ctx, signed_id)
+    return None if blob is None else ctx.uploads.file_of(blob)
+
+
+def _can_terminer(ctx: RequestContext, row: dict, details: dict) -> bool:
+    """DS's `can_terminer?`, annotation part: no required annotation privée left empty."""
+    required = {d["id"] for d in _descriptors(ctx, row).values() if d.get("required")}
+    for champ in details["annotations"]:
+        if champ.get("champDescriptorId") in required and _is_blank(champ):
+            return False
+    return True
+
+
+def _is_blank(champ: dict) -> bool:
+    if champ.get("__typename") == "RepetitionChamp":
+        return not champ.get("rows")
+    value = champ.get("stringValue")
+    return value is None or not str(value).strip()
 
 
 # A mutation's work: its input in, its payload out (`Failure` for a business error).
@@ -129,9 +153,14 @@ def _transition(
         instructeur_id = load.instructeur(data["instructeurId"])
         if row["state"] not in required:
             raise Failure(already(row["state"]))
-        _authorized(ctx, row, instructeur_id)
         change = Change(ctx.store, row, ctx.now)
-        apply(change, _email(ctx, instructeur_id), data, justificatif)
+        if decision and not _can_terminer(ctx, row, change.details):
+            # DS answers a decision it cannot take with the state message, misleading as it is.
+            raise Failure(already(row["state"]))
+        if decision and change.details["demandeur"]["__typename"] == "PersonneMoraleIncomplete":
+            raise Failure(SIRET_DEGRADED)  # DS's établissement in degraded mode
+        _authorized(ctx, row, instructeur_id)
+        apply(change, (instructeur_id, _email(ctx, instructeur_id)), data, justificatif)
         change.save()
         return {"dossier": DossierView(ctx, change.row), "errors": None}
 
@@ -139,28 +168,28 @@ def _transition(
 
 
 passer_en_instruction = _transition(
-    ("en_construction",), lambda c, email, data, _j: c.passer_en_instruction(email)
+    ("en_construction",), lambda c, who, data, _j: c.passer_en_instruction(who[1], who[0])
 )
 accepter = _transition(
     ("en_instruction",),
-    lambda c, email, data, j: c.decide("accepte", email, data.get("motivation"), j),
+    lambda c, who, data, j: c.decide("accepte", who[1], data.get("motivation"), j),
     decision=True,
 )
 refuser = _transition(
     ("en_instruction",),
-    lambda c, email, data, j: c.decide("refuse", email, data["motivation"], j),
+    lambda c, who, data, j: c.decide("refuse", who[1], data["motivation"], j),
     decision=True,
 )
 classer_sans_suite = _transition(
     ("en_instruction",),
-    lambda c, email, data, j: c.decide("sans_suite", email, data["motivation"], j),
+    lambda c, who, data, j: c.decide("sans_suite", who[1], data["motivation"], j),
     decision=True,
 )
 repasser_en_instruction = _transition(
-    TERMINE, lambda c, email, data, _j: c.repasser_en_instruction(email)
+    TERMINE, lambda c, who, data, _j: c.repasser_en_instruction(who[1])
 )
 repasser_en_construction = _transition(
-    ("en_instruction",), lambda c, email, data, _j: c.repasser_en_construction(email)
+    ("en_instruction",), lambda c, who, data, _j: c.repasser_en_construction(who[1])
 )
 
 
@@ -192,7 +221,7 @@ def desarchiver(ctx: RequestContext, load: Loader, data: dict) -> dict:
 
 
 def envoyer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
-    attachment = _blob_file(ctx, data.get("attachment"))
+    blob = _blob(ctx, data.get("attachment"))
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     _authorized(ctx, row, instructeur_id)
@@ -200,6 +229,10 @@ def envoyer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
         raise Failure(EMPTY_BODY)
     if row["archived"] or not row["visible"]:
         raise Failure(MESSAGERIE_CLOSED)
+    refused = ctx.uploads.attachment_error(blob) if blob is not None else None
+    if refused is not None:
+        raise Failure(refused)
+    attachment = ctx.uploads.file_of(blob) if blob is not None else None
     change = Change(ctx.store, row, ctx.now)
     correction = data.get("correction")
     state = row["state"]
@@ -232,8 +265,11 @@ def supprimer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
     if message["email"] != _email(ctx, instructeur_id) or message.get("discardedAt"):
         raise Failure("Le message ne peut pas être supprimé")
     message["discardedAt"] = ctx.now
-    message["body"] = "Message supprimé"
+    message["body"] = ""  # DS empties the body; its web interface writes « Message supprimé »
     message["attachments"], message["attachment"] = [], None
+    correction = message.get("correction")
+    if correction and correction.get("dateResolution") is None:
+        change.resolve_correction()  # deleting the request withdraws it
     change.touch()
     change.save()
     return {"message": message, "errors": None}
@@ -440,8 +476,7 @@ def changer_groupe(ctx: RequestContext, load: Loader, data: dict) -> dict:
             "que le dossier"
         )
     change = Change(ctx.store, row, ctx.now)
-    change.row["groupe"] = groupe_number
-    change.touch()
+    change.change_groupe(groupe_number)
     change.save()
     return {"dossier": DossierView(ctx, change.row), "errors": None}
 

@@ -5,7 +5,8 @@ Connections::CursorConnection).
 - `first`+`last` or `before`+`after` together, or a negative count: `bad_request` errors;
 - one extra row is fetched to tell `hasNextPage`/`hasPreviousPage`;
 - `last` or `before` page backwards (the rows are read in reverse, then put back in order);
-- deprecated `order: DESC` turns `first` into `last`, as DS does;
+- deprecated `order: DESC` lists the newest first (`after` goes on towards older ones);
+  `last` with it is a `bad_request` error;
 - a cursor is opaque base64 of "<sort timestamp with ns>;<id>", only valid with the same sort.
 """
 
@@ -29,16 +30,22 @@ class PageSpec:
     inverted: bool
     has_after: bool
     has_before: bool
+    descending: bool = False  # order: DESC, the page is shown newest first
 
     @property
     def size(self) -> int:
         return self.limit - 1
 
+    @property
+    def reverse(self) -> bool:
+        """Whether the rows, read in the store's direction, are shown the other way round."""
+        return self.inverted != self.descending
+
     def has_previous_page(self, fetched: int) -> bool:
-        return self.has_after or (fetched >= self.limit and self.inverted)
+        return self.has_after or (fetched >= self.limit and self.reverse)
 
     def has_next_page(self, fetched: int) -> bool:
-        return self.has_before or (fetched >= self.limit and not self.inverted)
+        return self.has_before or (fetched >= self.limit and not self.reverse)
 
 
 def _cursor(value: str | None) -> tuple[int, int] | None:
@@ -67,16 +74,25 @@ def page_spec(
         raise api_error('Argument "first" must be a non-negative integer', "bad_request")
     if last is not None and last < 0:
         raise api_error('Argument "last" must be a non-negative integer', "bad_request")
-    if order == "DESC":
-        if last is not None:
-            first, last = min(last, MAX_PAGE_SIZE), None
-        else:
-            first, last = None, min(first if first is not None else MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    if order == "DESC" and last is not None:
+        raise api_error('Arguments "last" and "order: DESC" are exclusive', "bad_request")
     count = first if first is not None else last if last is not None else MAX_PAGE_SIZE
     limit = min(count, MAX_PAGE_SIZE) + 1
+    after_key, before_key = _cursor(after), _cursor(before)
+    if order == "DESC":
+        # Newest first: read backwards from `after` (older ones), or forwards from `before`.
+        return PageSpec(
+            after=before_key,
+            before=after_key,
+            limit=limit,
+            inverted=not before,
+            has_after=bool(after),
+            has_before=bool(before),
+            descending=True,
+        )
     return PageSpec(
-        after=_cursor(after),
-        before=_cursor(before),
+        after=after_key,
+        before=before_key,
         limit=limit,
         inverted=last is not None or bool(before),
         has_after=bool(after),
@@ -93,7 +109,7 @@ def connection(
     """The GraphQL connection (`nodes`, `edges`, `pageInfo`) for rows read with `spec`."""
     fetched = len(rows)
     rows = rows[: spec.size]
-    if spec.inverted:
+    if spec.reverse:
         rows.reverse()
     cursors = [encode_cursor(sort_key(r), r["number"]) for r in rows]
     nodes = [node(r) for r in rows]

@@ -110,21 +110,27 @@ def dossiers_connection(
 
 
 def _revision_filter(demarche: dict, args: dict) -> list[int] | None:
+    """The revision numbers to list; an unknown revision id is `not_found`, as in DS."""
     revisions = demarche["revisions"]
+    by_id = {r["id"]: r for r in revisions}
+
+    def find(value: object) -> dict:
+        if value not in by_id:
+            raise not_found("ProcedureRevision")
+        return by_id[value]
+
     if args.get("revision") is not None:
-        number = decode_int_gid(args["revision"], "ProcedureRevision")
-        return [number] if number is not None else []
+        return [find(args["revision"])["number"]]
     low, high = args.get("minRevision"), args.get("maxRevision")
     if low is None and high is None:
         return None
-    by_id = {r["id"]: r for r in revisions}
-    low_at = by_id[low]["dateCreation"] if low in by_id else None
-    high_at = by_id[high]["dateCreation"] if high in by_id else None
+    low_at = find(low)["dateCreation"] if low is not None else None
+    high_at = find(high)["dateCreation"] if high is not None else None
     return [
         r["number"]
         for r in revisions
-        if (low is None or (low_at is not None and r["dateCreation"] >= low_at))
-        and (high is None or (high_at is not None and r["dateCreation"] <= high_at))
+        if (low_at is None or r["dateCreation"] >= low_at)
+        and (high_at is None or r["dateCreation"] <= high_at)
     ]
 
 
@@ -157,6 +163,13 @@ def deleted_connection(
     return connection(rows, spec, lambda r: r[sort], lambda r: deleted_dossier(r, pending))
 
 
+DELETED_RECORD_BASE = 500_000
+
+
+def deleted_record_id(number: int) -> int:
+    return DELETED_RECORD_BASE + number
+
+
 def deleted_dossier(row: dict, pending: bool) -> dict:
     if pending:
         by_user = row["state"] == "en_construction" and row["hidden_user_at"] is not None
@@ -164,8 +177,11 @@ def deleted_dossier(row: dict, pending: bool) -> dict:
         at = row["pending_at"]
     else:
         reason, at = row["deleted_reason"] or "user_request", row["deleted_at"]
+    # A deleted dossier's id is its deletion record's own id in DS (a `deleted_dossiers` row),
+    # not the dossier’s; a dossier in the trash still has its own (docs/ds-api.md, "Deletions").
+    record = row["number"] if pending else deleted_record_id(row["number"])
     return {
-        "id": gid("DeletedDossier", row["number"]),
+        "id": gid("DeletedDossier", record),
         "number": row["number"],
         "state": row["state"],
         "reason": reason,
@@ -316,7 +332,12 @@ class DossierView:
     def dateDepot(self) -> int:
         return self.row["depose_at"]
 
-    datePassageEnConstruction = dateDepot
+    @property
+    def datePassageEnConstruction(self) -> int:
+        # Moved by repasser en construction; until then, the deposit.
+        saved = self.ctx.store.saved_details(self.row["number"])
+        moved = saved.get("datePassageEnConstruction") if saved else None
+        return moved or self.row["depose_at"]
 
     @property
     def datePassageEnInstruction(self) -> int | None:
@@ -352,9 +373,20 @@ class DossierView:
 
     @property
     def dateExpiration(self) -> int | None:
+        # DS counts from the passage en construction or the decision; en instruction, none.
         months = self.ctx.store.world.demarches[self.row["demarche"]]["dureeConservationDossiers"]
-        base = self.row["processed_at"] or self.row["depose_at"]
+        state = self.row["state"]
+        if state == "en_instruction":
+            return None
+        base = self.datePassageEnConstruction if state == "en_construction" else None
+        base = base or self.row["processed_at"] or self.row["depose_at"]
         return base + months * 30 * DAY_US
+
+    @property
+    def attestation(self) -> dict | None:
+        # Built by a job after the acceptance: absent until it has run.
+        ready_at = self.details.get("attestationReadyAt") or 0
+        return self.details.get("attestation") if self.ctx.now >= ready_at else None
 
     @property
     def groupeInstructeur(self) -> dict:

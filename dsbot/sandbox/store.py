@@ -197,6 +197,16 @@ class Store:
             self._details_cache.popitem(last=False)
         return details
 
+    def saved_details(self, number: int) -> dict | None:
+        """The details if something ever changed the dossier (cheap: never generates them)."""
+        cached = self._details_cache.get(number)
+        if cached is not None:
+            return cached
+        saved = self.conn.execute(
+            "SELECT details FROM dossiers WHERE number = ?", (number,)
+        ).fetchone()
+        return json.loads(saved[0]) if saved is not None and saved[0] is not None else None
+
     def save_dossier(self, row: dict, details: dict | None = None) -> dict:
         """Writes the row (visibility recomputed) and, when given, its details."""
         visible, pending_at = visibility(

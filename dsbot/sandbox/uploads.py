@@ -7,8 +7,10 @@ backend would: valid signature, no `Authorization` header, exactly those headers
 size, and bytes whose base64(MD5) is the declared checksum; anything else is refused (4xx) and
 the blob stays unusable. Success answers 201 with an empty body.
 
-Mutations take the `signedBlobId` (a Rails-like signed id) and check the blob with DS's three
-messages: bad id, not uploaded, hash mismatch.
+Mutations take the `signedBlobId` (a Rails-like signed id, valid one hour after
+`createDirectUpload` on the sandbox's clock, like the upload URL) and check the blob with DS's
+three messages: bad id (or expired id), not uploaded, hash mismatch. A message attachment must
+also be of a content type DS accepts and under 20 MB (`attachment_error`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,51 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from urllib.parse import parse_qs, urlencode
 
 from dsbot.sandbox import dossier_content
+from dsbot.sandbox.clock import US, now_us
 from dsbot.sandbox.store import Store
 
 URL_LIFETIME_S = 3600
+SIGNED_ID_LIFETIME_US = 3600 * US  # ActiveStorage's service_urls_expire_in
+# Commentaire::FILE_MAX_SIZE: an attachment of 20 MB or more is refused.
+MESSAGE_FILE_MAX_SIZE = 20 * 1024 * 1024
+# DS's AUTHORIZED_CONTENT_TYPES, the common part of it (kept here, apart from the bot's own list,
+# so that the sandbox judges the bot rather than agreeing with it by construction).
+AUTHORIZED_CONTENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/x-pdf",
+        "image/jpeg",
+        "image/png",
+        "image/tiff",
+        "image/bmp",
+        "image/webp",
+        "image/gif",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/rtf",
+        "text/plain",
+        "text/csv",
+        "application/json",
+        "application/xml",
+        "text/xml",
+        "application/zip",
+        "application/octet-stream",
+        "audio/mpeg",
+        "video/mp4",
+    }
+)
+BAD_CONTENT_TYPE = "Le type de fichier de la pièce jointe n’est pas autorisé"
+TOO_BIG = "La pièce jointe est trop volumineuse : sa taille doit être inférieure à 20 Mo"
 BLOB_BASE = 900_001
 
 INVALID_ID = "L’identifiant du fichier téléversé est invalide"
@@ -80,7 +120,7 @@ class Uploads:
                 "created_at": now,
             }
         )
-        expires = int(time.time()) + URL_LIFETIME_S
+        expires = now // US + URL_LIFETIME_S
         query = urlencode(
             {"temp_url_sig": self._sign(f"PUT\n{expires}\n{key}"), "temp_url_expires": expires}
         )
@@ -88,13 +128,12 @@ class Uploads:
             "url": f"{base_url}/_upload/{key}?{query}",
             "headers": json.dumps({"Content-Type": content_type, "Content-MD5": checksum}),
             "blobId": str(blob_id),
-            "signedBlobId": self.signed_id(blob_id),
+            "signedBlobId": self.signed_id(blob_id, now + SIGNED_ID_LIFETIME_US),
         }
 
-    def signed_id(self, blob_id: int) -> str:
-        message = base64.b64encode(
-            json.dumps({"_rails": {"data": blob_id, "pur": "blob_id"}}).encode()
-        ).decode()
+    def signed_id(self, blob_id: int, expires_us: int) -> str:
+        rails = {"data": blob_id, "pur": "blob_id", "exp": expires_us}
+        message = base64.b64encode(json.dumps({"_rails": rails}).encode()).decode()
         return f"{message}--{self._sign(message)}"
 
     # --- PUT -----------------------------------------------------------------------------
@@ -110,7 +149,7 @@ class Uploads:
         good = expires.isdigit() and hmac.compare_digest(sig, self._sign(f"PUT\n{expires}\n{key}"))
         if not good:
             raise UploadRefused(401, "AccessDenied", "Temp URL invalid.")
-        if int(expires) < time.time():
+        if int(expires) < now_us() // US:
             raise UploadRefused(401, "AccessDenied", "Temp URL expired.")
         lower = {k.lower(): v for k, v in headers.items()}
         if "authorization" in lower:
@@ -139,17 +178,20 @@ class Uploads:
 
     # --- use in mutations ----------------------------------------------------------------
 
-    def validate(self, signed_id: object) -> tuple[dict | None, str | None]:
-        """(blob, None) when usable, else (None, DS's error message)."""
+    def validate(self, signed_id: object, now: int) -> tuple[dict | None, str | None]:
+        """(blob, None) when usable at `now`, else (None, DS's error message)."""
         if not isinstance(signed_id, str) or "--" not in signed_id:
             return None, INVALID_ID
         message, _, digest = signed_id.rpartition("--")
         if not hmac.compare_digest(digest, self._sign(message)):
             return None, INVALID_ID
         try:
-            blob_id = json.loads(base64.b64decode(message))["_rails"]["data"]
+            rails = json.loads(base64.b64decode(message))["_rails"]
+            blob_id, expires = rails["data"], int(rails["exp"])
         except (ValueError, KeyError, TypeError):
             return None, INVALID_ID
+        if now >= expires:
+            return None, INVALID_ID  # Rails finds no blob for an expired signed id
         blob = self.store.blob(blob_id=blob_id)
         if blob is None:
             return None, INVALID_ID
@@ -158,6 +200,16 @@ class Uploads:
         if dossier_content.md5_base64(blob["data"]) != blob["checksum"]:
             return None, BAD_HASH
         return blob, None
+
+    @staticmethod
+    def attachment_error(blob: dict) -> str | None:
+        """DS's refusal of a blob as a message attachment (type, size), or None."""
+        content_type = blob["content_type"].split(";", 1)[0].strip().lower()
+        if content_type not in AUTHORIZED_CONTENT_TYPES:
+            return BAD_CONTENT_TYPE
+        if blob["byte_size"] >= MESSAGE_FILE_MAX_SIZE:
+            return TOO_BIG
+        return None
 
     @staticmethod
     def file_of(blob: dict) -> dict:
@@ -177,9 +229,9 @@ class Uploads:
             return None if blob is None else blob["data"]
         return dossier_content.generated_file_bytes(key)
 
-    def corrupt(self, signed_id: str) -> bool:
+    def corrupt(self, signed_id: str, now: int) -> bool:
         """Test hook: the stored bytes no longer match the checksum (DS's "hash invalide")."""
-        blob, _ = self.validate(signed_id)
+        blob, _ = self.validate(signed_id, now)
         if blob is None:
             return False
         self.store.store_blob_data(blob["id"], blob["data"] + b"\0")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsbot.sandbox import dossier_content
+from dsbot.sandbox.clock import US
 from dsbot.sandbox.generator import TERMINE
 from dsbot.sandbox.ids import gid
 from dsbot.sandbox.store import Store
@@ -23,6 +24,11 @@ STATE_LABELS = {
     "sans_suite": "classé sans suite",
 }
 DECISION_EVENTS = {"accepte": "accepte", "refuse": "refuse", "sans_suite": "classe_sans_suite"}
+# DS's mailer writes each state notification into the messagerie, from its contact address,
+# whether or not the e-mail itself goes out (`disableNotification` only stops the e-mail).
+CONTACT_EMAIL = dossier_content.SYSTEM_EMAIL
+# The attestation is built by a background job, a little after the acceptance.
+ATTESTATION_DELAY_US = 5 * US
 
 
 def already(state: str) -> str:
@@ -61,11 +67,33 @@ class Change:
 
     # --- transitions (callers check the preconditions) --------------------------------
 
-    def passer_en_instruction(self, email: str | None) -> None:
+    def notify(self, notice: str) -> dict:
+        """DS's message from its contact address telling the usager about a transition."""
+        number = self.row["number"]
+        demarche = self.store.world.demarches[self.row["demarche"]]
+        decided = self.row["processed_at"] or self.now
+        text = dossier_content.notice_body(notice, number, demarche["title"], decided)
+        return dossier_content.new_message(
+            self.details, number, CONTACT_EMAIL, text, self.now, [], "system"
+        )
+
+    def resolve_correction(self) -> None:
+        """The pending correction, if any, is resolved now (DS's `resolve_pending_correction`)."""
+        for message in self.details["messages"]:
+            correction = message.get("correction")
+            if correction and correction.get("dateResolution") is None:
+                correction["dateResolution"] = self.now
+        self.row["correction_at"] = None
+
+    def passer_en_instruction(self, email: str | None, instructeur_id: int | None = None) -> None:
         self.row["state"] = "en_instruction"
         self.row["en_instruction_at"] = self.now
         event = "passe_en_instruction" if email else "passe_en_instruction_automatiquement"
         self.traitement(event, "en_instruction", email)
+        self.resolve_correction()
+        if instructeur_id is not None:
+            self.follow(instructeur_id, True)  # DS: the instructeur who takes it follows it
+        self.notify("en_instruction")
         self.touch()
 
     def decide(
@@ -76,32 +104,39 @@ class Change:
         self.details["motivation"] = motivation
         self.details["motivationAttachment"] = justificatif
         number = self.row["number"]
+        demarche = self.store.world.demarches[self.row["demarche"]]
+        attestation = state == "accepte" and demarche.get("attestation", True)
         self.details["attestation"] = (
             dossier_content.file_dict(
                 f"att-{self.store.seed}-{number}-{self.now}",
                 f"attestation-{number}.pdf",
                 "application/pdf",
-                self.now,
+                self.now + ATTESTATION_DELAY_US,
             )
-            if state == "accepte"
+            if attestation
             else None
         )
+        self.details["attestationReadyAt"] = self.now + ATTESTATION_DELAY_US
         self.traitement(DECISION_EVENTS[state], state, email, motivation)
+        self.notify(state)
         self.touch()
 
     def repasser_en_instruction(self, email: str | None) -> None:
+        # DS keeps dateTraitement (processed_at) and moves datePassageEnInstruction.
         self.row["state"] = "en_instruction"
-        self.row["processed_at"] = None
+        self.row["en_instruction_at"] = self.now
         self.row["archived"] = 0
         self.details["motivation"] = None
         self.details["motivationAttachment"] = None
         self.details["attestation"] = None
         self.traitement("repasse_en_instruction", "en_instruction", email)
+        self.notify("repasse_en_instruction")
         self.touch()
 
     def repasser_en_construction(self, email: str | None) -> None:
+        # DS keeps datePassageEnInstruction and moves datePassageEnConstruction.
         self.row["state"] = "en_construction"
-        self.row["en_instruction_at"] = None
+        self.details["datePassageEnConstruction"] = self.now
         self.traitement("repasse_en_construction", "en_construction", email)
         self.touch()
 
@@ -156,6 +191,13 @@ class Change:
             followers.remove(instructeur_id)
             self.touch()
 
+    def change_groupe(self, groupe: int) -> None:
+        """The dossier moves to another groupe: who is not in it stops following it (DS)."""
+        self.row["groupe"] = groupe
+        members = set(self.store.world.groupes[groupe]["instructeurs"])
+        self.details["followers"] = [i for i in self.details["followers"] if i in members]
+        self.touch()
+
     def edit_champ(self) -> dict | None:
         """The usager edits a field: the first text-like champ gets a new value."""
         for champ in self.details["champs"]:
@@ -195,10 +237,16 @@ def path_to(current: str, target: str) -> list[str]:
     return steps
 
 
-def apply_step(change: Change, target: str, email: str | None, motivation: str | None) -> None:
+def apply_step(
+    change: Change,
+    target: str,
+    email: str | None,
+    motivation: str | None,
+    instructeur_id: int | None = None,
+) -> None:
     if target == "en_instruction":
         if change.row["state"] == "en_construction":
-            change.passer_en_instruction(email)
+            change.passer_en_instruction(email, instructeur_id)
         else:
             change.repasser_en_instruction(email)
     elif target == "en_construction":

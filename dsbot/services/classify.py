@@ -34,7 +34,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from dsbot.ds.models import DeletedDossier, Dossier, DossierState, DossierSummary
+from dsbot.ds.models import (
+    DeletedDossier,
+    Dossier,
+    DossierState,
+    DossierSummary,
+    is_ds_notice,
+)
 
 Status = Literal["visible", "trash", "deleted"]
 
@@ -276,10 +282,16 @@ def staff_emails(dossier: Dossier) -> frozenset[str]:
 
 
 def is_from_usager(email: str, dossier: Dossier, staff: frozenset[str]) -> bool:
-    """A message written on the usager's side (not by an instructeur, an expert or DS)."""
-    email = email.lower()
+    """A message written on the usager's side (not by an instructeur, an expert or DS).
+
+    DS writes a notice from its contact address after every instructeur transition: without
+    an usager e-mail to compare with, that address would otherwise pass for the usager's.
+    """
+    email = email.strip().lower()
+    if is_ds_notice(email):
+        return False
     if dossier.usager_email:
-        return email == dossier.usager_email.lower()
+        return email == dossier.usager_email.strip().lower()
     return bool(email) and email not in staff
 
 

@@ -171,3 +171,14 @@ def test_an_avis_moves_the_modification_date(sandbox):
     assert got["avis"][-1]["question"] == "Avis sur le budget ?"
     assert got["avis"][-1]["reponse"] is None
     assert got["dateDerniereModification"] > before
+
+
+def test_siret_degraded_only_for_a_demarche_of_personnes_morales(sandbox):
+    world = sandbox.app.store.world
+    individual = next(n for n, d in world.demarches.items() if d["individual"])
+    got = httpx.post(
+        f"{sandbox.base_url}/_sandbox/dossiers",
+        json={"demarche": individual, "siret_degraded": True},
+    )
+    assert got.status_code == 400
+    assert got.json() == {"error": "siret_degraded needs a démarche for personnes morales"}

@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from tests.sandbox.gql import data, errors, first_demarche, page, post
+from tests.sandbox.gql import DOSSIER_PAGE, data, errors, first_demarche, page, post
 
 
 @pytest.fixture
@@ -112,8 +112,20 @@ def test_backwards_paging_with_last_and_before(big):
     before = page(big, number, last=5, before=tail["pageInfo"]["startCursor"])
     assert [n["number"] for n in before["nodes"]] == [n["number"] for n in forward[-15:-10]]
     assert before["pageInfo"]["hasNextPage"] is True
+
+
+def test_order_desc_lists_the_newest_first_and_refuses_last(big):
+    number = first_demarche(big)["number"]
+    forward = [n["number"] for n in walk(big, number)]
     newest_first = page(big, number, first=3, order="DESC")
-    assert [n["number"] for n in newest_first["nodes"]] == [n["number"] for n in forward[-3:]]
+    assert [n["number"] for n in newest_first["nodes"]] == forward[-3:][::-1]
+    assert newest_first["pageInfo"]["hasNextPage"] is True
+    older = page(big, number, first=3, order="DESC", after=newest_first["pageInfo"]["endCursor"])
+    assert [n["number"] for n in older["nodes"]] == forward[-6:-3][::-1]
+    assert older["pageInfo"]["hasPreviousPage"] is True
+    found = errors(big, DOSSIER_PAGE, {"number": number, "last": 3, "order": "DESC"})
+    assert found[0]["extensions"]["code"] == "bad_request"
+    assert "last" in found[0]["message"]
 
 
 def test_created_since_state_and_archived_filters(big):
@@ -192,8 +204,12 @@ def test_deleted_and_pending_deleted_dossiers_with_deleted_since(sandbox):
     assert [g["number"] for g in gone] == [first]
     assert gone[0]["reason"] == "user_request"
     assert gone[0]["state"] == "en_construction"
-    assert gone[0]["id"] == base64.b64encode(f"DeletedDossier-{first}".encode()).decode()
-    assert [g["number"] for g in after["pendingDeletedDossiers"]["nodes"]] == [second]
+    # DS: a deleted dossier's id is its deletion record's own; one in the trash keeps its own.
+    assert gone[0]["id"] != base64.b64encode(f"DeletedDossier-{first}".encode()).decode()
+    assert base64.b64decode(gone[0]["id"]).decode().startswith("DeletedDossier-")
+    pending = after["pendingDeletedDossiers"]["nodes"]
+    assert [g["number"] for g in pending] == [second]
+    assert pending[0]["id"] == base64.b64encode(f"DeletedDossier-{second}".encode()).decode()
     everything = data(sandbox, DELETED, {"number": number})["demarche"]
     assert (
         len(everything["deletedDossiers"]["nodes"]) == len(before["deletedDossiers"]["nodes"]) + 1

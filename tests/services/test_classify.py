@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from dsbot.ds.models import (
+    DS_CONTACT_EMAIL,
     Avis,
     Champ,
     DeletedDossier,
@@ -204,6 +205,26 @@ def test_message_author_without_known_usager_email_falls_back_to_staff_list():
     after = make_dossier(usager_email=None, messages=messages, date_derniere_modification=at(8))
     changes = diff(before, after)
     assert [c.params.get("message_id") for c in changes] == ["m2"]
+
+
+def test_ds_notice_on_a_transition_is_not_an_usager_message_even_without_usager_email():
+    # DS writes a notice from its contact address on every instructeur transition; with no
+    # usager e-mail to compare with, only its sender tells it from the usager's messages.
+    for usager_email in (None, USAGER):
+        before = make_dossier(usager_email=usager_email)
+        accepted = Traitement(DossierState.ACCEPTE, "accepte", at(7), INSTRUCTEUR.email, None)
+        messages = (
+            Message("m1", DS_CONTACT_EMAIL, "[Votre dossier nº 1 a été accepté] …", at(7)),
+            Message("m2", "Contact@Demarches-Simplifiees.fr", "[Votre dossier nº 1] …", at(7)),
+        )
+        after = make_dossier(
+            usager_email=usager_email,
+            state=DossierState.ACCEPTE,
+            traitements=(deposit(), accepted),
+            messages=messages,
+            date_derniere_modification=at(7),
+        )
+        assert kinds(diff(before, after)) == [ChangeKind.STATE_CHANGED], usager_email
 
 
 def test_discarded_message_is_not_announced():

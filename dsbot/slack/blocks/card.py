@@ -229,7 +229,7 @@ def _facts(dossier: Dossier, texts: Texts) -> list:
                 escape_truncate(", ".join(lb.name for lb in dossier.labels), _LIST_MAX),
             )
         )
-    count = len(dossier.visible_messages)
+    count = len(dossier.conversation)
     key = {0: "card.messages.none", 1: "card.messages.one"}.get(count, "card.messages.many")
     fields.append(field(texts("card.field.messages"), texts(key, count=count)))
     return fields
@@ -263,7 +263,10 @@ def _demandeur(dossier: Dossier, texts: Texts) -> str:
 
 def _dates(dossier: Dossier, texts: Texts) -> list:
     fields = [field(texts("card.date.depot"), date_token(dossier.date_depot))]
-    if dossier.date_passage_en_instruction:
+    # DS keeps datePassageEnInstruction (and dateTraitement) when a dossier goes back: shown
+    # for a dossier en construction, it would date an instruction that is no longer running.
+    instruction_ran = dossier.state is not DossierState.EN_CONSTRUCTION
+    if dossier.date_passage_en_instruction and instruction_ran:
         fields.append(
             field(texts("card.date.instruction"), date_token(dossier.date_passage_en_instruction))
         )
@@ -321,7 +324,8 @@ def _motivation(dossier: Dossier, texts: Texts) -> MarkdownTextObject:
 
 
 def _last_message(dossier: Dossier, texts: Texts) -> MarkdownTextObject | None:
-    messages = dossier.visible_messages
+    # DS's own notices (one per transition) repeat what the card already shows.
+    messages = dossier.conversation
     if not messages:
         return None
     last = max(messages, key=lambda m: m.created_at)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.models import DossierState
+from dsbot.ds.models import DS_CONTACT_EMAIL, DossierState
 from dsbot.slack import ids
 from dsbot.slack.blocks.card import (
     ACTED_ACCEPTER,
@@ -248,6 +248,46 @@ def test_dates_are_slack_date_tokens_with_iso_fallback():
         assert datetime.fromisoformat(fallback).timestamp() // 60 == int(unix) // 60 or (
             len(fallback) == 10  # the expiration shows a date only
         )
+
+
+def test_dates_after_going_back_show_only_what_is_running():
+    # DS keeps datePassageEnInstruction and dateTraitement when a dossier goes back, and has
+    # no dateExpiration en instruction.
+    instruite = DEPOT + timedelta(days=2)
+    decidee = DEPOT + timedelta(days=5)
+    back = make_dossier(
+        state=DossierState.EN_CONSTRUCTION,
+        date_passage_en_instruction=instruite,
+        date_traitement=decidee,
+    )
+    dates = " ".join(f["text"] for f in block(card(back), ids.BLOCK_CARD_DATES)["fields"])
+    assert "Passage en instruction" not in dates and "Décision" not in dates
+    reopened = make_dossier(
+        state=DossierState.EN_INSTRUCTION,
+        date_passage_en_instruction=DEPOT + timedelta(days=6),
+        date_traitement=decidee,
+        date_expiration=None,
+    )
+    dates = " ".join(f["text"] for f in block(card(reopened), ids.BLOCK_CARD_DATES)["fields"])
+    assert f"<!date^{int((DEPOT + timedelta(days=6)).timestamp())}^" in dates
+    assert f"<!date^{int(decidee.timestamp())}^" not in dates
+    assert "Décision" not in dates and "Expiration" not in dates
+
+
+def test_ds_notices_are_left_out_of_the_messagerie_summary():
+    said = make_message(id="m1", body="Voici le RIB.", created_at=DEPOT)
+    notice = make_message(
+        id="m2",
+        email=DS_CONTACT_EMAIL,
+        body="[Votre dossier nº 1234 est en cours d’instruction] …",
+        created_at=DEPOT + timedelta(days=1),
+    )
+    message = card(make_dossier(messages=(said, notice)))
+    facts = " ".join(f["text"] for f in block(message, ids.BLOCK_CARD_FACTS)["fields"])
+    assert "1 message" in facts
+    section = block(message, ids.BLOCK_CARD_LAST_MESSAGE)["text"]["text"]
+    assert "Voici le RIB." in section
+    assert DS_CONTACT_EMAIL not in all_text(message)
 
 
 def test_naive_datetimes_are_taken_as_utc():
