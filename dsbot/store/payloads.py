@@ -235,6 +235,7 @@ def change_from_json(kind: ChangeKind | str, d: dict[str, Any]) -> ChangeParams:
 
 
 def summary_to_json(summary: DossierSummary) -> dict[str, Any]:
+    """What a burst summary needs of a listed dossier (its other dates are the feed's)."""
     return {
         "id": summary.id,
         "number": summary.number,
