@@ -275,10 +275,12 @@ class DeliveryService:
                         break
                     self._pause(min(min(later), deadline) - self.monotonic())
                     continue
-                timeout = min([*later, deadline]) - self.monotonic()
+                # Every worker busy: only a finished step can start anything.
+                wake = [deadline] if len(running) >= self.workers else [*later, deadline]
+                timeout = min(wake) - self.monotonic()
                 done, _ = wait(
                     running,
-                    timeout=max(timeout, 0.0) if later else None,
+                    timeout=max(timeout, 0.0) if timeout != float("inf") else None,
                     return_when=FIRST_COMPLETED,
                 )
                 for future in done:
@@ -290,6 +292,8 @@ class DeliveryService:
                         idle.add(channel)
                         continue
                     report.add(step.report)
+                    if step.report.paused_channels:
+                        idle.clear()  # a notice was queued, maybe to a channel already done
                     if step.ready_at is None:
                         idle.add(channel)
                         ready_at.pop(channel, None)
