@@ -76,7 +76,9 @@ def run_demo(
         steps: list[str] = []
         cycles = 0
         try:
-            poller = build_poller(demo_settings, ds=ds, slack=slack, pacing=0.0)
+            # Posting to a real Slack: its limit of one message a second per channel holds.
+            pacing = 1.0 if forward is not None else 0.0
+            poller = build_poller(demo_settings, ds=ds, slack=slack, pacing=pacing)
             demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
             _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
             SubscriptionService(poller.store, ds).subscribe(
