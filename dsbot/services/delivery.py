@@ -167,6 +167,16 @@ class DrainReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+class Outbox(Protocol):
+    """What the poller drives: a DeliveryService, or anything that drains like one."""
+
+    stop_event: threading.Event | None
+
+    def drain(self, budget: float | None = None, *, admit: bool = True) -> DrainReport: ...
+
+    def admit(self) -> None: ...
+
+
 @dataclass
 class _Step:
     """What one step of a channel did, and what the channel waits for now."""

@@ -38,6 +38,7 @@ from dsbot.ds.errors import (
     DSTokenExpired,
 )
 from dsbot.redact import redact
+from dsbot.services.delivery import DrainReport, Outbox
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -68,7 +69,7 @@ class CycleReport:
     busy: bool = False
     feeds: list[FeedResult] = field(default_factory=list)
     backing_off: list[str] = field(default_factory=list)
-    drain: Any = None  # dsbot.services.delivery.DrainReport; None when sent in the background
+    drain: DrainReport | None = None  # None when sent in the background
     alerts: list[str] = field(default_factory=list)
 
     @property
@@ -117,14 +118,14 @@ def _error_text(error: DSError | None) -> str:
 
 
 class Poller:
-    """One notification engine on one database. `sender` is a
-    dsbot.services.delivery.DeliveryService (dsbot.slack.sender.Sender in production)."""
+    """One notification engine on one database. `sender` is a DeliveryService
+    (dsbot.slack.sender.Sender in production)."""
 
     def __init__(
         self,
         store: Store,
         ds: Any,
-        sender: Any,
+        sender: Outbox,
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
