@@ -38,7 +38,7 @@ from dsbot.ds.errors import (
     DSTokenExpired,
 )
 from dsbot.redact import redact
-from dsbot.services.delivery import DrainReport, Outbox
+from dsbot.services.delivery_port import DrainReport, Outbox
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q

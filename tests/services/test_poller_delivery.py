@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from dsbot.services.delivery import DrainReport
+from dsbot.services.delivery_port import DrainReport
 from dsbot.services.poller import Poller
 from dsbot.store import notifications as q
 
