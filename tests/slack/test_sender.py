@@ -579,3 +579,27 @@ def test_a_shutdown_does_not_wait_for_a_long_queue(store, slack):
     assert 1 <= report.sent < 10
     # Nothing is lost: what was not sent is still waiting for the next start.
     assert sum(r.status == "pending" for r in rows(store)) == 10 - report.sent
+
+
+def test_a_background_drain_leaves_new_cards_to_the_end_of_their_cycle(store, slack, dossiers):
+    # The feed commits page by page: a drain running meanwhile must not post the first cards
+    # of what will turn out to be a burst.
+    sender = make_sender(store, slack, dossiers, burst_threshold=2)
+    for number in (1, 2, 3):
+        queue(
+            store,
+            "parent",
+            f"new-{number}",
+            number=number,
+            new=True,
+            summary=make_summary(number=number),
+        )
+    queue(store, "parent", "refresh", number=1, create=False, channel=OTHER_CHANNEL)
+    report = sender.drain(admit=False)
+    assert report.sent == 0 and report.skipped == 1  # other rows go on as usual
+    assert slack.calls("chat.postMessage") == []
+    sender.admit()  # the poller: the cycle is over
+    report = sender.drain(admit=False)
+    assert report.collapsed == 1 and report.sent == 1
+    (summary,) = slack.top_level(CHANNEL)
+    assert "3" in summary["text"]
