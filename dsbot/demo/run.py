@@ -81,7 +81,9 @@ def run_demo(
         try:
             # TerminalSlack answers the part of WebClient the Sender calls, and nothing else.
             web = cast(WebClient, slack)
-            poller = build_poller(demo_settings, ds=ds, slack=web, pacing=0.0)
+            # Posting to a real Slack: its limit of one message a second per channel holds.
+            pacing = 1.0 if forward is not None else 0.0
+            poller = build_poller(demo_settings, ds=ds, slack=web, pacing=pacing)
             demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
             _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
             SubscriptionService(poller.store, ds).subscribe(

@@ -5,34 +5,23 @@ differs from it, the full dossier is read and `classify` turns the difference in
 the events a channel may be told about (`announce=True`, shown in the dossier's thread) and
 the noise that only refreshes the card (`announce=False`).
 
-Event keys (`Change.kind`, passed to `build_event_message`) and their params (JSON values;
-`at` and `*_at` are ISO 8601 strings in the outbox, datetimes once rendered):
-
-- `deposited`: the dossier was deposited (shown as the parent card itself, no thread event).
-- `state_changed`: `from_state`, `to_state` (DossierState values), `by` (emailAgentTraitant or
-  None), `motivation` (or None), `traitement_event` (DS's TraitementEvent or None), `at`.
-- `message_received`: a message from the usager: `message_id`, `email`, `body`,
-  `attachments` (file names), `at`.
-- `avis_requested`: `avis_id`, `question`, `claimant`, `expert`, `at`. Noise: an instructeur
-  asked it, the news is the answer.
-- `avis_given`: `avis_id`, `reponse`, `expert`, `at`.
-- `correction_requested`: `at`.
-- `champs_edited`: `at` (the usager changed the form).
-- `trashed`: `reason`, `state`, `at` (moved to DS's trash, still restorable).
-- `deleted`: `reason`, `state`, `at` (deleted for good).
-- `restored`: `at` (back from the trash).
-- `updated`: `at`, noise only (follow/unfollow, annotations, archive flag, a message from an
-  instructeur...): the card is refreshed, nothing is announced.
+Each change's facts are a frozen dataclass of its kind (`dsbot.store.payloads`: StateChanged,
+MessageReceived...): the feed queues it as is in the outbox, the Slack side renders it. Kinds:
+`deposited` (shown as the card itself, no thread event), `state_changed`, `message_received` (a
+message from the usager), `avis_requested` (noise: an instructeur asked it, the news is the
+answer), `avis_given`, `correction_requested`, `champs_edited` (the usager changed the form),
+`trashed` (in DS's trash, still restorable), `deleted` (for good), `restored` (back from the
+trash), `updated` (noise only: follow/unfollow, annotations, archive flag, a message from an
+instructeur...: the card is refreshed, nothing is announced).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from dsbot.ds.models import (
     DeletedDossier,
@@ -41,6 +30,23 @@ from dsbot.ds.models import (
     DossierSummary,
     is_ds_notice,
 )
+from dsbot.store.payloads import (
+    AvisGiven,
+    AvisRequested,
+    ChampsEdited,
+    ChangeKind,
+    ChangeParams,
+    CorrectionRequested,
+    Deleted,
+    Deposited,
+    MessageReceived,
+    Restored,
+    StateChanged,
+    Trashed,
+    Updated,
+)
+
+__all__ = ["Change", "ChangeKind", "Snapshot", "classify", "classify_deletion"]
 
 Status = Literal["visible", "trash", "deleted"]
 
@@ -52,20 +58,6 @@ DATE_PRECISION = timedelta(seconds=1)
 CLOCK_SKEW = timedelta(seconds=2)
 
 
-class ChangeKind(StrEnum):
-    DEPOSITED = "deposited"
-    STATE_CHANGED = "state_changed"
-    MESSAGE_RECEIVED = "message_received"
-    AVIS_REQUESTED = "avis_requested"
-    AVIS_GIVEN = "avis_given"
-    CORRECTION_REQUESTED = "correction_requested"
-    CHAMPS_EDITED = "champs_edited"
-    TRASHED = "trashed"
-    DELETED = "deleted"
-    RESTORED = "restored"
-    UPDATED = "updated"
-
-
 @dataclass(frozen=True)
 class Change:
     """One thing that happened to a dossier.
@@ -74,12 +66,15 @@ class Change:
     same event seen twice gives the same outbox dedupe key.
     """
 
-    kind: ChangeKind
     at: datetime
     ident: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: ChangeParams
     announce: bool = True
     broadcast: bool = False
+
+    @property
+    def kind(self) -> ChangeKind:
+        return self.params.kind
 
 
 @dataclass(frozen=True)
@@ -303,14 +298,13 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
     changes: list[Change] = []
     deposited = previous.state is None
     if deposited:
-        changes.append(Change(ChangeKind.DEPOSITED, dossier.date_depot, "deposited"))
+        changes.append(Change(dossier.date_depot, "deposited", Deposited()))
     if previous.status == "trash":
         changes.append(
             Change(
-                ChangeKind.RESTORED,
                 current.date_derniere_modification or dossier.date_derniere_modification,
                 f"restored:{_iso(dossier.date_derniere_modification)}",
-                {"at": _iso(dossier.date_derniere_modification)},
+                Restored(at=dossier.date_derniere_modification),
             )
         )
     changes.extend(_state_changes(previous, dossier))
@@ -322,57 +316,53 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
             continue
         changes.append(
             Change(
-                ChangeKind.MESSAGE_RECEIVED,
                 message.created_at,
                 f"message:{message.id}",
-                {
-                    "message_id": message.id,
-                    "email": message.email,
-                    "body": message.body,
-                    "attachments": [f.filename for f in message.attachments],
-                    "at": _iso(message.created_at),
-                },
+                MessageReceived(
+                    message_id=message.id,
+                    email=message.email,
+                    body=message.body,
+                    attachments=tuple(f.filename for f in message.attachments),
+                    at=message.created_at,
+                ),
             )
         )
     for avis in dossier.avis:
         if avis.id not in previous.avis_ids:
             changes.append(
                 Change(
-                    ChangeKind.AVIS_REQUESTED,
                     avis.date_question,
                     f"avis:{avis.id}",
-                    {
-                        "avis_id": avis.id,
-                        "question": avis.question,
-                        "claimant": avis.claimant_email,
-                        "expert": avis.expert_email,
-                        "at": _iso(avis.date_question),
-                    },
+                    AvisRequested(
+                        avis_id=avis.id,
+                        question=avis.question,
+                        claimant=avis.claimant_email,
+                        expert=avis.expert_email,
+                        at=avis.date_question,
+                    ),
                     announce=False,
                 )
             )
         if avis.date_reponse is not None and avis.id not in previous.avis_answered_ids:
             changes.append(
                 Change(
-                    ChangeKind.AVIS_GIVEN,
                     avis.date_reponse,
                     f"avis_given:{avis.id}",
-                    {
-                        "avis_id": avis.id,
-                        "reponse": avis.reponse,
-                        "expert": avis.expert_email,
-                        "at": _iso(avis.date_reponse),
-                    },
+                    AvisGiven(
+                        avis_id=avis.id,
+                        reponse=avis.reponse,
+                        expert=avis.expert_email,
+                        at=avis.date_reponse,
+                    ),
                 )
             )
     correction = current.date_correction
     if correction is not None and correction != previous.date_correction and not deposited:
         changes.append(
             Change(
-                ChangeKind.CORRECTION_REQUESTED,
                 correction,
                 f"correction:{_iso(correction)}",
-                {"at": _iso(correction)},
+                CorrectionRequested(at=correction),
             )
         )
     champs = current.date_champs or dossier.date_derniere_modification
@@ -387,17 +377,14 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
     if edited and not deposited:
         changes.append(
             Change(
-                ChangeKind.CHAMPS_EDITED,
                 champs,
                 f"champs:{_iso(champs)}:{current.champs_digest}",
-                {"at": _iso(champs)},
+                ChampsEdited(at=champs),
             )
         )
     if not changes and replace(current, observed_at=None) != replace(previous, observed_at=None):
         at = current.date_derniere_modification or dossier.date_derniere_modification
-        changes.append(
-            Change(ChangeKind.UPDATED, at, f"updated:{_iso(at)}", {"at": _iso(at)}, announce=False)
-        )
+        changes.append(Change(at, f"updated:{_iso(at)}", Updated(at=at), announce=False))
     changes.sort(key=lambda c: c.at)
     return changes
 
@@ -416,17 +403,16 @@ def _state_changes(previous: Snapshot, dossier: Dossier) -> list[Change]:
             continue
         changes.append(
             Change(
-                ChangeKind.STATE_CHANGED,
                 traitement.date,
                 f"traitement:{index}",
-                {
-                    "from_state": running.value,
-                    "to_state": traitement.state.value,
-                    "by": traitement.email_agent_traitant,
-                    "motivation": traitement.motivation,
-                    "traitement_event": traitement.event,
-                    "at": _iso(traitement.date),
-                },
+                StateChanged(
+                    from_state=running.value,
+                    to_state=traitement.state.value,
+                    by=traitement.email_agent_traitant,
+                    motivation=traitement.motivation,
+                    traitement_event=traitement.event,
+                    at=traitement.date,
+                ),
                 broadcast=True,
             )
         )
@@ -436,17 +422,9 @@ def _state_changes(previous: Snapshot, dossier: Dossier) -> list[Change]:
         at = dossier.date_derniere_modification
         changes.append(
             Change(
-                ChangeKind.STATE_CHANGED,
                 at,
                 f"state:{dossier.state.value}:{_iso(at)}",
-                {
-                    "from_state": running.value,
-                    "to_state": dossier.state.value,
-                    "by": None,
-                    "motivation": None,
-                    "traitement_event": None,
-                    "at": _iso(at),
-                },
+                StateChanged(from_state=running.value, to_state=dossier.state.value, at=at),
                 broadcast=True,
             )
         )
@@ -465,16 +443,11 @@ def classify_deletion(
     if previous is not None and previous.status == "deleted":
         return None, previous  # a late trash listing of a dossier already gone for good
     snapshot = replace(base, status=status, status_at=deleted.date_supression)
-    kind = ChangeKind.TRASHED if deleted.pending else ChangeKind.DELETED
+    kind = Trashed if deleted.pending else Deleted
     change = Change(
-        kind,
         deleted.date_supression,
-        f"{kind.value}:{_iso(deleted.date_supression)}",
-        {
-            "reason": deleted.reason,
-            "state": deleted.state.value,
-            "at": _iso(deleted.date_supression),
-        },
+        f"{kind.kind.value}:{_iso(deleted.date_supression)}",
+        kind(reason=deleted.reason, state=deleted.state.value, at=deleted.date_supression),
     )
     return change, snapshot
 

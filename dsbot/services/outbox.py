@@ -2,18 +2,11 @@
 
 Rows are written by the feed in the same transaction as its cursor and snapshots, with a
 dedupe key each, so a page processed twice (crash, overlap) never queues a message twice.
-The Slack sender (`dsbot.slack.sender`) reads them back. Row kinds and payloads:
-
-- `parent`: the dossier's card in the channel, posted once then updated in place.
-  `{"create": bool, "new": bool, "demarche": n, "demarche_title": str|None,
-  "summary": {...}|None}`; `create` False only refreshes an existing card; `new` marks a
-  freshly deposited dossier (a candidate for a burst summary).
-- `thread`: one event in the dossier's thread. `{"change": ChangeKind, "params": {...},
-  "broadcast": bool, "create_parent": bool, "demarche": n}`.
-- `summary`: many new dossiers at once. `{"demarche": n, "demarche_title": str|None,
-  "dossiers": [summary, ...]}`.
-- `alert`: an operational message (ops channel, or a DM to an admin).
-  `{"text_key": str, "params": {...}}`.
+The delivery service (`dsbot.services.delivery`) reads them back. Each row's payload is a
+typed dataclass of `dsbot.store.payloads`, one per `OutboxKind`: `ParentPayload` (the
+dossier's card, posted once then updated in place), `ThreadPayload` (one event in the card's
+thread, carrying the change's own dataclass), `SummaryPayload` (many new dossiers at once),
+`AlertPayload` (an operational message).
 """
 
 from __future__ import annotations
@@ -29,7 +22,17 @@ from sqlite_utils import Database
 from dsbot.ds.models import DossierState, DossierSummary
 from dsbot.services.classify import Change, ChangeKind
 from dsbot.store import notifications as q
-from dsbot.store.notifications import OutboxEntry, Subscription
+from dsbot.store.notifications import OutboxEntry, OutboxRow, OutboxStatus, Subscription
+from dsbot.store.payloads import (
+    Deleted,
+    ParentPayload,
+    StateChanged,
+    SummaryPayload,
+    ThreadPayload,
+    Trashed,
+    summary_from_json,
+    summary_to_json,
+)
 
 # Events that put the dossier's card in the channel if it is not there yet. A deletion of a
 # dossier the channel never saw is not worth a new message.
@@ -68,31 +71,32 @@ class DossierContext:
 
 
 def summary_payload(summary: DossierSummary) -> dict[str, Any]:
-    return {
-        "id": summary.id,
-        "number": summary.number,
-        "state": summary.state.value,
-        "archived": summary.archived,
-        "date_depot": summary.date_depot.isoformat(),
-        "date_derniere_modification": summary.date_derniere_modification.isoformat(),
-    }
+    """A summary as JSON (what a parent payload stores)."""
+    return summary_to_json(summary)
 
 
 def summary_from_payload(d: dict[str, Any]) -> DossierSummary:
-    return DossierSummary(
-        id=d["id"],
-        number=d["number"],
-        state=DossierState(d["state"]),
-        archived=bool(d["archived"]),
-        date_depot=datetime.fromisoformat(d["date_depot"]),
-        date_derniere_modification=datetime.fromisoformat(d["date_derniere_modification"]),
+    return summary_from_json(d)
+
+
+def is_burst_candidate(row: OutboxRow) -> bool:
+    """A new dossier's card not tried yet: it may still be folded into a summary."""
+    payload = row.payload
+    return (
+        isinstance(payload, ParentPayload)
+        and row.status is OutboxStatus.PENDING
+        and row.attempts == 0
+        and payload.new
+        and payload.summary is not None
     )
 
 
 def _own_action_matches(action: str, change: Change) -> bool:
     effects = _OWN_ACTION_EFFECTS.get(action.removeprefix("dossier_"), ())
+    params = change.params
     return any(
-        kind is change.kind and (to_state is None or change.params.get("to_state") == to_state)
+        kind is change.kind
+        and (to_state is None or (isinstance(params, StateChanged) and params.to_state == to_state))
         for kind, to_state in effects
     )
 
@@ -124,13 +128,11 @@ def passes_states(sub: Subscription, change: Change, state: DossierState | None)
     """
     if not sub.states:
         return True
-    if change.kind is ChangeKind.STATE_CHANGED:
-        return (
-            change.params.get("from_state") in sub.states
-            or change.params.get("to_state") in sub.states
-        )
-    if change.kind in (ChangeKind.TRASHED, ChangeKind.DELETED):
-        return change.params.get("state") in sub.states
+    params = change.params
+    if isinstance(params, StateChanged):
+        return params.from_state in sub.states or params.to_state in sub.states
+    if isinstance(params, Trashed | Deleted):
+        return params.state in sub.states
     return state is not None and state.value in sub.states
 
 
@@ -165,18 +167,16 @@ def plan_deliveries(
         if all(c.at < live_from for c in recent):
             shown = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
             if not shown and dossier.summary is not None:
-                backfill = {
-                    "create": True,
-                    "new": True,
-                    "backfill": True,
-                    "demarche": sub.demarche_number,
-                    "demarche_title": dossier.demarche_title,
-                    "summary": summary_payload(dossier.summary),
-                }
-                key = f"{sub.team_id}:{sub.channel_id}:{number}:backfill"
-                entries.append(
-                    OutboxEntry(sub.team_id, sub.channel_id, number, "parent", backfill, key)
+                backfill = ParentPayload(
+                    create=True,
+                    new=True,
+                    backfill=True,
+                    demarche=sub.demarche_number,
+                    demarche_title=dossier.demarche_title,
+                    summary=dossier.summary,
                 )
+                key = f"{sub.team_id}:{sub.channel_id}:{number}:backfill"
+                entries.append(OutboxEntry(sub.team_id, sub.channel_id, number, backfill, key))
             continue
         recent = [c for c in recent if c.at >= live_from]
         announced = [c for c in recent if c.announce and passes_states(sub, c, dossier.state)]
@@ -186,17 +186,15 @@ def plan_deliveries(
         if not (has_card or creates or q.pending_parent(db, sub.channel_id, number)):
             continue  # nothing this channel shows, nothing worth a new message
         new = any(c.kind is ChangeKind.DEPOSITED for c in announced)
-        parent = {
-            "create": creates,
-            "new": new,
-            "demarche": sub.demarche_number,
-            "demarche_title": dossier.demarche_title,
-            "summary": summary_payload(dossier.summary) if new and dossier.summary else None,
-        }
+        parent = ParentPayload(
+            create=creates,
+            new=new,
+            demarche=sub.demarche_number,
+            demarche_title=dossier.demarche_title,
+            summary=dossier.summary if new else None,
+        )
         entries.append(
-            OutboxEntry(
-                sub.team_id, sub.channel_id, number, "parent", parent, f"{prefix}:card:{card_stamp}"
-            )
+            OutboxEntry(sub.team_id, sub.channel_id, number, parent, f"{prefix}:card:{card_stamp}")
         )
         for change in announced:
             if change.kind is ChangeKind.DEPOSITED:
@@ -206,14 +204,12 @@ def plan_deliveries(
                     sub.team_id,
                     sub.channel_id,
                     number,
-                    "thread",
-                    {
-                        "change": change.kind.value,
-                        "params": change.params,
-                        "broadcast": change.broadcast,
-                        "create_parent": change.kind in CREATES_PARENT,
-                        "demarche": sub.demarche_number,
-                    },
+                    ThreadPayload(
+                        change.params,
+                        broadcast=change.broadcast,
+                        create_parent=change.kind in CREATES_PARENT,
+                        demarche=sub.demarche_number,
+                    ),
                     f"{prefix}:{change.ident}",
                 )
             )
@@ -224,35 +220,30 @@ def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOL
     """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
     by a single summary row (the feed commits page by page, so a burst is only known once the
     cycle's pages are all in). Returns the number of summary rows written."""
-    groups: dict[tuple[str, str, int, bool], list[q.OutboxRow]] = defaultdict(list)
+    groups: dict[tuple[str, str, int | None, bool], list[tuple[OutboxRow, ParentPayload]]]
+    groups = defaultdict(list)
     for row in q.open_rows(db):
-        if (
-            row.kind == "parent"
-            and row.status == "pending"
-            and row.attempts == 0
-            and row.payload.get("new")
-            and row.payload.get("summary")
-        ):
-            backfill = bool(row.payload.get("backfill"))
-            groups[(row.team_id, row.channel_id, row.payload["demarche"], backfill)].append(row)
+        payload = row.payload
+        if is_burst_candidate(row):
+            assert isinstance(payload, ParentPayload)
+            group = (row.team_id, row.channel_id, payload.demarche, payload.backfill)
+            groups[group].append((row, payload))
     written = 0
     for (team_id, channel_id, demarche, backfill), rows in groups.items():
         # A backfill is always one summary, however small; live deposits only above the
         # threshold.
         if not backfill and len(rows) <= threshold:
             continue
-        for row in rows:
-            q.mark_final(db, row.id, "collapsed", "burst summary")
-        payload = {
-            "demarche": demarche,
-            "demarche_title": next(
-                (r.payload["demarche_title"] for r in rows if r.payload.get("demarche_title")),
-                None,
-            ),
-            "dossiers": [r.payload["summary"] for r in rows],
-        }
+        for row, _ in rows:
+            q.mark_final(db, row.id, OutboxStatus.COLLAPSED, "burst summary")
+        summary = SummaryPayload(
+            demarche=demarche,
+            demarche_title=next((p.demarche_title for _, p in rows if p.demarche_title), None),
+            dossiers=tuple(p.summary for _, p in rows if p.summary is not None),
+        )
         kind = "backfill" if backfill else "summary"
-        key = f"{team_id}:{channel_id}:{kind}:{demarche}:{rows[0].id}-{rows[-1].id}"
-        q.enqueue(db, OutboxEntry(team_id, channel_id, None, "summary", payload, key), now)
+        first, last = rows[0][0].id, rows[-1][0].id
+        key = f"{team_id}:{channel_id}:{kind}:{demarche}:{first}-{last}"
+        q.enqueue(db, OutboxEntry(team_id, channel_id, None, summary, key), now)
         written += 1
     return written

@@ -1,9 +1,11 @@
 """The notification cycle: poll every followed feed, then send the outbox.
 
-`Poller.run_cycle()` is one cycle (`dsbot poll --once`); `Poller.run_forever()` is the loop of
-`dsbot run` and `dsbot poll` (a cycle at once, then one every interval, sending retried rows as
-they come due in between). The Poller is built from Settings in `dsbot.runtime`; here it only
-knows its sender by the `OutboxSender` protocol, so that this layer imports nothing of Slack.
+`Poller.run_cycle()` is one cycle (polling, then a drain of the outbox; `dsbot poll --once`);
+`Poller.run_forever()` is the loop of `dsbot run` and `dsbot poll`: a cycle at once, then one
+every interval, while a delivery thread drains the outbox, woken at the end of each cycle and
+whenever a retried row comes due, so that a long queue in Slack never delays the next poll.
+The Poller is built from Settings in `dsbot.runtime`; here it only knows its sender by the
+`Outbox` protocol, so that this layer imports nothing of Slack.
 
 DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
 exponentially. Sustained failure (or a token problem, at once) posts one alert to the ops
@@ -23,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -37,10 +39,11 @@ from dsbot.ds.errors import (
     DSTokenExpired,
 )
 from dsbot.redact import redact
+from dsbot.services.delivery_port import DrainReport, Outbox
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
-from dsbot.store.notifications import OutboxEntry
+from dsbot.store.notifications import AlertPayload, OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -58,27 +61,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DrainSummary(Protocol):
-    """What one drain of the outbox did (dsbot.slack.sender.DrainReport)."""
-
-    @property
-    def sent(self) -> int: ...
-
-    @property
-    def rescheduled(self) -> int: ...
-
-    @property
-    def dead(self) -> int: ...
-
-
-class OutboxSender(Protocol):
-    """Sends the outbox's due rows (dsbot.slack.sender.Sender)."""
-
-    stop_event: threading.Event | None
-
-    def drain(self, budget: float | None = None) -> DrainSummary: ...
-
-
 @dataclass
 class CycleReport:
     """What one cycle did. `busy`: another poller holds the database, nothing was done."""
@@ -88,7 +70,7 @@ class CycleReport:
     busy: bool = False
     feeds: list[FeedResult] = field(default_factory=list)
     backing_off: list[str] = field(default_factory=list)
-    drain: DrainSummary | None = None
+    drain: DrainReport | None = None  # None when sent in the background
     alerts: list[str] = field(default_factory=list)
 
     @property
@@ -137,13 +119,14 @@ def _error_text(error: DSError | None) -> str:
 
 
 class Poller:
-    """One notification engine on one database."""
+    """One notification engine on one database. `sender` is a DeliveryService
+    (dsbot.slack.sender.Sender in production)."""
 
     def __init__(
         self,
         store: Store,
         ds: DSClient,
-        sender: OutboxSender,
+        sender: Outbox,
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
@@ -169,16 +152,23 @@ class Poller:
         self.drain_budget = drain_budget
         self.lease_seconds = lease_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
+        self._wake = threading.Event()
+        self._closing = False
 
     # --- the cycle -------------------------------------------------------------------------
 
-    def run_cycle(self, *, keep_lease: bool = False) -> CycleReport:
-        """Poll every active feed that is not backing off, then send what is due."""
+    def run_cycle(self, *, keep_lease: bool = False, deliver: bool = True) -> CycleReport:
+        """Poll every active feed that is not backing off, then send what is due (with
+        `deliver` False: leave that to the delivery thread, told the cycle is over)."""
         report = CycleReport(started_at=self.clock())
         if not self.acquire_lease():
             report.busy = True
             report.finished_at = self.clock()
             return report
+        if not deliver and self.cache is not None:
+            # The delivery thread renders cards from what this cycle reads.
+            self.cache.clear()
         try:
             with self.store.connect() as db:
                 feeds = q.active_feeds(db)
@@ -194,11 +184,15 @@ class Poller:
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
             report.alerts = self._check_health(report.feeds)
-            report.drain = self.sender.drain(self.drain_budget)
+            if deliver:
+                report.drain = self.sender.drain(self.drain_budget)
+            else:
+                self.sender.admit()
+                self._wake.set()
             with q.write(self.store) as db:
                 q.prune_outbox(db, self.clock() - OUTBOX_RETENTION)
         finally:
-            if self.cache is not None:
+            if deliver and self.cache is not None:
                 self.cache.clear()
             if not keep_lease:
                 self.release_lease()
@@ -207,32 +201,46 @@ class Poller:
         return report
 
     def run_forever(self, interval: float, stop_event: threading.Event) -> None:
-        """A cycle now, then one every `interval` seconds until `stop_event` is set. Rows
-        waiting for a retry (Slack 429, errors) are sent when due, between cycles."""
+        """A cycle now, then one every `interval` seconds until `stop_event` is set. The outbox
+        is sent by a delivery thread meanwhile: rows waiting for a retry (Slack 429, errors)
+        go when due, and a long queue never holds up a poll."""
         self.sender.stop_event = stop_event
+        self._closing = False
+        delivery = threading.Thread(
+            target=self._deliver_forever, args=(stop_event,), name="dsbot-delivery", daemon=True
+        )
+        delivery.start()
         try:
             while not stop_event.is_set():
                 next_cycle = time.monotonic() + interval
                 try:
-                    report = self.run_cycle(keep_lease=True)
+                    report = self.run_cycle(keep_lease=True, deliver=False)
                     if report.busy:
                         log.warning("another poller holds the database; waiting")
                 except Exception:
                     log.exception("notification cycle failed")
-                while not stop_event.is_set():
-                    left = next_cycle - time.monotonic()
-                    if left <= 0:
-                        break
-                    # At most one drain every few seconds: a row may be due but held back
-                    # behind another of its dossier, and must not make this loop spin.
-                    stop_event.wait(min(left, max(self._until_due(), BETWEEN_DRAINS)))
-                    if not stop_event.is_set() and self._until_due() <= 0 and self._holds_lease():
-                        try:
-                            self.sender.drain(self.drain_budget)
-                        except Exception:
-                            log.exception("outbox drain failed")
+                stop_event.wait(max(next_cycle - time.monotonic(), 0.0))
         finally:
+            self._closing = True
+            self._wake.set()
+            # The message in hand is finished (stop_event stops the drain after it); the lease
+            # goes only once nothing is sending any more.
+            delivery.join()
             self.release_lease()
+
+    def _deliver_forever(self, stop_event: threading.Event) -> None:
+        """The delivery thread: drain when a cycle ends or a row comes due."""
+        while not (stop_event.is_set() or self._closing):
+            # At most one drain a second: a row may be due but held back behind another of
+            # its dossier (or a burst still being polled), and must not make this loop spin.
+            self._wake.wait(max(self._until_due(), BETWEEN_DRAINS))
+            self._wake.clear()
+            if stop_event.is_set() or self._closing or not self._holds_lease():
+                continue
+            try:
+                self.sender.drain(self.drain_budget, admit=False)
+            except Exception:
+                log.exception("outbox drain failed")
 
     def _until_due(self) -> float:
         with self.store.connect() as db:
@@ -301,8 +309,7 @@ class Poller:
                 "",
                 self.ops_channel,
                 None,
-                "alert",
-                {"text_key": text_key, "params": params},
+                AlertPayload(text_key, params),
                 f"ops:{text_key}:{q.to_iso(now)}",
             ),
             now,

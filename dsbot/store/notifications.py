@@ -18,10 +18,26 @@ from typing import Any
 from sqlite_utils import Database
 
 from dsbot.store.db import Store
+from dsbot.store.payloads import (
+    AlertPayload,
+    OutboxKind,
+    OutboxPayload,
+    OutboxStatus,
+    ParentPayload,
+    SummaryPayload,
+    ThreadPayload,
+    decode_payload,
+    encode_payload,
+)
 
-OUTBOX_KINDS = ("parent", "thread", "summary", "alert")
-# pending → sending → sent; or dead (gave up), skipped (nothing to do), collapsed (in a summary)
-OUTBOX_FINAL = ("sent", "dead", "skipped", "collapsed")
+__all__ = [
+    "AlertPayload",
+    "OutboxKind",
+    "OutboxStatus",
+    "ParentPayload",
+    "SummaryPayload",
+    "ThreadPayload",
+]
 
 
 def to_iso(value: datetime) -> str:
@@ -41,15 +57,8 @@ def write(store: Store) -> Iterator[Database]:
         yield db
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, list(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _row(db: Database, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-    rows = _rows(db, sql, params)
-    return rows[0] if rows else None
+    return next(iter(db.query(sql, list(params))), None)
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -175,8 +184,7 @@ def delete_subscription(db: Database, subscription_id: int) -> None:
 
 
 def channel_subscriptions(db: Database, team_id: str, channel_id: str) -> list[Subscription]:
-    rows = _rows(
-        db,
+    rows = db.query(
         "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? ORDER BY demarche_number",
         [team_id, channel_id],
     )
@@ -187,7 +195,7 @@ def feed_subscriptions(db: Database, key: str, *, active_only: bool = True) -> l
     sql = f"SELECT * FROM subscriptions WHERE {_FEED_KEY_SQL} = ?"
     if active_only:
         sql += " AND paused_at IS NULL"
-    return [Subscription.from_row(r) for r in _rows(db, sql + " ORDER BY id", [key])]
+    return [Subscription.from_row(r) for r in db.query(sql + " ORDER BY id", [key])]
 
 
 def feed_in_use(db: Database, key: str) -> bool:
@@ -254,8 +262,7 @@ def delete_feed(db: Database, key: str) -> None:
 
 def active_feeds(db: Database) -> list[Feed]:
     """Feeds with at least one subscription that is not paused."""
-    rows = _rows(
-        db,
+    rows = db.query(
         f"SELECT * FROM feeds WHERE key IN (SELECT {_FEED_KEY_SQL} FROM subscriptions"
         " WHERE paused_at IS NULL) ORDER BY key",
     )
@@ -303,8 +310,7 @@ def load_snapshots(db: Database, key: str, numbers: Iterable[int]) -> dict[int, 
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in _rows(
-            db,
+        for row in db.query(
             "SELECT dossier_number, snapshot FROM feed_snapshots"
             f" WHERE feed_key = ? AND dossier_number IN ({marks})",
             [key, *chunk],
@@ -327,14 +333,17 @@ def save_snapshot(db: Database, key: str, number: int, snapshot: str, at: dateti
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """A message to send, before it has an id."""
+    """A message to send, before it has an id. Its kind is its payload's."""
 
     team_id: str
     channel_id: str
     dossier_number: int | None
-    kind: str  # one of OUTBOX_KINDS
-    payload: dict[str, Any]
+    payload: OutboxPayload
     dedupe_key: str
+
+    @property
+    def kind(self) -> OutboxKind:
+        return self.payload.kind
 
 
 @dataclass(frozen=True)
@@ -343,10 +352,10 @@ class OutboxRow:
     team_id: str
     channel_id: str
     dossier_number: int | None
-    kind: str
-    payload: dict[str, Any]
+    kind: OutboxKind
+    payload: OutboxPayload
     dedupe_key: str
-    status: str
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
@@ -357,15 +366,16 @@ class OutboxRow:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OutboxRow:
+        kind = OutboxKind(row["kind"])
         return cls(
             id=row["id"],
             team_id=row["team_id"],
             channel_id=row["channel_id"],
             dossier_number=row["dossier_number"],
-            kind=row["kind"],
-            payload=json.loads(row["payload"]),
+            kind=kind,
+            payload=decode_payload(kind, row["payload"]),
             dedupe_key=row["dedupe_key"],
-            status=row["status"],
+            status=OutboxStatus(row["status"]),
             attempts=row["attempts"],
             next_attempt_at=from_iso(row["next_attempt_at"]),  # type: ignore[arg-type]
             created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
@@ -378,8 +388,8 @@ class OutboxRow:
 
 def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
     """Add a row unless its dedupe key was ever used (then nothing happens): True if added."""
-    if entry.kind not in OUTBOX_KINDS:
-        raise ValueError(f"unknown outbox kind {entry.kind!r}")
+    if not isinstance(entry.payload, (ParentPayload, ThreadPayload, SummaryPayload, AlertPayload)):
+        raise TypeError(f"not an outbox payload: {entry.payload!r}")
     cursor = db.execute(
         "INSERT OR IGNORE INTO outbox (team_id, channel_id, dossier_number, kind, payload,"
         " dedupe_key, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -387,8 +397,8 @@ def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
             entry.team_id,
             entry.channel_id,
             entry.dossier_number,
-            entry.kind,
-            json.dumps(entry.payload, separators=(",", ":"), ensure_ascii=False),
+            entry.kind.value,
+            encode_payload(entry.payload),
             entry.dedupe_key,
             to_iso(now),
             to_iso(now),
@@ -409,12 +419,11 @@ def open_rows(db: Database, channel_id: str | None = None) -> list[OutboxRow]:
     if channel_id is not None:
         sql += " AND channel_id = ?"
         params.append(channel_id)
-    return [OutboxRow.from_row(r) for r in _rows(db, sql + " ORDER BY id", params)]
+    return [OutboxRow.from_row(r) for r in db.query(sql + " ORDER BY id", params)]
 
 
 def channels_with_open_rows(db: Database) -> list[str]:
-    rows = _rows(
-        db,
+    rows = db.query(
         "SELECT DISTINCT channel_id FROM outbox WHERE status IN ('pending', 'sending')"
         " ORDER BY channel_id",
     )
@@ -427,7 +436,7 @@ def next_due_at(db: Database) -> datetime | None:
 
 
 def sending_rows(db: Database) -> list[OutboxRow]:
-    rows = _rows(db, "SELECT * FROM outbox WHERE status = 'sending' ORDER BY id")
+    rows = db.query("SELECT * FROM outbox WHERE status = 'sending' ORDER BY id")
     return [OutboxRow.from_row(r) for r in rows]
 
 
@@ -448,12 +457,23 @@ def mark_sent(db: Database, row_id: int, ts: str | None) -> None:
     )
 
 
-def mark_final(db: Database, row_id: int, status: str, reason: str | None) -> None:
-    if status not in OUTBOX_FINAL:
+def mark_final(db: Database, row_id: int, status: OutboxStatus, reason: str | None) -> None:
+    if not OutboxStatus(status).final:
         raise ValueError(f"not a final status: {status!r}")
     db.execute(
-        "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", [status, reason, row_id]
+        "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?",
+        [OutboxStatus(status).value, reason, row_id],
     )
+
+
+def count_attempt(db: Database, row_id: int) -> None:
+    """Count a try that never reached Slack (the message could not be rendered)."""
+    db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [row_id])
+
+
+def last_outbox_id(db: Database) -> int:
+    row = _row(db, "SELECT max(id) AS id FROM outbox")
+    return int(row["id"] or 0) if row else 0
 
 
 def reschedule(db: Database, row_id: int, at: datetime, error: str) -> None:
@@ -471,11 +491,11 @@ def release(db: Database, row_id: int) -> None:
     )
 
 
-def close_channel_rows(db: Database, channel_id: str, status: str, reason: str) -> int:
+def close_channel_rows(db: Database, channel_id: str, status: OutboxStatus, reason: str) -> int:
     cursor = db.execute(
         "UPDATE outbox SET status = ?, last_error = ? WHERE channel_id = ?"
         " AND status IN ('pending', 'sending') AND kind != 'alert'",
-        [status, reason, channel_id],
+        [OutboxStatus(status).value, reason, channel_id],
     )
     return cursor.rowcount
 
@@ -548,8 +568,7 @@ def own_actions(db: Database, dossier_number: int) -> list[tuple[str, datetime]]
     """The bot's successful actions on a dossier: (action, at), newest first."""
     if "audit" not in db.table_names():
         return []
-    rows = _rows(
-        db,
+    rows = db.query(
         "SELECT action, at FROM audit WHERE dossier_number = ? AND (result IS NULL OR"
         " result = 'ok') ORDER BY at DESC LIMIT 50",
         [dossier_number],

@@ -36,7 +36,11 @@ STATE_WORDS = {
 
 @pytest.fixture
 def slack():
-    with FakeSlack(scopes=[*BOT_SCOPES, "channels:history", "groups:history"]) as fake:
+    # The cycles run at `--pacing 0` to crash as often as possible: no per-channel posting
+    # limit here (tests/slack/test_sender.py holds the sender to Slack's).
+    with FakeSlack(
+        scopes=[*BOT_SCOPES, "channels:history", "groups:history"], post_interval=None
+    ) as fake:
         fake.add_channel(CHANNEL, "instruction")
         # A little latency widens the window where the message is in Slack but the child has
         # not recorded it yet: the case recovery exists for.

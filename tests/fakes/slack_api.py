@@ -11,7 +11,8 @@ see is kept (`messages`, `views`, `ephemerals`), so a test asserts on what Slack
 Use the `fake_slack` fixture (registered in tests/conftest.py), or `with FakeSlack() as fake:`.
 
 Deliberately strict where Slack is strict (required arguments from Slack's OpenAPI description,
-Block Kit limits, scopes, single-use trigger ids) so that a bug shows up in tests, not in
+Block Kit limits, scopes, single-use trigger ids, about one chat.postMessage a second per
+channel: `post_interval`) so that a bug shows up in tests, not in
 production; lenient where a test would otherwise need boilerplate (a channel id that was never
 registered is accepted as a public channel the bot is in, unless `strict_channels` is set).
 """
@@ -44,6 +45,9 @@ BOT_ID = "B0BOT"
 APP_ID = "A0DSBOT"
 FIRST_TS = 1_700_000_000
 RESPONSE_URL_USES = 5  # Slack accepts at most 5 posts per response_url
+# chat.postMessage: a post less than this after the previous accepted one in the same channel
+# gets 429 with `Retry-After: 1`. chat.update (Tier 3) is not limited per channel.
+POST_INTERVAL = 1.0
 
 LOGIN_PAGE = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Slack</title></head>'
@@ -58,8 +62,9 @@ class Call:
 
     `params` merges query and body arguments; JSON arguments sent as text in forms (`blocks`,
     `view`, `attachments`, `metadata`, `files`) are decoded, so a test reads the same thing
-    whichever encoding slack_sdk chose. `headers` has lower-case names. `at` is
-    `time.monotonic()`. `status` and `response` are what the fake answered.
+    whichever encoding slack_sdk chose. `headers` has lower-case names. `at` is the fake's
+    `clock()` (`time.monotonic()` unless a test passed its own). `status` and `response` are
+    what the fake answered.
     """
 
     method: str
@@ -116,7 +121,10 @@ class FakeSlack:
     """The fake Slack: Web API, response URLs, file downloads and uploads.
 
     Configure it before or during a test: `add_user`, `add_channel`, `add_file`, `fail`,
-    `set_latency`, `scopes`, `valid_tokens`, `expired_trigger_ids`, `strict_channels`.
+    `set_latency`, `scopes`, `valid_tokens`, `expired_trigger_ids`, `strict_channels`,
+    `post_interval` (None: no per-channel posting limit, for a test about something else).
+    `clock` is what the posting limit and `Call.at` read: pass a fake clock to test pacing
+    without sleeping.
     """
 
     def __init__(
@@ -125,8 +133,15 @@ class FakeSlack:
         tokens: tuple[str, ...] = (BOT_TOKEN,),
         team_id: str = TEAM_ID,
         scopes: tuple[str, ...] | list[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        post_interval: float | None = POST_INTERVAL,
     ) -> None:
         self.team_id = team_id
+        self.clock = clock
+        self.sleep = sleep  # how latency passes: pass a fake clock's with a fake clock
+        self.post_interval = post_interval
+        self._last_post: dict[str, float] = {}
         self.valid_tokens: set[str] = set(tokens)
         # Socket Mode: app-level tokens (xapp-) and the websocket URL apps.connections.open gives.
         self.app_tokens: set[str] = set()
@@ -149,7 +164,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
-        self._latency: dict[str, float] = {}
+        self._latency: dict[str, float | Callable[[], float]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -400,8 +415,9 @@ class FakeSlack:
         with self._lock:
             self._failures.clear()
 
-    def set_latency(self, method: str, seconds: float) -> None:
-        """Answer `method` ("*": any) only after `seconds` (0 to stop), e.g. a slow views.open."""
+    def set_latency(self, method: str, seconds: float | Callable[[], float]) -> None:
+        """Answer `method` ("*": any) only after `seconds` (0 to stop), e.g. a slow views.open;
+        a callable gives each call's latency (seeded jitter)."""
         with self._lock:
             self._latency[method] = seconds
 
@@ -572,8 +588,10 @@ class FakeSlack:
         """Answer one Web API call: (status, extra headers, JSON body). Records it."""
         with self._lock:
             latency = self._latency.get(method, self._latency.get("*", 0.0))
+        if callable(latency):
+            latency = latency()
         if latency:
-            time.sleep(latency)
+            self.sleep(latency)
         extra_headers = {"x-oauth-scopes": ",".join(self.scopes)}
         if method == "apps.connections.open":
             return self._open_socket_connection(method, params, headers, extra_headers)
@@ -593,11 +611,26 @@ class FakeSlack:
         except Exception as e:  # a bug in the fake or an argument it cannot digest
             status = 500
             body = {"ok": False, "error": "fatal_error", "fake_exception": repr(e)}
-        call = Call(method, params, headers, time.monotonic(), status, body)
+        call = Call(method, params, headers, self.clock(), status, body)
         with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
         return status, extra_headers, body
+
+    def rate_limited(self, method: str = "chat.postMessage") -> list[Call]:
+        """The calls of `method` that got a 429."""
+        return [c for c in self.calls(method) if c.status == 429]
+
+    def _posting_slot(self, channel: str) -> None:
+        """Slack's per-channel limit on chat.postMessage (about one a second)."""
+        if not self.post_interval:
+            return
+        with self._lock:
+            now = self.clock()
+            last = self._last_post.get(channel)
+            if last is not None and now < last + self.post_interval:
+                raise SlackApiError("ratelimited", 429, retry_after=1)
+            self._last_post[channel] = now
 
     def _open_socket_connection(
         self, method: str, params: dict[str, Any], headers: dict[str, str], extra: dict[str, str]
@@ -674,6 +707,7 @@ class FakeSlack:
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._writable_channel(params["channel"])
         self._require_content(params)
+        self._posting_slot(channel)
         with self._lock:
             message = self._new_message(channel, params)
             thread_ts = params.get("thread_ts")

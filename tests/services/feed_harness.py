@@ -49,7 +49,9 @@ class NotifyHarness:
         self.tmp_path = tmp_path
         self._own_sandbox = sandbox is None
         self.sandbox = sandbox or SandboxServer(seed=seed, demarches=demarches, dossiers=dossiers)
-        self.slack = FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES])
+        # These tests are about what the feed queues, at pacing 0: no per-channel posting limit
+        # (tests/slack/test_sender.py covers Slack's).
+        self.slack = FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES], post_interval=None)
         self.page_size = page_size
         self.poller_options = {"backoff_base": 0.0, "ops_channel": OPS} | poller_options
         self.store = Store(tmp_path / "dsbot.db")

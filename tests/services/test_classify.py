@@ -118,8 +118,8 @@ def test_history_before_the_baseline_is_known_and_later_events_are_news():
     summary = summary_of(dossier)
     changes = classify(as_of(summary, dossier, at(10)), observe(summary, dossier, LATER), dossier)
     assert kinds(changes) == [ChangeKind.MESSAGE_RECEIVED, ChangeKind.STATE_CHANGED]
-    assert changes[0].params["message_id"] == "m2"
-    assert changes[1].params["from_state"] == "en_construction"
+    assert changes[0].params.message_id == "m2"
+    assert changes[1].params.from_state == "en_construction"
 
 
 def test_state_change_says_who_when_and_from_what():
@@ -142,9 +142,9 @@ def test_state_change_says_who_when_and_from_what():
     assert change.kind is ChangeKind.STATE_CHANGED
     assert change.broadcast and change.announce
     assert change.at == at(10)
-    assert change.params["from_state"] == "en_construction"
-    assert change.params["to_state"] == "en_instruction"
-    assert change.params["by"] == INSTRUCTEUR.email
+    assert change.params.from_state == "en_construction"
+    assert change.params.to_state == "en_instruction"
+    assert change.params.by == INSTRUCTEUR.email
     assert change.ident == "traitement:1"
 
 
@@ -160,11 +160,11 @@ def test_two_state_changes_between_polls_are_two_events_in_order():
         ),
     )
     changes = diff(before, after)
-    assert [(c.params["from_state"], c.params["to_state"]) for c in changes] == [
+    assert [(c.params.from_state, c.params.to_state) for c in changes] == [
         ("en_construction", "en_instruction"),
         ("en_instruction", "accepte"),
     ]
-    assert changes[1].params["motivation"] == "OK"
+    assert changes[1].params.motivation == "OK"
 
 
 def test_state_change_without_traitement_is_still_reported():
@@ -174,7 +174,7 @@ def test_state_change_without_traitement_is_still_reported():
     )
     (change,) = diff(before, after)
     assert change.kind is ChangeKind.STATE_CHANGED
-    assert change.params["by"] is None and change.params["to_state"] == "en_instruction"
+    assert change.params.by is None and change.params.to_state == "en_instruction"
 
 
 def test_new_usager_message():
@@ -183,7 +183,7 @@ def test_new_usager_message():
     after = make_dossier(messages=(message,), date_derniere_modification=at(7))
     (change,) = diff(before, after)
     assert change.kind is ChangeKind.MESSAGE_RECEIVED
-    assert change.params["body"] == "Voici le justificatif"
+    assert change.params.body == "Voici le justificatif"
     assert change.ident == "message:m1" and not change.broadcast
 
 
@@ -204,7 +204,7 @@ def test_message_author_without_known_usager_email_falls_back_to_staff_list():
     )
     after = make_dossier(usager_email=None, messages=messages, date_derniere_modification=at(8))
     changes = diff(before, after)
-    assert [c.params.get("message_id") for c in changes] == ["m2"]
+    assert [c.params.message_id for c in changes] == ["m2"]
 
 
 def test_ds_notice_on_a_transition_is_not_an_usager_message_even_without_usager_email():
@@ -247,7 +247,7 @@ def test_new_avis_and_its_answer():
     )
     changes = diff(asked, answered)
     assert kinds(changes) == [ChangeKind.AVIS_GIVEN]
-    assert changes[0].params["reponse"] == "Favorable"
+    assert changes[0].params.reponse == "Favorable"
 
 
 def test_correction_requested():
@@ -335,7 +335,7 @@ def test_moved_to_trash_then_deleted_then_listed_again():
     dossier = make_dossier()
     snapshot = observe(summary_of(dossier), dossier, LATER)
     change, snapshot = classify_deletion(snapshot, deleted(pending=True))
-    assert change.kind is ChangeKind.TRASHED and change.params["reason"] == "user_request"
+    assert change.kind is ChangeKind.TRASHED and change.params.reason == "user_request"
     assert snapshot.status == "trash"
     again, same = classify_deletion(snapshot, deleted(pending=True))
     assert again is None and same == snapshot

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.services.classify import Change, ChangeKind
+from dsbot.services.classify import Change
 from dsbot.services.outbox import silence_own_actions
 from dsbot.store import notifications as q
+from dsbot.store.payloads import CorrectionRequested, MessageReceived, StateChanged
 from tests.services.feed_harness import NotifyHarness, next_second
 
 C1 = "C0ONE"
@@ -234,10 +235,10 @@ def test_own_actions_are_matched_by_what_they_do_and_when():
     at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
     def state(to: str, when: datetime = at) -> Change:
-        return Change(ChangeKind.STATE_CHANGED, when, f"s:{to}", {"to_state": to}, broadcast=True)
+        return Change(when, f"s:{to}", StateChanged(to_state=to), broadcast=True)
 
-    correction = Change(ChangeKind.CORRECTION_REQUESTED, at, "c", {})
-    message = Change(ChangeKind.MESSAGE_RECEIVED, at, "m", {})
+    correction = Change(at, "c", CorrectionRequested())
+    message = Change(at, "m", MessageReceived())
     own = [("dossier_repondre", at + timedelta(seconds=3)), ("accepter", at)]
     changes = [state("en_construction"), correction, message, state("accepte"), state("refuse")]
     result = silence_own_actions(changes, own)

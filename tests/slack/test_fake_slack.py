@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from dsbot.slack.scopes import BOT_SCOPES
+from tests.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Dossier 42*"}}
@@ -72,6 +73,7 @@ def test_update_of_unknown_message_is_message_not_found(slack_client: WebClient)
 
 
 def test_ts_are_unique_and_increasing_across_threads(fake_slack: FakeSlack):
+    fake_slack.post_interval = None  # many posts at once in a channel: not what this tests
     stamps: list[str] = []
 
     def post(n: int) -> None:
@@ -91,6 +93,7 @@ def test_ts_are_unique_and_increasing_across_threads(fake_slack: FakeSlack):
 
 
 def test_threads_broadcast_permalink_and_delete(fake_slack: FakeSlack, slack_client: WebClient):
+    fake_slack.post_interval = None  # many posts at once in a channel: not what this tests
     parent = slack_client.chat_postMessage(channel="C1", text="parent")["ts"]
     reply = slack_client.chat_postMessage(channel="C1", text="reply", thread_ts=parent)["ts"]
     # A reply to a reply lands in the parent's thread, as in Slack.
@@ -127,6 +130,7 @@ def test_ephemeral_is_recorded_apart(fake_slack: FakeSlack, slack_client: WebCli
 
 
 def test_direct_message_to_a_user(fake_slack: FakeSlack, slack_client: WebClient):
+    fake_slack.post_interval = None  # many posts at once in a channel: not what this tests
     fake_slack.add_user("U0ADMIN", "admin@example.gouv.fr", is_admin=True)
     channel = slack_client.conversations_open(users="U0ADMIN")["channel"]["id"]
     assert channel == fake_slack.dm_channel("U0ADMIN")
@@ -237,6 +241,32 @@ def test_missing_scope(fake_slack: FakeSlack, slack_client: WebClient):
     assert excinfo.value.response["needed"] == "files:read"
 
 
+def test_one_post_a_second_per_channel_and_updates_are_not_limited():
+    clock = FakeClock()
+    with FakeSlack(clock=clock) as fake:
+        client = fake.client()
+        ts = client.chat_postMessage(channel="C1", text="1")["ts"]
+        clock.sleep(0.999)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="C1", text="2", thread_ts=ts)  # threads count too
+        assert excinfo.value.response.status_code == 429
+        assert excinfo.value.response.headers["Retry-After"] == "1"
+        assert client.chat_postMessage(channel="C2", text="elsewhere")["ok"]
+        for n in range(5):  # chat.update is Tier 3: no per-channel slot
+            assert client.chat_update(channel="C1", ts=ts, text=f"v{n}")["ok"]
+        # The refused post did not count: a second after the accepted one, the next goes.
+        clock.sleep(0.001)
+        assert client.chat_postMessage(channel="C1", text="2")["ok"]
+        assert [c.status for c in fake.rate_limited()] == [429]
+        assert len(fake.messages("C1")) == 2
+
+
+def test_the_posting_limit_can_be_turned_off(fake_slack: FakeSlack, slack_client: WebClient):
+    fake_slack.post_interval = None
+    for n in range(3):
+        assert slack_client.chat_postMessage(channel="C1", text=str(n))["ok"]
+
+
 def test_rate_limit_retried_by_slack_sdk(fake_slack: FakeSlack, slack_client: WebClient):
     fake_slack.fail("chat.postMessage", retry_after=1)
     slack_client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
@@ -343,6 +373,7 @@ def test_blocks_are_checked(slack_client: WebClient):
 
 
 def test_form_and_json_arguments_read_the_same(fake_slack: FakeSlack, slack_client: WebClient):
+    fake_slack.post_interval = None  # many posts at once in a channel: not what this tests
     slack_client.api_call(
         "chat.postMessage", data={"channel": "C1", "text": "f", "blocks": json.dumps([SECTION])}
     )

@@ -8,6 +8,7 @@ is on what Slack would show.
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,12 +17,20 @@ import pytest
 
 from dsbot.ds.errors import DSNotFound, DSServerError
 from dsbot.ds.models import Dossier, DossierState
-from dsbot.services.outbox import summary_payload
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry
+from dsbot.store.payloads import (
+    AlertPayload,
+    Deleted,
+    MessageReceived,
+    ParentPayload,
+    StateChanged,
+    ThreadPayload,
+)
 from dsbot.texts import Texts
+from tests.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.blocks.factories import make_dossier, make_summary
 
@@ -34,8 +43,16 @@ HISTORY_SCOPES = ("channels:history", "groups:history")
 
 
 @pytest.fixture
-def slack():
-    with FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES]) as fake:
+def clock():
+    """Time for the posting limits of both the fake Slack and the sender: it only moves when
+    the sender waits, so a test of one message a second takes no second at all."""
+    return FakeClock()
+
+
+@pytest.fixture
+def slack(clock):
+    # Slack's real per-channel limit (one post a second), on the fake clock.
+    with FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES], clock=clock) as fake:
         fake.add_channel(CHANNEL, "instruction")
         fake.add_channel(OTHER_CHANNEL, "autre")
         fake.add_user(ADMIN, "admin@example.org")
@@ -65,7 +82,10 @@ def dossiers():
 
 
 def make_sender(store, slack: FakeSlack, dossiers: Dossiers, **options) -> Sender:
-    options.setdefault("pacing", 0.0)
+    """A sender on the fake Slack's clock (it waits by moving that clock)."""
+    if isinstance(slack.clock, FakeClock):
+        options.setdefault("monotonic", slack.clock)
+        options.setdefault("sleep", slack.clock.sleep)
     return Sender(store, slack.client(), dossiers.get, Texts("fr"), ds_web_base=DS_WEB, **options)
 
 
@@ -75,21 +95,24 @@ def sender(store, slack, dossiers):
 
 
 def queue(store, kind: str, key: str, *, number: int | None = 1, channel=CHANNEL, **payload):
-    defaults = {
-        "parent": {"create": True, "new": False, "demarche": 42},
-        "thread": {"broadcast": False, "create_parent": True, "demarche": 42},
-    }.get(kind, {})
-    entry = OutboxEntry(TEAM, channel, number, kind, defaults | payload, key)
+    if kind == "parent":
+        typed = ParentPayload(**({"create": True, "new": False, "demarche": 42} | payload))
+    elif kind == "thread":
+        typed = ThreadPayload(
+            **({"broadcast": False, "create_parent": True, "demarche": 42} | payload)
+        )
+    else:
+        typed = AlertPayload(**payload)
+    entry = OutboxEntry(TEAM, channel, number, typed, key)
     with q.write(store) as db:
         assert q.enqueue(db, entry, datetime.now(UTC))
 
 
 def state_change(to: str, at: str = "2026-03-02T10:00:00+00:00") -> dict:
-    return {
-        "change": "state_changed",
-        "params": {"from_state": "en_construction", "to_state": to, "by": "a@x.fr", "at": at},
-        "broadcast": True,
-    }
+    change = StateChanged(
+        from_state="en_construction", to_state=to, by="a@x.fr", at=datetime.fromisoformat(at)
+    )
+    return {"change": change, "broadcast": True}
 
 
 def rows(store) -> list[q.OutboxRow]:
@@ -138,7 +161,7 @@ def test_parent_is_posted_once_then_updated_in_place(store, slack, dossiers, sen
 
 def test_a_dedupe_key_is_never_queued_twice(store):
     queue(store, "parent", "same")
-    entry = OutboxEntry(TEAM, CHANNEL, 1, "parent", {"create": True}, "same")
+    entry = OutboxEntry(TEAM, CHANNEL, 1, ParentPayload(create=True), "same")
     with q.write(store) as db:
         assert not q.enqueue(db, entry, datetime.now(UTC))
     assert len(rows(store)) == 1
@@ -147,15 +170,12 @@ def test_a_dedupe_key_is_never_queued_twice(store):
 def test_events_go_to_the_thread_and_state_changes_are_broadcast(store, slack, sender):
     queue(store, "parent", "p1")
     queue(store, "thread", "t1", **state_change("en_instruction"))
-    message = {
-        "change": "message_received",
-        "params": {
-            "email": "usager@example.org",
-            "body": "Voici la pièce",
-            "at": "2026-03-02T11:00:00+00:00",
-        },
-    }
-    queue(store, "thread", "t2", **message)
+    message = MessageReceived(
+        email="usager@example.org",
+        body="Voici la pièce",
+        at=datetime.fromisoformat("2026-03-02T11:00:00+00:00"),
+    )
+    queue(store, "thread", "t2", change=message)
     assert sender.drain().sent == 3
     (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
     replies = slack.thread(CHANNEL, parent["ts"])
@@ -179,8 +199,7 @@ def test_a_deletion_event_without_a_card_is_skipped(store, slack, sender):
         store,
         "thread",
         "t1",
-        change="deleted",
-        params={"reason": "expired", "state": "accepte"},
+        change=Deleted(reason="expired", state="accepte"),
         create_parent=False,
     )
     report = sender.drain()
@@ -273,21 +292,107 @@ def test_rate_limit_reschedules_after_retry_after_without_sleeping(store, slack,
     assert len(slack.thread(CHANNEL, parent["ts"])) == 1
 
 
-def test_posts_are_paced_per_channel_and_channels_go_in_parallel(store, slack, dossiers):
-    sender = make_sender(store, slack, dossiers, pacing=0.25)
+def test_posts_are_paced_per_channel_and_channels_go_in_parallel(store, slack, clock, dossiers):
+    sender = make_sender(store, slack, dossiers)
     for channel in (CHANNEL, OTHER_CHANNEL):
         for number in (1, 2):
             queue(store, "parent", f"{channel}-{number}", number=number, channel=channel)
         queue(store, "thread", f"{channel}-t", number=1, channel=channel, **state_change("refuse"))
-    started = time.monotonic()
+    started = clock()
     assert sender.drain().sent == 6
-    elapsed = time.monotonic() - started
     posts = slack.calls("chat.postMessage")
+    assert slack.rate_limited() == []
     for channel in (CHANNEL, OTHER_CHANNEL):
         times = [c.at for c in posts if c.params["channel"] == channel]
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert len(times) == 3 and min(gaps) >= 0.2
-    assert elapsed < 1.0  # 2 x 3 posts at 0.25 s apiece would take 1.5 s one after the other
+        assert len(times) == 3 and min(gaps) >= 1.0
+    # 2 x 3 posts at one a second would take 5 s one channel after the other.
+    assert clock() - started <= 2.0 + 1e-6
+
+
+def alerts(store, channel: str, count: int, prefix: str = "a") -> None:
+    for n in range(count):
+        queue(
+            store, "alert", f"{prefix}{n}", number=None, channel=channel, text_key="notify.usager"
+        )
+
+
+def test_one_channel_at_slacks_limit_gets_no_429_and_about_one_message_a_second(
+    store, slack, clock, dossiers
+):
+    # Slack answers after a few milliseconds, never the same: the next post is timed from the
+    # end of the previous one, so a fast answer after a slow one still leaves a full second.
+    rng = random.Random(8)
+    slack.set_latency("chat.postMessage", lambda: rng.uniform(0.0, 0.03))
+    sender = make_sender(store, slack, dossiers)
+    alerts(store, CHANNEL, 40)
+    report = sender.drain()
+    assert report.sent == 40 and report.rescheduled == 0
+    assert slack.rate_limited() == []
+    times = [c.at for c in slack.calls("chat.postMessage")]
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert rate >= 0.95
+
+
+def test_card_updates_do_not_wait_for_a_posting_slot(store, slack, clock):
+    many = Dossiers(*(make_dossier(number=n) for n in range(1, 21)))
+    sender = make_sender(store, slack, many)
+    for n in range(1, 21):
+        queue(store, "parent", f"card{n}", number=n)
+    assert sender.drain().sent == 20
+    # 20 usager messages: each refreshes its card (chat.update) and adds a thread reply.
+    for n in range(1, 21):
+        queue(store, "parent", f"refresh{n}", number=n, create=False)
+        message = MessageReceived(email="usager@example.org", body=f"pièce {n}")
+        queue(store, "thread", f"message{n}", number=n, change=message)
+    slack.reset_calls()
+    started = clock()
+    assert sender.drain().sent == 40
+    assert slack.rate_limited() == []
+    assert len(slack.calls("chat.update")) == 20
+    # One posting slot per message, not two: about 20 s (the first slot is already free).
+    elapsed = clock() - started
+    assert 18.0 <= elapsed <= 20.0
+    replies = [c for c in slack.calls("chat.postMessage") if c.params.get("thread_ts")]
+    assert len(replies) == 20
+
+
+def test_card_updates_share_the_workspace_tier3_budget(store, slack, clock):
+    many = Dossiers(*(make_dossier(number=n) for n in range(1, 7)))
+    sender = make_sender(store, slack, many, tier3_per_minute=6, tier3_burst=2)
+    for n in range(1, 7):
+        queue(store, "parent", f"card{n}", number=n, channel=(CHANNEL, OTHER_CHANNEL)[n % 2])
+    sender.drain()
+    for n in range(1, 7):
+        channel = (CHANNEL, OTHER_CHANNEL)[n % 2]
+        queue(store, "parent", f"refresh{n}", number=n, channel=channel, create=False)
+    slack.reset_calls()
+    started = clock()
+    assert sender.drain().sent == 6
+    updates = [c.at - started for c in slack.calls("chat.update")]
+    # Two at once, then one every 10 s (6 a minute), whichever the channel.
+    assert updates[:2] == [0.0, 0.0]
+    assert [round(t) for t in updates[2:]] == [10, 20, 30, 40]
+
+
+def test_a_long_queue_in_one_channel_does_not_delay_another(store, slack, clock, dossiers):
+    # One worker only: a channel waiting for its next slot gives it back to the others.
+    sender = make_sender(store, slack, dossiers, workers=1)
+    alerts(store, CHANNEL, 10)
+    alerts(store, OTHER_CHANNEL, 2, prefix="o")
+    started = clock()
+    assert sender.drain().sent == 12
+    assert slack.rate_limited() == []
+    other = [
+        c.at - started
+        for c in slack.calls("chat.postMessage")
+        if c.params["channel"] == OTHER_CHANNEL
+    ]
+    long = [
+        c.at - started for c in slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL
+    ]
+    assert other == [0.0, 1.0]
+    assert long[-1] == pytest.approx(9.0)
 
 
 def test_burst_of_new_dossiers_becomes_one_summary(store, slack, dossiers):
@@ -301,7 +406,7 @@ def test_burst_of_new_dossiers_becomes_one_summary(store, slack, dossiers):
             number=number,
             new=True,
             demarche_title="Subvention vélo",
-            summary=summary_payload(summary),
+            summary=summary,
         )
     report = sender.drain()
     assert report.collapsed == 1 and report.sent == 1
@@ -320,7 +425,7 @@ def test_a_few_new_dossiers_get_their_own_cards(store, slack, dossiers):
             f"new-{number}",
             number=number,
             new=True,
-            summary=summary_payload(make_summary(number=number)),
+            summary=make_summary(number=number),
         )
     assert sender.drain().sent == 2
     assert len(slack.top_level(CHANNEL)) == 2
@@ -332,16 +437,24 @@ def claim_and_crash(store, slack, sender, row_id: int, *, post: bool, thread_ts=
     with q.write(store) as db:
         assert q.claim(db, row_id, datetime.now(UTC), thread_ts)
     if post:
+        restart(slack)
         kwargs = {"thread_ts": thread_ts} if thread_ts else {}
         slack.client().chat_postMessage(
             channel=CHANNEL,
             text="posted before the crash",
             metadata={
                 "event_type": METADATA_EVENT_TYPE,
-                "event_payload": {"outbox_id": row_id, "db": sender._instance_id()},
+                "event_payload": {"outbox_id": row_id, "db": sender.instance_id()},
             },
             **kwargs,
         )
+        restart(slack)
+
+
+def restart(slack: FakeSlack) -> None:
+    """A crashed dsbot takes more than a second to come back: its post is no longer the
+    latest one in Slack's per-channel limit."""
+    slack.clock.sleep(1.0)
 
 
 def test_recovery_finds_a_message_sent_before_a_crash(store, slack, sender):
@@ -388,6 +501,7 @@ def test_recovery_ignores_messages_of_another_database(store, slack, sender):
             "event_payload": {"outbox_id": row.id, "db": "other"},
         },
     )
+    restart(slack)
     assert sender.drain().sent == 1
     assert len(slack.top_level(CHANNEL)) == 2
 
@@ -452,6 +566,7 @@ def test_an_event_whose_card_cannot_be_posted_is_skipped(store, slack, dossiers,
 
 def test_a_shutdown_does_not_wait_for_a_long_queue(store, slack):
     # Ten cards at about one a second would hold `dsbot run` for ten seconds after SIGTERM.
+    slack.clock = time.monotonic  # real time: the stop comes from a timer
     many = Dossiers(*(make_dossier(number=n) for n in range(1, 11)))
     sender = make_sender(store, slack, many, pacing=1.0)
     sender.stop_event = threading.Event()
@@ -464,3 +579,27 @@ def test_a_shutdown_does_not_wait_for_a_long_queue(store, slack):
     assert 1 <= report.sent < 10
     # Nothing is lost: what was not sent is still waiting for the next start.
     assert sum(r.status == "pending" for r in rows(store)) == 10 - report.sent
+
+
+def test_a_background_drain_leaves_new_cards_to_the_end_of_their_cycle(store, slack, dossiers):
+    # The feed commits page by page: a drain running meanwhile must not post the first cards
+    # of what will turn out to be a burst.
+    sender = make_sender(store, slack, dossiers, burst_threshold=2)
+    for number in (1, 2, 3):
+        queue(
+            store,
+            "parent",
+            f"new-{number}",
+            number=number,
+            new=True,
+            summary=make_summary(number=number),
+        )
+    queue(store, "parent", "refresh", number=1, create=False, channel=OTHER_CHANNEL)
+    report = sender.drain(admit=False)
+    assert report.sent == 0 and report.skipped == 1  # other rows go on as usual
+    assert slack.calls("chat.postMessage") == []
+    sender.admit()  # the poller: the cycle is over
+    report = sender.drain(admit=False)
+    assert report.collapsed == 1 and report.sent == 1
+    (summary,) = slack.top_level(CHANNEL)
+    assert "3" in summary["text"]

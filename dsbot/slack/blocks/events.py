@@ -1,9 +1,11 @@
-"""Short notification messages: one reply in a dossier's channel thread per event, and one
-summary when many dossiers change at once."""
+"""Short notification messages: one reply in a dossier's channel thread per event, one
+summary when many dossiers change at once, and the other messages of the outbox (alerts, the
+card of a dossier gone from DS), each rendered from its typed payload."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +28,22 @@ from dsbot.slack.blocks.common import (
     one_line,
     quote,
     state_label,
+)
+from dsbot.store.payloads import (
+    AlertPayload,
+    AvisGiven,
+    AvisRequested,
+    ChampsEdited,
+    ChangeParams,
+    CorrectionRequested,
+    Deleted,
+    Deposited,
+    MessageReceived,
+    Restored,
+    StateChanged,
+    SummaryPayload,
+    Trashed,
+    Updated,
 )
 from dsbot.texts import Texts
 
@@ -178,3 +196,80 @@ def build_burst_summary(
             )
         )
     return make_message(f"📦 {heading}", blocks)
+
+
+# --- outbox rows -----------------------------------------------------------------------------
+
+
+def build_change_message(
+    change: ChangeParams,
+    *,
+    dossier_number: int,
+    texts: Texts,
+    url: str | None = None,
+    mention: Callable[[str], str] = lambda email: email,
+) -> SlackMessage:
+    """The thread reply for one typed change of a dossier (`dsbot.store.payloads`).
+
+    `url` is the dossier's DS page; `mention(email)` gives a linked instructeur's Slack user
+    id (shown as a mention) or the email itself.
+    """
+    params: dict[str, Any] = {}
+    if change.at is not None:
+        params["at"] = change.at
+    if url:
+        params["url"] = url
+    match change:
+        case StateChanged():
+            key = EVENT_STATE_CHANGED
+            params["state"] = change.to_state
+            if change.by:
+                params["by"] = mention(change.by)
+        case MessageReceived():
+            key = EVENT_MESSAGE
+            params["author"] = change.email or texts("notify.usager")
+            if change.body:
+                params["body"] = change.body
+        case AvisGiven() | AvisRequested():
+            key = EVENT_AVIS
+            body = change.reponse if isinstance(change, AvisGiven) else change.question
+            if body:
+                params["body"] = body
+            if change.expert:
+                params["by"] = mention(change.expert)
+        case Trashed():
+            key = EVENT_TRASH
+            if change.reason:
+                params["reason"] = change.reason
+        case CorrectionRequested():
+            key = EVENT_CORRECTION
+        case ChampsEdited():
+            key = EVENT_CHAMPS
+        case Deleted():
+            key = EVENT_DELETED
+        case Restored():
+            key = EVENT_RESTORED
+        case Deposited():
+            key = EVENT_DEPOSE
+        case Updated():
+            raise ValueError("an `updated` change only refreshes the card: no thread event")
+    return build_event_message(key, dossier_number=dossier_number, texts=texts, **params)
+
+
+def build_outbox_summary(payload: SummaryPayload, texts: Texts) -> SlackMessage:
+    """The burst summary of a `summary` outbox row."""
+    title = payload.demarche_title or texts("notify.demarche", number=payload.demarche)
+    return build_burst_summary(title, list(payload.dossiers), texts)
+
+
+def build_alert(payload: AlertPayload, texts: Texts) -> SlackMessage:
+    """An operational message (a channel paused, DS down...)."""
+    text = texts(payload.text_key, **payload.params)
+    return make_message(text, [SectionBlock(text=mrkdwn(text))])
+
+
+def build_gone_card(number: int, texts: Texts) -> SlackMessage:
+    """What a dossier's card becomes once the dossier is no longer visible in DS: no buttons
+    left to click."""
+    text = texts("notify.card_gone", number=number)
+    return make_message(text, [SectionBlock(text=mrkdwn(text))])

@@ -18,7 +18,22 @@ from dsbot.slack.blocks.events import (
     EVENT_STATE_CHANGED,
     EVENT_TRASH,
     build_burst_summary,
+    build_change_message,
     build_event_message,
+)
+from dsbot.store.payloads import (
+    AvisGiven,
+    AvisRequested,
+    ChampsEdited,
+    ChangeKind,
+    CorrectionRequested,
+    Deleted,
+    Deposited,
+    MessageReceived,
+    Restored,
+    StateChanged,
+    Trashed,
+    Updated,
 )
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens
@@ -164,3 +179,52 @@ def test_burst_summary_without_overflow_and_deduplicated():
     message = build_burst_summary("D", dossiers, EN)
     numbers = block(message, ids.BLOCK_BURST_NUMBERS)["elements"][0]["text"]
     assert numbers == "Dossiers: 5, 3"
+
+
+# --- from typed outbox payloads ------------------------------------------------------------
+
+AT_CHANGE = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+CHANGES = {
+    ChangeKind.DEPOSITED: Deposited(at=AT_CHANGE),
+    ChangeKind.STATE_CHANGED: StateChanged(to_state="accepte", by="a@x.fr", at=AT_CHANGE),
+    ChangeKind.MESSAGE_RECEIVED: MessageReceived(email="u@x.fr", body="Voici", at=AT_CHANGE),
+    ChangeKind.AVIS_REQUESTED: AvisRequested(question="Conforme ?", expert="e@x.fr"),
+    ChangeKind.AVIS_GIVEN: AvisGiven(reponse="Favorable", expert="e@x.fr", at=AT_CHANGE),
+    ChangeKind.CORRECTION_REQUESTED: CorrectionRequested(at=AT_CHANGE),
+    ChangeKind.CHAMPS_EDITED: ChampsEdited(at=AT_CHANGE),
+    ChangeKind.TRASHED: Trashed(reason="user_request", state="accepte"),
+    ChangeKind.DELETED: Deleted(reason="expired", state="accepte"),
+    ChangeKind.RESTORED: Restored(at=AT_CHANGE),
+}
+
+
+@pytest.mark.parametrize("kind", [k for k in ChangeKind if k is not ChangeKind.UPDATED])
+def test_every_announced_change_kind_has_its_thread_reply(kind):
+    message = build_change_message(
+        CHANGES[kind], dossier_number=7, texts=Texts("fr"), mention=lambda e: "U0LINKED"
+    )
+    assert_within_slack_limits(message)
+    assert "7" in message.text
+
+
+def test_a_change_renders_its_facts():
+    texts = Texts("fr")
+    state = build_change_message(
+        CHANGES[ChangeKind.STATE_CHANGED],
+        dossier_number=7,
+        texts=texts,
+        url="https://ds.example/dossiers/7",
+        mention=lambda email: "U0LINKED" if email == "a@x.fr" else email,
+    )
+    assert "<@U0LINKED>" in state.text and "|7>" in state.text
+    message = build_change_message(
+        CHANGES[ChangeKind.MESSAGE_RECEIVED], dossier_number=7, texts=texts
+    )
+    assert "u@x.fr" in message.text and "Voici" in message.text
+    anonymous = build_change_message(MessageReceived(), dossier_number=7, texts=texts)
+    assert texts("notify.usager") in anonymous.text
+
+
+def test_a_card_refresh_is_no_thread_reply():
+    with pytest.raises(ValueError, match="updated"):
+        build_change_message(Updated(), dossier_number=7, texts=Texts("fr"))

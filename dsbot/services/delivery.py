@@ -1,0 +1,623 @@
+"""Delivery of the outbox: exactly once, paced at Slack's limits, channels in parallel.
+
+For every row:
+
+1. the message is rendered (a dossier card from a fresh DS read);
+2. the row is marked `sending` and committed, then Slack is called with metadata naming the
+   row (`DeliveryTag`);
+3. the message ts is stored and the row marked `sent` in one commit.
+
+A crash between 2 and 3, or an answer lost on the way back, leaves the row `sending`: its
+outcome is unknown. `recover()` (at the start of every drain) looks for a message carrying the
+row's tag in the channel's history (or the thread's replies) and either records it or sends
+again.
+
+Policy lives here too: permanent Slack errors pause the channel's subscriptions and tell an
+admin once; a 429 reschedules the row after Retry-After; other errors retry with
+`dsbot.backoff`. Slack itself is reached through `SlackPort` (`dsbot.services.delivery_port`,
+implemented by `dsbot.slack.sender.SlackOutbox`): this module imports nothing of Slack.
+
+Scheduling: a drain hands each channel to a bounded pool of workers one step at a time. A step
+sends what its channel can send now and gives the worker back as soon as the channel must
+wait for its next posting slot (`dsbot.services.pacing`), so a long queue in one channel
+never holds a worker that another channel could use, and a card update (Tier 3) never waits
+for a posting slot.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dsbot.backoff import exponential_delay
+from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
+from dsbot.services.delivery_port import (
+    DeliveryTag,
+    DrainReport,
+    NoAnswer,
+    Outbox,
+    SlackPort,
+    SlackRefused,
+)
+from dsbot.services.outbox import BURST_THRESHOLD, coalesce_bursts, is_burst_candidate
+from dsbot.services.pacing import TIER3_BURST, TIER3_PER_MINUTE, Pacer
+from dsbot.store import Store
+from dsbot.store import notifications as q
+from dsbot.store.notifications import (
+    AlertPayload,
+    OutboxEntry,
+    OutboxKind,
+    OutboxRow,
+    OutboxStatus,
+    ParentPayload,
+    ThreadPayload,
+)
+
+__all__ = [
+    "DeliveryService",
+    "DeliveryTag",
+    "DrainReport",
+    "NoAnswer",
+    "Outbox",
+    "SlackPort",
+    "SlackRefused",
+]
+
+log = logging.getLogger(__name__)
+
+# Slack errors that will not go away by retrying (docs/slack.md, "Errors"): stop and tell
+# someone.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "invalid_auth",
+        "token_revoked",
+        "account_inactive",
+        "no_permission",
+    }
+)
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Step:
+    """What one step of a channel did, and what the channel waits for now."""
+
+    report: DrainReport = field(default_factory=DrainReport)
+    ready_at: float | None = None  # monotonic time of its next slot; None: nothing to do now
+
+
+class _Gone(Exception):
+    """The parent message a row relies on was deleted in Slack."""
+
+
+class DeliveryService:
+    """Sends the outbox through `slack`. Knobs: `post_interval` (seconds between two posts in
+    one channel, timed from the end of the previous one), `tier3_per_minute` (the workspace's
+    budget for chat.update and history reads), `workers` (channels served at once)."""
+
+    def __init__(
+        self,
+        store: Store,
+        slack: SlackPort,
+        *,
+        ops_channel: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        post_interval: float = 1.0,
+        tier3_per_minute: float = TIER3_PER_MINUTE,
+        tier3_burst: int = TIER3_BURST,
+        burst_threshold: int = BURST_THRESHOLD,
+        max_attempts: int = 8,
+        retry_base: float = 5.0,
+        retry_cap: float = 900.0,
+        workers: int = 4,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.slack = slack
+        self.ops_channel = ops_channel
+        self.clock = clock
+        self.pacer = Pacer(
+            post_interval=post_interval,
+            tier3_per_minute=tier3_per_minute,
+            tier3_burst=tier3_burst,
+            monotonic=monotonic,
+        )
+        self.monotonic = monotonic
+        self.burst_threshold = burst_threshold
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.workers = max(1, workers)
+        # Set by the poller: a long queue must not hold up a shutdown.
+        self.stop_event: threading.Event | None = None
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._blocked: set[str] = set()
+        self._instance: str | None = None
+        # New-dossier cards above this id wait: a burst is only known once the poll cycle that
+        # queued it has ended (see admit()).
+        self._horizon = 0
+        self._admit = threading.Event()
+
+    # --- public ----------------------------------------------------------------------------
+
+    def admit(self) -> None:
+        """A poll cycle ended: fold its bursts of new dossiers into summaries and let the
+        remaining new cards go, also in a drain already running."""
+        self._admit.set()
+
+    def drain(self, budget: float | None = None, *, admit: bool = True) -> DrainReport:
+        """Send what is due, channels in parallel, for at most `budget` seconds (None: until
+        nothing is due). Rows that must wait (429, retries) stay for a later drain.
+
+        `admit` False (a drain in the background, while a poll cycle may be queueing a burst):
+        new dossiers' cards queued since the last `admit()` wait for the next one."""
+        report = DrainReport()
+        deadline = self.monotonic() + budget if budget is not None else float("inf")
+        with self._lock:
+            self._blocked.clear()
+        self.recover(report)
+        if admit:
+            self._admit.set()
+        idle: set[str] = set()
+        ready_at: dict[str, float] = {}
+        running: dict[Future[_Step], str] = {}
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="dsbot-delivery") as pool:
+            while not self._stopping() and self.monotonic() < deadline:
+                if self._admit.is_set():
+                    self._admit.clear()
+                    report.collapsed += self._coalesce()
+                    idle.clear()  # the cycle may have queued something for them
+                now = self.monotonic()
+                with self.store.connect() as db:
+                    channels = q.channels_with_open_rows(db)
+                busy = set(running.values())
+                waiting = [c for c in channels if c not in idle and not self._is_blocked(c)]
+                for channel in waiting:
+                    if len(running) >= self.workers:
+                        break
+                    if channel not in busy and ready_at.get(channel, now) <= now:
+                        running[pool.submit(self._step, channel)] = channel
+                        busy.add(channel)
+                later = [ready_at[c] for c in waiting if c not in busy and c in ready_at]
+                if not running:
+                    if not later:
+                        break
+                    self._pause(min(min(later), deadline) - self.monotonic())
+                    continue
+                # Every worker busy: only a finished step can start anything.
+                wake = [deadline] if len(running) >= self.workers else [*later, deadline]
+                timeout = min(wake) - self.monotonic()
+                done, _ = wait(
+                    running,
+                    timeout=max(timeout, 0.0) if timeout != float("inf") else None,
+                    return_when=FIRST_COMPLETED,
+                )
+                for future in done:
+                    channel = running.pop(future)
+                    try:
+                        step = future.result()
+                    except Exception:
+                        log.exception("outbox: delivery in %s failed", channel)
+                        idle.add(channel)
+                        continue
+                    report.add(step.report)
+                    if step.report.paused_channels:
+                        idle.clear()  # a notice was queued, maybe to a channel already done
+                    if step.ready_at is None:
+                        idle.add(channel)
+                        ready_at.pop(channel, None)
+                    else:
+                        ready_at[channel] = step.ready_at
+        return report
+
+    def recover(self, report: DrainReport | None = None) -> int:
+        """Settle rows left `sending` (a crash, a lost answer): found in Slack → sent with
+        that ts; not found → back to pending, to be sent again. Returns the rows settled."""
+        with self.store.connect() as db:
+            rows = q.sending_rows(db)
+        settled = 0
+        for row in rows:
+            try:
+                found = self._find_sent(row)
+            except SlackRefused as exc:
+                if not exc.transient:
+                    # The history cannot be read at all (missing channels:history scope, the
+                    # channel is gone...): sending again risks a duplicate, waiting forever
+                    # loses the message. Send; a gone channel then pauses as usual.
+                    log.warning(
+                        "outbox %s: cannot read the history of %s (%s): sending again",
+                        row.id,
+                        row.channel_id,
+                        exc.error,
+                    )
+                    found = None
+                else:
+                    log.warning("outbox %s: cannot check Slack yet: %s", row.id, exc.error)
+                    self._block(row.channel_id)
+                    continue
+            except NoAnswer as exc:
+                log.warning("outbox %s: cannot check Slack yet: %s", row.id, exc)
+                self._block(row.channel_id)
+                continue
+            with q.write(self.store) as db:
+                if found is not None:
+                    self._record_success(db, row, found)
+                    if report is not None:
+                        report.recovered += 1
+                else:
+                    q.release(db, row.id)
+            settled += 1
+        return settled
+
+    def instance_id(self) -> str:
+        """A random id of this database, in every message's metadata."""
+        if self._instance is None:
+            with q.write(self.store) as db:
+                state = q.get_state(db, "instance")
+                if state is None:
+                    state = {"id": uuid.uuid4().hex}
+                    q.set_state(db, "instance", state)
+            self._instance = str(state["id"])
+        return self._instance
+
+    # --- scheduling ------------------------------------------------------------------------
+
+    def _coalesce(self) -> int:
+        with q.write(self.store) as db:
+            collapsed = coalesce_bursts(db, self.clock(), self.burst_threshold)
+            self._horizon = q.last_outbox_id(db)
+        return collapsed
+
+    def _stopping(self) -> bool:
+        """dsbot is shutting down: finish the message in hand, start no other."""
+        return self.stop_event is not None and self.stop_event.is_set()
+
+    def _pause(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if self._sleep is not None:
+            self._sleep(seconds)
+        elif self.stop_event is not None:
+            self.stop_event.wait(seconds)
+        else:
+            time.sleep(seconds)
+
+    def _is_blocked(self, channel: str) -> bool:
+        with self._lock:
+            return channel in self._blocked
+
+    def _block(self, channel: str) -> None:
+        """Leave this channel alone for the rest of the drain (a 429, an unsettled row): its
+        rows keep their order and their own next_attempt_at."""
+        with self._lock:
+            self._blocked.add(channel)
+
+    def _step(self, channel: str) -> _Step:
+        """Send what `channel` can send now; stop at the first row that must wait for a
+        posting slot or a Tier 3 token, and say until when."""
+        step = _Step()
+        while not self._stopping() and not self._is_blocked(channel):
+            row = self._next_row(channel)
+            if row is None:
+                return step
+            ready = self._reserve(row)
+            if ready is not None:
+                step.ready_at = ready
+                return step
+            self._send(row, step.report)
+        return step
+
+    def _reserve(self, row: OutboxRow) -> float | None:
+        """None if `row` may go now (a Tier 3 token taken for an update), else the monotonic
+        time when it may."""
+        if row.kind is OutboxKind.PARENT and row.dossier_number is not None:
+            with self.store.connect() as db:
+                ts = q.parent_ts(db, row.team_id, row.channel_id, row.dossier_number)
+            if ts is not None:
+                return self.pacer.tier3.try_take()
+        elif row.kind is OutboxKind.THREAD and row.dossier_number is not None:
+            with self.store.connect() as db:
+                if q.parent_ts(db, row.team_id, row.channel_id, row.dossier_number) is None:
+                    return None  # queues its card: no Slack call
+        return self.pacer.post_wait(row.channel_id)
+
+    def _next_row(self, channel: str) -> OutboxRow | None:
+        """The next row to send in this channel: rows of one dossier go in order, a thread
+        event waits for its dossier's parent message, and a new dossier's card waits for the
+        end of the poll cycle that queued it (it may belong to a burst)."""
+        now = self.clock()
+        with self.store.connect() as db:
+            waiting: set[object] = set()
+            for row in q.open_rows(db, channel):
+                key: object = row.dossier_number if row.dossier_number is not None else row.id
+                if key in waiting:
+                    continue
+                if (
+                    row.status is not OutboxStatus.PENDING
+                    or row.next_attempt_at > now
+                    or (row.id > self._horizon and is_burst_candidate(row))
+                ):
+                    waiting.add(key)
+                    continue
+                if row.kind is OutboxKind.THREAD and row.dossier_number is not None:
+                    has_parent = q.parent_ts(db, row.team_id, channel, row.dossier_number)
+                    parent = (
+                        None if has_parent else q.pending_parent(db, channel, row.dossier_number)
+                    )
+                    if parent is not None:
+                        if (
+                            parent.status is OutboxStatus.PENDING
+                            and parent.next_attempt_at <= now
+                            and not (parent.id > self._horizon and is_burst_candidate(parent))
+                        ):
+                            return parent
+                        waiting.add(key)
+                        continue
+                return row
+        return None
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _send(self, row: OutboxRow, report: DrainReport) -> None:
+        try:
+            if row.kind is OutboxKind.PARENT:
+                self._send_parent(row, report)
+            elif row.kind is OutboxKind.THREAD:
+                self._send_thread(row, report)
+            elif row.kind is OutboxKind.SUMMARY:
+                self._deliver(row, self.slack.render_summary(row), None, report)
+            else:
+                self._deliver(row, self.slack.render_alert(row), None, report)
+        except DSError as exc:
+            # The card could not be rendered: DS is down or slow. Wait for it, however long it
+            # takes (the rows behind it in this dossier's thread wait too, in order).
+            self._retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
+
+    def _send_parent(self, row: OutboxRow, report: DrainReport) -> None:
+        number = row.dossier_number
+        assert number is not None
+        payload = row.payload
+        assert isinstance(payload, ParentPayload)
+        with self.store.connect() as db:
+            ts = q.parent_ts(db, row.team_id, row.channel_id, number)
+        if ts is None and not payload.create:
+            self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
+            return
+        try:
+            message = self.slack.render_card(number)
+        except (DSNotFound, DSPermissionDenied):
+            if ts is None:
+                self._finish(row, OutboxStatus.SKIPPED, "dossier no longer visible", report)
+                return
+            message = self.slack.render_gone_card(number)
+        self._deliver(row, message, None, report, update_ts=ts)
+
+    def _send_thread(self, row: OutboxRow, report: DrainReport) -> None:
+        number = row.dossier_number
+        assert number is not None
+        payload = row.payload
+        assert isinstance(payload, ThreadPayload)
+        with self.store.connect() as db:
+            ts = q.parent_ts(db, row.team_id, row.channel_id, number)
+        if ts is None:
+            if not payload.create_parent:
+                self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
+                return
+            # The card is not there (never posted, or deleted in Slack): queue it first.
+            with q.write(self.store) as db:
+                queued = q.enqueue(
+                    db,
+                    OutboxEntry(
+                        row.team_id,
+                        row.channel_id,
+                        number,
+                        ParentPayload(create=True, new=False, demarche=payload.demarche),
+                        f"{row.dedupe_key}:parent",
+                    ),
+                    self.clock(),
+                )
+                if not queued:
+                    # This event's card was already tried and could not be posted (dossier
+                    # gone from DS, given up): the event has no thread to go to.
+                    q.mark_final(db, row.id, OutboxStatus.SKIPPED, "its card could not be posted")
+                    report.skipped += 1
+            return
+        message = self.slack.render_event(row, lambda email: self._who(row.team_id, email))
+        try:
+            self._deliver(row, message, ts, report, broadcast=payload.broadcast)
+        except _Gone:
+            with q.write(self.store) as db:
+                q.forget_parent(db, row.team_id, row.channel_id, number)
+                q.release(db, row.id)
+
+    def _deliver(
+        self,
+        row: OutboxRow,
+        message: Any,
+        thread_ts: str | None,
+        report: DrainReport,
+        *,
+        update_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> None:
+        """Claim, call Slack, record: the exactly-once core."""
+        with q.write(self.store) as db:
+            if not q.claim(db, row.id, self.clock(), thread_ts):
+                return  # taken by someone else meanwhile
+        tag = DeliveryTag(row.id, self.instance_id())
+        channel = row.channel_id
+        try:
+            ts = None
+            if update_ts is not None:
+                # A Tier 3 call: its token was taken by _reserve, no posting slot needed.
+                try:
+                    self.slack.update(channel, update_ts, message, tag=tag)
+                    ts = update_ts
+                except SlackRefused as exc:
+                    if exc.error not in GONE_MESSAGE_ERRORS:
+                        raise
+                    log.info(
+                        "card of %s in %s was deleted: posting a new one",
+                        row.dossier_number,
+                        channel,
+                    )
+            if ts is None:
+                # Rare (a card deleted in Slack): wait for the slot here, on this channel's step.
+                self.pacer.wait_post(channel, self._pause, self._stopping)
+                try:
+                    ts = self.slack.post(
+                        channel, message, tag=tag, thread_ts=thread_ts, broadcast=broadcast
+                    )
+                finally:
+                    self.pacer.posted(channel)
+        except SlackRefused as exc:
+            self._slack_failed(row, exc, report, thread=thread_ts is not None)
+            return
+        except NoAnswer as exc:
+            # The message may or may not be in Slack: leave the row `sending` for recover().
+            log.warning("outbox %s: no answer from Slack (%s); will check", row.id, exc)
+            self._block(channel)
+            return
+        with q.write(self.store) as db:
+            self._record_success(db, row, ts)
+        report.sent += 1
+
+    def _record_success(self, db: Any, row: OutboxRow, ts: str) -> None:
+        if row.kind is OutboxKind.PARENT and row.dossier_number is not None:
+            q.set_parent_ts(db, row.team_id, row.channel_id, row.dossier_number, ts, self.clock())
+        q.mark_sent(db, row.id, ts)
+
+    # --- failure policy ----------------------------------------------------------------------
+
+    def _slack_failed(
+        self, row: OutboxRow, exc: SlackRefused, report: DrainReport, *, thread: bool
+    ) -> None:
+        if exc.rate_limited:
+            retry_after = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
+            with q.write(self.store) as db:
+                q.reschedule(
+                    db, row.id, self.clock() + timedelta(seconds=retry_after), "ratelimited"
+                )
+            self._block(row.channel_id)
+            report.rescheduled += 1
+            log.info("Slack rate limit in %s: retry in %.0f s", row.channel_id, retry_after)
+            return
+        if thread and exc.error in GONE_MESSAGE_ERRORS:
+            raise _Gone(exc.error)
+        if exc.error in PERMANENT_ERRORS:
+            self._permanent(row, exc.error, report)
+            return
+        if exc.status >= 500:
+            # Slack may have done it anyway: settle it through the history, later.
+            log.warning("outbox %s: Slack answered %s; will check", row.id, exc.status)
+            self._block(row.channel_id)
+            return
+        self._retry(row, exc.error, report, claimed=True)
+
+    def _retry(
+        self, row: OutboxRow, error: str, report: DrainReport, *, claimed: bool, final: bool = True
+    ) -> None:
+        """Try again later with an exponential delay; after max_attempts give up (`dead`),
+        unless `final` is False."""
+        attempts = row.attempts + 1  # this try included (claim() counted it already)
+        with q.write(self.store) as db:
+            if final and attempts >= self.max_attempts:
+                q.mark_final(db, row.id, OutboxStatus.DEAD, error)
+                report.dead += 1
+                log.error("outbox %s given up after %s attempts: %s", row.id, attempts, error)
+                return
+            if not claimed:
+                q.count_attempt(db, row.id)
+            delay = exponential_delay(attempts, base=self.retry_base, cap=self.retry_cap)
+            q.reschedule(db, row.id, self.clock() + timedelta(seconds=delay), error)
+        report.rescheduled += 1
+
+    def _finish(
+        self, row: OutboxRow, status: OutboxStatus, reason: str, report: DrainReport
+    ) -> None:
+        with q.write(self.store) as db:
+            q.mark_final(db, row.id, status, reason)
+        if status is OutboxStatus.SKIPPED:
+            report.skipped += 1
+
+    def _permanent(self, row: OutboxRow, error: str, report: DrainReport) -> None:
+        """Slack will never accept this channel as it is: pause its subscriptions, drop what
+        was waiting for it, and tell an admin once (the paused subscriptions queue nothing
+        more, so there is no second notice)."""
+        now = self.clock()
+        with q.write(self.store) as db:
+            if row.kind is OutboxKind.ALERT:
+                q.mark_final(db, row.id, OutboxStatus.DEAD, error)
+                report.dead += 1
+                log.error("alert to %s cannot be delivered: %s", row.channel_id, error)
+                return
+            subs = [s for s in q.channel_subscriptions(db, row.team_id, row.channel_id) if s.active]
+            for sub in subs:
+                q.set_paused(db, sub.id, error, now)
+            report.dead += q.close_channel_rows(db, row.channel_id, OutboxStatus.DEAD, error)
+            report.paused_channels += 1
+            targets = (
+                [self.ops_channel] if self.ops_channel else sorted({s.created_by for s in subs})
+            )
+            demarches = ", ".join(str(s.demarche_number) for s in subs)
+            for target in targets:
+                q.enqueue(
+                    db,
+                    OutboxEntry(
+                        row.team_id,
+                        target,
+                        None,
+                        AlertPayload(
+                            "notify.paused",
+                            {
+                                "channel": f"<#{row.channel_id}>",
+                                "error": error,
+                                "demarches": demarches or "?",
+                            },
+                        ),
+                        f"paused:{row.team_id}:{row.channel_id}:{target}:{q.to_iso(now)}",
+                    ),
+                    now,
+                )
+        self._block(row.channel_id)
+        log.error(
+            "Slack refuses channel %s (%s): its subscriptions are paused", row.channel_id, error
+        )
+
+    def _who(self, team_id: str, email: str) -> str:
+        """A linked instructeur as a Slack user id, anyone else by their email."""
+        with self.store.connect() as db:
+            return q.linked_slack_user(db, team_id, email) or email
+
+    # --- crash recovery --------------------------------------------------------------------
+
+    def _find_sent(self, row: OutboxRow) -> str | None:
+        """The ts of the message this row sent, if Slack has it."""
+        if row.channel_id[:1] in ("U", "W"):
+            return None  # a DM addressed by user id: no history to read; sent again if lost
+        tag = DeliveryTag(row.id, self.instance_id())
+        thread_ts = row.thread_ts if row.kind is OutboxKind.THREAD else None
+        return self.slack.find(
+            row.channel_id, tag, thread_ts=thread_ts, before_page=self.tier3_call
+        )
+
+    def tier3_call(self) -> None:
+        """Wait for a token of the workspace's Tier 3 budget (history reads call this)."""
+        self.pacer.tier3.take(self._pause, self._stopping)
