@@ -19,6 +19,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
 from dsbot.sandbox import dossier_content
@@ -43,8 +44,9 @@ class UploadRefused(Exception):
 
 
 class Uploads:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self._clock = clock  # the sandbox clock: upload URLs expire in its time
         secret = store.meta("upload_secret")
         if secret is None:
             secret = secrets.token_hex(32)
@@ -80,7 +82,7 @@ class Uploads:
                 "created_at": now,
             }
         )
-        expires = int(time.time()) + URL_LIFETIME_S
+        expires = int(self._clock()) + URL_LIFETIME_S
         query = urlencode(
             {"temp_url_sig": self._sign(f"PUT\n{expires}\n{key}"), "temp_url_expires": expires}
         )
@@ -110,7 +112,7 @@ class Uploads:
         good = expires.isdigit() and hmac.compare_digest(sig, self._sign(f"PUT\n{expires}\n{key}"))
         if not good:
             raise UploadRefused(401, "AccessDenied", "Temp URL invalid.")
-        if int(expires) < time.time():
+        if int(expires) < self._clock():
             raise UploadRefused(401, "AccessDenied", "Temp URL expired.")
         lower = {k.lower(): v for k, v in headers.items()}
         if "authorization" in lower:

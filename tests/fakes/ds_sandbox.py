@@ -5,7 +5,9 @@
   `sandbox.control` (a `SandboxControl`).
 - `sandbox_factory(**kwargs)`: starts a `SandboxServer(**kwargs)` (defaults: seed 1, 2
   démarches, 30 dossiers); every server it started is stopped at teardown.
-- `SandboxControl(base_url)`: a small httpx client of the control API (`/_sandbox/*`).
+- `SandboxControl(base_url)`: a small httpx client of the control API (`/_sandbox/*`);
+  `advance(seconds)` moves the sandbox clock instead of sleeping, `faults(seed=…, …)` seeds
+  the random faults.
 """
 
 from __future__ import annotations
@@ -71,6 +73,27 @@ class SandboxControl:
 
     def trash(self, number: int, by: str = "administration") -> dict:
         return self.request("POST", f"/_sandbox/dossiers/{number}/trash", {"by": by})
+
+    def clock(self) -> dict:
+        """`{"now", "now_us", "frozen"}`: the sandbox's time."""
+        return self.request("GET", "/_sandbox/clock")
+
+    def advance(self, seconds: float = 1.0, *, freeze: bool | None = None) -> dict:
+        """Moves the sandbox clock forward (one second by default: DS shows dates to the
+        second), instead of sleeping; answers the new clock."""
+        body: dict[str, Any] = {"advance_s": seconds}
+        if freeze is not None:
+            body["freeze"] = freeze
+        return self.request("POST", "/_sandbox/clock", body)
+
+    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> dict:
+        """Moves the clock to `now` (ISO 8601, never earlier) and/or freezes it."""
+        body: dict[str, Any] = {}
+        if now is not None:
+            body["now"] = now
+        if freeze is not None:
+            body["freeze"] = freeze
+        return self.request("POST", "/_sandbox/clock", body)
 
     def stats(self) -> dict:
         return self.request("GET", "/_sandbox/stats")
