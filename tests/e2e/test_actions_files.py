@@ -4,7 +4,6 @@ the user's retry works."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +46,7 @@ def bot(fake_slack, sandbox, tmp_path, clock: FakeClock) -> Iterator[BotUnderTes
         sleep=lambda _: None,
         limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.advance),
         max_retry_after=0.5,
+        wall_clock=sandbox.app.clock.time,  # RateLimit-Reset is in the sandbox's time
     )
     settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
@@ -121,8 +121,7 @@ def test_ds_fault_during_upload_then_a_clean_retry(scene: Scene, clock: FakeCloc
     wait_until(scene.linked, what="the modal's first read")
 
     # DS's rate limit counts per clock minute: start well inside one.
-    if time.time() % 60 > 55:
-        time.sleep(60 - time.time() % 60 + 0.2)
+    scene.control.start_of_next_minute()
     # One request allowed: the submit's fresh read of the dossier. createDirectUpload gets 429.
     scene.control.faults(rate_limit_per_minute=1)
     assert scene.submit(opened, decision_values("Conforme.", file)) == {}

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -94,6 +95,13 @@ class SandboxControl:
         if freeze is not None:
             body["freeze"] = freeze
         return self.request("POST", "/_sandbox/clock", body)
+
+    def start_of_next_minute(self, *, freeze: bool | None = None) -> int:
+        """Moves the clock to one second into the next minute (DS's rate limit counts per
+        clock minute: a test must not straddle two); answers that minute's epoch second."""
+        minute = (self.clock()["now_us"] // 60_000_000 + 1) * 60
+        self.set_clock(datetime.fromtimestamp(minute + 1, UTC).isoformat(), freeze=freeze)
+        return minute
 
     def stats(self) -> dict:
         return self.request("GET", "/_sandbox/stats")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -74,18 +73,8 @@ def test_timeout_rate_gives_a_timeout_error_with_partial_data(sandbox):
     assert alone["errors"][0]["message"] == "Timeout on Query.demarche"
 
 
-def _start_of_a_minute(sandbox) -> int:
-    """Moves the sandbox clock to one second into the next minute and freezes it there: the
-    limit uses clock-minute windows, which a test must not straddle."""
-    now = sandbox.control.clock()["now_us"]
-    minute = (now // 60_000_000 + 1) * 60
-    at = datetime.fromtimestamp(minute + 1, UTC).isoformat()
-    sandbox.control.set_clock(at, freeze=True)
-    return minute
-
-
 def test_rate_limit_answers_429_in_plain_text_without_retry_after(sandbox):
-    minute = _start_of_a_minute(sandbox)
+    minute = sandbox.control.start_of_next_minute(freeze=True)
     sandbox.control.faults(rate_limit_per_minute=3)
     statuses = [post(sandbox, DEMARCHE, {"n": 1001}).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
