@@ -129,6 +129,7 @@ class InlineJobs:
     """`Jobs` that run at once, in the caller's thread, with the same error contract."""
 
     def __init__(self) -> None:
+        self.submitted: list[str] = []  # the names of the jobs, in order
         self.failures: list[BaseException] = []
 
     def submit(
@@ -138,6 +139,7 @@ class InlineJobs:
         on_error: Callable[[BaseException], None] | None = None,
         **kwargs: Any,
     ) -> None:
+        self.submitted.append(fn.__name__)
         try:
             fn(*args, **kwargs)
         except Exception as exc:

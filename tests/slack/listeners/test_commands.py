@@ -32,7 +32,7 @@ def test_help_is_acked_at_once_and_marks_admin_commands_for_admins(services: Ser
     answer = ack.only
     assert answer["response_type"] == "ephemeral" and answer["blocks"]
     assert "/ds dossier" in json.dumps(answer["blocks"], ensure_ascii=False)
-    assert respond.calls == []
+    assert respond.calls == [] and services.jobs.submitted == []
     for_admin = run(services, "aide", user=ADMIN)[0].only
     assert "vous en faites partie" in json.dumps(for_admin["blocks"], ensure_ascii=False)
     assert "vous en faites partie" not in json.dumps(answer["blocks"], ensure_ascii=False)
@@ -49,13 +49,14 @@ def test_bad_input_is_refused_in_the_ack_with_the_input_escaped(services: Servic
     assert answer["response_type"] == "ephemeral"
     assert "&lt;!channel&gt;" in answer["text"] and "<!channel>" not in answer["text"]
     assert "n’est pas un numéro de dossier" in answer["text"]
-    assert respond.calls == []
+    assert respond.calls == [] and services.jobs.submitted == []  # nothing in the background
 
 
 def test_a_dossier_is_acked_as_loading_then_shown_with_its_actions(services: Services, world):
     number = world.dossier("en_instruction")
     ack, respond = run(services, f"dossier {number}")
     assert ack.only["text"] == services.texts("dossier.loading", number=number)
+    assert services.jobs.submitted == ["show_dossier"]  # after the ack, off Bolt's threads
     card = respond.only
     assert card["replace_original"] is True and card["response_type"] == "ephemeral"
     assert card["text"].startswith(f"Dossier n° {number} ")
