@@ -106,12 +106,12 @@ def _outcomes(sandbox, count: int) -> list[int]:
 
 def test_a_seeded_error_rate_gives_the_same_sequence_every_time(sandbox):
     assert sandbox.control.faults(error_rate=0.5, seed=42)["seed"] == 42
-    first = _outcomes(sandbox, 24)
+    first = _outcomes(sandbox, 16)
     assert set(first) == {200, 500}  # a 50 % rate, really drawn
     sandbox.control.faults(seed=42)
-    assert _outcomes(sandbox, 24) == first
+    assert _outcomes(sandbox, 16) == first
     sandbox.control.faults(seed=7)
-    assert _outcomes(sandbox, 24) != first
+    assert _outcomes(sandbox, 16) != first
 
 
 def test_the_draws_start_from_the_sandbox_seed(sandbox_factory):
@@ -120,7 +120,7 @@ def test_the_draws_start_from_the_sandbox_seed(sandbox_factory):
         sandbox = sandbox_factory(seed=5)
         sandbox.control.faults(error_rate=0.5)
         assert sandbox.control.faults()["seed"] == 5
-        sequences.append(_outcomes(sandbox, 16))
+        sequences.append(_outcomes(sandbox, 12))
     assert sequences[0] == sequences[1]
 
 
