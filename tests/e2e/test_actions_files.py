@@ -12,23 +12,11 @@ from dsbot.ds.client import DSClient
 from dsbot.ds.ratelimit import RateLimiter
 from dsbot.runtime import start
 from dsbot.slack import ids
+from tests.ds.fake_clock import FakeClock
 from tests.e2e.scene import Scene, decision_values, md5_b64, reply_values, wait_until
 from tests.fakes.bot import BotUnderTest, bot_settings
 
 MB = 1024 * 1024
-
-
-class FakeClock:
-    """The time of the DS client's rate limiter: its waits pass at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -44,7 +32,7 @@ def bot(fake_slack, sandbox, tmp_path, clock: FakeClock) -> Iterator[BotUnderTes
         sandbox.graphql_url,
         sandbox.token,
         sleep=lambda _: None,
-        limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.advance),
+        limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.sleep),
         max_retry_after=0.5,
         wall_clock=sandbox.app.clock.time,  # RateLimit-Reset is in the sandbox's time
     )
