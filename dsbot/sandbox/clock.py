@@ -78,9 +78,12 @@ class SandboxClock:
         return self.now_us() / US
 
     def peek_us(self) -> int:
-        """The current time without consuming a tick."""
+        """The current time without consuming a tick (it still becomes a floor: what was
+        shown is never followed by an earlier reading, even if the machine's clock steps
+        back)."""
         with self._lock:
-            return max(self._base(), self._last)
+            self._last = max(self._base(), self._last)
+            return self._last
 
     def restore(self, offset_us: int) -> None:
         """Takes back the offset a previous run of the same `--db` had reached."""
