@@ -46,8 +46,10 @@ class SandboxClock:
     has not moved) so that two writes never share a sort key, as in DS.
     """
 
-    def __init__(self, wall_ns: Callable[[], int] = time.time_ns, offset_us: int = 0) -> None:
-        self._wall_ns = wall_ns
+    def __init__(self, wall_ns: Callable[[], int] | None = None, offset_us: int = 0) -> None:
+        # Real time is looked up at each reading (not bound here), so that a test may still
+        # shift this module's `time` in-process.
+        self._wall_ns = wall_ns if wall_ns is not None else lambda: time.time_ns()
         self._lock = threading.Lock()
         self._offset_us = offset_us
         self._frozen_at: int | None = None
