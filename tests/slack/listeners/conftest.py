@@ -1,16 +1,20 @@
 """Listener unit tests: the registered listener functions called directly, with recording fakes.
 
-No Bolt app, no HTTP server on the Slack side: `ack` and `respond` record what they were given,
+No Bolt app, no HTTP server on the Slack side: `register_listeners` attaches the listeners to a
+`Registry`, and a test calls one as Bolt would (each argument by the name it declares), so that
+the tests hold whatever a listener's inner signature becomes. `ack` and `respond` record what
+they were given,
 `FakeSlackClient` records the Web API calls and answers like Slack (or fails on demand), and
 jobs run inline so that a test sees everything a listener did when it returns. DS is the real
 sandbox (one per test module) behind the real client.
 
-`make_services` is the one place that builds the app's services (the lead fixes its import if
-`AppServices` moves).
+`make_services` is the one place that builds the app's services, every field given, as
+`dsbot.runtime.build_services` does.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,12 +27,14 @@ from slack_sdk.errors import SlackApiError
 from dsbot.config import Settings
 from dsbot.ds.client import DSClient
 from dsbot.ds.ratelimit import RateLimiter
-from dsbot.runtime import attach_optional_services
 from dsbot.sandbox.server import SandboxServer
 from dsbot.services.access import DossierAccessService
+from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.linking import LinkingService
+from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import AppServices
+from dsbot.slack.listeners import register_listeners
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.store import Store
 from dsbot.texts import Texts, get_texts
@@ -39,6 +45,44 @@ CHANNEL = "C0UNIT"
 ADMIN = "U0ADMIN"
 ALICE = "U0ALICE"  # instructeur of the first open groupe of the first démarche
 CLARA = "U0CLARA"  # nobody in DS
+
+
+class Registry:
+    """A stand-in for Bolt's `App` as `register(app)` uses it: the listeners, by kind and id."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[tuple[str, str], Callable[..., Any]] = {}
+
+    def _add(self, kind: str, key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def attach(fn: Callable[..., Any]) -> Callable[..., Any]:
+            assert (kind, key) not in self.listeners, f"two listeners for {kind} {key}"
+            self.listeners[(kind, key)] = fn
+            return fn
+
+        return attach
+
+    def command(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._add("command", name)
+
+    def action(self, action_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._add("action", action_id)
+
+    def view(self, callback_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._add("view", callback_id)
+
+    def call(self, kind: str, key: str, **available: Any) -> None:
+        """Calls the listener with the arguments it names, as Bolt's kwargs injection does."""
+        fn = self.listeners[(kind, key)]
+        wanted = inspect.signature(fn).parameters
+        fn(**{name: value for name, value in available.items() if name in wanted})
+
+
+@pytest.fixture
+def listeners() -> Registry:
+    """One app's listeners (their per-app state, like the double-click memory, included)."""
+    registry = Registry()
+    register_listeners(registry)  # type: ignore[arg-type]
+    return registry
 
 
 @dataclass
@@ -234,6 +278,7 @@ def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)  # type: ignore[arg-type]
     jobs = InlineJobs()
+    access = DossierAccessService(ds, linking, directory)
     app = AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
@@ -242,10 +287,11 @@ def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
         slack=slack,  # type: ignore[arg-type]
         directory=directory,
         linking=linking,
-        access=DossierAccessService(ds, linking, directory),
+        access=access,
         jobs=jobs,  # type: ignore[arg-type]
+        subscriptions=SubscriptionService(store, ds),
+        actions=build_action_service(store, ds, access),
     )
-    attach_optional_services(app)
     return Services(app, slack, jobs, world)
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 from dsbot.slack import ids
-from dsbot.slack.blocks.modals import ModalOrigin
-from dsbot.slack.listeners.decisions import ClickDebounce, handle_click, handle_submit
+from dsbot.slack.listeners.decisions import ClickDebounce
 from tests.e2e.scene import decision_values, reply_values
-from tests.slack.listeners.conftest import ALICE, CHANNEL, CLARA, Recorder, Services
+from tests.slack.listeners.conftest import ALICE, CHANNEL, CLARA, Recorder, Registry, Services
 
 CARD_TS = "1700000000.000100"
 
@@ -35,20 +34,23 @@ def click_body(number: int | str, action_id: str = ids.ACTION_ACCEPTER) -> dict:
 
 
 def click(
+    listeners: Registry,
     services: Services,
     number: int | str,
     action_id: str = ids.ACTION_ACCEPTER,
     *,
     user: str = ALICE,
-    clicks: ClickDebounce | None = None,
 ) -> Recorder:
     ack, respond = Recorder(), Recorder()
-    handle_click(
-        ack,
-        click_body(number, action_id),
-        respond,
-        services.context(user),
-        clicks or ClickDebounce(),
+    body = click_body(number, action_id)
+    listeners.call(
+        "action",
+        action_id,
+        ack=ack,
+        body=body,
+        action=body["actions"][0],
+        respond=respond,
+        context=services.context(user),
     )
     assert ack.only == {}
     return respond
@@ -59,7 +61,9 @@ def opened_view(services: Services) -> dict:
     return call["view"].to_dict()
 
 
-def submit(services: Services, view: dict, values: dict, *, user: str = ALICE) -> Recorder:
+def submit(
+    listeners: Registry, services: Services, view: dict, values: dict, *, user: str = ALICE
+) -> Recorder:
     ack = Recorder()
     submitted = {
         "id": "V1",
@@ -67,7 +71,14 @@ def submit(services: Services, view: dict, values: dict, *, user: str = ALICE) -
         "private_metadata": view["private_metadata"],
         "state": {"values": values},
     }
-    handle_submit(ack, submitted, services.context(user), ClickDebounce())
+    listeners.call(
+        "view",
+        view["callback_id"],
+        ack=ack,
+        view=submitted,
+        body={"view": submitted},
+        context=services.context(user),
+    )
     return ack
 
 
@@ -77,84 +88,98 @@ def info_text(view) -> str:
 
 
 def test_a_click_opens_the_modal_with_its_trigger_and_nothing_more_when_ready(
-    services: Services, world
+    listeners: Registry, services: Services, world
 ):
     number = world.dossier("en_instruction")
-    respond = click(services, number)
+    respond = click(listeners, services, number)
     [call] = services.slack.called("views_open")
     assert call["trigger_id"] == "123.456.trigger"
     view = call["view"].to_dict()
     assert view["callback_id"] == ids.VIEW_ACCEPTER
-    origin = ModalOrigin.decode(view["private_metadata"])
-    assert (origin.number, origin.channel_id, origin.message_ts) == (number, CHANNEL, CARD_TS)
+    assert view["private_metadata"]  # where the card is, for the submission
     # Alice may accept: the DS read finds nothing to explain.
     assert services.slack.called("views_update") == []
     assert respond.calls == []
 
 
-def test_a_double_click_opens_one_modal_and_a_later_click_another(services: Services, world):
+def test_a_double_click_opens_one_modal(listeners: Registry, services: Services, world):
     number = world.dossier("en_instruction")
-    clock = Clock()
-    clicks = ClickDebounce(clock=clock)
-    click(services, number, clicks=clicks)
-    clock.now += 0.5
-    click(services, number, clicks=clicks)
+    click(listeners, services, number)
+    click(listeners, services, number)
     assert len(services.slack.called("views_open")) == 1
-    clock.now += 5
-    click(services, number, clicks=clicks)
+    # Another button of the same card is another modal.
+    click(listeners, services, number, ids.ACTION_REFUSER)
     assert len(services.slack.called("views_open")) == 2
 
 
-def test_a_value_that_is_not_ours_is_ignored(services: Services):
-    respond = click(services, '{"d": "1; DROP"}')
+def test_clicks_further_apart_than_a_double_click_open_two_modals():
+    clock = Clock()
+    clicks = ClickDebounce(clock=clock)
+    assert clicks.first("T", "U", "accepter", "12")
+    clock.now += 0.5
+    assert not clicks.first("T", "U", "accepter", "12")
+    clock.now += 5
+    assert clicks.first("T", "U", "accepter", "12")
+
+
+def test_a_value_that_is_not_ours_is_ignored(listeners: Registry, services: Services):
+    respond = click(listeners, services, '{"d": "1; DROP"}')
     assert services.slack.called("views_open") == []
     assert respond.calls == []
 
 
-def test_an_expired_trigger_is_explained_and_the_next_click_opens(services: Services, world):
+def test_an_expired_trigger_is_explained_and_the_next_click_opens(
+    listeners: Registry, services: Services, world
+):
     number = world.dossier("en_instruction")
-    clicks = ClickDebounce()
     services.slack.fail("views_open", "expired_trigger_id")
-    respond = click(services, number, clicks=clicks)
+    respond = click(listeners, services, number)
     answer = respond.only
     assert answer["text"] == services.texts("action.modal_failed", error="expired_trigger_id")
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
-    click(services, number, clicks=clicks)
+    click(listeners, services, number)
     assert len(services.slack.called("views_open")) == 2
 
 
-def test_someone_not_linked_gets_an_explanation_in_the_modal(services: Services, world):
+def test_someone_not_linked_gets_an_explanation_in_the_modal(
+    listeners: Registry, services: Services, world
+):
     number = world.dossier("en_instruction")
-    click(services, number, user=CLARA)
+    click(listeners, services, number, user=CLARA)
     [update] = services.slack.called("views_update")
     assert update["view_id"] == "V1"
     assert "/ds lier" in info_text(update["view"])
 
 
 def test_accepting_a_dossier_en_construction_offers_to_pass_it_en_instruction_first(
-    services: Services, world
+    listeners: Registry, services: Services, world
 ):
     number = world.dossier("en_construction")
-    click(services, number)
+    click(listeners, services, number)
     [update] = services.slack.called("views_update")
-    origin = ModalOrigin.decode(update["view"].to_dict()["private_metadata"])
-    assert origin.instruction_first is True and origin.number == number
+    view = update["view"].to_dict()
+    assert view["callback_id"] == ids.VIEW_ACCEPTER
+    assert ids.BLOCK_INSTRUCTION_FIRST in [block.get("block_id") for block in view["blocks"]]
 
 
-def test_a_refusal_without_motivation_is_refused_in_the_ack(services: Services, world):
+def test_a_refusal_without_motivation_is_refused_in_the_ack(
+    listeners: Registry, services: Services, world
+):
     number = world.dossier("en_instruction")
-    click(services, number, ids.ACTION_REFUSER)
-    ack = submit(services, opened_view(services), decision_values(None))
+    click(listeners, services, number, ids.ACTION_REFUSER)
+    ack = submit(listeners, services, opened_view(services), decision_values(None))
     answer = ack.only
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {ids.BLOCK_MOTIVATION}
     assert world.state(number) == "en_instruction"
 
 
-def test_a_submitted_decision_is_made_in_ds_and_the_card_refreshed(services: Services, world):
+def test_a_submitted_decision_is_made_in_ds_and_the_card_refreshed(
+    listeners: Registry, services: Services, world
+):
     number = world.dossier("en_instruction")
-    click(services, number)
-    ack = submit(services, opened_view(services), decision_values("Dossier complet."))
+    click(listeners, services, number)
+    ack = submit(listeners, services, opened_view(services), decision_values("Dossier complet."))
     assert ack.only == {}
     assert services.jobs.failures == []
     assert world.state(number) == "accepte"
@@ -163,23 +188,30 @@ def test_a_submitted_decision_is_made_in_ds_and_the_card_refreshed(services: Ser
     assert "Accepté" in update["text"]
 
 
-def test_a_reply_is_sent_to_the_usager(services: Services, world):
+def test_a_reply_is_sent_to_the_usager(listeners: Registry, services: Services, world):
     number = world.dossier("en_instruction")
-    click(services, number, ids.ACTION_REPONDRE)
-    assert submit(services, opened_view(services), reply_values("Merci, bien reçu.")).only == {}
+    click(listeners, services, number, ids.ACTION_REPONDRE)
+    assert (
+        submit(listeners, services, opened_view(services), reply_values("Merci, bien reçu.")).only
+        == {}
+    )
     messages = world.sandbox.control.dossier(number)["messages"]
     assert messages[-1]["body"] == "Merci, bien reçu."
     assert messages[-1]["email"] == world.alice_email
 
 
-def test_a_submission_with_a_forged_or_mismatched_origin_does_nothing(services: Services, world):
+def test_a_submission_with_a_forged_or_mismatched_origin_does_nothing(
+    listeners: Registry, services: Services, world
+):
     number = world.dossier("en_instruction")
-    click(services, number)
+    click(listeners, services, number)
     view = opened_view(services)
     for forged in (
         {**view, "private_metadata": "not json"},
         {**view, "callback_id": ids.VIEW_REFUSER},
     ):
-        assert submit(services, forged, decision_values("Conforme.")).only == {}
+        ack = submit(listeners, services, forged, decision_values("Conforme."))
+        assert ack.only.get("response_action") != "errors"  # closed or explained, not retried
+    assert services.jobs.submitted == ["prepare_modal"]  # the click's only: no action ran
     assert world.state(number) == "en_instruction"
     assert services.slack.called("chat_update") == []
