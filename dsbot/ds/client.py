@@ -105,7 +105,10 @@ class DSClient:
         max_retry_after: float = 60.0,
         keepalive_expiry: float = 5.0,
         rng: random.Random | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """`wall_clock` is the epoch time DS's `RateLimit-Reset` is read against (tests give
+        the sandbox's clock)."""
         self.url = url
         self._token = token
         self._sleep = sleep
@@ -137,6 +140,7 @@ class DSClient:
             policy=self.policy,
             sleep=sleep,
             rng=self._rng,
+            wall_clock=wall_clock,
         )
 
     def __repr__(self) -> str:

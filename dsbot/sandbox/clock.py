@@ -4,11 +4,17 @@ DS stores microseconds (Postgres) but its API shows timestamps to the second, in
 Europe/Paris zone with an offset (graphql-ruby's ISO8601DateTime, docs/ds-api.md, pitfall 2).
 Cursors keep the full precision, in UTC, with nanoseconds, as DS's keyset cursors do
 (docs/ds-api.md, "Pagination").
+
+Each server has its own `SandboxClock`: real time plus an offset that `POST /_sandbox/clock`
+moves forward (never back), optionally frozen, so that tests and demos make DS's one-second
+timestamps move without sleeping.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,13 +27,108 @@ _last_now = 0
 
 
 def now_us() -> int:
-    """Current time; strictly increasing so that two writes never share a sort key."""
+    """Real time, strictly increasing. A server reads its `SandboxClock` instead."""
     global _last_now
     value = time.time_ns() // 1000
     if value <= _last_now:
         value = _last_now + 1
     _last_now = value
     return value
+
+
+class ClockError(ValueError):
+    """A bad move of the sandbox clock (backwards, or not a number or a date-time)."""
+
+
+class SandboxClock:
+    """The time of one sandbox: real time plus an offset, or frozen at an instant.
+
+    Readings are strictly increasing (by one microsecond when the clock is frozen or real time
+    has not moved) so that two writes never share a sort key, as in DS.
+    """
+
+    def __init__(self, wall_ns: Callable[[], int] | None = None, offset_us: int = 0) -> None:
+        # Real time is looked up at each reading (not bound here), so that a test may still
+        # shift this module's `time` in-process.
+        self._wall_ns = wall_ns if wall_ns is not None else lambda: time.time_ns()
+        self._lock = threading.Lock()
+        self._offset_us = offset_us
+        self._frozen_at: int | None = None
+        self._last = 0
+
+    @property
+    def offset_us(self) -> int:
+        """How far ahead of real time the clock is (kept by the store across restarts)."""
+        return self._offset_us
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def _base(self) -> int:
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return self._wall_ns() // 1000 + self._offset_us
+
+    def now_us(self) -> int:
+        with self._lock:
+            value = max(self._base(), self._last + 1)
+            self._last = value
+            return value
+
+    def time(self) -> float:
+        """Seconds since the epoch, like `time.time()`."""
+        return self.now_us() / US
+
+    def peek_us(self) -> int:
+        """The current time without consuming a tick (it still becomes a floor: what was
+        shown is never followed by an earlier reading, even if the machine's clock steps
+        back)."""
+        with self._lock:
+            self._last = max(self._base(), self._last)
+            return self._last
+
+    def restore(self, offset_us: int) -> None:
+        """Takes back the offset a previous run of the same `--db` had reached."""
+        with self._lock:
+            self._offset_us = int(offset_us)
+
+    def advance(self, seconds: float) -> int:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ClockError("advance_s must be a non-negative number of seconds")
+        with self._lock:
+            step = round(seconds * US)
+            self._offset_us += step
+            if self._frozen_at is not None:
+                self._frozen_at += step
+        return self.peek_us()
+
+    def set(self, target_us: int) -> int:
+        with self._lock:
+            current = max(self._base(), self._last)
+            if target_us < current:
+                raise ClockError(
+                    f"time never goes backwards: {iso(target_us)} is before the sandbox's "
+                    f"now, {iso(current)}"
+                )
+            self._offset_us += target_us - current
+            if self._frozen_at is not None:
+                self._frozen_at = target_us
+        return self.peek_us()
+
+    def freeze(self, frozen: bool) -> int:
+        with self._lock:
+            if frozen and self._frozen_at is None:
+                self._frozen_at = max(self._base(), self._last)
+            elif not frozen and self._frozen_at is not None:
+                # Resumes from where it stood: real time plus the offset that lands there.
+                self._offset_us = self._frozen_at - self._wall_ns() // 1000
+                self._frozen_at = None
+        return self.peek_us()
+
+    def as_json(self) -> dict:
+        now = self.peek_us()
+        return {"now": iso(now), "now_us": now, "frozen": self.frozen}
 
 
 def to_datetime(us: int) -> datetime:

@@ -19,6 +19,14 @@
   (listed by `deletedDossiers`, no longer by `dossiers`)
 - `GET /_sandbox/stats` → `{"graphql_requests", "by_operation"}` since start
 - `GET` / `POST /_sandbox/faults` → the fault settings (see `dsbot.sandbox.faults`)
+- `GET /_sandbox/clock` → `{"now", "now_us", "frozen"}`: the sandbox's time, which stamps
+  everything it writes (deposits, modification dates, messages, traitements, deletions,
+  cursors, rate-limit windows, upload URL expiry)
+- `POST /_sandbox/clock` `{"advance_s": 60}` or `{"now": "<ISO 8601>"}`, and/or
+  `{"freeze": true | false}` → the new clock: time jumps forward, then keeps running (or
+  stands still while frozen; a frozen clock still ticks one microsecond per write so that
+  sort keys stay unique). Time never goes backwards: an earlier `now` or a negative
+  `advance_s` is refused with 400. The move is kept in the `--db` file.
 
 Extensions:
 
@@ -48,7 +56,7 @@ from typing import TYPE_CHECKING
 
 from dsbot.sandbox import dossier_content
 from dsbot.sandbox.auth import Tokens
-from dsbot.sandbox.clock import iso, now_us
+from dsbot.sandbox.clock import ClockError, iso, parse_iso
 from dsbot.sandbox.endpoint import Response, json_response
 from dsbot.sandbox.faults import FaultError
 from dsbot.sandbox.generator import TERMINE
@@ -58,6 +66,8 @@ from dsbot.sandbox.workflow import Change, apply_step, path_to
 
 if TYPE_CHECKING:
     from dsbot.sandbox.server import SandboxApp
+
+CLOCK_OFFSET_KEY = "clock_offset_us"  # in the store's meta: a restart keeps the moved clock
 
 STATES = ("en_construction", "en_instruction", "accepte", "refuse", "sans_suite")
 DELETED_REASONS = (
@@ -215,7 +225,7 @@ def create_dossier(app: SandboxApp, body: dict) -> Response:
     degraded = bool(body.get("siret_degraded"))
     if degraded and demarche["individual"]:
         raise ControlError(400, "siret_degraded needs a démarche for personnes morales")
-    now = now_us()
+    now = app.clock.now_us()
     row = {
         "number": app.store.next_dossier_number(),
         "demarche": demarche["number"],
@@ -263,7 +273,7 @@ def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
     if state not in STATES:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
     email = body.get("instructeur") or _first_agent(app, row)
-    change = Change(app.store, row, now_us())
+    change = Change(app.store, row, app.clock.now_us())
     who = _instructeur_id(app, email)
     for step in path_to(row["state"], state):
         motivation = body.get("motivation") or _default_motivation(step)
@@ -278,7 +288,7 @@ def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
         raise ControlError(400, "body must be a non-empty string")
     files = []
     attachment = body.get("attachment")
-    now = now_us()
+    now = app.clock.now_us()
     if attachment:
         try:
             data = base64.b64decode(attachment["content_base64"], validate=True)
@@ -318,7 +328,7 @@ def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
         "id": gid("Instructeur", claimant_id),
         "email": world.instructeurs[claimant_id]["email"],
     }
-    change = Change(app.store, row, now_us())
+    change = Change(app.store, row, app.clock.now_us())
     avis = change.add_avis(
         claimant,
         str(body.get("expert") or "expert.avis@cerema.fr"),
@@ -330,7 +340,7 @@ def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
 
 
 def touch(app: SandboxApp, row: dict) -> Response:
-    change = Change(app.store, row, now_us())
+    change = Change(app.store, row, app.clock.now_us())
     change.edit_champ()
     change.save()
     return json_response(200, dossier_json(app, change.row))
@@ -341,7 +351,7 @@ def delete(app: SandboxApp, row: dict, reason: str | None) -> Response:
         reason = "user_request" if row["state"] == "en_construction" else "instructeur_request"
     if reason not in DELETED_REASONS:
         raise ControlError(400, f"reason must be one of {', '.join(DELETED_REASONS)}")
-    change = Change(app.store, row, now_us())
+    change = Change(app.store, row, app.clock.now_us())
     if row["deleted_at"] is None:
         row["deleted_at"] = change.now
         row["deleted_reason"] = reason
@@ -355,7 +365,7 @@ def trash(app: SandboxApp, row: dict, body: dict) -> Response:
         raise ControlError(400, 'by must be "administration" or "usager"')
     if by == "administration" and row["state"] not in TERMINE:
         raise ControlError(400, "the administration only hides terminé dossiers")
-    change = Change(app.store, row, now_us())
+    change = Change(app.store, row, app.clock.now_us())
     row["hidden_admin_at" if by == "administration" else "hidden_user_at"] = change.now
     change.touch()
     change.save()
@@ -401,13 +411,18 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
                 raise ControlError(400, str(exc)) from None
     if path == "/_sandbox/tokens" and method == "POST":
         return _add_token(app, _body(raw))
+    if path == "/_sandbox/clock":
+        if method == "GET":
+            return json_response(200, app.clock.as_json())
+        if method == "POST":
+            return _move_clock(app, _body(raw))
     with app.store.lock:
         if path == "/_sandbox/demarches" and method == "GET":
             return json_response(200, demarches_json(app))
         if path == "/_sandbox/dossiers" and method == "POST":
             return create_dossier(app, _body(raw))
         if path == "/_sandbox/blobs/corrupt" and method == "POST":
-            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), now_us())
+            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), app.clock.now_us())
             return json_response(200 if ok else 404, {"ok": ok})
         match = DOSSIER_PATH.match(path)
         if match:
@@ -428,6 +443,40 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
             if method == "POST" and action == "avis":
                 return add_avis(app, row, _body(raw))
     raise ControlError(404, f"no route {method} {path}")
+
+
+def _move_clock(app: SandboxApp, body: dict) -> Response:
+    unknown = set(body) - {"advance_s", "now", "freeze"}
+    if unknown:
+        raise ControlError(400, f"unknown clock field(s): {', '.join(sorted(unknown))}")
+    if "advance_s" in body and "now" in body:
+        raise ControlError(400, "give advance_s or now, not both")
+    freeze = body.get("freeze")
+    if "freeze" in body and not isinstance(freeze, bool):
+        raise ControlError(400, "freeze must be true or false")
+    target = None
+    if "now" in body:
+        try:
+            target = parse_iso(body["now"])
+        except (ValueError, TypeError):
+            raise ControlError(
+                400,
+                f"now must be an ISO 8601 date-time like 2026-03-05T14:02:11+01:00, "
+                f"not {body['now']!r}",
+            ) from None
+    clock = app.clock
+    with app.store.lock:
+        try:
+            if "advance_s" in body:
+                clock.advance(body["advance_s"])
+            elif target is not None:
+                clock.set(target)
+        except ClockError as exc:
+            raise ControlError(400, str(exc)) from None
+        if freeze is not None:
+            clock.freeze(freeze)
+        app.store.set_meta(CLOCK_OFFSET_KEY, clock.offset_us)
+    return json_response(200, clock.as_json())
 
 
 def _add_token(app: SandboxApp, body: dict) -> Response:

@@ -42,7 +42,6 @@ from graphql import (
 )
 
 from dsbot.sandbox.auth import ANONYMOUS, Token, bearer_token
-from dsbot.sandbox.clock import now_us
 from dsbot.sandbox.context import RequestContext
 from dsbot.sandbox.errors import HttpAbort, InternalError, api_error, error_body
 from dsbot.sandbox.faults import RATE_LIMIT_BODY
@@ -207,7 +206,7 @@ class GraphQLEndpoint:
         middleware = [_TimeoutOnce()] if app.faults.roll("timeout_rate") else None
 
         with app.store.lock:
-            ctx = RequestContext(app.store, app.uploads, token, app.base_url, now_us())
+            ctx = RequestContext(app.store, app.uploads, token, app.base_url, app.clock.now_us())
             try:
                 # Every resolver is synchronous: a coroutine here would be a bug of ours.
                 result = execute_sync(

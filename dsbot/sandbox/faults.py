@@ -14,6 +14,10 @@
 
 Extensions:
 
+- `seed`: an integer that restarts the random draws behind `error_rate` and `timeout_rate`
+  from that seed, so that a 50 % rate gives the same sequence on every run (the draws start
+  from the sandbox's `--seed` otherwise). Answered back as the seed the current draws started
+  from.
 - `retry_after`: true adds `Retry-After: <seconds>` to the 429, as newer versions might.
 - `ambiguous_mutations`: the next N mutation requests are applied, then answered as failures,
   so that clients can test "was my mutation applied?".
@@ -27,6 +31,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 RATE_LIMIT_BODY = (
@@ -50,26 +55,36 @@ class FaultError(ValueError):
 
 
 class Faults:
-    def __init__(self) -> None:
+    """The current faults. `clock` gives the seconds the rate-limit windows are cut from (the
+    sandbox clock, so that a test moves to the next minute instead of waiting for it)."""
+
+    def __init__(self, seed: int | None = None, clock: Callable[[], float] | None = None) -> None:
         self._lock = threading.Lock()
         self._values = dict(DEFAULTS)
-        self._random = random.Random()
+        self._seed = seed
+        self._random = random.Random(seed)
+        self._clock = clock if clock is not None else time.time
         self._window = -1
         self._counts: dict[str, int] = {}
 
     def snapshot(self) -> dict:
         with self._lock:
-            return dict(self._values)
+            return {**self._values, "seed": self._seed}
 
     def update(self, changes: dict) -> dict:
         """Validates then applies `changes`; unknown keys are an error (typos would be silent)."""
         if not isinstance(changes, dict):
             raise FaultError("expected a JSON object")
-        unknown = set(changes) - set(DEFAULTS)
+        unknown = set(changes) - set(DEFAULTS) - {"seed"}
         if unknown:
             raise FaultError(f"unknown fault(s): {', '.join(sorted(unknown))}")
         clean = {}
+        seed = changes.get("seed")
+        if "seed" in changes and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise FaultError("seed must be an integer")
         for key, value in changes.items():
+            if key == "seed":
+                continue
             if key in ("error_rate", "timeout_rate"):
                 if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                     raise FaultError(f"{key} must be a number between 0 and 1")
@@ -88,7 +103,10 @@ class Faults:
             self._values.update(clean)
             if "rate_limit_per_minute" in clean:
                 self._counts.clear()
-            return dict(self._values)
+            if "seed" in changes:
+                self._seed = seed
+                self._random = random.Random(seed)
+            return {**self._values, "seed": self._seed}
 
     def latency_s(self) -> float:
         return self._values["latency_ms"] / 1000
@@ -105,7 +123,7 @@ class Faults:
         limit = self._values["rate_limit_per_minute"]
         if limit <= 0:
             return None
-        now = time.time()
+        now = self._clock()
         window = int(now // 60)
         with self._lock:
             if window != self._window:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsbot.sandbox.auth import Token, Tokens
-from dsbot.sandbox.clock import DAY_US, now_us
+from dsbot.sandbox.clock import DAY_US, SandboxClock
+from dsbot.sandbox.control import CLOCK_OFFSET_KEY
 from dsbot.sandbox.endpoint import GraphQLEndpoint, Stats
 from dsbot.sandbox.faults import Faults
 from dsbot.sandbox.generator import generate_dossiers, generate_world
@@ -37,20 +38,30 @@ class SandboxApp:
     base_url: str = ""
     verbose: bool = False
     faults: Faults = field(default_factory=Faults)
+    clock: SandboxClock = field(default_factory=SandboxClock)
     stats: Stats = field(default_factory=Stats)
     endpoint: Any = None
 
 
 def open_store(
-    db_path: str | None, seed: int | None, demarches: int, dossiers: int
+    db_path: str | None,
+    seed: int | None,
+    demarches: int,
+    dossiers: int,
+    clock: SandboxClock | None = None,
 ) -> tuple[Store, bool]:
-    """The store, generated now or loaded from `db_path`; True when it was loaded."""
+    """The store, generated now or loaded from `db_path`; True when it was loaded.
+
+    A loaded store brings back the clock's offset, so that a restart never moves time back.
+    """
+    clock = SandboxClock() if clock is None else clock
     store = Store(db_path)
     if store.is_initialized():
         store.load()
+        clock.restore(store.meta(CLOCK_OFFSET_KEY, 0))
         return store, True
     seed = random.randrange(1, 1_000_000) if seed is None else seed
-    now = now_us()
+    now = clock.now_us()
     anchor = now - now % DAY_US
     world = generate_world(seed, demarches, anchor)
     rows = generate_dossiers(seed, world, dossiers, anchor)
@@ -95,14 +106,24 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Generates (or loads) the data, then serves in a background thread."""
-        store, self.loaded = open_store(self.db_path, self.seed, self.demarches, self.dossiers)
+        clock = SandboxClock()
+        store, self.loaded = open_store(
+            self.db_path, self.seed, self.demarches, self.dossiers, clock
+        )
         self.seed = store.seed
         tokens = Tokens()
         for value, data in store.saved_tokens().items():
             tokens.add(Tokens.from_json(value, data))
         for value in self.tokens:
             tokens.add(Token(value))
-        self.app = SandboxApp(store, tokens, Uploads(store), verbose=self.verbose)
+        self.app = SandboxApp(
+            store,
+            tokens,
+            Uploads(store, clock=clock.time),
+            verbose=self.verbose,
+            faults=Faults(seed=store.seed, clock=clock.time),
+            clock=clock,
+        )
         self._httpd = SandboxHTTPServer((self.host, self.port), self.app)
         self.port = self._httpd.server_address[1]
         shown_host = f"[{self.host}]" if ":" in self.host else self.host

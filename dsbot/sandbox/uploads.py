@@ -20,10 +20,12 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode
 
 from dsbot.sandbox import dossier_content
-from dsbot.sandbox.clock import US, now_us
+from dsbot.sandbox.clock import US
 from dsbot.sandbox.store import Store
 
 URL_LIFETIME_S = 3600
@@ -83,8 +85,9 @@ class UploadRefused(Exception):
 
 
 class Uploads:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self._clock = clock  # the sandbox clock: upload URLs expire in its time
         secret = store.meta("upload_secret")
         if secret is None:
             secret = secrets.token_hex(32)
@@ -149,7 +152,7 @@ class Uploads:
         good = expires.isdigit() and hmac.compare_digest(sig, self._sign(f"PUT\n{expires}\n{key}"))
         if not good:
             raise UploadRefused(401, "AccessDenied", "Temp URL invalid.")
-        if int(expires) < now_us() // US:
+        if int(expires) < self._clock():
             raise UploadRefused(401, "AccessDenied", "Temp URL expired.")
         lower = {k.lower(): v for k, v in headers.items()}
         if "authorization" in lower:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +37,10 @@ class DSEnv:
     _demarches: list[dict[str, Any]] = field(default_factory=list)
 
     def make_client(self, token: str | None = None, **kw: Any) -> DSClient:
-        """A client that never really sleeps between retries and has its own limiter."""
+        """A client that never really sleeps between retries, has its own limiter, and draws
+        its retry jitter from a seeded generator."""
         kw.setdefault("sleep", self.sleeps.append)
+        kw.setdefault("rng", random.Random(0))
         kw.setdefault("limiter", RateLimiter(10_000, 60.0))
         kw.setdefault("timeout", 10.0)
         client = DSClient(self.graphql_url, self.token if token is None else token, **kw)

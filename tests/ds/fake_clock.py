@@ -1,4 +1,4 @@
-"""A clock for rate-limit tests that only moves when someone sleeps on it."""
+"""A clock for rate-limit tests that only moves when someone sleeps on it (or a test moves it)."""
 
 from __future__ import annotations
 
@@ -20,4 +20,9 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         with self._lock:
             self.sleeps.append(seconds)
+            self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Time passes without anyone sleeping (the user comes back later)."""
+        with self._lock:
             self.now += seconds

@@ -146,7 +146,9 @@ def test_reads_recover_from_transient_faults(ds_env):
     client = ds_env.make_client(max_read_retries=30)
     groupe = ds_env.open_groupe(ds_env.demarche())["number"]
     before = ds_env.op_count("DsbotGetGroupeInstructeur")
-    ds_env.control.faults(error_rate=0.5)
+    # Seeded: this sequence of draws fails the first request and others after it, on every
+    # run (unseeded, six successes in a row happened once in 64 runs).
+    ds_env.control.faults(error_rate=0.5, seed=1)
     try:
         results = [client.get_groupe(groupe) for _ in range(6)]
     finally:
@@ -154,7 +156,7 @@ def test_reads_recover_from_transient_faults(ds_env):
     assert {g.number for g in results} == {groupe}
     sent = ds_env.op_count("DsbotGetGroupeInstructeur") - before
     assert sent == 6 + len(ds_env.sleeps)
-    assert ds_env.sleeps, "with half the requests failing, some must have been retried"
+    assert len(ds_env.sleeps) >= 2, "with half the requests failing, some were retried"
 
 
 def test_rate_limited_with_reset_header(ds_env):

@@ -4,7 +4,6 @@ the user's retry works."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,23 +12,11 @@ from dsbot.ds.client import DSClient
 from dsbot.ds.ratelimit import RateLimiter
 from dsbot.runtime import start
 from dsbot.slack import ids
+from tests.ds.fake_clock import FakeClock
 from tests.e2e.scene import Scene, decision_values, md5_b64, reply_values, wait_until
 from tests.fakes.bot import BotUnderTest, bot_settings
 
 MB = 1024 * 1024
-
-
-class FakeClock:
-    """The time of the DS client's rate limiter: its waits pass at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -45,8 +32,9 @@ def bot(fake_slack, sandbox, tmp_path, clock: FakeClock) -> Iterator[BotUnderTes
         sandbox.graphql_url,
         sandbox.token,
         sleep=lambda _: None,
-        limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.advance),
+        limiter=RateLimiter(10_000, 60.0, clock=clock, sleep=clock.sleep),
         max_retry_after=0.5,
+        wall_clock=sandbox.app.clock.time,  # RateLimit-Reset is in the sandbox's time
     )
     settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
@@ -121,8 +109,7 @@ def test_ds_fault_during_upload_then_a_clean_retry(scene: Scene, clock: FakeCloc
     wait_until(scene.linked, what="the modal's first read")
 
     # DS's rate limit counts per clock minute: start well inside one.
-    if time.time() % 60 > 55:
-        time.sleep(60 - time.time() % 60 + 0.2)
+    scene.control.start_of_next_minute()
     # One request allowed: the submit's fresh read of the dossier. createDirectUpload gets 429.
     scene.control.faults(rate_limit_per_minute=1)
     assert scene.submit(opened, decision_values("Conforme.", file)) == {}

@@ -55,6 +55,17 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def wait_cycles(sandbox, count: int = 2) -> None:
+    """Waits until the bot has listed the feed `count` more times after the one in progress:
+    later cycles are observed, not slept for."""
+
+    def listed() -> int:
+        return sandbox.control.stats()["by_operation"].get("DsbotDemarcheDossiers", 0)
+
+    start = listed()
+    wait_until(lambda: listed() >= start + count + 1, what=f"{count} more poll cycles")
+
+
 def parents(fake_slack, channel: str = CHANNEL) -> list[dict]:
     return [m for m in fake_slack.messages(channel) if m.get("thread_ts") in (None, m["ts"])]
 
@@ -154,7 +165,7 @@ def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slac
     )
 
     # Later cycles repeat nothing.
-    time.sleep(2)
+    wait_cycles(sandbox)
     assert len(parents(fake_slack)) == 3
     assert len(thread(fake_slack, first["ts"])) == 1
 
@@ -164,6 +175,6 @@ def test_backfill_posts_one_summary_not_the_whole_history(running, sandbox, fake
     answer = running.command(f"abonner {demarche['number']} depuis 2000-01-01", user=ADMIN_ID)
     assert "depuis le 2000-01-01 sont résumés en un seul message" in answer
     summary = wait_until(lambda: parents(fake_slack), what="the backfill summary")
-    time.sleep(2)  # later cycles add nothing
+    wait_cycles(sandbox)  # later cycles add nothing
     assert len(parents(fake_slack)) == 1
     assert str(demarche["dossiers_count"]) in summary[0]["text"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from dsbot.config import Settings
+from dsbot.ds.client import DSClient
 from dsbot.runtime import Runtime, start
 from tests.fakes.slack_api import BOT_TOKEN
 
@@ -172,7 +174,10 @@ def bot_settings(fake_slack: Any, sandbox: Any, db_path: str, **extra: str) -> S
 @pytest.fixture
 def bot(fake_slack, sandbox, tmp_path) -> Iterator[BotUnderTest]:
     settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
-    runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False)
+    # The real client, retrying as in production but without sleeping between attempts (the
+    # backoff itself is tested in tests/ds): a DS failure reaches the user at once.
+    ds = DSClient(sandbox.graphql_url, "sandbox-token", sleep=lambda _: None, rng=random.Random(0))
+    runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
     under_test = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
     # Tests count DS requests: let the start-up directory warm-up finish first.
     if runtime.warmup is not None:
@@ -182,3 +187,4 @@ def bot(fake_slack, sandbox, tmp_path) -> Iterator[BotUnderTest]:
     finally:
         under_test.http.close()
         runtime.stop()
+        ds.close()

@@ -5,12 +5,15 @@
   `sandbox.control` (a `SandboxControl`).
 - `sandbox_factory(**kwargs)`: starts a `SandboxServer(**kwargs)` (defaults: seed 1, 2
   démarches, 30 dossiers); every server it started is stopped at teardown.
-- `SandboxControl(base_url)`: a small httpx client of the control API (`/_sandbox/*`).
+- `SandboxControl(base_url)`: a small httpx client of the control API (`/_sandbox/*`);
+  `advance(seconds)` moves the sandbox clock instead of sleeping, `faults(seed=…, …)` seeds
+  the random faults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -71,6 +74,34 @@ class SandboxControl:
 
     def trash(self, number: int, by: str = "administration") -> dict:
         return self.request("POST", f"/_sandbox/dossiers/{number}/trash", {"by": by})
+
+    def clock(self) -> dict:
+        """`{"now", "now_us", "frozen"}`: the sandbox's time."""
+        return self.request("GET", "/_sandbox/clock")
+
+    def advance(self, seconds: float = 1.0, *, freeze: bool | None = None) -> dict:
+        """Moves the sandbox clock forward (one second by default: DS shows dates to the
+        second), instead of sleeping; answers the new clock."""
+        body: dict[str, Any] = {"advance_s": seconds}
+        if freeze is not None:
+            body["freeze"] = freeze
+        return self.request("POST", "/_sandbox/clock", body)
+
+    def set_clock(self, now: str | None = None, *, freeze: bool | None = None) -> dict:
+        """Moves the clock to `now` (ISO 8601, never earlier) and/or freezes it."""
+        body: dict[str, Any] = {}
+        if now is not None:
+            body["now"] = now
+        if freeze is not None:
+            body["freeze"] = freeze
+        return self.request("POST", "/_sandbox/clock", body)
+
+    def start_of_next_minute(self, *, freeze: bool | None = None) -> int:
+        """Moves the clock to one second into the next minute (DS's rate limit counts per
+        clock minute: a test must not straddle two); answers that minute's epoch second."""
+        minute = (self.clock()["now_us"] // 60_000_000 + 1) * 60
+        self.set_clock(datetime.fromtimestamp(minute + 1, UTC).isoformat(), freeze=freeze)
+        return minute
 
     def stats(self) -> dict:
         return self.request("GET", "/_sandbox/stats")

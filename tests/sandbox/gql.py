@@ -9,6 +9,10 @@ import httpx
 
 CANONICAL = Path(__file__).resolve().parent.parent / "data" / "ds_canonical_equivalent.graphql"
 
+# One pooled client for every request of the process: `httpx.post` builds a client (and its
+# SSL context) per call, which cost more than the sandbox's answer.
+_HTTP = httpx.Client(timeout=30)
+
 
 def post(
     sandbox: Any,
@@ -26,7 +30,7 @@ def post(
     body: dict[str, Any] = {"query": query, "variables": variables or {}}
     if operation:
         body["operationName"] = operation
-    return httpx.post(sandbox.graphql_url, json=body, headers=sent, timeout=30)
+    return _HTTP.post(sandbox.graphql_url, json=body, headers=sent)
 
 
 def data(sandbox: Any, query: str, variables: dict | None = None, **kw: Any) -> dict:

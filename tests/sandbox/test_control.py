@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import httpx
 import pytest
@@ -96,7 +95,7 @@ def test_create_read_and_change_a_dossier(sandbox):
 def test_usager_messages_and_edits_move_the_modification_dates(sandbox):
     number = sandbox.control.create_dossier(first_demarche(sandbox)["number"])["number"]
     before = data(sandbox, DOSSIER, {"n": number})["dossier"]
-    time.sleep(1.01)
+    sandbox.control.advance(1)
     answer = sandbox.control.add_message(number, "Voici le document demandé.")
     assert decoded(answer["id"]).startswith("Commentaire-")
     after_message = data(sandbox, DOSSIER, {"n": number})["dossier"]
@@ -106,7 +105,7 @@ def test_usager_messages_and_edits_move_the_modification_dates(sandbox):
     assert (
         after_message["dateDerniereModificationChamps"] == before["dateDerniereModificationChamps"]
     )
-    time.sleep(1.01)
+    sandbox.control.advance(1)
     sandbox.control.touch(number)
     after_touch = data(sandbox, DOSSIER, {"n": number})["dossier"]
     assert after_touch["dateDerniereModification"] > after_message["dateDerniereModification"]
@@ -157,7 +156,7 @@ def test_an_avis_moves_the_modification_date(sandbox):
         "number"
     ]
     before = sandbox.control.dossier(number)["dateDerniereModification"]
-    time.sleep(1.01)
+    sandbox.control.advance(1)
     created = sandbox.control.request(
         "POST", f"/_sandbox/dossiers/{number}/avis", {"question": "Avis sur le budget ?"}
     )
@@ -182,3 +181,63 @@ def test_siret_degraded_only_for_a_demarche_of_personnes_morales(sandbox):
     )
     assert got.status_code == 400
     assert got.json() == {"error": "siret_degraded needs a démarche for personnes morales"}
+
+def test_the_clock_moves_forward_on_request_and_stamps_what_the_sandbox_writes(sandbox):
+    start = sandbox.control.clock()
+    assert start["frozen"] is False
+    moved = sandbox.control.advance(3600)
+    assert moved["now_us"] - start["now_us"] >= 3600 * 1_000_000
+    assert sandbox.control.clock()["now_us"] >= moved["now_us"]  # and it keeps running
+    number = sandbox.control.create_dossier(first_demarche(sandbox)["number"])["number"]
+    created = sandbox.control.dossier(number)
+    assert created["dateDepot"] == created["dateDerniereModification"]
+    assert created["dateDepot"] >= moved["now"]
+    jumped = sandbox.control.set_clock("2099-01-02T03:04:05+01:00")
+    assert jumped["now"].startswith("2099-01-02T03:04:0")
+    message = sandbox.control.add_message(number, "Pièce ajoutée.")
+    assert message["createdAt"].startswith("2099-01-02T03:04:")
+    assert data(sandbox, DOSSIER, {"n": number})["dossier"]["dateDerniereModification"].startswith(
+        "2099-01-02T03:04:"
+    )
+
+
+def test_a_frozen_clock_stands_still_until_advanced(sandbox):
+    frozen = sandbox.control.set_clock(freeze=True)
+    assert frozen["frozen"] is True
+    number = sandbox.control.create_dossier(first_demarche(sandbox)["number"])["number"]
+    sandbox.control.touch(number)
+    assert sandbox.control.dossier(number)["dateDerniereModification"] == frozen["now"]
+    later = sandbox.control.advance(61)
+    assert later["frozen"] is True
+    assert later["now_us"] - frozen["now_us"] >= 61 * 1_000_000
+    assert sandbox.control.clock()["now"] == later["now"]
+    running = sandbox.control.set_clock(freeze=False)
+    assert running["frozen"] is False and running["now_us"] >= later["now_us"]
+
+
+def test_the_clock_never_goes_backwards_and_bad_moves_are_refused(sandbox):
+    now = sandbox.control.clock()
+    for bad, reason in (
+        ({"now": "2001-01-01T00:00:00Z"}, "time never goes backwards"),
+        ({"advance_s": -5}, "advance_s must be a non-negative number"),
+        ({"advance_s": "60"}, "advance_s must be a non-negative number"),
+        ({"now": "demain"}, "now must be an ISO 8601 date-time"),
+        ({"advance_s": 1, "now": "2099-01-01T00:00:00Z"}, "not both"),
+        ({"freeze": "yes"}, "freeze must be true or false"),
+        ({"speed": 2}, "unknown clock field(s): speed"),
+    ):
+        response = sandbox.control.http.post("/_sandbox/clock", json=bad)
+        assert response.status_code == 400, bad
+        assert reason in response.json()["error"], response.json()
+    after = sandbox.control.clock()
+    assert 0 <= after["now_us"] - now["now_us"] < 60 * 1_000_000
+
+
+def test_a_moved_clock_survives_a_restart_on_the_same_db(sandbox_factory, tmp_path):
+    db = str(tmp_path / "sandbox.db")
+    first = sandbox_factory(db_path=db)
+    moved = first.control.advance(86_400 * 30)
+    first.stop()
+    again = sandbox_factory(db_path=db)
+    assert again.loaded
+    assert again.control.clock()["now_us"] >= moved["now_us"]

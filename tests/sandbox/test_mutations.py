@@ -4,7 +4,6 @@ dateDerniereModification", "Mutations", "State machine")."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -60,7 +59,7 @@ def case(sandbox) -> Case:
 def test_the_happy_path_records_traitements_with_the_instructeur(case):
     dossier = case.new()
     before = case.stored(dossier)["dateDerniereModification"]
-    time.sleep(1.01)  # dates are shown to the second
+    case.sandbox.control.advance(1)  # dates are shown to the second
     got = case.act("dossierPasserEnInstruction", dossier, disableNotification=True)
     assert got["errors"] is None
     assert got["dossier"]["state"] == "en_instruction"
@@ -175,7 +174,7 @@ def test_bad_global_ids_are_not_found_named_after_the_payload(case, dossier_id):
 def test_messages_from_the_instructeur(case):
     dossier = case.new()
     before = case.stored(dossier)["dateDerniereModification"]
-    time.sleep(1.01)
+    case.sandbox.control.advance(1)
     payload = "message { id email body createdAt attachments { filename } } errors { message }"
     send = {"dossierId": dossier["id"], "instructeurId": case.instructeur["id"]}
     got = mutate(
@@ -254,7 +253,7 @@ def test_modifier_annotations_is_not_atomic(case):
     number = dossier["number"]
     before = data(case.sandbox, ANNOTATIONS, {"n": number})["dossier"]
     by_label = {a["label"]: a for a in before["annotations"]}
-    time.sleep(1.01)
+    case.sandbox.control.advance(1)
     text = by_label["Référence interne"]["id"]
     checkbox = by_label["Dossier complet"]["id"]
     repetition = by_label["Suivi des relances"]["id"]
@@ -308,7 +307,7 @@ def test_labels_do_not_move_the_modification_date(case, sandbox):
     label = case.demarche["labels"][0]
     other = sandbox.control.demarches()[1]["labels"][0]
     before = data(sandbox, LABELS, {"n": dossier["number"]})["dossier"]
-    time.sleep(1.01)
+    case.sandbox.control.advance(1)
     payload = "dossier { id } label { id name color } errors { message }"
     add = {"dossierId": dossier["id"], "labelId": label["id"]}
     got = mutate(sandbox, "dossierAjouterLabel", "DossierAjouterLabelInput", payload, add)
@@ -337,7 +336,7 @@ def test_labels_do_not_move_the_modification_date(case, sandbox):
 def test_following_moves_the_modification_date(case):
     dossier = case.new()
     before = case.stored(dossier)["dateDerniereModification"]
-    time.sleep(1.01)
+    case.sandbox.control.advance(1)
     payload = "dossier { instructeurs { id email } } instructeur { id email } errors { message }"
     values = {"dossierId": dossier["id"], "instructeurId": case.instructeur["id"]}
     got = mutate(case.sandbox, "dossierBasculeSuivi", "DossierBasculeSuiviInput", payload, values)

@@ -198,3 +198,12 @@ def test_byte_size_is_a_32_bit_int_and_the_dossier_must_exist(setting):
         },
     )
     assert missing[0]["message"] == "CreateDirectUploadPayload not found"
+
+
+def test_an_upload_url_expires_an_hour_later_in_sandbox_time(setting):
+    sandbox, dossier, _instructeur = setting
+    upload = create(sandbox, dossier)
+    sandbox.control.advance(3601)
+    expired = put(upload)
+    assert expired.status_code == 401 and "Temp URL expired." in expired.text
+    assert put(create(sandbox, dossier)).status_code == 201  # a URL asked for now works

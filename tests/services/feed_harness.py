@@ -11,7 +11,6 @@ Used by the feed tests and the end-to-end notification tests.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,13 @@ class NotifyHarness:
         # (tests/slack/test_sender.py covers Slack's).
         self.slack = FakeSlack(scopes=[*BOT_SCOPES, *HISTORY_SCOPES], post_interval=None)
         self.page_size = page_size
-        self.poller_options = {"backoff_base": 0.0, "ops_channel": OPS} | poller_options
+        # The bot's clock is the sandbox's: a test moves both with `advance()` instead of
+        # sleeping, and "from now" means the same instant on both sides.
+        self.poller_options = {
+            "backoff_base": 0.0,
+            "ops_channel": OPS,
+            "clock": self.ds_now,
+        } | poller_options
         self.store = Store(tmp_path / "dsbot.db")
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -66,7 +71,7 @@ class NotifyHarness:
         self.store.migrate()
         self.control = SandboxControl(self.sandbox.base_url)
         self.ds = self.ds_client()
-        self.subscriptions = SubscriptionService(self.store, self.ds)
+        self.subscriptions = SubscriptionService(self.store, self.ds, clock=self.ds_now)
         self.poller = self.make_poller()
         self.demarches = self.control.demarches()
         self.demarche = self.demarches[0]["number"]
@@ -78,6 +83,16 @@ class NotifyHarness:
         self.slack.stop()
         if self._own_sandbox:
             self.sandbox.stop()
+
+    def ds_now(self) -> datetime:
+        """The sandbox's time (see `SandboxControl.advance`)."""
+        assert self.sandbox.app is not None
+        return datetime.fromtimestamp(self.sandbox.app.clock.peek_us() / 1e6, UTC)
+
+    def advance(self, seconds: float = 1.0) -> None:
+        """Lets `seconds` pass for DS and the bot (DS shows times to the second: one second
+        makes what happens next strictly later than what happened before)."""
+        self.control.advance(seconds)
 
     def ds_client(self, url: str | None = None, token: str = TOKEN) -> DSClient:
         # No retries inside the client: every fault must reach the feed, to be tested there.
@@ -163,13 +178,6 @@ class NotifyHarness:
     def thread(self, channel: str, number: int) -> list[dict]:
         card = self.cards(channel)[number]
         return self.slack.thread(channel, card["ts"])
-
-
-def next_second() -> None:
-    """DS shows times to the second: wait until the next one starts, so that what happens next
-    is strictly after what happened before."""
-    now = time.time()
-    time.sleep(1.0 - (now - int(now)) + 0.01)
 
 
 def utc_now() -> datetime:

@@ -10,7 +10,7 @@ from dsbot.services.classify import Change
 from dsbot.services.outbox import silence_own_actions
 from dsbot.store import notifications as q
 from dsbot.store.payloads import CorrectionRequested, MessageReceived, StateChanged
-from tests.services.feed_harness import NotifyHarness, next_second
+from tests.services.feed_harness import NotifyHarness
 
 C1 = "C0ONE"
 C2 = "C0TWO"
@@ -130,14 +130,14 @@ def test_a_subscription_does_not_post_history(h):
         "state"
     ] == "en_construction" else h.control.touch(old[1])
     new_before = h.create_dossier()
-    next_second()
+    h.advance()
     h.subscribe(C1)
     report = h.cycle()
     assert report.ok
     assert h.slack.calls("chat.postMessage") == []
     # The feed saw those changes (within its start margin) and only recorded them.
     assert report.feeds[0].fetched >= 3
-    next_second()
+    h.advance()
     h.message(old[0], "après l’abonnement")
     h.cycle()
     cards = h.cards(C1)
@@ -214,7 +214,7 @@ def test_unsubscribe_forgets_the_feed_and_a_new_subscription_starts_from_now(h):
     with h.store.connect() as db:
         assert q.get_feed(db, f"demarche:{h.demarche}") is None
     h.message(number, "pendant la pause")
-    next_second()
+    h.advance()
     h.subscribe(C1)
     h.cycle()
     assert h.thread(C1, number) == []

@@ -273,9 +273,24 @@ def test_permanent_error_notice_goes_to_the_ops_channel_when_set(store, slack, d
     assert slack.messages(ADMIN) == []
 
 
-def test_rate_limit_reschedules_after_retry_after_without_sleeping(store, slack, sender):
+class MovableClock:
+    """The sender's clock: real time plus what the test lets pass."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+def test_rate_limit_reschedules_after_retry_after_without_sleeping(store, slack, dossiers):
     queue(store, "parent", "p1")
     queue(store, "thread", "t1", **state_change("en_instruction"))
+    clock = MovableClock()
+    sender = make_sender(store, slack, dossiers, clock=clock)
     slack.fail("chat.postMessage", "ratelimited", retry_after=1, times=1)
     started = time.monotonic()
     report = sender.drain()
@@ -283,10 +298,10 @@ def test_rate_limit_reschedules_after_retry_after_without_sleeping(store, slack,
     assert report.rescheduled == 1 and report.sent == 0
     first = rows(store)[0]
     assert first.status == "pending" and first.last_error == "ratelimited"
-    wait = (first.next_attempt_at - datetime.now(UTC)).total_seconds()
+    wait = (first.next_attempt_at - clock()).total_seconds()
     assert 0.3 < wait <= 1.0
     assert sender.drain().sent == 0  # not due yet; the thread row waits behind it
-    time.sleep(wait + 0.05)
+    clock.advance(wait + 0.05)
     assert sender.drain().sent == 2
     (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
     assert len(slack.thread(CHANNEL, parent["ts"])) == 1
@@ -568,14 +583,21 @@ def test_a_shutdown_does_not_wait_for_a_long_queue(store, slack):
     # Ten cards at about one a second would hold `dsbot run` for ten seconds after SIGTERM.
     slack.clock = time.monotonic  # real time: the stop comes from a timer
     many = Dossiers(*(make_dossier(number=n) for n in range(1, 11)))
-    sender = make_sender(store, slack, many, pacing=1.0)
-    sender.stop_event = threading.Event()
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        # The pacing waits pass at once; SIGTERM arrives during the second one.
+        waits.append(seconds)
+        if len(waits) == 2:
+            stop.set()
+
+    sender = make_sender(store, slack, many, pacing=1.0, sleep=sleep)
+    sender.stop_event = stop
     for n in range(1, 11):
         queue(store, "parent", f"p{n}", number=n)
-    threading.Timer(1.5, sender.stop_event.set).start()
-    started = time.monotonic()
     report = sender.drain()
-    assert time.monotonic() - started < 4
+    assert len(waits) == 2 and all(0.5 < w <= 1.0 for w in waits)  # paced until then
     assert 1 <= report.sent < 10
     # Nothing is lost: what was not sent is still waiting for the next start.
     assert sum(r.status == "pending" for r in rows(store)) == 10 - report.sent

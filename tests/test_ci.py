@@ -1,0 +1,20 @@
+"""`.ci/run` runs exactly the README's test command (after `ruff check .`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = readme.index("# 2. lancer les tests")
+    command = readme[start + 1]
+    # The README's one line: create the venv, install, then the tests.
+    tests = command.split(" && ")[-1]
+    assert tests.startswith(".venv/bin/python -m pytest"), command
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert ci[-1] == tests
+    assert ci.index(".venv/bin/ruff check .") < ci.index(tests)
+    assert ".venv/bin/pip install --quiet -e '.[test]'" in ci
