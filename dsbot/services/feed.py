@@ -216,6 +216,8 @@ class FeedProcessor:
             if not page.has_next_page or page.end_cursor is None:
                 return
             cursor = page.end_cursor
+            # Memory holds one page: this one goes before the next one is read.
+            del page
 
     def _full_size(self, key: str) -> int:
         """Dossiers per full page for this feed now (0: light pages only)."""
