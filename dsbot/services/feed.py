@@ -131,8 +131,9 @@ class FeedProcessor:
         self.cache = cache
         self.page_size = page_size
         self.deletion_overlap = deletion_overlap
-        # Per feed key: whether its last non-empty page was mostly changes.
-        self._mostly_changes: dict[str, bool] = {}
+        # Per feed (key and start: a new subscription is a new feed): whether its last
+        # non-empty page was mostly changes.
+        self._mostly_changes: dict[tuple[str, datetime], bool] = {}
         self._slow: dict[str, _Slow] = {}
         self._lock = threading.Lock()
 
@@ -181,12 +182,13 @@ class FeedProcessor:
 
     def _pages(self, feed: Feed, result: FeedResult) -> None:
         cursor = feed.end_cursor
+        memo = (feed.key, feed.updated_since)
         with self._lock:
             # After a cursor, DS lists what was updated since the last page: changes, but for
             # the rare update that moves nothing in the summary. A feed's first listing (no
             # cursor yet) is unknown ground, possibly a long backfill: it starts light, one
             # page of evidence costs at most ⌈100/BATCH_SIZE⌉ reads, and the mix decides.
-            full = self._mostly_changes.get(feed.key, feed.end_cursor is not None)
+            full = self._mostly_changes.get(memo, feed.end_cursor is not None)
         while True:
             full_size = self._full_size(feed.key)
             as_full = full and full_size > 0
@@ -212,7 +214,7 @@ class FeedProcessor:
             if page.dossiers:
                 full = 2 * changed >= len(page.dossiers)
                 with self._lock:
-                    self._mostly_changes[feed.key] = full
+                    self._mostly_changes[memo] = full
             if not page.has_next_page or page.end_cursor is None:
                 return
             cursor = page.end_cursor
