@@ -42,6 +42,18 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
 
+# BATCH_SIZE is the client's (DSClient.get_dossiers), named here too for the feed's readers.
+__all__ = [
+    "BATCH_SIZE",
+    "DELETION_OVERLAP",
+    "FALLBACK_HOLD",
+    "FULL_FALLBACK_SIZE",
+    "PAGE_SIZE",
+    "FeedProcessor",
+    "FeedResult",
+    "RecentDossiers",
+]
+
 log = logging.getLogger(__name__)
 
 # DS lists the trash by a date that may be older than the newest one we saw (two
@@ -55,7 +67,6 @@ FULL_FALLBACK_SIZE = 25
 # How long a feed whose full pages timed out keeps the smaller pages: a démarche with heavy
 # forms stays heavy, but a slow hour at DS should not cost the feed its large pages for good.
 FALLBACK_HOLD = timedelta(hours=1)
-__all__ = ["BATCH_SIZE", "FeedProcessor", "FeedResult", "RecentDossiers"]
 
 
 class RecentDossiers:
