@@ -16,7 +16,7 @@ import logging
 import pathlib
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, TypeVar
@@ -29,6 +29,7 @@ from dsbot.ds.errors import (
     DSMutationError,
     DSNotFound,
     DSPartialMutationError,
+    DSPermissionDenied,
     DSReadOnlyToken,
     DSServerError,
     DSUploadError,
@@ -67,6 +68,8 @@ from dsbot.ds.upload import PreparedFile, Source, parse_direct_upload, prepare, 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # DS's maximum (larger values are silently clamped)
+# Slots of queries/get_dossiers.graphql: full dossiers read per request by get_dossiers.
+BATCH_SIZE = 20
 # createDirectUpload only creates an unattached blob: sending it twice is harmless.
 IDEMPOTENT_MUTATIONS = frozenset({"create_direct_upload"})
 # How far before the call a message found on re-read may be dated: DS dates to the second and
@@ -162,15 +165,25 @@ class DSClient:
 
     # --- low level ---------------------------------------------------------------------------
 
-    def execute(self, name: str, variables: dict[str, Any], *, mutation: bool = False) -> dict:
+    def execute(
+        self,
+        name: str,
+        variables: dict[str, Any],
+        *,
+        mutation: bool = False,
+        retry_timeouts: bool = True,
+    ) -> dict:
         """Send `queries/<name>.graphql` and return its `data`.
 
-        Reads are retried on transient failures. A mutation document (or `mutation=True`) is
-        only resent when DS cannot have seen it.
+        Reads are retried on transient failures (timeouts too, unless `retry_timeouts` is
+        False). A mutation document (or `mutation=True`) is only resent when DS cannot have
+        seen it.
         """
         document = get_document(name)
         as_mutation = mutation or (document.is_mutation and name not in IDEMPOTENT_MUTATIONS)
-        data = self._transport.execute(document, variables, mutation=as_mutation)
+        data = self._transport.execute(
+            document, variables, mutation=as_mutation, retry_timeouts=retry_timeouts
+        )
         if document.is_mutation:
             # DS refuses a read-only token inside the payload (HTTP 200, errors as data):
             # even a low-level caller must not mistake that for success.
@@ -195,6 +208,36 @@ class DSClient:
         """The full dossier (card, checks): champs, annotations, messages, avis, traitements."""
         data = self.execute("get_dossier", {"number": number})
         return parse_dossier(self._root(data, "dossier", "Dossier"))
+
+    def get_dossiers(self, numbers: Iterable[int]) -> dict[int, Dossier]:
+        """Full dossiers (get_dossier's selection), BATCH_SIZE per request, by number.
+
+        A dossier that cannot be read (deleted, in the trash, out of the token's reach) is
+        left out. DS fails a whole request for one such dossier: that batch is then read one
+        by one, to find which.
+        """
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[int, Dossier] = {}
+        for start in range(0, len(wanted), BATCH_SIZE):
+            batch = wanted[start : start + BATCH_SIZE]
+            variables: dict[str, Any] = {}
+            for slot, number in enumerate(batch):
+                variables[f"n{slot}"] = number
+                variables[f"i{slot}"] = True
+            try:
+                data = self.execute("get_dossiers", variables)
+            except (DSNotFound, DSPermissionDenied):
+                for number in batch:
+                    try:
+                        found[number] = self.get_dossier(number)
+                    except (DSNotFound, DSPermissionDenied):
+                        continue
+                continue
+            for slot, number in enumerate(batch):
+                node = data.get(f"d{slot}")
+                if isinstance(node, dict):
+                    found[number] = parse_dossier(node)
+        return found
 
     def get_dossier_state(self, number: int) -> Dossier:
         """A light re-read: state, archived, groupe, traitements (other fields left empty)."""
@@ -230,6 +273,37 @@ class DSClient:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware")
 
+    def feed_page(
+        self,
+        *,
+        demarche: int | None = None,
+        groupe: int | None = None,
+        updated_since: datetime,
+        after: str | None = None,
+        page_size: int = PAGE_SIZE,
+        full: bool = False,
+    ) -> FeedPage:
+        """One page of the change feed: `dossiers(updatedSince:, after:, first:)`.
+
+        Light by default. With `full`, each node also holds what the dossier card needs
+        (`FeedPage.details`): a page of changes then needs no second read. Such a page is heavy
+        for DS: a timeout is raised at once rather than resent as is, so that the caller asks
+        for a smaller or a light page instead (docs/ds-api.md, "Timeout").
+        """
+        prefix, number, root, what = self._scope(demarche, groupe)
+        self._check_aware(updated_since, "updated_since")
+        variables: dict[str, Any] = {
+            "number": number,
+            "updatedSince": format_datetime(updated_since),
+            "first": page_size,
+        }
+        if after:
+            variables["after"] = after
+        if full:
+            variables["full"] = True
+        data = self.execute(f"{prefix}_dossiers", variables, retry_timeouts=not full)
+        return parse_feed_page(self._root(data, root, what).get("dossiers") or {}, full=full)
+
     def feed_pages(
         self,
         *,
@@ -239,38 +313,34 @@ class DSClient:
         after: str | None = None,
         page_size: int = PAGE_SIZE,
     ) -> Iterator[FeedPage]:
-        """The change feed, page by page, lazily: `dossiers(updatedSince:, after:)`.
+        """The change feed, light page by light page, lazily.
 
         Keep `updated_since` fixed between polls and resume from the last non-null
-        `end_cursor` (docs/ds-api.md, "Incremental sync"): dossiers updated since have moved past
-        it and come back.
-        The last page yielded has `has_next_page` False (or is empty, with `end_cursor` None).
+        `end_cursor` (docs/ds-api.md, "Incremental sync"): dossiers updated since have moved
+        past it and come back. The last page yielded has `has_next_page` False (or is empty,
+        with `end_cursor` None).
         """
-        prefix, number, root, what = self._scope(demarche, groupe)
+        self._scope(demarche, groupe)
         self._check_aware(updated_since, "updated_since")
-        return self._feed(f"{prefix}_dossiers", number, root, what, updated_since, after, page_size)
+        return self._feed(demarche, groupe, updated_since, after, page_size)
 
     def _feed(
         self,
-        name: str,
-        number: int,
-        root: str,
-        what: str,
+        demarche: int | None,
+        groupe: int | None,
         updated_since: datetime,
         after: str | None,
         page_size: int,
     ) -> Iterator[FeedPage]:
         cursor = after
         while True:
-            variables: dict[str, Any] = {
-                "number": number,
-                "updatedSince": format_datetime(updated_since),
-                "first": page_size,
-            }
-            if cursor:
-                variables["after"] = cursor
-            data = self.execute(name, variables)
-            page = parse_feed_page(self._root(data, root, what).get("dossiers") or {})
+            page = self.feed_page(
+                demarche=demarche,
+                groupe=groupe,
+                updated_since=updated_since,
+                after=cursor,
+                page_size=page_size,
+            )
             yield page
             if not page.has_next_page or page.end_cursor is None:
                 return

@@ -225,6 +225,8 @@ class FeedPage:
     dossiers: tuple[DossierSummary, ...]
     end_cursor: str | None
     has_next_page: bool
+    # A full page (`full=True`) also carries each dossier in full, in the order of `dossiers`.
+    details: tuple[Dossier, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -415,12 +417,15 @@ def parse_summary(d: dict[str, Any]) -> DossierSummary:
     )
 
 
-def parse_feed_page(connection: dict[str, Any]) -> FeedPage:
+def parse_feed_page(connection: dict[str, Any], *, full: bool = False) -> FeedPage:
+    """A light page, or with `full` a page whose nodes also hold `DsbotDossierDetails`."""
     info = connection.get("pageInfo") or {}
+    nodes = [n for n in connection.get("nodes") or () if n]
     return FeedPage(
-        dossiers=tuple(parse_summary(n) for n in connection.get("nodes") or () if n),
+        dossiers=tuple(parse_summary(n) for n in nodes),
         end_cursor=info.get("endCursor"),
         has_next_page=bool(info.get("hasNextPage")),
+        details=tuple(parse_dossier(n) for n in nodes) if full else None,
     )
 
 

@@ -284,10 +284,18 @@ class GraphQLTransport:
         return data
 
     def _retry_delay(
-        self, exc: DSError, attempt: int, *, mutation: bool, rate_limit_retried: bool
+        self,
+        exc: DSError,
+        attempt: int,
+        *,
+        mutation: bool,
+        rate_limit_retried: bool,
+        retry_timeouts: bool = True,
     ) -> float | None:
         """Seconds to wait before resending, or None to give up and raise."""
         policy = self.policy
+        if not retry_timeouts and isinstance(exc, DSTimeout):
+            return None
         if isinstance(exc, DSRateLimited):
             if exc.retry_after is not None and exc.retry_after > policy.max_retry_after:
                 return None
@@ -312,9 +320,15 @@ class GraphQLTransport:
         return None
 
     def execute(
-        self, document: Document, variables: dict[str, Any], *, mutation: bool
+        self,
+        document: Document,
+        variables: dict[str, Any],
+        *,
+        mutation: bool,
+        retry_timeouts: bool = True,
     ) -> dict[str, Any]:
-        """`post` with the retry policy of a read (`mutation=False`) or of a mutation."""
+        """`post` with the retry policy of a read (`mutation=False`) or of a mutation.
+        `retry_timeouts=False`: a timeout is raised at once (the caller asks for less)."""
         attempt = 0
         rate_limit_retried = False
         while True:
@@ -322,7 +336,11 @@ class GraphQLTransport:
                 return self.post(document, variables)
             except DSError as exc:
                 delay = self._retry_delay(
-                    exc, attempt, mutation=mutation, rate_limit_retried=rate_limit_retried
+                    exc,
+                    attempt,
+                    mutation=mutation,
+                    rate_limit_retried=rate_limit_retried,
+                    retry_timeouts=retry_timeouts,
                 )
                 if delay is None:
                     raise

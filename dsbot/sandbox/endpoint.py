@@ -203,7 +203,10 @@ class GraphQLEndpoint:
                 return json_response(200, {"errors": [{"message": message}]})
         is_mutation = operation is not None and operation.operation == OperationType.MUTATION
         ambiguous = app.faults.take_ambiguous() if is_mutation else None
-        middleware = [_TimeoutOnce()] if app.faults.roll("timeout_rate") else None
+        middleware: list[object] = [_TimeoutOnce()] if app.faults.roll("timeout_rate") else []
+        heavy_limit = app.faults.snapshot()["timeout_above_full_dossiers"]
+        if heavy_limit:
+            middleware.append(_HeavyTimeout(heavy_limit))
 
         with app.store.lock:
             ctx = RequestContext(app.store, app.uploads, token, app.base_url, app.clock.now_us())
@@ -215,7 +218,7 @@ class GraphQLEndpoint:
                     context_value=ctx,
                     variable_values=variables,
                     operation_name=params.get("operationName"),
-                    middleware=middleware,
+                    middleware=middleware or None,
                 )
             except Exception:  # a bug of ours: answer like DS in production
                 traceback.print_exc(file=sys.stderr)
@@ -334,4 +337,21 @@ class _TimeoutOnce:
         if info.path.prev is None and not self.fired:
             self.fired = True
             raise api_error(f"Timeout on {info.parent_type.name}.{info.field_name}", "timeout")
+        return next_(root, info, **args)
+
+
+class _HeavyTimeout:
+    """Middleware: past `limit` dossiers whose champs are read, each further one times out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.seen = 0
+
+    def resolve(
+        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+    ) -> Any:
+        if info.parent_type.name == "Dossier" and info.field_name == "champs":
+            self.seen += 1
+            if self.seen > self.limit:
+                raise api_error("Timeout on Dossier.champs", "timeout")
         return next_(root, info, **args)

@@ -21,6 +21,11 @@ Extensions:
 - `retry_after`: true adds `Retry-After: <seconds>` to the 429, as newer versions might.
 - `ambiguous_mutations`: the next N mutation requests are applied, then answered as failures,
   so that clients can test "was my mutation applied?".
+- `timeout_above_full_dossiers`: N > 0 makes a request that reads the `champs` of more than N
+  dossiers time out there: from the (N+1)-th on, `Timeout on Dossier.champs` (code `timeout`),
+  the rest answered (partial data). DS's 30 s timeout hits heavy selections over many dossiers,
+  not long light lists: this lets a test make "a full page of 100" time out while a light page
+  of 100 and a batched read of 20 full dossiers still answer.
 - `ambiguous_mode`: how those answer: `"timeout"` (default; HTTP 200,
   `Timeout on Mutation.<field>`, code `timeout`, payload null) or `"drop"` (the connection is
   closed with no answer).
@@ -47,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "retry_after": False,
     "ambiguous_mutations": 0,
     "ambiguous_mode": "timeout",
+    "timeout_above_full_dossiers": 0,
 }
 
 
@@ -89,7 +95,12 @@ class Faults:
                 if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                     raise FaultError(f"{key} must be a number between 0 and 1")
                 clean[key] = float(value)
-            elif key in ("latency_ms", "rate_limit_per_minute", "ambiguous_mutations"):
+            elif key in (
+                "latency_ms",
+                "rate_limit_per_minute",
+                "ambiguous_mutations",
+                "timeout_above_full_dossiers",
+            ):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise FaultError(f"{key} must be a non-negative integer")
                 clean[key] = value

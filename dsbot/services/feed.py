@@ -1,12 +1,18 @@
-"""The incremental change feed of one démarche or groupe (docs/ds-api.md,
-"Incremental sync").
+"""The incremental change feed of one démarche or groupe (DS's high-volume sync,
+docs/ds-api.md, "Incremental sync").
 
 Each cycle reads the deletions since a watermark, then the dossiers listed after the stored
-cursor with a fixed `updatedSince`. Pages are light; a full dossier is read only when its
-summary differs from the feed's snapshot. Each page ends in one transaction that writes the
-outbox rows, the snapshots and the new cursor together, so a crash replays at most one page,
-and the outbox dedupe keys make that replay harmless. A DS failure stops the feed for this
-cycle with its cursor where the last complete page left it (partial data is never used).
+cursor with a fixed `updatedSince`. A dossier is looked at in full only when its summary
+differs from the feed's snapshot. Pages adapt to what they hold: a page that is mostly changes
+is read *full* (the card's fields in the page itself, one request for up to 100 changes); a page
+that is mostly dossiers already known is read light and its few changes are read by number,
+20 per request. A full page that times out at DS is asked again, from the same cursor, smaller,
+then light (docs/ds-api.md, "Timeout").
+
+Each page ends in one transaction that writes the outbox rows, the snapshots and the new cursor
+together, so a crash replays at most one page, and the outbox dedupe keys make that replay
+harmless. A DS failure stops the feed for this cycle with its cursor where the last complete
+page left it (partial data is never used). Memory follows one page, never the démarche.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
-from dsbot.ds.models import DeletedDossier, Dossier, FeedPage, parse_dossier
+from dsbot.ds.client import BATCH_SIZE
+from dsbot.ds.errors import DSError, DSTimeout
+from dsbot.ds.models import DeletedDossier, Dossier, FeedPage
 from dsbot.services.classify import (
     Snapshot,
     baseline,
@@ -35,15 +42,31 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
 
+# BATCH_SIZE is the client's (DSClient.get_dossiers), named here too for the feed's readers.
+__all__ = [
+    "BATCH_SIZE",
+    "DELETION_OVERLAP",
+    "FALLBACK_HOLD",
+    "FULL_FALLBACK_SIZE",
+    "PAGE_SIZE",
+    "FeedProcessor",
+    "FeedResult",
+    "RecentDossiers",
+]
+
 log = logging.getLogger(__name__)
 
 # DS lists the trash by a date that may be older than the newest one we saw (two
 # connections, two sort keys): read a little behind the watermark and dedupe by snapshot.
 DELETION_OVERLAP = timedelta(minutes=10)
 PAGE_SIZE = 100
-# Full reads per request (queries/get_dossiers.graphql has that many slots). A full dossier
-# costs DS about 430 complexity points: 20 stay far below its limit and its 30 s timeout.
-BATCH_SIZE = 20
+# A full page that timed out is asked again with this many dossiers; if that times out too, the
+# feed reads light pages. A full dossier costs DS about 430 complexity points (a light one
+# about 15): 25 of them stay in the range that the batched reads (BATCH_SIZE) have shown safe.
+FULL_FALLBACK_SIZE = 25
+# How long a feed whose full pages timed out keeps the smaller pages: a démarche with heavy
+# forms stays heavy, but a slow hour at DS should not cost the feed its large pages for good.
+FALLBACK_HOLD = timedelta(hours=1)
 
 
 class RecentDossiers:
@@ -80,6 +103,8 @@ class FeedResult:
     key: str
     ok: bool = True
     pages: int = 0
+    full_pages: int = 0  # of `pages`, those read with the card's fields
+    fallbacks: int = 0  # full pages that timed out and were asked again, smaller or light
     listed: int = 0
     fetched: int = 0
     changes: int = 0
@@ -88,9 +113,18 @@ class FeedResult:
     error: DSError | None = None
 
 
+@dataclass(frozen=True)
+class _Slow:
+    """A feed whose full pages timed out: at most `full_size` dossiers per full page (0: light
+    pages only) until `until`."""
+
+    full_size: int
+    until: datetime
+
+
 class FeedProcessor:
-    """Runs one cycle of one feed. `ds` is a DSClient (feed_pages, deleted_dossiers,
-    get_dossier)."""
+    """Runs one cycle of one feed. `ds` is a DSClient (feed_page, deleted_dossiers,
+    get_dossiers). Keep one per process: it remembers how each feed's pages are best read."""
 
     def __init__(
         self,
@@ -108,6 +142,11 @@ class FeedProcessor:
         self.cache = cache
         self.page_size = page_size
         self.deletion_overlap = deletion_overlap
+        # Per feed (key and start: a new subscription is a new feed): whether its last
+        # non-empty page was mostly changes.
+        self._mostly_changes: dict[tuple[str, datetime], bool] = {}
+        self._slow: dict[str, _Slow] = {}
+        self._lock = threading.Lock()
 
     def process(self, feed: Feed) -> FeedResult:
         """Deletions, then every page after the stored cursor. Never raises a DSError: it
@@ -115,13 +154,7 @@ class FeedProcessor:
         result = FeedResult(feed.key)
         try:
             self._deletions(feed, result)
-            for page in self.ds.feed_pages(
-                **{feed.scope: feed.number},
-                updated_since=feed.updated_since,
-                after=feed.end_cursor,
-                page_size=self.page_size,
-            ):
-                self._page(feed, page, result)
+            self._pages(feed, result)
         except DSError as exc:
             result.ok = False
             result.error = exc
@@ -158,16 +191,82 @@ class FeedProcessor:
 
     # --- pages -----------------------------------------------------------------------------
 
-    def _page(self, feed: Feed, page: FeedPage, result: FeedResult) -> None:
+    def _pages(self, feed: Feed, result: FeedResult) -> None:
+        cursor = feed.end_cursor
+        memo = (feed.key, feed.updated_since)
+        with self._lock:
+            # After a cursor, DS lists what was updated since the last page: changes, but for
+            # the rare update that moves nothing in the summary. A feed's first listing (no
+            # cursor yet) is unknown ground, possibly a long backfill: it starts light, one
+            # page of evidence costs at most ⌈100/BATCH_SIZE⌉ reads, and the mix decides.
+            full = self._mostly_changes.get(memo, feed.end_cursor is not None)
+        while True:
+            full_size = self._full_size(feed.key)
+            as_full = full and full_size > 0
+            size = full_size if as_full else self.page_size
+            read_at = self.clock()
+            try:
+                page: FeedPage = self.ds.feed_page(
+                    **{feed.scope: feed.number},
+                    updated_since=feed.updated_since,
+                    after=cursor,
+                    page_size=size,
+                    full=as_full,
+                )
+            except DSTimeout:
+                if not as_full:
+                    raise
+                # Too heavy for DS's 30 s: the same cursor again, smaller, then light.
+                self._slow_down(feed.key, size)
+                result.fallbacks += 1
+                log.warning("feed %s: a full page of %s timed out, asking for less", feed.key, size)
+                continue
+            changed = self._page(feed, page, read_at, result)
+            if page.dossiers:
+                full = 2 * changed >= len(page.dossiers)
+                with self._lock:
+                    self._mostly_changes[memo] = full
+            if not page.has_next_page or page.end_cursor is None:
+                return
+            cursor = page.end_cursor
+            # Memory holds one page: this one goes before the next one is read.
+            del page
+
+    def _full_size(self, key: str) -> int:
+        """Dossiers per full page for this feed now (0: light pages only)."""
+        with self._lock:
+            slow = self._slow.get(key)
+            if slow is None:
+                return self.page_size
+            if slow.until <= self.clock():
+                del self._slow[key]
+                return self.page_size
+            return min(slow.full_size, self.page_size)
+
+    def _slow_down(self, key: str, timed_out: int) -> None:
+        full_size = FULL_FALLBACK_SIZE if timed_out > FULL_FALLBACK_SIZE else 0
+        with self._lock:
+            self._slow[key] = _Slow(full_size, self.clock() + FALLBACK_HOLD)
+
+    def _page(self, feed: Feed, page: FeedPage, read_at: datetime, result: FeedResult) -> int:
+        """Classifies and commits one page; returns how many of its dossiers had changed."""
         result.pages += 1
         result.listed += len(page.dossiers)
         with self.store.connect() as db:
             stored = q.load_snapshots(db, feed.key, [s.number for s in page.dossiers])
         previous = {n: Snapshot.from_json(s) for n, s in stored.items()}
         changed = [s for s in page.dossiers if _summary_changed(previous.get(s.number), s)]
-        # Network reads happen before the transaction: SQLite's write lock is never held
-        # while waiting for DS (Slack listeners write too).
-        details = self.read_dossiers([s.number for s in changed])
+        if page.details is not None:
+            result.full_pages += 1
+            wanted = {s.number for s in changed}
+            details = {d.number: (read_at, d) for d in page.details if d.number in wanted}
+            if self.cache is not None:
+                for _, dossier in details.values():
+                    self.cache.put(dossier)
+        else:
+            # Network reads happen before the transaction: SQLite's write lock is never held
+            # while waiting for DS (Slack listeners write too).
+            details = self.read_dossiers([s.number for s in changed])
         result.fetched += len(details)
         now = self.clock()
         with q.write(self.store) as db:
@@ -175,11 +274,11 @@ class FeedProcessor:
             for summary in changed:
                 if summary.number not in details:
                     continue
-                read_at, dossier = details[summary.number]
+                observed_at, dossier = details[summary.number]
                 before = baseline(
                     previous.get(summary.number), summary, dossier, feed.updated_since
                 )
-                current = observe(summary, dossier, read_at)
+                current = observe(summary, dossier, observed_at)
                 changes = classify(before, current, dossier)
                 changes = silence_own_actions(changes, q.own_actions(db, summary.number))
                 result.changes += sum(c.announce for c in changes)
@@ -195,41 +294,25 @@ class FeedProcessor:
                     result.enqueued += q.enqueue(db, entry, now)
                 q.save_snapshot(db, feed.key, summary.number, current.to_json(), now)
             q.advance_cursor(db, feed.key, page.end_cursor)
+        return len(changed)
 
     def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Dossier]]:
-        """The full dossiers, with when each read started, BATCH_SIZE per request. A dossier
+        """The full dossiers (DSClient.get_dossiers), with when the read started. A dossier
         gone since it was listed is left out."""
+        if not numbers:
+            return {}
+        read_at = self.clock()
+        dossiers: dict[int, Dossier] = self.ds.get_dossiers(numbers)
         found: dict[int, tuple[datetime, Dossier]] = {}
-        for start in range(0, len(numbers), BATCH_SIZE):
-            batch = numbers[start : start + BATCH_SIZE]
-            read_at = self.clock()
-            variables: dict[str, object] = {}
-            for slot, number in enumerate(batch):
-                variables[f"n{slot}"] = number
-                variables[f"i{slot}"] = True
-            try:
-                data = self.ds.execute("get_dossiers", variables)
-                dossiers = [
-                    parse_dossier(data[f"d{slot}"]) if data.get(f"d{slot}") else None
-                    for slot in range(len(batch))
-                ]
-            except (DSNotFound, DSPermissionDenied):
-                # One of them is gone (DS fails the whole request): find which, one by one.
-                dossiers = [self._read_one(number) for number in batch]
-            for number, dossier in zip(batch, dossiers, strict=True):
-                if dossier is None:
-                    # Gone between the listing and the read (trash, deletion, out of the
-                    # token's scope): the deletion listing says what happened. Keeping the old
-                    # snapshot means a return is compared with what the channels last saw.
-                    log.info("dossier %s listed but no longer readable", number)
-                    continue
-                found[number] = (read_at, dossier)
-                if self.cache is not None:
-                    self.cache.put(dossier)
+        for number in numbers:
+            dossier = dossiers.get(number)
+            if dossier is None:
+                # Gone between the listing and the read (trash, deletion, out of the token's
+                # scope): the deletion listing says what happened. Keeping the old snapshot
+                # means a return is compared with what the channels last saw.
+                log.info("dossier %s listed but no longer readable", number)
+                continue
+            found[number] = (read_at, dossier)
+            if self.cache is not None:
+                self.cache.put(dossier)
         return found
-
-    def _read_one(self, number: int) -> Dossier | None:
-        try:
-            return self.ds.get_dossier(number)
-        except (DSNotFound, DSPermissionDenied):
-            return None

@@ -171,3 +171,33 @@ def test_deleted_dossiers_follows_every_page_of_both_connections(ds_env, client)
     assert set(gone) <= {d.number for d in deleted}
     assert ds_env.op_count("DsbotDemarcheDeleted") - before >= 2
     assert len(deleted) == len({(d.pending, d.id) for d in deleted})
+
+
+def test_a_full_feed_page_carries_what_get_dossier_reads(ds_env, client):
+    demarche = ds_env.demarche()
+    groupe = ds_env.open_groupe(demarche)["number"]
+    since = datetime.now(UTC)
+    numbers = [ds_env.dossier().number for _ in range(3)]
+    for scope in ({"demarche": demarche["number"]}, {"groupe": groupe}):
+        light = client.feed_page(**scope, updated_since=since)
+        full = client.feed_page(**scope, updated_since=since, full=True)
+        assert light.details is None
+        assert full.dossiers == light.dossiers
+        assert [d.number for d in full.dossiers] == numbers
+        assert full.details == tuple(client.get_dossier(n) for n in numbers)
+        assert full.end_cursor == light.end_cursor
+
+
+def test_get_dossiers_reads_twenty_per_request_and_leaves_out_the_missing(ds_env, client):
+    numbers = [ds_env.dossier().number for _ in range(23)]
+    gone = numbers[5]
+    ds_env.control.delete(gone)
+    before = ds_env.op_count("DsbotGetDossiers"), ds_env.op_count("DsbotGetDossier")
+    found = client.get_dossiers([*numbers, numbers[0]])  # a number twice is read once
+    assert sorted(found) == sorted(set(numbers) - {gone})
+    # Two batches; DS fails the first one whole for the deleted dossier: read one by one.
+    assert ds_env.op_count("DsbotGetDossiers") - before[0] == 2
+    assert ds_env.op_count("DsbotGetDossier") - before[1] == 20
+    assert found[numbers[7]] == client.get_dossier(numbers[7])
+    assert found[numbers[22]] == client.get_dossier(numbers[22])
+    assert client.get_dossiers([]) == {}

@@ -121,6 +121,7 @@ class SandboxControl:
             retry_after=False,
             ambiguous_mutations=0,
             ambiguous_mode="timeout",
+            timeout_above_full_dossiers=0,
         )
 
     def add_token(self, token: str, **flags: Any) -> dict:

@@ -8,7 +8,8 @@ import time
 import httpx
 import pytest
 
-from tests.sandbox.gql import first_demarche, open_groupe, post
+from dsbot.ds.documents import get_document
+from tests.sandbox.gql import data, first_demarche, open_groupe, post
 
 DEMARCHE = "query Titre($n: Int!) { demarche(number: $n) { title } }"
 
@@ -181,3 +182,30 @@ def test_bad_fault_settings_are_refused(sandbox):
         response = sandbox.control.http.post("/_sandbox/faults", json=bad)
         assert response.status_code == 400, bad
     assert sandbox.control.faults()["error_rate"] == 0.0
+
+
+def test_timeout_above_full_dossiers_times_out_heavy_pages_only(sandbox):
+    page = get_document("demarche_dossiers").text
+    number = first_demarche(sandbox)["number"]
+    light = data(sandbox, page, {"number": number, "first": 5})
+    assert len(light["demarche"]["dossiers"]["nodes"]) == 5
+    sandbox.control.faults(timeout_above_full_dossiers=3)
+    # A light page of any length still answers, and so do 3 full dossiers.
+    assert data(sandbox, page, {"number": number, "first": 5}) == light
+    few = data(sandbox, page, {"number": number, "first": 3, "full": True})
+    assert all(node["champs"] is not None for node in few["demarche"]["dossiers"]["nodes"])
+    # The fourth full dossier times out, like DS's whole-query timeout: partial data.
+    response = post(sandbox, page, {"number": number, "first": 5, "full": True})
+    assert response.status_code == 200
+    payload = response.json()
+    assert [e["message"] for e in payload["errors"]] == ["Timeout on Dossier.champs"] * 2
+    assert {e["extensions"]["code"] for e in payload["errors"]} == {"timeout"}
+    assert (
+        payload["data"]["demarche"]["dossiers"]["nodes"][:3] == few["demarche"]["dossiers"]["nodes"]
+    )
+    response = sandbox.control.http.post(
+        "/_sandbox/faults", json={"timeout_above_full_dossiers": -1}
+    )
+    assert response.status_code == 400
+    sandbox.control.faults(timeout_above_full_dossiers=0)
+    assert "errors" not in post(sandbox, page, {"number": number, "first": 5, "full": True}).json()

@@ -33,8 +33,8 @@ from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.services import AppServices
 from dsbot.slack.listeners import register_listeners
+from dsbot.slack.services import AppServices
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.store import Store
 from dsbot.texts import Texts, get_texts
