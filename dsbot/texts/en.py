@@ -134,7 +134,7 @@ TEXTS: dict[str, str] = {
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Looking up dossier #{number}…",
     "error.dossier_usage": "Usage: `/ds dossier ‹number›`, e.g. `/ds dossier 1234`.",
-    "error.dossier_number": "“{value}” is not a dossier number. Usage: `/ds dossier 1234`.",
+    "error.dossier_number": "“{value}” is not a dossier number (a number from 1 to 2147483647). Usage: `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage: `/ds unsubscribe ‹démarche number›`.",
     "error.link_usage": "Usage: `/ds link @person firstname.lastname@agency.gouv.fr`.",
     "error.link_user": "“{value}” is not a Slack mention. Usage: `/ds link @person ‹email›`.",

@@ -141,7 +141,7 @@ TEXTS: dict[str, str] = {
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Recherche du dossier n° {number}…",
     "error.dossier_usage": "Usage : `/ds dossier ‹numéro›`, par exemple `/ds dossier 1234`.",
-    "error.dossier_number": "« {value} » n’est pas un numéro de dossier. Usage : `/ds dossier 1234`.",
+    "error.dossier_number": "« {value} » n’est pas un numéro de dossier (un nombre de 1 à 2147483647). Usage : `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage : `/ds desabonner ‹numéro de démarche›`.",
     "error.link_usage": "Usage : `/ds lier @personne prenom.nom@administration.gouv.fr`.",
     "error.link_user": "« {value} » n’est pas une mention Slack. Usage : `/ds lier @personne ‹e-mail›`.",
