@@ -20,7 +20,7 @@ from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack
 from dsbot.slack.jobs import Jobs
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.slack.web_client import make_web_client
-from dsbot.store import Store
+from dsbot.store import DatabaseUnavailable, Store
 from dsbot.texts import get_texts
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """A one-line reason why dsbot cannot start (shown by the CLI)."""
+
+
+def required_settings(http: bool) -> tuple[str, ...]:
+    """What `dsbot run` cannot start without, in Socket Mode or in HTTP mode."""
+    mode = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
+    return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
 def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
@@ -81,10 +87,11 @@ class Runtime:
             auth = self.services.slack.auth_test()
         except SlackApiError as exc:
             raise StartupError(
-                f"Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN"
+                f"Slack refuse le jeton du bot ({exc.response.get('error')}) :"
+                " vérifiez SLACK_BOT_TOKEN"
             ) from None
         except OSError as exc:
-            raise StartupError(f"Slack is unreachable at SLACK_API_URL: {exc}") from None
+            raise StartupError(f"Slack est injoignable à SLACK_API_URL : {exc}") from None
         self.health.slack_ok = True
         return dict(auth.data)
 
@@ -153,13 +160,15 @@ def start(
 
     `poller=False` leaves notifications out (tests of the interactive side).
     """
-    needed = ["SLACK_BOT_TOKEN", "DS_API_TOKEN"]
-    needed.append("SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     try:
-        settings.require(*needed)
+        settings.require(*required_settings(http))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
-    runtime = Runtime(settings, build_services(settings, ds=ds))
+    try:
+        services = build_services(settings, ds=ds)
+    except DatabaseUnavailable as exc:
+        raise StartupError(f"DSBOT_DB : {exc}") from None
+    runtime = Runtime(settings, services)
     try:
         runtime.check_slack()
         # Warm the instructeur directory so that the first /ds of the day does not wait for it.

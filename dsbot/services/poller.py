@@ -358,6 +358,10 @@ def build_poller(
     if ds is None:
         settings.require("DS_API_TOKEN")
         ds = DSClient(settings.ds_api_url, settings.ds_api_token or "")
+    if slack is None and not settings.slack_bot_token and not _has_work(store):
+        # Nothing subscribed, nothing queued: nothing to post, so no Slack token needed yet (a
+        # first `poll --once` checks DS alone). Used all the same, it names the missing token.
+        slack = _SlackTokenMissing(settings)
     if slack is None:
         settings.require("SLACK_BOT_TOKEN")
         # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
@@ -382,6 +386,22 @@ def build_poller(
         page_size=page_size,
         **poller_options,
     )
+
+
+def _has_work(store: Store) -> bool:
+    with store.connect() as db:
+        return bool(q.active_feeds(db) or q.channels_with_open_rows(db))
+
+
+class _SlackTokenMissing:
+    """Stands for the Slack client when SLACK_BOT_TOKEN is not set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        self._settings.require("SLACK_BOT_TOKEN")
+        raise AttributeError(name)
 
 
 def run_once(settings: Settings, **options: Any) -> CycleReport:
