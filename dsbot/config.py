@@ -148,7 +148,7 @@ class Settings:
                 f"DSBOT_POLL_INTERVAL doit être un nombre de secondes, pas {raw_interval!r}"
             )
         else:
-            if not poll_interval > 0:
+            if not 0 < poll_interval < float("inf"):
                 problems.append(f"DSBOT_POLL_INTERVAL doit être positif, pas {raw_interval!r}")
 
         lang = (get("DSBOT_LANG") or "fr").lower()

@@ -101,6 +101,7 @@ def test_repr_never_shows_secrets():
         ({"DSBOT_DEMARCHES": "12,0"}, "DSBOT_DEMARCHES"),
         ({"DSBOT_DEMARCHES": "2147483648"}, "DSBOT_DEMARCHES"),
         ({"DSBOT_POLL_INTERVAL": "nan"}, "DSBOT_POLL_INTERVAL"),
+        ({"DSBOT_POLL_INTERVAL": "inf"}, "DSBOT_POLL_INTERVAL"),
     ],
 )
 def test_values_that_only_look_valid_are_refused(env, variable):
