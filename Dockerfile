@@ -1,10 +1,10 @@
 # dsbot: the DS Instruction Slack bot.
 #
 #   docker build -t dsbot .
-#   docker run -d --name dsbot --env-file dsbot.env -v dsbot-data:/data dsbot
+#   docker run -d --name dsbot --env-file .env -v dsbot-data:/data dsbot
 #       Socket Mode (default): needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN, DS_API_TOKEN; no port
 #       to publish, the bot connects out to Slack.
-#   docker run -d --env-file dsbot.env -v dsbot-data:/data -p 3000:3000 dsbot \
+#   docker run -d --name dsbot --env-file .env -v dsbot-data:/data -p 3000:3000 dsbot \
 #       dsbot run --http --port 3000
 #       HTTP mode: needs SLACK_SIGNING_SECRET instead of SLACK_APP_TOKEN; POST /slack/events on
 #       port 3000 behind an HTTPS reverse proxy (see manifest.yml for the Slack side).
@@ -47,8 +47,12 @@ EXPOSE 3000
 # `dsbot run` serves GET /healthz on DSBOT_HEALTH_PORT in both modes: 200 once Slack's
 # auth.test has succeeded and the poller has started, 503 before. python:slim has no curl,
 # so the probe is Python's urllib (a non-2xx answer or no answer raises, exit code 1).
+# DSBOT_HEALTH_PORT=0 turns /healthz off: there is nothing to probe, so the check passes
+# rather than marking a working bot unhealthy (`docker run --no-healthcheck` to drop it).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/healthz', timeout=4)" || exit 1
+    CMD [ "${DSBOT_HEALTH_PORT:-8080}" -eq 0 ] 2>/dev/null \
+        || python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/healthz', timeout=4)" \
+        || exit 1
 
 USER 10001:10001
 CMD ["dsbot", "run"]

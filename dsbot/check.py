@@ -1,14 +1,20 @@
 """`dsbot check`: the configuration against the live services, with what to fix.
 
-Each check yields a Finding; nothing here changes anything in DS or Slack.
+Each check yields a Finding (in French, for operators); nothing here changes anything in DS,
+in Slack or in the database. The probes expect refusals ("not found" for a dossier that cannot
+exist): the DS client's log lines about them, and its retries, would only bury the checklist.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from graphql import IntrospectionQuery, build_client_schema, validate
@@ -23,6 +29,9 @@ from dsbot.redact import redact
 from dsbot.slack.scopes import missing_scopes
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+# A probe answers at once or reports the failure: no retry lines before the checklist.
+PROBE_TIMEOUT_SECONDS = 10.0
+QUIET_LOGGERS = ("dsbot.ds", "slack_sdk", "httpx", "httpcore")
 
 
 @dataclass(frozen=True)
@@ -38,28 +47,40 @@ def _gid(kind: str, n: int) -> str:
 
 def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
     if not settings.ds_api_token:
-        yield Finding(FAIL, "DS_API_TOKEN is not set", "Create an API token in DS (Profil → Jeton)")
+        yield Finding(
+            FAIL,
+            "DS_API_TOKEN n’est pas défini",
+            "Créez un jeton d’API dans DS (Mon profil → Jeton)",
+        )
         return
     try:
         # A dossier that cannot exist: a valid token gets "not found", a bad one an auth error.
         ds.get_dossier_state(0)
     except e.DSNotFound:
-        yield Finding(OK, f"DS answers at {settings.ds_api_url} and accepts the token")
+        yield Finding(OK, f"DS répond à {settings.ds_api_url} et accepte le jeton")
     except e.DSTokenExpired:
         yield Finding(
-            FAIL, "The DS token has expired", "Create a new token in DS, set DS_API_TOKEN"
+            FAIL,
+            "Le jeton DS a expiré",
+            "Créez un nouveau jeton dans DS, mettez-le dans DS_API_TOKEN",
         )
         return
     except e.DSNotAuthenticated:
         yield Finding(
-            FAIL, "DS does not recognise the token", "Copy the whole token into DS_API_TOKEN"
+            FAIL, "DS ne reconnaît pas le jeton", "Copiez le jeton entier dans DS_API_TOKEN"
         )
         return
     except e.DSForbiddenNetwork as exc:
-        yield Finding(FAIL, f"DS refuses this machine's IP: {exc.message}", "Allow it on the token")
+        yield Finding(
+            FAIL,
+            f"DS refuse l’adresse IP de cette machine : {exc.message}",
+            "Autorisez-la sur le jeton dans DS",
+        )
         return
     except e.DSError as exc:
-        yield Finding(FAIL, f"DS is unreachable: {exc.message}", "Check DS_API_URL and the network")
+        yield Finding(
+            FAIL, f"DS est injoignable : {exc.message}", "Vérifiez DS_API_URL et le réseau"
+        )
         return
 
     for number in settings.demarches:
@@ -68,19 +89,22 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
         except e.DSPermissionDenied:
             yield Finding(
                 FAIL,
-                f"Démarche {number} is outside the token's scope",
-                "Add it to the token in DS, or remove it from DSBOT_DEMARCHES",
+                f"La démarche {number} est hors de portée du jeton",
+                "Ajoutez-la au jeton dans DS, ou retirez-la de DSBOT_DEMARCHES",
             )
         except e.DSError as exc:
-            yield Finding(FAIL, f"Démarche {number}: {exc.message}")
+            yield Finding(FAIL, f"Démarche {number} : {exc.message}")
         else:
             count = sum(len(g.instructeurs) for g in demarche.groupes)
-            yield Finding(OK, f"Démarche {number} « {demarche.title} »: {count} instructeur seats")
+            yield Finding(
+                OK, f"Démarche {number} « {demarche.title} » : {count} place(s) d’instructeur"
+            )
     if not settings.demarches:
         yield Finding(
             WARN,
-            "DSBOT_DEMARCHES is empty: automatic linking only knows subscribed démarches",
-            "List your démarche numbers in DSBOT_DEMARCHES",
+            "DSBOT_DEMARCHES est vide : la liaison automatique ne connaît que les démarches"
+            " abonnées",
+            "Listez vos numéros de démarche dans DSBOT_DEMARCHES",
         )
 
     try:
@@ -91,14 +115,14 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
     except e.DSReadOnlyToken:
         yield Finding(
             FAIL,
-            "The DS token is read-only: buttons cannot act",
-            "Create a token with read-write access",
+            "Le jeton DS est en lecture seule : les boutons ne peuvent pas agir",
+            "Créez un jeton en lecture et écriture",
         )
     except e.DSError:
         # Any other refusal (not found...) means DS got past the read-only check.
-        yield Finding(OK, "The DS token has write access")
+        yield Finding(OK, "Le jeton DS peut écrire")
     else:
-        yield Finding(OK, "The DS token has write access")
+        yield Finding(OK, "Le jeton DS peut écrire")
 
     yield from check_schema(ds)
 
@@ -109,7 +133,7 @@ def check_schema(ds: DSClient) -> Iterator[Finding]:
         # DS's answer is checked by build_client_schema itself (TypeError/KeyError below).
         live = build_client_schema(cast(IntrospectionQuery, ds.execute("introspection", {})))
     except (e.DSError, TypeError, KeyError) as exc:
-        yield Finding(WARN, f"Live schema not readable ({exc}); documents not re-checked")
+        yield Finding(WARN, f"Schéma en ligne illisible ({exc}) : documents non revérifiés")
         return
     from graphql import parse
 
@@ -120,79 +144,158 @@ def check_schema(ds: DSClient) -> Iterator[Finding]:
             broken.append(f"{doc.name}: {errors[0].message}")
     if broken:
         yield Finding(
-            FAIL, "DS's live schema rejects: " + "; ".join(broken), "Upgrade dsbot (schema drift)"
+            FAIL,
+            "Le schéma en ligne de DS refuse : " + " ; ".join(broken),
+            "Mettez dsbot à jour (le schéma de DS a changé)",
         )
     else:
-        yield Finding(OK, f"All {len(documents())} dsbot documents are valid on the live schema")
+        yield Finding(
+            OK, f"Les {len(documents())} documents de dsbot sont valides sur le schéma en ligne"
+        )
 
 
 def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
+    # Every missing setting first, before any call: one run of `check` lists them all.
+    mode_ok = True
+    if http and not settings.slack_signing_secret:
+        mode_ok = False
+        yield Finding(
+            FAIL,
+            "SLACK_SIGNING_SECRET n’est pas défini (requis par --http)",
+            "Basic Information → Signing Secret",
+        )
+    if not http and not settings.slack_app_token:
+        mode_ok = False
+        yield Finding(
+            FAIL,
+            "SLACK_APP_TOKEN n’est pas défini (requis en Socket Mode)",
+            "Basic Information → App-Level Tokens, portée connections:write",
+        )
     if not settings.slack_bot_token:
-        yield Finding(FAIL, "SLACK_BOT_TOKEN is not set", "Copy the Bot User OAuth Token (xoxb-…)")
+        yield Finding(
+            FAIL,
+            "SLACK_BOT_TOKEN n’est pas défini",
+            "Copiez le Bot User OAuth Token (xoxb-…)",
+        )
         return
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[],
+    )
     try:
         auth = client.auth_test()
     except SlackApiError as exc:
         yield Finding(
             FAIL,
-            f"Slack refuses the bot token ({exc.response.get('error')})",
-            "Reinstall the app and copy the new xoxb- token",
+            f"Slack refuse le jeton du bot ({exc.response.get('error')})",
+            "Réinstallez l’application et copiez le nouveau jeton xoxb-",
         )
         return
     except OSError as exc:
-        yield Finding(FAIL, f"Slack unreachable: {exc}", "Check SLACK_API_URL and the proxy")
+        yield Finding(FAIL, f"Slack est injoignable : {exc}", "Vérifiez SLACK_API_URL et le proxy")
         return
-    yield Finding(OK, f"Slack bot token valid: workspace « {auth.get('team')} »")
+    yield Finding(OK, f"Jeton du bot Slack valide : espace de travail « {auth.get('team')} »")
     granted = auth.headers.get("x-oauth-scopes", "")
     missing = missing_scopes(granted)
     if granted and missing:
         yield Finding(
             FAIL,
-            "Missing Slack scopes: " + ", ".join(missing),
-            "Update the app from manifest.yml and reinstall it",
+            "Portées Slack manquantes : " + ", ".join(missing),
+            "Mettez l’application à jour depuis manifest.yml et réinstallez-la",
         )
     elif granted:
-        yield Finding(OK, "Slack scopes: all granted")
+        yield Finding(OK, "Portées Slack : toutes accordées")
 
-    if http:
-        if not settings.slack_signing_secret:
-            yield Finding(
-                FAIL, "SLACK_SIGNING_SECRET is not set (needed by --http)", "Basic Information page"
-            )
-        else:
-            yield Finding(OK, "SLACK_SIGNING_SECRET is set")
+    if not mode_ok:
         return
-    if not settings.slack_app_token:
-        yield Finding(
-            FAIL,
-            "SLACK_APP_TOKEN is not set (needed by Socket Mode)",
-            "Basic Information → App-Level Tokens, scope connections:write",
-        )
+    if http:
+        yield Finding(OK, "SLACK_SIGNING_SECRET est défini")
         return
     try:
-        WebClient(base_url=settings.slack_api_url, timeout=10).apps_connections_open(
-            app_token=settings.slack_app_token
-        )
+        WebClient(
+            base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+        ).apps_connections_open(app_token=settings.slack_app_token or "")
     except SlackApiError as exc:
         yield Finding(
             FAIL,
-            f"Slack refuses the app-level token ({exc.response.get('error')})",
-            "Generate an xapp- token with connections:write; enable Socket Mode",
+            f"Slack refuse le jeton d’application ({exc.response.get('error')})",
+            "Générez un jeton xapp- avec connections:write ; activez le Socket Mode",
         )
+    except OSError as exc:
+        yield Finding(FAIL, f"Slack est injoignable : {exc}", "Vérifiez SLACK_API_URL et le proxy")
     else:
-        yield Finding(OK, "Socket Mode: the app-level token opens a connection")
+        yield Finding(OK, "Socket Mode : le jeton d’application ouvre une connexion")
 
 
 def check_database(settings: Settings) -> Iterator[Finding]:
+    """Whether `dsbot run` can open and write the database, without creating or migrating it."""
     from dsbot.store import Store
 
+    store = Store(settings.db_path)
+    path = Path(settings.db_path)
+    folder = path.parent
+    fix = "Corrigez DSBOT_DB, ou créez le dossier avec les droits d’écriture"
+    if not folder.is_dir():
+        yield Finding(FAIL, f"Base {path} : le dossier {folder} n’existe pas", fix)
+        return
+    if path.is_dir():
+        yield Finding(FAIL, f"Base {path} : c’est un dossier, pas un fichier", fix)
+        return
+    # SQLite writes its journal (WAL) beside the file: the folder must be writable too.
+    if not _can_write_in(folder):
+        yield Finding(
+            FAIL, f"Base {path} : le dossier {folder} n’est pas accessible en écriture", fix
+        )
+        return
+    if not store.exists():
+        yield Finding(WARN, f"Base {path} absente : `dsbot run` la créera (rien de créé ici)")
+        return
     try:
-        Store(settings.db_path).migrate()
-    except (sqlite3.Error, OSError) as exc:
-        yield Finding(FAIL, f"Database {settings.db_path}: {exc}", "Check DSBOT_DB and its folder")
+        with open(path, "r+b"):
+            pass  # opened for writing, nothing written
+    except OSError as exc:
+        yield Finding(
+            FAIL, f"Base {path} : fichier non accessible en écriture ({exc.strerror})", fix
+        )
+        return
+    try:
+        pending = store.pending_migrations()
+    except sqlite3.Error as exc:
+        yield Finding(FAIL, f"Base {path} illisible : {exc}", fix)
+        return
+    if pending:
+        yield Finding(
+            OK,
+            f"Base {path} accessible en écriture ; {len(pending)} migration(s) à appliquer"
+            " au prochain `dsbot run`",
+        )
     else:
-        yield Finding(OK, f"Database {settings.db_path} is writable and up to date")
+        yield Finding(OK, f"Base {path} accessible en écriture et à jour")
+
+
+def _can_write_in(folder: Path) -> bool:
+    # A real attempt: permission bits say nothing of root, read-only mounts or /proc.
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def quiet_clients() -> Iterator[None]:
+    """Silence the HTTP clients' own log lines while the probes run (see the module's doc)."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def run_checks(
@@ -200,12 +303,21 @@ def run_checks(
 ) -> list[Finding]:
     from dsbot.ds.client import DSClient
 
+    def probe_client() -> Any:
+        return DSClient(
+            settings.ds_api_url,
+            settings.ds_api_token or "",
+            timeout=PROBE_TIMEOUT_SECONDS,
+            max_read_retries=0,
+        )
+
     findings = list(check_database(settings))
-    ds = (ds_factory or (lambda: DSClient(settings.ds_api_url, settings.ds_api_token or "")))()
-    try:
-        findings += list(check_ds(settings, ds))
-    finally:
-        ds.close()
-    findings += list(check_slack(settings, http))
+    with quiet_clients():
+        ds = (ds_factory or probe_client)()
+        try:
+            findings += list(check_ds(settings, ds))
+        finally:
+            ds.close()
+        findings += list(check_slack(settings, http))
     secrets = settings.secrets
     return [Finding(f.status, redact(f.what, secrets), redact(f.fix, secrets)) for f in findings]

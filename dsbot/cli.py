@@ -1,49 +1,105 @@
-"""The `dsbot` command line (docs/interface.md). Each command is a thin shell over a module."""
+"""The `dsbot` command line (docs/interface.md). Each command is a thin shell over a module.
+
+Operators read the README in French: help texts and errors are French too (the Slack texts
+follow DSBOT_LANG). Identifiers and logs stay English.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from collections.abc import Iterable
+from typing import IO, Any, TextIO
 
 import click
 
 from dsbot.config import ConfigError, Settings
 from dsbot.services.feed import PAGE_SIZE
+from dsbot.store import DatabaseUnavailable
+
+HEADINGS = {"Options": "Options", "Commands": "Commandes"}
 
 
-def load_settings() -> Settings:
+class OperatorError(click.ClickException):
+    """A reason to stop, for operators: one line per problem, exit code 1."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        lines = self.format_message().splitlines() or [""]
+        if len(lines) == 1:
+            click.echo(f"Erreur : {lines[0]}", err=True)
+        else:
+            click.echo(f"Erreur : {len(lines)} réglages à corriger :", err=True)
+            for line in lines:
+                click.echo(f"  - {line}", err=True)
+
+
+class _Formatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "Utilisation : " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(term, text.replace("[default: ", "[défaut : ")) for term, text in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+
+class _Group(_Command, click.Group):
+    command_class = _Command
+
+
+def load_settings(required: Iterable[str] = ()) -> Settings:
+    """Settings, or an error listing every invalid or missing (`required`) variable at once."""
     try:
-        return Settings.from_env()
+        return Settings.from_env(required=required)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise OperatorError(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dsbot")
+def database_error(exc: DatabaseUnavailable) -> OperatorError:
+    return OperatorError(f"DSBOT_DB : {exc}")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dsbot", help="Affiche la version et quitte.")
 def cli() -> None:
-    """dsbot: the dossiers of demarches-simplifiees.fr in Slack."""
+    """dsbot : les dossiers de Démarche numérique (demarches-simplifiees.fr) dans Slack."""
 
 
 @cli.command()
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--seed", type=int, default=None, help="Random seed, for reproducible data.")
-@click.option("--demarches", type=int, default=2, show_default=True, help="Démarches to generate.")
-@click.option("--dossiers", type=int, default=200, show_default=True, help="Dossiers per démarche.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port d’écoute.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface d’écoute.")
+@click.option("--seed", type=int, default=None, help="Graine aléatoire (données reproductibles).")
+@click.option("--demarches", type=int, default=2, show_default=True, help="Démarches à générer.")
+@click.option("--dossiers", type=int, default=200, show_default=True, help="Dossiers par démarche.")
 @click.option(
     "--token",
     "tokens",
     multiple=True,
-    help="Accepted API token (repeatable). Default: sandbox-token.",
+    help="Jeton d’API accepté (répétable). Par défaut : sandbox-token.",
 )
-@click.option("--db", "db_path", default=None, help="SQLite file keeping the data across restarts.")
+@click.option("--db", "db_path", default=None, help="Fichier SQLite gardant les données.")
 @click.option(
     "--backend",
     type=click.Choice(["ds", "dynacase"]),
     default="ds",
     show_default=True,
-    help="Which API to serve: DS GraphQL, or Dynacase HTTP API 1.0 (/api/v1/).",
+    help="L’API servie : GraphQL de DS, ou HTTP API 1.0 de Dynacase (/api/v1/).",
 )
 @click.pass_context
 def sandbox(
@@ -57,8 +113,8 @@ def sandbox(
     db_path: str | None,
     backend: str,
 ) -> None:
-    """A local DS-compatible GraphQL API with realistic generated data (or, with
-    --backend dynacase, a Dynacase-compatible HTTP API 1.0)."""
+    """Une API GraphQL locale compatible DS, avec des données générées réalistes (ou, avec
+    --backend dynacase, une API HTTP 1.0 compatible Dynacase)."""
     if backend == "dynacase":
         ds_only = [
             f"--{name}"
@@ -67,7 +123,7 @@ def sandbox(
             == click.core.ParameterSource.COMMANDLINE
         ]
         if ds_only:
-            raise click.UsageError(f"{', '.join(ds_only)}: only for --backend ds")
+            raise click.UsageError(f"{', '.join(ds_only)} : seulement avec --backend ds")
         from dsbot.backends.dynacase.sandbox.server import run_from_cli as run_dynacase
 
         run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
@@ -87,23 +143,23 @@ def sandbox(
 
 @cli.command()
 @click.option(
-    "--http", "http_mode", is_flag=True, help="Receive Slack over HTTP instead of Socket Mode."
+    "--http", "http_mode", is_flag=True, help="Recevoir Slack en HTTP plutôt qu’en Socket Mode."
 )
-@click.option("--port", type=int, default=3000, show_default=True, help="HTTP port (with --http).")
-@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface (with --http).")
+@click.option("--port", type=int, default=3000, show_default=True, help="Port HTTP (avec --http).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface HTTP (avec --http).")
 def run(http_mode: bool, port: int, host: str) -> None:
-    """Run the bot: Slack listeners and the notification poller.
+    """Lance le bot : écouteurs Slack et scrutation des notifications.
 
-    Socket Mode by default (no public URL needed); --http serves POST /slack/events and
+    Socket Mode par défaut (aucune URL publique) ; --http sert POST /slack/events et
     GET /healthz.
     """
     import signal
     import threading
 
     from dsbot.redact import setup_logging
-    from dsbot.runtime import StartupError, start
+    from dsbot.runtime import StartupError, required_settings, start
 
-    settings = load_settings()
+    settings = load_settings(required_settings(http_mode))
     setup_logging(secrets=settings.secrets)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -111,18 +167,21 @@ def run(http_mode: bool, port: int, host: str) -> None:
     try:
         runtime = start(settings, http=http_mode, host=host, port=port)
     except StartupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo("dsbot is running (Ctrl-C to stop).", err=True)
+        raise OperatorError(str(exc)) from None
+    click.echo("dsbot tourne (Ctrl-C pour arrêter).", err=True)
     stop.wait()
     runtime.stop()
 
 
 @cli.command()
 @click.option(
-    "--http", "http_mode", is_flag=True, help="Check for HTTP mode instead of Socket Mode."
+    "--http", "http_mode", is_flag=True, help="Vérifier pour le mode HTTP plutôt que Socket Mode."
 )
 def check(http_mode: bool) -> None:
-    """Check the configuration against DS and Slack, and say how to fix what is wrong."""
+    """Vérifie la configuration contre DS et Slack, et dit quoi corriger.
+
+    Ne modifie rien : ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
+    """
     from dsbot.check import FAIL, WARN, run_checks
 
     settings = load_settings()
@@ -135,56 +194,73 @@ def check(http_mode: bool) -> None:
         click.echo(line)
     failed = sum(f.status == FAIL for f in findings)
     if failed:
-        raise click.ClickException(f"{failed} problem(s) found")
-    click.echo("Everything looks right.")
+        raise OperatorError(f"{failed} problème(s) à corriger")
+    click.echo("Tout est en ordre.")
 
 
 @cli.command()
-@click.option("--since", default=None, help="First day or instant (ISO 8601, UTC), included.")
-@click.option("--until", default=None, help="Last day (included) or instant (excluded), UTC.")
+@click.option("--since", default=None, help="Premier jour ou instant (ISO 8601, UTC), inclus.")
+@click.option("--until", default=None, help="Dernier jour (inclus) ou instant (exclu), UTC.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="Format de sortie.",
 )
-@click.option("--output", "-o", type=click.File("w"), default="-", help="File (default: stdout).")
+@click.option(
+    "--output", "-o", type=click.File("w"), default="-", help="Fichier (défaut : sortie standard)."
+)
 def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> None:
-    """Export the audit of actions taken from Slack, one row per attempt."""
+    """Exporte le journal d’audit des actions faites depuis Slack, une ligne par tentative."""
     from dsbot.services.audit import AuditService, parse_bound
     from dsbot.store import Store
 
-    try:
-        start = parse_bound(since) if since else None
-        end = parse_bound(until, end=True) if until else None
-    except ValueError as exc:
-        raise click.BadParameter(f"not a date: {exc}") from None
+    bounds: list[Any] = []
+    for option, value, end in (("--since", since, False), ("--until", until, True)):
+        try:
+            bounds.append(parse_bound(value, end=end) if value else None)
+        except ValueError:
+            raise OperatorError(
+                f"{option} : « {value} » n’est pas une date (AAAA-MM-JJ ou ISO 8601)"
+            ) from None
     store = Store(load_settings().db_path)
-    store.migrate()
-    count = AuditService(store).export(output, since=start, until=end, fmt=fmt)
-    click.echo(f"{count} row(s) exported.", err=True)
+    if not store.exists():
+        # Exporting must not leave an empty database behind (a wrong folder, a typo).
+        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, rien à exporter")
+    try:
+        store.migrate()
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
+    count = AuditService(store).export(output, since=bounds[0], until=bounds[1], fmt=fmt)
+    click.echo(f"{count} ligne(s) exportée(s).", err=True)
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Run one notification cycle, then exit.")
-@click.option("-v", "--verbose", is_flag=True, help="Log warnings and progress too.")
+@click.option("--once", is_flag=True, help="Un cycle de notifications, puis sortie.")
+@click.option("-v", "--verbose", is_flag=True, help="Journaliser aussi avertissements et progrès.")
 # Advanced, for tests and benchmarks: real cycles in a process, fast and in small pages.
 @click.option(
     "--pacing",
     type=float,
     default=1.0,
     show_default=True,
-    help="Advanced: seconds between two posts in a channel.",
+    help="Avancé : secondes entre deux messages dans un canal.",
 )
 @click.option(
     "--page-size",
     type=click.IntRange(1, 100),
     default=PAGE_SIZE,
     show_default=True,
-    help="Advanced: dossiers per DS page.",
+    help="Avancé : dossiers par page DS.",
 )
 def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
-    """Poll DS for changes and deliver the notifications of subscribed channels.
+    """Scrute DS et envoie les notifications des canaux abonnés.
 
-    With --once (cron-friendly): one cycle, a one-line summary, exit 1 if a feed failed.
-    Without it: a cycle every DSBOT_POLL_INTERVAL seconds, until Ctrl-C (no Slack listeners).
+    Avec --once (pour cron) : un cycle, un résumé d’une ligne, code 1 si un flux a échoué.
+    Sans : un cycle toutes les DSBOT_POLL_INTERVAL secondes jusqu’à Ctrl-C (sans écouter
+    Slack). SLACK_BOT_TOKEN n’est exigé que s’il y a quelque chose à publier.
     """
     import signal
     import threading
@@ -192,43 +268,50 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
     from dsbot.redact import setup_logging
     from dsbot.runtime import build_poller, run_once
 
-    settings = load_settings()
-    try:
-        settings.require("DS_API_TOKEN", "SLACK_BOT_TOKEN")
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings(required=("DS_API_TOKEN",))
     # A cron job mails whatever it prints: once, only errors are logged unless asked.
     quiet = once and not verbose
     setup_logging(logging.ERROR if quiet else logging.INFO, secrets=settings.secrets)
+    try:
+        if once:
+            report = run_once(settings, pacing=pacing, page_size=page_size)
+        else:
+            poller = build_poller(settings, pacing=pacing, page_size=page_size)
+    except ConfigError as exc:
+        raise OperatorError(str(exc)) from None
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
     if once:
-        report = run_once(settings, pacing=pacing, page_size=page_size)
         click.echo(report.summary())
         if not report.ok:
             failed = ", ".join(
                 f"{f.key} ({type(f.error).__name__})" for f in report.feeds if not f.ok
             )
-            raise click.ClickException(f"the cycle did not complete: {failed or 'see the logs'}")
+            raise OperatorError(f"le cycle n’a pas abouti : {failed or 'voir les journaux'}")
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    poller = build_poller(settings, pacing=pacing, page_size=page_size)
     poller.run_forever(settings.poll_interval, stop)
 
 
 @cli.command()
 @click.option(
-    "--interval", type=float, default=3.0, show_default=True, help="Seconds between steps."
+    "--interval", type=float, default=3.0, show_default=True, help="Secondes entre deux étapes."
 )
-@click.option("--cycles", type=int, default=0, help="Stop after N steps (default: until Ctrl-C).")
-@click.option("--seed", type=int, default=2026, show_default=True, help="Sandbox data seed.")
 @click.option(
-    "--channel", default=None, help="Slack channel id to post in, when Slack tokens are set."
+    "--cycles", type=int, default=0, help="S’arrêter après N étapes (défaut : jusqu’à Ctrl-C)."
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Graine des données du bac à sable."
+)
+@click.option(
+    "--channel", default=None, help="Canal Slack où publier aussi, si SLACK_BOT_TOKEN est défini."
 )
 def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
-    """The main job end to end, offline: an embedded DS sandbox, the real feed and the real
-    message builders, with Slack messages rendered in the terminal (posted for real in
-    --channel when SLACK_BOT_TOKEN is set)."""
+    """Le travail principal de bout en bout, hors ligne : un bac à sable DS embarqué, le vrai
+    flux et les vrais constructeurs de messages, les messages Slack rendus dans le terminal
+    (publiés pour de vrai dans --channel si SLACK_BOT_TOKEN est défini)."""
     import signal
     import threading
 
@@ -248,7 +331,7 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
             stop,
         )
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise OperatorError(str(exc)) from None
     click.echo(
         f"Fin de la démo : {summary.cycles} événement(s) dans DS, "
         f"{summary.posted} message(s) publié(s), {summary.updated} mis à jour."

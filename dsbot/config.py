@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DS_API_URL = "https://demarche.numerique.gouv.fr/api/v2/graphql"
@@ -20,10 +24,26 @@ SECRET_FIELDS = (
 )
 DYNACASE_API_SUFFIX = "/api/v1/"
 LANGUAGES = ("fr", "en")
+# DS numbers are GraphQL `Int`s (32-bit signed).
+MAX_DS_NUMBER = 2**31 - 1
+# The prefix and then something: "xoxb-" alone, pasted half, passed before.
+_TOKEN_BODY = r"[A-Za-z0-9][A-Za-z0-9-]*"
+TOKEN_FORMATS = {
+    "SLACK_BOT_TOKEN": (re.compile(f"xoxb-{_TOKEN_BODY}"), "un jeton de bot xoxb-…"),
+    "SLACK_APP_TOKEN": (re.compile(f"xapp-{_TOKEN_BODY}"), "un jeton d’application xapp-…"),
+}
+CONFIG_HELP = "voir le README, section « Configuration »"
 
 
 class ConfigError(Exception):
-    """A missing or invalid setting. The message is one line and names the variable."""
+    """Missing or invalid settings: one line per problem, each naming its variable.
+
+    Operators fix a configuration in one go only if every problem is reported at once.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -74,69 +94,97 @@ class Settings:
         return url[: url.index(marker)] if marker in url else url.rstrip("/")
 
     def require(self, *names: str) -> None:
-        """Raise ConfigError naming the first missing variable among `names` (env names)."""
-        for env_name in names:
-            attr = ENV_TO_FIELD[env_name]
-            if not getattr(self, attr):
-                raise ConfigError(f"{env_name} is required but not set (see README, Configuration)")
+        """Raise ConfigError naming every missing variable among `names` (env names)."""
+        missing = [name for name in names if not getattr(self, ENV_TO_FIELD[name])]
+        if missing:
+            raise ConfigError(*(_missing(name) for name in missing))
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+        cls,
+        environ: Mapping[str, str] | None = None,
+        dotenv_path: str | Path | None = ".env",
+        *,
+        required: Iterable[str] = (),
     ) -> Settings:
-        """Read settings; the process environment wins over `.env`."""
+        """Read settings; the process environment wins over `.env`. Every problem (unreadable
+        `.env` line, invalid value, missing `required` variable) is in one ConfigError."""
         env: dict[str, str] = {}
+        problems: list[str] = []
         if dotenv_path is not None and Path(dotenv_path).is_file():
-            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+            try:
+                problems += dotenv_problems(dotenv_path)
+                env.update(_read_dotenv(dotenv_path))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{dotenv_path} : fichier illisible ({type(exc).__name__})")
         env.update(os.environ if environ is None else environ)
-        return cls.from_mapping(env)
+        try:
+            settings = cls.from_mapping(env, required=required)
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError(*problems)
+        return settings
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
+    def from_mapping(cls, env: Mapping[str, str], *, required: Iterable[str] = ()) -> Settings:
+        problems: list[str] = []
+
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
             return value or None
 
-        bot_token = get("SLACK_BOT_TOKEN")
-        if bot_token and not bot_token.startswith("xoxb-"):
-            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        app_token = get("SLACK_APP_TOKEN")
-        if app_token and not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        problems += [_missing(name) for name in required if not get(name)]
+
+        for name, (pattern, what) in TOKEN_FORMATS.items():
+            token = get(name)
+            # The token itself is never echoed: it is a secret, even when malformed.
+            if token and not pattern.fullmatch(token):
+                problems.append(f"{name} doit être {what} complet ({CONFIG_HELP})")
+        bot_token, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
 
         slack_api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
         ds_api_url = get("DS_API_URL") or DEFAULT_DS_API_URL
         for name, url in (("SLACK_API_URL", slack_api_url), ("DS_API_URL", ds_api_url)):
-            if not url.startswith(("http://", "https://")):
-                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+            if not _is_http_url(url):
+                problems.append(f"{name} doit être une URL http(s) avec un hôte, pas {url!r}")
 
         raw_interval = get("DSBOT_POLL_INTERVAL") or "60"
         try:
             poll_interval = float(raw_interval)
         except ValueError:
-            raise ConfigError(
-                f"DSBOT_POLL_INTERVAL must be a number of seconds, got {raw_interval!r}"
-            ) from None
-        if poll_interval <= 0:
-            raise ConfigError(f"DSBOT_POLL_INTERVAL must be positive, got {raw_interval!r}")
+            poll_interval = 60.0
+            problems.append(
+                f"DSBOT_POLL_INTERVAL doit être un nombre de secondes, pas {raw_interval!r}"
+            )
+        else:
+            if not 0 < poll_interval < float("inf"):
+                problems.append(f"DSBOT_POLL_INTERVAL doit être positif, pas {raw_interval!r}")
 
         lang = (get("DSBOT_LANG") or "fr").lower()
         if lang not in LANGUAGES:
-            raise ConfigError(f"DSBOT_LANG must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+            problems.append(f"DSBOT_LANG doit valoir {' ou '.join(LANGUAGES)}, pas {lang!r}")
 
         raw_demarches = get("DSBOT_DEMARCHES") or ""
-        try:
-            demarches = tuple(int(x) for x in raw_demarches.replace(" ", "").split(",") if x)
-        except ValueError:
-            raise ConfigError(
-                f"DSBOT_DEMARCHES must be comma-separated numbers, got {raw_demarches!r}"
-            ) from None
+        items = [x for x in raw_demarches.replace(" ", "").split(",") if x]
+        demarches = tuple(int(x) for x in items if x.isdigit())
+        if len(demarches) != len(items) or not all(1 <= n <= MAX_DS_NUMBER for n in demarches):
+            problems.append(
+                "DSBOT_DEMARCHES doit être une liste de numéros de démarche séparés par des"
+                f" virgules, pas {raw_demarches!r}"
+            )
         raw_health = get("DSBOT_HEALTH_PORT") or "8080"
         if not raw_health.isdigit() or int(raw_health) > 65535:
-            raise ConfigError(f"DSBOT_HEALTH_PORT must be a port number, got {raw_health!r}")
+            problems.append(
+                "DSBOT_HEALTH_PORT doit être un numéro de port (0 le désactive),"
+                f" pas {raw_health!r}"
+            )
+        dynacase_api_url, dynacase_token = get("DYNACASE_API_URL"), get("DYNACASE_TOKEN")
+        problems += _dynacase_problems(dynacase_api_url, dynacase_token)
+        if problems:
+            raise ConfigError(*problems)
 
         admins = frozenset(a.strip() for a in (get("DSBOT_ADMINS") or "").split(",") if a.strip())
-        dynacase_api_url, dynacase_token = _dynacase(get("DYNACASE_API_URL"), get("DYNACASE_TOKEN"))
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -156,21 +204,53 @@ class Settings:
         )
 
 
-def _dynacase(url: str | None, token: str | None) -> tuple[str | None, str | None]:
+def _dynacase_problems(url: str | None, token: str | None) -> list[str]:
     """DYNACASE_API_URL and DYNACASE_TOKEN: both or neither; the URL ends with /api/v1/."""
     if url and not token:
-        raise ConfigError("DYNACASE_TOKEN is required when DYNACASE_API_URL is set")
+        return [f"DYNACASE_TOKEN est requis quand DYNACASE_API_URL est donné ({CONFIG_HELP})"]
     if token and not url:
-        raise ConfigError("DYNACASE_API_URL is required when DYNACASE_TOKEN is set")
-    if url:
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"DYNACASE_API_URL must be an http(s) URL, got {url!r}")
-        if not url.endswith(DYNACASE_API_SUFFIX):
-            raise ConfigError(
-                f"DYNACASE_API_URL must end with {DYNACASE_API_SUFFIX} "
-                f"(e.g. https://ged.example.fr/api/v1/), got {url!r}"
-            )
-    return url, token
+        return [f"DYNACASE_API_URL est requis quand DYNACASE_TOKEN est donné ({CONFIG_HELP})"]
+    if url and not _is_http_url(url):
+        return [f"DYNACASE_API_URL doit être une URL http(s) avec un hôte, pas {url!r}"]
+    if url and not url.endswith(DYNACASE_API_SUFFIX):
+        return [
+            f"DYNACASE_API_URL doit se terminer par {DYNACASE_API_SUFFIX}"
+            f" (par exemple https://ged.exemple.fr/api/v1/), pas {url!r}"
+        ]
+    return []
+
+
+def _missing(name: str) -> str:
+    return f"{name} est requis mais absent ({CONFIG_HELP})"
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed port or IPv6 address
+        return False
+
+
+def _read_dotenv(path: str | Path) -> dict[str, str]:
+    # python-dotenv logs each unreadable line on its own: dotenv_problems reports them instead.
+    dotenv_log = logging.getLogger("dotenv.main")
+    was_disabled, dotenv_log.disabled = dotenv_log.disabled, True
+    try:
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    finally:
+        dotenv_log.disabled = was_disabled
+
+
+def dotenv_problems(path: str | Path) -> list[str]:
+    """The lines of a `.env` file that python-dotenv cannot read (it only logs and skips them).
+    Each problem names the file and the line, never the line's text (it may hold a secret)."""
+    with open(path, encoding="utf-8") as stream:
+        return [
+            f"{path}, ligne {binding.original.line} : ligne illisible (attendu NOM=valeur)"
+            for binding in parse_stream(stream)
+            if binding.error
+        ]
 
 
 ENV_TO_FIELD = {

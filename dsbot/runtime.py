@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,8 @@ from dsbot.slack.sender import Sender
 from dsbot.slack.services import AppServices
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.slack.web_client import make_web_client
-from dsbot.store import Store
+from dsbot.store import DatabaseUnavailable, Store
+from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """A one-line reason why dsbot cannot start (shown by the CLI)."""
+
+
+def required_settings(http: bool) -> tuple[str, ...]:
+    """What `dsbot run` cannot start without, in Socket Mode or in HTTP mode."""
+    mode = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
+    return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
 def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServices:
@@ -88,6 +95,10 @@ def build_poller(
     if ds is None:
         settings.require("DS_API_TOKEN")
         ds = DSClient(settings.ds_api_url, settings.ds_api_token or "")
+    if slack is None and not settings.slack_bot_token and not _has_work(store):
+        # Nothing subscribed, nothing queued: nothing to post, so no Slack token needed yet (a
+        # first `poll --once` checks DS alone). Used all the same, it names the missing token.
+        slack = cast(WebClient, _SlackTokenMissing(settings))
     if slack is None:
         settings.require("SLACK_BOT_TOKEN")
         # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
@@ -113,6 +124,22 @@ def build_poller(
         page_size=page_size,
         **poller_options,
     )
+
+
+def _has_work(store: Store) -> bool:
+    with store.connect() as db:
+        return bool(q.active_feeds(db) or q.channels_with_open_rows(db))
+
+
+class _SlackTokenMissing:
+    """Stands for the Slack client when SLACK_BOT_TOKEN is not set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        self._settings.require("SLACK_BOT_TOKEN")
+        raise AttributeError(name)
 
 
 def run_once(settings: Settings, **options: Any) -> CycleReport:
@@ -174,10 +201,11 @@ class Runtime:
             auth = self.services.slack.auth_test()
         except SlackApiError as exc:
             raise StartupError(
-                f"Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN"
+                f"Slack refuse le jeton du bot ({exc.response.get('error')}) :"
+                " vérifiez SLACK_BOT_TOKEN"
             ) from None
         except OSError as exc:
-            raise StartupError(f"Slack is unreachable at SLACK_API_URL: {exc}") from None
+            raise StartupError(f"Slack est injoignable à SLACK_API_URL : {exc}") from None
         self.health.slack_ok = True
         # auth.test answers JSON (SlackResponse.data is bytes only for file downloads).
         return dict(auth.data) if isinstance(auth.data, dict) else {}
@@ -241,13 +269,15 @@ def start(
 
     `poller=False` leaves notifications out (tests of the interactive side).
     """
-    needed = ["SLACK_BOT_TOKEN", "DS_API_TOKEN"]
-    needed.append("SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     try:
-        settings.require(*needed)
+        settings.require(*required_settings(http))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
-    runtime = Runtime(settings, build_services(settings, ds=ds))
+    try:
+        services = build_services(settings, ds=ds)
+    except DatabaseUnavailable as exc:
+        raise StartupError(f"DSBOT_DB : {exc}") from None
+    runtime = Runtime(settings, services)
     try:
         runtime.check_slack()
         # Warm the instructeur directory so that the first /ds of the day does not wait for it.

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from dsbot.check import FAIL, OK, run_checks
+from dsbot.check import FAIL, OK, WARN, run_checks
 from dsbot.config import Settings
-from tests.fakes.process import dsbot_env
+from dsbot.store import Store
+from tests.fakes.process import dsbot_env, free_port
 from tests.fakes.slack_api import BOT_TOKEN
 
 APP_TOKEN = "xapp-1-A0TEST-1-check"
@@ -45,20 +46,20 @@ def test_everything_right(socket_ready, sandbox, tmp_path):
     findings = run_checks(settings(socket_ready, sandbox, tmp_path), http=False)
     assert failures(findings) == []
     whats = " | ".join(f.what for f in findings if f.status == OK)
-    assert "accepts the token" in whats
-    assert "write access" in whats
-    assert "valid on the live schema" in whats
-    assert "Slack bot token valid" in whats
+    assert "accepte le jeton" in whats
+    assert "peut écrire" in whats
+    assert "valides sur le schéma en ligne" in whats
+    assert "Jeton du bot Slack valide" in whats
     assert "Socket Mode" in whats
 
 
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        ({"expired": True}, "expired"),
-        ({"read_only": True}, "read-only"),
+        ({"expired": True}, "expiré"),
+        ({"read_only": True}, "lecture seule"),
         ({"forbidden_network": True}, "IP"),
-        ({"demarches": [999]}, "outside the token's scope"),
+        ({"demarches": [999]}, "hors de portée du jeton"),
     ],
 )
 def test_ds_token_problems_are_named(socket_ready, sandbox, tmp_path, flags, expected):
@@ -71,14 +72,14 @@ def test_ds_token_problems_are_named(socket_ready, sandbox, tmp_path, flags, exp
 def test_unknown_ds_token(socket_ready, sandbox, tmp_path):
     s = settings(socket_ready, sandbox, tmp_path, DS_API_TOKEN="not-a-known-token")
     failed = failures(run_checks(s, http=False))
-    assert any("does not recognise the token" in what for what in failed)
+    assert any("ne reconnaît pas le jeton" in what for what in failed)
     assert not any("not-a-known-token" in what for what in failed)
 
 
 def test_missing_slack_scopes_are_listed(socket_ready, sandbox, tmp_path):
     socket_ready.scopes = [s for s in socket_ready.scopes if s != "users:read.email"]
     findings = run_checks(settings(socket_ready, sandbox, tmp_path), http=False)
-    (scopes,) = [f for f in findings if "scopes" in f.what and f.status == FAIL]
+    (scopes,) = [f for f in findings if "Portées" in f.what and f.status == FAIL]
     assert "users:read.email" in scopes.what
     assert "manifest.yml" in scopes.fix
 
@@ -91,7 +92,7 @@ def test_slack_token_refused(socket_ready, sandbox, tmp_path):
 
 def test_socket_mode_and_http_needs(socket_ready, sandbox, tmp_path):
     s = settings(socket_ready, sandbox, tmp_path, SLACK_APP_TOKEN="xapp-1-unknown")
-    assert any("app-level token" in w for w in failures(run_checks(s, http=False)))
+    assert any("jeton d’application" in w for w in failures(run_checks(s, http=False)))
     s = settings(socket_ready, sandbox, tmp_path)
     assert any("SLACK_SIGNING_SECRET" in w for w in failures(run_checks(s, http=True)))
 
@@ -108,7 +109,106 @@ def test_cli_exit_code_and_output(socket_ready, sandbox, tmp_path):
         timeout=60,
     )
     assert done.returncode != 0
-    assert "✘ The DS token has expired" in done.stdout
+    assert "✘ Le jeton DS a expiré" in done.stdout
     assert "→" in done.stdout  # each problem says how to fix it
     assert "old-token" not in done.stdout + done.stderr
     assert BOT_TOKEN not in done.stdout + done.stderr
+
+
+# --------------------------------------------------------- clear output, nothing changed
+
+
+def run_check(env: dict[str, str], cwd, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dsbot.cli", "check", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_healthy_configuration_prints_the_checklist_alone(socket_ready, sandbox, tmp_path):
+    # The probes expect refusals (a dossier 0 "not found"): the DS client must not log them.
+    env = dsbot_env(socket_ready, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN)
+    done = run_check(env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    assert "Tout est en ordre." in done.stdout
+    assert "DSNotFound" not in done.stdout
+
+
+def test_unreachable_ds_is_one_line_without_retries(socket_ready, sandbox, tmp_path):
+    nowhere = f"http://127.0.0.1:{free_port()}/api/v2/graphql"
+    env = dsbot_env(socket_ready, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN, DS_API_URL=nowhere)
+    done = run_check(env, tmp_path)
+    assert done.returncode == 1
+    failed = [line for line in done.stdout.splitlines() if line.startswith("✘")]
+    assert len(failed) == 1 and "DS est injoignable" in failed[0], done.stdout
+    assert done.stderr.splitlines() == ["Erreur : 1 problème(s) à corriger"]
+
+
+def test_missing_mode_settings_are_listed_before_calling_slack(socket_ready, sandbox, tmp_path):
+    s = settings(socket_ready, sandbox, tmp_path, SLACK_BOT_TOKEN="xoxb-wrong", SLACK_APP_TOKEN="")
+    failed = failures(run_checks(s, http=False))
+    [missing] = [n for n, what in enumerate(failed) if "SLACK_APP_TOKEN" in what]
+    [refused] = [n for n, what in enumerate(failed) if "invalid_auth" in what]
+    assert missing < refused
+    failed = failures(run_checks(s, http=True))
+    assert any("SLACK_SIGNING_SECRET" in what for what in failed)
+    assert any("invalid_auth" in what for what in failed)
+
+
+def database_finding(findings):
+    [finding] = [f for f in findings if f.what.startswith("Base ")]
+    return finding
+
+
+@pytest.fixture
+def no_services(monkeypatch):
+    """run_checks without network: only the database check matters to these tests."""
+    monkeypatch.setattr("dsbot.check.check_slack", lambda settings, http: iter(()))
+
+    class NoDS:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("dsbot.check.check_ds", lambda settings, ds: iter(()))
+    return lambda s: run_checks(s, http=False, ds_factory=NoDS)
+
+
+def test_absent_database_is_not_created(no_services, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    finding = database_finding(no_services(Settings.from_mapping({})))
+    assert finding.status == WARN and "absente" in finding.what
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("db_path", "expected"),
+    [
+        ("missing-folder/dsbot.db", "n’existe pas"),
+        ("/proc/dsbot.db", "pas accessible en écriture"),
+        (".", "dossier, pas un fichier"),
+    ],
+)
+def test_unusable_database_path_is_a_failure(no_services, tmp_path, monkeypatch, db_path, expected):
+    monkeypatch.chdir(tmp_path)
+    finding = database_finding(no_services(Settings.from_mapping({"DSBOT_DB": db_path})))
+    assert finding.status == FAIL and expected in finding.what
+    assert "DSBOT_DB" in finding.fix
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_does_not_migrate_an_existing_database(no_services, tmp_path):
+    old = tmp_path / "old.db"
+    old.write_bytes(b"")  # an empty file is an empty SQLite database
+    finding = database_finding(no_services(Settings.from_mapping({"DSBOT_DB": str(old)})))
+    assert finding.status == OK and "migration(s) à appliquer" in finding.what
+    assert old.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
+
+    Store(str(old)).migrate()
+    finding = database_finding(no_services(Settings.from_mapping({"DSBOT_DB": str(old)})))
+    assert finding.status == OK and "à jour" in finding.what

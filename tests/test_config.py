@@ -89,3 +89,89 @@ def test_repr_never_shows_secrets():
         "xapp-1-secret",
         "ds-secret-token",
     }
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DS_API_URL": "http://"}, "DS_API_URL"),
+        ({"SLACK_API_URL": "https:///api/"}, "SLACK_API_URL"),
+        ({"SLACK_BOT_TOKEN": "xoxb-"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-"}, "SLACK_APP_TOKEN"),
+        ({"DSBOT_DEMARCHES": "12,0"}, "DSBOT_DEMARCHES"),
+        ({"DSBOT_DEMARCHES": "2147483648"}, "DSBOT_DEMARCHES"),
+        ({"DSBOT_POLL_INTERVAL": "nan"}, "DSBOT_POLL_INTERVAL"),
+        ({"DSBOT_POLL_INTERVAL": "inf"}, "DSBOT_POLL_INTERVAL"),
+    ],
+)
+def test_values_that_only_look_valid_are_refused(env, variable):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping(env)
+    assert [variable in line for line in info.value.problems] == [True]
+
+
+def test_real_looking_values_pass():
+    s = Settings.from_mapping(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1234-5678-AbCd",
+            "SLACK_APP_TOKEN": "xapp-1-A0TEST-1-check",
+            "DS_API_URL": "http://127.0.0.1:8000/api/v2/graphql",
+            "DSBOT_DEMARCHES": "1, 2147483647",
+        }
+    )
+    assert s.demarches == (1, 2147483647)
+
+
+def test_every_problem_is_reported_at_once_one_line_each():
+    env = {
+        "DSBOT_LANG": "de",
+        "DS_API_URL": "http://",
+        "SLACK_BOT_TOKEN": "xoxb-",
+        "DSBOT_HEALTH_PORT": "http",
+    }
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping(env, required=("DS_API_TOKEN", "SLACK_APP_TOKEN"))
+    problems = info.value.problems
+    named = ["DSBOT_LANG", "DS_API_URL", "SLACK_BOT_TOKEN", "DSBOT_HEALTH_PORT"]
+    named += ["DS_API_TOKEN", "SLACK_APP_TOKEN"]
+    assert len(problems) == len(named)
+    for variable in named:
+        assert sum(variable in line for line in problems) == 1, variable
+    assert all("\n" not in line for line in problems)
+    assert str(info.value).splitlines() == list(problems)
+
+
+def test_require_names_every_missing_variable():
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping({"DS_API_TOKEN": "t"}).require(
+            "SLACK_BOT_TOKEN", "DS_API_TOKEN", "SLACK_APP_TOKEN"
+        )
+    assert len(info.value.problems) == 2
+    assert "SLACK_BOT_TOKEN" in info.value.problems[0]
+    assert "SLACK_APP_TOKEN" in info.value.problems[1]
+
+
+def test_dotenv_line_that_cannot_be_read_names_the_file_and_line(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DS_API_TOKEN=ok\nexport SLACK_BOT_TOKEN xoxb-secret-value\nDSBOT_LANG=xx\n")
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({}, dotenv_path=dotenv)
+    problems = info.value.problems
+    assert any(str(dotenv) in p and "ligne 2" in p for p in problems), problems
+    assert any("DSBOT_LANG" in p for p in problems), problems  # reported together
+    assert "secret-value" not in str(info.value)
+
+
+def test_dotenv_that_is_not_utf8_is_named(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"DSBOT_LANG=fr\nDSBOT_ADMINS=\xe9\xff\n")
+    with pytest.raises(ConfigError, match=str(dotenv)):
+        Settings.from_env({}, dotenv_path=dotenv)
+
+
+def test_dotenv_problem_is_not_logged_twice(tmp_path, caplog):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("not a setting\n")
+    with pytest.raises(ConfigError):
+        Settings.from_env({}, dotenv_path=dotenv)
+    assert caplog.records == []

@@ -241,7 +241,7 @@ def health_server() -> Iterator[tuple[int, list[int]]]:
         thread.join()
 
 
-def run_probe(instructions: list[Instruction], port: int) -> int:
+def run_probe(instructions: list[Instruction], port: int | str) -> int:
     # Docker runs a shell-form HEALTHCHECK with /bin/sh -c; `python` is the image's.
     env = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -263,3 +263,18 @@ def test_healthcheck_probe_follows_healthz(instructions, health_server):
 def test_healthcheck_probe_fails_when_nothing_listens(instructions):
     # Port 1 on loopback: connection refused, as when dsbot is down.
     assert run_probe(instructions, 1) != 0
+
+
+@pytest.mark.parametrize("off", ["0", "00"])
+def test_healthcheck_passes_when_health_is_turned_off(instructions, off):
+    # DSBOT_HEALTH_PORT=0 is documented as "off": dsbot serves no /healthz, and the probe
+    # must not mark a working container unhealthy for that.
+    assert run_probe(instructions, off) == 0
+
+
+def test_comments_name_the_env_file_as_the_readme_does():
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    in_dockerfile = set(re.findall(r"--env-file (\S+)", text))
+    in_readme = set(re.findall(r"--env-file (\S+)", readme))
+    assert in_dockerfile and in_dockerfile == in_readme == {".env"}

@@ -137,3 +137,25 @@ def test_bad_bot_token_fails_start_clearly(fake_slack, sandbox, tmp_path):
     err = result.stderr.decode()
     assert "invalid_auth" in err and "SLACK_BOT_TOKEN" in err
     assert "xoxb-wrong-token" not in err
+
+
+def test_start_names_every_missing_setting_at_once():
+    from dsbot.config import Settings
+    from dsbot.runtime import StartupError, start
+
+    with pytest.raises(StartupError) as info:
+        start(Settings.from_mapping({}), http=False)
+    lines = str(info.value).splitlines()
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DS_API_TOKEN"):
+        assert sum(variable in line for line in lines) == 1, lines
+
+
+def test_unwritable_database_stops_run_in_one_line(fake_slack, sandbox, tmp_path):
+    env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN)
+    env["DSBOT_DB"] = "/proc/dsbot.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "dsbot.cli", "run"], env=env, capture_output=True, timeout=30
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith("Erreur : DSBOT_DB : ") and "/proc/dsbot.db" in line

@@ -60,7 +60,7 @@ def run_demo(
     if settings.slack_bot_token:
         if not options.channel:
             raise ConfigError(
-                "SLACK_BOT_TOKEN is set: give the channel to post in with --channel C…"
+                "SLACK_BOT_TOKEN est défini : donnez le canal où publier avec --channel C…"
             )
         forward = make_web_client(settings, retry_rate_limits=False)
         channel = options.channel

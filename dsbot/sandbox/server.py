@@ -186,13 +186,14 @@ def run_from_cli(
     assert server.app is not None
     world = server.app.store.world
     numbers = ", ".join(str(n) for n in sorted(world.demarches))
-    origin = f"loaded from {db_path}" if server.loaded else f"generated with --seed {server.seed}"
-    print(f"DS sandbox listening on {server.base_url}", flush=True)
-    print(f"  GraphQL endpoint: {server.graphql_url}")
-    print(f"  token(s): {', '.join(tokens)}  (Authorization: Bearer <token>)")
-    print(f"  data: {origin}; démarches {numbers}")
-    print(f"  control API: {server.base_url}/_sandbox/health")
-    print("Press Ctrl-C to stop.", flush=True)
+    # Operators' language, like the rest of the CLI (dsbot/cli.py).
+    origin = f"lues dans {db_path}" if server.loaded else f"générées avec --seed {server.seed}"
+    print(f"Bac à sable DS à l’écoute sur {server.base_url}", flush=True)
+    print(f"  point d’accès GraphQL : {server.graphql_url}")
+    print(f"  jeton(s) : {', '.join(tokens)}  (Authorization: Bearer <jeton>)")
+    print(f"  données : {origin} ; démarches {numbers}")
+    print(f"  API de contrôle : {server.base_url}/_sandbox/health")
+    print("Ctrl-C pour arrêter.", flush=True)
 
     stop = threading.Event()
 
@@ -208,4 +209,4 @@ def run_from_cli(
         pass
     finally:
         server.stop()
-        print("DS sandbox stopped.", file=sys.stderr, flush=True)
+        print("Bac à sable DS arrêté.", file=sys.stderr, flush=True)

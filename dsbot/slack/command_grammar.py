@@ -114,12 +114,18 @@ USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
 MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d{1,10})$", re.IGNORECASE)
+NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
+# DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
+# instead of "not found", and 0 is never a dossier, démarche or groupe.
+MAX_NUMBER = 2**31 - 1
 
 
 def _number(token: str) -> int | None:
     match = NUMBER_RE.match(token)
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    value = int(match.group(1))
+    return value if 1 <= value <= MAX_NUMBER else None
 
 
 def _user(token: str) -> str | None:
@@ -144,11 +150,12 @@ def parse(text: str) -> Command:
     head = tokens[0].lower()
     args = tokens[1:]
 
-    bare = _number(head)
-    if bare is not None and not args:
-        return ShowDossier(bare)
-
-    sub = ALIASES.get(head)
+    if NUMBER_RE.match(head):
+        # `/ds 1234` is `/ds dossier 1234`: a bare number gets the same checks and errors.
+        sub: str | None = "dossier"
+        args = tokens
+    else:
+        sub = ALIASES.get(head)
     if sub is None:
         return Help(unknown=tokens[0])
 
@@ -156,7 +163,7 @@ def parse(text: str) -> Command:
         if len(args) != 1:
             return Invalid(sub, "error.dossier_usage")
         number = _number(args[0])
-        if number is None or number == 0:
+        if number is None:
             return Invalid(sub, "error.dossier_number", {"value": args[0]})
         return ShowDossier(number)
 

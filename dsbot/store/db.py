@@ -18,6 +18,11 @@ from dsbot.store.migrations import migrations
 BUSY_TIMEOUT_SECONDS = 30
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or written. One line, for operators (in French), naming
+    the file; the caller adds the setting it came from."""
+
+
 class Store:
     """The database at `path`. Call `migrate()` once at start-up."""
 
@@ -29,15 +34,37 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         return Database(conn)
 
+    def exists(self) -> bool:
+        return Path(self.path).is_file()
+
     def migrate(self) -> None:
-        """Create or upgrade the schema and switch to WAL (concurrent readers, one writer)."""
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        db = self._open()
+        """Create or upgrade the schema and switch to WAL (concurrent readers, one writer).
+
+        A missing folder is refused rather than created: it is most often a typo in the path,
+        and a database created there would silently start empty.
+        """
+        folder = Path(self.path).parent
+        if not folder.is_dir():
+            raise DatabaseUnavailable(f"le dossier {folder} de la base {self.path} n’existe pas")
+        if Path(self.path).is_dir():
+            raise DatabaseUnavailable(f"{self.path} est un dossier, pas un fichier de base")
         try:
-            db.enable_wal()
-            migrations.apply(db)
+            db = self._open()
+            try:
+                db.enable_wal()
+                migrations.apply(db)
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(f"base {self.path} : {_reason(exc)}") from None
+
+    def pending_migrations(self) -> list[str]:
+        """The migrations `migrate()` would apply, read without writing anything."""
+        conn = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return [m.name for m in migrations.pending(Database(conn))]
         finally:
-            db.close()
+            conn.close()
 
     @contextmanager
     def connect(self) -> Iterator[Database]:
@@ -48,3 +75,14 @@ class Store:
                 yield db
         finally:
             db.close()
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return "impossible d’y écrire (droits sur le fichier et sur son dossier ?)"
+    if "not a database" in text:
+        return "ce fichier n’est pas une base SQLite"
+    if "locked" in text:
+        return "la base est verrouillée par un autre processus"
+    return text

@@ -137,7 +137,7 @@ TEXTS: dict[str, str] = {
     "dossier.rate_limited": "⏳ Too many dossiers asked for: {limit} a minute at most. Try again in a minute.",
     "error.bad_payload": "This request is malformed or does not come from dsbot: nothing was done.",
     "error.dossier_usage": "Usage: `/ds dossier ‹number›`, e.g. `/ds dossier 1234`.",
-    "error.dossier_number": "“{value}” is not a dossier number. Usage: `/ds dossier 1234`.",
+    "error.dossier_number": "“{value}” is not a dossier number (a number from 1 to 2147483647). Usage: `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage: `/ds unsubscribe ‹démarche number›`.",
     "error.link_usage": "Usage: `/ds link @person firstname.lastname@agency.gouv.fr`.",
     "error.link_user": "“{value}” is not a Slack mention. Usage: `/ds link @person ‹email›`.",

@@ -145,7 +145,7 @@ TEXTS: dict[str, str] = {
     "dossier.rate_limited": "⏳ Trop de dossiers demandés : {limit} par minute au plus. Réessayez dans une minute.",
     "error.bad_payload": "Cette demande est mal formée ou ne vient pas de dsbot : rien n’a été fait.",
     "error.dossier_usage": "Usage : `/ds dossier ‹numéro›`, par exemple `/ds dossier 1234`.",
-    "error.dossier_number": "« {value} » n’est pas un numéro de dossier. Usage : `/ds dossier 1234`.",
+    "error.dossier_number": "« {value} » n’est pas un numéro de dossier (un nombre de 1 à 2147483647). Usage : `/ds dossier 1234`.",
     "error.unsubscribe_usage": "Usage : `/ds desabonner ‹numéro de démarche›`.",
     "error.link_usage": "Usage : `/ds lier @personne prenom.nom@administration.gouv.fr`.",
     "error.link_user": "« {value} » n’est pas une mention Slack. Usage : `/ds lier @personne ‹e-mail›`.",

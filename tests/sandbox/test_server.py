@@ -108,7 +108,7 @@ def test_dsbot_sandbox_command_serves_until_interrupted(tmp_path):
     assert process.returncode == 0, err
     assert f"{base}/api/v2/graphql" in out
     assert "cli-token" in out
-    assert "stopped" in err
+    assert "arrêté" in err
 
 
 def test_first_demarche_helper_sees_the_generated_world(sandbox):

@@ -145,7 +145,7 @@ def test_cli_exports_a_day_range(filled: AuditService, store: Store, tmp_path) -
     assert len(list(csv.DictReader(target.open()))) == 4
 
     result = runner.invoke(cli, ["audit", "--since", "yesterday"], env=env)
-    assert result.exit_code != 0 and "not a date" in result.output
+    assert result.exit_code != 0 and "n’est pas une date" in result.output
 
 
 # --- idempotency keys ------------------------------------------------------------------------

@@ -100,6 +100,27 @@ def test_non_numeric_dossier_gets_a_clear_error(bot):
     assert bot.sandbox.control.stats()["graphql_requests"] == before
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("9999999999", "« 9999999999 » n’est pas un numéro de dossier"),
+        ("2147483648", "« 2147483648 » n’est pas un numéro de dossier"),
+        ("dossier 2147483648", "« 2147483648 » n’est pas un numéro de dossier"),
+        ("0", "« 0 » n’est pas un numéro de dossier"),
+        ("1234 5678", "Usage : `/ds dossier ‹numéro›`"),
+    ],
+)
+def test_impossible_dossier_number_is_answered_without_ds(bot, text, shown):
+    # DS numbers are GraphQL Ints: DS would answer a raw "non 32-bit signed integer" error.
+    before = bot.sandbox.control.stats()["graphql_requests"]
+    response, _ = bot.command(text, user=OTHER_USER)
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert shown in body["text"]
+    assert "Commande inconnue" not in body["text"]
+    assert bot.sandbox.control.stats()["graphql_requests"] == before
+
+
 # --- the dossier card --------------------------------------------------------------------
 
 

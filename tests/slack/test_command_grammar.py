@@ -25,6 +25,8 @@ from dsbot.slack import command_grammar as g
         ("", g.Help()),
         ("desabonner 12", g.Unsubscribe(12)),
         ("unsubscribe 12", g.Unsubscribe(12)),
+        ("2147483647", g.ShowDossier(2147483647)),
+        ("dossier 2147483647", g.ShowDossier(2147483647)),
     ],
 )
 def test_simple_commands(text, expected):
@@ -44,6 +46,18 @@ def test_unknown_subcommand_is_help_naming_it():
         ("dossier 1 2", "error.dossier_usage"),
         ("dossier -5", "error.dossier_number"),
         ("dossier 99999999999", "error.dossier_number"),
+        # A dossier number is a GraphQL Int (1 to 2**31 - 1): never sent to DS otherwise.
+        ("dossier 2147483648", "error.dossier_number"),
+        ("dossier 9999999999", "error.dossier_number"),
+        # A bare number is `dossier <number>`, with the same checks.
+        ("0", "error.dossier_number"),
+        ("2147483648", "error.dossier_number"),
+        ("9999999999", "error.dossier_number"),
+        ("99999999999", "error.dossier_number"),
+        ("1234 5678", "error.dossier_usage"),
+        ("abonner 2147483648", "error.subscribe_usage"),
+        ("abonner 12 groupe 2147483648", "error.subscribe_groupe"),
+        ("desabonner 0", "error.unsubscribe_usage"),
         ("desabonner", "error.unsubscribe_usage"),
         ("lier", "error.link_usage"),
         ("lier jean a@b.fr", "error.link_user"),

@@ -102,8 +102,8 @@ def test_settings_read_both_variables():
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
-        ({"DYNACASE_API_URL": "https://ged.example.fr/api/v1/"}, "DYNACASE_TOKEN is required"),
-        ({"DYNACASE_TOKEN": "abc"}, "DYNACASE_API_URL is required"),
+        ({"DYNACASE_API_URL": "https://ged.example.fr/api/v1/"}, "DYNACASE_TOKEN est requis"),
+        ({"DYNACASE_TOKEN": "abc"}, "DYNACASE_API_URL est requis"),
         ({"DYNACASE_API_URL": "https://ged.example.fr/api/v1", "DYNACASE_TOKEN": "a"}, "/api/v1/"),
         ({"DYNACASE_API_URL": "ged.example.fr/api/v1/", "DYNACASE_TOKEN": "a"}, "http(s)"),
     ],
