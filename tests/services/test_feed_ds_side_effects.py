@@ -88,6 +88,7 @@ def test_a_correction_resolved_by_passer_en_instruction_then_asked_again_is_told
     card = h.cards(C1)[number]
     assert "(En instruction)" in card["text"]
     assert "correction" not in str(card.get("blocks")).lower()  # DS resolved it
+    h.advance()  # DS dates to the second: the second correction is a later one
     _ask_correction(h, number, "Le RIB est illisible.")  # en instruction: back en construction
     h.cycle()
     texts = _texts(h, number)

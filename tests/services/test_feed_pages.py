@@ -13,7 +13,7 @@ import pytest
 from dsbot.ds.client import DSClient
 from dsbot.services.feed import FALLBACK_HOLD, FULL_FALLBACK_SIZE, FeedProcessor
 from dsbot.store import notifications as q
-from tests.services.feed_harness import TOKEN, NotifyHarness, next_second, utc_now
+from tests.services.feed_harness import TOKEN, NotifyHarness, utc_now
 
 C1 = "C0ONE"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_a_page_of_known_dossiers_switches_the_feed_to_light_pages(tmp_path):
         assert h.stats().get("DsbotGetDossiers", 0) == before.get("DsbotGetDossiers", 0)
         # Changes again: the light page, mostly changes, turns the next pages full. (DS dates
         # to the second: the change must fall in a later second than the creation.)
-        next_second()
+        h.advance()
         for number in numbers:
             h.control.touch(number)
         later[0] += timedelta(seconds=10)
