@@ -182,6 +182,7 @@ def test_siret_degraded_only_for_a_demarche_of_personnes_morales(sandbox):
     assert got.status_code == 400
     assert got.json() == {"error": "siret_degraded needs a démarche for personnes morales"}
 
+
 def test_the_clock_moves_forward_on_request_and_stamps_what_the_sandbox_writes(sandbox):
     start = sandbox.control.clock()
     assert start["frozen"] is False

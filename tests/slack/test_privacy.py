@@ -85,9 +85,7 @@ def test_admin_sees_content_without_actions(bot):
     bot.fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
     card = answer(bot, f"dossier {number}", ADMIN_ID)
     assert email in dump(card)
-    buttons = {
-        el.get("action_id") for b in card["blocks"] for el in b.get("elements", []) if el
-    }
+    buttons = {el.get("action_id") for b in card["blocks"] for el in b.get("elements", []) if el}
     assert ids.ACTION_ACCEPTER not in buttons
     assert ids.ACTION_PARTAGER not in buttons
 
