@@ -59,11 +59,34 @@ def attach_optional_services(services: AppServices) -> None:
     from dsbot.services.actions import build_action_service
 
     services.actions = build_action_service(services.store, services.ds, services.access)
+    services.items = build_item_service(services.settings, services.store)
     try:
         from dsbot.services.subscriptions import SubscriptionService
     except ImportError:
         return
     services.subscriptions = SubscriptionService(services.store, services.ds)
+
+
+def build_item_service(settings: Settings, store: Store) -> Any:
+    """The backends other than DS that are configured (Dynacase), behind one ItemService."""
+    from dsbot.backends.dynacase.backend import DynacaseBackend
+    from dsbot.backends.dynacase.client import client_from_settings
+    from dsbot.backends.port import Backend, BackendName
+    from dsbot.services.audit import AuditService
+    from dsbot.services.credentials import CredentialVault
+    from dsbot.services.items import ItemService
+
+    backends: dict[BackendName, Backend] = {}
+    dynacase = client_from_settings(settings)
+    if dynacase is not None:
+        backends[BackendName.DYNACASE] = DynacaseBackend(dynacase)
+    return ItemService(
+        store,
+        backends,
+        CredentialVault(store, settings.secret_key),
+        AuditService(store),
+        settings.admins,
+    )
 
 
 @dataclass

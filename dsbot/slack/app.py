@@ -39,6 +39,8 @@ class AppServices:
     jobs: Jobs
     subscriptions: Any = None  # dsbot.services.subscriptions.SubscriptionService
     actions: Any = None  # dsbot.services.actions.ActionService
+    # Items of the other backends (Dynacase), acted on with each person's own token.
+    items: Any = None  # dsbot.services.items.ItemService
 
 
 def build_app(services: AppServices) -> App:

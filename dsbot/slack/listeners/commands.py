@@ -48,6 +48,12 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
         ack(text=t(cmd.error_key, **params), response_type="ephemeral")
         return
 
+    if isinstance(cmd, g.ShowDocument | g.Connect | g.Disconnect):
+        from dsbot.slack.listeners import items
+
+        items.handle_command(ack, cmd, command, respond, services, team_id, user_id)
+        return
+
     def on_error(exc: BaseException) -> None:
         respond(text=ds_error_text(exc, t), response_type="ephemeral", replace_original=True)
 
