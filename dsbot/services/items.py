@@ -112,6 +112,7 @@ class ItemService:
         if port is None:
             return None, Access.OFF, ""
         try:
+            self.vault.check_key()
             credential = self.vault.get(team_id, user_id, backend.value)
         except SecretKeyError as exc:
             return None, Access.NO_KEY, str(exc)

@@ -133,7 +133,7 @@ def build_item_card(
         blocks.append(
             ContextBlock(block_id=ids.BLOCK_ITEM_ACTED, elements=[mrkdwn(note, CONTEXT_TEXT_MAX)])
         )
-    if not viewer.can_act and viewer.reason:
+    if viewer.reason:
         blocks.append(
             ContextBlock(
                 block_id=ids.BLOCK_ITEM_CANNOT_ACT,
