@@ -272,6 +272,7 @@ TEXTS: dict[str, str] = {
     "item.bad_credential.dynacase": "Dynacase no longer accepts your token (expired or revoked). Give a new one: `/ds connecter dynacase`.",
     "item.bad_credential.ds": "DS no longer accepts this bot's token.",
     "item.backend_error": "The server could not answer ({error}). Try again in a moment.",
+    "item.ds_title": "Dossier {number}",
     "item.no_state": "No workflow",
     "item.history": "Recent history",
     "item.acted": "{action} by {who} {at}",

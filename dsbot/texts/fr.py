@@ -283,6 +283,7 @@ TEXTS: dict[str, str] = {
     "item.bad_credential.dynacase": "Dynacase n’accepte plus votre jeton (expiré ou révoqué). Donnez-en un nouveau : `/ds connecter dynacase`.",
     "item.bad_credential.ds": "DS n’accepte plus le jeton de ce bot.",
     "item.backend_error": "Le serveur n’a pas pu répondre ({error}). Réessayez dans un instant.",
+    "item.ds_title": "Dossier n° {number}",
     "item.no_state": "Sans cycle de vie",
     "item.history": "Historique récent",
     "item.acted": "{action} par {who} {at}",
