@@ -17,6 +17,7 @@ from tests.e2e.dynacase.scene import (
     NOBODY,
     PAUL,
     DynacaseScene,
+    Opened,
     action_buttons,
     buttons,
     date_input,
@@ -305,3 +306,38 @@ def test_bad_input_gets_a_clear_answer(dc: DynacaseScene) -> None:
     dc.connect(CLAIRE)
     ack, response_url = dc.bot.command("doc 999999", user=CLAIRE)
     assert "introuvable" in dc.slack.wait_for_response(response_url)[0].body["text"]
+
+
+def test_the_modal_opens_with_the_clicks_trigger_before_any_dynacase_call(
+    dc: DynacaseScene,
+) -> None:
+    doc = dc.subvention("e_sub_transmis")
+    dc.connect(CLAIRE)
+    card, _ = dc.card(CLAIRE, doc["initid"])
+    requests_before = dc.control.stats()["api_requests"]
+    # Dynacase takes 1.5 s per request: a modal waiting for it would miss Slack's 3 seconds.
+    dc.control.faults(latency_ms=1500)
+    try:
+        button = action_buttons(card)["Instruire"]
+        before = len(dc.slack.calls("views.open"))
+        ack, _, trigger_id = dc.bot.click(button["action_id"], button["value"], user=CLAIRE)
+        assert ack.status_code == 200 and ack.elapsed.total_seconds() < 1.0
+        call = dc.slack.wait_for("views.open", before + 1)[before]
+        assert call.params["trigger_id"] == trigger_id
+        assert dc.control.stats()["api_requests"] == requests_before
+        assert "Préparation" in text_of(call.params["view"])
+    finally:
+        dc.control.faults(latency_ms=0)
+    # Then the job fills it with the transition's form.
+    form = dc.settled_view(Opened(call.response["view"]["id"], ""))
+    assert any(b["type"] == "input" for b in form["blocks"])
+
+
+def test_the_connect_button_opens_the_private_modal(dc: DynacaseScene) -> None:
+    doc = dc.subvention()
+    card, _ = dc.card(NOBODY, doc["initid"])
+    [connect] = buttons(card)
+    dc.bot.click(connect["action_id"], connect["value"], user=NOBODY)
+    view = dc.slack.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == ids.VIEW_BACKEND_CONNECT
+    assert not dc.slack.messages(CHANNEL_ID)  # nothing about tokens in the channel
