@@ -203,6 +203,8 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
     if not settings.dynacase_api_url:
         return
     dynacase = client or client_from_settings(settings, max_read_retries=0)
+    if dynacase is None:  # DYNACASE_TOKEN missing: Settings refuses that already
+        return
     try:
         # A document that cannot exist: a valid token gets "not found", a bad one 403.
         dynacase.get_document("0", attributes=False)
