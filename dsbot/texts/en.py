@@ -275,7 +275,7 @@ TEXTS: dict[str, str] = {
     "item.ds_title": "Dossier {number}",
     "item.no_state": "No workflow",
     "item.history": "Recent history",
-    "item.acted": "{action} by {who} {at}",
+    "item.acted": "“{action}” by {who} {at}",
     "item.fallback.dynacase": "Dynacase document {ref} ({state}) · {title}",
     "item.fallback.ds": "Dossier {ref} ({state}) · {title}",
     "item.field.kind.dynacase": "Family",

@@ -286,7 +286,7 @@ TEXTS: dict[str, str] = {
     "item.ds_title": "Dossier n° {number}",
     "item.no_state": "Sans cycle de vie",
     "item.history": "Historique récent",
-    "item.acted": "{action} par {who} {at}",
+    "item.acted": "« {action} » par {who} {at}",
     "item.fallback.dynacase": "Document Dynacase {ref} ({state}) · {title}",
     "item.fallback.ds": "Dossier n° {ref} ({state}) · {title}",
     "item.field.kind.dynacase": "Famille",

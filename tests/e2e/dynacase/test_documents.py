@@ -341,3 +341,32 @@ def test_the_connect_button_opens_the_private_modal(dc: DynacaseScene) -> None:
     view = dc.slack.wait_for("views.open")[0].params["view"]
     assert view["callback_id"] == ids.VIEW_BACKEND_CONNECT
     assert not dc.slack.messages(CHANNEL_ID)  # nothing about tokens in the channel
+
+
+def test_a_shared_card_is_updated_in_the_channel_after_a_transition(dc: DynacaseScene) -> None:
+    doc = dc.subvention("e_sub_transmis")
+    dc.connect(CLAIRE)
+    dc.connect(PAUL)
+    card, _ = dc.card(CLAIRE, doc["initid"])
+    share = next(b for b in buttons(card) if b["action_id"] == ids.ACTION_ITEM_SHARE)
+    dc.bot.click(share["action_id"], share["value"], user=CLAIRE)
+    posted = wait_until(
+        lambda: [m for m in dc.slack.messages(CHANNEL_ID) if "Lices" in text_of(m)],
+        what="shared card",
+    )[0]
+    # Paul refuses from the channel card, as himself.
+    opened = dc.click(action_buttons(posted)["Refuser"], PAUL, message_ts=posted["ts"])
+    dc.settled_view(opened)
+    values = form_values(
+        "Hors critères.",
+        sub_motif_refus=select("hors_criteres"),
+        sub_date_decision=date_input("2026-11-26"),
+    )
+    dc.submit(opened, values, PAUL)
+    update = dc.slack.wait_for("chat.update")[0]
+    assert update.params["ts"] == posted["ts"]
+    updated = dc.slack.message(CHANNEL_ID, posted["ts"])
+    assert "Refusé" in text_of(updated) and f"« Refuser » par <@{PAUL}>" in text_of(updated)
+    assert action_buttons(updated) == {}  # Refusé is an end state
+    doc_now = dc.control.document(doc["initid"])
+    assert doc_now["state"]["reference"] == "e_sub_refuse"

@@ -124,7 +124,7 @@ def test_card_without_workflow_or_history_and_with_the_last_action() -> None:
         acted=acted,
     )
     text = all_text(card)
-    assert "Sans cycle de vie" in text and "Instruire par <@U0CLAIRE1>" in text
+    assert "Sans cycle de vie" in text and "« Instruire » par <@U0CLAIRE1>" in text
     assert button_ids(card) == [ids.ACTION_ITEM_SHARE]
 
 
