@@ -39,7 +39,8 @@ def handle_ds(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
 
     if isinstance(cmd, g.Help):
         is_admin = user_id in services.settings.admins
-        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown)))
+        dynacase = services.items is not None and bool(services.items.backends)
+        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown, dynacase=dynacase)))
         return
     if isinstance(cmd, g.Invalid):
         # The params echo what the user typed: escaped, so `<!channel>` stays inert. Slack may

@@ -370,3 +370,9 @@ def test_a_shared_card_is_updated_in_the_channel_after_a_transition(dc: Dynacase
     assert action_buttons(updated) == {}  # Refusé is an end state
     doc_now = dc.control.document(doc["initid"])
     assert doc_now["state"]["reference"] == "e_sub_refuse"
+
+
+def test_help_lists_the_dynacase_commands(dc: DynacaseScene) -> None:
+    ack, _ = dc.bot.command("aide", user=CLAIRE)
+    text = json.dumps(ack.json(), ensure_ascii=False)
+    assert "/ds document" in text and "/ds connecter dynacase" in text
