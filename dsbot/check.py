@@ -298,6 +298,48 @@ def quiet_clients() -> Iterator[None]:
             log.setLevel(level)
 
 
+def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
+    """Only when DYNACASE_API_URL is set: the API answers, the read token is accepted, and
+    people's tokens can be stored encrypted (docs/dynacase-api.md §3)."""
+    from dsbot.backends.dynacase import errors as de
+    from dsbot.backends.dynacase.client import client_from_settings
+    from dsbot.services.credentials import SecretKeyError, fernet_from_key
+
+    if not settings.dynacase_api_url:
+        return
+    dynacase = client or client_from_settings(settings, max_read_retries=0)
+    if dynacase is None:  # DYNACASE_TOKEN missing: Settings refuses that already
+        return
+    try:
+        # A document that cannot exist: a valid token gets "not found", a bad one 403.
+        dynacase.get_document("0", attributes=False)
+    except (de.DynacaseNotFound, de.DynacaseAccessDenied):
+        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url} and accepts the token")
+    except de.DynacaseNotAuthenticated:
+        yield Finding(
+            FAIL,
+            "Dynacase does not accept DYNACASE_TOKEN",
+            "Create a DcpOpen token for dsbot's reading user on the Dynacase server",
+        )
+    except de.DynacaseError as exc:
+        yield Finding(
+            FAIL, f"Dynacase is unreachable: {exc}", "Check DYNACASE_API_URL and the network"
+        )
+    else:
+        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url}")
+    finally:
+        if client is None:
+            dynacase.close()
+    try:
+        fernet_from_key(settings.secret_key)
+    except SecretKeyError as exc:
+        yield Finding(
+            FAIL, str(exc), "Set DSBOT_SECRET_KEY, then keep it: changing it forgets tokens"
+        )
+    else:
+        yield Finding(OK, "DSBOT_SECRET_KEY is set: people's Dynacase tokens are stored encrypted")
+
+
 def run_checks(
     settings: Settings, *, http: bool, ds_factory: Callable[[], Any] | None = None
 ) -> list[Finding]:
@@ -319,5 +361,6 @@ def run_checks(
         finally:
             ds.close()
         findings += list(check_slack(settings, http))
+        findings += list(check_dynacase(settings))
     secrets = settings.secrets
     return [Finding(f.status, redact(f.what, secrets), redact(f.fix, secrets)) for f in findings]

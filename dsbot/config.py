@@ -21,6 +21,7 @@ SECRET_FIELDS = (
     "slack_app_token",
     "ds_api_token",
     "dynacase_token",
+    "secret_key",
 )
 DYNACASE_API_SUFFIX = "/api/v1/"
 LANGUAGES = ("fr", "en")
@@ -68,6 +69,8 @@ class Settings:
     # The Dynacase backend: both set, or neither (off).
     dynacase_api_url: str | None = None
     dynacase_token: str | None = None
+    # Encrypts people's own backend tokens at rest (a Fernet key); checked where it is used.
+    secret_key: str | None = None
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -201,6 +204,7 @@ class Settings:
             health_port=int(raw_health),
             dynacase_api_url=dynacase_api_url,
             dynacase_token=dynacase_token,
+            secret_key=get("DSBOT_SECRET_KEY"),
         )
 
 
@@ -269,4 +273,5 @@ ENV_TO_FIELD = {
     "DSBOT_HEALTH_PORT": "health_port",
     "DYNACASE_API_URL": "dynacase_api_url",
     "DYNACASE_TOKEN": "dynacase_token",
+    "DSBOT_SECRET_KEY": "secret_key",
 }

@@ -21,6 +21,7 @@ from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.feed import PAGE_SIZE, RecentDossiers
+from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
 from dsbot.services.subscriptions import SubscriptionService
@@ -69,6 +70,7 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
         jobs=Jobs(),
         subscriptions=SubscriptionService(store, ds),
         actions=build_action_service(store, ds, access),
+        items=build_item_service(settings, store),
     )
 
 
@@ -184,6 +186,27 @@ def start_background_poller(
 
 
 # --- dsbot run -----------------------------------------------------------------------------------
+
+
+def build_item_service(settings: Settings, store: Store) -> ItemService:
+    """The backends other than DS that are configured (Dynacase), behind one ItemService."""
+    from dsbot.backends.dynacase.backend import DynacaseBackend
+    from dsbot.backends.dynacase.client import client_from_settings
+    from dsbot.backends.port import Backend, BackendName
+    from dsbot.services.audit import AuditService
+    from dsbot.services.credentials import CredentialVault
+
+    backends: dict[BackendName, Backend] = {}
+    dynacase = client_from_settings(settings)
+    if dynacase is not None:
+        backends[BackendName.DYNACASE] = DynacaseBackend(dynacase)
+    return ItemService(
+        store,
+        backends,
+        CredentialVault(store, settings.secret_key),
+        AuditService(store),
+        settings.admins,
+    )
 
 
 @dataclass

@@ -35,6 +35,7 @@ class AuditService:
         error: str | None = None,
         recovered: bool = False,
         action_key: str | None = None,
+        backend: str = "ds",
     ) -> int:
         """Write one audit row (time: now) and return its id."""
         row = AuditRow(
@@ -51,6 +52,7 @@ class AuditService:
             error=error,
             recovered=recovered,
             action_key=action_key,
+            backend=backend,
         )
         with self.store.connect() as db:
             return q.insert_audit(db, row)

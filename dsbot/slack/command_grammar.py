@@ -56,6 +56,25 @@ class Unlink:
 
 
 @dataclass(frozen=True)
+class ShowDocument:
+    """`/ds document <initid or logical name>`: a Dynacase document's card."""
+
+    ref: str
+
+
+@dataclass(frozen=True)
+class Connect:
+    """`/ds connecter <backend>`: give one's own token of a backend that acts per person."""
+
+    backend: str
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    backend: str
+
+
+@dataclass(frozen=True)
 class Help:
     unknown: str | None = None
 
@@ -77,9 +96,15 @@ Command = (
     | WhoAmI
     | Link
     | Unlink
+    | ShowDocument
+    | Connect
+    | Disconnect
     | Help
     | Invalid
 )
+
+# Backends a person connects to with their own token.
+PERSONAL_BACKENDS = ("dynacase",)
 
 ADMIN_COMMANDS = (Subscribe, Unsubscribe, Link, Unlink)
 
@@ -101,6 +126,13 @@ ALIASES = {
     "unlink": "delier",
     "aide": "aide",
     "help": "aide",
+    "document": "document",
+    "doc": "document",
+    "connecter": "connecter",
+    "connect": "connecter",
+    "deconnecter": "deconnecter",
+    "déconnecter": "deconnecter",
+    "disconnect": "deconnecter",
 }
 
 STATE_WORDS = {s.value: s for s in DossierState} | {
@@ -114,6 +146,9 @@ USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
 MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# A Dynacase initid, or a logical name (letters, digits, underscores; no dot, which the API
+# would read as a format suffix: docs/dynacase-api.md §1.3).
+DOCUMENT_REF_RE = re.compile(r"^(?:[1-9]\d{0,9}|[A-Za-z][A-Za-z0-9_]{0,99})$")
 NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
 # DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
 # instead of "not found", and 0 is never a dossier, démarche or groupe.
@@ -182,6 +217,19 @@ def parse(text: str) -> Command:
         return WhoAmI()
     if sub == "aide":
         return Help()
+
+    if sub == "document":
+        if len(args) != 1:
+            return Invalid(sub, "error.document_usage")
+        if not DOCUMENT_REF_RE.match(args[0]):
+            return Invalid(sub, "error.document_ref", {"value": args[0]})
+        return ShowDocument(args[0])
+
+    if sub in ("connecter", "deconnecter"):
+        backend = args[0].lower() if len(args) == 1 else ""
+        if backend not in PERSONAL_BACKENDS:
+            return Invalid(sub, f"error.{sub}_usage")
+        return Connect(backend) if sub == "connecter" else Disconnect(backend)
 
     if sub == "lier":
         if len(args) != 2:

@@ -122,3 +122,27 @@ def decode_ref(value: str | None) -> int:
 # Shown when a decision is asked on a dossier still en_construction.
 BLOCK_INSTRUCTION_FIRST = "instruction_first"
 ACTION_INSTRUCTION_FIRST_INPUT = "instruction_first_input"
+
+
+# --- items of any backend (dsbot/slack/blocks/item.py, listeners/items.py) -------------------
+# A card has one button per action; Slack wants distinct action_ids in a block, so each is
+# ACTION_ITEM_ACTION_PREFIX + its position, and the listener matches the prefix.
+ACTION_ITEM_ACTION_PREFIX = "item_action_"
+ACTION_ITEM_OPEN = "item_open"
+ACTION_ITEM_SHARE = "item_share"
+ACTION_ITEM_CONNECT = "item_connect"
+VIEW_ITEM_ACTION = "view_item_action"
+VIEW_BACKEND_CONNECT = "view_backend_connect"
+BLOCK_ITEM_HEADER = "item_header"
+BLOCK_ITEM_FACTS = "item_facts"
+BLOCK_ITEM_HISTORY = "item_history"
+BLOCK_ITEM_ACTED = "item_acted"
+BLOCK_ITEM_CANNOT_ACT = "item_cannot_act"
+BLOCK_ITEM_ACTIONS = "item_actions"
+BLOCK_ITEM_COMMENT = "item_comment"
+ACTION_ITEM_COMMENT_INPUT = "item_comment_input"
+# Each input of an action form: block_id = prefix + the backend's input id.
+BLOCK_ITEM_INPUT_PREFIX = "item_input:"
+ACTION_ITEM_INPUT = "item_input_value"
+BLOCK_CONNECT_CREDENTIAL = "connect_credential"
+ACTION_CONNECT_CREDENTIAL_INPUT = "connect_credential_input"

@@ -16,6 +16,7 @@ from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
 from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.jobs import Jobs
@@ -36,3 +37,5 @@ class AppServices:
     jobs: Jobs
     subscriptions: SubscriptionService
     actions: ActionService
+    # Items of the other backends (Dynacase), acted on with each person's own token.
+    items: ItemService

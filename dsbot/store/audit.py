@@ -1,4 +1,5 @@
-"""Queries on the `audit` and `action_keys` tables (migrations m002_audit, m004_audit_details).
+"""Queries on the `audit` and `action_keys` tables (migrations m002_audit, m004_audit_details,
+m005_backend_credentials).
 
 `audit.at` is UTC ISO 8601 with microseconds, so that string order is time order.
 """
@@ -40,6 +41,9 @@ class AuditRow:
     error: str | None
     recovered: bool = False
     action_key: str | None = None
+    # "ds", or another backend (`dsbot.backends.port.BackendName`); `dossier_number` is then
+    # that backend's item number (a Dynacase initid), `instructeur_id` the person it names.
+    backend: str = "ds"
 
 
 # The column order of exports: the table's, minus the internal rowid.

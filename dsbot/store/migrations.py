@@ -168,3 +168,21 @@ def m004_audit_details(db: Database) -> None:
     # and which idempotency key it ran under, so a duplicate submit can be traced to the first.
     db.table("audit").add_column("recovered", int, not_null_default=0)
     db.table("audit").add_column("action_key", str)
+
+
+@migrations()
+def m005_backend_credentials(db: Database) -> None:
+    # A person's own token for a backend that acts per person (Dynacase): encrypted with
+    # DSBOT_SECRET_KEY (Fernet), never stored or logged in clear.
+    db.table("backend_credentials").create(
+        {
+            "team_id": str,
+            "slack_user_id": str,
+            "backend": str,
+            "secret": str,  # the Fernet token of the credential
+            "created_at": str,
+        },
+        pk=("team_id", "slack_user_id", "backend"),
+    )
+    # Audit rows name their backend; every older row is DS's.
+    db.table("audit").add_column("backend", str, not_null_default="ds")

@@ -112,3 +112,37 @@ def test_admin_commands_are_marked():
     assert isinstance(g.parse("abonner 1"), g.ADMIN_COMMANDS)
     assert not isinstance(g.parse("moi"), g.ADMIN_COMMANDS)
     assert not isinstance(g.parse("abonnements"), g.ADMIN_COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("document 2001", g.ShowDocument("2001")),
+        ("doc SUBV_0001", g.ShowDocument("SUBV_0001")),
+        ("connecter dynacase", g.Connect("dynacase")),
+        ("connect Dynacase", g.Connect("dynacase")),
+        ("deconnecter dynacase", g.Disconnect("dynacase")),
+        ("déconnecter dynacase", g.Disconnect("dynacase")),
+        ("disconnect dynacase", g.Disconnect("dynacase")),
+    ],
+)
+def test_dynacase_commands(text, expected):
+    assert g.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("doc", "error.document_usage"),
+        ("doc 1 2", "error.document_usage"),
+        ("doc SUBV.0001", "error.document_ref"),
+        ("doc 0", "error.document_ref"),
+        ("doc <@U123>", "error.document_ref"),
+        ("connecter", "error.connecter_usage"),
+        ("connecter ds", "error.connecter_usage"),
+        ("deconnecter", "error.deconnecter_usage"),
+    ],
+)
+def test_dynacase_commands_with_bad_arguments(text, key):
+    parsed = g.parse(text)
+    assert isinstance(parsed, g.Invalid) and parsed.error_key == key

@@ -43,6 +43,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("delier", "unlink", True, "help.desc.delier", "help.args.delier"),
     Subcommand("aide", "help", False, "help.desc.aide"),
 )
+# Listed only when the Dynacase backend is configured.
+DYNACASE_SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("document", "doc", False, "help.desc.document", "help.args.document"),
+    Subcommand("connecter", "connect", False, "help.desc.connecter", "help.args.connecter"),
+    Subcommand("deconnecter", "disconnect", False, "help.desc.deconnecter", "help.args.connecter"),
+)
 
 
 def _line(sub: Subcommand, texts: Texts) -> str:
@@ -61,8 +67,12 @@ def _line(sub: Subcommand, texts: Texts) -> str:
     return line
 
 
-def build_help(texts: Texts, *, is_admin: bool, unknown: str | None = None) -> SlackMessage:
-    """Every subcommand with its alias, admin ones marked; "Commande inconnue" first if asked."""
+def build_help(
+    texts: Texts, *, is_admin: bool, unknown: str | None = None, dynacase: bool = False
+) -> SlackMessage:
+    """Every subcommand with its alias, admin ones marked; "Commande inconnue" first if asked;
+    the Dynacase ones when that backend is configured."""
+    subcommands = SUBCOMMANDS + (DYNACASE_SUBCOMMANDS if dynacase else ())
     blocks: list[Block] = []
     fallback = texts("help.title")
     if unknown is not None:
@@ -76,7 +86,7 @@ def build_help(texts: Texts, *, is_admin: bool, unknown: str | None = None) -> S
         ),
         SectionBlock(
             block_id=ids.BLOCK_HELP_COMMANDS,
-            text=mrkdwn("\n".join([texts("help.intro"), *(_line(s, texts) for s in SUBCOMMANDS)])),
+            text=mrkdwn("\n".join([texts("help.intro"), *(_line(s, texts) for s in subcommands)])),
         ),
         ContextBlock(
             block_id=ids.BLOCK_HELP_FOOTER,

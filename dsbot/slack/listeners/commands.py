@@ -55,13 +55,20 @@ def handle_ds(
 
     if isinstance(cmd, g.Help):
         is_admin = user_id in services.settings.admins
-        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown)))
+        dynacase = services.items is not None and bool(services.items.backends)
+        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown, dynacase=dynacase)))
         return
     if isinstance(cmd, g.Invalid):
         # The params echo what the user typed: escaped, so `<!channel>` stays inert. Slack may
         # have escaped it already (should_escape): unescape first, or `&lt;` shows as text.
         params = {k: truncate(escape(html.unescape(v)), 100) for k, v in cmd.params.items()}
         ack(text=t(cmd.error_key, **params), response_type="ephemeral")
+        return
+
+    if isinstance(cmd, g.ShowDocument | g.Connect | g.Disconnect):
+        from dsbot.slack.listeners import items
+
+        items.handle_command(ack, cmd, command, respond, services, team_id, user_id)
         return
 
     def on_error(exc: BaseException) -> None:

@@ -90,3 +90,13 @@ def test_english_help():
     assert "Unknown command" in text
     assert "`/ds dossier &lt;number&gt;`" in text
     assert "lists this channel’s subscriptions" in text
+
+
+def test_dynacase_subcommands_only_when_dynacase_is_configured():
+    without = commands_text(build_help(FR, is_admin=False))
+    assert "/ds document" not in without and "/ds connecter" not in without
+    message = build_help(FR, is_admin=False, dynacase=True)
+    assert_within_slack_limits(message)
+    assert "`/ds doc`" in line_of(message, "document")
+    assert "`/ds connect`" in line_of(message, "connecter dynacase")
+    assert "`/ds disconnect`" in line_of(message, "deconnecter dynacase")

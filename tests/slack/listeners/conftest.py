@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.config import Settings
 from dsbot.ds.client import DSClient
 from dsbot.ds.ratelimit import RateLimiter
+from dsbot.runtime import build_item_service
 from dsbot.sandbox.server import SandboxServer
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
@@ -291,6 +292,7 @@ def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
         jobs=jobs,  # type: ignore[arg-type]
         subscriptions=SubscriptionService(store, ds),
         actions=build_action_service(store, ds, access),
+        items=build_item_service(settings, store),
     )
     return Services(app, slack, jobs, world)
 

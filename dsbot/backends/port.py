@@ -1,0 +1,215 @@
+"""What the Slack layer needs from a backend, whatever the backend (DS, Dynacase, …).
+
+An *item* is what a team follows (a DS dossier, a Dynacase document): it has a title, a kind
+(démarche, family), a state with a label and a colour, a recent history, and *actions* a given
+person may take on it now, each asking for typed *inputs*. A backend reads items, lists and
+performs actions as one person, and tells what changed since a moment.
+
+The Slack builders (`dsbot/slack/blocks/item.py`, `action_form.py`) take only these types, so a
+new backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`.
+Values that cross into Slack (button values, modal metadata) use `to_json`/`from_json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class BackendName(StrEnum):
+    DS = "ds"
+    DYNACASE = "dynacase"
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """A state as people read it: `color` is `#rrggbb` or "" when the backend has none."""
+
+    id: str
+    label: str
+    color: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "label": self.label, "color": self.color}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ItemState:
+        return cls(
+            str(data["id"]), str(data.get("label") or data["id"]), str(data.get("color") or "")
+        )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of an item's history, newest first in `Item.history`."""
+
+    at: datetime | None
+    who: str
+    text: str
+    is_state_change: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """An item as a card shows it. `ref` is how the backend addresses it for good (a dossier
+    number, a Dynacase initid), `name` an optional human reference (a logical name)."""
+
+    backend: BackendName
+    ref: str
+    title: str
+    kind: str  # the démarche's or the family's title
+    state: ItemState | None
+    activity: str = ""
+    modified_at: datetime | None = None
+    url: str | None = None
+    name: str | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()  # extra (label, value) pairs, plain text
+
+
+class InputKind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    DATE = "date"
+    NUMBER = "number"
+    DECIMAL = "decimal"
+    ENUM = "enum"
+    CHECKBOX = "checkbox"
+
+
+@dataclass(frozen=True)
+class InputOption:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """One thing an action asks for. `id` is the backend's own name for it."""
+
+    id: str
+    label: str
+    kind: InputKind
+    required: bool = False
+    options: tuple[InputOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    """An action on an item: `target` is the state it leads to, when it changes the state."""
+
+    id: str
+    label: str
+    target: ItemState | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "label": self.label}
+        if self.target is not None:
+            data["target"] = self.target.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ItemAction:
+        target = data.get("target")
+        return cls(
+            str(data["id"]),
+            str(data.get("label") or data["id"]),
+            ItemState.from_json(target) if isinstance(target, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """What performing `action` asks for: a comment (and whether it is required), inputs."""
+
+    action: ItemAction
+    ask_comment: bool
+    inputs: tuple[ActionInput, ...] = ()
+    comment_required: bool = False
+
+
+InputValue = str | int | float | bool | date | None
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """An action as a person submitted it: `key` makes a double submit run once."""
+
+    ref: str
+    action: ItemAction
+    comment: str | None = None
+    values: Mapping[str, InputValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome: `refusal` is the backend's own words when it said no; `item` the item
+    read again after the action (None when it could not be read)."""
+
+    done: bool
+    item: Item | None = None
+    refusal: str | None = None
+    recovered: bool = False
+
+
+class Refused(Exception):
+    """The backend refused to show an item or to act; `message` is in the backend's words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Exception):
+    """No such item (or the person may not see that it exists)."""
+
+
+class BadCredential(Exception):
+    """The person's credential is not accepted by the backend."""
+
+
+class ItemSource(Protocol):
+    """One backend seen as one person (or as the bot, for reads)."""
+
+    def get_item(self, ref: str, *, history: int = 5) -> Item:
+        """The item with its `history` most recent entries. Raises NotFound, Refused."""
+        ...
+
+    def available_actions(self, ref: str, *, for_anyone: bool = False) -> list[ItemAction]:
+        """The actions this person may take now; with `for_anyone`, every action that leaves
+        the current state (a card shown to a channel; each click is checked again)."""
+        ...
+
+    def why_not(self, ref: str, action: ItemAction) -> str | None:
+        """None when this person may take `action` now; else the backend's reason when it
+        gives one, or "" (no right, or the item moved on)."""
+        ...
+
+    def action_form(self, ref: str, action: ItemAction) -> ActionForm:
+        """What `action` asks for. Raises Refused when the backend will not offer it."""
+        ...
+
+    def perform(self, request: ActionRequest) -> ActionResult: ...
+
+    def changed_since(self, scope: str, since: datetime) -> list[Item]:
+        """Items of `scope` (a démarche, a family) changed at or after `since`, newest first."""
+        ...
+
+
+class Backend(Protocol):
+    """A backend: a reader for the bot, and the same backend as one person."""
+
+    name: BackendName
+
+    def reader(self) -> ItemSource: ...
+
+    def as_person(self, credential: str) -> ItemSource:
+        """The backend acting as the holder of `credential` (a personal token)."""
+        ...
+
+    def check_credential(self, credential: str) -> None:
+        """Raises BadCredential when the backend does not accept `credential`."""
+        ...

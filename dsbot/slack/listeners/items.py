@@ -1,0 +1,580 @@
+"""Items of any backend in Slack: `/ds document`, the card's buttons, the action modals, and
+`/ds connecter|deconnecter <backend>` (a person's own token, in a modal, never in a channel).
+
+Thin: each listener acks at once and hands the work to the job pool; `ItemService` decides.
+A click opens its modal with the click's trigger_id before any backend call (a trigger lives
+3 seconds), then a job fills it with views.update. A submission is acknowledged by turning the
+modal into "in progress"; the job then shows the outcome in the same modal (a refusal in the
+backend's own words) and refreshes the card.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.errors import SlackApiError
+
+from dsbot.backends.port import ActionRequest, BackendName, BadCredential, NotFound
+from dsbot.redact import redact
+from dsbot.services.credentials import SecretKeyError
+from dsbot.services.items import Access, ItemView, Prepared
+from dsbot.slack import command_grammar as g
+from dsbot.slack import ids
+from dsbot.slack.blocks.action_form import (
+    build_connect_info_modal,
+    build_connect_modal,
+    build_item_form_modal,
+    build_item_info_modal,
+    build_item_loading_modal,
+    read_comment,
+    read_values,
+)
+from dsbot.slack.blocks.common import escape, truncate
+from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card
+from dsbot.slack.item_refs import ItemButton, ItemOrigin
+from dsbot.slack.listeners.decisions import ClickDebounce
+from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.outcomes import post_response
+
+if TYPE_CHECKING:
+    from dsbot.slack.app import AppServices
+    from dsbot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+ACTION_BUTTON = re.compile("^" + re.escape(ids.ACTION_ITEM_ACTION_PREFIX) + r"\d+$")
+ERROR_MAX = 300
+
+
+def register(app: App) -> None:
+    clicks = ClickDebounce()
+
+    def on_click(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        handle_action_click(ack, body, respond, context, clicks)
+
+    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        handle_action_submit(ack, view, context, clicks)
+
+    app.action(ACTION_BUTTON)(on_click)
+    app.view(ids.VIEW_ITEM_ACTION)(on_submit)
+    app.action(ids.ACTION_ITEM_SHARE)(handle_share)
+    app.action(ids.ACTION_ITEM_CONNECT)(handle_connect_click)
+    app.action(ids.ACTION_ITEM_OPEN)(ack_only)
+    app.view(ids.VIEW_BACKEND_CONNECT)(handle_connect_submit)
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def backend_error_text(exc: BaseException, services: AppServices) -> str:
+    message = redact(f"{type(exc).__name__}: {exc}", services.settings.secrets)
+    return services.texts("item.backend_error", error=escape(truncate(message, ERROR_MAX)))
+
+
+def access_text(t: Texts, access: Access, backend: BackendName, detail: str = "") -> str:
+    """Why a person gets no content or cannot act, with what to do about it."""
+    if access is Access.NO_KEY:
+        return escape(detail)
+    if access is Access.BAD_CREDENTIAL:
+        return t(f"item.bad_credential.{backend.value}")
+    if access is Access.OFF:
+        return t(f"item.backend_off.{backend.value}")
+    return t(f"item.connect_first.{backend.value}")
+
+
+# --- /ds document, connecter, deconnecter ---------------------------------------------------
+
+
+def handle_command(
+    ack: Ack,
+    cmd: g.ShowDocument | g.Connect | g.Disconnect,
+    command: dict[str, Any],
+    respond: Respond,
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+) -> None:
+    t = services.texts
+    backend = BackendName.DYNACASE if isinstance(cmd, g.ShowDocument) else BackendName(cmd.backend)
+    items = services.items
+    if items is None or not items.enabled(backend):
+        ack(text=t(f"item.backend_off.{backend.value}"), response_type="ephemeral")
+        return
+    if isinstance(cmd, g.ShowDocument):
+        ack(text=t("item.loading", ref=escape(cmd.ref)), response_type="ephemeral")
+
+        def on_error(exc: BaseException) -> None:
+            text = backend_error_text(exc, services)
+            respond(text=text, response_type="ephemeral", replace_original=True)
+
+        services.jobs.submit(
+            show_item, services, team_id, user_id, backend, cmd.ref, respond, on_error=on_error
+        )
+        return
+    if isinstance(cmd, g.Connect):
+        ack()
+        open_connect_modal(services, command.get("trigger_id", ""), backend, respond)
+        return
+    ack()
+    services.jobs.submit(disconnect, services, team_id, user_id, backend, respond)
+
+
+def show_item(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    backend: BackendName,
+    ref: str,
+    respond: Respond,
+) -> None:
+    t = services.texts
+    try:
+        view = services.items.view(team_id, user_id, backend, ref)
+    except NotFound:
+        respond(
+            text=t(f"item.not_found.{backend.value}", ref=escape(ref)),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+        return
+    if view.item is None:
+        text = access_text(t, view.access, backend, view.detail)
+        respond(**_connect_prompt(t, backend, text), replace_original=True)
+        return
+    card = build_item_card(
+        view.item, view.actions, viewer=viewer_of(view, t, backend), texts=t, ephemeral=True
+    )
+    respond(text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=True)
+
+
+def viewer_of(view: ItemView, t: Texts, backend: BackendName) -> ItemViewer:
+    if view.access is Access.CONNECTED:
+        reason = None if view.actions else t("item.reason.no_actions")
+        return ItemViewer(can_act=True, reason=reason)
+    return ItemViewer(
+        can_act=False, reason=t(f"item.reason.not_connected.{backend.value}"), connect=True
+    )
+
+
+def _connect_prompt(t: Texts, backend: BackendName, text: str) -> dict[str, Any]:
+    """An ephemeral answer with a button that opens the connection modal."""
+    return {
+        "text": text,
+        "response_type": "ephemeral",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}},
+            {
+                "type": "actions",
+                "block_id": ids.BLOCK_ITEM_ACTIONS,
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_ITEM_CONNECT,
+                        "style": "primary",
+                        "text": {
+                            "type": "plain_text",
+                            "text": t(f"item.button.connect.{backend.value}"),
+                        },
+                        "value": backend.value,
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def disconnect(
+    services: AppServices, team_id: str, user_id: str, backend: BackendName, respond: Respond
+) -> None:
+    removed = services.items.disconnect(team_id, user_id, backend)
+    key = "removed" if removed else "none"
+    respond(text=services.texts(f"connect.{key}.{backend.value}"), response_type="ephemeral")
+
+
+# --- connecting: a modal, never a channel ------------------------------------------------------
+
+
+def open_connect_modal(
+    services: AppServices, trigger_id: str, backend: BackendName, respond: Respond
+) -> None:
+    t = services.texts
+    try:
+        services.items.vault.check_key()
+    except SecretKeyError as exc:
+        respond(text=escape(str(exc)), response_type="ephemeral", replace_original=False)
+        return
+    try:
+        services.slack.views_open(trigger_id=trigger_id, view=build_connect_modal(backend, t))
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        log.info("views.open of the connection modal failed: %s", error)
+        respond(text=t("action.modal_failed", error=error), response_type="ephemeral")
+
+
+def handle_connect_click(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    value = (body.get("actions") or [{}])[0].get("value") or ""
+    try:
+        backend = ItemButton.decode(value).backend if value.startswith("{") else BackendName(value)
+    except ValueError:
+        log.warning("connect click with a value that is not ours")
+        return
+    if services.items is None or not services.items.enabled(backend):
+        return
+    open_connect_modal(services, body.get("trigger_id", ""), backend, respond)
+
+
+def handle_connect_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services: AppServices = context[SERVICES_KEY]
+    t = services.texts
+    try:
+        backend = BackendName(view.get("private_metadata") or "")
+    except ValueError:
+        ack()
+        return
+    values = (view.get("state") or {}).get("values") or {}
+    raw = (values.get(ids.BLOCK_CONNECT_CREDENTIAL) or {}).get(ids.ACTION_CONNECT_CREDENTIAL_INPUT)
+    credential = ((raw or {}).get("value") or "").strip()
+    if not credential or any(c.isspace() for c in credential):
+        ack(
+            response_action="errors",
+            errors={ids.BLOCK_CONNECT_CREDENTIAL: t("connect.invalid")},
+        )
+        return
+    ack(response_action="update", view=build_connect_info_modal(backend, t, t("connect.checking")))
+    team_id, user_id = actor(context)
+    view_id = view.get("id", "")
+
+    def on_error(exc: BaseException) -> None:
+        update_view(
+            services,
+            view_id,
+            build_connect_info_modal(backend, t, backend_error_text(exc, services)),
+        )
+
+    services.jobs.submit(
+        connect, services, team_id, user_id, backend, credential, view_id, on_error=on_error
+    )
+
+
+def connect(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    backend: BackendName,
+    credential: str,
+    view_id: str,
+) -> None:
+    t = services.texts
+    try:
+        services.items.connect(team_id, user_id, backend, credential)
+    except BadCredential:
+        message = t(f"connect.refused.{backend.value}")
+    except SecretKeyError as exc:
+        message = escape(str(exc))
+    else:
+        message = t(f"connect.done.{backend.value}")
+    update_view(services, view_id, build_connect_info_modal(backend, t, message))
+
+
+# --- an action button → its modal --------------------------------------------------------------
+
+
+def origin_of_click(body: dict[str, Any], button: ItemButton) -> ItemOrigin:
+    assert button.action is not None
+    container = body.get("container") or {}
+    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return ItemOrigin(
+        backend=button.backend,
+        ref=button.ref,
+        action=button.action,
+        key=uuid.uuid4().hex,
+        channel_id=channel_id,
+        # An ephemeral card cannot be chat.update'd: its response_url replaces it.
+        message_ts=None if container.get("is_ephemeral") else message_ts,
+        response_url=body.get("response_url"),
+    )
+
+
+def handle_action_click(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, clicks: ClickDebounce
+) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    t = services.texts
+    action = (body.get("actions") or [{}])[0]
+    try:
+        button = ItemButton.decode(action.get("value"))
+        if button.action is None:
+            raise ValueError("no action")
+    except ValueError:
+        log.warning("click on %s with a value that is not ours", action.get("action_id"))
+        return
+    if services.items is None or not services.items.enabled(button.backend):
+        return
+    team_id, user_id = actor(context)
+    click_key = (team_id, user_id, button.backend.value, button.ref, button.action.id)
+    if not clicks.first(*click_key):
+        log.info("double click on %s of %s ignored", button.action.id, button.ref)
+        return
+    origin = origin_of_click(body, button)
+    try:
+        opened = services.slack.views_open(
+            trigger_id=body.get("trigger_id", ""), view=build_item_loading_modal(origin, t)
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        log.info("views.open for %s failed: %s", button.ref, error)
+        clicks.forget(*click_key)
+        respond(
+            text=t("action.modal_failed", error=error),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    view_id = opened["view"]["id"]
+
+    def on_error(exc: BaseException) -> None:
+        message = backend_error_text(exc, services)
+        update_view(services, view_id, build_item_info_modal(origin, t, message))
+
+    services.jobs.submit(
+        prepare_modal, services, team_id, user_id, origin, view_id, on_error=on_error
+    )
+
+
+def prepare_modal(
+    services: AppServices, team_id: str, user_id: str, origin: ItemOrigin, view_id: str
+) -> None:
+    t = services.texts
+    prepared = services.items.prepare(team_id, user_id, origin.backend, origin.ref, origin.action)
+    if prepared.form is not None:
+        view = build_item_form_modal(origin, prepared.form, t)
+    else:
+        view = build_item_info_modal(origin, t, prepared_text(t, origin, prepared))
+    update_view(services, view_id, view)
+
+
+def prepared_text(t: Texts, origin: ItemOrigin, prepared: Prepared) -> str:
+    if prepared.access is not Access.CONNECTED:
+        return access_text(t, prepared.access, origin.backend, prepared.detail)
+    if prepared.refusal:
+        return t(
+            "item.modal.cannot_take",
+            action=escape(origin.action.label),
+            reason=quote_lines(prepared.refusal),
+        )
+    return t("item.modal.not_allowed", action=escape(origin.action.label))
+
+
+def quote_lines(text: str) -> str:
+    return "\n".join(f"> {escape(line)}" for line in text.strip().splitlines() or [""])
+
+
+def update_view(services: AppServices, view_id: str, view: Any) -> None:
+    try:
+        services.slack.views_update(view_id=view_id, view=view)
+    except SlackApiError as exc:
+        # The person may have closed the modal meanwhile.
+        log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
+
+
+# --- submission → the action as that person -----------------------------------------------------
+
+
+def handle_action_submit(
+    ack: Ack, view: dict[str, Any], context: BoltContext, clicks: ClickDebounce
+) -> None:
+    services: AppServices = context[SERVICES_KEY]
+    t = services.texts
+    try:
+        origin = ItemOrigin.decode(view.get("private_metadata"))
+    except ValueError:
+        log.warning("submission of %s without a valid origin", view.get("callback_id"))
+        ack()
+        return
+    values = (view.get("state") or {}).get("values") or {}
+    try:
+        inputs = read_values(values)
+    except ValueError:
+        ack()
+        log.warning("submission of %s with malformed values", origin.action.id)
+        return
+    request = ActionRequest(origin.ref, origin.action, read_comment(values), inputs)
+    working = t("item.modal.working", action=escape(origin.action.label))
+    ack(response_action="update", view=build_item_info_modal(origin, t, working))
+    team_id, user_id = actor(context)
+    clicks.forget(team_id, user_id, origin.backend.value, origin.ref, origin.action.id)
+    view_id = view.get("id", "")
+
+    def on_error(exc: BaseException) -> None:
+        message = backend_error_text(exc, services)
+        update_view(services, view_id, build_item_info_modal(origin, t, message))
+
+    services.jobs.submit(
+        run_action, services, team_id, user_id, origin, request, view_id, on_error=on_error
+    )
+
+
+def run_action(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    origin: ItemOrigin,
+    request: ActionRequest,
+    view_id: str,
+) -> None:
+    t = services.texts
+    key = f"view:{origin.key}:{origin.backend.value}:{origin.ref}:{origin.action.id}"
+    performed = services.items.perform(team_id, user_id, origin.backend, request, key)
+    label = escape(origin.action.label)
+    if performed.access is not Access.CONNECTED:
+        message = access_text(t, performed.access, origin.backend, performed.detail)
+        update_view(services, view_id, build_item_info_modal(origin, t, message))
+        return
+    if performed.duplicate:
+        update_view(services, view_id, build_item_info_modal(origin, t, t("item.modal.duplicate")))
+        return
+    result = performed.result
+    assert result is not None
+    if not result.done:
+        refusal = result.refusal or ""
+        # Show the form again, under Dynacase's reason, so that the person can correct it.
+        prepared = services.items.prepare(
+            team_id, user_id, origin.backend, origin.ref, origin.action
+        )
+        if prepared.form is not None:
+            view = build_item_form_modal(origin, prepared.form, t, refusal=refusal)
+        else:
+            message = t("item.modal.cannot_take", action=label, reason=quote_lines(refusal))
+            view = build_item_info_modal(origin, t, message)
+        update_view(services, view_id, view)
+        return
+    state = result.item.state.label if result.item and result.item.state else ""
+    done = t("item.modal.done", action=label, state=escape(state))
+    update_view(services, view_id, build_item_info_modal(origin, t, done))
+    acted = ItemActed(user_id, origin.action.label, datetime.now(UTC))
+    refresh_card(services, team_id, user_id, origin, acted)
+
+
+def refresh_card(
+    services: AppServices, team_id: str, user_id: str, origin: ItemOrigin, acted: ItemActed
+) -> None:
+    """The clicked card, read again: for the person on an ephemeral card, for the channel on a
+    shared one."""
+    t = services.texts
+    try:
+        if origin.message_ts and origin.channel_id:
+            shared = services.items.shared_view(origin.backend, origin.ref)
+            if shared.item is None:
+                return
+            card = build_item_card(
+                shared.item,
+                shared.actions,
+                viewer=ItemViewer(can_act=True),
+                texts=t,
+                ephemeral=False,
+                acted=acted,
+            )
+            services.slack.chat_update(
+                channel=origin.channel_id, ts=origin.message_ts, text=card.text, blocks=card.blocks
+            )
+            return
+        if origin.response_url:
+            view = services.items.view(team_id, user_id, origin.backend, origin.ref)
+            if view.item is None:
+                return
+            card = build_item_card(
+                view.item,
+                view.actions,
+                viewer=viewer_of(view, t, origin.backend),
+                texts=t,
+                ephemeral=True,
+                acted=acted,
+            )
+            post_response(
+                origin.response_url,
+                text=card.text,
+                blocks=card.blocks,
+                response_type="ephemeral",
+                replace_original=True,
+            )
+    except (SlackApiError, NotFound) as exc:
+        log.info("card of %s not refreshed: %s", origin.ref, type(exc).__name__)
+
+
+# --- share ---------------------------------------------------------------------------------------
+
+
+def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    try:
+        button = ItemButton.decode((body.get("actions") or [{}])[0].get("value"))
+    except ValueError:
+        log.warning("share click with a value that is not ours")
+        return
+    if services.items is None or not services.items.enabled(button.backend):
+        return
+    channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
+    team_id, user_id = actor(context)
+
+    def on_error(exc: BaseException) -> None:
+        respond(text=backend_error_text(exc, services), response_type="ephemeral")
+
+    services.jobs.submit(
+        share_card, services, team_id, user_id, channel_id, button, respond, on_error=on_error
+    )
+
+
+def share_card(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    button: ItemButton,
+    respond: Respond,
+) -> None:
+    t = services.texts
+    # Only someone who may see the item can show it to a channel.
+    try:
+        mine = services.items.view(team_id, user_id, button.backend, button.ref)
+    except NotFound:
+        mine = ItemView(Access.NOT_CONNECTED)
+    if mine.item is None:
+        text = access_text(t, mine.access, button.backend, mine.detail)
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    shared = services.items.shared_view(button.backend, button.ref)
+    assert shared.item is not None
+    card = build_item_card(
+        shared.item, shared.actions, viewer=ItemViewer(can_act=True), texts=t, ephemeral=False
+    )
+    shared_by = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
+    }
+    try:
+        services.slack.chat_postMessage(
+            channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        key = (
+            "card.share_not_in_channel"
+            if error in ("not_in_channel", "channel_not_found")
+            else "error.slack"
+        )
+        respond(text=t(key, error=error), response_type="ephemeral")
+        return
+    respond(delete_original=True)

@@ -1,0 +1,75 @@
+"""`dsbot check` covers Dynacase when it is configured: reachable, the read token accepted,
+DSBOT_SECRET_KEY present and usable."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet
+
+from dsbot.check import FAIL, OK, check_dynacase, run_checks
+from dsbot.config import Settings
+from tests.fakes.dynacase_sandbox import dynacase  # noqa: F401  (fixture)
+from tests.fakes.slack_api import BOT_TOKEN
+
+KEY = Fernet.generate_key().decode()
+
+
+def settings(**env: str) -> Settings:
+    return Settings.from_mapping({"SLACK_BOT_TOKEN": BOT_TOKEN, **env})
+
+
+def test_nothing_is_said_when_dynacase_is_off() -> None:
+    assert list(check_dynacase(settings())) == []
+
+
+def test_everything_right(dynacase) -> None:  # noqa: F811
+    found = list(
+        check_dynacase(
+            settings(
+                DYNACASE_API_URL=dynacase.api_url,
+                DYNACASE_TOKEN=dynacase.token,
+                DSBOT_SECRET_KEY=KEY,
+            )
+        )
+    )
+    assert [f.status for f in found] == [OK, OK]
+    assert "accepts the token" in found[0].what and "encrypted" in found[1].what
+
+
+def test_a_refused_token_and_a_missing_key_are_named(dynacase) -> None:  # noqa: F811
+    found = list(
+        check_dynacase(settings(DYNACASE_API_URL=dynacase.api_url, DYNACASE_TOKEN="nope-nope"))
+    )
+    assert [f.status for f in found] == [FAIL, FAIL]
+    assert "does not accept DYNACASE_TOKEN" in found[0].what
+    assert "DSBOT_SECRET_KEY is not set" in found[1].what
+
+
+def test_unreachable_and_a_malformed_key(tmp_path) -> None:
+    found = list(
+        check_dynacase(
+            settings(
+                DYNACASE_API_URL="http://127.0.0.1:9/api/v1/",
+                DYNACASE_TOKEN="secret-token-x",
+                DSBOT_SECRET_KEY="not-a-key",
+            )
+        )
+    )
+    assert [f.status for f in found] == [FAIL, FAIL]
+    assert "unreachable" in found[0].what and "secret-token-x" not in found[0].what
+    assert "not a Fernet key" in found[1].what
+
+
+def test_run_checks_includes_dynacase_and_redacts(fake_slack, sandbox, dynacase, tmp_path) -> None:  # noqa: F811
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DS_API_URL": sandbox.graphql_url,
+        "DS_API_TOKEN": "sandbox-token",
+        "DSBOT_DB": str(tmp_path / "check.db"),
+        "DYNACASE_API_URL": dynacase.api_url,
+        "DYNACASE_TOKEN": dynacase.token,
+        "DSBOT_SECRET_KEY": KEY,
+    }
+    findings = run_checks(Settings.from_mapping(env), http=True)
+    text = " | ".join(f.what + f.fix for f in findings)
+    assert "Dynacase answers at" in text and KEY not in text

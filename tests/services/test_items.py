@@ -1,0 +1,101 @@
+"""ItemService and the credential vault: privacy by credential, one run per key, audit rows,
+tokens encrypted at rest. Against the Dynacase sandbox over HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from cryptography.fernet import Fernet
+
+from dsbot.backends.dynacase.backend import DynacaseBackend
+from dsbot.backends.dynacase.client import DynacaseClient
+from dsbot.backends.port import ActionRequest, BackendName, BadCredential, NotFound
+from dsbot.services.audit import AuditService
+from dsbot.services.credentials import CredentialVault, SecretKeyError
+from dsbot.services.items import Access, ItemService
+from tests.fakes.dynacase_sandbox import dynacase  # noqa: F401  (fixture)
+
+KEY = Fernet.generate_key().decode()
+DC = BackendName.DYNACASE
+
+
+@pytest.fixture
+def service(store, dynacase) -> ItemService:  # noqa: F811
+    backend = DynacaseBackend(DynacaseClient(dynacase.api_url, dynacase.token))
+    return ItemService(
+        store, {DC: backend}, CredentialVault(store, KEY), AuditService(store), {"UADMIN"}
+    )
+
+
+def transmis(dynacase) -> str:  # noqa: F811
+    doc = dynacase.control.create_document(
+        "DEMANDE_SUBVENTION", "Demande", user="s.bernard", sub_montant=1000
+    )
+    dynacase.control.set_state(doc["initid"], "e_sub_transmis", user="s.bernard")
+    return str(doc["initid"])
+
+
+def test_the_vault_keeps_ciphertext_only(store) -> None:
+    vault = CredentialVault(store, KEY)
+    vault.put("T", "U1", "dynacase", "tok-claire-123456")
+    with sqlite3.connect(store.path) as db:
+        [(secret,)] = db.execute("SELECT secret FROM backend_credentials").fetchall()
+    assert "tok-claire" not in secret
+    assert vault.get("T", "U1", "dynacase") == "tok-claire-123456"
+    assert "tok" not in repr(vault) and KEY not in repr(vault)
+    # Another key cannot read it: the person must connect again.
+    assert CredentialVault(store, Fernet.generate_key().decode()).get("T", "U1", "dynacase") is None
+    assert vault.remove("T", "U1", "dynacase") and not vault.remove("T", "U1", "dynacase")
+
+
+@pytest.mark.parametrize(("key", "says"), [(None, "is not set"), ("short", "not a Fernet key")])
+def test_a_missing_or_bad_key_is_one_line(store, key, says) -> None:
+    with pytest.raises(SecretKeyError) as raised:
+        CredentialVault(store, key).put("T", "U1", "dynacase", "tok")
+    message = str(raised.value)
+    assert says in message and "DSBOT_SECRET_KEY" in message and "\n" not in message
+
+
+def test_content_only_with_ones_own_token_or_as_admin(service, dynacase) -> None:  # noqa: F811
+    ref = transmis(dynacase)
+    assert service.view("T", "UNOBODY", DC, ref).access is Access.NOT_CONNECTED
+    assert service.view("T", "UNOBODY", DC, ref).item is None
+    admin = service.view("T", "UADMIN", DC, ref)
+    assert admin.access is Access.ADMIN and admin.item is not None and admin.actions == ()
+
+    with pytest.raises(BadCredential):
+        service.connect("T", "U1", DC, "wrong-token")
+    service.connect("T", "U1", DC, dynacase.token_of("c.martin"))
+    mine = service.view("T", "U1", DC, ref)
+    assert mine.can_act and {a.id for a in mine.actions} == {"t_sub_instruire", "t_sub_renvoyer"}
+    with pytest.raises(NotFound):
+        service.view("T", "U1", DC, "999999")
+
+
+def test_a_revoked_token_asks_to_connect_again(service, dynacase) -> None:  # noqa: F811
+    ref = transmis(dynacase)
+    service.vault.put("T", "U1", "dynacase", "revoked-token-1234")
+    assert service.view("T", "U1", DC, ref).access is Access.BAD_CREDENTIAL
+
+
+def test_one_change_per_key_and_every_attempt_audited(service, dynacase) -> None:  # noqa: F811
+    ref = transmis(dynacase)
+    service.connect("T", "U1", DC, dynacase.token_of("s.bernard"))
+    service.connect("T", "U2", DC, dynacase.token_of("c.martin"))
+    [renvoyer] = [a for a in service.view("T", "U2", DC, ref).actions if a.id == "t_sub_renvoyer"]
+    request = ActionRequest(ref, renvoyer, "À compléter", {"sub_pieces_manquantes": "RIB"})
+    first = service.perform("T", "U2", DC, request, "key-1")
+    assert first.result is not None and first.result.done
+    again = service.perform("T", "U2", DC, request, "key-1")
+    assert again.duplicate
+    state = dynacase.control.document(int(ref))["state"]["reference"]
+    assert state == "e_sub_brouillon"
+    # Sophie may not send it back: Dynacase's own words, and nothing changes.
+    refused = service.perform("T", "U1", DC, request, "key-2")
+    assert refused.result is not None and not refused.result.done
+    assert refused.result.refusal
+    rows = service.audit.rows()
+    assert [r["result"] for r in rows] == ["ok", "duplicate", "refused"]
+    assert {r["backend"] for r in rows} == {"dynacase"}
+    assert rows[0]["instructeur_id"] == "Claire Martin"
