@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time as clock_time
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -48,6 +49,10 @@ class Settings:
     # The Dynacase backend: both set, or neither (off).
     dynacase_api_url: str | None = None
     dynacase_token: str | None = None
+    # Daily digest of subscribed channels: local time in Europe/Paris (None: no digest), and
+    # how many days a dossier may wait before the digest lists it.
+    digest_time: clock_time | None = clock_time(9, 0)
+    reminder_days: int = 7
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -137,6 +142,8 @@ class Settings:
 
         admins = frozenset(a.strip() for a in (get("DSBOT_ADMINS") or "").split(",") if a.strip())
         dynacase_api_url, dynacase_token = _dynacase(get("DYNACASE_API_URL"), get("DYNACASE_TOKEN"))
+        digest_time = _digest_time(env.get("DSBOT_DIGEST_TIME"))
+        reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
         return cls(
             slack_bot_token=bot_token,
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -153,7 +160,39 @@ class Settings:
             health_port=int(raw_health),
             dynacase_api_url=dynacase_api_url,
             dynacase_token=dynacase_token,
+            digest_time=digest_time,
+            reminder_days=reminder_days,
         )
+
+
+def _digest_time(raw: str | None) -> clock_time | None:
+    """DSBOT_DIGEST_TIME: HH:MM (Paris time); unset means 09:00, set but empty turns it off."""
+    if raw is None:
+        return clock_time(9, 0)
+    raw = raw.strip()
+    if not raw:
+        return None
+    hours, sep, minutes = raw.partition(":")
+    if (
+        sep
+        and hours.isdigit()
+        and minutes.isdigit()
+        and len(minutes) == 2
+        and int(hours) < 24
+        and int(minutes) < 60
+    ):
+        return clock_time(int(hours), int(minutes))
+    raise ConfigError(
+        f"DSBOT_DIGEST_TIME must be a time HH:MM (e.g. 09:00), or empty to disable, got {raw!r}"
+    )
+
+
+def _reminder_days(raw: str | None) -> int:
+    if raw is None:
+        return 7
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"DSBOT_REMINDER_DAYS must be a whole number of days ≥ 1, got {raw!r}")
+    return int(raw)
 
 
 def _dynacase(url: str | None, token: str | None) -> tuple[str | None, str | None]:
@@ -189,4 +228,6 @@ ENV_TO_FIELD = {
     "DSBOT_HEALTH_PORT": "health_port",
     "DYNACASE_API_URL": "dynacase_api_url",
     "DYNACASE_TOKEN": "dynacase_token",
+    "DSBOT_DIGEST_TIME": "digest_time",
+    "DSBOT_REMINDER_DAYS": "reminder_days",
 }

@@ -21,6 +21,7 @@ from typing import Any
 
 from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.ds.models import DeletedDossier, Dossier, FeedPage, parse_dossier
+from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,
     baseline,
@@ -154,6 +155,7 @@ class FeedProcessor:
                 for entry in plan_deliveries(db, subs, context, [change]):
                     result.enqueued += q.enqueue(db, entry, now)
                 q.save_snapshot(db, feed.key, deleted.number, snapshot.to_json(), now)
+                index.forget(db, deleted.number, now)
             q.advance_deleted_since(db, feed.key, max(d.date_supression for d in listed))
 
     # --- pages -----------------------------------------------------------------------------
@@ -194,6 +196,7 @@ class FeedProcessor:
                 for entry in plan_deliveries(db, subs, context, changes):
                     result.enqueued += q.enqueue(db, entry, now)
                 q.save_snapshot(db, feed.key, summary.number, current.to_json(), now)
+                index.record(db, dossier, now)
             q.advance_cursor(db, feed.key, page.end_cursor)
 
     def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Dossier]]:

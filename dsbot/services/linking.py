@@ -27,6 +27,8 @@ class SlackProfile:
     is_admin: bool = False
     is_owner: bool = False
     is_bot: bool = False
+    # A guest account (single- or multi-channel): never shown dossier content.
+    is_restricted: bool = False
 
 
 class SlackUsers(Protocol):

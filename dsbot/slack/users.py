@@ -42,6 +42,7 @@ class SlackUserDirectory:
             is_admin=bool(user.get("is_admin")),
             is_owner=bool(user.get("is_owner") or user.get("is_primary_owner")),
             is_bot=bool(user.get("is_bot")),
+            is_restricted=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         )
         with self._lock:
             self._cache[user_id] = (self.clock(), result)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from dsbot.slack.listeners import actions, commands, decisions
+from dsbot.slack.listeners import actions, commands, decisions, home
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
     actions.register(app)
     decisions.register(app)
+    home.register(app)
