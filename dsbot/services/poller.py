@@ -37,6 +37,7 @@ from dsbot.ds.errors import (
     DSTokenExpired,
 )
 from dsbot.redact import redact
+from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -79,6 +80,13 @@ class OutboxSender(Protocol):
     def drain(self, budget: float | None = None) -> DrainSummary: ...
 
 
+class HomeRefresher(Protocol):
+    """Publishes again the Home tabs the feed marked out of date, debounced
+    (dsbot.slack.home.HomePublisher)."""
+
+    def refresh_due(self) -> int: ...
+
+
 @dataclass
 class CycleReport:
     """What one cycle did. `busy`: another poller holds the database, nothing was done."""
@@ -90,6 +98,8 @@ class CycleReport:
     backing_off: list[str] = field(default_factory=list)
     drain: DrainSummary | None = None
     alerts: list[str] = field(default_factory=list)
+    digests: int = 0
+    homes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -113,6 +123,8 @@ class CycleReport:
                 parts.append(f"{drain.rescheduled} to retry")
             if drain.dead:
                 parts.append(f"{drain.dead} given up")
+        if self.digests:
+            parts.append(f"{self.digests} digest(s) queued")
         if self.backing_off:
             parts.append(f"backing off: {', '.join(self.backing_off)}")
         if failed:
@@ -155,6 +167,8 @@ class Poller:
         alert_cooldown: timedelta = ALERT_COOLDOWN,
         drain_budget: float | None = None,
         lease_seconds: float = 600.0,
+        digests: DigestScheduler | None = None,
+        homes: HomeRefresher | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -168,6 +182,8 @@ class Poller:
         self.alert_cooldown = alert_cooldown
         self.drain_budget = drain_budget
         self.lease_seconds = lease_seconds
+        self.digests = digests
+        self.homes = homes
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     # --- the cycle -------------------------------------------------------------------------
@@ -194,7 +210,9 @@ class Poller:
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
             report.alerts = self._check_health(report.feeds)
+            report.digests = self._queue_digests()
             report.drain = self.sender.drain(self.drain_budget)
+            report.homes = self._refresh_homes()
             with q.write(self.store) as db:
                 q.prune_outbox(db, self.clock() - OUTBOX_RETENTION)
         finally:
@@ -233,6 +251,25 @@ class Poller:
                             log.exception("outbox drain failed")
         finally:
             self.release_lease()
+
+    def _queue_digests(self) -> int:
+        """Today's digests, if it is time (the index is read, not DS)."""
+        if self.digests is None:
+            return 0
+        try:
+            return self.digests.run_if_due()
+        except Exception:
+            log.exception("digest scheduling failed")
+            return 0
+
+    def _refresh_homes(self) -> int:
+        if self.homes is None:
+            return 0
+        try:
+            return self.homes.refresh_due()
+        except Exception:
+            log.exception("Home refresh failed")
+            return 0
 
     def _until_due(self) -> float:
         with self.store.connect() as db:

@@ -56,6 +56,13 @@ class Unlink:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """`/ds resume [<démarche>]`: the channel's digest, now."""
+
+    demarche: int | None = None
+
+
+@dataclass(frozen=True)
 class Help:
     unknown: str | None = None
 
@@ -77,6 +84,7 @@ Command = (
     | WhoAmI
     | Link
     | Unlink
+    | Summary
     | Help
     | Invalid
 )
@@ -99,6 +107,9 @@ ALIASES = {
     "delier": "delier",
     "délier": "delier",
     "unlink": "delier",
+    "resume": "resume",
+    "résumé": "resume",
+    "summary": "resume",
     "aide": "aide",
     "help": "aide",
 }
@@ -175,6 +186,13 @@ def parse(text: str) -> Command:
         return WhoAmI()
     if sub == "aide":
         return Help()
+    if sub == "resume":
+        if not args:
+            return Summary()
+        number = _number(args[0]) if len(args) == 1 else None
+        if number is None or number == 0:
+            return Invalid(sub, "error.summary_usage")
+        return Summary(number)
 
     if sub == "lier":
         if len(args) != 2:

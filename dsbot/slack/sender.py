@@ -40,10 +40,12 @@ from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.ds.models import Dossier
 from dsbot.redact import redact
 from dsbot.services.classify import ChangeKind
+from dsbot.services.digest import Digest
 from dsbot.services.outbox import BURST_THRESHOLD, coalesce_bursts, summary_from_payload
 from dsbot.slack.blocks import events
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.blocks.common import SlackMessage, dossier_url, make_message, mrkdwn
+from dsbot.slack.digest import render_digest
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry, OutboxRow
@@ -267,6 +269,8 @@ class Sender:
                 self._send_thread(row, report)
             elif row.kind == "summary":
                 self._deliver(row, self._render_summary(row), None, report)
+            elif row.kind == "digest":
+                self._deliver(row, self._render_digest(row), None, report)
             else:
                 self._deliver(row, self._render_alert(row), None, report)
         except DSError as exc:
@@ -650,6 +654,17 @@ class Sender:
         )
         dossiers = [summary_from_payload(d) for d in payload.get("dossiers") or ()]
         return events.build_burst_summary(title, dossiers, self.texts)
+
+    def _render_digest(self, row: OutboxRow) -> SlackMessage:
+        return render_digest(
+            self.store,
+            self.client,
+            self.texts,
+            self.ds_web_base,
+            row.team_id,
+            row.channel_id,
+            Digest.from_json(row.payload),
+        )
 
     def _render_alert(self, row: OutboxRow) -> SlackMessage:
         text = self.texts(row.payload["text_key"], **(row.payload.get("params") or {}))

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from dsbot.store.db import Store
 
-OUTBOX_KINDS = ("parent", "thread", "summary", "alert")
+OUTBOX_KINDS = ("parent", "thread", "summary", "alert", "digest")
 # pending → sending → sent; or dead (gave up), skipped (nothing to do), collapsed (in a summary)
 OUTBOX_FINAL = ("sent", "dead", "skipped", "collapsed")
 

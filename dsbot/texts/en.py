@@ -303,4 +303,7 @@ TEXTS: dict[str, str] = {
     "digest.more": "… and {left} more",
     "digest.fresh": "Figures from the bot's local index, updated {at}.",
     "digest.none": "This channel is subscribed to no démarche{demarche}: no summary.",
+    "help.args.resume": "[<démarche>]",
+    "help.desc.resume": "summary of this channel's subscriptions (counts by state, waiting, due dates), visible to you only",
+    "error.summary_usage": "Usage: `/ds summary [‹démarche number›]`.",
 }

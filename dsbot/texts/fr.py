@@ -314,4 +314,7 @@ TEXTS: dict[str, str] = {
     "digest.more": "… et {left} autres",
     "digest.fresh": "Chiffres tirés de l’index local du bot, actualisé le {at}.",
     "digest.none": "Ce canal n’est abonné à aucune démarche{demarche} : pas de résumé.",
+    "help.args.resume": "[<démarche>]",
+    "help.desc.resume": "résumé des dossiers des abonnements de ce canal (comptes par état, en attente, échéances), visible de vous seul",
+    "error.summary_usage": "Usage : `/ds resume [‹numéro de démarche›]`.",
 }
