@@ -231,6 +231,7 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "Europe/Paris",
+        is_restricted: bool = False,
     ) -> dict[str, Any]:
         """Register a workspace member (what `users.info` and `users.lookupByEmail` know)."""
         name = name or (email.split("@")[0] if email else id.lower())
@@ -244,7 +245,7 @@ class FakeSlack:
             "is_admin": is_admin,
             "is_owner": is_owner,
             "is_primary_owner": False,
-            "is_restricted": False,
+            "is_restricted": is_restricted,
             "is_ultra_restricted": False,
             "is_bot": is_bot,
             "is_app_user": False,
