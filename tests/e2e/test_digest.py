@@ -127,19 +127,3 @@ def test_dsbot_digest_command(scene: Scene, monkeypatch) -> None:
     again = runner.invoke(cli, ["digest", "--channel", CHANNEL_ID])
     assert "already sent today" in again.output
     assert len(channel_digests(scene)) == 1
-
-
-def test_bad_digest_time_is_a_one_line_error() -> None:
-    from dsbot.config import ConfigError, Settings
-
-    for raw in ("9h", "25:00", "09:7"):
-        try:
-            Settings.from_mapping({"DSBOT_DIGEST_TIME": raw})
-        except ConfigError as exc:
-            assert "DSBOT_DIGEST_TIME" in str(exc) and "\n" not in str(exc)
-        else:
-            raise AssertionError(raw)
-    assert Settings.from_mapping({"DSBOT_DIGEST_TIME": ""}).digest_time is None
-    assert str(Settings.from_mapping({}).digest_time) == "09:00:00"
-    scheduler = DigestScheduler(None, digest_time=None)  # type: ignore[arg-type]
-    assert scheduler.due_day(FRIDAY_0905) is None
