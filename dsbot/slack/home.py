@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.services.home import HomeState, load_home
 from dsbot.services.linking import LinkingService
+from dsbot.slack.blocks.common import escape
 from dsbot.slack.blocks.home import build_home, build_home_guest, build_home_unlinked
 from dsbot.store import Store
 from dsbot.store import index as q
@@ -44,6 +45,7 @@ class HomeViewer:
     sees_all: bool
     guest: bool = False
     reason_key: str | None = None
+    email: str | None = None
 
     @property
     def sees_dossiers(self) -> bool:
@@ -77,6 +79,7 @@ class HomePublisher:
             status.instructeur_id,
             sees_all=self.linking.is_admin(user_id),
             reason_key=status.reason,
+            email=status.email,
         )
 
     def render(
@@ -87,7 +90,9 @@ class HomePublisher:
         if viewer.guest:
             return viewer, HomeState(), build_home_guest(self.texts)
         if not viewer.sees_dossiers:
-            reason = self.texts(viewer.reason_key or "link.reason_no_match", email="?")
+            reason = self.texts(
+                viewer.reason_key or "link.reason_no_match", email=escape(viewer.email or "?")
+            )
             return viewer, HomeState(), build_home_unlinked(reason, self.texts)
         if state is None:
             with self.store.connect() as db:
