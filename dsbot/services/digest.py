@@ -308,10 +308,15 @@ class DigestScheduler:
             done = q.get_state(db, DONE_STATE)
         if done and done.get("day") == day.isoformat():
             return 0
-        queued = self.enqueue(day, now)
+        queued = self.enqueue(day, now, not_before=self.digest_moment(day))
         with q.write(self.store) as db:
             q.set_state(db, DONE_STATE, {"day": day.isoformat()})
         return len(queued)
+
+    def digest_moment(self, day: date) -> datetime:
+        """When `day`'s digest is due, in UTC."""
+        assert self.digest_time is not None
+        return datetime.combine(day, self.digest_time, tzinfo=PARIS).astimezone(UTC)
 
     def build(
         self, db: Database, subs: list[Subscription], now: datetime, day: date | None
@@ -322,14 +327,23 @@ class DigestScheduler:
         )
 
     def enqueue(
-        self, day: date, now: datetime, *, channel: str | None = None
+        self,
+        day: date,
+        now: datetime,
+        *,
+        channel: str | None = None,
+        not_before: datetime | None = None,
     ) -> list[tuple[str, str]]:
         """Queue the digest of every subscribed channel (or of one), once per day: returns
-        the (team, channel) pairs actually queued (a key already used queues nothing)."""
+        the (team, channel) pairs actually queued (a key already used queues nothing).
+        `not_before`: a channel subscribed after it waits for the next day's digest (a channel
+        subscribed at 14:00 does not want a digest at once)."""
         queued = []
         with q.write(self.store) as db:
             for (team_id, channel_id), subs in subscribed_channels(db).items():
                 if channel is not None and channel_id != channel:
+                    continue
+                if not_before is not None and min(s.created_at for s in subs) > not_before:
                     continue
                 digest = self.build(db, subs, now, day)
                 entry = OutboxEntry(

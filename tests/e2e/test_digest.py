@@ -5,11 +5,11 @@ slept on) and posted in the fake Slack once per channel and day, with no DS requ
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
-from click.testing import CliRunner
-
-from dsbot.cli import cli
 from dsbot.runtime import build_poller
 from dsbot.services.digest import DigestScheduler
 from dsbot.store.notifications import set_parent_ts
@@ -102,28 +102,36 @@ def test_ds_resume_is_ephemeral_and_reads_the_index(scene: Scene) -> None:
     assert "/ds resume" in bad.json()["text"]
 
 
-def test_dsbot_digest_command(scene: Scene, monkeypatch) -> None:
+def test_dsbot_digest_command(scene: Scene, tmp_path) -> None:
     index_demarche(scene)
     settings = scene.bot.runtime.settings
-    env = {
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_API_URL": settings.slack_api_url,
-        "DS_API_URL": settings.ds_api_url,
-        "DS_API_TOKEN": settings.ds_api_token,
-        "DSBOT_DB": settings.db_path,
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(scene.bot.runtime.settings.db_path.rsplit("/", 1)[0])
-    runner = CliRunner()
-    dry = runner.invoke(cli, ["digest", "--dry-run", "--channel", CHANNEL_ID])
-    assert dry.exit_code == 0, dry.output
-    assert f"# {CHANNEL_ID}" in dry.output and "Résumé du" in dry.output
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_", "DSBOT_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": settings.slack_bot_token or "",
+            "SLACK_API_URL": settings.slack_api_url,
+            "DS_API_URL": settings.ds_api_url,
+            "DS_API_TOKEN": settings.ds_api_token or "",
+            "DSBOT_DB": settings.db_path,
+        }
+    )
+
+    def dsbot_digest(*options: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "dsbot.cli", "digest", "--channel", CHANNEL_ID, *options],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    dry = dsbot_digest("--dry-run")
+    assert f"# {CHANNEL_ID}" in dry and "Résumé du" in dry
     assert channel_digests(scene) == []
-    sent = runner.invoke(cli, ["digest", "--channel", CHANNEL_ID])
-    assert sent.exit_code == 0, sent.output
-    assert f"digest queued for {CHANNEL_ID}" in sent.output
+    assert f"digest queued for {CHANNEL_ID}" in dsbot_digest()
     wait_until(lambda: len(channel_digests(scene)) == 1, what="the digest in the channel")
-    again = runner.invoke(cli, ["digest", "--channel", CHANNEL_ID])
-    assert "already sent today" in again.output
+    assert "already sent today" in dsbot_digest()
     assert len(channel_digests(scene)) == 1

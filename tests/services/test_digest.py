@@ -19,6 +19,7 @@ from tests.services.test_index import ALICE, NOW, dossier, message
 
 # Friday 27 November 2026, 08:05 UTC = 09:05 in Paris.
 FRIDAY_0905 = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
+WEEK_AGO = NOW - timedelta(days=7)
 
 
 class Clock:
@@ -38,7 +39,7 @@ def store(tmp_path) -> Store:
             db.execute(
                 "INSERT INTO subscriptions (team_id, channel_id, demarche_number, created_by,"
                 " created_at, since) VALUES ('T1', ?, 100, 'UADMIN', ?, ?)",
-                [channel, NOW.isoformat(), NOW.isoformat()],
+                [channel, WEEK_AGO.isoformat(), WEEK_AGO.isoformat()],
             )
         for d in (
             dossier(1, days_old=20),  # en construction, not taken for 20 days
@@ -138,6 +139,24 @@ def test_once_per_channel_and_day_across_restarts_and_processes(store):
     assert restarted.run_if_due() == 2
     monday = [r for r in digest_rows(store) if r.payload["day"] == "2026-11-30"]
     assert len(monday) == 2
+
+
+def test_a_channel_subscribed_after_the_digest_time_waits_for_the_next_day(store):
+    with write(store) as db:
+        db.execute(
+            "INSERT INTO subscriptions (team_id, channel_id, demarche_number, created_by,"
+            " created_at, since) VALUES ('T1', 'C3', 100, 'UADMIN', ?, ?)",
+            [(FRIDAY_0905 + timedelta(hours=5)).isoformat(), FRIDAY_0905.isoformat()],
+        )
+    clock = Clock(FRIDAY_0905 + timedelta(hours=6))
+    scheduler = DigestScheduler(store, digest_time=clock_time(9, 0), clock=clock)
+    assert scheduler.run_if_due() == 2
+    assert "C3" not in {r.channel_id for r in digest_rows(store)}
+    clock.now = FRIDAY_0905 + timedelta(days=3)
+    assert scheduler.run_if_due() == 3
+    # Asked for explicitly (dsbot digest), it comes at once.
+    scheduler.enqueue(date(2026, 12, 1), clock.now, channel="C3")
+    assert len([r for r in digest_rows(store) if r.channel_id == "C3"]) == 2
 
 
 def test_summary_now_for_one_demarche(store):
