@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from dsbot.ds.models import Dossier, DossierState
+from dsbot.ds.models import Dossier, DossierState, DossierSummary
 from dsbot.services.classify import is_from_usager, staff_emails
 from dsbot.store import index as q
 from dsbot.store.index import IndexEntry
@@ -56,6 +56,30 @@ def record(db: Database, dossier: Dossier, now: datetime) -> None:
     concerned.update(entry.followers)
     concerned.update(entry.groupe_members)
     q.mark_dirty(db, concerned, now)
+
+
+def record_summary(db: Database, summary: DossierSummary, now: datetime) -> bool:
+    """Refresh an indexed dossier from a list page's light fields, when no full read is made
+    (followers and messages then keep their last known values). False: not indexed yet."""
+    concerned = set(q.concerned_instructeurs(db, [summary.number]))
+    state_since = {
+        DossierState.EN_INSTRUCTION: summary.date_passage_en_instruction,
+    }.get(summary.state, summary.date_traitement if summary.state.is_termine else None)
+    updated = q.update_light(
+        db,
+        summary.number,
+        state=summary.state,
+        archived=summary.archived,
+        state_since=state_since,
+        date_derniere_modification=summary.date_derniere_modification,
+        date_derniere_correction_en_attente=summary.date_derniere_correction_en_attente,
+        groupe_number=summary.groupe_number,
+        now=now,
+    )
+    if updated:
+        concerned.update(q.concerned_instructeurs(db, [summary.number]))
+        q.mark_dirty(db, concerned, now)
+    return updated
 
 
 def forget(db: Database, number: int, now: datetime) -> None:

@@ -148,6 +148,40 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             )
 
 
+def update_light(
+    db: Database,
+    number: int,
+    *,
+    state: DossierState,
+    archived: bool,
+    state_since: datetime | None,
+    date_derniere_modification: datetime,
+    date_derniere_correction_en_attente: datetime | None,
+    groupe_number: int | None,
+    now: datetime,
+) -> bool:
+    """Update the light fields of an indexed dossier (from a list page); False when the
+    dossier is not indexed yet (its full read will add it)."""
+    cursor = db.execute(
+        "UPDATE dossier_index SET state = ?, archived = ?,"
+        " state_since = COALESCE(?, state_since), date_derniere_modification = ?,"
+        " date_derniere_correction_en_attente = ?,"
+        " groupe_number = COALESCE(?, groupe_number), indexed_at = ?"
+        " WHERE dossier_number = ?",
+        [
+            state.value,
+            int(archived),
+            _opt(state_since),
+            to_iso(date_derniere_modification),
+            _opt(date_derniere_correction_en_attente),
+            groupe_number,
+            to_iso(now),
+            number,
+        ],
+    )
+    return cursor.rowcount == 1
+
+
 def delete(db: Database, number: int) -> list[str]:
     """Forget a dossier (deleted in DS); returns the instructeurs who could see it."""
     concerned = concerned_instructeurs(db, [number])

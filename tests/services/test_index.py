@@ -211,3 +211,32 @@ def test_sva_date_and_expiration_are_kept(store):
         (entry,) = q.entries(db, 100)
     assert entry.date_previsionnelle_decision == date(2026, 12, 1)
     assert entry.date_expiration == NOW + timedelta(days=3)
+
+
+def test_a_list_page_summary_refreshes_an_indexed_dossier(store):
+    from dsbot.ds.models import DossierSummary
+
+    record(store, dossier(1, followers=(ALICE,)))
+    later = NOW + timedelta(hours=1)
+    summary = DossierSummary(
+        id="D1",
+        number=1,
+        state=DossierState.EN_INSTRUCTION,
+        archived=False,
+        date_depot=NOW - timedelta(days=3),
+        date_derniere_modification=later,
+        date_passage_en_instruction=later,
+        groupe_number=G2.number,
+    )
+    with write(store) as db:
+        assert index.record_summary(db, summary, later) is True
+        assert index.record_summary(db, replace(summary, number=99), later) is False
+    with store.connect() as db:
+        (entry,) = q.entries(db, 100)
+    assert (entry.state, entry.groupe_number, entry.state_since) == (
+        DossierState.EN_INSTRUCTION,
+        G2.number,
+        later,
+    )
+    # Followers are kept from the last full read.
+    assert numbers(store, "suivis", instructeur_id=ALICE.id, sees_all=True) == [1]
