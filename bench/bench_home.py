@@ -41,6 +41,7 @@ from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.home import HomePublisher
 from dsbot.store import Store
 from dsbot.store import notifications as q
+from dsbot.store.index import busiest_instructeur as busiest_instructeur_in
 from dsbot.store.links import LinkRow, save_link
 from tests.fakes.bot import TEAM_ID, BotUnderTest, bot_settings
 from tests.fakes.slack_api import FakeSlack
@@ -61,16 +62,9 @@ def requests(sandbox: Sandbox) -> int:
 
 def busiest_instructeur(store: Store) -> tuple[str, int]:
     with store.connect() as db:
-        row = next(
-            iter(
-                db.query(
-                    "SELECT m.instructeur_id AS id, count(*) AS n FROM groupe_members m"
-                    " JOIN dossier_index i ON i.groupe_number = m.groupe_number"
-                    " GROUP BY m.instructeur_id ORDER BY n DESC LIMIT 1"
-                )
-            )
-        )
-    return row["id"], row["n"]
+        found = busiest_instructeur_in(db)
+    assert found is not None
+    return found
 
 
 def home_event(user: str) -> bytes:

@@ -159,6 +159,7 @@ def _show_home(
     from dsbot.services import index
     from dsbot.services.home import HomeState, load_home
     from dsbot.slack.blocks.home import build_home
+    from dsbot.store import index as iq
     from dsbot.store.notifications import write
 
     numbers = [
@@ -172,17 +173,11 @@ def _show_home(
         for _, dossier in details.values():
             index.record(db, dossier, now)
     with poller.store.connect() as db:
-        rows = list(
-            db.query(
-                "SELECT m.instructeur_id AS id, count(*) AS n FROM groupe_members m"
-                " JOIN dossier_index i ON i.groupe_number = m.groupe_number"
-                " GROUP BY m.instructeur_id ORDER BY n DESC, m.instructeur_id LIMIT 1"
-            )
-        )
-    if not rows:
+        busiest = iq.busiest_instructeur(db)
+    if busiest is None:
         return
     texts = get_texts(lang)
-    data = load_home(poller.store, instructeur_id=rows[0]["id"], sees_all=False, state=HomeState())
+    data = load_home(poller.store, instructeur_id=busiest[0], sees_all=False, state=HomeState())
     view = build_home(data, now, texts)
     out.write("━━ Onglet Accueil d’un instructeur (app_home_opened → views.publish)\n")
     out.write(

@@ -270,6 +270,18 @@ def section(
     return int(total), [IndexEntry.from_row(r) for r in rows]
 
 
+def busiest_instructeur(db: Database) -> tuple[str, int] | None:
+    """The instructeur whose groupes hold the most indexed dossiers, and how many (the demo
+    and the benchmark show their Home)."""
+    rows = _rows(
+        db,
+        "SELECT m.instructeur_id AS id, count(*) AS n FROM groupe_members m"
+        " JOIN dossier_index i ON i.groupe_number = m.groupe_number"
+        " GROUP BY m.instructeur_id ORDER BY n DESC, m.instructeur_id LIMIT 1",
+    )
+    return (rows[0]["id"], int(rows[0]["n"])) if rows else None
+
+
 def freshness(db: Database) -> datetime | None:
     """When the least recently polled feed last succeeded: the index is at least that fresh.
     None when a feed never succeeded (or none exists)."""
