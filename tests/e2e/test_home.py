@@ -273,3 +273,53 @@ def test_the_home_follows_the_feed_debounced(indexed: Scene) -> None:
     # Nothing changed since: no new publication.
     clock[0] = now + timedelta(seconds=90)
     assert engine.run_cycle().homes == 0
+
+
+def test_clicks_that_are_not_ours_publish_the_default_home(indexed: Scene) -> None:
+    scene = indexed
+    open_home(scene, ALICE)
+    view = published(scene, ALICE)
+    forged = {**view, "private_metadata": '{"f": "<!channel>", "n": {"a_traiter": "all"}}'}
+    home_click(
+        scene,
+        ALICE,
+        forged,
+        {
+            "type": "button",
+            "action_id": ids.ACTION_HOME_MORE,
+            "block_id": "home_more_x",
+            "value": "everything",
+        },
+    )
+    again = published(scene, ALICE, 2)
+    assert len(section_numbers(again, "a_traiter")) == 10
+    home_click(
+        scene,
+        ALICE,
+        {**view, "private_metadata": "not json"},
+        {
+            "type": "static_select",
+            "action_id": ids.ACTION_HOME_FILTER,
+            "block_id": ids.BLOCK_HOME_FILTER,
+            "selected_option": {"value": "DROP"},
+        },
+    )
+    filtered = published(scene, ALICE, 3)
+    assert section_numbers(filtered, "a_traiter") == section_numbers(view, "a_traiter")
+    # An « Ouvrir » that names no dossier posts nothing.
+    posted = len(scene.slack.calls("chat.postMessage"))
+    home_click(
+        scene,
+        ALICE,
+        view,
+        {
+            "type": "button",
+            "action_id": ids.ACTION_HOME_OPEN,
+            "block_id": "home_x",
+            "value": '{"d": -1}',
+        },
+    )
+    # Something observable after it, rather than a sleep: the next opening's publication.
+    open_home(scene, ALICE)
+    published(scene, ALICE, 4)
+    assert len(scene.slack.calls("chat.postMessage")) == posted

@@ -45,14 +45,22 @@ def handle_home_opened(event: dict[str, Any], context: BoltContext) -> None:
 
 
 def _view_state(body: dict[str, Any]) -> HomeState:
-    return HomeState.loads((body.get("view") or {}).get("private_metadata"))
+    """What the tab showed, as it comes back from Slack: checked, a default when unusable."""
+    view = body.get("view")
+    return HomeState.loads(view.get("private_metadata") if isinstance(view, dict) else None)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
 
 
 def handle_more(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
     team_id, user_id = actor(context)
-    section = body["actions"][0].get("value")
+    section = _action(body).get("value")
     state = _view_state(body)
     if section in SECTION_NAMES:
         state = state.more(section)
@@ -63,7 +71,8 @@ def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
     team_id, user_id = actor(context)
-    value = ((body["actions"][0].get("selected_option") or {}).get("value")) or ""
+    selected = _action(body).get("selected_option")
+    value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
     state = _view_state(body).filtered("" if value == "open" else value)
     services.jobs.submit(publisher(services).publish, team_id, user_id, state)
 
@@ -73,7 +82,7 @@ def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     services: AppServices = context[SERVICES_KEY]
     team_id, user_id = actor(context)
     try:
-        number = ids.decode_ref(body["actions"][0].get("value"))
+        number = ids.decode_ref(_action(body).get("value"))
     except ValueError:
         log.warning("Home: a button value that is not ours from %s", user_id)
         return
