@@ -338,6 +338,29 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
     )
 
 
+@cli.command()
+@click.option("--channel", default=None, help="Only this channel (its id, e.g. C0123ABCD).")
+@click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+def digest(channel: str | None, dry_run: bool) -> None:
+    """Post today's digest of the subscribed channels now (cron, tests).
+
+    Read from the bot's local index (no DS request). At most one digest per channel and day:
+    a channel that already had today's is left alone.
+    """
+    from dsbot.redact import setup_logging
+    from dsbot.runtime import run_digest
+
+    settings = load_settings()
+    if not dry_run:
+        try:
+            settings.require("DS_API_TOKEN", "SLACK_BOT_TOKEN")
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    setup_logging(logging.ERROR, secrets=settings.secrets)
+    for line in run_digest(settings, channel=channel, dry_run=dry_run):
+        click.echo(line)
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time as clock_time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,6 +72,10 @@ class Settings:
     dynacase_token: str | None = None
     # Encrypts people's own backend tokens at rest (a Fernet key); checked where it is used.
     secret_key: str | None = None
+    # Daily digest of subscribed channels: local time in Europe/Paris (None: no digest), and
+    # how many days a dossier may wait before the digest lists it.
+    digest_time: clock_time | None = clock_time(9, 0)
+    reminder_days: int = 7
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -184,6 +189,16 @@ class Settings:
             )
         dynacase_api_url, dynacase_token = get("DYNACASE_API_URL"), get("DYNACASE_TOKEN")
         problems += _dynacase_problems(dynacase_api_url, dynacase_token)
+        digest_time: clock_time | None = None
+        reminder_days = 7
+        try:
+            digest_time = _digest_time(env.get("DSBOT_DIGEST_TIME"))
+        except ConfigError as exc:
+            problems += exc.problems
+        try:
+            reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
+        except ConfigError as exc:
+            problems += exc.problems
         if problems:
             raise ConfigError(*problems)
 
@@ -205,7 +220,40 @@ class Settings:
             dynacase_api_url=dynacase_api_url,
             dynacase_token=dynacase_token,
             secret_key=get("DSBOT_SECRET_KEY"),
+            digest_time=digest_time,
+            reminder_days=reminder_days,
         )
+
+
+def _digest_time(raw: str | None) -> clock_time | None:
+    """DSBOT_DIGEST_TIME: HH:MM (Paris time); unset means 09:00, set but empty turns it off."""
+    if raw is None:
+        return clock_time(9, 0)
+    raw = raw.strip()
+    if not raw:
+        return None
+    hours, sep, minutes = raw.partition(":")
+    if (
+        sep
+        and hours.isdigit()
+        and minutes.isdigit()
+        and len(minutes) == 2
+        and int(hours) < 24
+        and int(minutes) < 60
+    ):
+        return clock_time(int(hours), int(minutes))
+    raise ConfigError(
+        "DSBOT_DIGEST_TIME doit être une heure HH:MM (par exemple 09:00), ou vide pour désactiver"
+        f" le résumé, pas {raw!r}"
+    )
+
+
+def _reminder_days(raw: str | None) -> int:
+    if raw is None:
+        return 7
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"DSBOT_REMINDER_DAYS doit être un nombre de jours ≥ 1, pas {raw!r}")
+    return int(raw)
 
 
 def _dynacase_problems(url: str | None, token: str | None) -> list[str]:
@@ -274,4 +322,6 @@ ENV_TO_FIELD = {
     "DYNACASE_API_URL": "dynacase_api_url",
     "DYNACASE_TOKEN": "dynacase_token",
     "DSBOT_SECRET_KEY": "secret_key",
+    "DSBOT_DIGEST_TIME": "digest_time",
+    "DSBOT_REMINDER_DAYS": "reminder_days",
 }

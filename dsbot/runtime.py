@@ -19,6 +19,7 @@ from dsbot.config import ConfigError, Settings
 from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
+from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.feed import PAGE_SIZE, RecentDossiers
 from dsbot.services.items import ItemService
@@ -26,6 +27,7 @@ from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
+from dsbot.slack.home import HomePublisher
 from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
 from dsbot.slack.jobs import Jobs
 from dsbot.slack.sender import Sender
@@ -106,11 +108,12 @@ def build_poller(
         # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
         slack = make_web_client(settings, retry_rate_limits=False)
     cache = RecentDossiers(ds.get_dossier)
+    texts = texts or get_texts(settings.lang)
     sender = Sender(
         store,
         slack,
         cache.get,
-        texts or get_texts(settings.lang),
+        texts,
         ds_web_base=settings.ds_web_base,
         ops_channel=settings.ops_channel,
         pacing=pacing,
@@ -124,6 +127,13 @@ def build_poller(
         clock=clock,
         cache=cache,
         page_size=page_size,
+        digests=DigestScheduler(
+            store,
+            digest_time=settings.digest_time,
+            reminder_days=settings.reminder_days,
+            clock=clock,
+        ),
+        homes=build_home_publisher(settings, store, ds, slack, texts, clock=clock),
         **poller_options,
     )
 
@@ -144,6 +154,21 @@ class _SlackTokenMissing:
         raise AttributeError(name)
 
 
+def build_home_publisher(
+    settings: Settings,
+    store: Store,
+    ds: DSClient,
+    slack: WebClient,
+    texts: Texts,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> HomePublisher:
+    """The poller's own publisher of Home tabs (debounced refreshes after feed changes)."""
+    directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
+    linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
+    return HomePublisher(store, slack, linking, texts, clock=clock)
+
+
 def run_once(settings: Settings, **options: Any) -> CycleReport:
     """`dsbot poll --once`: one cycle with everything built from Settings (`options`: those
     of `build_poller`)."""
@@ -152,6 +177,52 @@ def run_once(settings: Settings, **options: Any) -> CycleReport:
         return poller.run_cycle()
     finally:
         poller.processor.ds.close()
+
+
+def run_digest(
+    settings: Settings,
+    *,
+    channel: str | None = None,
+    dry_run: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+    **options: Any,
+) -> list[str]:
+    """`dsbot digest`: today's digest of every subscribed channel (or of one), now. Queued
+    with the day's dedupe key (a channel that had its digest today gets no second one), then
+    sent unless another poller holds the database (it will send it). With `dry_run`: nothing
+    is queued or sent; returns the digests as terminal text. Reads the local index, not DS."""
+    from dsbot.slack.digest import render_digest
+    from dsbot.slack.render_terminal import render_message
+
+    store = Store(settings.db_path)
+    store.migrate()
+    texts = get_texts(settings.lang)
+    scheduler = DigestScheduler(
+        store, digest_time=settings.digest_time, reminder_days=settings.reminder_days, clock=clock
+    )
+    if dry_run:
+        return [
+            f"# {channel_id}\n"
+            + render_message(
+                render_digest(store, None, texts, settings.ds_web_base, team_id, channel_id, digest)
+            )
+            for team_id, channel_id, digest in scheduler.preview(channel=channel)
+        ]
+    now = clock()
+    day = now.astimezone(PARIS).date()
+    queued = scheduler.enqueue(day, now, channel=channel)
+    poller = build_poller(settings, store=store, texts=texts, clock=clock, **options)
+    try:
+        if poller.acquire_lease():
+            try:
+                poller.sender.drain(None)
+            finally:
+                poller.release_lease()
+    finally:
+        poller.processor.ds.close()
+    return [f"digest queued for {c}" for _, c in queued] or [
+        "no digest queued (none subscribed, or already sent today)"
+    ]
 
 
 def start_background_poller(

@@ -41,6 +41,11 @@ def test_admins_and_demarches_lists():
         ({"DS_API_URL": "demarche.numerique.gouv.fr"}, "DS_API_URL"),
         ({"DSBOT_DEMARCHES": "12,abc"}, "DSBOT_DEMARCHES"),
         ({"DSBOT_HEALTH_PORT": "99999"}, "DSBOT_HEALTH_PORT"),
+        ({"DSBOT_DIGEST_TIME": "9h"}, "DSBOT_DIGEST_TIME"),
+        ({"DSBOT_DIGEST_TIME": "25:00"}, "DSBOT_DIGEST_TIME"),
+        ({"DSBOT_DIGEST_TIME": "09:7"}, "DSBOT_DIGEST_TIME"),
+        ({"DSBOT_REMINDER_DAYS": "0"}, "DSBOT_REMINDER_DAYS"),
+        ({"DSBOT_REMINDER_DAYS": "une semaine"}, "DSBOT_REMINDER_DAYS"),
     ],
 )
 def test_invalid_setting_names_the_variable_in_one_line(env, variable):
@@ -175,3 +180,14 @@ def test_dotenv_problem_is_not_logged_twice(tmp_path, caplog):
     with pytest.raises(ConfigError):
         Settings.from_env({}, dotenv_path=dotenv)
     assert caplog.records == []
+
+
+def test_digest_settings():
+    from datetime import time
+
+    assert Settings.from_mapping({}).digest_time == time(9, 0)
+    assert Settings.from_mapping({}).reminder_days == 7
+    # Set but empty turns the digest off.
+    assert Settings.from_mapping({"DSBOT_DIGEST_TIME": ""}).digest_time is None
+    custom = Settings.from_mapping({"DSBOT_DIGEST_TIME": "17:30", "DSBOT_REMINDER_DAYS": "3"})
+    assert (custom.digest_time, custom.reminder_days) == (time(17, 30), 3)

@@ -42,6 +42,7 @@ def http_mode(manifest: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(manifest)
     doc["settings"]["socket_mode_enabled"] = False
     doc["settings"]["interactivity"]["request_url"] = EVENTS_URL
+    doc["settings"]["event_subscriptions"]["request_url"] = EVENTS_URL
     for command in doc["features"]["slash_commands"]:
         command["url"] = EVENTS_URL
     return doc
@@ -99,6 +100,7 @@ def test_http_mode_variant_validates(validator, manifest):
     doc = http_mode(manifest)
     assert errors_of(validator, doc) == []
     assert doc["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert doc["settings"]["event_subscriptions"]["request_url"].endswith("/slack/events")
 
 
 def test_http_mode_needs_https_urls(validator, manifest):
@@ -124,3 +126,8 @@ def test_manifest_comments_explain_http_mode():
 )
 def test_missing_scopes(granted, expected):
     assert missing_scopes(granted) == expected
+
+
+def test_home_tab_and_its_event(manifest):
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]

@@ -19,6 +19,7 @@ from dsbot.demo.terminal_slack import TerminalSlack
 from dsbot.ds.client import DSClient
 from dsbot.runtime import build_poller
 from dsbot.sandbox.server import SandboxServer
+from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
@@ -84,8 +85,13 @@ def run_demo(
             # Posting to a real Slack: its limit of one message a second per channel holds.
             pacing = 1.0 if forward is not None else 0.0
             poller = build_poller(demo_settings, ds=ds, slack=web, pacing=pacing)
+            # The digest is shown once, at the end, whatever the time of day; there is no
+            # Home tab in a terminal to refresh.
+            poller.digests = None
+            poller.homes = None
             demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
             _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
+            _show_home(out, poller, ds, demarche.number, slack, settings.lang)
             SubscriptionService(poller.store, ds).subscribe(
                 DEMO_TEAM, channel, demarche.number, created_by="U0DEMO"
             )
@@ -100,6 +106,7 @@ def run_demo(
                     out.write(f"  (cycle incomplet : {report.summary()})\n\n")
                 cycles += 1
                 stop.wait(options.interval)
+            _show_digest(out, demo_settings, poller, channel, slack)
         finally:
             if scenario is not None:
                 scenario.close()
@@ -144,3 +151,61 @@ def _introduce(
 
 def _epoch() -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _show_home(
+    out: TextIO, poller: Poller, ds: DSClient, demarche: int, slack: TerminalSlack, lang: str
+) -> None:
+    """The Home tab of the instructeur with the most dossiers, from the local index (filled
+    here at once; in `dsbot run` the feed fills it as dossiers change)."""
+    from dsbot.services import index
+    from dsbot.services.home import HomeState, load_home
+    from dsbot.slack.blocks.home import build_home
+    from dsbot.store import index as iq
+    from dsbot.store.notifications import write
+
+    numbers = [
+        d.number
+        for page in ds.feed_pages(demarche=demarche, updated_since=_epoch())
+        for d in page.dossiers
+    ]
+    details = poller.processor.read_dossiers(numbers)
+    now = datetime.now(UTC)
+    with write(poller.store) as db:
+        for _, dossier in details.values():
+            index.record(db, dossier, now)
+    with poller.store.connect() as db:
+        busiest = iq.busiest_instructeur(db)
+    if busiest is None:
+        return
+    texts = get_texts(lang)
+    data = load_home(poller.store, instructeur_id=busiest[0], sees_all=False, state=HomeState())
+    view = build_home(data, now, texts)
+    out.write("━━ Onglet Accueil d’un instructeur (app_home_opened → views.publish)\n")
+    out.write(
+        render_message({"text": "", "blocks": view["blocks"]}, width=slack.width, color=slack.color)
+        + "\n\n"
+    )
+
+
+def _show_digest(
+    out: TextIO, settings: Settings, poller: Poller, channel: str, slack: TerminalSlack
+) -> None:
+    from dsbot.services.digest import DigestScheduler
+    from dsbot.slack.digest import render_digest
+
+    scheduler = DigestScheduler(
+        poller.store, digest_time=settings.digest_time, reminder_days=settings.reminder_days
+    )
+    for team_id, channel_id, digest in scheduler.preview(channel=channel):
+        message = render_digest(
+            poller.store,
+            None,
+            get_texts(settings.lang),
+            settings.ds_web_base,
+            team_id,
+            channel_id,
+            digest,
+        )
+        out.write(f"━━ Résumé quotidien de #{DEMO_CHANNEL_NAME} (dsbot digest)\n")
+        out.write(render_message(message, width=slack.width, color=slack.color) + "\n\n")

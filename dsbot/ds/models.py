@@ -7,7 +7,7 @@ dataclasses. Services and Block Kit builders only ever see these classes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,13 @@ def parse_datetime(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_date(value: str | None) -> date | None:
+    """An `ISO8601Date` (YYYY-MM-DD); a datetime form is cut to its date."""
+    if not value:
+        return None
+    return date.fromisoformat(value[:10])
 
 
 def parse_required_datetime(value: str) -> datetime:
@@ -169,6 +176,8 @@ class Dossier:
     date_passage_en_instruction: datetime | None = None
     date_traitement: datetime | None = None
     date_expiration: datetime | None = None
+    # When an SVA/SVR démarche's silence becomes a decision (ISO8601Date, no time of day).
+    date_previsionnelle_decision: date | None = None
     date_derniere_correction_en_attente: datetime | None = None
     date_suppression_par_usager: datetime | None = None
     date_suppression_par_administration: datetime | None = None
@@ -356,6 +365,7 @@ def parse_dossier(d: dict[str, Any]) -> Dossier:
         date_passage_en_instruction=parse_datetime(d.get("datePassageEnInstruction")),
         date_traitement=parse_datetime(d.get("dateTraitement")),
         date_expiration=parse_datetime(d.get("dateExpiration")),
+        date_previsionnelle_decision=parse_date(d.get("datePrevisionnelleDecisionSVASVR")),
         date_derniere_correction_en_attente=parse_datetime(
             d.get("dateDerniereCorrectionEnAttente")
         ),

@@ -383,6 +383,8 @@ class DeliveryService:
                 self._send_thread(row, report)
             elif row.kind is OutboxKind.SUMMARY:
                 self._deliver(row, self.slack.render_summary(row), None, report)
+            elif row.kind is OutboxKind.DIGEST:
+                self._deliver(row, self.slack.render_digest(row), None, report)
             else:
                 self._deliver(row, self.slack.render_alert(row), None, report)
         except DSError as exc:

@@ -63,6 +63,8 @@ class SlackPort(Protocol):
 
     def render_alert(self, row: OutboxRow) -> Any: ...
 
+    def render_digest(self, row: OutboxRow) -> Any: ...
+
     def post(
         self,
         channel: str,

@@ -28,6 +28,7 @@ from typing import Any
 from dsbot.ds.client import BATCH_SIZE
 from dsbot.ds.errors import DSError, DSTimeout
 from dsbot.ds.models import DeletedDossier, Dossier, FeedPage
+from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,
     baseline,
@@ -187,6 +188,7 @@ class FeedProcessor:
                 for entry in plan_deliveries(db, subs, context, [change]):
                     result.enqueued += q.enqueue(db, entry, now)
                 q.save_snapshot(db, feed.key, deleted.number, snapshot.to_json(), now)
+                index.forget(db, deleted.number, now)
             q.advance_deleted_since(db, feed.key, max(d.date_supression for d in listed))
 
     # --- pages -----------------------------------------------------------------------------
@@ -293,6 +295,7 @@ class FeedProcessor:
                 for entry in plan_deliveries(db, subs, context, changes):
                     result.enqueued += q.enqueue(db, entry, now)
                 q.save_snapshot(db, feed.key, summary.number, current.to_json(), now)
+                index.record(db, dossier, now)
             q.advance_cursor(db, feed.key, page.end_cursor)
         return len(changed)
 

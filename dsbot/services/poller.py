@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
@@ -40,6 +40,7 @@ from dsbot.ds.errors import (
 )
 from dsbot.redact import redact
 from dsbot.services.delivery_port import DrainReport, Outbox
+from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -61,6 +62,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class HomeRefresher(Protocol):
+    """Publishes again the Home tabs the feed marked out of date, debounced
+    (dsbot.slack.home.HomePublisher)."""
+
+    def refresh_due(self) -> int: ...
+
+
 @dataclass
 class CycleReport:
     """What one cycle did. `busy`: another poller holds the database, nothing was done."""
@@ -72,6 +80,8 @@ class CycleReport:
     backing_off: list[str] = field(default_factory=list)
     drain: DrainReport | None = None  # None when sent in the background
     alerts: list[str] = field(default_factory=list)
+    digests: int = 0
+    homes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -95,6 +105,8 @@ class CycleReport:
                 parts.append(f"{drain.rescheduled} to retry")
             if drain.dead:
                 parts.append(f"{drain.dead} given up")
+        if self.digests:
+            parts.append(f"{self.digests} digest(s) queued")
         if self.backing_off:
             parts.append(f"backing off: {', '.join(self.backing_off)}")
         if failed:
@@ -138,6 +150,8 @@ class Poller:
         alert_cooldown: timedelta = ALERT_COOLDOWN,
         drain_budget: float | None = None,
         lease_seconds: float = 600.0,
+        digests: DigestScheduler | None = None,
+        homes: HomeRefresher | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -151,6 +165,8 @@ class Poller:
         self.alert_cooldown = alert_cooldown
         self.drain_budget = drain_budget
         self.lease_seconds = lease_seconds
+        self.digests = digests
+        self.homes = homes
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
         self._wake = threading.Event()
@@ -184,11 +200,13 @@ class Poller:
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
             report.alerts = self._check_health(report.feeds)
+            report.digests = self._queue_digests()
             if deliver:
                 report.drain = self.sender.drain(self.drain_budget)
             else:
                 self.sender.admit()
                 self._wake.set()
+            report.homes = self._refresh_homes()
             with q.write(self.store) as db:
                 q.prune_outbox(db, self.clock() - OUTBOX_RETENTION)
         finally:
@@ -241,6 +259,25 @@ class Poller:
                 self.sender.drain(self.drain_budget, admit=False)
             except Exception:
                 log.exception("outbox drain failed")
+
+    def _queue_digests(self) -> int:
+        """Today's digests, if it is time (the index is read, not DS)."""
+        if self.digests is None:
+            return 0
+        try:
+            return self.digests.run_if_due()
+        except Exception:
+            log.exception("digest scheduling failed")
+            return 0
+
+    def _refresh_homes(self) -> int:
+        if self.homes is None:
+            return 0
+        try:
+            return self.homes.refresh_due()
+        except Exception:
+            log.exception("Home refresh failed")
+            return 0
 
     def _until_due(self) -> float:
         with self.store.connect() as db:

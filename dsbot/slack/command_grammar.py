@@ -75,6 +75,13 @@ class Disconnect:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """`/ds resume [<démarche>]`: the channel's digest, now."""
+
+    demarche: int | None = None
+
+
+@dataclass(frozen=True)
 class Help:
     unknown: str | None = None
 
@@ -99,6 +106,7 @@ Command = (
     | ShowDocument
     | Connect
     | Disconnect
+    | Summary
     | Help
     | Invalid
 )
@@ -124,6 +132,9 @@ ALIASES = {
     "delier": "delier",
     "délier": "delier",
     "unlink": "delier",
+    "resume": "resume",
+    "résumé": "resume",
+    "summary": "resume",
     "aide": "aide",
     "help": "aide",
     "document": "document",
@@ -217,6 +228,13 @@ def parse(text: str) -> Command:
         return WhoAmI()
     if sub == "aide":
         return Help()
+    if sub == "resume":
+        if not args:
+            return Summary()
+        number = _number(args[0]) if len(args) == 1 else None
+        if number is None or number == 0:
+            return Invalid(sub, "error.summary_usage")
+        return Summary(number)
 
     if sub == "document":
         if len(args) != 1:

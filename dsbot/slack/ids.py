@@ -146,3 +146,17 @@ BLOCK_ITEM_INPUT_PREFIX = "item_input:"
 ACTION_ITEM_INPUT = "item_input_value"
 BLOCK_CONNECT_CREDENTIAL = "connect_credential"
 ACTION_CONNECT_CREDENTIAL_INPUT = "connect_credential_input"
+
+# --- the App Home (dsbot/slack/blocks/home.py) ---------------------------------------------
+# Opens the dossier's card in the viewer's direct messages with the app (value: encode_ref).
+ACTION_HOME_OPEN = "home_open_dossier"
+# « Voir plus » of a section (value: the section name).
+ACTION_HOME_MORE = "home_more"
+# The state filter (a static_select).
+ACTION_HOME_FILTER = "home_state_filter"
+BLOCK_HOME_FILTER = "home_filter"
+BLOCK_HOME_FRESHNESS = "home_freshness"
+
+# --- the daily digest (dsbot/slack/blocks/digest.py) ----------------------------------------
+BLOCK_DIGEST_HEADER = "digest_header"
+BLOCK_DIGEST_COUNTS = "digest_counts"

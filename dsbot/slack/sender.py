@@ -37,8 +37,10 @@ from dsbot.services.pacing import POST_INTERVAL, TIER3_BURST, TIER3_PER_MINUTE
 from dsbot.slack.blocks import events
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.blocks.common import SlackMessage, dossier_url
+from dsbot.slack.digest import render_digest
 from dsbot.store import Store
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
+from dsbot.store.payloads import Digest
 from dsbot.texts import Texts
 
 __all__ = ["METADATA_EVENT_TYPE", "DrainReport", "Sender", "SlackOutbox"]
@@ -62,12 +64,15 @@ class SlackOutbox:
         *,
         ds_web_base: str,
         history_pages: int = 3,
+        store: Store | None = None,
     ) -> None:
         self.client = client
         self.fetch_dossier = fetch_dossier
         self.texts = texts
         self.ds_web_base = ds_web_base
         self.history_pages = history_pages
+        # Where a digest finds the channel's cards, to link each line to its card.
+        self.store = store
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -99,6 +104,18 @@ class SlackOutbox:
     def render_alert(self, row: OutboxRow) -> SlackMessage:
         assert isinstance(row.payload, AlertPayload)
         return events.build_alert(row.payload, self.texts)
+
+    def render_digest(self, row: OutboxRow) -> SlackMessage:
+        assert isinstance(row.payload, Digest) and self.store is not None
+        return render_digest(
+            self.store,
+            self.client,
+            self.texts,
+            self.ds_web_base,
+            row.team_id,
+            row.channel_id,
+            row.payload,
+        )
 
     # --- calls -----------------------------------------------------------------------------
 
@@ -258,7 +275,12 @@ class Sender(DeliveryService):
         super().__init__(
             store,
             SlackOutbox(
-                client, fetch_dossier, texts, ds_web_base=ds_web_base, history_pages=history_pages
+                client,
+                fetch_dossier,
+                texts,
+                ds_web_base=ds_web_base,
+                history_pages=history_pages,
+                store=store,
             ),
             ops_channel=ops_channel,
             clock=clock,

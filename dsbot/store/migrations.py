@@ -186,3 +186,71 @@ def m005_backend_credentials(db: Database) -> None:
     )
     # Audit rows name their backend; every older row is DS's.
     db.table("audit").add_column("backend", str, not_null_default="ds")
+
+
+@migrations()
+def m006_dossier_index(db: Database) -> None:
+    # What the feed last read of each dossier of the démarches it follows, so that the App
+    # Home and the daily digest answer from SQLite instead of rescanning DS (DS cannot list
+    # "the dossiers of this instructeur"). Dates are UTC ISO 8601 strings, as elsewhere.
+    db.execute(
+        """
+        CREATE TABLE dossier_index (
+            dossier_number INTEGER PRIMARY KEY,
+            demarche_number INTEGER NOT NULL,
+            demarche_title TEXT NOT NULL DEFAULT '',
+            groupe_number INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0,
+            date_depot TEXT NOT NULL,
+            state_since TEXT NOT NULL,
+            date_derniere_modification TEXT NOT NULL,
+            date_derniere_correction_en_attente TEXT,
+            date_expiration TEXT,
+            date_previsionnelle_decision TEXT,
+            last_message_from_usager INTEGER NOT NULL DEFAULT 0,
+            last_message_at TEXT,
+            has_followers INTEGER NOT NULL DEFAULT 0,
+            indexed_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX dossier_index_groupe ON dossier_index (groupe_number, state)")
+    db.execute("CREATE INDEX dossier_index_demarche ON dossier_index (demarche_number, state)")
+    # Who follows each dossier, and who instructs each groupe, as of the last read.
+    db.execute(
+        """
+        CREATE TABLE dossier_followers (
+            dossier_number INTEGER NOT NULL,
+            instructeur_id TEXT NOT NULL,
+            PRIMARY KEY (instructeur_id, dossier_number)
+        )
+        """
+    )
+    db.execute("CREATE INDEX dossier_followers_dossier ON dossier_followers (dossier_number)")
+    db.execute(
+        """
+        CREATE TABLE groupe_members (
+            groupe_number INTEGER NOT NULL,
+            instructeur_id TEXT NOT NULL,
+            PRIMARY KEY (instructeur_id, groupe_number)
+        )
+        """
+    )
+    # Each Slack user's Home tab: what they last looked at (filter, pages), when it was last
+    # published, and since when it is out of date (the feed saw one of their dossiers change).
+    db.execute(
+        """
+        CREATE TABLE home_tabs (
+            team_id TEXT NOT NULL,
+            slack_user_id TEXT NOT NULL,
+            instructeur_id TEXT,
+            sees_all INTEGER NOT NULL DEFAULT 0,
+            view_state TEXT NOT NULL DEFAULT '{}',
+            published_at TEXT,
+            dirty_since TEXT,
+            PRIMARY KEY (team_id, slack_user_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX home_tabs_instructeur ON home_tabs (instructeur_id)")

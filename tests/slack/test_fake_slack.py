@@ -442,6 +442,21 @@ def test_views_publish(fake_slack: FakeSlack, slack_client: WebClient):
     assert fake_slack.home_view("U1")["blocks"] == [SECTION]
 
 
+def test_views_publish_checks_its_arguments(fake_slack: FakeSlack, slack_client: WebClient):
+    home = {"type": "home", "blocks": [SECTION]}
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.api_call("views.publish", json={"view": home})
+    assert slack_error(excinfo) == "invalid_arguments"
+    too_many = {"type": "home", "blocks": [SECTION] * 101}
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.views_publish(user_id="U1", view=too_many)
+    assert slack_error(excinfo) == "invalid_arguments"
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.views_publish(user_id="U1", view={**home, "type": "modal"})
+    assert slack_error(excinfo) == "invalid_arguments"
+    assert fake_slack.home_view("U1") is None
+
+
 def test_latency_injection(fake_slack: FakeSlack, slack_client: WebClient):
     fake_slack.set_latency("views.open", 0.3)
     started = time.monotonic()

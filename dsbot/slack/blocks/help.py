@@ -41,6 +41,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("moi", "whoami", False, "help.desc.moi"),
     Subcommand("lier", "link", True, "help.desc.lier", "help.args.lier"),
     Subcommand("delier", "unlink", True, "help.desc.delier", "help.args.delier"),
+    Subcommand("resume", "summary", False, "help.desc.resume", "help.args.resume"),
     Subcommand("aide", "help", False, "help.desc.aide"),
 )
 # Listed only when the Dynacase backend is configured.

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.slack import command_grammar as g
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.blocks.common import escape, truncate
+from dsbot.slack.blocks.common import SlackMessage, escape, truncate
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
@@ -152,6 +152,9 @@ def run_command(
             text=list_subscriptions_text(services, team_id, channel_id), response_type="ephemeral"
         )
         return
+    if isinstance(cmd, g.Summary):
+        respond(**ephemeral(summary_message(services, team_id, channel_id, cmd)))
+        return
     if isinstance(cmd, g.ADMIN_COMMANDS) and not services.linking.is_admin(user_id):
         respond(text=t("error.admin_only"), response_type="ephemeral")
         return
@@ -166,6 +169,33 @@ def run_command(
             text=subscription_change_text(services, team_id, user_id, channel_id, cmd),
             response_type="ephemeral",
         )
+
+
+def summary_message(
+    services: AppServices, team_id: str, channel_id: str, cmd: g.Summary
+) -> SlackMessage:
+    """The channel's digest now, from the local index (no DS request)."""
+    from dsbot.services.digest import DigestScheduler
+    from dsbot.slack.digest import render_digest
+
+    settings = services.settings
+    scheduler = DigestScheduler(
+        services.store, digest_time=settings.digest_time, reminder_days=settings.reminder_days
+    )
+    digest = scheduler.summary(team_id, channel_id, cmd.demarche)
+    if not digest.demarches:
+        demarche = f" {cmd.demarche}" if cmd.demarche is not None else ""
+        text = services.texts("digest.none", demarche=demarche)
+        return SlackMessage(text=text, blocks=[])
+    return render_digest(
+        services.store,
+        services.slack,
+        services.texts,
+        settings.ds_web_base,
+        team_id,
+        channel_id,
+        digest,
+    )
 
 
 def whoami_text(services: AppServices, team_id: str, user_id: str) -> str:

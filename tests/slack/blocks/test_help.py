@@ -19,6 +19,7 @@ INTERFACE_SUBCOMMANDS = {
     "moi": "whoami",
     "lier": "link",
     "delier": "unlink",
+    "resume": "summary",
     "aide": "help",
 }
 ADMIN_ONLY = {"abonner", "desabonner", "lier", "delier"}

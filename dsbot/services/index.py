@@ -1,0 +1,87 @@
+"""The local index of dossier summaries, kept by the feed for the App Home and the digest.
+
+DS has no query for "the dossiers of this instructeur", and rescanning a démarche on every
+Home opening would cost hundreds of requests (docs/ds-api.md, "Rate limit"). The feed already
+reads every dossier that changes: it records here what the Home and the digest need, in the
+same transaction as its snapshots, and marks the Home tabs of the people concerned out of
+date (published again, debounced, by the Slack layer).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from dsbot.ds.models import Dossier, DossierState, DossierSummary
+from dsbot.services.classify import is_from_usager, staff_emails
+from dsbot.store import index as q
+from dsbot.store.index import IndexEntry
+
+
+def entry_from_dossier(dossier: Dossier) -> IndexEntry:
+    state_since = {
+        DossierState.EN_CONSTRUCTION: dossier.date_passage_en_construction or dossier.date_depot,
+        DossierState.EN_INSTRUCTION: dossier.date_passage_en_instruction,
+    }.get(dossier.state, dossier.date_traitement)
+    messages = sorted(dossier.visible_messages, key=lambda m: m.created_at)
+    last = messages[-1] if messages else None
+    staff = staff_emails(dossier)
+    return IndexEntry(
+        number=dossier.number,
+        demarche_number=dossier.demarche.number,
+        demarche_title=dossier.demarche.title,
+        groupe_number=dossier.groupe_instructeur.number,
+        state=dossier.state,
+        archived=dossier.archived,
+        date_depot=dossier.date_depot,
+        state_since=state_since or dossier.date_derniere_modification,
+        date_derniere_modification=dossier.date_derniere_modification,
+        date_derniere_correction_en_attente=dossier.date_derniere_correction_en_attente,
+        date_expiration=dossier.date_expiration,
+        date_previsionnelle_decision=dossier.date_previsionnelle_decision,
+        last_message_from_usager=last is not None and is_from_usager(last.email, dossier, staff),
+        last_message_at=last.created_at if last else None,
+        followers=tuple(p.id for p in dossier.followers if p.id),
+        groupe_members=tuple(p.id for p in dossier.groupe_instructeur.instructeurs if p.id),
+    )
+
+
+def record(db: Database, dossier: Dossier, now: datetime) -> None:
+    """Index a dossier just read in full, and mark the Homes that show it out of date (those
+    of its previous and its current groupe and followers)."""
+    concerned = set(q.concerned_instructeurs(db, [dossier.number]))
+    entry = entry_from_dossier(dossier)
+    q.upsert(db, entry, now)
+    concerned.update(entry.followers)
+    concerned.update(entry.groupe_members)
+    q.mark_dirty(db, concerned, now)
+
+
+def record_summary(db: Database, summary: DossierSummary, now: datetime) -> bool:
+    """Refresh an indexed dossier from a list page's light fields, when no full read is made
+    (followers and messages then keep their last known values). False: not indexed yet."""
+    concerned = set(q.concerned_instructeurs(db, [summary.number]))
+    state_since = {
+        DossierState.EN_INSTRUCTION: summary.date_passage_en_instruction,
+    }.get(summary.state, summary.date_traitement if summary.state.is_termine else None)
+    updated = q.update_light(
+        db,
+        summary.number,
+        state=summary.state,
+        archived=summary.archived,
+        state_since=state_since,
+        date_derniere_modification=summary.date_derniere_modification,
+        date_derniere_correction_en_attente=summary.date_derniere_correction_en_attente,
+        groupe_number=summary.groupe_number,
+        now=now,
+    )
+    if updated:
+        concerned.update(q.concerned_instructeurs(db, [summary.number]))
+        q.mark_dirty(db, concerned, now)
+    return updated
+
+
+def forget(db: Database, number: int, now: datetime) -> None:
+    """A dossier deleted in DS leaves the index (and the Homes that showed it)."""
+    q.mark_dirty(db, q.delete(db, number), now)

@@ -1,0 +1,126 @@
+"""The App Home tab: `app_home_opened`, « Voir plus », the state filter and « Ouvrir ».
+
+Each handler acks at once and hands the work to the job pool (docs/slack.md, "Acknowledge
+within 3 seconds"). Publishing twice shows the same thing, so Slack's event retries are
+harmless (docs/slack.md, "Events API retries").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from dsbot.services.home import SECTION_NAMES, HomeState
+from dsbot.slack import ids
+from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.home import HomePublisher
+from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.services import AppServices
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+    app.action(ids.ACTION_HOME_MORE)(handle_more)
+    app.action(ids.ACTION_HOME_FILTER)(handle_filter)
+    app.action(ids.ACTION_HOME_OPEN)(handle_open)
+
+
+def publisher(services: AppServices) -> HomePublisher:
+    return HomePublisher(services.store, services.slack, services.linking, services.texts)
+
+
+def handle_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    # Bolt acks events itself as soon as the listener returns.
+    if event.get("tab", "home") != "home":
+        return
+    services: AppServices = context[SERVICES_KEY]
+    team_id = context.team_id or ""
+    user_id = event.get("user") or context.user_id or ""
+    services.jobs.submit(publisher(services).publish, team_id, user_id)
+
+
+def _view_state(body: dict[str, Any]) -> HomeState:
+    """What the tab showed, as it comes back from Slack: checked, a default when unusable."""
+    view = body.get("view")
+    return HomeState.loads(view.get("private_metadata") if isinstance(view, dict) else None)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def handle_more(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    section = _action(body).get("value")
+    state = _view_state(body)
+    if section in SECTION_NAMES:
+        state = state.more(section)
+    services.jobs.submit(publisher(services).publish, team_id, user_id, state)
+
+
+def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    selected = _action(body).get("selected_option")
+    value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
+    state = _view_state(body).filtered("" if value == "open" else value)
+    services.jobs.submit(publisher(services).publish, team_id, user_id, state)
+
+
+def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    try:
+        number = ids.decode_ref(_action(body).get("value"))
+    except ValueError:
+        log.warning("Home: a button value that is not ours from %s", user_id)
+        return
+
+    def on_error(exc: BaseException) -> None:
+        text = services.texts(
+            "home.open_failed", number=number, error=ds_error_text(exc, services.texts)
+        )
+        services.slack.chat_postMessage(channel=user_id, text=text)
+
+    services.jobs.submit(open_card, services, team_id, user_id, number, on_error=on_error)
+
+
+def open_card(services: AppServices, team_id: str, user_id: str, number: int) -> None:
+    """The card, in the user's direct messages with the app (a Home tab holds no messages),
+    for a linked instructeur of the dossier's groupe or an admin; a reason for anyone else."""
+    t = services.texts
+    home = publisher(services)
+    viewer = home.viewer(team_id, user_id)
+    if viewer.guest:
+        services.slack.chat_postMessage(channel=user_id, text=t("home.guest"))
+        return
+    dossier, access = services.access.open(team_id, user_id, number)
+    if not access.allowed and not viewer.sees_all:
+        reason = t(access.reason_key or "link.reason_no_match", email="?")
+        services.slack.chat_postMessage(
+            channel=user_id, text=t("home.open_failed", number=number, error=reason)
+        )
+        return
+    card = build_dossier_card(
+        dossier,
+        viewer=Viewer(
+            instructeur_id=access.instructeur_id,
+            can_act=access.allowed,
+            reason_key=access.reason_key,
+        ),
+        texts=t,
+        ds_web_base=services.settings.ds_web_base,
+        ephemeral=False,
+    )
+    services.slack.chat_postMessage(channel=user_id, text=card.text, blocks=card.blocks)
