@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from dsbot.store.db import Store
 from dsbot.store.payloads import (
+    PAYLOAD_TYPES,
     AlertPayload,
     OutboxKind,
     OutboxPayload,
@@ -388,7 +389,7 @@ class OutboxRow:
 
 def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
     """Add a row unless its dedupe key was ever used (then nothing happens): True if added."""
-    if not isinstance(entry.payload, (ParentPayload, ThreadPayload, SummaryPayload, AlertPayload)):
+    if not isinstance(entry.payload, tuple(PAYLOAD_TYPES.values())):
         raise TypeError(f"not an outbox payload: {entry.payload!r}")
     cursor = db.execute(
         "INSERT OR IGNORE INTO outbox (team_id, channel_id, dossier_number, kind, payload,"

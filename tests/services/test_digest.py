@@ -137,7 +137,7 @@ def test_once_per_channel_and_day_across_restarts_and_processes(store):
     # Monday brings the next one; "new" then counts from Friday's digest.
     clock.now = FRIDAY_0905 + timedelta(days=3)
     assert restarted.run_if_due() == 2
-    monday = [r for r in digest_rows(store) if r.payload["day"] == "2026-11-30"]
+    monday = [r for r in digest_rows(store) if r.payload.day == date(2026, 11, 30)]
     assert len(monday) == 2
 
 
