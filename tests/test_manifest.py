@@ -42,6 +42,7 @@ def http_mode(manifest: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(manifest)
     doc["settings"]["socket_mode_enabled"] = False
     doc["settings"]["interactivity"]["request_url"] = EVENTS_URL
+    doc["settings"]["event_subscriptions"]["request_url"] = EVENTS_URL
     for command in doc["features"]["slash_commands"]:
         command["url"] = EVENTS_URL
     return doc
@@ -124,3 +125,23 @@ def test_manifest_comments_explain_http_mode():
 )
 def test_missing_scopes(granted, expected):
     assert missing_scopes(granted) == expected
+
+
+def test_manifest_declares_link_previews_and_the_reply_shortcut(manifest):
+    from dsbot.slack import ids
+    from dsbot.slack.dossier_refs import NATIONAL_HOSTS
+
+    features = manifest["features"]
+    assert set(features["unfurl_domains"]) == NATIONAL_HOSTS
+    assert "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    [shortcut] = features["shortcuts"]
+    assert shortcut["type"] == "message"
+    assert shortcut["callback_id"] == ids.SHORTCUT_REPLY_FROM_MESSAGE
+    assert shortcut["name"] == "Répondre à l'usager"
+
+
+def test_schema_refuses_an_unfurl_domain_with_a_scheme(validator, manifest):
+    broken = copy.deepcopy(manifest)
+    broken["features"]["unfurl_domains"] = ["https://demarche.numerique.gouv.fr"]
+    assert len(errors_of(validator, broken)) == 1

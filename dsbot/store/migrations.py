@@ -186,3 +186,13 @@ def m005_backend_credentials(db: Database) -> None:
     )
     # Audit rows name their backend; every older row is DS's.
     db.table("audit").add_column("backend", str, not_null_default="ds")
+
+
+@migrations()
+def m006_unfurls(db: Database) -> None:
+    # The last link preview of each URL in each channel: one preview per link and channel
+    # every 30 minutes, however often the link is pasted (and across restarts).
+    db.table("unfurls").create(
+        {"team_id": str, "channel_id": str, "url": str, "unfurled_at": str},
+        pk=("team_id", "channel_id", "url"),
+    )
