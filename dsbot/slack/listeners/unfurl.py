@@ -40,6 +40,8 @@ def register(app: App, clock: Callable[[], datetime] = now_utc) -> None:
         team_id, user_id = actor(context)
         links = shared_links(event, services.settings.ds_web_base)
         if not links:
+            count = len(event["links"]) if isinstance(event.get("links"), list) else 0
+            log.info("link_shared: %d link(s), no dossier link to preview", count)
             return
         services.jobs.submit(
             unfurl_links,
@@ -91,6 +93,7 @@ def unfurl_links(
 ) -> None:
     target = unfurl_target(event)
     if target is None or not user_id or services.access.is_guest(user_id):
+        log.info("link_shared: no preview (no target, or shared by a guest)")
         return
     channel = str(event.get("channel") or "")
     unfurls: dict[str, dict[str, Any]] = {}
@@ -115,6 +118,12 @@ def unfurl_links(
             if url not in given:
                 # Not shown: a later paste (by someone who may see it) may try again.
                 release_unfurl(db, team_id, channel, url)
+    # Dossier numbers only: the log says what was decided, never what a dossier holds.
+    log.info(
+        "link_shared: previews of %s given, of %s held back",
+        sorted(link.number for link in links if link.url in given) or "none",
+        sorted(link.number for link in links if link.url not in given) or "none",
+    )
 
 
 def preview_of(
