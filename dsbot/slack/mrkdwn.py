@@ -15,16 +15,16 @@ _TOKEN = re.compile(r"<([^<>]*)>")
 
 
 def to_plain_text(text: str, name_of: Callable[[str], str | None]) -> str:
-    """`text` without Slack's markup; `name_of(user_id)` gives a user's display name (None if
-    unknown: the mention is then kept as `@U123`)."""
+    """`text` without Slack's markup; `name_of(user_id)` gives a person's name (None if unknown:
+    the mention is then kept as `@U123`)."""
 
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1)
         target, _, label = inner.partition("|")
         if target.startswith("@"):
-            user_id = target[1:]
-            name = label or name_of(user_id)
-            return f"@{name or user_id}"
+            # The usager knows people by name, not by Slack handle.
+            name = label.lstrip("@") or name_of(target[1:])
+            return name or target
         if target.startswith("#"):
             return f"#{label or target[1:]}"
         if target.startswith("!"):

@@ -139,8 +139,16 @@ class MessageFile:
     def option_value(self) -> str:
         data = {"f": self.id, "m": self.mimetype, "n": self.name}
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        excess = len(text) - OPTION_VALUE_MAX
+        if excess > 0:
+            # A long name is shortened in its middle: its extension still says what it is.
+            stem, dot, extension = self.name.rpartition(".")
+            if not dot or len(extension) > 10:
+                stem, extension = self.name, ""
+            stem = stem[: max(len(stem) - excess - 1 - len(json.dumps("…")), 1)]
+            data["n"] = f"{stem}…{dot}{extension}"
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         if len(text) > OPTION_VALUE_MAX:
-            # A long name still reaches the submission through the option's text.
             text = json.dumps({"f": self.id, "m": self.mimetype}, separators=(",", ":"))
         return text
 

@@ -172,14 +172,14 @@ def offered_files(files: tuple[dict[str, Any], ...]) -> tuple[MessageFile, ...]:
 
 
 def display_name(services: AppServices, user_id: str) -> str | None:
-    """The name a mention shows in Slack; None when Slack does not know the user."""
+    """A person's full name (else their Slack display name); None when Slack does not know them."""
     try:
         user = services.slack.users_info(user=user_id)["user"]
     except SlackApiError as exc:
         log.info("users.info %s: %s", user_id, exc.response.get("error"))
         return None
     profile = user.get("profile") or {}
-    for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")):
+    for name in (profile.get("real_name"), user.get("real_name"), profile.get("display_name")):
         if isinstance(name, str) and name.strip():
             return name.strip()
     name = user.get("name")
