@@ -187,3 +187,30 @@ def test_an_unknown_dossier_gets_no_preview(stage: Scene, caplog) -> None:
     share(stage, dossier_url(stage, 999_999))
     assert decided(caplog, 1) == ["link_shared: previews of none given, of [999999] held back"]
     assert stage.slack.calls("chat.unfurl") == []
+
+
+def test_a_link_in_the_composer_is_previewed_by_unfurl_id(stage: Scene, caplog) -> None:
+    number = stage.dossier("en_instruction")
+    url = dossier_url(stage, number)
+    event = {
+        "type": "link_shared",
+        "channel": "COMPOSER",
+        "user": ALICE,
+        "message_ts": "U0ALICE01-909b5454-75f8-4ac4-b325-1b40e230bbd8",
+        "unfurl_id": "C123456.7890123.abcdef",
+        "source": "composer",
+        "links": [{"domain": "127.0.0.1", "url": url}],
+    }
+    body = {
+        "team_id": TEAM_ID,
+        "api_app_id": "A0TEST",
+        "type": "event_callback",
+        "event_id": "Ev0COMPOSER",
+        "event_time": int(time.time()),
+        "event": event,
+    }
+    assert stage.bot.post(json.dumps(body).encode(), "application/json").status_code == 200
+    decided(caplog, 1)
+    [given] = stage.slack.unfurls()
+    assert given["unfurl_id"] == "C123456.7890123.abcdef" and given["source"] == "composer"
+    assert list(given["unfurls"]) == [url]

@@ -75,7 +75,7 @@ def shared_links(event: dict[str, Any], ds_web_base: str) -> list[DossierLink]:
 def unfurl_target(event: dict[str, Any]) -> dict[str, Any] | None:
     """Where chat.unfurl attaches the previews: the posted message, or the message composer."""
     unfurl_id, source = event.get("unfurl_id"), event.get("source")
-    if event.get("source") == "composer" and isinstance(unfurl_id, str) and unfurl_id:
+    if source == "composer" and isinstance(unfurl_id, str) and unfurl_id:
         return {"unfurl_id": unfurl_id, "source": str(source)}
     channel, ts = event.get("channel"), event.get("message_ts")
     if isinstance(channel, str) and channel and isinstance(ts, str) and ts:
@@ -96,6 +96,10 @@ def unfurl_links(
         log.info("link_shared: no preview (no target, or shared by a guest)")
         return
     channel = str(event.get("channel") or "")
+    if "unfurl_id" in target:
+        # A link still in someone's message composer (channel "COMPOSER") is seen by them
+        # alone: its window is theirs, not every composer's.
+        channel = f"{channel}:{user_id}"
     unfurls: dict[str, dict[str, Any]] = {}
     claimed: list[str] = []
     for link in links:
