@@ -194,6 +194,33 @@ def test_a_message_with_a_ds_link(stage: Scene) -> None:
     assert origin_number(stage, view) == number
 
 
+def test_a_message_in_the_thread_of_a_shared_card(stage: Scene) -> None:
+    number = stage.dossier("en_instruction")
+    # The card as the Partager button posts it in the channel.
+    card_ts = stage.slack.client().chat_postMessage(
+        channel=CHANNEL_ID,
+        text=f"Dossier n° {number}",
+        blocks=[
+            {
+                "type": "actions",
+                "block_id": ids.BLOCK_CARD_ACTIONS,
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ids.ACTION_REPONDRE,
+                        "text": {"type": "plain_text", "text": "Répondre"},
+                        "value": ids.encode_ref(number),
+                    }
+                ],
+            }
+        ],
+    )["ts"]
+    message = say(stage, "Merci, c’est noté.", thread_ts=card_ts)
+    response_url, trigger_id = shortcut(stage, message)
+    _, view = opened_modal(stage, response_url, trigger_id)
+    assert origin_number(stage, view) == number
+
+
 def test_a_message_with_no_dossier_is_explained(stage: Scene) -> None:
     message = say(stage, "Réunion d’équipe à 14 h.")
     response_url, _ = shortcut(stage, message)

@@ -126,8 +126,8 @@ def handle_reply_from_message(
 
 
 def dossiers_of(services: AppServices, team_id: str, message: MessageShortcut) -> tuple[int, ...]:
-    """The dossier the message belongs to: its thread's notification, the card it is, or the
-    dossiers its text names (the caller wants exactly one)."""
+    """The dossier the message belongs to: its thread's notification, the card it is or whose
+    thread it is in, or the dossiers its text names (the caller wants exactly one)."""
     root = message.thread_ts or message.ts
     with services.store.connect() as db:
         number = dossier_of_message(db, team_id, message.channel_id, root)
@@ -136,7 +136,31 @@ def dossiers_of(services: AppServices, team_id: str, message: MessageShortcut) -
     on_card = card_dossiers(message.blocks)
     if on_card:
         return on_card
+    if message.thread_ts and message.thread_ts != message.ts:
+        under_card = card_dossiers(thread_root_blocks(services, message))
+        if under_card:
+            return under_card
     return dossiers_named(message.text, ds_hosts(services.settings.ds_web_base))
+
+
+def thread_root_blocks(
+    services: AppServices, message: MessageShortcut
+) -> tuple[dict[str, Any], ...]:
+    """The blocks of the thread's first message (a shared card is not in channel_messages).
+
+    One Slack read, no DS call: the modal still opens well within the trigger's 3 seconds."""
+    try:
+        replies = services.slack.conversations_replies(
+            channel=message.channel_id, ts=message.thread_ts or message.ts, limit=1
+        )
+    except SlackApiError as exc:
+        # A conversation the bot cannot read (a DM, a private channel it is not in).
+        log.info("thread root in %s unreadable: %s", message.channel_id, exc.response.get("error"))
+        return ()
+    messages = replies.get("messages") or []
+    root = messages[0] if messages and isinstance(messages[0], dict) else {}
+    blocks = root.get("blocks")
+    return tuple(b for b in blocks if isinstance(b, dict)) if isinstance(blocks, list) else ()
 
 
 def card_dossiers(blocks: tuple[dict[str, Any], ...]) -> tuple[int, ...]:
