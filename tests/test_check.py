@@ -84,6 +84,14 @@ def test_missing_slack_scopes_are_listed(socket_ready, sandbox, tmp_path):
     assert "manifest.yml" in scopes.fix
 
 
+def test_missing_link_preview_scopes_are_listed(socket_ready, sandbox, tmp_path):
+    # An app installed before link previews lacks links:read and links:write.
+    socket_ready.scopes = [s for s in socket_ready.scopes if not s.startswith("links:")]
+    findings = run_checks(settings(socket_ready, sandbox, tmp_path), http=False)
+    (scopes,) = [f for f in findings if "Portées" in f.what and f.status == FAIL]
+    assert scopes.what.endswith("links:read, links:write")
+
+
 def test_slack_token_refused(socket_ready, sandbox, tmp_path):
     s = settings(socket_ready, sandbox, tmp_path, SLACK_BOT_TOKEN="xoxb-wrong")
     failed = failures(run_checks(s, http=False))

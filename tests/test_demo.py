@@ -29,6 +29,8 @@ def test_demo_shows_the_feed_live(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "/ds dossier" in out  # the card an instructeur gets
+    # A dossier link pasted in the channel, and its compact preview.
+    assert "aperçu du lien (chat.unfurl)" in out and "Ouvrir dans DS" in out
     assert out.count("▶ Dans DS") == 9
     # Each kind of change reaches "Slack": new parents, updates in place, thread replies.
     assert "nouveau message" in out

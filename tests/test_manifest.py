@@ -130,4 +130,24 @@ def test_missing_scopes(granted, expected):
 
 def test_home_tab_and_its_event(manifest):
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_manifest_declares_link_previews_and_the_reply_shortcut(manifest):
+    from dsbot.slack import ids
+    from dsbot.slack.dossier_refs import NATIONAL_HOSTS
+
+    features = manifest["features"]
+    assert set(features["unfurl_domains"]) == NATIONAL_HOSTS
+    assert "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    [shortcut] = features["shortcuts"]
+    assert shortcut["type"] == "message"
+    assert shortcut["callback_id"] == ids.SHORTCUT_REPLY_FROM_MESSAGE
+    assert shortcut["name"] == "Répondre à l'usager"
+
+
+def test_schema_refuses_an_unfurl_domain_with_a_scheme(validator, manifest):
+    broken = copy.deepcopy(manifest)
+    broken["features"]["unfurl_domains"] = ["https://demarche.numerique.gouv.fr"]
+    assert len(errors_of(validator, broken)) == 1

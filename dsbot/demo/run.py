@@ -92,6 +92,7 @@ def run_demo(
             demarche = ds.get_demarche(sorted(_demarche_numbers(sandbox))[0])
             _introduce(out, demo_settings, ds, demarche.number, demarche.title, slack)
             _show_home(out, poller, ds, demarche.number, slack, settings.lang)
+            _show_link_preview(out, demo_settings, ds, demarche.number, slack)
             SubscriptionService(poller.store, ds).subscribe(
                 DEMO_TEAM, channel, demarche.number, created_by="U0DEMO"
             )
@@ -147,6 +148,28 @@ def _introduce(
         )
         out.write(f"━━ /ds dossier {dossier.number} (réponse visible de vous seul)\n")
         out.write(render_message(card, width=slack.width, color=slack.color) + "\n\n")
+
+
+def _show_link_preview(
+    out: TextIO, settings: Settings, ds: DSClient, demarche: int, slack: TerminalSlack
+) -> None:
+    """A dossier link pasted in the channel by an instructeur of its groupe, and its preview."""
+    from dsbot.slack.blocks.common import dossier_url
+    from dsbot.slack.blocks.unfurl import build_unfurl, unfurl_fallback
+
+    texts = get_texts(settings.lang)
+    feed = next(ds.feed_pages(demarche=demarche, updated_since=_epoch()), None)
+    if not feed or not feed.dossiers:
+        return
+    dossier = ds.get_dossier(feed.dossiers[-1].number)
+    url = dossier_url(settings.ds_web_base, demarche, dossier.number)
+    preview = build_unfurl(dossier, texts, settings.ds_web_base)
+    message = {"text": unfurl_fallback(dossier, texts), "blocks": preview["blocks"]}
+    out.write(
+        f"━━ #{DEMO_CHANNEL_NAME} · un instructeur du groupe colle {url}\n"
+        "   aperçu du lien (chat.unfurl), sans demandeur ni e-mail :\n"
+    )
+    out.write(render_message(message, width=slack.width, color=slack.color) + "\n\n")
 
 
 def _epoch() -> datetime:

@@ -15,6 +15,7 @@ from dsbot.slack.blocks.modals import (
     MOTIVATION_REQUIRED,
     OPTION_DISABLE_NOTIFICATION,
     OPTION_INSTRUCTION_FIRST,
+    MessageFile,
     ModalOrigin,
 )
 from dsbot.slack.files import MAX_FILE_BYTES, SlackFileRef, ds_accepts, megabytes
@@ -76,6 +77,11 @@ def read_form(values: Any, origin: ModalOrigin) -> ActionForm:
             files = tuple(SlackFileRef.from_payload(f) for f in raw)
         except ValueError:
             malformed = True
+    if origin.action_id == ids.ACTION_REPONDRE:
+        try:
+            files += _chosen_message_files(values)
+        except ValueError:
+            malformed = True
     return ActionForm(
         text=text,
         files=files,
@@ -95,6 +101,24 @@ def read_form(values: Any, origin: ModalOrigin) -> ActionForm:
         file_block=file_block,
         files_malformed=malformed,
     )
+
+
+def _chosen_message_files(values: Any) -> tuple[SlackFileRef, ...]:
+    """The message's files ticked in a reply opened from a message (dsbot.slack.listeners
+    .shortcuts); the download checks the file's real size and content."""
+    state = _state(values, ids.BLOCK_MESSAGE_FILE_CHOICE, ids.ACTION_MESSAGE_FILE_CHOICE_INPUT)
+    selected = state.get("selected_options") or []
+    if not isinstance(selected, list) or not all(isinstance(o, dict) for o in selected):
+        raise ValueError("selected_options is not a list of options")
+    refs: list[SlackFileRef] = []
+    for option in selected:
+        text = option.get("text")
+        label = text.get("text") if isinstance(text, dict) else None
+        file = MessageFile.from_option(option.get("value"), label if isinstance(label, str) else "")
+        refs.append(
+            SlackFileRef(id=file.id, name=file.name or file.id, mimetype=file.mimetype, size=None)
+        )
+    return tuple(refs)
 
 
 def validate(

@@ -160,3 +160,13 @@ BLOCK_HOME_FRESHNESS = "home_freshness"
 # --- the daily digest (dsbot/slack/blocks/digest.py) ----------------------------------------
 BLOCK_DIGEST_HEADER = "digest_header"
 BLOCK_DIGEST_COUNTS = "digest_counts"
+
+
+# --- link previews and the message shortcut (listeners/unfurl.py, listeners/shortcuts.py) ------
+BLOCK_UNFURL_SUMMARY = "unfurl_summary"
+BLOCK_UNFURL_DATES = "unfurl_dates"
+# The message shortcut « Répondre à l'usager » (manifest.yml, features.shortcuts).
+SHORTCUT_REPLY_FROM_MESSAGE = "ds_reply_from_message"
+# In the Répondre modal it opens: the message's files, one of which may be attached.
+BLOCK_MESSAGE_FILE_CHOICE = "message_file_choice"
+ACTION_MESSAGE_FILE_CHOICE_INPUT = "message_file_choice_input"

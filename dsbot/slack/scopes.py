@@ -27,6 +27,8 @@ BOT_SCOPES: dict[str, str] = {
         "instead of posting it twice"
     ),
     "groups:history": "the same in a private channel",
+    "links:read": "link_shared events for the DS dossier URLs of manifest.yml's unfurl_domains",
+    "links:write": "chat.unfurl: the compact preview of a dossier link",
 }
 
 

@@ -254,3 +254,13 @@ def m006_dossier_index(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX home_tabs_instructeur ON home_tabs (instructeur_id)")
+
+
+@migrations()
+def m007_unfurls(db: Database) -> None:
+    # The last link preview of each URL in each channel: one preview per link and channel
+    # every 30 minutes, however often the link is pasted (and across restarts).
+    db.table("unfurls").create(
+        {"team_id": str, "channel_id": str, "url": str, "unfurled_at": str},
+        pk=("team_id", "channel_id", "url"),
+    )

@@ -17,3 +17,14 @@ def dossier_threads(db: Database, team_id: str, dossier_number: int) -> list[tup
             [team_id, dossier_number],
         )
     ]
+
+
+def dossier_of_message(db: Database, team_id: str, channel_id: str, ts: str) -> int | None:
+    """The dossier whose notification is the message `ts` of the channel (a thread's root)."""
+    for row in db.query(
+        "SELECT dossier_number FROM channel_messages"
+        " WHERE team_id = ? AND channel_id = ? AND ts = ?",
+        [team_id, channel_id, ts],
+    ):
+        return int(row["dossier_number"])
+    return None

@@ -172,6 +172,7 @@ class FakeSlack:
         self._views: dict[str, dict[str, Any]] = {}
         self._view_versions: dict[str, list[dict[str, Any]]] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
+        self._unfurls: list[dict[str, Any]] = []
         self._used_triggers: set[str] = set()
         self._files: dict[str, dict[str, Any]] = {}
         self._file_content: dict[str, bytes] = {}
@@ -522,6 +523,12 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._home_views.get(user_id))
 
+    def unfurls(self) -> list[dict[str, Any]]:
+        """Accepted chat.unfurl calls: {"channel", "ts"} or {"unfurl_id", "source"}, and "unfurls"
+        (URL → preview)."""
+        with self._lock:
+            return copy.deepcopy(self._unfurls)
+
     def files(self) -> list[dict[str, Any]]:
         """Files known to the fake: added with add_file or uploaded with files_upload_v2."""
         with self._lock:
@@ -850,6 +857,34 @@ class FakeSlack:
             home = self._view_object(params["view"], view_id, previous)
             self._home_views[user_id] = home
             return {"view": copy.deepcopy(home)}
+
+    def _api_chat_unfurl(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's checks: `unfurls` is a JSON object of URL → blocks (or attachment); with
+        channel+ts, each URL must be in that message."""
+        unfurls = params.get("unfurls")
+        if unfurls in (None, ""):
+            raise SlackApiError("missing_unfurls")
+        if not isinstance(unfurls, dict):
+            raise SlackApiError("invalid_json" if isinstance(unfurls, str) else "json_not_object")
+        for preview in unfurls.values():
+            if not isinstance(preview, dict):
+                raise SlackApiError("json_not_object")
+            if "blocks" in preview:
+                problems = rules.check_blocks(preview["blocks"])
+                if problems:
+                    raise SlackApiError("invalid_blocks", response_metadata={"messages": problems})
+        with self._lock:
+            if params.get("channel") and params.get("ts"):
+                target = {"channel": str(params["channel"]), "ts": str(params["ts"])}
+                message = self._find_message(target["channel"], target["ts"])
+                if message is None or not all(
+                    url in (message.get("text") or "") for url in unfurls
+                ):
+                    raise SlackApiError("cannot_unfurl_url")
+            else:
+                target = {"unfurl_id": str(params["unfurl_id"]), "source": str(params["source"])}
+            self._unfurls.append({**target, "unfurls": copy.deepcopy(unfurls)})
+        return {}
 
     def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -33,6 +33,11 @@ BOT_SCOPE_OVERRIDES: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
 }
+# chat.unfurl names its message by channel+ts (all the 2021 description knows) or, for a link
+# typed in the message composer, by unfurl_id+source: either complete pair is enough.
+ALTERNATIVE_ARGUMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "chat.unfurl": (("channel", "ts"), ("unfurl_id", "source")),
+}
 LEGACY_SCOPES = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
 
 # Arguments that slack_sdk sends as JSON strings in form bodies and as objects in JSON bodies.
@@ -96,9 +101,16 @@ def accepted_scopes(method: str) -> tuple[str, ...]:
 
 
 def missing_arguments(method: str, params: dict[str, Any]) -> list[str]:
+    required = list(required_arguments(method))
+    pairs = ALTERNATIVE_ARGUMENTS.get(method, ())
+    if pairs:
+        alternatives = {name for pair in pairs for name in pair}
+        required = [name for name in required if name not in alternatives]
+        if not any(all(params.get(n) not in (None, "") for n in pair) for pair in pairs):
+            required += list(pairs[0])
     return [
         f"[ERROR] missing required field: {name}"
-        for name in required_arguments(method)
+        for name in required
         if params.get(name) in (None, "")
     ]
 

@@ -582,3 +582,43 @@ def test_env_points_dsbot_at_the_fake(fake_slack: FakeSlack):
     assert env["SLACK_BOT_TOKEN"] == BOT_TOKEN
     assert env["SLACK_API_URL"].endswith("/api/")
     assert WebClient(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"]).auth_test()["ok"]
+
+
+def test_chat_unfurl_checks_its_arguments_and_records_previews(
+    fake_slack: FakeSlack, slack_client: WebClient
+):
+    url = "https://demarche.numerique.gouv.fr/dossiers/1234"
+    posted = slack_client.chat_postMessage(channel="C0UNFURL", text=f"voir <{url}>")
+    preview = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "n° 1234"}}]}
+
+    slack_client.chat_unfurl(channel="C0UNFURL", ts=posted["ts"], unfurls={url: preview})
+    # A link typed in the composer is named by unfurl_id + source instead.
+    slack_client.chat_unfurl(unfurl_id="Uf0001", source="composer", unfurls={url: preview})
+    assert fake_slack.unfurls() == [
+        {"channel": "C0UNFURL", "ts": posted["ts"], "unfurls": {url: preview}},
+        {"unfurl_id": "Uf0001", "source": "composer", "unfurls": {url: preview}},
+    ]
+
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.chat_unfurl(channel="C0UNFURL", unfurls={url: preview})
+    assert slack_error(excinfo) == "invalid_arguments"
+    assert "ts" in json.dumps(excinfo.value.response["response_metadata"])
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.chat_unfurl(channel="C0UNFURL", ts=posted["ts"])
+    assert slack_error(excinfo) == "missing_unfurls"
+    with pytest.raises(SlackApiError) as excinfo:
+        other = "https://demarche.numerique.gouv.fr/dossiers/99"
+        slack_client.chat_unfurl(channel="C0UNFURL", ts=posted["ts"], unfurls={other: preview})
+    assert slack_error(excinfo) == "cannot_unfurl_url"
+    bad = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.chat_unfurl(channel="C0UNFURL", ts=posted["ts"], unfurls={url: bad})
+    assert slack_error(excinfo) == "invalid_blocks"
+    assert len(fake_slack.unfurls()) == 2
+
+
+def test_chat_unfurl_needs_links_write(fake_slack: FakeSlack, slack_client: WebClient):
+    fake_slack.scopes = [s for s in BOT_SCOPES if s != "links:write"]
+    with pytest.raises(SlackApiError) as excinfo:
+        slack_client.chat_unfurl(unfurl_id="Uf1", source="composer", unfurls={"https://x": {}})
+    assert slack_error(excinfo) == "missing_scope"

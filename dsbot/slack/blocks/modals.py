@@ -34,6 +34,9 @@ PRIVATE_METADATA_MAX = 3000
 INPUT_LABEL_MAX = 2000
 TEXT_INPUT_MAX = 3000
 OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+# Slack's checkboxes take 10 options at most.
+MAX_MESSAGE_FILES = 10
 
 # The button that opens each modal → the modal's callback_id and its texts' name.
 CALLBACK_BY_ACTION: dict[str, str] = {
@@ -124,8 +127,59 @@ class ModalOrigin:
         return NAME_BY_ACTION[self.action_id]
 
 
-def build_action_modal(origin: ModalOrigin, texts: Texts) -> View:
-    """The modal a button opens: confirmation, decision or reply, depending on the action."""
+@dataclass(frozen=True)
+class MessageFile:
+    """A file of a Slack message, offered as the attachment of a reply (Slack's file_input
+    cannot be pre-filled). Its option value carries what the submission needs to fetch it."""
+
+    id: str
+    name: str
+    mimetype: str
+
+    def option_value(self) -> str:
+        data = {"f": self.id, "m": self.mimetype, "n": self.name}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        excess = len(text) - OPTION_VALUE_MAX
+        if excess > 0:
+            # A long name is shortened in its middle: its extension still says what it is.
+            stem, dot, extension = self.name.rpartition(".")
+            if not dot or len(extension) > 10:
+                stem, extension = self.name, ""
+            stem = stem[: max(len(stem) - excess - 1 - len(json.dumps("…")), 1)]
+            data["n"] = f"{stem}…{dot}{extension}"
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if len(text) > OPTION_VALUE_MAX:
+            text = json.dumps({"f": self.id, "m": self.mimetype}, separators=(",", ":"))
+        return text
+
+    @classmethod
+    def from_option(cls, value: str, text: str) -> MessageFile:
+        """The file an option names; ValueError when the value is not one of ours."""
+        try:
+            data = json.loads(value)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ValueError("not a message file option") from exc
+        file_id = data.get("f") if isinstance(data, dict) else None
+        mimetype = data.get("m") if isinstance(data, dict) else None
+        if not isinstance(file_id, str) or not file_id or not isinstance(mimetype, str):
+            raise ValueError("not a message file option")
+        name = data.get("n")
+        return cls(
+            id=file_id, name=name if isinstance(name, str) and name else text, mimetype=mimetype
+        )
+
+
+def build_action_modal(
+    origin: ModalOrigin,
+    texts: Texts,
+    *,
+    initial_text: str | None = None,
+    message_files: tuple[MessageFile, ...] = (),
+) -> View:
+    """The modal a button opens: confirmation, decision or reply, depending on the action.
+
+    The reply modal opened from a message (shortcut) comes pre-filled with its text, and offers
+    its files as the attachment."""
     t, name, number = texts, origin.name, origin.number
     blocks: list[Block] = [
         SectionBlock(block_id=BLOCK_INTRO, text=mrkdwn(t(f"modal.intro.{name}", number=number)))
@@ -147,6 +201,7 @@ def build_action_modal(origin: ModalOrigin, texts: Texts) -> View:
                     multiline=True,
                     max_length=TEXT_INPUT_MAX,
                     placeholder=plain(t("modal.message.placeholder"), 150),
+                    initial_value=initial_text[:TEXT_INPUT_MAX] if initial_text else None,
                 ),
             )
         )
@@ -155,6 +210,8 @@ def build_action_modal(origin: ModalOrigin, texts: Texts) -> View:
                 ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT, "attachment", t
             )
         )
+        if message_files:
+            blocks.append(_message_files_block(message_files, t))
     if origin.action_id not in NO_SILENCE:
         blocks.append(
             _checkbox_block(
@@ -264,5 +321,22 @@ def _checkbox_block(
         element=CheckboxesElement(
             action_id=action_id,
             options=[Option(value=value, text=plain(option, OPTION_TEXT_MAX))],
+        ),
+    )
+
+
+def _message_files_block(files: tuple[MessageFile, ...], t: Texts) -> InputBlock:
+    # Checkboxes, not radio buttons: a ticked file can be unticked again.
+    return InputBlock(
+        block_id=ids.BLOCK_MESSAGE_FILE_CHOICE,
+        label=plain(t("modal.message_files.label"), INPUT_LABEL_MAX),
+        hint=plain(t("modal.message_files.hint"), INPUT_LABEL_MAX),
+        optional=True,
+        element=CheckboxesElement(
+            action_id=ids.ACTION_MESSAGE_FILE_CHOICE_INPUT,
+            options=[
+                Option(value=f.option_value(), text=plain(f.name, OPTION_TEXT_MAX))
+                for f in files[:MAX_MESSAGE_FILES]
+            ],
         ),
     )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from dsbot.slack.listeners import actions, commands, decisions, home, items
+from dsbot.slack.listeners import (
+    actions,
+    commands,
+    decisions,
+    home,
+    items,
+    shortcuts,
+    unfurl,
+)
 
 
 def register_listeners(app: App) -> None:
@@ -13,3 +21,5 @@ def register_listeners(app: App) -> None:
     decisions.register(app)
     items.register(app)
     home.register(app)
+    unfurl.register(app)
+    shortcuts.register(app)

@@ -71,6 +71,12 @@ class Registry:
     def view(self, callback_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return self._add("view", callback_id)
 
+    def event(self, event_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._add("event", event_type)
+
+    def shortcut(self, callback_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._add("shortcut", callback_id)
+
     def call(self, kind: str, key: str, **available: Any) -> None:
         """Calls the listener with the arguments it names, as Bolt's kwargs injection does."""
         fn = self.listeners[(kind, key)]
