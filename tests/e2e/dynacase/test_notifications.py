@@ -5,6 +5,7 @@ card per document, kept current, with state changes in its thread, exactly once.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -191,3 +192,69 @@ def test_unsubscribe(dc: DynacaseScene, poller: Poller) -> None:
     assert report.feeds == [] and report.drain is not None and report.drain.sent == 0
     (card,) = cards(dc)
     assert dc.slack.thread(CHANNEL_ID, card["ts"]) == []
+
+
+def test_dynacase_down_backs_off_alerts_ops_and_loses_nothing(dc: DynacaseScene) -> None:
+    from datetime import timedelta
+
+    from dsbot.backends.dynacase.backend import DynacaseBackend
+    from dsbot.backends.dynacase.client import DynacaseClient
+    from dsbot.backends.port import BackendName
+    from dsbot.services.items import ItemService
+
+    services = dc.bot.services
+    dc.slack.post_interval = None
+    dc.slack.add_channel(CHANNEL_ID, "general")
+    dc.slack.add_channel("C0OPS", "ops")
+    now = [datetime.now(UTC)]
+    # The client gives up at once (its own retries would wait): the poller's backoff is tested.
+    client = DynacaseClient(dc.dynacase.api_url, dc.dynacase.token, max_read_retries=0)
+    items = ItemService(
+        services.store,
+        {BackendName.DYNACASE: DynacaseBackend(client)},
+        services.items.vault,
+        services.items.audit,
+        (),
+    )
+    poller = build_poller(
+        dataclasses.replace(services.settings, ops_channel="C0OPS"),
+        store=services.store,
+        ds=services.ds,
+        slack=dc.slack.client(),
+        texts=services.texts,
+        items=items,
+        pacing=0,
+        clock=lambda: now[0],
+        alert_after=2,
+    )
+    ask(dc, f"abonner dynacase {FAMILY}")
+    doc = dc.subvention("e_sub_transmis")
+    assert poller.run_cycle().ok and len(cards(dc)) == 1
+
+    dc.control.faults(fail_next=1000, fail_status=503)
+    dc.control.set_state(
+        doc["initid"],
+        "e_sub_instruit",
+        user="c.martin",
+        parameters={"sub_avis": "favorable", "sub_date_instruction": "2026-11-02"},
+    )
+    failed = poller.run_cycle()
+    assert not failed.ok and failed.alerts == []
+    with services.store.connect() as db:
+        (feed,) = q.active_feeds(db)
+    assert feed.failures == 1 and feed.next_poll_at is not None and feed.next_poll_at > now[0]
+    assert poller.run_cycle().backing_off == [feed.key]  # not asked again before its time
+
+    now[0] = feed.next_poll_at + timedelta(seconds=1)
+    assert poller.run_cycle().alerts == ["notify.ops.dynacase_down"]
+    (alert,) = dc.slack.top_level("C0OPS")
+    assert "Dynacase ne répond plus" in alert["text"]
+
+    dc.control.faults(fail_next=0)
+    now[0] += timedelta(hours=1)
+    back = poller.run_cycle()
+    assert back.ok and back.alerts == ["notify.ops.dynacase_recovered"]
+    (card,) = cards(dc)
+    assert "Instruit" in text_of(card)  # nothing lost: the change made meanwhile arrives
+    assert len(dc.slack.thread(CHANNEL_ID, card["ts"])) == 1
+    client.close()
