@@ -7,9 +7,13 @@ whenever a retried row comes due, so that a long queue in Slack never delays the
 The Poller is built from Settings in `dsbot.runtime`; here it only knows its sender by the
 `Outbox` protocol, so that this layer imports nothing of Slack.
 
+Dynacase families' feeds (`dsbot.services.dynacase_feed`, when DYNACASE_API_URL is set) are
+polled in the same cycle and fill the same outbox; their health is tracked apart from DS's.
+
 DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
-exponentially. Sustained failure (or a token problem, at once) posts one alert to the ops
-channel, again only after a cooldown, and a recovery message when DS answers again.
+exponentially (Dynacase faults too). Sustained failure (or a token problem, at once) posts one
+alert to the ops channel, again only after a cooldown, and a recovery message when DS answers
+again.
 Only one poller works on a database at a time (a lease in poller_state), so two processes
 never send the same row.
 """
