@@ -255,7 +255,7 @@ def build_change_message(
         case Updated():
             raise ValueError("an `updated` change only refreshes the card: no thread event")
         case ItemStateChanged():
-            raise ValueError("an item's change is built by build_item_change_message")
+            return build_item_change_message(change, title=change.title, texts=texts, url=url)
     return build_event_message(key, dossier_number=dossier_number, texts=texts, **params)
 
 
