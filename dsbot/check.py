@@ -327,6 +327,8 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
         )
     else:
         yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url}")
+    try:
+        yield from check_dynacase_families(settings, dynacase)
     finally:
         if client is None:
             dynacase.close()
@@ -338,6 +340,47 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
         )
     else:
         yield Finding(OK, "DSBOT_SECRET_KEY is set: people's Dynacase tokens are stored encrypted")
+
+
+def subscribed_families(settings: Settings) -> list[str]:
+    """The Dynacase families channels follow, read from an existing database (never created
+    or migrated here)."""
+    from dsbot.store import Store
+
+    store = Store(settings.db_path)
+    if not store.exists():
+        return []
+    try:
+        with store.connect() as db:
+            if "item_subscriptions" not in db.table_names():
+                return []
+            rows = db.query(
+                "SELECT DISTINCT family FROM item_subscriptions WHERE backend = 'dynacase'"
+                " ORDER BY family"
+            )
+            return [str(r["family"]) for r in rows]
+    except Exception:  # the database's own finding says what is wrong with it
+        return []
+
+
+def check_dynacase_families(settings: Settings, dynacase: Any) -> Iterator[Finding]:
+    """Each followed family can still be listed with the bot's token (one short page each)."""
+    from dsbot.backends.dynacase import errors as de
+
+    for family in subscribed_families(settings):
+        try:
+            dynacase.list_documents(family, slice=1)
+        except (de.DynacaseNotFound, de.DynacaseAccessDenied):
+            yield Finding(
+                FAIL,
+                f"Famille Dynacase {family} suivie, mais introuvable avec DYNACASE_TOKEN",
+                f"Donnez au lecteur de dsbot l’accès à {family}, ou tapez"
+                f" `/ds desabonner dynacase {family}` dans les canaux qui la suivent",
+            )
+        except de.DynacaseError:
+            return  # unreachable or refused: the finding above says so already
+        else:
+            yield Finding(OK, f"Famille Dynacase {family} suivie et lisible")
 
 
 def run_checks(

@@ -308,7 +308,12 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
 @click.option(
     "--channel", default=None, help="Canal Slack où publier aussi, si SLACK_BOT_TOKEN est défini."
 )
-def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
+@click.option(
+    "--dynacase",
+    is_flag=True,
+    help="Faire tourner aussi un bac à sable Dynacase et suivre une de ses familles.",
+)
+def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase: bool) -> None:
     """Le travail principal de bout en bout, hors ligne : un bac à sable DS embarqué, le vrai
     flux et les vrais constructeurs de messages, les messages Slack rendus dans le terminal
     (publiés pour de vrai dans --channel si SLACK_BOT_TOKEN est défini)."""
@@ -326,7 +331,9 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None) -> None:
     try:
         summary = run_demo(
             settings,
-            DemoOptions(seed=seed, interval=interval, cycles=cycles, channel=channel),
+            DemoOptions(
+                seed=seed, interval=interval, cycles=cycles, channel=channel, dynacase=dynacase
+            ),
             sys.stdout,
             stop,
         )

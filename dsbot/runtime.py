@@ -15,13 +15,16 @@ from typing import Any, cast
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends.dynacase.client import DynacaseClient
 from dsbot.config import ConfigError, Settings
 from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, RecentDossiers
+from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
@@ -60,6 +63,8 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
     access = DossierAccessService(ds, linking, directory)
+    items = build_item_service(settings, store)
+    dynacase = dynacase_client_of(items)
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
@@ -72,7 +77,10 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
         jobs=Jobs(),
         subscriptions=SubscriptionService(store, ds),
         actions=build_action_service(store, ds, access),
-        items=build_item_service(settings, store),
+        items=items,
+        dynacase_subscriptions=(
+            DynacaseSubscriptionService(store, dynacase) if dynacase is not None else None
+        ),
     )
 
 
@@ -89,6 +97,7 @@ def build_poller(
     pacing: float = 1.0,
     page_size: int = PAGE_SIZE,
     clock: Callable[[], datetime] = utc_now,
+    items: ItemService | None = None,
     **poller_options: Any,
 ) -> Poller:
     """A Poller and its Sender from Settings; any part may be passed in instead.
@@ -109,6 +118,9 @@ def build_poller(
         slack = make_web_client(settings, retry_rate_limits=False)
     cache = RecentDossiers(ds.get_dossier)
     texts = texts or get_texts(settings.lang)
+    if items is None:
+        items = build_item_service(settings, store)
+    dynacase = dynacase_client_of(items)
     sender = Sender(
         store,
         slack,
@@ -118,6 +130,7 @@ def build_poller(
         ops_channel=settings.ops_channel,
         pacing=pacing,
         clock=clock,
+        backends=items.backends,
     )
     return Poller(
         store,
@@ -134,6 +147,9 @@ def build_poller(
             clock=clock,
         ),
         homes=build_home_publisher(settings, store, ds, slack, texts, clock=clock),
+        dynacase=(
+            DynacaseFeedProcessor(store, dynacase, clock=clock) if dynacase is not None else None
+        ),
         **poller_options,
     )
 
@@ -239,6 +255,7 @@ def start_background_poller(
         ds=services.ds,
         slack=make_web_client(settings, retry_rate_limits=False),
         texts=services.texts,
+        items=services.items,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
     thread = threading.Thread(
@@ -257,6 +274,15 @@ def start_background_poller(
 
 
 # --- dsbot run -----------------------------------------------------------------------------------
+
+
+def dynacase_client_of(items: ItemService) -> DynacaseClient | None:
+    """The bot's Dynacase reads client (DYNACASE_TOKEN), when Dynacase is configured."""
+    from dsbot.backends.dynacase.backend import DynacaseBackend
+    from dsbot.backends.port import BackendName
+
+    backend = items.backends.get(BackendName.DYNACASE)
+    return backend.client if isinstance(backend, DynacaseBackend) else None
 
 
 def build_item_service(settings: Settings, store: Store) -> ItemService:

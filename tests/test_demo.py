@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+DEMO = [sys.executable, "-m", "dsbot.cli", "demo"]
+
 
 def demo_env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_", "DSBOT_"))}
@@ -45,6 +47,27 @@ def test_demo_shows_the_feed_live(tmp_path):
     assert "Résumé quotidien de #instruction-demo" in out and "En construction :" in out
     # Nothing is left behind: the demo works in a temporary directory.
     assert list(tmp_path.glob("*.db")) == []
+
+
+def test_demo_follows_a_dynacase_family_too(tmp_path):
+    done = subprocess.run(
+        [*DEMO, "--dynacase", "--cycles", "4", "--interval", "0"],
+        env=demo_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("▶ Dans DS") == 4 and out.count("▶ Dans Dynacase") == 4
+    assert "DEMANDE_SUBVENTION" in out
+    # The request's card, then updated in place, and its state changes in the thread,
+    # with who made them in Dynacase and their comment.
+    assert "Fête de quartier n° 1" in out and "🟢 Accordé" in out
+    assert "est passé de Transmis à Instruit par Claire Martin" in out
+    assert "est passé de Instruit à Accordé par Paul Durand" in out
+    assert "Accordé en commission." in out
 
 
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path):

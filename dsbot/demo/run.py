@@ -13,12 +13,16 @@ from typing import TextIO, cast
 
 from slack_sdk import WebClient
 
+from dsbot.backends.dynacase.client import DynacaseClient
+from dsbot.backends.dynacase.sandbox.server import DynacaseSandbox
 from dsbot.config import ConfigError, Settings
+from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
 from dsbot.ds.client import DSClient
 from dsbot.runtime import build_poller
 from dsbot.sandbox.server import SandboxServer
+from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
@@ -39,6 +43,7 @@ class DemoOptions:
     interval: float = 3.0
     cycles: int = 0  # 0: until Ctrl-C
     channel: str | None = None  # a real Slack channel id, when Slack tokens are set
+    dynacase: bool = False  # run the Dynacase sandbox too, and follow one of its families
 
 
 @dataclass
@@ -75,8 +80,15 @@ def run_demo(
             ds_api_token=sandbox.token,
             db_path=str(Path(tmp) / "demo.db"),
         )
+        dynacase: DynacaseSandbox | None = None
+        if options.dynacase:
+            dynacase = DynacaseSandbox(seed=options.seed).start()
+            demo_settings = dataclasses.replace(
+                demo_settings, dynacase_api_url=dynacase.api_url, dynacase_token=dynacase.token
+            )
         slack = TerminalSlack(out, forward=forward, channel_names={channel: DEMO_CHANNEL_NAME})
         scenario: Scenario | None = None
+        dynacase_scenario: DynacaseScenario | None = None
         steps: list[str] = []
         cycles = 0
         try:
@@ -97,10 +109,15 @@ def run_demo(
                 DEMO_TEAM, channel, demarche.number, created_by="U0DEMO"
             )
             scenario = Scenario(sandbox.base_url, ds, demarche.number)
+            if dynacase is not None:
+                dynacase_scenario = _follow_dynacase(out, poller, dynacase, channel)
             while not stop.is_set() and (options.cycles == 0 or cycles < options.cycles):
                 what = scenario.step()
                 steps.append(what)
                 out.write(f"▶ Dans DS : {what}\n\n")
+                if dynacase_scenario is not None:
+                    # A change made in Dynacase's own interface, outside dsbot.
+                    out.write(f"▶ Dans Dynacase : {dynacase_scenario.step()}\n\n")
                 out.flush()
                 report = poller.run_cycle()
                 if not report.ok:
@@ -111,9 +128,29 @@ def run_demo(
         finally:
             if scenario is not None:
                 scenario.close()
+            if dynacase_scenario is not None:
+                dynacase_scenario.close()
+            if dynacase is not None:
+                dynacase.stop()
             ds.close()
             sandbox.stop()
     return DemoSummary(cycles, steps, slack.posted, slack.updated)
+
+
+def _follow_dynacase(
+    out: TextIO, poller: Poller, dynacase: DynacaseSandbox, channel: str
+) -> DynacaseScenario:
+    """Subscribe the demo channel to a Dynacase family, as `/ds abonner dynacase` does."""
+    with DynacaseClient(dynacase.api_url, dynacase.token) as client:
+        DynacaseSubscriptionService(poller.store, client).subscribe(
+            DEMO_TEAM, channel, FAMILY, created_by="U0DEMO"
+        )
+    out.write(
+        f"Un bac à sable Dynacase tourne aussi ; #{DEMO_CHANNEL_NAME} suit sa famille {FAMILY}\n"
+        "(`/ds abonner dynacase " + FAMILY + "`). Les changements faits dans Dynacase même\n"
+        "arrivent en carte, mise à jour sur place, avec chaque changement d’état dans son fil.\n\n"
+    )
+    return DynacaseScenario(dynacase.base_url)
 
 
 def _demarche_numbers(sandbox: SandboxServer) -> list[int]:

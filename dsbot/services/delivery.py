@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dsbot.backends.dynacase.errors import DynacaseError
+from dsbot.backends.port import NotFound, Refused
 from dsbot.backoff import exponential_delay
 from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.services.delivery_port import (
@@ -387,9 +389,9 @@ class DeliveryService:
                 self._deliver(row, self.slack.render_digest(row), None, report)
             else:
                 self._deliver(row, self.slack.render_alert(row), None, report)
-        except DSError as exc:
-            # The card could not be rendered: DS is down or slow. Wait for it, however long it
-            # takes (the rows behind it in this dossier's thread wait too, in order).
+        except (DSError, DynacaseError) as exc:
+            # The card could not be rendered: DS (or Dynacase) is down or slow. Wait for it,
+            # however long it takes (the rows behind it in this dossier's thread wait too).
             self._retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
 
     def _send_parent(self, row: OutboxRow, report: DrainReport) -> None:
@@ -401,6 +403,16 @@ class DeliveryService:
             ts = q.parent_ts(db, row.team_id, row.channel_id, number)
         if ts is None and not payload.create:
             self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
+            return
+        if payload.item is not None:
+            try:
+                message = self.slack.render_item_card(payload.item)
+            except (NotFound, Refused):
+                if ts is None:
+                    self._finish(row, OutboxStatus.SKIPPED, "item no longer visible", report)
+                    return
+                message = self.slack.render_item_gone_card(payload.item)
+            self._deliver(row, message, None, report, update_ts=ts)
             return
         try:
             message = self.slack.render_card(number)
@@ -430,7 +442,12 @@ class DeliveryService:
                         row.team_id,
                         row.channel_id,
                         number,
-                        ParentPayload(create=True, new=False, demarche=payload.demarche),
+                        ParentPayload(
+                            create=True,
+                            new=False,
+                            demarche=payload.demarche,
+                            item=payload.item,
+                        ),
                         f"{row.dedupe_key}:parent",
                     ),
                     self.clock(),
@@ -573,12 +590,17 @@ class DeliveryService:
             subs = [s for s in q.channel_subscriptions(db, row.team_id, row.channel_id) if s.active]
             for sub in subs:
                 q.set_paused(db, sub.id, error, now)
+            families = q.pause_item_subscriptions(db, row.team_id, row.channel_id, error, now)
             report.dead += q.close_channel_rows(db, row.channel_id, OutboxStatus.DEAD, error)
             report.paused_channels += 1
             targets = (
-                [self.ops_channel] if self.ops_channel else sorted({s.created_by for s in subs})
+                [self.ops_channel]
+                if self.ops_channel
+                else sorted({s.created_by for s in subs} | {f.created_by for f in families})
             )
-            demarches = ", ".join(str(s.demarche_number) for s in subs)
+            demarches = ", ".join(
+                [str(s.demarche_number) for s in subs] + [f.family for f in families]
+            )
             for target in targets:
                 q.enqueue(
                     db,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dsbot.store.notifications import OutboxRow
+from dsbot.store.payloads import ItemRef
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class SlackPort(Protocol):
         """The dossier's card (reads DS: may raise DSError)."""
 
     def render_gone_card(self, number: int) -> Any: ...
+
+    def render_item_card(self, item: ItemRef) -> Any:
+        """Another backend's item as a channel card, read with the bot's token (may raise the
+        port's NotFound, Refused, or the backend's own errors)."""
+
+    def render_item_gone_card(self, item: ItemRef) -> Any: ...
 
     def render_event(self, row: OutboxRow, mention: Callable[[str], str]) -> Any:
         """A thread event; `mention(email)` gives a linked Slack user id, or the email."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dsbot.backends.dynacase.errors import DynacaseError
 from dsbot.ds.client import BATCH_SIZE
 from dsbot.ds.errors import DSError, DSTimeout
 from dsbot.ds.models import DeletedDossier, Dossier, FeedPage
@@ -111,7 +112,7 @@ class FeedResult:
     changes: int = 0
     enqueued: int = 0
     deletions: int = 0
-    error: DSError | None = None
+    error: DSError | DynacaseError | None = None  # a Dynacase family's feed fails with its own
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,13 @@ whenever a retried row comes due, so that a long queue in Slack never delays the
 The Poller is built from Settings in `dsbot.runtime`; here it only knows its sender by the
 `Outbox` protocol, so that this layer imports nothing of Slack.
 
+Dynacase families' feeds (`dsbot.services.dynacase_feed`, when DYNACASE_API_URL is set) are
+polled in the same cycle and fill the same outbox; their health is tracked apart from DS's.
+
 DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
-exponentially. Sustained failure (or a token problem, at once) posts one alert to the ops
-channel, again only after a cooldown, and a recovery message when DS answers again.
+exponentially (Dynacase faults too). Sustained failure (or a token problem, at once) posts one
+alert to the ops channel, again only after a cooldown, and a recovery message when DS answers
+again.
 Only one poller works on a database at a time (a lease in poller_state), so two processes
 never send the same row.
 """
@@ -29,6 +33,7 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from dsbot.backends.dynacase.errors import DynacaseError
 from dsbot.backoff import exponential_delay
 from dsbot.ds.client import DSClient
 from dsbot.ds.errors import (
@@ -41,6 +46,8 @@ from dsbot.ds.errors import (
 from dsbot.redact import redact
 from dsbot.services.delivery_port import DrainReport, Outbox
 from dsbot.services.digest import DigestScheduler
+from dsbot.services.dynacase_feed import BACKEND as DYNACASE
+from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -56,6 +63,7 @@ OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
 LEASE = "lease"
 HEALTH = "ds_health"
+DYNACASE_HEALTH = "dynacase_health"
 
 
 def utc_now() -> datetime:
@@ -114,7 +122,9 @@ class CycleReport:
         return "; ".join(parts)
 
 
-def _alert_kind(error: DSError) -> str:
+def _alert_kind(error: DSError | DynacaseError) -> str:
+    if isinstance(error, DynacaseError):
+        return "dynacase_down"
     if isinstance(error, DSTokenExpired):
         return "ds_token_expired"
     if isinstance(error, DSForbiddenNetwork):
@@ -124,7 +134,7 @@ def _alert_kind(error: DSError) -> str:
     return "ds_down"
 
 
-def _error_text(error: DSError | None) -> str:
+def _error_text(error: DSError | DynacaseError | None) -> str:
     if error is None:
         return "?"
     return redact(f"{type(error).__name__}: {error.message}")[:300]
@@ -152,8 +162,11 @@ class Poller:
         lease_seconds: float = 600.0,
         digests: DigestScheduler | None = None,
         homes: HomeRefresher | None = None,
+        dynacase: DynacaseFeedProcessor | None = None,
     ) -> None:
         self.store = store
+        # The feeds of Dynacase families (None: Dynacase not configured, its feeds wait).
+        self.dynacase = dynacase
         self.sender = sender
         self.ops_channel = ops_channel
         self.clock = clock
@@ -196,10 +209,21 @@ class Poller:
                 if feed.next_poll_at is not None and feed.next_poll_at > self.clock():
                     report.backing_off.append(feed.key)
                     continue
-                result = self.processor.process(feed)
+                if feed.scope == DYNACASE:
+                    if self.dynacase is None:
+                        continue
+                    result = self.dynacase.process(feed)
+                else:
+                    result = self.processor.process(feed)
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
-            report.alerts = self._check_health(report.feeds)
+            dynacase_feeds = [f for f in report.feeds if f.key.startswith(f"{DYNACASE}:")]
+            ds_feeds = [f for f in report.feeds if f not in dynacase_feeds]
+            report.alerts = self._check_health(ds_feeds)
+            # Dynacase's health is its own: DS being fine says nothing of it, and back.
+            report.alerts += self._check_health(
+                dynacase_feeds, key=DYNACASE_HEALTH, recovered="notify.ops.dynacase_recovered"
+            )
             report.digests = self._queue_digests()
             if deliver:
                 report.drain = self.sender.drain(self.drain_budget)
@@ -304,7 +328,13 @@ class Poller:
             q.record_feed_failure(db, key, _error_text(error), now + timedelta(seconds=delay))
         log.warning("feed %s failed (%s); next try in %.0f s", key, _error_text(error), delay)
 
-    def _check_health(self, results: list[FeedResult]) -> list[str]:
+    def _check_health(
+        self,
+        results: list[FeedResult],
+        *,
+        key: str = HEALTH,
+        recovered: str = "notify.ops.ds_recovered",
+    ) -> list[str]:
         """Count failed cycles; alert once past the threshold (auth problems at once), and
         say when DS is back. Returns the alert keys queued."""
         if not results:
@@ -313,19 +343,20 @@ class Poller:
         failed = [r for r in results if not r.ok]
         queued: list[str] = []
         with q.write(self.store) as db:
-            state = q.get_state(db, HEALTH) or {"failed_cycles": 0, "alert": None}
+            state = q.get_state(db, key) or {"failed_cycles": 0, "alert": None}
             if not failed:
                 if state.get("alert"):
-                    queued.append(self._alert(db, "notify.ops.ds_recovered", {}, now))
-                q.set_state(db, HEALTH, {"failed_cycles": 0, "alert": None})
+                    queued.append(self._alert(db, recovered, {}, now))
+                q.set_state(db, key, {"failed_cycles": 0, "alert": None})
                 return queued
             state["failed_cycles"] = int(state.get("failed_cycles") or 0) + 1
             errors = [r.error for r in failed if r.error is not None]
             kinds = [_alert_kind(e) for e in errors]
             # A token problem says what to do; it wins over a generic outage.
-            kind = next((k for k in kinds if k != "ds_down"), "ds_down")
+            generic = ("ds_down", "dynacase_down")
+            kind = next((k for k in kinds if k not in generic), kinds[0] if kinds else "ds_down")
             error = errors[kinds.index(kind)] if errors else None
-            threshold = self.alert_after if kind == "ds_down" else 1
+            threshold = self.alert_after if kind in generic else 1
             last = q.from_iso(state.get("alerted_at"))
             cooled = last is None or now - last >= self.alert_cooldown
             if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):
@@ -333,7 +364,7 @@ class Poller:
                 queued.append(self._alert(db, f"notify.ops.{kind}", params, now))
                 state["alert"] = kind
                 state["alerted_at"] = q.to_iso(now)
-            q.set_state(db, HEALTH, state)
+            q.set_state(db, key, state)
         return queued
 
     def _alert(self, db: Database, text_key: str, params: dict[str, Any], now: datetime) -> str:

@@ -35,6 +35,21 @@ class Unsubscribe:
 
 
 @dataclass(frozen=True)
+class SubscribeFamily:
+    """`/ds abonner dynacase <FAMILY> [etat <state id>…]`: a channel follows a family."""
+
+    backend: str
+    family: str
+    states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnsubscribeFamily:
+    backend: str
+    family: str
+
+
+@dataclass(frozen=True)
 class ListSubscriptions:
     pass
 
@@ -99,6 +114,8 @@ Command = (
     ShowDossier
     | Subscribe
     | Unsubscribe
+    | SubscribeFamily
+    | UnsubscribeFamily
     | ListSubscriptions
     | WhoAmI
     | Link
@@ -114,7 +131,9 @@ Command = (
 # Backends a person connects to with their own token.
 PERSONAL_BACKENDS = ("dynacase",)
 
-ADMIN_COMMANDS = (Subscribe, Unsubscribe, Link, Unlink)
+ADMIN_COMMANDS = (Subscribe, Unsubscribe, SubscribeFamily, UnsubscribeFamily, Link, Unlink)
+# Backends a channel can follow besides DS, by family.
+FAMILY_BACKENDS = ("dynacase",)
 
 ALIASES = {
     "dossier": "dossier",
@@ -160,6 +179,8 @@ EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # A Dynacase initid, or a logical name (letters, digits, underscores; no dot, which the API
 # would read as a format suffix: docs/dynacase-api.md §1.3).
 DOCUMENT_REF_RE = re.compile(r"^(?:[1-9]\d{0,9}|[A-Za-z][A-Za-z0-9_]{0,99})$")
+# A Dynacase family or workflow state: its logical name or id (docs/dynacase-api.md §1.3).
+FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
 # DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
 # instead of "not found", and 0 is never a dossier, démarche or groupe.
@@ -213,9 +234,15 @@ def parse(text: str) -> Command:
             return Invalid(sub, "error.dossier_number", {"value": args[0]})
         return ShowDossier(number)
 
+    if sub == "abonner" and args and args[0].lower() in FAMILY_BACKENDS:
+        return _parse_subscribe_family(args[0].lower(), args[1:])
     if sub == "abonner":
         return _parse_subscribe(args)
 
+    if sub == "desabonner" and args and args[0].lower() in FAMILY_BACKENDS:
+        if len(args) != 2 or not FAMILY_RE.match(args[1]):
+            return Invalid(sub, "error.unsubscribe_dynacase_usage")
+        return UnsubscribeFamily(args[0].lower(), args[1])
     if sub == "desabonner":
         number = _number(args[0]) if len(args) == 1 else None
         if number is None:
@@ -311,3 +338,21 @@ def _parse_subscribe(args: list[str]) -> Command:
     if mode in ("groupe", "depuis"):
         return Invalid("abonner", "error.subscribe_usage")
     return Subscribe(demarche, groupe, tuple(states), since)
+
+
+def _parse_subscribe_family(backend: str, args: list[str]) -> Command:
+    """`dynacase <FAMILY> [etat <state id>…]`: ids as Dynacase spells them (case kept)."""
+    if not args or not FAMILY_RE.match(args[0]):
+        return Invalid("abonner", "error.subscribe_dynacase_usage")
+    family, rest = args[0], [a.rstrip(",") for a in args[1:]]
+    states: list[str] = []
+    if rest:
+        head = rest[0].lower()
+        if head not in ("etat", "état", "state", "etats", "états", "states") or len(rest) < 2:
+            return Invalid("abonner", "error.subscribe_dynacase_usage")
+        for token in rest[1:]:
+            if not FAMILY_RE.match(token):
+                return Invalid("abonner", "error.subscribe_dynacase_state", {"value": token})
+            if token not in states:
+                states.append(token)
+    return SubscribeFamily(backend, family, tuple(states))

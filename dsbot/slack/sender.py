@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import SectionBlock
 
+from dsbot.backends.port import Backend, BackendName
 from dsbot.ds.models import Dossier
 from dsbot.redact import redact
 from dsbot.services.delivery import (
@@ -36,11 +38,12 @@ from dsbot.services.outbox import BURST_THRESHOLD
 from dsbot.services.pacing import POST_INTERVAL, TIER3_BURST, TIER3_PER_MINUTE
 from dsbot.slack.blocks import events
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.blocks.common import SlackMessage, dossier_url
+from dsbot.slack.blocks.common import SlackMessage, dossier_url, make_message, mrkdwn
+from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.digest import render_digest
 from dsbot.store import Store
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
-from dsbot.store.payloads import Digest
+from dsbot.store.payloads import Digest, ItemRef, ItemStateChanged
 from dsbot.texts import Texts
 
 __all__ = ["METADATA_EVENT_TYPE", "DrainReport", "Sender", "SlackOutbox"]
@@ -65,6 +68,7 @@ class SlackOutbox:
         ds_web_base: str,
         history_pages: int = 3,
         store: Store | None = None,
+        backends: Mapping[BackendName, Backend] | None = None,
     ) -> None:
         self.client = client
         self.fetch_dossier = fetch_dossier
@@ -73,6 +77,7 @@ class SlackOutbox:
         self.history_pages = history_pages
         # Where a digest finds the channel's cards, to link each line to its card.
         self.store = store
+        self.backends = dict(backends or {})
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -88,9 +93,27 @@ class SlackOutbox:
     def render_gone_card(self, number: int) -> SlackMessage:
         return events.build_gone_card(number, self.texts)
 
+    def render_item_card(self, item: ItemRef) -> SlackMessage:
+        # Read with the bot's token; the buttons are every transition leaving the state, and
+        # a click is checked again with the clicker's own token (dsbot.slack.listeners.items).
+        reader = self.backends[BackendName(item.backend)].reader()
+        found = reader.get_item(item.ref)
+        actions = reader.available_actions(item.ref, for_anyone=True)
+        return build_item_card(
+            found, actions, viewer=ItemViewer(can_act=True), texts=self.texts, ephemeral=False
+        )
+
+    def render_item_gone_card(self, item: ItemRef) -> SlackMessage:
+        text = self.texts("notify.item.card_gone")
+        return make_message(text, [SectionBlock(text=mrkdwn(text))])
+
     def render_event(self, row: OutboxRow, mention: Callable[[str], str]) -> SlackMessage:
         payload = row.payload
         assert isinstance(payload, ThreadPayload) and row.dossier_number is not None
+        if isinstance(payload.change, ItemStateChanged):
+            return events.build_item_change_message(
+                payload.change, title=payload.change.title, texts=self.texts
+            )
         number = row.dossier_number
         url = dossier_url(self.ds_web_base, payload.demarche, number) if payload.demarche else None
         return events.build_change_message(
@@ -271,6 +294,7 @@ class Sender(DeliveryService):
         history_pages: int = 3,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        backends: Mapping[BackendName, Backend] | None = None,
     ) -> None:
         super().__init__(
             store,
@@ -281,6 +305,7 @@ class Sender(DeliveryService):
                 ds_web_base=ds_web_base,
                 history_pages=history_pages,
                 store=store,
+                backends=backends,
             ),
             ops_channel=ops_channel,
             clock=clock,

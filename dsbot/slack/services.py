@@ -16,6 +16,7 @@ from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
 from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
@@ -39,3 +40,5 @@ class AppServices:
     actions: ActionService
     # Items of the other backends (Dynacase), acted on with each person's own token.
     items: ItemService
+    # Channel subscriptions to Dynacase families (None: Dynacase is not configured).
+    dynacase_subscriptions: DynacaseSubscriptionService | None = None

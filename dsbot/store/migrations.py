@@ -264,3 +264,27 @@ def m007_unfurls(db: Database) -> None:
         {"team_id": str, "channel_id": str, "url": str, "unfurled_at": str},
         pk=("team_id", "channel_id", "url"),
     )
+
+
+@migrations()
+def m008_dynacase_subscriptions(db: Database) -> None:
+    # Channel subscriptions to the items of another backend (a Dynacase family): the
+    # `subscriptions` table is DS's (a démarche number, unique per channel). The feed of a
+    # family is a `feeds` row keyed `<backend>:<family>`, its cursor the newest revision seen.
+    db.execute(
+        """
+        CREATE TABLE item_subscriptions (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            family TEXT NOT NULL,
+            states TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            paused_reason TEXT,
+            paused_at TEXT,
+            UNIQUE (team_id, channel_id, backend, family)
+        )
+        """
+    )

@@ -203,6 +203,163 @@ def feed_in_use(db: Database, key: str) -> bool:
     return bool(_row(db, f"SELECT 1 AS x FROM subscriptions WHERE {_FEED_KEY_SQL} = ?", [key]))
 
 
+# --- subscriptions to another backend's items (a Dynacase family) ------------------------------
+
+
+def item_feed_key(backend: str, family: str) -> str:
+    return f"{backend}:{family}"
+
+
+@dataclass(frozen=True)
+class ItemSubscription:
+    id: int
+    team_id: str
+    channel_id: str
+    backend: str  # a BackendName value
+    family: str
+    states: tuple[str, ...]  # the backend's state ids; empty: every state
+    created_by: str
+    created_at: datetime
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+
+    @property
+    def feed_key(self) -> str:
+        return item_feed_key(self.backend, self.family)
+
+    @property
+    def active(self) -> bool:
+        return self.paused_at is None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ItemSubscription:
+        return cls(
+            id=row["id"],
+            team_id=row["team_id"],
+            channel_id=row["channel_id"],
+            backend=row["backend"],
+            family=row["family"],
+            states=tuple(json.loads(row["states"] or "[]")),
+            created_by=row["created_by"],
+            created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+            paused_reason=row["paused_reason"],
+            paused_at=from_iso(row["paused_at"]),
+        )
+
+
+def get_item_subscription(
+    db: Database, team_id: str, channel_id: str, backend: str, family: str
+) -> ItemSubscription | None:
+    row = _row(
+        db,
+        "SELECT * FROM item_subscriptions WHERE team_id = ? AND channel_id = ? AND backend = ?"
+        " AND family = ?",
+        [team_id, channel_id, backend, family],
+    )
+    return ItemSubscription.from_row(row) if row else None
+
+
+def insert_item_subscription(
+    db: Database,
+    *,
+    team_id: str,
+    channel_id: str,
+    backend: str,
+    family: str,
+    states: Iterable[str],
+    created_by: str,
+    created_at: datetime,
+) -> ItemSubscription:
+    db.execute(
+        "INSERT INTO item_subscriptions (team_id, channel_id, backend, family, states,"
+        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            team_id,
+            channel_id,
+            backend,
+            family,
+            json.dumps(sorted(set(states))),
+            created_by,
+            to_iso(created_at),
+        ],
+    )
+    found = get_item_subscription(db, team_id, channel_id, backend, family)
+    assert found is not None
+    return found
+
+
+def update_item_subscription(
+    db: Database, subscription_id: int, *, states: Iterable[str], resume: bool
+) -> None:
+    sql = "UPDATE item_subscriptions SET states = ?"
+    if resume:
+        sql += ", paused_reason = NULL, paused_at = NULL"
+    db.execute(sql + " WHERE id = ?", [json.dumps(sorted(set(states))), subscription_id])
+
+
+def delete_item_subscription(db: Database, subscription_id: int) -> None:
+    db.execute("DELETE FROM item_subscriptions WHERE id = ?", [subscription_id])
+
+
+def channel_item_subscriptions(
+    db: Database, team_id: str, channel_id: str
+) -> list[ItemSubscription]:
+    rows = db.query(
+        "SELECT * FROM item_subscriptions WHERE team_id = ? AND channel_id = ?"
+        " ORDER BY backend, family",
+        [team_id, channel_id],
+    )
+    return [ItemSubscription.from_row(r) for r in rows]
+
+
+def feed_item_subscriptions(db: Database, key: str) -> list[ItemSubscription]:
+    rows = db.query(
+        "SELECT * FROM item_subscriptions WHERE backend || ':' || family = ?"
+        " AND paused_at IS NULL ORDER BY id",
+        [key],
+    )
+    return [ItemSubscription.from_row(r) for r in rows]
+
+
+def item_feed_in_use(db: Database, key: str) -> bool:
+    return bool(
+        _row(db, "SELECT 1 AS x FROM item_subscriptions WHERE backend || ':' || family = ?", [key])
+    )
+
+
+def pause_item_subscriptions(
+    db: Database, team_id: str, channel_id: str, reason: str, at: datetime
+) -> list[ItemSubscription]:
+    """Pause the channel's active item subscriptions; returns those it paused."""
+    paused = [s for s in channel_item_subscriptions(db, team_id, channel_id) if s.active]
+    db.execute(
+        "UPDATE item_subscriptions SET paused_reason = ?, paused_at = ? WHERE team_id = ?"
+        " AND channel_id = ? AND paused_at IS NULL",
+        [reason, to_iso(at), team_id, channel_id],
+    )
+    return paused
+
+
+def create_item_feed(
+    db: Database, key: str, *, cursor: str | None, start: datetime, created_at: datetime
+) -> Feed:
+    """A new feed of a backend's family (INSERT OR IGNORE: a running feed keeps its cursor).
+    Its `end_cursor` is the feed's own text (the newest revision seen)."""
+    scope = key.split(":", 1)[0]
+    db.execute(
+        "INSERT OR IGNORE INTO feeds (key, scope, number, updated_since, end_cursor,"
+        " deleted_since, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)",
+        [key, scope, to_iso(start), cursor, to_iso(start), to_iso(created_at)],
+    )
+    feed = get_feed(db, key)
+    assert feed is not None
+    return feed
+
+
+def set_cursor(db: Database, key: str, cursor: str) -> None:
+    db.execute("UPDATE feeds SET end_cursor = ? WHERE key = ?", [cursor, key])
+
+
 # --- feeds -------------------------------------------------------------------------------------
 
 
@@ -262,10 +419,11 @@ def delete_feed(db: Database, key: str) -> None:
 
 
 def active_feeds(db: Database) -> list[Feed]:
-    """Feeds with at least one subscription that is not paused."""
+    """Feeds with at least one subscription that is not paused (DS's and other backends')."""
     rows = db.query(
         f"SELECT * FROM feeds WHERE key IN (SELECT {_FEED_KEY_SQL} FROM subscriptions"
-        " WHERE paused_at IS NULL) ORDER BY key",
+        " WHERE paused_at IS NULL) OR key IN (SELECT backend || ':' || family"
+        " FROM item_subscriptions WHERE paused_at IS NULL) ORDER BY key",
     )
     return [Feed.from_row(r) for r in rows]
 

@@ -34,6 +34,7 @@ class ChangeKind(StrEnum):
     DELETED = "deleted"
     RESTORED = "restored"
     UPDATED = "updated"
+    ITEM_STATE_CHANGED = "item_state_changed"  # a backend item (a Dynacase document)
 
 
 class OutboxKind(StrEnum):
@@ -195,6 +196,21 @@ class Updated(_ChangeBase):
     kind = ChangeKind.UPDATED
 
 
+@dataclass(frozen=True)
+class ItemStateChanged(_ChangeBase):
+    """An item of another backend (a Dynacase document) moved to another workflow state;
+    states are the backend's ids, with their labels as people read them."""
+
+    kind = ChangeKind.ITEM_STATE_CHANGED
+    title: str = ""  # the item's title when it changed
+    from_state: str | None = None
+    from_label: str | None = None
+    to_state: str = ""
+    to_label: str | None = None
+    by: str | None = None  # the backend's user name of who made it
+    comment: str | None = None
+
+
 ChangeParams = (
     Deposited
     | StateChanged
@@ -207,6 +223,7 @@ ChangeParams = (
     | Deleted
     | Restored
     | Updated
+    | ItemStateChanged
 )
 
 CHANGE_TYPES: dict[ChangeKind, type[ChangeParams]] = {
@@ -223,6 +240,7 @@ CHANGE_TYPES: dict[ChangeKind, type[ChangeParams]] = {
         Deleted,
         Restored,
         Updated,
+        ItemStateChanged,
     )
 }
 assert set(CHANGE_TYPES) == set(ChangeKind), "every ChangeKind needs its params type"
@@ -258,6 +276,36 @@ def summary_from_json(d: dict[str, Any]) -> DossierSummary:
     )
 
 
+# --- items of other backends ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item of a backend other than DS (a Dynacase document): `backend` is a BackendName
+    value, `ref` how the backend addresses the item for good (an initid)."""
+
+    backend: str
+    ref: str
+
+    @property
+    def row_number(self) -> int:
+        """The item's number in the outbox and channel_messages columns made for DS dossiers:
+        negative, so that a document never takes the card of a dossier with the same number in
+        a channel that follows both."""
+        return -int(self.ref)
+
+    def to_json(self) -> dict[str, str]:
+        return {"backend": self.backend, "ref": self.ref}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ItemRef:
+        return cls(backend=str(d["backend"]), ref=str(d["ref"]))
+
+
+def _item(d: dict[str, Any]) -> ItemRef | None:
+    return ItemRef.from_json(d["item"]) if d.get("item") else None
+
+
 # --- outbox payloads ------------------------------------------------------------------------------
 
 
@@ -274,6 +322,7 @@ class ParentPayload:
     demarche_title: str | None = None
     summary: DossierSummary | None = None
     backfill: bool = False
+    item: ItemRef | None = None  # another backend's item instead of a DS dossier
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -285,6 +334,8 @@ class ParentPayload:
         }
         if self.backfill:
             out["backfill"] = True
+        if self.item is not None:
+            out["item"] = self.item.to_json()
         return out
 
     @classmethod
@@ -296,6 +347,7 @@ class ParentPayload:
             demarche_title=d.get("demarche_title"),
             summary=summary_from_json(d["summary"]) if d.get("summary") else None,
             backfill=bool(d.get("backfill")),
+            item=_item(d),
         )
 
 
@@ -309,15 +361,19 @@ class ThreadPayload:
     broadcast: bool = False
     create_parent: bool = True
     demarche: int | None = None
+    item: ItemRef | None = None  # another backend's item instead of a DS dossier
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "change": self.change.kind.value,
             "params": self.change.to_json(),
             "broadcast": self.broadcast,
             "create_parent": self.create_parent,
             "demarche": self.demarche,
         }
+        if self.item is not None:
+            out["item"] = self.item.to_json()
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ThreadPayload:
@@ -326,6 +382,7 @@ class ThreadPayload:
             broadcast=bool(d.get("broadcast")),
             create_parent=bool(d.get("create_parent", True)),
             demarche=d.get("demarche"),
+            item=_item(d),
         )
 
 

@@ -15,6 +15,8 @@ from dsbot.store.payloads import (
     CHANGE_TYPES,
     AlertPayload,
     ChangeKind,
+    ItemRef,
+    ItemStateChanged,
     MessageReceived,
     OutboxKind,
     OutboxStatus,
@@ -67,6 +69,11 @@ def test_every_change_kind_round_trips_through_a_thread_payload(kind):
             create=True, new=True, backfill=True, demarche=42, summary=make_summary(number=7)
         ),
         ParentPayload(create=False),
+        ParentPayload(create=True, new=True, item=ItemRef("dynacase", "2119")),
+        ThreadPayload(
+            ItemStateChanged(AT, title="Fête", from_state="e_a", to_state="e_b", by="Claire"),
+            item=ItemRef("dynacase", "2119"),
+        ),
         SummaryPayload(
             demarche=42,
             demarche_title="Vélo",
@@ -131,3 +138,8 @@ def test_rows_come_back_typed(store):
             q.mark_final(db, row.id, OutboxStatus.SENDING, None)
     assert row.kind is OutboxKind.THREAD and row.status is OutboxStatus.PENDING
     assert row.payload == entry.payload
+
+
+def test_a_document_never_takes_a_dossier_s_number():
+    # Outbox rows and channel cards are keyed by a number made for DS dossiers.
+    assert ItemRef("dynacase", "1234").row_number == -1234

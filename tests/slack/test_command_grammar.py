@@ -110,6 +110,8 @@ def test_subscribe_compact_forms_and_aliases():
 def test_admin_commands_are_marked():
     assert isinstance(g.parse("lier <@U1ABCDEFG> a@b.fr"), g.ADMIN_COMMANDS)
     assert isinstance(g.parse("abonner 1"), g.ADMIN_COMMANDS)
+    assert isinstance(g.parse("abonner dynacase FAM"), g.ADMIN_COMMANDS)
+    assert isinstance(g.parse("desabonner dynacase FAM"), g.ADMIN_COMMANDS)
     assert not isinstance(g.parse("moi"), g.ADMIN_COMMANDS)
     assert not isinstance(g.parse("abonnements"), g.ADMIN_COMMANDS)
 
@@ -124,6 +126,18 @@ def test_admin_commands_are_marked():
         ("deconnecter dynacase", g.Disconnect("dynacase")),
         ("déconnecter dynacase", g.Disconnect("dynacase")),
         ("disconnect dynacase", g.Disconnect("dynacase")),
+        (
+            "abonner dynacase DEMANDE_SUBVENTION",
+            g.SubscribeFamily("dynacase", "DEMANDE_SUBVENTION"),
+        ),
+        (
+            "subscribe Dynacase DEMANDE_SUBVENTION etat e_sub_instruit, e_sub_accorde"
+            " e_sub_instruit",
+            g.SubscribeFamily(
+                "dynacase", "DEMANDE_SUBVENTION", ("e_sub_instruit", "e_sub_accorde")
+            ),
+        ),
+        ("desabonner dynacase CONGE", g.UnsubscribeFamily("dynacase", "CONGE")),
     ],
 )
 def test_dynacase_commands(text, expected):
@@ -141,6 +155,13 @@ def test_dynacase_commands(text, expected):
         ("connecter", "error.connecter_usage"),
         ("connecter ds", "error.connecter_usage"),
         ("deconnecter", "error.deconnecter_usage"),
+        ("abonner dynacase", "error.subscribe_dynacase_usage"),
+        ("abonner dynacase FAM.ILLE", "error.subscribe_dynacase_usage"),
+        ("abonner dynacase FAM etat", "error.subscribe_dynacase_usage"),
+        ("abonner dynacase FAM groupe 3", "error.subscribe_dynacase_usage"),
+        ("abonner dynacase FAM etat 3x", "error.subscribe_dynacase_state"),
+        ("desabonner dynacase", "error.unsubscribe_dynacase_usage"),
+        ("desabonner dynacase A B", "error.unsubscribe_dynacase_usage"),
     ],
 )
 def test_dynacase_commands_with_bad_arguments(text, key):

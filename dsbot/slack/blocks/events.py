@@ -38,6 +38,7 @@ from dsbot.store.payloads import (
     CorrectionRequested,
     Deleted,
     Deposited,
+    ItemStateChanged,
     MessageReceived,
     Restored,
     StateChanged,
@@ -253,6 +254,8 @@ def build_change_message(
             key = EVENT_DEPOSE
         case Updated():
             raise ValueError("an `updated` change only refreshes the card: no thread event")
+        case ItemStateChanged():
+            return build_item_change_message(change, title=change.title, texts=texts, url=url)
     return build_event_message(key, dossier_number=dossier_number, texts=texts, **params)
 
 
@@ -273,3 +276,25 @@ def build_gone_card(number: int, texts: Texts) -> SlackMessage:
     left to click."""
     text = texts("notify.card_gone", number=number)
     return make_message(text, [SectionBlock(text=mrkdwn(text))])
+
+
+def build_item_change_message(
+    change: ItemStateChanged, *, title: str, texts: Texts, url: str | None = None
+) -> SlackMessage:
+    """The thread reply for a state change of another backend's item (a Dynacase document),
+    made in Slack or in the backend's own interface."""
+    to_label = change.to_label or change.to_state
+    from_label = change.from_label or change.from_state
+    key = "notify.item.state_from" if from_label else "notify.item.state"
+    text = texts(
+        key, title=escape(title), state=escape(to_label), previous=escape(from_label or "")
+    )
+    if change.by:
+        text += texts("notify.item.by", by=escape(change.by))
+    # No date: Dynacase's are in its server's local time, and the reply's own time says when.
+    if url:
+        text += f" · <{url}|{texts('notify.item.open')}>"
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(text))]
+    if change.comment:
+        blocks.append(SectionBlock(text=mrkdwn(quote(escape(change.comment)))))
+    return make_message(text, blocks)

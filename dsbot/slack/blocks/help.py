@@ -47,6 +47,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 # Listed only when the Dynacase backend is configured.
 DYNACASE_SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("document", "doc", False, "help.desc.document", "help.args.document"),
+    Subcommand(
+        "abonner", "subscribe", True, "help.desc.abonner_dynacase", "help.args.abonner_dynacase"
+    ),
+    Subcommand(
+        "desabonner",
+        "unsubscribe",
+        True,
+        "help.desc.desabonner_dynacase",
+        "help.args.desabonner_dynacase",
+    ),
     Subcommand("connecter", "connect", False, "help.desc.connecter", "help.args.connecter"),
     Subcommand("deconnecter", "disconnect", False, "help.desc.deconnecter", "help.args.connecter"),
 )

@@ -16,7 +16,7 @@ from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
 from dsbot.slack.throttle import UserRateLimit
-from dsbot.store.notifications import Subscription
+from dsbot.store.notifications import ItemSubscription, Subscription
 from dsbot.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,11 @@ def run_command(
             text=subscription_change_text(services, team_id, user_id, channel_id, cmd),
             response_type="ephemeral",
         )
+    elif isinstance(cmd, g.SubscribeFamily | g.UnsubscribeFamily):
+        respond(
+            text=family_subscription_text(services, team_id, user_id, channel_id, cmd),
+            response_type="ephemeral",
+        )
 
 
 def summary_message(
@@ -227,11 +232,94 @@ def link_text(services: AppServices, team_id: str, admin_id: str, cmd: g.Link) -
 def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str) -> str:
     t = services.texts
     subs = services.subscriptions.list(team_id, channel_id)
-    if not subs:
+    families = (
+        services.dynacase_subscriptions.list(team_id, channel_id)
+        if services.dynacase_subscriptions is not None
+        else []
+    )
+    if not subs and not families:
         return t("subscriptions.none")
     lines = [t("subscriptions.header")]
     lines += [subscription_line(t, s) for s in subs]
+    lines += [family_line(t, f) for f in families]
     return "\n".join(lines)
+
+
+def family_line(t: Texts, sub: ItemSubscription) -> str:
+    states = (
+        ", ".join(f"`{s}`" for s in sub.states) if sub.states else t("subscriptions.all_states")
+    )
+    paused = t("subscriptions.paused", reason=sub.paused_reason) if sub.paused_reason else ""
+    return t(
+        "subscriptions.family_line",
+        family=f"`{sub.family}`",
+        states=states,
+        creator=f"<@{sub.created_by}>",
+        paused=paused,
+    )
+
+
+def family_subscription_text(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    cmd: g.SubscribeFamily | g.UnsubscribeFamily,
+) -> str:
+    """`/ds abonner dynacase …` and `/ds desabonner dynacase …` (admins only)."""
+    from dsbot.backends.dynacase.errors import (
+        DynacaseAccessDenied,
+        DynacaseError,
+        DynacaseNotFound,
+    )
+
+    t = services.texts
+    service = services.dynacase_subscriptions
+    if service is None:
+        return t("subscriptions.dynacase_off")
+    family = f"`{cmd.family}`"
+    if isinstance(cmd, g.UnsubscribeFamily):
+        removed = service.unsubscribe(team_id, channel_id, cmd.family)
+        return t(
+            "subscriptions.family_removed" if removed else "subscriptions.family_not_found",
+            family=family,
+        )
+    problem = channel_problem(services, channel_id)
+    if problem is not None:
+        return problem
+    try:
+        result = service.subscribe(
+            team_id, channel_id, cmd.family, states=cmd.states, created_by=user_id
+        )
+    except (DynacaseNotFound, DynacaseAccessDenied):
+        return t("subscriptions.family_unknown", family=family)
+    except DynacaseError as exc:
+        from dsbot.slack.listeners.items import backend_error_text
+
+        return backend_error_text(exc, services)
+    line = family_line(t, result.subscription)
+    key = (
+        "subscriptions.family_merged" if result.kind == "merged" else "subscriptions.family_created"
+    )
+    return t(key, family=family, line=line)
+
+
+def channel_problem(services: AppServices, channel_id: str) -> str | None:
+    """Why the bot cannot post in this channel (`/invite` it), or None when it can."""
+    from slack_sdk.errors import SlackApiError
+
+    t = services.texts
+    try:
+        info = services.slack.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        key = "subscriptions.not_in_channel" if error == "channel_not_found" else "error.slack"
+        return t(key, error=error)
+    if info.get("is_archived"):
+        return t("subscriptions.archived")
+    if info.get("is_private") and not info.get("is_member"):
+        return t("subscriptions.not_in_channel", error="not_in_channel")
+    return None
 
 
 def subscription_line(t: Texts, sub: Subscription) -> str:
@@ -271,22 +359,13 @@ def subscribe_text(
     services: AppServices, team_id: str, user_id: str, channel_id: str, cmd: g.Subscribe
 ) -> str:
     """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
-    from slack_sdk.errors import SlackApiError
-
     from dsbot.ds.errors import DSNotFound, DSPermissionDenied
     from dsbot.services.subscriptions import GroupeNotInDemarche
 
     t = services.texts
-    try:
-        info = services.slack.conversations_info(channel=channel_id)["channel"]
-    except SlackApiError as exc:
-        error = exc.response.get("error", "")
-        key = "subscriptions.not_in_channel" if error == "channel_not_found" else "error.slack"
-        return t(key, error=error)
-    if info.get("is_archived"):
-        return t("subscriptions.archived")
-    if info.get("is_private") and not info.get("is_member"):
-        return t("subscriptions.not_in_channel", error="not_in_channel")
+    problem = channel_problem(services, channel_id)
+    if problem is not None:
+        return problem
     try:
         result = services.subscriptions.subscribe(
             team_id,

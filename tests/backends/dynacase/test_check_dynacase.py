@@ -73,3 +73,40 @@ def test_run_checks_includes_dynacase_and_redacts(fake_slack, sandbox, dynacase,
     findings = run_checks(Settings.from_mapping(env), http=True)
     text = " | ".join(f.what + f.fix for f in findings)
     assert "Dynacase answers at" in text and KEY not in text
+
+
+def test_the_followed_families_are_checked(dynacase, tmp_path) -> None:  # noqa: F811
+    from datetime import UTC, datetime
+
+    from dsbot.store import Store
+    from dsbot.store import notifications as q
+
+    db_path = str(tmp_path / "families.db")
+    store = Store(db_path)
+    store.migrate()
+    with q.write(store) as db:
+        for family in ("DEMANDE_SUBVENTION", "PLUS_LA"):
+            q.insert_item_subscription(
+                db,
+                team_id="T1",
+                channel_id="C1",
+                backend="dynacase",
+                family=family,
+                states=(),
+                created_by="U1",
+                created_at=datetime.now(UTC),
+            )
+    found = list(
+        check_dynacase(
+            settings(
+                DYNACASE_API_URL=dynacase.api_url,
+                DYNACASE_TOKEN=dynacase.token,
+                DSBOT_SECRET_KEY=KEY,
+                DSBOT_DB=db_path,
+            )
+        )
+    )
+    by_text = {f.what: f for f in found}
+    assert by_text["Famille Dynacase DEMANDE_SUBVENTION suivie et lisible"].status == OK
+    gone = by_text["Famille Dynacase PLUS_LA suivie, mais introuvable avec DYNACASE_TOKEN"]
+    assert gone.status == FAIL and "/ds desabonner dynacase PLUS_LA" in gone.fix

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -29,6 +30,7 @@ from dsbot.store.payloads import (
     CorrectionRequested,
     Deleted,
     Deposited,
+    ItemStateChanged,
     MessageReceived,
     Restored,
     StateChanged,
@@ -195,6 +197,16 @@ CHANGES = {
     ChangeKind.TRASHED: Trashed(reason="user_request", state="accepte"),
     ChangeKind.DELETED: Deleted(reason="expired", state="accepte"),
     ChangeKind.RESTORED: Restored(at=AT_CHANGE),
+    ChangeKind.ITEM_STATE_CHANGED: ItemStateChanged(
+        title="Demande n° 7",
+        from_state="e_sub_transmis",
+        from_label="Transmis",
+        to_state="e_sub_instruit",
+        to_label="Instruit",
+        by="Claire Martin",
+        comment="Complet <b>",
+        at=AT_CHANGE,
+    ),
 }
 
 
@@ -228,3 +240,16 @@ def test_a_change_renders_its_facts():
 def test_a_card_refresh_is_no_thread_reply():
     with pytest.raises(ValueError, match="updated"):
         build_change_message(Updated(), dossier_number=7, texts=Texts("fr"))
+
+
+def test_a_document_state_change_says_from_where_to_where_by_whom_and_why():
+    texts = Texts("fr")
+    change = CHANGES[ChangeKind.ITEM_STATE_CHANGED]
+    message = build_change_message(change, dossier_number=-7, texts=texts)
+    assert message.text == "*Demande n° 7* est passé de *Transmis* à *Instruit* par Claire Martin"
+    shown = str(message.blocks)
+    assert "> Complet &lt;b&gt;" in shown  # the comment, quoted and inert
+    first = dataclasses.replace(change, from_state=None, from_label=None, by=None, comment=None)
+    assert build_change_message(first, dossier_number=-7, texts=texts).text == (
+        "*Demande n° 7* est passé à l’état *Instruit*"
+    )
