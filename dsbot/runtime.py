@@ -24,6 +24,7 @@ from dsbot.services.feed import PAGE_SIZE, RecentDossiers
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
+from dsbot.services.poller_health import PollerStatus
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
 from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
@@ -155,9 +156,10 @@ def run_once(settings: Settings, **options: Any) -> CycleReport:
 
 
 def start_background_poller(
-    services: AppServices, stop_event: threading.Event
+    services: AppServices, stop_event: threading.Event, *, status: PollerStatus | None = None
 ) -> Callable[[], None]:
-    """Start `run_forever` on its own thread for `dsbot run`.
+    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
+    liveness, for /healthz).
 
     Returns a function that stops it and waits for the cycle in progress to end.
     """
@@ -170,6 +172,8 @@ def start_background_poller(
         texts=services.texts,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
+    if status is not None:
+        poller.status = status
     thread = threading.Thread(
         target=poller.run_forever,
         args=(settings.poll_interval, stop_event),
@@ -234,7 +238,8 @@ class Runtime:
         return dict(auth.data) if isinstance(auth.data, dict) else {}
 
     def start_poller(self) -> None:
-        stop = start_background_poller(self.services, self.stop_event)
+        self.health.poller = PollerStatus()
+        stop = start_background_poller(self.services, self.stop_event, status=self.health.poller)
         self._stoppers.append(stop)
         self.health.poller_started = True
 
@@ -301,6 +306,8 @@ def start(
     except DatabaseUnavailable as exc:
         raise StartupError(f"DSBOT_DB : {exc}") from None
     runtime = Runtime(settings, services)
+    runtime.health.store = services.store
+    runtime.health.poll_interval = settings.poll_interval
     try:
         runtime.check_slack()
         # Warm the instructeur directory so that the first /ds of the day does not wait for it.
