@@ -196,16 +196,20 @@ def test_an_alert_slack_cannot_take_waits_for_the_database(h):
     assert len(ops_texts(h)) == 1
 
 
-def test_a_deleted_database_is_reported_not_recreated_empty(h):
+def test_a_deleted_database_is_reported_not_recreated_empty_and_can_be_restored(h, tmp_path):
     h.subscribe(C1)
     h.cycle()
     path = Path(h.store.path)
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
     health = health_of(h)
     with Loop(h) as loop:
         wait_until(lambda: h.poller.status.last_success is not None, "a first cycle")
         path.unlink()
+        number = h.create_dossier()
         wait_until(lambda: h.poller.status.consecutive_failures >= 4, "failed cycles")
-        assert loop.thread.is_alive()
+        assert loop.thread.is_alive() and delivery_threads()
         assert not path.exists()  # not recreated by any of the cycles
         report = health.as_dict()
         assert report["ok"] is False
@@ -213,10 +217,16 @@ def test_a_deleted_database_is_reported_not_recreated_empty(h):
         assert any(r.startswith("base de données (DSBOT_DB)") for r in report["reasons"])
         wait_until(lambda: len(ops_texts(h)) == 1, "the ops alert")
         assert "DatabaseUnavailable" in ops_texts(h)[0]
-    assert not path.exists()
-    with pytest.raises(DatabaseUnavailable, match="a disparu"), h.store.connect():
-        pass
-    assert not path.exists()
+        with pytest.raises(DatabaseUnavailable, match="a disparu"), h.store.connect():
+            pass
+        assert not path.exists()
+        # The operator restores the backup (without the deleted file's WAL): dsbot resumes.
+        for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        backup.rename(path)
+        wait_until(sent_in(h, C1, 1), "the missed card")
+        assert number in h.cards(C1)
+        assert health.as_dict()["ok"] is True
     # A command answers that the database is the problem, not "unexpected".
     texts = get_texts("fr")
     answer = ds_error_text(DatabaseUnavailable(h.store.missing_message()), texts)
