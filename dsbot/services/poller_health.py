@@ -12,6 +12,7 @@ traceback every cycle; the first success after it says how many failures it ende
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dsbot.redact import redact
+from dsbot.store import DatabaseUnavailable
 
 log = logging.getLogger("dsbot.services.poller")
 
@@ -29,7 +31,11 @@ STALE_CYCLES = 3
 
 
 def error_line(exc: BaseException) -> str:
-    return redact(f"{type(exc).__name__}: {exc}")[:300]
+    """One line for logs and ops alerts; a database fault names the setting to look at."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DatabaseUnavailable | sqlite3.Error):
+        text = f"DSBOT_DB, {text}"
+    return redact(text)[:300]
 
 
 @dataclass

@@ -216,7 +216,8 @@ def test_a_deleted_database_is_reported_not_recreated_empty_and_can_be_restored(
         assert "a disparu" in report["database"]["error"]
         assert any(r.startswith("base de données (DSBOT_DB)") for r in report["reasons"])
         wait_until(lambda: len(ops_texts(h)) == 1, "the ops alert")
-        assert "DatabaseUnavailable" in ops_texts(h)[0]
+        assert "DSBOT_DB, DatabaseUnavailable: la base" in ops_texts(h)[0]
+        assert "a disparu" in ops_texts(h)[0]
         with pytest.raises(DatabaseUnavailable, match="a disparu"), h.store.connect():
             pass
         assert not path.exists()
