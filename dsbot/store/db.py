@@ -103,8 +103,7 @@ class Store:
             raise DatabaseUnavailable(f"le dossier {folder} de la base {self.path} n’existe pas")
         if Path(self.path).is_dir():
             raise DatabaseUnavailable(f"{self.path} est un dossier, pas un fichier de base")
-        if not self.exists():
-            log.warning("no database at %s: creating an empty one", self.path)
+        created = not self.exists()
         self.migrated = False
         try:
             db = self._open()
@@ -115,6 +114,8 @@ class Store:
                 db.close()
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"base {self.path} : {_reason(exc)}") from None
+        if created:
+            log.info("no database at %s: created an empty one", self.path)
         self.migrated = True
 
     def pending_migrations(self) -> list[str]:
