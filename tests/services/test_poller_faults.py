@@ -41,6 +41,8 @@ class FaultyStore(Store):
         super().__init__(path)
         self.fault: str | None = None
         self.refused = 0
+        # Only connections used by threads whose name starts with this fail (None: all).
+        self.only_threads: str | None = None
 
     def _sqlite(self, timeout: float) -> sqlite3.Connection:
         store = self
@@ -65,6 +67,8 @@ class FaultyStore(Store):
 
     def check(self, sql: str) -> None:
         fault = self.fault
+        if self.only_threads and not threading.current_thread().name.startswith(self.only_threads):
+            return
         if fault == "readonly":
             self.refused += 1
             raise sqlite3.OperationalError("attempt to write a readonly database")
@@ -174,6 +178,24 @@ def test_the_poller_survives_a_failing_database_and_sends_what_it_missed(h, faul
         wait_until(sent_in(h, C1, 2), "the next card")
     assert len(ops_texts(h)) == 2  # no second alert
     assert not delivery_threads()
+
+
+def test_the_delivery_thread_survives_its_own_faults(h):
+    """The delivery thread meets the fault while the polls work: it backs off, keeps being
+    woken by each cycle, and sends the card once its reads work again."""
+    h.subscribe(C1)
+    h.cycle()
+    h.store.only_threads = "dsbot-delivery"
+    h.store.fault = "readonly"
+    with Loop(h):
+        number = h.create_dossier()
+        wait_until(lambda: h.store.refused >= 5, "the delivery thread failing")
+        assert delivery_threads()
+        assert h.slack.top_level(C1) == []
+        h.store.fault = None
+        wait_until(sent_in(h, C1, 1), "the card")
+        assert number in h.cards(C1)
+    assert ops_texts(h) == []  # the notification cycles worked all along: no alert
 
 
 def test_an_alert_slack_cannot_take_waits_for_the_database(h):
