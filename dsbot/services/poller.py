@@ -303,7 +303,7 @@ class Poller:
         fault = self._fault
         fault.error = error_line(exc)
         fault.count = failures
-        if fault.alerted or failures < self.alert_after:
+        if fault.alert_sent_live or failures < self.alert_after:
             return
         params: dict[str, str | int] = {
             "count": failures,
@@ -313,7 +313,6 @@ class Poller:
         try:
             with q.write(self.store) as db:
                 self._alert(db, "notify.ops.poller_fault", params, self.clock())
-            fault.alerted = True
             fault.alert_sent_live = True
             self._wake.set()
             return
@@ -324,14 +323,16 @@ class Poller:
             try:
                 post_now(self.ops_channel, AlertPayload("notify.ops.poller_fault", params))
             except Exception as post_error:
-                log.error("ops alert not sent (%s): kept for later", error_line(post_error))
+                fault.error_posting = error_line(post_error)
             else:
-                fault.alerted = fault.alert_sent_live = True
+                fault.alert_sent_live = True
                 return
         if not fault.logged:
             log.error(
-                "ops alert pending until the database works again: notification cycles"
-                " failing since %s (%s)",
+                "ops alert kept until a cycle succeeds (database refused it, Slack: %s):"
+                " notification cycles failing since %s (%s)",
+                fault.error_posting
+                or ("not tried" if self.ops_channel else "no DSBOT_OPS_CHANNEL"),
                 q.to_iso(fault.since),
                 fault.error,
             )
@@ -485,8 +486,10 @@ class _Fault:
     since: datetime
     error: str
     count: int = 0
-    alerted: bool = False  # queued or posted (or logged: no ops channel)
-    alert_sent_live: bool = False  # while it lasted: a recovery notice will follow
+    # The alert went out while it lasted (queued, posted, or logged with no ops channel): a
+    # recovery notice will follow.
+    alert_sent_live: bool = False
+    error_posting: str | None = None
     logged: bool = False
 
 
