@@ -28,6 +28,7 @@ from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
+from dsbot.services.poller_health import PollerStatus
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
 from dsbot.slack.home import HomePublisher
@@ -242,9 +243,10 @@ def run_digest(
 
 
 def start_background_poller(
-    services: AppServices, stop_event: threading.Event
+    services: AppServices, stop_event: threading.Event, *, status: PollerStatus | None = None
 ) -> Callable[[], None]:
-    """Start `run_forever` on its own thread for `dsbot run`.
+    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
+    liveness, for /healthz).
 
     Returns a function that stops it and waits for the cycle in progress to end.
     """
@@ -258,6 +260,8 @@ def start_background_poller(
         items=services.items,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
+    if status is not None:
+        poller.status = status
     thread = threading.Thread(
         target=poller.run_forever,
         args=(settings.poll_interval, stop_event),
@@ -331,7 +335,8 @@ class Runtime:
         return dict(auth.data) if isinstance(auth.data, dict) else {}
 
     def start_poller(self) -> None:
-        stop = start_background_poller(self.services, self.stop_event)
+        self.health.poller = PollerStatus()
+        stop = start_background_poller(self.services, self.stop_event, status=self.health.poller)
         self._stoppers.append(stop)
         self.health.poller_started = True
 
@@ -398,6 +403,8 @@ def start(
     except DatabaseUnavailable as exc:
         raise StartupError(f"DSBOT_DB : {exc}") from None
     runtime = Runtime(settings, services)
+    runtime.health.store = services.store
+    runtime.health.poll_interval = settings.poll_interval
     try:
         runtime.check_slack()
         # Warm the instructeur directory so that the first /ds of the day does not wait for it.

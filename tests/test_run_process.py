@@ -105,6 +105,22 @@ def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_pa
         forged = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
         answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=forged)
         assert answer.status_code == 401
+
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        assert health["database"] == {"ok": True, "error": None}
+        assert health["poller"]["alive"] is True and health["reasons"] == []
+        # The database file deleted under it: reported, and never recreated empty.
+        (tmp_path / "run.db").unlink()
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        assert answer.status_code == 503
+        assert "a disparu" in answer.json()["database"]["error"]
+        url = fake_slack.response_url()
+        body = urllib.parse.urlencode(command_payload("abonnements", "U0X", url)).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers)
+        reply = fake_slack.wait_for_response(url, timeout=10)[-1].body
+        assert reply["text"].startswith("La base de données de dsbot est indisponible")
+        assert not (tmp_path / "run.db").exists()
     finally:
         assert stop(proc) == 0
 

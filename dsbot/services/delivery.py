@@ -279,6 +279,26 @@ class DeliveryService:
             self._instance = str(state["id"])
         return self._instance
 
+    def post_alert_now(self, channel: str, payload: AlertPayload) -> None:
+        """Post an ops alert at once, outside the outbox: for when the database itself refuses
+        to queue it (the poller calls this once per fault). Raises SlackRefused/NoAnswer."""
+        now = self.clock()
+        row = OutboxRow(
+            id=0,
+            team_id="",
+            channel_id=channel,
+            dossier_number=None,
+            kind=OutboxKind.ALERT,
+            payload=payload,
+            dedupe_key="",
+            status=OutboxStatus.SENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        # Tagged with no database: the history check of a later drain never takes it for a row.
+        self.slack.post(channel, self.slack.render_alert(row), tag=DeliveryTag(0, "direct"))
+
     # --- scheduling ------------------------------------------------------------------------
 
     def _coalesce(self) -> int:

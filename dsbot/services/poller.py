@@ -16,6 +16,15 @@ alert to the ops channel, again only after a cooldown, and a recovery message wh
 again.
 Only one poller works on a database at a time (a lease in poller_state), so two processes
 never send the same row.
+
+`run_forever` survives any fault of its own (the database read-only, full or deleted, a bug in
+a cycle): every step of both threads is guarded, a failing loop backs off exponentially from the
+poll interval, each kind of fault is logged once (`FaultLog`), and the loop resumes by itself
+when the fault ends. Past `alert_after` failed cycles, ONE ops alert goes out: queued in the
+outbox like DS alerts; when the database itself refuses it, posted to Slack at once by the
+sender (`post_alert_now`); when Slack is unreachable too, it stays in memory and is queued, as
+"there was a fault from … to …", by the first cycle that succeeds. A recovery notice follows an
+alert that went out while the fault lasted. `status` (PollerStatus) feeds /healthz.
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from dsbot.services.digest import DigestScheduler
 from dsbot.services.dynacase_feed import BACKEND as DYNACASE
 from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
+from dsbot.services.poller_health import FaultLog, PollerStatus, error_line
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload, OutboxEntry
@@ -61,6 +71,10 @@ BACKOFF_BASE = 30.0
 BACKOFF_CAP = 1800.0
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
+# A failing loop waits the poll interval, then twice as long each time, at most this long.
+FAULT_BACKOFF_CAP = 300.0
+POLL_CYCLE = "notification cycle"
+DELIVERY = "outbox delivery"
 LEASE = "lease"
 HEALTH = "ds_health"
 DYNACASE_HEALTH = "dynacase_health"
@@ -163,6 +177,7 @@ class Poller:
         digests: DigestScheduler | None = None,
         homes: HomeRefresher | None = None,
         dynacase: DynacaseFeedProcessor | None = None,
+        fault_backoff_cap: float = FAULT_BACKOFF_CAP,
     ) -> None:
         self.store = store
         # The feeds of Dynacase families (None: Dynacase not configured, its feeds wait).
@@ -180,6 +195,10 @@ class Poller:
         self.lease_seconds = lease_seconds
         self.digests = digests
         self.homes = homes
+        self.fault_backoff_cap = fault_backoff_cap
+        self.status = PollerStatus()
+        self.faults = FaultLog()
+        self._fault: _Fault | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
         self._wake = threading.Event()
@@ -217,6 +236,7 @@ class Poller:
                     result = self.processor.process(feed)
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
+                self.status.progress()
             dynacase_feeds = [f for f in report.feeds if f.key.startswith(f"{DYNACASE}:")]
             ds_feeds = [f for f in report.feeds if f not in dynacase_feeds]
             report.alerts = self._check_health(ds_feeds)
@@ -237,7 +257,8 @@ class Poller:
             if deliver and self.cache is not None:
                 self.cache.clear()
             if not keep_lease:
-                self.release_lease()
+                # Must not hide the error in flight (the database failing makes this fail too).
+                self._release_quietly()
         report.finished_at = self.clock()
         log.info("notification cycle: %s", report.summary())
         return report
@@ -245,22 +266,35 @@ class Poller:
     def run_forever(self, interval: float, stop_event: threading.Event) -> None:
         """A cycle now, then one every `interval` seconds until `stop_event` is set. The outbox
         is sent by a delivery thread meanwhile: rows waiting for a retry (Slack 429, errors)
-        go when due, and a long queue never holds up a poll."""
+        go when due, and a long queue never holds up a poll. Nothing but a stop ends it: a
+        failing cycle backs off and tries again (see the module's docstring)."""
         self.sender.stop_event = stop_event
         self._closing = False
+        self.status.started()
         delivery = threading.Thread(
             target=self._deliver_forever, args=(stop_event,), name="dsbot-delivery", daemon=True
         )
         delivery.start()
         try:
+            failures = 0
             while not stop_event.is_set():
                 next_cycle = time.monotonic() + interval
                 try:
                     report = self.run_cycle(keep_lease=True, deliver=False)
+                except Exception as exc:
+                    failures = self.faults.failed(POLL_CYCLE, exc)
+                    self.status.failed(exc)
+                    self._on_fault(exc, failures)
+                    next_cycle = time.monotonic() + exponential_delay(
+                        failures, base=interval, cap=max(interval, self.fault_backoff_cap)
+                    )
+                else:
                     if report.busy:
                         log.warning("another poller holds the database; waiting")
-                except Exception:
-                    log.exception("notification cycle failed")
+                    failures = 0
+                    self.faults.succeeded(POLL_CYCLE)
+                    self.status.succeeded()
+                    self._on_recovery()
                 stop_event.wait(max(next_cycle - time.monotonic(), 0.0))
         finally:
             self._closing = True
@@ -268,21 +302,110 @@ class Poller:
             # The message in hand is finished (stop_event stops the drain after it); the lease
             # goes only once nothing is sending any more.
             delivery.join()
-            self.release_lease()
+            self._release_quietly()
+            self.status.stopped()
 
     def _deliver_forever(self, stop_event: threading.Event) -> None:
-        """The delivery thread: drain when a cycle ends or a row comes due."""
+        """The delivery thread: drain when a cycle ends or a row comes due. A failure (the
+        database, a bug) backs off and tries again; only a stop ends it."""
+        failures = 0
         while not (stop_event.is_set() or self._closing):
-            # At most one drain a second: a row may be due but held back behind another of
-            # its dossier (or a burst still being polled), and must not make this loop spin.
-            self._wake.wait(max(self._until_due(), BETWEEN_DRAINS))
+            try:
+                # At most one drain a second: a row may be due but held back behind another of
+                # its dossier (or a burst still being polled), and must not make this loop spin.
+                wait = max(self._until_due(), BETWEEN_DRAINS)
+            except Exception as exc:
+                failures = self.faults.failed(DELIVERY, exc)
+                wait = BETWEEN_DRAINS
+            if failures:
+                wait = exponential_delay(
+                    failures, base=BETWEEN_DRAINS, cap=max(BETWEEN_DRAINS, self.fault_backoff_cap)
+                )
+            # A cycle that ends wakes it at once, also from a backoff: the fault is over then.
+            self._wake.wait(wait)
             self._wake.clear()
-            if stop_event.is_set() or self._closing or not self._holds_lease():
+            if stop_event.is_set() or self._closing:
                 continue
             try:
+                if not self._holds_lease():
+                    continue
                 self.sender.drain(self.drain_budget, admit=False)
-            except Exception:
-                log.exception("outbox drain failed")
+            except Exception as exc:
+                failures = self.faults.failed(DELIVERY, exc)
+                continue
+            failures = 0
+            self.faults.succeeded(DELIVERY)
+
+    # --- the poller's own faults -------------------------------------------------------------
+
+    def _on_fault(self, exc: Exception, failures: int) -> None:
+        """Remember the fault; past `alert_after` failed cycles, tell the ops channel once."""
+        if self._fault is None:
+            self._fault = _Fault(since=self.clock(), error=error_line(exc))
+        fault = self._fault
+        fault.error = error_line(exc)
+        fault.count = failures
+        if fault.alert_sent_live or failures < self.alert_after:
+            return
+        params: dict[str, str | int] = {
+            "count": failures,
+            "error": fault.error,
+            "since": _hhmm(fault.since),
+        }
+        try:
+            with q.write(self.store) as db:
+                self._alert(db, "notify.ops.poller_fault", params, self.clock())
+            fault.alert_sent_live = True
+            self._wake.set()
+            return
+        except Exception:
+            pass  # the database is the fault: try Slack directly
+        post_now = getattr(self.sender, "post_alert_now", None)
+        if self.ops_channel and post_now is not None:
+            try:
+                post_now(self.ops_channel, AlertPayload("notify.ops.poller_fault", params))
+            except Exception as post_error:
+                fault.error_posting = error_line(post_error)
+            else:
+                fault.alert_sent_live = True
+                return
+        if not fault.logged:
+            log.error(
+                "ops alert kept until a cycle succeeds (database refused it, Slack: %s):"
+                " notification cycles failing since %s (%s)",
+                fault.error_posting
+                or ("not tried" if self.ops_channel else "no DSBOT_OPS_CHANNEL"),
+                q.to_iso(fault.since),
+                fault.error,
+            )
+            fault.logged = True
+
+    def _on_recovery(self) -> None:
+        """A cycle succeeded after a fault: say so if an alert went out, or send the alert
+        that could not go out, as a fault that is over."""
+        fault, self._fault = self._fault, None
+        if fault is None:
+            return
+        now = self.clock()
+        params: dict[str, str | int]
+        if fault.alert_sent_live:
+            key, params = "notify.ops.poller_recovered", {"since": _hhmm(fault.since)}
+        elif fault.count >= self.alert_after:
+            key = "notify.ops.poller_fault_over"
+            params = {
+                "count": fault.count,
+                "error": fault.error,
+                "since": _hhmm(fault.since),
+                "until": _hhmm(now),
+            }
+        else:
+            return  # a blip: logged, not worth a message
+        try:
+            with q.write(self.store) as db:
+                self._alert(db, key, params, now)
+            self._wake.set()
+        except Exception as exc:
+            log.error("ops notice %s not queued: %s", key, error_line(exc))
 
     def _queue_digests(self) -> int:
         """Today's digests, if it is time (the index is read, not DS)."""
@@ -410,11 +533,36 @@ class Poller:
             lease = q.get_state(db, LEASE)
         return lease is not None and lease.get("owner") == self.owner
 
+    def _release_quietly(self) -> None:
+        try:
+            self.release_lease()
+        except Exception as exc:
+            # It expires by itself (lease_seconds); a fault here must not mask another.
+            log.warning("poller lease not released (%s): it will expire", error_line(exc))
+
     def release_lease(self) -> None:
         with q.write(self.store) as db:
             lease = q.get_state(db, LEASE)
             if lease and lease.get("owner") == self.owner:
                 db.execute("DELETE FROM poller_state WHERE key = ?", [LEASE])
+
+
+@dataclass
+class _Fault:
+    """A run of failed cycles, and what the ops channel was told about it."""
+
+    since: datetime
+    error: str
+    count: int = 0
+    # The alert went out while it lasted (queued, posted, or logged with no ops channel): a
+    # recovery notice will follow.
+    alert_sent_live: bool = False
+    error_posting: str | None = None
+    logged: bool = False
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d/%m %H:%M UTC")
 
 
 def _lease_alive(lease: dict[str, Any], now: datetime) -> bool:

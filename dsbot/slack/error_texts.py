@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from dsbot.ds import errors as e
 from dsbot.redact import redact
+from dsbot.store import DatabaseUnavailable
 from dsbot.texts import Texts
 
 
@@ -29,4 +32,7 @@ def ds_error_text(exc: BaseException, texts: Texts, *, number: int | None = None
         return texts("error.file_too_large", limit_mb=exc.limit // (1024 * 1024))
     if isinstance(exc, e.DSError):
         return texts("error.ds_says", message=redact(exc.message))
+    if isinstance(exc, DatabaseUnavailable | sqlite3.OperationalError):
+        # Read-only, full, deleted: the operators' problem, not the user's (and not "unknown").
+        return texts("error.database")
     return texts("error.unexpected")

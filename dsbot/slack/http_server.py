@@ -1,6 +1,7 @@
 """Serving Slack over HTTP with waitress (a production WSGI server), plus /healthz.
 
-The same health endpoint is served in Socket Mode, on its own port, for Docker and k8s probes.
+The same health endpoint is served in Socket Mode, on its own port, for Docker and k8s probes:
+JSON saying what works, 200 when everything does, 503 with the reasons otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from dsbot.services.poller_health import STALE_CYCLES, PollerStatus
 from dsbot.slack.edge import MAX_BODY_BYTES, guard
+from dsbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +41,49 @@ CLEANUP_SECONDS = 1.0
 
 @dataclass
 class Health:
-    """Readiness: the server is up, Slack's auth.test succeeded, the poller has started."""
+    """Readiness, for /healthz: the server is up, Slack's auth.test succeeded, the database can
+    be read and written (`store`, probed at each request), and the poller loop is alive and has
+    completed a cycle within STALE_CYCLES × `poll_interval` (`poller`, its PollerStatus)."""
 
     server_up: bool = False
     slack_ok: bool = False
     poller_started: bool = False
     details: dict[str, str] = field(default_factory=dict)
+    store: Store | None = None
+    poller: PollerStatus | None = None
+    poll_interval: float = 60.0
 
     @property
     def ready(self) -> bool:
-        return self.server_up and self.slack_ok and self.poller_started
+        return bool(self.as_dict()["ok"])
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ready,
-            "server": self.server_up,
-            "slack": self.slack_ok,
-            "poller": self.poller_started,
-            **self.details,
-        }
+        reasons: list[str] = []
+        if not self.server_up:
+            reasons.append("serveur : pas encore à l’écoute")
+        if not self.slack_ok:
+            reasons.append("slack : auth.test n’a pas encore réussi")
+        body: dict[str, Any] = {"server": self.server_up, "slack": self.slack_ok}
+        if self.store is not None:
+            problem = self.store.probe()
+            body["database"] = {"ok": problem is None, "error": problem}
+            if problem is not None:
+                reasons.append(f"base de données (DSBOT_DB) : {problem}")
+        poller: dict[str, Any] = {"started": self.poller_started}
+        if not self.poller_started:
+            reasons.append("poller : pas encore démarré")
+        elif self.poller is not None:
+            snapshot = self.poller.snapshot(self.poll_interval)
+            poller |= snapshot.to_json()
+            if snapshot.ended:
+                reasons.append("poller : la boucle de notification est arrêtée")
+            elif snapshot.stale_for is not None:
+                reasons.append(
+                    f"poller : aucun cycle réussi depuis plus de {STALE_CYCLES} ×"
+                    f" DSBOT_POLL_INTERVAL ({STALE_CYCLES * self.poll_interval:g} s)"
+                )
+        body["poller"] = poller
+        return {"ok": not reasons, **body, "reasons": reasons, **self.details}
 
 
 StartResponse = Callable[..., Any]
@@ -64,8 +91,9 @@ StartResponse = Callable[..., Any]
 
 def health_wsgi(health: Health) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        body = json.dumps(health.as_dict()).encode()
-        status = "200 OK" if health.ready else "503 Service Unavailable"
+        report = health.as_dict()
+        body = json.dumps(report).encode()
+        status = "200 OK" if report["ok"] else "503 Service Unavailable"
         start_response(
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )

@@ -2,10 +2,16 @@
 
 Listeners run on Bolt's worker threads and the poller on its own thread; a sqlite3 connection
 must not be shared across threads, so every unit of work opens its own (cheap) connection.
+
+Only `migrate()` (at start-up) may create the file. Once migrated, connections open it
+read-write without creating it: a database file deleted under a running dsbot is reported
+(`DatabaseUnavailable`) instead of being silently recreated empty, which would answer every
+command with an error and forget every subscription.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +21,11 @@ from sqlite_utils import Database
 
 from dsbot.store.migrations import migrations
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_SECONDS = 30
+# A health probe must answer quickly: a writer holding the lock longer is busy, not broken.
+PROBE_TIMEOUT_SECONDS = 1.0
 
 
 class DatabaseUnavailable(Exception):
@@ -28,11 +38,56 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        # Set by migrate(): from then on the file must exist (see the module's docstring).
+        self.migrated = False
 
-    def _open(self) -> Database:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+    def _sqlite(self, timeout: float) -> sqlite3.Connection:
+        """The raw connection (tests inject faults here)."""
+        if not self.migrated:
+            return sqlite3.connect(self.path, timeout=timeout)
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=rw"
+        return sqlite3.connect(uri, timeout=timeout, uri=True)
+
+    def _open(self, timeout: float = BUSY_TIMEOUT_SECONDS) -> Database:
+        if self.migrated and not self.exists():
+            raise DatabaseUnavailable(self.missing_message())
+        try:
+            conn = self._sqlite(timeout)
+        except sqlite3.OperationalError:
+            if self.migrated and not self.exists():
+                raise DatabaseUnavailable(self.missing_message()) from None
+            raise
         conn.execute("PRAGMA foreign_keys = ON")
         return Database(conn)
+
+    def missing_message(self) -> str:
+        return (
+            f"la base {self.path} a disparu pendant que dsbot tournait : elle n’est pas recréée"
+            " vide ; restaurez-la (sauvegarde) ou redémarrez dsbot pour en créer une neuve"
+        )
+
+    def probe(self) -> str | None:
+        """None if the database can be read and written now, else why not (for /healthz).
+        Writes nothing: a write transaction is begun, then rolled back."""
+        try:
+            db = self._open(PROBE_TIMEOUT_SECONDS)
+        except DatabaseUnavailable as exc:
+            return str(exc)
+        except sqlite3.Error as exc:
+            return f"base {self.path} : {_reason(exc)}"
+        try:
+            db.execute("SELECT count(*) FROM poller_state").fetchone()
+            db.execute("BEGIN IMMEDIATE")
+            db.conn.rollback()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None  # another writer holds it: busy, not broken
+            return f"base {self.path} : {_reason(exc)}"
+        except sqlite3.Error as exc:
+            return f"base {self.path} : {_reason(exc)}"
+        finally:
+            db.close()
+        return None
 
     def exists(self) -> bool:
         return Path(self.path).is_file()
@@ -48,6 +103,8 @@ class Store:
             raise DatabaseUnavailable(f"le dossier {folder} de la base {self.path} n’existe pas")
         if Path(self.path).is_dir():
             raise DatabaseUnavailable(f"{self.path} est un dossier, pas un fichier de base")
+        created = not self.exists()
+        self.migrated = False
         try:
             db = self._open()
             try:
@@ -57,6 +114,9 @@ class Store:
                 db.close()
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"base {self.path} : {_reason(exc)}") from None
+        if created:
+            log.info("no database at %s: created an empty one", self.path)
+        self.migrated = True
 
     def pending_migrations(self) -> list[str]:
         """The migrations `migrate()` would apply, read without writing anything."""
@@ -85,4 +145,6 @@ def _reason(exc: sqlite3.Error) -> str:
         return "ce fichier n’est pas une base SQLite"
     if "locked" in text:
         return "la base est verrouillée par un autre processus"
+    if "full" in text:
+        return "le disque est plein"
     return text

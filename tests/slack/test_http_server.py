@@ -17,9 +17,17 @@ def test_healthz_is_503_until_every_part_is_ready():
         health.server_up = health.slack_ok = True
         answer = httpx.get(url)
         assert answer.status_code == 503
-        assert answer.json() == {"ok": False, "server": True, "slack": True, "poller": False}
+        assert answer.json() == {
+            "ok": False,
+            "server": True,
+            "slack": True,
+            "poller": {"started": False},
+            "reasons": ["poller : pas encore démarré"],
+        }
         health.poller_started = True
-        assert httpx.get(url).status_code == 200
+        answer = httpx.get(url)
+        assert answer.status_code == 200
+        assert answer.json()["ok"] is True and answer.json()["reasons"] == []
     finally:
         server.stop()
 
