@@ -704,7 +704,8 @@ class DSClient:
             tuple(parse_champ(c) for c in payload.get("annotations") or () if c)
         )
 
-    def _label_mutation(self, name: str, field: str, dossier: DossierRef, label_id: str) -> None:
+    def _label_mutation(self, name: str, field: str, dossier: DossierRef, label_id: str) -> bool:
+        """True when DS's answer was lost and a re-read showed the label change made."""
         wanted = name == "dossier_ajouter_label"
         try:
             data = self.execute(
@@ -718,15 +719,20 @@ class DSClient:
 
             if self._recover(exc, name, probe) is None:
                 raise
-            return
+            return True
         self._payload(data, field)
+        return False
 
-    def ajouter_label(self, dossier: DossierRef, label_id: str) -> None:
-        """Put a label (id from `get_demarche().labels`) on the dossier."""
-        self._label_mutation("dossier_ajouter_label", "dossierAjouterLabel", dossier, label_id)
+    def ajouter_label(self, dossier: DossierRef, label_id: str) -> bool:
+        """Put a label (id from `get_demarche().labels`) on the dossier; True if recovered."""
+        return self._label_mutation(
+            "dossier_ajouter_label", "dossierAjouterLabel", dossier, label_id
+        )
 
-    def supprimer_label(self, dossier: DossierRef, label_id: str) -> None:
-        self._label_mutation("dossier_supprimer_label", "dossierSupprimerLabel", dossier, label_id)
+    def supprimer_label(self, dossier: DossierRef, label_id: str) -> bool:
+        return self._label_mutation(
+            "dossier_supprimer_label", "dossierSupprimerLabel", dossier, label_id
+        )
 
     def bascule_suivi(
         self, dossier: DossierRef, instructeur_id: str, *, follow: bool = True

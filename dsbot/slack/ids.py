@@ -146,3 +146,19 @@ BLOCK_ITEM_INPUT_PREFIX = "item_input:"
 ACTION_ITEM_INPUT = "item_input_value"
 BLOCK_CONNECT_CREDENTIAL = "connect_credential"
 ACTION_CONNECT_CREDENTIAL_INPUT = "connect_credential_input"
+
+
+# --- the card's « Plus » menu (dsbot/slack/listeners/more.py) ---------------------------------
+# An overflow menu; each option's value is f"{option}:{number}".
+ACTION_CARD_MORE = "dossier_more"
+MORE_ETIQUETTES = "etiquettes"
+MORE_ANNOTATIONS = "annotations"
+
+# --- the Étiquettes and Annotations modals (dsbot/slack/blocks/edits.py) ----------------------
+VIEW_ETIQUETTES = "view_etiquettes"
+VIEW_ANNOTATIONS = "view_annotations"
+BLOCK_LABELS = "labels"
+ACTION_LABELS_INPUT = "labels_input"
+# One input per annotation: block_id = prefix + its position in the modal's origin.
+BLOCK_ANNOTATION_PREFIX = "annotation:"
+ACTION_ANNOTATION_INPUT = "annotation_value"

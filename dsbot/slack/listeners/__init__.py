@@ -1,10 +1,18 @@
 """Listeners by kind. Each module exposes `register(app)`; they stay thin."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it would bind the name `annotations` in this
+# package, hiding the listener module of that name.
 from slack_bolt import App
 
-from dsbot.slack.listeners import actions, commands, decisions, items
+from dsbot.slack.listeners import (
+    actions,
+    annotations,
+    commands,
+    decisions,
+    items,
+    labels,
+    more,
+)
 
 
 def register_listeners(app: App) -> None:
@@ -12,3 +20,6 @@ def register_listeners(app: App) -> None:
     actions.register(app)
     decisions.register(app)
     items.register(app)
+    more.register(app)
+    labels.register(app)
+    annotations.register(app)
