@@ -411,3 +411,34 @@ def test_a_forged_menu_value_is_refused(scene: Scene) -> None:
     assert scene.bot.interact(payload).status_code == 200
     reply = scene.slack.wait_for_response(response_url)[0].body
     assert "text" in reply and not scene.slack.calls("views.open")
+
+
+def test_labels_after_a_lost_answer_thread_note_and_no_resend(scene: Scene) -> None:
+    from datetime import UTC, datetime
+
+    from dsbot.store import notifications
+
+    number = scene.dossier("en_instruction")
+    parent = scene.slack.client().chat_postMessage(channel="C0FOLLOW", text="Dossier")["ts"]
+    with scene.bot.services.store.connect() as db:
+        notifications.set_parent_ts(db, TEAM_ID, "C0FOLLOW", number, parent, datetime.now(UTC))
+    before = scene.ds(number)["labels"]
+    opened = menu(scene, ids.MORE_ETIQUETTES, number)
+    view = filled(scene, opened)
+    values = initial_state(view)
+    new = next(
+        o
+        for o in block_of(view, "Étiquettes")["element"]["options"]
+        if o["text"]["text"].split(" ", 1)[1] not in before
+    )
+    values[ids.BLOCK_LABELS][ids.ACTION_LABELS_INPUT]["selected_options"].append(new)
+    scene.control.faults(ambiguous_mutations=1)
+    assert submit(scene, opened, values) == {}
+
+    [note] = wait_until(lambda: scene.slack.thread("C0FOLLOW", parent), what="thread note")
+    assert f"Étiquettes modifiées par <@{ALICE}>" in note["text"]
+    name = new["text"]["text"].split(" ", 1)[1]
+    assert name in scene.ds(number)["labels"]
+    assert scene.ops("DsbotAjouterLabel") == 1
+    row = wait_until(lambda: [r for r in scene.audit() if r["action"] == "etiquettes"])[0]
+    assert row["result"] == "ok" and row["recovered"] is True
