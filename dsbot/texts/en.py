@@ -368,7 +368,7 @@ TEXTS: dict[str, str] = {
     "edit.refused": "Not saved: {items}.",
     "edit.ds_said": "DS answered: {messages}",
     "edit.nothing": "Nothing to change: dossier #{number} already has these values.",
-    "edit.partial": "Dossier #{number}: DS saved only part of it. {saved} {refused} {said}",
-    "edit.failed": "Dossier #{number}: nothing was saved. {refused} {said}",
+    "edit.partial": "Dossier #{number}: DS saved only part of the changes.",
+    "edit.failed": "Dossier #{number}: nothing was saved.",
     "edit.lost": "DS's answer was lost; the dossier, read again, does not show these values (nothing was sent again).",
 }

@@ -381,7 +381,7 @@ TEXTS: dict[str, str] = {
     "edit.refused": "Non enregistré : {items}.",
     "edit.ds_said": "DS a répondu : {messages}",
     "edit.nothing": "Rien à changer : le dossier n° {number} a déjà ces valeurs.",
-    "edit.partial": "Dossier n° {number} : DS a enregistré une partie seulement. {saved} {refused} {said}",
-    "edit.failed": "Dossier n° {number} : rien n’a été enregistré. {refused} {said}",
+    "edit.partial": "Dossier n° {number} : DS n’a enregistré qu’une partie des changements.",
+    "edit.failed": "Dossier n° {number} : rien n’a été enregistré.",
     "edit.lost": "La réponse de DS s’est perdue ; le dossier relu ne montre pas ces valeurs (rien n’a été renvoyé).",
 }

@@ -219,9 +219,10 @@ def test_labels_refused_once_the_dossier_is_deleted(scene: Scene) -> None:
     scene.control.trash(number)
     assert submit(scene, opened, values) == {}
     [notice] = scene.notices(opened)
-    assert f"n° {number}" in notice
+    assert f"Dossier n° {number} : rien n’a été enregistré. " in notice
+    assert "introuvable dans DS" in notice
     row = wait_until(lambda: [r for r in scene.audit() if r["action"] == "etiquettes"])[0]
-    assert row["result"] in ("refused", "error")
+    assert row["result"] == "error"
     assert scene.ops("DsbotAjouterLabel") == 0
 
 

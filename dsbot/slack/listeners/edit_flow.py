@@ -246,14 +246,14 @@ def present_edit(services: AppServices, audience: Audience, outcome: ActionOutco
         # Refused without DS's words: its answer was lost and a re-read did not show them.
         said = t("edit.lost") if report.refused else ""
     if outcome.status is Status.PARTIAL:
-        message = t("edit.partial", number=number, saved=saved, refused=refused, said=said)
+        parts = [t("edit.partial", number=number), saved, refused, said]
     elif outcome.status is Status.FAILED:
-        message = t("edit.failed", number=number, refused=refused, said=said)
+        parts = [t("edit.failed", number=number), refused, said]
     elif report.saved:
-        message = f"{acted_text(note, t)} {saved}"
+        parts = [acted_text(note, t), saved]
     else:
-        message = t("edit.nothing", number=number)
-    tell(services, audience, message)
+        parts = [t("edit.nothing", number=number)]
+    tell(services, audience, " ".join(p for p in parts if p))
 
 
 def _failure(outcome: ActionOutcome, services: AppServices) -> str:
@@ -264,7 +264,5 @@ def _failure(outcome: ActionOutcome, services: AppServices) -> str:
     if outcome.uncertain:
         return t("edit.lost")
     if outcome.error is not None:
-        return t(
-            "edit.failed", number=number, refused="", said=error_text(outcome.error, t, number)
-        )
+        return f"{t('edit.failed', number=number)} {error_text(outcome.error, t, number)}"
     return t("error.unexpected")
