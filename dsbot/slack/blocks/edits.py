@@ -262,16 +262,6 @@ def shown_value(type_: AnnotationType, value: AnnotationScalar) -> AnnotationSca
     return value
 
 
-def editable_fields(sheet: AnnotationSheet) -> list[tuple[AnnotationDescriptor, Annotation]]:
-    """The annotations the modal edits, in the démarche's order."""
-    found = []
-    for desc in sheet.descriptors:
-        annotation = sheet.annotation_for(desc)
-        if desc.type is not None and annotation is not None:
-            found.append((desc, annotation))
-    return found
-
-
 def build_annotations_modal(
     origin: EditOrigin, sheet: AnnotationSheet, texts: Texts, ds_url: str
 ) -> View:
@@ -305,6 +295,10 @@ def build_annotations_modal(
             # Its rows, read-only, then the one thing DS lets the API do: add a row.
             blocks.append(_rows(desc, annotation, texts))
         value = shown_value(desc.type, annotation.value)
+        if not _fits(desc, value):
+            # The input could not hold the current value: editing it there would lose it.
+            blocks.append(_read_only(desc, annotation, texts, ds_url))
+            continue
         block_id = f"{ids.BLOCK_ANNOTATION_PREFIX}{len(fields)}"
         blocks.append(_input(block_id, desc, value, texts))
         fields.append(EditField(annotation.id, desc.type, fingerprint(value)))
@@ -341,6 +335,21 @@ def build_annotations_modal(
     return _view(with_fields, texts, blocks, submit=bool(fields))
 
 
+def _fits(desc: AnnotationDescriptor, value: AnnotationScalar) -> bool:
+    """Whether the modal's input can show `value` exactly."""
+    if isinstance(value, str) and desc.type in (
+        AnnotationType.TEXT,
+        AnnotationType.TEXTAREA,
+        AnnotationType.EMAIL,
+    ):
+        return len(value) <= TEXT_INPUT_MAX
+    if desc.type in (AnnotationType.DROP_DOWN, AnnotationType.MULTIPLE_DROP_DOWN):
+        offered = {o.value for o in _choice_options(desc, value)}
+        chosen = value if isinstance(value, tuple) else (value,) if value is not None else ()
+        return all(v in offered for v in chosen)
+    return True
+
+
 def _read_only(
     desc: AnnotationDescriptor, annotation: Annotation | None, texts: Texts, ds_url: str
 ) -> Block:
@@ -372,7 +381,7 @@ def _input(block_id: str, desc: AnnotationDescriptor, value: AnnotationScalar, t
             action_id=action_id,
             multiline=type_ is AnnotationType.TEXTAREA,
             max_length=TEXT_INPUT_MAX,
-            initial_value=str(value)[:TEXT_INPUT_MAX] if value else None,
+            initial_value=str(value) if value else None,
         )
     elif type_ is AnnotationType.CHECKBOX or type_ is AnnotationType.REPETITION:
         key = "edit.annotations.add_row" if type_ is AnnotationType.REPETITION else "edit.checked"

@@ -389,3 +389,29 @@ def test_origin_round_trips_and_drops_a_huge_response_url() -> None:
     assert EditOrigin.decode(first.encode()) == first
     huge = origin(response_url="https://hooks.slack.com/" + "x" * 3000)
     assert EditOrigin.decode(huge.encode()).response_url is None
+
+
+def test_a_value_the_input_cannot_hold_is_read_only() -> None:
+    long_text = AnnotationDescriptor(
+        "DT", "Notes", "TextareaChampDescriptor", AnnotationType.TEXTAREA
+    )
+    odd = AnnotationDescriptor(
+        "DD", "Avis", "DropDownListChampDescriptor", AnnotationType.DROP_DOWN, options=OPTIONS
+    )
+    sheet = AnnotationSheet(
+        "D",
+        42,
+        1,
+        (long_text, odd),
+        (
+            Annotation("AT", "DT", "Notes", "", "x" * 4000, "x" * 4000),
+            Annotation("AD", "DD", "Avis", "", "y" * 200, "y" * 200),
+        ),
+        (),
+    )
+    view = build_annotations_modal(origin(), sheet, T, URL).to_dict()
+    # Cut into an input, the value would be saved cut: both are left to DS.
+    assert inputs(view) == {}
+    assert EditOrigin.decode(view["private_metadata"]).fields == ()
+    assert "*Notes*" in str(view["blocks"]) and "*Avis*" in str(view["blocks"])
+    assert "submit" not in view
