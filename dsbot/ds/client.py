@@ -23,6 +23,14 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 
 import httpx
 
+from dsbot.ds.annotations import (
+    Annotation,
+    AnnotationSheet,
+    SavedAnnotations,
+    parse_annotation,
+    parse_sheet,
+)
+from dsbot.ds.annotations import holds as _holds
 from dsbot.ds.documents import get_document
 from dsbot.ds.errors import (
     DSError,
@@ -645,24 +653,59 @@ class DSClient:
         ]
         return max(matches, key=lambda m: m.created_at) if matches else None
 
+    def get_dossier_annotations(self, number: int) -> AnnotationSheet:
+        """The dossier's labels and typed annotations, with its revision's descriptors."""
+        data = self.execute("get_dossier_annotations", {"number": number})
+        return parse_sheet(self._root(data, "dossier", "Dossier"))
+
+    def get_annotation_values(self, number: int) -> tuple[Annotation, ...]:
+        """The dossier's annotations with typed values (a light re-read)."""
+        data = self.execute("get_dossier_annotations_values", {"number": number})
+        node = self._root(data, "dossier", "Dossier")
+        return tuple(parse_annotation(a) for a in node.get("annotations") or ())
+
     def modifier_annotations(
         self, dossier: DossierRef, instructeur_id: str, annotations: list[dict[str, Any]]
-    ) -> list[Champ]:
-        """Set private annotations: `[{"id": <annotation id>, "value": {"text": "…"}}, …]`.
+    ) -> SavedAnnotations:
+        """Set private annotations: `[{"id": <annotation id>, "value": {"text": "…"}}, …]`
+        (`AnnotationChange.to_input()`).
 
         DS saves the valid ones even when others fail: then DSPartialMutationError carries
-        what was saved in `.result`.
+        what was saved in `.result`. When DS's answer is lost, the annotations are re-read (never
+        sent again): the values found as asked were saved (`recovered`); if only some were, the
+        others are reported in a DSPartialMutationError without DS's reason, which was lost.
         """
         input_ = {
             "dossierId": dossier.id,
             "instructeurId": instructeur_id,
             "annotations": annotations,
         }
-        data = self.execute("dossier_modifier_annotations", {"input": input_}, mutation=True)
-        payload = self._payload(data, "dossierModifierAnnotations")
-        return [parse_champ(c) for c in payload.get("annotations") or () if c]
+        try:
+            data = self.execute("dossier_modifier_annotations", {"input": input_}, mutation=True)
+        except DSError as exc:
 
-    def _label_mutation(self, name: str, field: str, dossier: DossierRef, label_id: str) -> None:
+            def probe() -> list[Champ] | None:
+                current = {a.id: a for a in self.get_annotation_values(dossier.number)}
+                applied = [
+                    Champ(a.id, a.typename, a.label, a.string_value)
+                    for item in annotations
+                    if (a := current.get(item["id"])) is not None and _holds(a, item)
+                ]
+                return applied or None
+
+            recovered = self._recover(exc, "dossier_modifier_annotations", probe)
+            if recovered is None:
+                raise
+            if len(recovered) < len(annotations):
+                raise DSPartialMutationError([], result=recovered) from exc
+            return SavedAnnotations(tuple(recovered), recovered=True)
+        payload = self._payload(data, "dossierModifierAnnotations")
+        return SavedAnnotations(
+            tuple(parse_champ(c) for c in payload.get("annotations") or () if c)
+        )
+
+    def _label_mutation(self, name: str, field: str, dossier: DossierRef, label_id: str) -> bool:
+        """True when DS's answer was lost and a re-read showed the label change made."""
         wanted = name == "dossier_ajouter_label"
         try:
             data = self.execute(
@@ -676,15 +719,20 @@ class DSClient:
 
             if self._recover(exc, name, probe) is None:
                 raise
-            return
+            return True
         self._payload(data, field)
+        return False
 
-    def ajouter_label(self, dossier: DossierRef, label_id: str) -> None:
-        """Put a label (id from `get_demarche().labels`) on the dossier."""
-        self._label_mutation("dossier_ajouter_label", "dossierAjouterLabel", dossier, label_id)
+    def ajouter_label(self, dossier: DossierRef, label_id: str) -> bool:
+        """Put a label (id from `get_demarche().labels`) on the dossier; True if recovered."""
+        return self._label_mutation(
+            "dossier_ajouter_label", "dossierAjouterLabel", dossier, label_id
+        )
 
-    def supprimer_label(self, dossier: DossierRef, label_id: str) -> None:
-        self._label_mutation("dossier_supprimer_label", "dossierSupprimerLabel", dossier, label_id)
+    def supprimer_label(self, dossier: DossierRef, label_id: str) -> bool:
+        return self._label_mutation(
+            "dossier_supprimer_label", "dossierSupprimerLabel", dossier, label_id
+        )
 
     def bascule_suivi(
         self, dossier: DossierRef, instructeur_id: str, *, follow: bool = True

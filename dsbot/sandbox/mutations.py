@@ -357,6 +357,16 @@ def _add_rows(ctx: RequestContext, champ: dict, desc: dict, count: int, number: 
     champ["updatedAt"] = ctx.now
 
 
+def _not_an_option(desc: dict, value: Any) -> str | None:
+    """DS's inclusion check of a choice: the first value that is not an option, if any."""
+    options = desc.get("options") or []
+    if desc["type"] == "drop_down_list" and not desc.get("otherOption"):
+        return None if value in options else str(value)
+    if desc["type"] == "multiple_drop_down_list":
+        return next((str(v) for v in value if v not in options), None)
+    return None
+
+
 def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
@@ -379,6 +389,10 @@ def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:
             continue
         if desc["type"] == "email" and not EMAIL_RE.match(value):
             messages.append(BAD_EMAIL)
+            continue
+        refused = _not_an_option(desc, value)
+        if refused is not None:
+            messages.append(f"{desc['label']} : « {refused} » n’est pas une option valide")
             continue
         if desc["type"] == "repetition":
             _add_rows(ctx, champ, desc, value, row["number"])

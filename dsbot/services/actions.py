@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from dsbot.ds.annotations import AnnotationChange, same_value
 from dsbot.ds.client import DSClient
-from dsbot.ds.errors import DSError
-from dsbot.ds.models import Dossier, DossierState
+from dsbot.ds.errors import DSError, DSMutationError, DSPartialMutationError
+from dsbot.ds.models import Dossier, DossierState, Label
 from dsbot.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -42,6 +43,14 @@ class ActionKind(StrEnum):
     REPASSER_EN_INSTRUCTION = "repasser_en_instruction"
     REPONDRE = "repondre"
     ARCHIVER = "archiver"
+    # From the card's « Plus » menu: labels and annotations privées, in any state.
+    ETIQUETTES = "etiquettes"
+    ANNOTATIONS = "annotations"
+
+    @property
+    def is_edit(self) -> bool:
+        """Labels or annotations: several DS changes, each saved or refused on its own."""
+        return self in (ActionKind.ETIQUETTES, ActionKind.ANNOTATIONS)
 
     @property
     def is_decision(self) -> bool:
@@ -59,7 +68,7 @@ class ActionKind(StrEnum):
     @property
     def can_silence(self) -> bool:
         """The DS mutation has `disableNotification` (no e-mail to the usager)."""
-        return self not in (ActionKind.REPONDRE, ActionKind.ARCHIVER)
+        return self not in (ActionKind.REPONDRE, ActionKind.ARCHIVER) and not self.is_edit
 
 
 _DECISIONS = frozenset({ActionKind.ACCEPTER, ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE})
@@ -74,7 +83,8 @@ class Plan(StrEnum):
 
 def plan_for(kind: ActionKind, state: DossierState, *, archived: bool) -> Plan:
     """What DS's state machine allows from `state` (docs/ds-api.md, "State machine")."""
-    if kind is ActionKind.REPONDRE:
+    if kind is ActionKind.REPONDRE or kind.is_edit:
+        # DS takes messages, labels and annotations in every state (docs/ds-api.md, "Mutations").
         return Plan.GO
     if kind is ActionKind.PASSER_EN_INSTRUCTION:
         return Plan.GO if state is DossierState.EN_CONSTRUCTION else Plan.NOT_ALLOWED
@@ -117,6 +127,25 @@ class Attachment(Protocol):
 
 
 @dataclass(frozen=True)
+class LabelEdit:
+    """The labels the user ticked on or off, compared with what their modal showed."""
+
+    add: tuple[Label, ...] = ()
+    remove: tuple[Label, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditReport:
+    """What a labels or annotations edit did, item by item (DS applies them one by one)."""
+
+    # Names (label names, annotation labels) saved in DS, and those DS did not take.
+    saved: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+    # DS's refusals, in DS's words.
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ActionRequest:
     team_id: str
     user_id: str
@@ -130,6 +159,9 @@ class ActionRequest:
     disable_notification: bool = False
     # The user confirmed passing an en_construction dossier en instruction before the decision.
     instruction_first: bool = False
+    # ETIQUETTES: the labels to add and remove; ANNOTATIONS: the values the user changed.
+    labels: LabelEdit | None = None
+    annotations: tuple[AnnotationChange, ...] = ()
 
 
 class Status(StrEnum):
@@ -140,6 +172,7 @@ class Status(StrEnum):
     NOT_ALLOWED = "not_allowed"  # the dossier's state does not allow it (stale card...)
     NEEDS_INSTRUCTION = "needs_instruction"  # en_construction, not confirmed to pass it first
     FAILED = "failed"  # DS or the file said no (see error)
+    PARTIAL = "partial"  # an edit: DS saved some items and refused others (see report)
 
 
 # What the audit table records for each status.
@@ -150,6 +183,7 @@ AUDIT_RESULT: dict[Status, str] = {
     Status.NOT_ALLOWED: "refused",
     Status.NEEDS_INSTRUCTION: "refused",
     Status.FAILED: "error",
+    Status.PARTIAL: "partial",
 }
 
 
@@ -169,10 +203,14 @@ class ActionOutcome:
     # FAILED without knowing whether DS applied the mutation: check in DS before retrying.
     uncertain: bool = False
     at: datetime | None = None
+    # Labels and annotations: which items were saved and which refused.
+    report: EditReport | None = None
 
     @property
     def changed(self) -> bool:
         """Whether DS was changed, so the card needs a refresh."""
+        if self.report is not None:
+            return bool(self.report.saved)
         return self.status is Status.DONE or self.passed_en_instruction
 
 
@@ -250,7 +288,7 @@ class ActionService:
             )
             raise
         # The same key may run again only if DS was surely not changed by this request.
-        if outcome.status is Status.DONE or outcome.uncertain:
+        if outcome.status in (Status.DONE, Status.PARTIAL) or outcome.uncertain:
             self._finish_key(request.key, q.KEY_DONE)
         else:
             self._finish_key(request.key, q.KEY_FAILED)
@@ -274,6 +312,8 @@ class ActionService:
             return ActionOutcome(refusal, kind, number, dossier, access)
         instructeur_id = access.instructeur_id
         assert instructeur_id is not None
+        if kind.is_edit:
+            return self._run_edit(request, dossier, access, instructeur_id)
 
         try:
             blob_id = self._upload(request, dossier, facts)
@@ -307,6 +347,100 @@ class ActionService:
             passed_en_instruction=passed,
             at=self.clock(),
         )
+
+    def _run_edit(
+        self, request: ActionRequest, dossier: Dossier, access: Access, instructeur_id: str
+    ) -> ActionOutcome:
+        kind, number = request.kind, request.number
+        try:
+            if kind is ActionKind.ETIQUETTES:
+                report, recovered = self._edit_labels(request.labels or LabelEdit(), dossier)
+            else:
+                report, recovered = self._edit_annotations(request, dossier, instructeur_id)
+        except DSError as exc:
+            log.info("action %s on dossier %s failed: %s", kind, number, type(exc).__name__)
+            after = self._reread(number) if exc.ambiguous else dossier
+            uncertain = exc.ambiguous and after is None
+            return ActionOutcome(
+                Status.FAILED, kind, number, after, access, exc, uncertain=uncertain
+            )
+        error: DSError | None = None
+        if report.refused:
+            error = DSMutationError(list(report.messages))
+        if report.refused and not report.saved:
+            status = Status.FAILED
+        elif report.refused:
+            status = Status.PARTIAL
+        else:
+            status = Status.DONE
+        return ActionOutcome(
+            status,
+            kind,
+            number,
+            self._reread(number) if report.saved else dossier,
+            access,
+            error,
+            recovered=recovered,
+            at=self.clock(),
+            report=report,
+        )
+
+    def _edit_labels(self, edit: LabelEdit, dossier: Dossier) -> tuple[EditReport, bool]:
+        """Add and remove labels one by one, against the fresh read: a label someone else put
+        or removed meanwhile is left as they made it."""
+        current = {lb.id for lb in dossier.labels}
+        steps = [(lb, True) for lb in edit.add if lb.id not in current]
+        steps += [(lb, False) for lb in edit.remove if lb.id in current]
+        saved: list[str] = []
+        refused: list[str] = []
+        messages: list[str] = []
+        recovered = False
+        for index, (label, add) in enumerate(steps):
+            mutate = self.ds.ajouter_label if add else self.ds.supprimer_label
+            try:
+                recovered = mutate(dossier, label.id) or recovered
+            except DSMutationError as exc:
+                refused.append(label.name)
+                messages.extend(exc.messages)
+                continue
+            except DSError as exc:
+                if not saved:
+                    raise
+                # DS stopped answering half-way: what was saved stays, the rest is not sent.
+                refused.extend(lb.name for lb, _ in steps[index:])
+                messages.append(exc.message)
+                break
+            saved.append(label.name)
+        return EditReport(tuple(saved), tuple(refused), tuple(messages)), recovered
+
+    def _edit_annotations(
+        self, request: ActionRequest, dossier: Dossier, instructeur_id: str
+    ) -> tuple[EditReport, bool]:
+        """Send only the values that differ from DS's, so that an annotation someone else
+        changed meanwhile, and the user left alone, keeps their value."""
+        current = {a.id: a for a in self.ds.get_annotation_values(dossier.number)}
+        changes = [
+            c
+            for c in request.annotations
+            if c.id not in current or not same_value(c.type, current[c.id].value, c.value)
+        ]
+        if not changes:
+            return EditReport(), False
+        try:
+            result = self.ds.modifier_annotations(
+                dossier, instructeur_id, [c.to_input() for c in changes]
+            )
+        except DSPartialMutationError as exc:
+            saved_ids = {champ.id for champ in exc.result or ()}
+            return (
+                EditReport(
+                    tuple(c.label for c in changes if c.id in saved_ids),
+                    tuple(c.label for c in changes if c.id not in saved_ids),
+                    tuple(exc.messages),
+                ),
+                False,
+            )
+        return EditReport(tuple(c.label for c in changes)), result.recovered
 
     def _upload(self, request: ActionRequest, dossier: Dossier, facts: _FileFacts) -> str | None:
         attachment = request.attachment

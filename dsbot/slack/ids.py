@@ -170,3 +170,19 @@ SHORTCUT_REPLY_FROM_MESSAGE = "ds_reply_from_message"
 # In the Répondre modal it opens: the message's files, one of which may be attached.
 BLOCK_MESSAGE_FILE_CHOICE = "message_file_choice"
 ACTION_MESSAGE_FILE_CHOICE_INPUT = "message_file_choice_input"
+
+
+# --- the card's « Plus » menu (dsbot/slack/listeners/more.py) ---------------------------------
+# An overflow menu; each option's value is f"{option}:{number}".
+ACTION_CARD_MORE = "dossier_more"
+MORE_ETIQUETTES = "etiquettes"
+MORE_ANNOTATIONS = "annotations"
+
+# --- the Étiquettes and Annotations modals (dsbot/slack/blocks/edits.py) ----------------------
+VIEW_ETIQUETTES = "view_etiquettes"
+VIEW_ANNOTATIONS = "view_annotations"
+BLOCK_LABELS = "labels"
+ACTION_LABELS_INPUT = "labels_input"
+# One input per annotation: block_id = prefix + its position in the modal's origin.
+BLOCK_ANNOTATION_PREFIX = "annotation:"
+ACTION_ANNOTATION_INPUT = "annotation_value"

@@ -124,7 +124,8 @@ def test_modifier_annotations(ds_env, client, instructeur):
     saved = client.modifier_annotations(
         ref, instructeur["id"], [{"id": target.id, "value": {"text": "vu en commission"}}]
     )
-    assert [(c.id, c.value) for c in saved] == [(target.id, "vu en commission")]
+    assert [(c.id, c.value) for c in saved.saved] == [(target.id, "vu en commission")]
+    assert saved.recovered is False
     reread = {a.id: a.value for a in client.get_dossier(ref.number).annotations}
     assert reread[target.id] == "vu en commission"
 

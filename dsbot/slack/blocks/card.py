@@ -37,6 +37,7 @@ from dsbot.slack.blocks.common import (
     state_label,
     truncate_mrkdwn,
 )
+from dsbot.slack.blocks.edits import label_emoji
 from dsbot.texts import Texts
 
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
@@ -226,7 +227,10 @@ def _facts(dossier: Dossier, texts: Texts) -> list:
         fields.append(
             field(
                 texts("card.field.labels"),
-                escape_truncate(", ".join(lb.name for lb in dossier.labels), _LIST_MAX),
+                escape_truncate(
+                    ", ".join(f"{label_emoji(lb.color)} {lb.name}" for lb in dossier.labels),
+                    _LIST_MAX,
+                ),
             )
         )
     count = len(dossier.conversation)

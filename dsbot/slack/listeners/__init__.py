@@ -1,15 +1,18 @@
 """Listeners by kind. Each module exposes `register(app)`; they stay thin."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it would bind the name `annotations` in this
+# package, hiding the listener module of that name.
 from slack_bolt import App
 
 from dsbot.slack.listeners import (
     actions,
+    annotations,
     commands,
     decisions,
     home,
     items,
+    labels,
+    more,
     shortcuts,
     unfurl,
 )
@@ -23,3 +26,6 @@ def register_listeners(app: App) -> None:
     home.register(app)
     unfurl.register(app)
     shortcuts.register(app)
+    more.register(app)
+    labels.register(app)
+    annotations.register(app)
