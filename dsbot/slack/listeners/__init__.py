@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from dsbot.slack.listeners import actions, commands, decisions, items
+from dsbot.slack.listeners import actions, commands, decisions, items, more
 
 
 def register_listeners(app: App) -> None:
@@ -12,3 +12,4 @@ def register_listeners(app: App) -> None:
     actions.register(app)
     decisions.register(app)
     items.register(app)
+    more.register(app)
