@@ -12,7 +12,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from dsbot.ds.models import Dossier
-from dsbot.services.actions import ActionKind, ActionOutcome, AttachmentError, Status
+from dsbot.services.actions import (
+    ActionKind,
+    ActionOutcome,
+    AttachmentError,
+    Plan,
+    Status,
+    plan_for,
+)
 from dsbot.slack.blocks.card import (
     ACTED_KEY_BY_ACTION,
     ACTED_PASSER_EN_INSTRUCTION,
@@ -98,6 +105,13 @@ def explain(
         groupe = escape(dossier.groupe_instructeur.label) if dossier else ""
         key = "action.cannot_act" if before else "action.refused"
         return t(key, number=number, reason=t(reason_key, groupe=groupe))
+    if (
+        outcome.status is Status.NOT_ALLOWED
+        and dossier is not None
+        and plan_for(outcome.kind, dossier.state, archived=dossier.archived) is Plan.GO
+    ):
+        # The state allows it: what was picked (a groupe, a message) is no longer offered.
+        return t("action.choice_not_allowed", number=number, action=action_label(action_id, t))
     if outcome.status is Status.NOT_ALLOWED and dossier is not None:
         return t(
             "action.not_possible" if before else "action.not_allowed",

@@ -312,6 +312,7 @@ TEXTS: dict[str, str] = {
     "action.modal_failed": "The dialog could not open ({error}). Click the button again.",
     "action.refused": "🔒 Dossier #{number} was not changed. {reason}",
     "action.not_allowed": "Dossier #{number} was not changed: “{action}” is not possible, it is “{state}”{by}.",
+    "action.choice_not_allowed": "Dossier #{number} was not changed: this choice is not (or no longer) offered for « {action} » (groupe closed or of another démarche, message not yours or already deleted). Start again from the card.",
     "action.by": " (by {who}, {at})",
     "action.card_refreshed": "The card has been refreshed.",
     "action.needs_instruction": "Dossier #{number} is still being edited (en construction): it must be under review before any decision. Nothing was changed. Try again and tick “Put the dossier under review first”.",

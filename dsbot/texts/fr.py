@@ -326,6 +326,7 @@ TEXTS: dict[str, str] = {
     "action.modal_failed": "La fenêtre n’a pas pu s’ouvrir ({error}). Cliquez à nouveau sur le bouton.",
     "action.refused": "🔒 Le dossier n° {number} n’a pas été modifié. {reason}",
     "action.not_allowed": "Le dossier n° {number} n’a pas été modifié : « {action} » n’est pas possible, il est « {state} »{by}.",
+    "action.choice_not_allowed": "Le dossier n° {number} n’a pas été modifié : ce choix n’est pas (ou plus) proposé pour « {action} » (groupe fermé ou d’une autre démarche, message qui n’est pas le vôtre ou déjà supprimé). Recommencez depuis la fiche.",
     "action.by": " (par {who}, {at})",
     "action.card_refreshed": "La fiche a été mise à jour.",
     "action.needs_instruction": "Le dossier n° {number} est encore en construction : il doit passer en instruction avant toute décision. Rien n’a été modifié. Recommencez en cochant « Passer d’abord le dossier en instruction ».",
