@@ -59,8 +59,10 @@ _OWN_ACTION_EFFECTS: dict[str, tuple[tuple[ChangeKind, str | None], ...]] = {
         (ChangeKind.CORRECTION_REQUESTED, None),
         (_STATE, "en_construction"),
     ),
-    # Following, a groupe change, (un)archiving and deleting a message are not announced at
-    # all (`updated`, card refresh only): nothing to silence.
+    # Deleting the message that asked a correction withdraws the request.
+    "supprimer_message": ((ChangeKind.CORRECTION_RESOLVED, None),),
+    # Following, a groupe change and (un)archiving are not announced at all (`updated`, card
+    # refresh only): nothing to silence.
 }
 
 

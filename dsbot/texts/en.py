@@ -146,6 +146,7 @@ TEXTS: dict[str, str] = {
     "event.message": "New message from {author} on dossier #{number}{when}",
     "event.avis": "New expert opinion on dossier #{number}{by}{when}",
     "event.correction": "Correction requested from the applicant on dossier #{number}{by}{when}",
+    "event.correction_resolved": "The applicant made the requested correction to dossier #{number}{when}",
     "event.champs": "Dossier #{number} edited by the applicant{when}",
     "event.trash": "Dossier #{number} moved to the trash{when}",
     "event.deleted": "Dossier #{number} permanently deleted{when}",

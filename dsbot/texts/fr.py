@@ -155,6 +155,7 @@ TEXTS: dict[str, str] = {
     "event.message": "Nouveau message de {author} sur le dossier n° {number}{when}",
     "event.avis": "Nouvel avis rendu sur le dossier n° {number}{by}{when}",
     "event.correction": "Correction demandée à l’usager sur le dossier n° {number}{by}{when}",
+    "event.correction_resolved": "Correction apportée par l’usager au dossier n° {number}{when}",
     "event.champs": "Dossier n° {number} modifié par l’usager{when}",
     "event.trash": "Dossier n° {number} placé dans la corbeille{when}",
     "event.deleted": "Dossier n° {number} supprimé définitivement{when}",
