@@ -605,10 +605,85 @@ class DSClient:
             "dossier_archiver", "dossierArchiver", dossier, input_, lambda d: d.archived
         )
 
+    def desarchiver(self, dossier: DossierRef, instructeur_id: str) -> MutationResult:
+        """Take an archived dossier out of the archives."""
+        input_ = {"dossierId": dossier.id, "instructeurId": instructeur_id}
+        return self._state_mutation(
+            "dossier_desarchiver", "dossierDesarchiver", dossier, input_, lambda d: not d.archived
+        )
+
+    def changer_groupe_instructeur(self, dossier: DossierRef, groupe_id: str) -> MutationResult:
+        """Move the dossier to another groupe of its démarche.
+
+        DS takes no instructeur here: it acts as the token's administrateur, so whoever calls
+        this must have checked the user first (docs/ds-api.md, "Mutations").
+        """
+        name = "dossier_changer_groupe_instructeur"
+        input_ = {"dossierId": dossier.id, "groupeInstructeurId": groupe_id}
+        try:
+            data = self.execute(name, {"input": input_}, mutation=True)
+        except DSError as exc:
+
+            def probe() -> MutationResult | None:
+                current = self.get_dossier_activity(dossier.number)
+                if current.groupe_instructeur.id != groupe_id:
+                    return None
+                return MutationResult(
+                    dossier_id=current.id,
+                    state=current.state,
+                    archived=current.archived,
+                    recovered=True,
+                )
+
+            result = self._recover(exc, name, probe)
+            if result is None:
+                raise
+            return result
+        payload = self._payload(data, "dossierChangerGroupeInstructeur")
+        node = payload.get("dossier") or {}
+        state = node.get("state")
+        return MutationResult(
+            dossier_id=node.get("id") or dossier.id,
+            state=DossierState(state) if state else None,
+            archived=node.get("archived"),
+        )
+
+    def supprimer_message(
+        self, dossier: DossierRef, instructeur_id: str, message_id: str
+    ) -> MutationResult:
+        """Delete one of the instructeur's own messages (DS keeps it, with an empty body)."""
+        name = "dossier_supprimer_message"
+        input_ = {"instructeurId": instructeur_id, "messageId": message_id}
+        try:
+            data = self.execute(name, {"input": input_}, mutation=True)
+        except DSError as exc:
+
+            def probe() -> MutationResult | None:
+                current = self.get_dossier_activity(dossier.number)
+                gone = any(m.id == message_id and m.discarded_at for m in current.messages)
+                return MutationResult(current.id, None, recovered=True) if gone else None
+
+            result = self._recover(exc, name, probe)
+            if result is None:
+                raise
+            return result
+        self._payload(data, "dossierSupprimerMessage")
+        return MutationResult(dossier.id, None)
+
     def envoyer_message(
-        self, dossier: DossierRef, instructeur_id: str, body: str, *, attachment: str | None = None
+        self,
+        dossier: DossierRef,
+        instructeur_id: str,
+        body: str,
+        *,
+        attachment: str | None = None,
+        correction: str | None = None,
     ) -> Message:
-        """A message to the usager; `attachment` is a signedBlobId (see upload_file)."""
+        """A message to the usager; `attachment` is a signedBlobId (see upload_file).
+
+        `correction` (`incomplete`, `incorrect`, `outdated`) makes it a correction request: DS
+        puts an en_instruction dossier back en construction until the usager corrects.
+        """
         input_: dict[str, Any] = {
             "dossierId": dossier.id,
             "instructeurId": instructeur_id,
@@ -616,6 +691,8 @@ class DSClient:
         }
         if attachment is not None:
             input_["attachment"] = attachment
+        if correction is not None:
+            input_["correction"] = correction
         started = datetime.now(UTC)
         name = "dossier_envoyer_message"
         try:

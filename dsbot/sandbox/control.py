@@ -14,7 +14,8 @@
   a message from the usager (moves dateDerniereModification)
 - `POST /_sandbox/dossiers/<n>/state` `{"state", "motivation"?, "instructeur"?}` → the dossier:
   a change made in DS's web interface, through the intermediate states, with traitements
-- `POST /_sandbox/dossiers/<n>/touch` → the dossier: the usager edited a field
+- `POST /_sandbox/dossiers/<n>/touch` → the dossier: the usager edited a field (which answers a
+  pending correction request)
 - `DELETE /_sandbox/dossiers/<n>` (`?reason=<DeletedDossierReason>`) → the dossier, deleted now
   (listed by `deletedDossiers`, no longer by `dossiers`)
 - `GET /_sandbox/stats` → `{"graphql_requests", "by_operation"}` since start
@@ -342,6 +343,9 @@ def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
 def touch(app: SandboxApp, row: dict) -> Response:
     change = Change(app.store, row, app.clock.now_us())
     change.edit_champ()
+    if row["correction_at"] is not None:
+        # DS closes the pending correction request when the usager submits the corrected dossier.
+        change.resolve_correction()
     change.save()
     return json_response(200, dossier_json(app, change.row))
 

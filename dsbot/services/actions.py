@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from dsbot.ds.annotations import AnnotationChange, same_value
 from dsbot.ds.client import DSClient
 from dsbot.ds.errors import DSError, DSMutationError, DSPartialMutationError
-from dsbot.ds.models import Dossier, DossierState, Label
+from dsbot.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
 from dsbot.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -43,7 +43,15 @@ class ActionKind(StrEnum):
     REPASSER_EN_INSTRUCTION = "repasser_en_instruction"
     REPONDRE = "repondre"
     ARCHIVER = "archiver"
-    # From the card's « Plus » menu: labels and annotations privées, in any state.
+    # From the card's menu.
+    SUIVRE = "suivre"
+    NE_PLUS_SUIVRE = "ne_plus_suivre"
+    DEMANDER_CORRECTION = "demander_correction"
+    CHANGER_GROUPE = "changer_groupe"
+    REPASSER_EN_CONSTRUCTION = "repasser_en_construction"
+    DESARCHIVER = "desarchiver"
+    SUPPRIMER_MESSAGE = "supprimer_message"
+    # From the card's menu too: labels and annotations privées, in any state.
     ETIQUETTES = "etiquettes"
     ANNOTATIONS = "annotations"
 
@@ -59,19 +67,37 @@ class ActionKind(StrEnum):
     @property
     def needs_text(self) -> bool:
         """DS requires a motivation (refuser, classer sans suite) or a message body."""
-        return self in (ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE, ActionKind.REPONDRE)
+        return self in (
+            ActionKind.REFUSER,
+            ActionKind.CLASSER_SANS_SUITE,
+            ActionKind.REPONDRE,
+            ActionKind.DEMANDER_CORRECTION,
+        )
 
     @property
     def takes_file(self) -> bool:
-        return self.is_decision or self is ActionKind.REPONDRE
+        return self.is_decision or self in (ActionKind.REPONDRE, ActionKind.DEMANDER_CORRECTION)
 
     @property
     def can_silence(self) -> bool:
         """The DS mutation has `disableNotification` (no e-mail to the usager)."""
-        return self not in (ActionKind.REPONDRE, ActionKind.ARCHIVER) and not self.is_edit
+        return self in _SILENCEABLE
+
+
+class CorrectionReason(StrEnum):
+    """Why a correction is asked: DS's `CorrectionReason`."""
+
+    INCOMPLETE = "incomplete"
+    INCORRECT = "incorrect"
+    OUTDATED = "outdated"
 
 
 _DECISIONS = frozenset({ActionKind.ACCEPTER, ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE})
+_SILENCEABLE = frozenset(
+    {ActionKind.PASSER_EN_INSTRUCTION, ActionKind.REPASSER_EN_INSTRUCTION, *_DECISIONS}
+)
+# A dossier the usager may still change: DS accepts a correction request or a new groupe.
+_OPEN_STATES = (DossierState.EN_CONSTRUCTION, DossierState.EN_INSTRUCTION)
 
 
 class Plan(StrEnum):
@@ -83,9 +109,23 @@ class Plan(StrEnum):
 
 def plan_for(kind: ActionKind, state: DossierState, *, archived: bool) -> Plan:
     """What DS's state machine allows from `state` (docs/ds-api.md, "State machine")."""
-    if kind is ActionKind.REPONDRE or kind.is_edit:
-        # DS takes messages, labels and annotations in every state (docs/ds-api.md, "Mutations").
+    if kind.is_edit or kind in (
+        ActionKind.REPONDRE,
+        ActionKind.SUIVRE,
+        ActionKind.NE_PLUS_SUIVRE,
+        ActionKind.SUPPRIMER_MESSAGE,
+    ):
+        # DS takes messages, follows, labels and annotations in every state (docs/ds-api.md,
+        # "Mutations").
         return Plan.GO
+    if kind is ActionKind.DEMANDER_CORRECTION:
+        return Plan.GO if state in _OPEN_STATES and not archived else Plan.NOT_ALLOWED
+    if kind is ActionKind.CHANGER_GROUPE:
+        return Plan.GO if state in _OPEN_STATES else Plan.NOT_ALLOWED
+    if kind is ActionKind.REPASSER_EN_CONSTRUCTION:
+        return Plan.GO if state is DossierState.EN_INSTRUCTION else Plan.NOT_ALLOWED
+    if kind is ActionKind.DESARCHIVER:
+        return Plan.GO if archived else Plan.NOT_ALLOWED
     if kind is ActionKind.PASSER_EN_INSTRUCTION:
         return Plan.GO if state is DossierState.EN_CONSTRUCTION else Plan.NOT_ALLOWED
     if kind.is_decision:
@@ -162,6 +202,12 @@ class ActionRequest:
     # ETIQUETTES: the labels to add and remove; ANNOTATIONS: the values the user changed.
     labels: LabelEdit | None = None
     annotations: tuple[AnnotationChange, ...] = ()
+    # DEMANDER_CORRECTION: why.
+    correction: CorrectionReason | None = None
+    # CHANGER_GROUPE: the GraphQL id of the groupe to move the dossier to.
+    groupe_id: str | None = None
+    # SUPPRIMER_MESSAGE: the GraphQL id of the message to delete.
+    message_id: str | None = None
 
 
 class Status(StrEnum):
@@ -248,6 +294,13 @@ class ActionService:
         status = self._check(kind, dossier, access, instruction_first=False)
         return ActionOutcome(status or Status.READY, kind, number, dossier, access)
 
+    def open_groupes(self, dossier: Dossier) -> tuple[GroupeInstructeur, ...]:
+        """The groupes of the dossier's démarche it may move to: open, and not its own."""
+        demarche = self.ds.get_demarche(dossier.demarche.number)
+        return tuple(
+            g for g in demarche.groupes if not g.closed and g.id != dossier.groupe_instructeur.id
+        )
+
     @staticmethod
     def _check(
         kind: ActionKind, dossier: Dossier, access: Access, *, instruction_first: bool
@@ -312,6 +365,15 @@ class ActionService:
             return ActionOutcome(refusal, kind, number, dossier, access)
         instructeur_id = access.instructeur_id
         assert instructeur_id is not None
+        if kind is ActionKind.SUIVRE and any(p.id == instructeur_id for p in dossier.followers):
+            # One menu option toggles: what it does depends on DS now, not on the card.
+            kind = ActionKind.NE_PLUS_SUIVRE
+            request = replace(request, kind=kind)
+        try:
+            if not self._target_allowed(request, dossier, instructeur_id):
+                return ActionOutcome(Status.NOT_ALLOWED, kind, number, dossier, access)
+        except DSError as exc:
+            return failed(exc, dossier)
         if kind.is_edit:
             return self._run_edit(request, dossier, access, instructeur_id)
 
@@ -337,11 +399,19 @@ class ActionService:
             # No answer, and DS could not be read back either: the mutation may have applied.
             uncertain = exc.ambiguous and after is None
             return failed(exc, after, passed_en_instruction=passed, uncertain=uncertain)
+        after = self._reread(number)
+        if (
+            kind is ActionKind.CHANGER_GROUPE
+            and after is not None
+            and not after.groupe_instructeur.has_instructeur(instructeur_id)
+        ):
+            # The caller handed the dossier to a groupe they are not in: they lost it.
+            access = replace(access, allowed=False, reason_key="access.reason_not_in_groupe")
         return ActionOutcome(
             Status.DONE,
             kind,
             number,
-            self._reread(number),
+            after,
             access,
             recovered=recovered,
             passed_en_instruction=passed,
@@ -442,6 +512,24 @@ class ActionService:
             )
         return EditReport(tuple(c.label for c in changes)), result.recovered
 
+    def _target_allowed(
+        self, request: ActionRequest, dossier: Dossier, instructeur_id: str
+    ) -> bool:
+        """The groupe or message the user picked is one the modal could offer them.
+
+        The picked value comes back in the submission: checked again here. For a groupe this
+        is the only guard: DS changes groupes as the token's administrateur, not as the user.
+        """
+        if request.kind is ActionKind.CHANGER_GROUPE:
+            if not request.groupe_id:
+                return False
+            return any(g.id == request.groupe_id for g in self.open_groupes(dossier))
+        if request.kind is ActionKind.SUPPRIMER_MESSAGE:
+            return any(m.id == request.message_id for m in own_messages(dossier, instructeur_id))
+        if request.kind is ActionKind.DEMANDER_CORRECTION:
+            return request.correction is not None
+        return True
+
     def _upload(self, request: ActionRequest, dossier: Dossier, facts: _FileFacts) -> str | None:
         attachment = request.attachment
         if attachment is None or not request.kind.takes_file:
@@ -463,7 +551,30 @@ class ActionService:
         if kind is ActionKind.REPONDRE:
             self.ds.envoyer_message(dossier, instructeur_id, text or "", attachment=blob_id)
             return False
-        if kind is ActionKind.ARCHIVER:
+        if kind is ActionKind.DEMANDER_CORRECTION:
+            assert request.correction is not None
+            self.ds.envoyer_message(
+                dossier,
+                instructeur_id,
+                text or "",
+                attachment=blob_id,
+                correction=request.correction.value,
+            )
+            return False
+        if kind in (ActionKind.SUIVRE, ActionKind.NE_PLUS_SUIVRE):
+            self.ds.bascule_suivi(dossier, instructeur_id, follow=kind is ActionKind.SUIVRE)
+            return False
+        if kind is ActionKind.CHANGER_GROUPE:
+            assert request.groupe_id is not None
+            result = self.ds.changer_groupe_instructeur(dossier, request.groupe_id)
+        elif kind is ActionKind.SUPPRIMER_MESSAGE:
+            assert request.message_id is not None
+            result = self.ds.supprimer_message(dossier, instructeur_id, request.message_id)
+        elif kind is ActionKind.DESARCHIVER:
+            result = self.ds.desarchiver(dossier, instructeur_id)
+        elif kind is ActionKind.REPASSER_EN_CONSTRUCTION:
+            result = self.ds.repasser_en_construction(dossier, instructeur_id)
+        elif kind is ActionKind.ARCHIVER:
             result = self.ds.archiver(dossier, instructeur_id)
         elif kind is ActionKind.PASSER_EN_INSTRUCTION:
             result = self.ds.passer_en_instruction(
@@ -515,7 +626,8 @@ class ActionService:
                 slack_user_id=request.user_id,
                 instructeur_id=outcome.access.instructeur_id if outcome.access else None,
                 dossier_number=request.number,
-                action=request.kind.value,
+                # The kind that ran: a toggle (suivre) says which way it went.
+                action=outcome.kind.value,
                 result=AUDIT_RESULT.get(outcome.status, outcome.status.value),
                 motivation_length=len(text) if text else None,
                 file_name=facts.name,
@@ -527,6 +639,13 @@ class ActionService:
         except Exception:
             # The action itself is done (or not) in DS; a lost audit row must not hide that.
             log.exception("audit row for dossier %s could not be written", request.number)
+
+
+def own_messages(dossier: Dossier, instructeur_id: str) -> tuple[Message, ...]:
+    """The instructeur's messages on the dossier that are still shown (DS matches by e-mail)."""
+    profiles = (*dossier.groupe_instructeur.instructeurs, *dossier.followers)
+    emails = {p.email.lower() for p in profiles if p.id == instructeur_id and p.email}
+    return tuple(m for m in dossier.visible_messages if m.email.lower() in emails)
 
 
 def build_action_service(store: Store, ds: DSClient, access: DossierAccessService) -> ActionService:

@@ -37,6 +37,7 @@ from dsbot.store.payloads import (
     ChangeKind,
     ChangeParams,
     CorrectionRequested,
+    CorrectionResolved,
     Deleted,
     Deposited,
     MessageReceived,
@@ -363,6 +364,22 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
                 correction,
                 f"correction:{_iso(correction)}",
                 CorrectionRequested(at=correction),
+            )
+        )
+    if (
+        previous.date_correction is not None
+        and correction is None
+        and not deposited
+        and dossier.state is DossierState.EN_CONSTRUCTION
+    ):
+        # Closed while still en construction: the usager corrected. (Passing the dossier en
+        # instruction closes it too, and that state change is the news then.)
+        resolved_at = dossier.date_derniere_modification
+        changes.append(
+            Change(
+                resolved_at,
+                f"correction_resolved:{_iso(previous.date_correction)}",
+                CorrectionResolved(at=resolved_at),
             )
         )
     champs = current.date_champs or dossier.date_derniere_modification

@@ -55,6 +55,14 @@ _OWN_ACTION_EFFECTS: dict[str, tuple[tuple[ChangeKind, str | None], ...]] = {
     # en_construction when it was en_instruction (docs/ds-api.md, "Mutations").
     "repondre": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
     "envoyer_message": ((ChangeKind.CORRECTION_REQUESTED, None), (_STATE, "en_construction")),
+    "demander_correction": (
+        (ChangeKind.CORRECTION_REQUESTED, None),
+        (_STATE, "en_construction"),
+    ),
+    # Deleting the message that asked a correction withdraws the request.
+    "supprimer_message": ((ChangeKind.CORRECTION_RESOLVED, None),),
+    # Following, a groupe change and (un)archiving are not announced at all (`updated`, card
+    # refresh only): nothing to silence.
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from dsbot.slack import ids
 from dsbot.slack.blocks.modals import (
+    CORRECTION_REASONS,
     DECISIONS,
     MOTIVATION_REQUIRED,
     OPTION_DISABLE_NOTIFICATION,
@@ -34,6 +35,9 @@ class ActionForm:
     file_block: str | None
     # A file entry that is not what Slack sends (a forged or broken payload).
     files_malformed: bool = False
+    # The option picked in the modal's select (correction reason, groupe, message), and where.
+    choice: str | None = None
+    choice_block: str | None = None
 
     @property
     def file(self) -> SlackFileRef | None:
@@ -54,10 +58,33 @@ def _checked(values: Any, block_id: str, action_id: str, option: str) -> bool:
     return any(isinstance(o, dict) and o.get("value") == option for o in selected)
 
 
+# The select of each modal that has one: (block_id, action_id).
+_CHOICE_INPUTS = {
+    ids.ACTION_DEMANDER_CORRECTION: (
+        ids.BLOCK_CORRECTION_REASON,
+        ids.ACTION_CORRECTION_REASON_INPUT,
+    ),
+    ids.ACTION_CHANGER_GROUPE: (ids.BLOCK_GROUPE, ids.ACTION_GROUPE_INPUT),
+    ids.ACTION_SUPPRIMER_MESSAGE: (ids.BLOCK_MESSAGE_CHOICE, ids.ACTION_MESSAGE_CHOICE_INPUT),
+}
+# Modals whose message to the usager is required.
+_MESSAGE_REQUIRED = (ids.ACTION_REPONDRE, ids.ACTION_DEMANDER_CORRECTION)
+
+
+def _selected(values: Any, block_id: str, action_id: str) -> str | None:
+    option = _state(values, block_id, action_id).get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def read_form(values: Any, origin: ModalOrigin) -> ActionForm:
     """The inputs of the modal `origin` opened, from `view.state.values`."""
     text_block = text_action = file_block = file_action = None
-    if origin.action_id == ids.ACTION_REPONDRE:
+    choice_block = choice = None
+    if origin.action_id in _CHOICE_INPUTS:
+        choice_block, choice_action = _CHOICE_INPUTS[origin.action_id]
+        choice = _selected(values, choice_block, choice_action)
+    if origin.action_id in _MESSAGE_REQUIRED:
         text_block, text_action = ids.BLOCK_MESSAGE_BODY, ids.ACTION_MESSAGE_BODY_INPUT
         file_block, file_action = ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT
     elif origin.action_id in DECISIONS:
@@ -100,6 +127,8 @@ def read_form(values: Any, origin: ModalOrigin) -> ActionForm:
         text_block=text_block,
         file_block=file_block,
         files_malformed=malformed,
+        choice=choice,
+        choice_block=choice_block,
     )
 
 
@@ -126,14 +155,22 @@ def validate(
 ) -> dict[str, str]:
     """Inline errors, `{block_id: message}`; empty when the submission may go ahead."""
     errors: dict[str, str] = {}
-    needs_text = origin.action_id in (*MOTIVATION_REQUIRED, ids.ACTION_REPONDRE)
+    needs_text = origin.action_id in (*MOTIVATION_REQUIRED, *_MESSAGE_REQUIRED)
     if needs_text and form.text_block and not (form.text or "").strip():
         key = (
             "form.message_required"
-            if origin.action_id == ids.ACTION_REPONDRE
+            if origin.action_id in _MESSAGE_REQUIRED
             else ("form.motivation_required")
         )
         errors[form.text_block] = texts(key)
+    if form.choice_block and form.choice is None:
+        errors[form.choice_block] = texts("form.choice_required")
+    elif (
+        origin.action_id == ids.ACTION_DEMANDER_CORRECTION
+        and form.choice_block
+        and form.choice not in CORRECTION_REASONS
+    ):
+        errors[form.choice_block] = texts("form.choice_unknown")
     if form.file_block and form.files_malformed:
         errors[form.file_block] = texts("form.file_malformed")
     elif form.file_block and form.files:

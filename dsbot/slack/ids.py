@@ -23,6 +23,16 @@ ACTION_ARCHIVER = "dossier_archiver"
 ACTION_VOIR_DANS_DS = "dossier_voir_dans_ds"
 ACTION_PARTAGER = "dossier_partager"
 
+# The actions reached from the card's « Plus d'actions… » menu (ACTION_CARD_MORE). They are
+# not buttons: these ids name them in modal origins, acted notes and texts.
+ACTION_SUIVRE = "dossier_suivre"
+ACTION_NE_PLUS_SUIVRE = "dossier_ne_plus_suivre"
+ACTION_DEMANDER_CORRECTION = "dossier_demander_correction"
+ACTION_CHANGER_GROUPE = "dossier_changer_groupe"
+ACTION_REPASSER_EN_CONSTRUCTION = "dossier_repasser_en_construction"
+ACTION_DESARCHIVER = "dossier_desarchiver"
+ACTION_SUPPRIMER_MESSAGE = "dossier_supprimer_message"
+
 # The buttons that change a dossier in DS (and so need a linked, authorized instructeur).
 DOSSIER_ACTIONS: tuple[str, ...] = (
     ACTION_PASSER_EN_INSTRUCTION,
@@ -42,6 +52,11 @@ VIEW_CLASSER_SANS_SUITE = "view_classer_sans_suite"
 VIEW_REPASSER_EN_INSTRUCTION = "view_repasser_en_instruction"
 VIEW_REPONDRE = "view_repondre"
 VIEW_ARCHIVER = "view_archiver"
+VIEW_DEMANDER_CORRECTION = "view_demander_correction"
+VIEW_CHANGER_GROUPE = "view_changer_groupe"
+VIEW_REPASSER_EN_CONSTRUCTION = "view_repasser_en_construction"
+VIEW_DESARCHIVER = "view_desarchiver"
+VIEW_SUPPRIMER_MESSAGE = "view_supprimer_message"
 
 # --- inputs inside those modals (state.values[block_id][action_id]) -------------------------
 BLOCK_MOTIVATION = "motivation"
@@ -54,6 +69,12 @@ BLOCK_MESSAGE_ATTACHMENT = "message_attachment"
 ACTION_MESSAGE_ATTACHMENT_INPUT = "message_attachment_input"
 BLOCK_DISABLE_NOTIFICATION = "disable_notification"
 ACTION_DISABLE_NOTIFICATION_INPUT = "disable_notification_input"
+BLOCK_CORRECTION_REASON = "correction_reason"
+ACTION_CORRECTION_REASON_INPUT = "correction_reason_input"
+BLOCK_GROUPE = "groupe_instructeur"
+ACTION_GROUPE_INPUT = "groupe_instructeur_input"
+BLOCK_MESSAGE_CHOICE = "message_choice"
+ACTION_MESSAGE_CHOICE_INPUT = "message_choice_input"
 
 # --- blocks of the dossier card --------------------------------------------------------------
 BLOCK_CARD_HEADER = "dossier_header"
@@ -116,6 +137,59 @@ def decode_ref(value: str | None) -> int:
     if not is_dossier_number(number):
         raise ValueError(f"not a dossier reference: {value!r}")
     return number
+
+
+# --- the card's « Plus d'actions… » menu (dsbot/slack/listeners/more.py) ---------------------
+ACTION_CARD_MORE = "dossier_more"
+MORE_SUIVRE = "suivre"
+MORE_ETIQUETTES = "etiquettes"
+MORE_ANNOTATIONS = "annotations"
+MORE_CORRECTION = "correction"
+MORE_CHANGER_GROUPE = "changer_groupe"
+MORE_REPASSER_EN_CONSTRUCTION = "repasser_en_construction"
+MORE_DESARCHIVER = "desarchiver"
+MORE_SUPPRIMER_MESSAGE = "supprimer_message"
+# Not an action in DS: the card's sixth button, moved into the menu to keep five buttons.
+MORE_PARTAGER = "partager"
+MORE_OPTIONS: tuple[str, ...] = (
+    MORE_SUIVRE,
+    MORE_ETIQUETTES,
+    MORE_ANNOTATIONS,
+    MORE_CORRECTION,
+    MORE_CHANGER_GROUPE,
+    MORE_REPASSER_EN_CONSTRUCTION,
+    MORE_DESARCHIVER,
+    MORE_SUPPRIMER_MESSAGE,
+    MORE_PARTAGER,
+)
+
+
+def encode_more(option: str, number: int) -> str:
+    """The value of a menu option: `<option>:<dossier number>`."""
+    if option not in MORE_OPTIONS:
+        raise ValueError(f"not a menu option: {option!r}")
+    if not is_dossier_number(number):
+        raise ValueError(f"not a dossier number: {number!r}")
+    return f"{option}:{number}"
+
+
+def decode_more(value: object) -> tuple[str, int]:
+    """(option, dossier number) of a menu selection; ValueError when the value is not ours.
+
+    Like a button value, it comes back in a user's click: checked, not trusted.
+    """
+    if not isinstance(value, str) or len(value) > 100 or value.count(":") != 1:
+        raise ValueError(f"not a menu value: {value!r}")
+    option, _, digits = value.partition(":")
+    if option not in MORE_OPTIONS:
+        raise ValueError(f"unknown menu option: {option!r}")
+    # isdecimal() alone accepts other scripts' digits, and int() would read "+1" or " 1".
+    if not (digits.isascii() and digits.isdecimal()) or digits.startswith("0"):
+        raise ValueError(f"not a dossier number in menu value: {value!r}")
+    number = int(digits)
+    if not is_dossier_number(number):
+        raise ValueError(f"dossier number out of range in menu value: {value!r}")
+    return option, number
 
 
 # --- additions of the decision modals (dsbot/slack/blocks/modals.py) ------------------------

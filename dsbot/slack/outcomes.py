@@ -12,7 +12,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from dsbot.ds.models import Dossier
-from dsbot.services.actions import ActionOutcome, AttachmentError, Status
+from dsbot.services.actions import (
+    ActionKind,
+    ActionOutcome,
+    AttachmentError,
+    Plan,
+    Status,
+    plan_for,
+)
 from dsbot.slack.blocks.card import (
     ACTED_KEY_BY_ACTION,
     ACTED_PASSER_EN_INSTRUCTION,
@@ -98,6 +105,13 @@ def explain(
         groupe = escape(dossier.groupe_instructeur.label) if dossier else ""
         key = "action.cannot_act" if before else "action.refused"
         return t(key, number=number, reason=t(reason_key, groupe=groupe))
+    if (
+        outcome.status is Status.NOT_ALLOWED
+        and dossier is not None
+        and plan_for(outcome.kind, dossier.state, archived=dossier.archived) is Plan.GO
+    ):
+        # The state allows it: what was picked (a groupe, a message) is no longer offered.
+        return t("action.choice_not_allowed", number=number, action=action_label(action_id, t))
     if outcome.status is Status.NOT_ALLOWED and dossier is not None:
         return t(
             "action.not_possible" if before else "action.not_allowed",
@@ -227,7 +241,7 @@ def acted_text(note: ActedNote, texts: Texts) -> str:
 def present_outcome(services: AppServices, audience: Audience, outcome: ActionOutcome) -> None:
     """Show the user (and the channel) what `perform` did."""
     t, origin = services.texts, audience.origin
-    status = outcome.status
+    status, number = outcome.status, outcome.number
     if status is Status.DUPLICATE:
         # The first submission answers; a second answer would only confuse.
         return
@@ -243,12 +257,26 @@ def present_outcome(services: AppServices, audience: Audience, outcome: ActionOu
         if status is Status.DONE:
             if not refreshed:
                 tell(services, audience, t("action.done", note=acted_text(note, t)))
+            if _lost_the_dossier(outcome):
+                assert outcome.dossier is not None
+                groupe = escape(outcome.dossier.groupe_instructeur.label)
+                tell(services, audience, t("action.groupe_lost", number=number, groupe=groupe))
             return
     message = explain(outcome, origin.action_id, t)
     if status is Status.NOT_ALLOWED and refresh_card(services, audience, outcome):
         message = f"{message} {t('action.card_refreshed')}"
     if message:
         tell(services, audience, message)
+
+
+def _lost_the_dossier(outcome: ActionOutcome) -> bool:
+    """The user moved the dossier to a groupe they are not in: say so, they lost it."""
+    return (
+        outcome.kind is ActionKind.CHANGER_GROUPE
+        and outcome.dossier is not None
+        and outcome.access is not None
+        and not outcome.access.allowed
+    )
 
 
 def present_unexpected(services: AppServices, audience: Audience, exc: BaseException) -> None:

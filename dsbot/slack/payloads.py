@@ -50,6 +50,12 @@ class Click:
             number = ids.decode_ref(action.get("value"))
         except ValueError as exc:
             raise PayloadError(f"{action_id}: the button value is not ours") from exc
+        return cls._of(body, action_id, number, api_base_url)
+
+    @classmethod
+    def _of(
+        cls, body: dict[str, Any], action_id: str, number: int, api_base_url: str | None
+    ) -> Click:
         container = _dict(body.get("container"))
         response_url = reply_url(body, api_base_url)
         return cls(
@@ -63,6 +69,30 @@ class Click:
             response_url=response_url,
             trigger_id=_text(body.get("trigger_id")) or "",
         )
+
+
+@dataclass(frozen=True)
+class MenuPick:
+    """An option picked in a card's « Plus d'actions… » menu (block_actions on a select)."""
+
+    option: str
+    click: Click
+
+    @classmethod
+    def from_body(cls, body: Any, api_base_url: str | None) -> MenuPick:
+        body = _dict(body)
+        actions = body.get("actions")
+        action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
+        action_id = _text(action.get("action_id"))
+        if action_id != ids.ACTION_CARD_MORE:
+            raise PayloadError(f"not the card's menu: {action_id!r}")
+        # A select sends `selected_option`; an overflow menu sends the same key.
+        value = _dict(action.get("selected_option")).get("value")
+        try:
+            option, number = ids.decode_more(value)
+        except ValueError as exc:
+            raise PayloadError(f"{action_id}: the option value is not ours") from exc
+        return cls(option, Click._of(body, action_id, number, api_base_url))
 
 
 def reply_url(body: Any, api_base_url: str | None) -> str | None:

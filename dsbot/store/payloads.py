@@ -29,6 +29,7 @@ class ChangeKind(StrEnum):
     AVIS_REQUESTED = "avis_requested"
     AVIS_GIVEN = "avis_given"
     CORRECTION_REQUESTED = "correction_requested"
+    CORRECTION_RESOLVED = "correction_resolved"
     CHAMPS_EDITED = "champs_edited"
     TRASHED = "trashed"
     DELETED = "deleted"
@@ -160,6 +161,13 @@ class CorrectionRequested(_ChangeBase):
 
 
 @dataclass(frozen=True)
+class CorrectionResolved(_ChangeBase):
+    """The usager corrected the dossier: the pending correction request is closed."""
+
+    kind = ChangeKind.CORRECTION_RESOLVED
+
+
+@dataclass(frozen=True)
 class ChampsEdited(_ChangeBase):
     """The usager changed the form."""
 
@@ -218,6 +226,7 @@ ChangeParams = (
     | AvisRequested
     | AvisGiven
     | CorrectionRequested
+    | CorrectionResolved
     | ChampsEdited
     | Trashed
     | Deleted
@@ -235,6 +244,7 @@ CHANGE_TYPES: dict[ChangeKind, type[ChangeParams]] = {
         AvisRequested,
         AvisGiven,
         CorrectionRequested,
+        CorrectionResolved,
         ChampsEdited,
         Trashed,
         Deleted,

@@ -314,3 +314,27 @@ def test_mutation_whose_connection_drops_after_applying_is_recovered(ds_env):
     assert ds_env.op_count("DsbotRefuser") - before == 1
     stored = ds_env.control.dossier(ref.number)
     assert [t["state"] for t in stored["traitements"]].count("refuse") == 1
+
+
+def test_ambiguous_menu_mutations_are_recovered_not_resent(ds_env):
+    client = ds_env.make_client()
+    instructeur = ds_env.instructeur()
+    demarche = ds_env.demarche()
+    own = ds_env.open_groupe(demarche)
+    target = next(g for g in demarche["groupes"] if not g["closed"] and g["id"] != own["id"])
+    archived = ds_env.dossier("accepte")
+    client.archiver(archived, instructeur["id"])
+    moved = ds_env.dossier("en_instruction")
+    message = client.envoyer_message(moved, instructeur["id"], f"Erreur {time.time_ns()}")
+    ops = ("DsbotDesarchiver", "DsbotChangerGroupeInstructeur", "DsbotSupprimerMessage")
+    before = {op: ds_env.op_count(op) for op in ops}
+
+    ds_env.control.faults(ambiguous_mutations=3)
+    unarchived = client.desarchiver(archived, instructeur["id"])
+    deleted = client.supprimer_message(moved, instructeur["id"], message.id)
+    changed = client.changer_groupe_instructeur(moved, target["id"])
+
+    assert unarchived.recovered and unarchived.archived is False
+    assert deleted.recovered and changed.recovered
+    assert ds_env.control.dossier(moved.number)["groupe"] == target["number"]
+    assert {op: ds_env.op_count(op) - before[op] for op in ops} == dict.fromkeys(ops, 1)

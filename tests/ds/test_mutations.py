@@ -171,3 +171,51 @@ def test_bascule_suivi(ds_env, client, instructeur):
     assert instructeur["id"] in [p.id for p in client.get_dossier(ref.number).followers]
     client.bascule_suivi(ref, instructeur["id"], follow=False)
     assert instructeur["id"] not in [p.id for p in client.get_dossier(ref.number).followers]
+
+
+def test_desarchiver(ds_env, client, instructeur):
+    ref = ds_env.dossier("accepte")
+    client.archiver(ref, instructeur["id"])
+    result = client.desarchiver(ref, instructeur["id"])
+    assert result.archived is False and result.recovered is False
+    assert ds_env.control.dossier(ref.number)["archived"] is False
+    with pytest.raises(DSMutationError) as info:
+        client.desarchiver(ref, instructeur["id"])
+    assert info.value.messages  # DS's words, passed on as they are
+
+
+def test_changer_groupe_instructeur(ds_env, client):
+    demarche = ds_env.demarche()
+    own = ds_env.open_groupe(demarche)
+    target = next(g for g in demarche["groupes"] if not g["closed"] and g["id"] != own["id"])
+    ref = ds_env.dossier("en_instruction")
+    result = client.changer_groupe_instructeur(ref, target["id"])
+    assert result.dossier_id == ref.id and result.recovered is False
+    assert ds_env.control.dossier(ref.number)["groupe"] == target["number"]
+    # Already there: DS says so in French.
+    with pytest.raises(DSMutationError) as info:
+        client.changer_groupe_instructeur(ref, target["id"])
+    assert "déjà avec le groupe instructeur" in info.value.message
+
+
+def test_envoyer_message_with_a_correction(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    message = client.envoyer_message(
+        ref, instructeur["id"], "Il manque l’attestation.", correction="incomplete"
+    )
+    assert message.body == "Il manque l’attestation."
+    stored = ds_env.control.dossier(ref.number)
+    assert stored["state"] == "en_construction"
+    [sent] = [m for m in stored["messages"] if m["id"] == message.id]
+    assert sent["correction"]["reason"] == "incomplete"
+
+
+def test_supprimer_message(ds_env, client, instructeur):
+    ref = ds_env.dossier("en_instruction")
+    message = client.envoyer_message(ref, instructeur["id"], "Envoyé par erreur.")
+    client.supprimer_message(ref, instructeur["id"], message.id)
+    [stored] = [m for m in ds_env.control.dossier(ref.number)["messages"] if m["id"] == message.id]
+    assert stored["body"] == ""
+    with pytest.raises(DSMutationError) as info:
+        client.supprimer_message(ref, instructeur["id"], message.id)
+    assert "ne peut pas être supprimé" in info.value.message

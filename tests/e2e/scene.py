@@ -115,6 +115,68 @@ class Scene:
             view["id"], view["callback_id"], view["private_metadata"], trigger_id, response_url, ack
         )
 
+    def pick(
+        self,
+        option: str,
+        number: int,
+        *,
+        user: str = ALICE,
+        message_ts: str | None = None,
+        value: str | None = None,
+    ) -> tuple[httpx.Response, str, str]:
+        """Pick an option of the card's « Plus d'actions… » menu, as Slack sends it (a
+        static_select's block_actions); returns (ack, response_url, trigger_id)."""
+        response_url = self.slack.response_url(channel=CHANNEL_ID, message_ts=message_ts, user=user)
+        trigger_id = f"{time.time():.6f}.{user}.trigger"
+        container: dict[str, Any] = {
+            "type": "message",
+            "channel_id": CHANNEL_ID,
+            "is_ephemeral": message_ts is None,
+        }
+        if message_ts:
+            container["message_ts"] = message_ts
+        selected = value if value is not None else ids.encode_more(option, number)
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": user, "team_id": TEAM_ID},
+            "api_app_id": "A0TEST",
+            "trigger_id": trigger_id,
+            "response_url": response_url,
+            "container": container,
+            "channel": {"id": CHANNEL_ID, "name": "general"},
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": ids.ACTION_CARD_MORE,
+                    "block_id": ids.BLOCK_CARD_ACTIONS,
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": option},
+                        "value": selected,
+                    },
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if message_ts:
+            payload["message"] = {"ts": message_ts, "type": "message", "text": "", "blocks": []}
+        ack = self.bot.interact(payload)
+        assert ack.status_code == 200, ack.text
+        return ack, response_url, trigger_id
+
+    def pick_modal(
+        self, option: str, number: int, *, user: str = ALICE, message_ts: str | None = None
+    ) -> Opened:
+        """Pick a menu option that opens a modal; the modal as views.open received it."""
+        before = len(self.slack.calls("views.open"))
+        ack, response_url, trigger_id = self.pick(option, number, user=user, message_ts=message_ts)
+        call = self.slack.wait_for("views.open", before + 1)[before]
+        assert call.ok, call.response
+        view = call.response["view"]
+        return Opened(
+            view["id"], view["callback_id"], view["private_metadata"], trigger_id, response_url, ack
+        )
+
     def submit(self, opened: Opened, values: dict[str, Any], *, user: str = ALICE) -> dict:
         """Submit the modal; the HTTP ack's JSON body ({} when it simply closes)."""
         response = self.bot.submit_view(
@@ -196,4 +258,18 @@ def reply_values(body: str | None, file: dict | None = None) -> dict[str, Any]:
             ids.ACTION_MESSAGE_ATTACHMENT_INPUT,
             *([file] if file else []),
         ),
+    }
+
+
+def select_values(block_id: str, action_id: str, value: str | None) -> dict[str, Any]:
+    selected = {"value": value, "text": {"type": "plain_text", "text": value}} if value else None
+    return {block_id: {action_id: {"type": "static_select", "selected_option": selected}}}
+
+
+def correction_values(
+    reason: str | None, body: str | None, file: dict | None = None
+) -> dict[str, Any]:
+    return {
+        **select_values(ids.BLOCK_CORRECTION_REASON, ids.ACTION_CORRECTION_REASON_INPUT, reason),
+        **reply_values(body, file),
     }

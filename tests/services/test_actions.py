@@ -45,6 +45,19 @@ K = ActionKind
         (K.ARCHIVER, S.EN_INSTRUCTION, False, Plan.NOT_ALLOWED),
         (K.REPONDRE, S.EN_CONSTRUCTION, False, Plan.GO),
         (K.REPONDRE, S.ACCEPTE, False, Plan.GO),
+        (K.SUIVRE, S.ACCEPTE, True, Plan.GO),
+        (K.NE_PLUS_SUIVRE, S.EN_CONSTRUCTION, False, Plan.GO),
+        (K.DEMANDER_CORRECTION, S.EN_CONSTRUCTION, False, Plan.GO),
+        (K.DEMANDER_CORRECTION, S.EN_INSTRUCTION, False, Plan.GO),
+        (K.DEMANDER_CORRECTION, S.EN_INSTRUCTION, True, Plan.NOT_ALLOWED),
+        (K.DEMANDER_CORRECTION, S.REFUSE, False, Plan.NOT_ALLOWED),
+        (K.CHANGER_GROUPE, S.EN_INSTRUCTION, False, Plan.GO),
+        (K.CHANGER_GROUPE, S.SANS_SUITE, False, Plan.NOT_ALLOWED),
+        (K.REPASSER_EN_CONSTRUCTION, S.EN_INSTRUCTION, False, Plan.GO),
+        (K.REPASSER_EN_CONSTRUCTION, S.EN_CONSTRUCTION, False, Plan.NOT_ALLOWED),
+        (K.DESARCHIVER, S.ACCEPTE, True, Plan.GO),
+        (K.DESARCHIVER, S.ACCEPTE, False, Plan.NOT_ALLOWED),
+        (K.SUPPRIMER_MESSAGE, S.ACCEPTE, True, Plan.GO),
     ],
 )
 def test_transitions(kind: ActionKind, state: DossierState, archived: bool, plan: Plan) -> None:
@@ -158,3 +171,30 @@ def test_preview_reads_and_changes_nothing(store) -> None:
     assert actions.preview("T", "U1", 1234, K.ARCHIVER).status is Status.READY
     assert ds.calls == []
     assert AuditService(store).rows() == []
+
+
+def test_changer_groupe_only_to_an_open_groupe_of_the_demarche(store) -> None:
+    # FakeDS's démarche has only the dossier's own groupe: any other id is not offered.
+    ds = FakeDS(make_dossier(state=S.EN_INSTRUCTION))
+    actions = service(store, ds)
+    own = ds.dossier.groupe_instructeur.id
+    for key, groupe_id in (("k1", own), ("k2", "R3JvdXBlSW5zdHJ1Y3RldXItOTk="), ("k3", None)):
+        outcome = actions.perform(request(K.CHANGER_GROUPE, key=key, groupe_id=groupe_id))
+        assert outcome.status is Status.NOT_ALLOWED
+    assert ds.calls == []
+    assert [r["result"] for r in AuditService(store).rows()] == ["refused"] * 3
+
+
+def test_suivre_toggles_on_what_ds_says_now(store) -> None:
+    followed = make_dossier(state=S.EN_INSTRUCTION, followers=(INSTRUCTEUR,))
+    calls: list[bool] = []
+
+    class FollowDS(FakeDS):
+        def bascule_suivi(self, dossier: Any, instructeur_id: str, *, follow: bool) -> None:
+            calls.append(follow)
+
+    outcome = service(store, FollowDS(followed)).perform(request(K.SUIVRE))
+    assert outcome.status is Status.DONE and outcome.kind is K.NE_PLUS_SUIVRE
+    assert calls == [False]
+    [row] = AuditService(store).rows()
+    assert row["action"] == "ne_plus_suivre"

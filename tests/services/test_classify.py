@@ -259,6 +259,37 @@ def test_correction_requested():
     assert kinds(changes) == [ChangeKind.CORRECTION_REQUESTED]
 
 
+def _pending_then(after: Dossier):
+    pending = make_dossier(
+        date_derniere_modification=at(6), date_derniere_correction_en_attente=at(6)
+    )
+    previous = observe(
+        summary_of(pending, date_derniere_correction_en_attente=at(6)), pending, LATER
+    )
+    return classify(previous, observe(summary_of(after), after, LATER), after)
+
+
+def test_correction_resolved_when_the_usager_corrects():
+    corrected = make_dossier(date_derniere_modification=at(9))
+    changes = _pending_then(corrected)
+    assert kinds(changes) == [ChangeKind.CORRECTION_RESOLVED]
+    assert changes[0].announce and changes[0].at == at(9)
+
+
+def test_correction_closed_by_passing_en_instruction_is_only_the_state_change():
+    passed = make_dossier(
+        state=DossierState.EN_INSTRUCTION,
+        date_derniere_modification=at(9),
+        traitements=(
+            deposit(),
+            Traitement(DossierState.EN_INSTRUCTION, "passe_en_instruction", at(9), None, None),
+        ),
+    )
+    changes = _pending_then(passed)
+    assert ChangeKind.CORRECTION_RESOLVED not in kinds(changes)
+    assert ChangeKind.STATE_CHANGED in kinds(changes)
+
+
 def test_champs_edited():
     before = make_dossier(champs=(Champ("c1", "TextChamp", "Nom", "Dupont"),))
     after = make_dossier(

@@ -87,7 +87,8 @@ def test_a_correction_resolved_by_passer_en_instruction_then_asked_again_is_told
     h.cycle()
     card = h.cards(C1)[number]
     assert "(En instruction)" in card["text"]
-    assert "correction" not in str(card.get("blocks")).lower()  # DS resolved it
+    # DS resolved it (the card's menu still offers to ask for another one).
+    assert "en attente de sa réponse" not in str(card.get("blocks"))
     h.advance()  # DS dates to the second: the second correction is a later one
     _ask_correction(h, number, "Le RIB est illisible.")  # en instruction: back en construction
     h.cycle()

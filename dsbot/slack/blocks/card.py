@@ -11,11 +11,14 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     HeaderBlock,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
 from dsbot.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
+from dsbot.services.actions import own_messages
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     BUTTON_TEXT_MAX,
@@ -40,6 +43,8 @@ from dsbot.slack.blocks.common import (
 from dsbot.slack.blocks.edits import label_emoji
 from dsbot.texts import Texts
 
+OPTION_TEXT_MAX = 75
+
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
 # `{groupe}`, `{number}` and `{demarche}` are available to each of them.
 REASON_NOT_LINKED = "card.reason.not_linked"
@@ -56,6 +61,13 @@ ACTED_CLASSER_SANS_SUITE = "acted.classer_sans_suite"
 ACTED_REPASSER_EN_INSTRUCTION = "acted.repasser_en_instruction"
 ACTED_REPONDRE = "acted.repondre"
 ACTED_ARCHIVER = "acted.archiver"
+ACTED_SUIVRE = "acted.suivre"
+ACTED_NE_PLUS_SUIVRE = "acted.ne_plus_suivre"
+ACTED_DEMANDER_CORRECTION = "acted.demander_correction"
+ACTED_CHANGER_GROUPE = "acted.changer_groupe"
+ACTED_REPASSER_EN_CONSTRUCTION = "acted.repasser_en_construction"
+ACTED_DESARCHIVER = "acted.desarchiver"
+ACTED_SUPPRIMER_MESSAGE = "acted.supprimer_message"
 
 ACTED_KEY_BY_ACTION: dict[str, str] = {
     ids.ACTION_PASSER_EN_INSTRUCTION: ACTED_PASSER_EN_INSTRUCTION,
@@ -65,7 +77,21 @@ ACTED_KEY_BY_ACTION: dict[str, str] = {
     ids.ACTION_REPASSER_EN_INSTRUCTION: ACTED_REPASSER_EN_INSTRUCTION,
     ids.ACTION_REPONDRE: ACTED_REPONDRE,
     ids.ACTION_ARCHIVER: ACTED_ARCHIVER,
+    ids.ACTION_SUIVRE: ACTED_SUIVRE,
+    ids.ACTION_NE_PLUS_SUIVRE: ACTED_NE_PLUS_SUIVRE,
+    ids.ACTION_DEMANDER_CORRECTION: ACTED_DEMANDER_CORRECTION,
+    ids.ACTION_CHANGER_GROUPE: ACTED_CHANGER_GROUPE,
+    ids.ACTION_REPASSER_EN_CONSTRUCTION: ACTED_REPASSER_EN_CONSTRUCTION,
+    ids.ACTION_DESARCHIVER: ACTED_DESARCHIVER,
+    ids.ACTION_SUPPRIMER_MESSAGE: ACTED_SUPPRIMER_MESSAGE,
 }
+
+# Buttons a card shows at most, so that it stays readable on a phone; the rest goes into
+# the « Plus d'actions… » menu.
+MAX_BUTTONS = 5
+# A static select rather than an overflow menu: Slack's overflow holds 5 options, the card
+# may need 8 (docs/slack.md, "Block Kit limits").
+MORE_OPTIONS_MAX = 100
 
 # Pieces of data are cut before they are assembled, so one long value cannot push the others
 # out of a field.
@@ -120,8 +146,8 @@ _BUTTONS: dict[str, _ButtonSpec] = {
 def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
     """The action ids DS accepts from this state (docs/ds-api.md, "State machine"), in button order.
 
-    Repasser en construction exists in DS but is deliberately not offered: it hands the dossier
-    back to the usager without a message, which a correction request does better.
+    Repasser en construction is not a button: it hands the dossier back to the usager without a
+    message, which a correction request does better; both are in the menu (`menu_options`).
     """
     if state is DossierState.EN_CONSTRUCTION:
         moves: tuple[str, ...] = (ids.ACTION_PASSER_EN_INSTRUCTION,)
@@ -357,9 +383,58 @@ def _button(spec: _ButtonSpec, dossier: Dossier, texts: Texts) -> ButtonElement:
     )
 
 
+def menu_options(dossier: Dossier, viewer: Viewer) -> tuple[str, ...]:
+    """The menu's options (ids.MORE_*) for this dossier now, in the menu's order."""
+    if not viewer.can_act:
+        return ()
+    state, archived = dossier.state, dossier.archived
+    is_open = state in (DossierState.EN_CONSTRUCTION, DossierState.EN_INSTRUCTION)
+    options = [ids.MORE_SUIVRE, ids.MORE_ETIQUETTES, ids.MORE_ANNOTATIONS]
+    if is_open and not archived:
+        options.append(ids.MORE_CORRECTION)
+    if is_open:
+        options.append(ids.MORE_CHANGER_GROUPE)
+    if state is DossierState.EN_INSTRUCTION:
+        options.append(ids.MORE_REPASSER_EN_CONSTRUCTION)
+    if archived:
+        options.append(ids.MORE_DESARCHIVER)
+    # A card in a channel does not know who will pick: any instructeur message may be theirs.
+    mine = (
+        own_messages(dossier, viewer.instructeur_id)
+        if viewer.instructeur_id
+        else tuple(m for m in dossier.conversation if m.email != dossier.usager_email)
+    )
+    if mine:
+        options.append(ids.MORE_SUPPRIMER_MESSAGE)
+    return tuple(options)
+
+
+def _menu_text(option: str, dossier: Dossier, viewer: Viewer, texts: Texts) -> str:
+    if option == ids.MORE_SUIVRE and viewer.instructeur_id:
+        follows = any(p.id == viewer.instructeur_id for p in dossier.followers)
+        return texts("more.ne_plus_suivre" if follows else "more.suivre")
+    return texts(f"more.{option}")
+
+
+def _menu(
+    options: list[str], dossier: Dossier, viewer: Viewer, texts: Texts
+) -> StaticSelectElement:
+    return StaticSelectElement(
+        action_id=ids.ACTION_CARD_MORE,
+        placeholder=plain(texts("more.placeholder"), BUTTON_TEXT_MAX),
+        options=[
+            Option(
+                value=ids.encode_more(option, dossier.number),
+                text=plain(_menu_text(option, dossier, viewer, texts), OPTION_TEXT_MAX),
+            )
+            for option in options[:MORE_OPTIONS_MAX]
+        ],
+    )
+
+
 def _buttons(
     dossier: Dossier, *, viewer: Viewer, texts: Texts, ds_web_base: str, ephemeral: bool
-) -> list[ButtonElement]:
+) -> list[ButtonElement | StaticSelectElement]:
     buttons: list[ButtonElement] = []
     if viewer.can_act:
         buttons += [
@@ -383,4 +458,13 @@ def _buttons(
                 value=ids.encode_ref(dossier.number),
             )
         )
-    return buttons
+    options = list(menu_options(dossier, viewer))
+    if len(buttons) > MAX_BUTTONS:
+        # Only Partager can be the sixth (three decisions, Répondre, Voir dans DS before it).
+        moved = [b for b in buttons if b.action_id == ids.ACTION_PARTAGER]
+        buttons = [b for b in buttons if b.action_id != ids.ACTION_PARTAGER]
+        options += [ids.MORE_PARTAGER for _ in moved]
+    elements: list[ButtonElement | StaticSelectElement] = list(buttons)
+    if options:
+        elements.append(_menu(options, dossier, viewer, texts))
+    return elements

@@ -36,6 +36,7 @@ from dsbot.store.payloads import (
     ChampsEdited,
     ChangeParams,
     CorrectionRequested,
+    CorrectionResolved,
     Deleted,
     Deposited,
     ItemStateChanged,
@@ -53,6 +54,7 @@ EVENT_STATE_CHANGED = "state_changed"
 EVENT_MESSAGE = "message"
 EVENT_AVIS = "avis"
 EVENT_CORRECTION = "correction"
+EVENT_CORRECTION_RESOLVED = "correction_resolved"
 EVENT_CHAMPS = "champs"
 EVENT_TRASH = "trash"  # in DS's corbeille, still restorable
 EVENT_DELETED = "deleted"  # gone for good
@@ -89,6 +91,7 @@ _EVENTS: dict[str, _EventSpec] = {
     EVENT_MESSAGE: _EventSpec("💬", required=frozenset({"author"}), optional=frozenset({"body"})),
     EVENT_AVIS: _EventSpec("🧑‍⚖️", optional=frozenset({"body"})),
     EVENT_CORRECTION: _EventSpec("✏️", optional=frozenset({"body"})),
+    EVENT_CORRECTION_RESOLVED: _EventSpec("✅"),
     EVENT_CHAMPS: _EventSpec("📝"),
     EVENT_TRASH: _EventSpec("🗑️", optional=frozenset({"reason"})),
     EVENT_DELETED: _EventSpec("⛔"),
@@ -244,6 +247,8 @@ def build_change_message(
                 params["reason"] = change.reason
         case CorrectionRequested():
             key = EVENT_CORRECTION
+        case CorrectionResolved():
+            key = EVENT_CORRECTION_RESOLVED
         case ChampsEdited():
             key = EVENT_CHAMPS
         case Deleted():

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticSelectElement,
 )
 
 # slack_sdk has the file_input element but does not re-export it from models.blocks.
@@ -37,6 +38,7 @@ OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 # Slack's checkboxes take 10 options at most.
 MAX_MESSAGE_FILES = 10
+SELECT_OPTIONS_MAX = 100
 
 # The button that opens each modal → the modal's callback_id and its texts' name.
 CALLBACK_BY_ACTION: dict[str, str] = {
@@ -47,6 +49,11 @@ CALLBACK_BY_ACTION: dict[str, str] = {
     ids.ACTION_REPASSER_EN_INSTRUCTION: ids.VIEW_REPASSER_EN_INSTRUCTION,
     ids.ACTION_REPONDRE: ids.VIEW_REPONDRE,
     ids.ACTION_ARCHIVER: ids.VIEW_ARCHIVER,
+    ids.ACTION_DEMANDER_CORRECTION: ids.VIEW_DEMANDER_CORRECTION,
+    ids.ACTION_CHANGER_GROUPE: ids.VIEW_CHANGER_GROUPE,
+    ids.ACTION_REPASSER_EN_CONSTRUCTION: ids.VIEW_REPASSER_EN_CONSTRUCTION,
+    ids.ACTION_DESARCHIVER: ids.VIEW_DESARCHIVER,
+    ids.ACTION_SUPPRIMER_MESSAGE: ids.VIEW_SUPPRIMER_MESSAGE,
 }
 ACTION_BY_CALLBACK: dict[str, str] = {v: k for k, v in CALLBACK_BY_ACTION.items()}
 NAME_BY_ACTION: dict[str, str] = {
@@ -57,12 +64,32 @@ NAME_BY_ACTION: dict[str, str] = {
     ids.ACTION_REPASSER_EN_INSTRUCTION: "repasser_en_instruction",
     ids.ACTION_REPONDRE: "repondre",
     ids.ACTION_ARCHIVER: "archiver",
+    ids.ACTION_DEMANDER_CORRECTION: "demander_correction",
+    ids.ACTION_CHANGER_GROUPE: "changer_groupe",
+    ids.ACTION_REPASSER_EN_CONSTRUCTION: "repasser_en_construction",
+    ids.ACTION_DESARCHIVER: "desarchiver",
+    ids.ACTION_SUPPRIMER_MESSAGE: "supprimer_message",
+    # Done at once, without a modal; named for the card's notes and explanations.
+    ids.ACTION_SUIVRE: "suivre",
+    ids.ACTION_NE_PLUS_SUIVRE: "ne_plus_suivre",
 }
 DECISIONS = (ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
 # Decisions whose motivation DS requires.
 MOTIVATION_REQUIRED = (ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
 # Mutations without `disableNotification`.
-NO_SILENCE = (ids.ACTION_REPONDRE, ids.ACTION_ARCHIVER)
+NO_SILENCE = (
+    ids.ACTION_REPONDRE,
+    ids.ACTION_ARCHIVER,
+    ids.ACTION_DEMANDER_CORRECTION,
+    ids.ACTION_CHANGER_GROUPE,
+    ids.ACTION_REPASSER_EN_CONSTRUCTION,
+    ids.ACTION_DESARCHIVER,
+    ids.ACTION_SUPPRIMER_MESSAGE,
+)
+# Modals whose choices come from DS: opened empty, filled once DS has been read.
+CHOICE_ACTIONS = (ids.ACTION_CHANGER_GROUPE, ids.ACTION_SUPPRIMER_MESSAGE)
+# What a correction request may say (DS's CorrectionReason), in the order shown.
+CORRECTION_REASONS = ("incomplete", "incorrect", "outdated")
 
 OPTION_DISABLE_NOTIFICATION = "disable_notification"
 OPTION_INSTRUCTION_FIRST = "instruction_first"
@@ -191,6 +218,24 @@ def build_action_modal(
         blocks.append(
             _file_block(ids.BLOCK_JUSTIFICATIF, ids.ACTION_JUSTIFICATIF_INPUT, "justificatif", t)
         )
+    elif origin.action_id == ids.ACTION_DEMANDER_CORRECTION:
+        blocks.append(
+            InputBlock(
+                block_id=ids.BLOCK_CORRECTION_REASON,
+                label=plain(t("modal.correction.reason_label"), INPUT_LABEL_MAX),
+                element=StaticSelectElement(
+                    action_id=ids.ACTION_CORRECTION_REASON_INPUT,
+                    options=[
+                        Option(value=r, text=plain(t(f"correction.{r}"), OPTION_TEXT_MAX))
+                        for r in CORRECTION_REASONS
+                    ],
+                ),
+            )
+        )
+        blocks += _message_blocks(t)
+    elif origin.action_id in CHOICE_ACTIONS:
+        # Filled by build_choice_modal once DS has been read; nothing to submit until then.
+        return build_info_modal(origin, t, t("modal.loading"))
     elif origin.action_id == ids.ACTION_REPONDRE:
         blocks.append(
             InputBlock(
@@ -222,6 +267,42 @@ def build_action_modal(
                 option=t("modal.disable_notification.option"),
             )
         )
+    return View(
+        type="modal",
+        callback_id=origin.callback_id,
+        private_metadata=origin.encode(),
+        title=plain(t(f"modal.title.{name}"), VIEW_TITLE_MAX),
+        submit=plain(t(f"modal.submit.{name}"), VIEW_TITLE_MAX),
+        close=plain(t("modal.close"), VIEW_TITLE_MAX),
+        blocks=blocks,
+    )
+
+
+def build_choice_modal(origin: ModalOrigin, texts: Texts, choices: list[tuple[str, str]]) -> View:
+    """Changer de groupe or Supprimer un message: pick one of `choices` (value, text)."""
+    t, name = texts, origin.name
+    if origin.action_id == ids.ACTION_CHANGER_GROUPE:
+        block_id, action_id, label = ids.BLOCK_GROUPE, ids.ACTION_GROUPE_INPUT, "modal.groupe.label"
+    else:
+        block_id, action_id = ids.BLOCK_MESSAGE_CHOICE, ids.ACTION_MESSAGE_CHOICE_INPUT
+        label = "modal.message_choice.label"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=BLOCK_INTRO, text=mrkdwn(t(f"modal.intro.{name}", number=origin.number))
+        ),
+        InputBlock(
+            block_id=block_id,
+            label=plain(t(label), INPUT_LABEL_MAX),
+            element=StaticSelectElement(
+                action_id=action_id,
+                # Slack shows at most 100 options in a static select.
+                options=[
+                    Option(value=value, text=plain(text, OPTION_TEXT_MAX))
+                    for value, text in choices[:SELECT_OPTIONS_MAX]
+                ],
+            ),
+        ),
+    ]
     return View(
         type="modal",
         callback_id=origin.callback_id,
@@ -279,6 +360,25 @@ def _instruction_first_blocks(number: int, t: Texts) -> list[Block]:
             OPTION_INSTRUCTION_FIRST,
             label=t("modal.instruction_first.label"),
             option=t("modal.instruction_first.option"),
+        ),
+    ]
+
+
+def _message_blocks(t: Texts) -> list[Block]:
+    """The body of a message to the usager (required) and its optional attachment."""
+    return [
+        InputBlock(
+            block_id=ids.BLOCK_MESSAGE_BODY,
+            label=plain(t("modal.message.label"), INPUT_LABEL_MAX),
+            element=PlainTextInputElement(
+                action_id=ids.ACTION_MESSAGE_BODY_INPUT,
+                multiline=True,
+                max_length=TEXT_INPUT_MAX,
+                placeholder=plain(t("modal.message.placeholder"), 150),
+            ),
+        ),
+        _file_block(
+            ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT, "attachment", t
         ),
     ]
 

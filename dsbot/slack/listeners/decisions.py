@@ -18,16 +18,27 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
-from dsbot.services.actions import ActionKind, ActionRequest, Status
+from dsbot.ds.models import Message
+from dsbot.services.actions import (
+    ActionKind,
+    ActionOutcome,
+    ActionRequest,
+    CorrectionReason,
+    Status,
+    own_messages,
+)
 from dsbot.slack import ids
 from dsbot.slack.blocks.modals import (
     ACTION_BY_CALLBACK,
+    CHOICE_ACTIONS,
     ModalOrigin,
     build_action_modal,
+    build_choice_modal,
     build_error_modal,
     build_info_modal,
 )
@@ -45,8 +56,11 @@ from dsbot.slack.outcomes import (
 from dsbot.slack.payloads import Click, PayloadError, reply_url
 from dsbot.slack.seal import Seal, seal_for
 from dsbot.slack.services import AppServices
+from dsbot.texts import Texts
 
 log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
 
 KIND_BY_ACTION: dict[str, ActionKind] = {
     ids.ACTION_PASSER_EN_INSTRUCTION: ActionKind.PASSER_EN_INSTRUCTION,
@@ -56,7 +70,15 @@ KIND_BY_ACTION: dict[str, ActionKind] = {
     ids.ACTION_REPASSER_EN_INSTRUCTION: ActionKind.REPASSER_EN_INSTRUCTION,
     ids.ACTION_REPONDRE: ActionKind.REPONDRE,
     ids.ACTION_ARCHIVER: ActionKind.ARCHIVER,
+    ids.ACTION_SUIVRE: ActionKind.SUIVRE,
+    ids.ACTION_NE_PLUS_SUIVRE: ActionKind.NE_PLUS_SUIVRE,
+    ids.ACTION_DEMANDER_CORRECTION: ActionKind.DEMANDER_CORRECTION,
+    ids.ACTION_CHANGER_GROUPE: ActionKind.CHANGER_GROUPE,
+    ids.ACTION_REPASSER_EN_CONSTRUCTION: ActionKind.REPASSER_EN_CONSTRUCTION,
+    ids.ACTION_DESARCHIVER: ActionKind.DESARCHIVER,
+    ids.ACTION_SUPPRIMER_MESSAGE: ActionKind.SUPPRIMER_MESSAGE,
 }
+ACTION_BY_KIND: dict[ActionKind, str] = {kind: action for action, kind in KIND_BY_ACTION.items()}
 
 # Two clicks of one user on one button within this many seconds open one modal.
 DOUBLE_CLICK_SECONDS = 2.0
@@ -156,14 +178,26 @@ def handle_click(
 ) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
-    t = services.texts
     try:
         click = Click.from_body(body, api_base(services))
     except PayloadError as exc:
         refuse_payload(services, body, respond, exc)
         return
-    action_id, number = click.action_id, click.number
     team_id, user_id = actor(context)
+    open_action_modal(services, click, team_id, user_id, clicks, respond)
+
+
+def open_action_modal(
+    services: AppServices,
+    click: Click,
+    team_id: str,
+    user_id: str,
+    clicks: ClickDebounce,
+    respond: Callable[..., Any],
+) -> None:
+    """Open the modal of `click.action_id` at once, then read DS in the job pool."""
+    t = services.texts
+    action_id, number = click.action_id, click.number
     if not clicks.first(team_id, user_id, action_id, str(number)):
         log.info("double click on %s for dossier %s ignored", action_id, number)
         return
@@ -204,6 +238,8 @@ def prepare_modal(services: AppServices, audience: Audience, view_id: str) -> No
     kind = KIND_BY_ACTION[origin.action_id]
     outcome = services.actions.preview(audience.team_id, audience.user_id, origin.number, kind)
     if outcome.status is Status.READY:
+        if origin.action_id in CHOICE_ACTIONS:
+            update_view(services, view_id, choice_modal(services, origin, outcome))
         return
     if outcome.status is Status.NEEDS_INSTRUCTION:
         view = build_action_modal(replace(origin, instruction_first=True), t)
@@ -213,6 +249,32 @@ def prepare_modal(services: AppServices, audience: Audience, view_id: str) -> No
             message = f"{message} {t('action.card_refreshed')}"
         view = build_info_modal(origin, t, message)
     update_view(services, view_id, view)
+
+
+def choice_modal(services: AppServices, origin: ModalOrigin, outcome: ActionOutcome) -> Any:
+    """The modal with what DS offers now: the open groupes, or the caller's own messages."""
+    t, dossier, access = services.texts, outcome.dossier, outcome.access
+    assert dossier is not None and access is not None and access.instructeur_id is not None
+    if origin.action_id == ids.ACTION_CHANGER_GROUPE:
+        groupes = services.actions.open_groupes(dossier)
+        choices = [(g.id, g.label) for g in groupes]
+        empty = "modal.groupe.none"
+    else:
+        messages = sorted(
+            own_messages(dossier, access.instructeur_id), key=lambda m: m.created_at, reverse=True
+        )
+        choices = [(m.id, message_choice_text(m, t)) for m in messages]
+        empty = "modal.message_choice.none"
+    if not choices:
+        return build_info_modal(origin, t, t(empty, number=origin.number))
+    return build_choice_modal(origin, t, choices)
+
+
+def message_choice_text(message: Message, texts: Texts) -> str:
+    """A message as a select option: when, and how it begins (plain text, Paris time)."""
+    when = message.created_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+    body = " ".join(message.body.split()) or texts("modal.message_choice.no_text")
+    return f"{when} · {body}"
 
 
 def update_view(services: AppServices, view_id: str, view: Any) -> None:
@@ -264,6 +326,12 @@ def handle_submit(
         attachment=attachment,
         disable_notification=form.disable_notification and kind.can_silence,
         instruction_first=form.instruction_first,
+        # validate() only lets a known reason through.
+        correction=CorrectionReason(form.choice)
+        if kind is ActionKind.DEMANDER_CORRECTION and form.choice
+        else None,
+        groupe_id=form.choice if kind is ActionKind.CHANGER_GROUPE else None,
+        message_id=form.choice if kind is ActionKind.SUPPRIMER_MESSAGE else None,
     )
     audience = Audience(team_id, user_id, origin)
     services.jobs.submit(

@@ -1,51 +1,46 @@
-"""The card's « Plus » menu: one overflow whose options open the less frequent actions.
+"""The card's « Plus d'actions… » menu: one listener, one handler per option.
 
-Each option's value is f"{option}:{number}", decoded strictly here; the handler registered for
-the option opens its modal with the click's trigger_id before any DS call.
+The selection is acknowledged at once and decoded (`MenuPick`); its handler then opens a modal
+with the selection's trigger_id before any DS call, or, for Suivre, acts at once in the job
+pool. Every action then goes the way of the buttons' (dsbot/slack/listeners/decisions.py):
+re-authorized on a fresh read, idempotency key, audit, card refresh and thread note.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from dsbot.services.actions import ActionKind, ActionRequest
 from dsbot.slack import ids
-from dsbot.slack.listeners.decisions import refuse_payload
+from dsbot.slack.blocks.modals import ModalOrigin
+from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.listeners.actions import share_card
+from dsbot.slack.listeners.decisions import (
+    ClickDebounce,
+    api_base,
+    new_key,
+    open_action_modal,
+    refuse_payload,
+)
 from dsbot.slack.middleware import SERVICES_KEY
+from dsbot.slack.outcomes import Audience, present_outcome, present_unexpected
+from dsbot.slack.payloads import Click, MenuPick
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
 
-# (services, the block_actions body, the Bolt client, the dossier number)
+# (services, the block_actions body, the Web API client, the dossier number) → None.
 MoreHandler = Callable[[AppServices, dict[str, Any], WebClient, int], None]
 
-# Filled by the modules of each option (labels.py, annotations.py...).
-MORE_HANDLERS: dict[str, MoreHandler] = {}
 
-_VALUE = re.compile(r"([a-z_]{1,40}):([1-9][0-9]{0,9})")
-
-
-def decode_option(value: object) -> tuple[str, int]:
-    """(option, dossier number) of a menu value; ValueError when it is not one of ours."""
-    match = _VALUE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"not a menu value: {value!r}")
-    option, number = match.group(1), int(match.group(2))
-    if option not in MORE_HANDLERS or not ids.is_dossier_number(number):
-        raise ValueError(f"not a menu value: {value!r}")
-    return option, number
-
-
-def selected_value(body: Any) -> object:
-    actions = body.get("actions") if isinstance(body, dict) else None
-    action = actions[0] if isinstance(actions, list) and actions else None
-    selected = action.get("selected_option") if isinstance(action, dict) else None
-    return selected.get("value") if isinstance(selected, dict) else None
+def register(app: App) -> None:
+    app.action(ids.ACTION_CARD_MORE)(handle_more)
 
 
 def handle_more(
@@ -54,12 +49,119 @@ def handle_more(
     ack()
     services: AppServices = context[SERVICES_KEY]
     try:
-        option, number = decode_option(selected_value(body))
+        pick = MenuPick.from_body(body, api_base(services))
     except ValueError as exc:
         refuse_payload(services, body, respond, exc)
         return
-    MORE_HANDLERS[option](services, body, client, number)
+    MORE_HANDLERS[pick.option](services, body, client, pick.click.number)
 
 
-def register(app: App) -> None:
-    app.action(ids.ACTION_CARD_MORE)(handle_more)
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _click(services: AppServices, body: dict[str, Any], action_id: str) -> Click:
+    """The selection as a click on the action `action_id` (already validated by handle_more)."""
+    return replace(MenuPick.from_body(body, api_base(services)).click, action_id=action_id)
+
+
+def _actor(body: dict[str, Any]) -> tuple[str, str]:
+    """(team_id, user_id) of a signed block_actions body, as the middleware reads them."""
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    team_id = (team or {}).get("id") or (user or {}).get("team_id") or ""
+    return str(team_id), str((user or {}).get("id") or "")
+
+
+def _respond(click: Click) -> Respond:
+    return Respond(response_url=click.response_url)
+
+
+def _modal(action_id: str) -> MoreHandler:
+    """A handler opening the modal of `action_id`, like a button's click would."""
+
+    def handler(
+        services: AppServices, body: dict[str, Any], client: WebClient, number: int
+    ) -> None:
+        click = _click(services, body, action_id)
+        team_id, user_id = _actor(body)
+        # A select only fires when its choice changes: no double click to absorb here.
+        open_action_modal(services, click, team_id, user_id, ClickDebounce(), _respond(click))
+
+    return handler
+
+
+# --- the options ------------------------------------------------------------------------------
+
+
+def suivre(services: AppServices, body: dict[str, Any], client: WebClient, number: int) -> None:
+    """Follow the dossier, or stop following it: at once, whichever DS says applies now."""
+    click = _click(services, body, ids.ACTION_SUIVRE)
+    team_id, user_id = _actor(body)
+    # Slack resends an unacknowledged interaction with the same trigger_id: one key for both.
+    key = click.trigger_id or new_key()
+    origin = ModalOrigin(
+        number=number,
+        action_id=ids.ACTION_SUIVRE,
+        key=key,
+        channel_id=click.channel_id,
+        message_ts=None if click.is_ephemeral else click.message_ts,
+        response_url=click.response_url,
+    )
+    audience = Audience(team_id, user_id, origin)
+    request = ActionRequest(
+        team_id=team_id,
+        user_id=user_id,
+        number=number,
+        kind=ActionKind.SUIVRE,
+        key=f"menu:{key}:suivre:{number}",
+    )
+    services.jobs.submit(
+        run_suivre,
+        services,
+        audience,
+        request,
+        on_error=lambda exc: present_unexpected(services, audience, exc),
+    )
+
+
+def run_suivre(services: AppServices, audience: Audience, request: ActionRequest) -> None:
+    outcome = services.actions.perform(request)
+    if outcome.kind is ActionKind.NE_PLUS_SUIVRE:
+        audience = replace(
+            audience, origin=replace(audience.origin, action_id=ids.ACTION_NE_PLUS_SUIVRE)
+        )
+    present_outcome(services, audience, outcome)
+
+
+def partager(services: AppServices, body: dict[str, Any], client: WebClient, number: int) -> None:
+    """Share the card in the channel, as its button does on cards with room for it."""
+    click = MenuPick.from_body(body, api_base(services)).click
+    team_id, user_id = _actor(body)
+    respond = _respond(click)
+
+    def on_error(exc: BaseException) -> None:
+        respond(text=ds_error_text(exc, services.texts, number=number), response_type="ephemeral")
+
+    services.jobs.submit(
+        share_card,
+        services,
+        team_id,
+        click.channel_id or "",
+        user_id,
+        number,
+        respond,
+        on_error=on_error,
+    )
+
+
+# Étiquettes and Annotations register themselves from their own modules (labels.py,
+# annotations.py), which listeners/__init__.py imports.
+MORE_HANDLERS: dict[str, MoreHandler] = {
+    ids.MORE_SUIVRE: suivre,
+    ids.MORE_CORRECTION: _modal(ids.ACTION_DEMANDER_CORRECTION),
+    ids.MORE_CHANGER_GROUPE: _modal(ids.ACTION_CHANGER_GROUPE),
+    ids.MORE_REPASSER_EN_CONSTRUCTION: _modal(ids.ACTION_REPASSER_EN_CONSTRUCTION),
+    ids.MORE_DESARCHIVER: _modal(ids.ACTION_DESARCHIVER),
+    ids.MORE_SUPPRIMER_MESSAGE: _modal(ids.ACTION_SUPPRIMER_MESSAGE),
+    ids.MORE_PARTAGER: partager,
+}

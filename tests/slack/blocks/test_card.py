@@ -22,6 +22,7 @@ from dsbot.slack.blocks.card import (
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import (
     all_text,
+    as_dict,
     assert_within_slack_limits,
     block,
     button_ids,
@@ -102,11 +103,29 @@ def starts_with_word(text: str, words: str) -> bool:
     return re.match(rf"^[^\w]*{re.escape(words)}", text) is not None
 
 
+def menu_values(message) -> list[tuple[str, int]]:
+    """The options of the card's « Plus d'actions… » menu, decoded."""
+    return [ids.decode_more(o["value"]) for o in menu(message)["options"]]
+
+
+def menu(message) -> dict:
+    [found] = [
+        e
+        for b in as_dict(message)["blocks"]
+        for e in b.get("elements") or ()
+        if e.get("action_id") == ids.ACTION_CARD_MORE
+    ]
+    return found
+
+
 @pytest.mark.parametrize("state", list(DossierState))
 def test_each_state_offers_exactly_its_legal_buttons(state):
     message = card(make_dossier(state=state))
     expected = [*EXPECTED_ACTIONS[state], ids.ACTION_VOIR_DANS_DS, ids.ACTION_PARTAGER]
-    assert button_ids(message) == expected
+    # Five buttons at most: a sixth (Partager) moves into the menu.
+    assert button_ids(message) == expected[:5]
+    moved = [ids.MORE_PARTAGER] if len(expected) > 5 else []
+    assert [o for o, _ in menu_values(message) if o == ids.MORE_PARTAGER] == moved
     assert ids.ACTION_REPASSER_EN_INSTRUCTION not in button_ids(
         card(make_dossier(state=DossierState.EN_INSTRUCTION))
     )
@@ -174,9 +193,97 @@ def test_viewer_who_can_act_sees_no_reason_line():
     assert block(card(), ids.BLOCK_CARD_CANNOT_ACT) is None
 
 
-def test_share_button_only_when_ephemeral():
-    assert ids.ACTION_PARTAGER in button_ids(card(ephemeral=True))
-    assert ids.ACTION_PARTAGER not in button_ids(card(ephemeral=False))
+def test_share_only_when_ephemeral():
+    small = make_dossier(state=DossierState.EN_CONSTRUCTION)
+    assert ids.ACTION_PARTAGER in button_ids(card(small, ephemeral=True))
+    assert ids.ACTION_PARTAGER not in button_ids(card(small, ephemeral=False))
+    # En instruction, Partager would be a sixth button: it is in the menu instead.
+    big = make_dossier(state=DossierState.EN_INSTRUCTION)
+    assert (ids.MORE_PARTAGER, big.number) in menu_values(card(big, ephemeral=True))
+    assert ids.MORE_PARTAGER not in [o for o, _ in menu_values(card(big, ephemeral=False))]
+
+
+# --- the « Plus d'actions… » menu --------------------------------------------------------------
+
+MENU_START = {
+    ids.MORE_SUIVRE: ("Suivre", "Ne plus suivre"),
+    ids.MORE_ETIQUETTES: ("Étiquettes",),
+    ids.MORE_ANNOTATIONS: ("Annotations",),
+    ids.MORE_CORRECTION: ("Demander une correction",),
+    ids.MORE_CHANGER_GROUPE: ("Changer de groupe",),
+    ids.MORE_REPASSER_EN_CONSTRUCTION: ("Repasser en construction",),
+    ids.MORE_DESARCHIVER: ("Désarchiver",),
+    ids.MORE_SUPPRIMER_MESSAGE: ("Supprimer un message",),
+    ids.MORE_PARTAGER: ("Partager dans le canal",),
+}
+ALWAYS = [ids.MORE_SUIVRE, ids.MORE_ETIQUETTES, ids.MORE_ANNOTATIONS]
+
+
+@pytest.mark.parametrize("archived", [False, True])
+@pytest.mark.parametrize("ephemeral", [False, True])
+@pytest.mark.parametrize("state", list(DossierState))
+def test_at_most_five_buttons_and_a_valid_menu(state, ephemeral, archived):
+    message = card(make_dossier(state=state, archived=archived), ephemeral=ephemeral)
+    assert len(buttons(message)) <= 5
+    select = menu(message)
+    # A static select: an overflow menu would be capped at 5 options.
+    assert select["type"] == "static_select"
+    assert select["placeholder"]["text"] == "Plus d’actions…"
+    for option in select["options"]:
+        name, number = ids.decode_more(option["value"])
+        assert number == 4242 or number > 0
+        assert any(starts_with_word(option["text"]["text"], w) for w in MENU_START[name])
+
+
+def test_menu_options_follow_the_state():
+    mine = (make_message(), make_message(id="Q29tbWVudGFpcmUtMg==", email=INSTRUCTEUR.email))
+
+    def options(state, archived=False, **kw):
+        dossier = make_dossier(state=state, archived=archived, **{"messages": mine, **kw})
+        return [o for o, _ in menu_values(card(dossier, ephemeral=False))]
+
+    assert options(DossierState.EN_CONSTRUCTION) == [
+        *ALWAYS,
+        ids.MORE_CORRECTION,
+        ids.MORE_CHANGER_GROUPE,
+        ids.MORE_SUPPRIMER_MESSAGE,
+    ]
+    assert options(DossierState.EN_INSTRUCTION) == [
+        *ALWAYS,
+        ids.MORE_CORRECTION,
+        ids.MORE_CHANGER_GROUPE,
+        ids.MORE_REPASSER_EN_CONSTRUCTION,
+        ids.MORE_SUPPRIMER_MESSAGE,
+    ]
+    assert options(DossierState.ACCEPTE) == [*ALWAYS, ids.MORE_SUPPRIMER_MESSAGE]
+    assert options(DossierState.REFUSE, archived=True) == [
+        *ALWAYS,
+        ids.MORE_DESARCHIVER,
+        ids.MORE_SUPPRIMER_MESSAGE,
+    ]
+    # None of the viewer's messages (only the usager's): nothing to delete.
+    assert ids.MORE_SUPPRIMER_MESSAGE not in options(
+        DossierState.ACCEPTE, messages=(make_message(),)
+    )
+
+
+def test_menu_says_suivre_or_ne_plus_suivre_for_the_viewer():
+    followed = make_dossier(followers=(INSTRUCTEUR,))
+    texts = {o["value"]: o["text"]["text"] for o in menu(card(followed))["options"]}
+    assert texts[ids.encode_more(ids.MORE_SUIVRE, followed.number)].startswith("Ne plus suivre")
+    free = make_dossier(followers=())
+    texts = {o["value"]: o["text"]["text"] for o in menu(card(free))["options"]}
+    assert texts[ids.encode_more(ids.MORE_SUIVRE, free.number)].startswith("Suivre")
+
+
+def test_no_menu_for_a_viewer_who_cannot_act():
+    message = card(viewer=NOT_LINKED)
+    assert not [
+        e
+        for b in as_dict(message)["blocks"]
+        for e in b.get("elements") or ()
+        if e.get("action_id") == ids.ACTION_CARD_MORE
+    ]
 
 
 def test_voir_dans_ds_links_to_the_instructeur_page():

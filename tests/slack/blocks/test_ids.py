@@ -40,3 +40,48 @@ def test_ids_are_unique_and_within_slack_limits():
         assert len(set(kind_values)) == len(kind_values), kind
     assert ids.ACTION_PASSER_EN_INSTRUCTION == "dossier_passer_en_instruction"
     assert set(ids.DOSSIER_ACTIONS) <= set(values.values())
+
+
+# --- the card's « Plus d'actions… » menu ----------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ids.MORE_OPTIONS)
+def test_menu_values_round_trip(option: str) -> None:
+    for number in (1, 4242, ids.MAX_DOSSIER_NUMBER):
+        value = ids.encode_more(option, number)
+        assert value == f"{option}:{number}"
+        assert ids.decode_more(value) == (option, number)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        42,
+        "",
+        "suivre",
+        "suivre:",
+        ":12",
+        "inconnu:12",
+        "suivre:0",
+        "suivre:-1",
+        "suivre:+1",
+        "suivre: 1",
+        "suivre:012",
+        "suivre:1.5",
+        "suivre:١٢",  # Arabic-Indic digits: decimal for Python, not a DS number
+        f"suivre:{2**31}",
+        "suivre:1:2",
+        "suivre:" + "9" * 200,
+    ],
+)
+def test_menu_values_not_ours_are_refused_clearly(value: object) -> None:
+    with pytest.raises(ValueError, match=r"menu|option|number"):
+        ids.decode_more(value)
+
+
+def test_encode_more_refuses_unknown_option_and_bad_number() -> None:
+    with pytest.raises(ValueError):
+        ids.encode_more("nope", 12)
+    with pytest.raises(ValueError):
+        ids.encode_more(ids.MORE_SUIVRE, 0)

@@ -10,8 +10,10 @@ import pytest
 from dsbot.slack import ids
 from dsbot.slack.blocks.modals import (
     CALLBACK_BY_ACTION,
+    CHOICE_ACTIONS,
     ModalOrigin,
     build_action_modal,
+    build_choice_modal,
     build_info_modal,
 )
 from dsbot.slack.forms import read_form, validate
@@ -36,6 +38,10 @@ def origin(action_id: str = ids.ACTION_ACCEPTER, **kw: Any) -> ModalOrigin:
 
 
 def view_dict(action_id: str, texts: Texts = FR, **kw: Any) -> dict[str, Any]:
+    if action_id in CHOICE_ACTIONS:
+        # Opened empty, then filled with what DS offers (listeners/decisions.py, choice_modal).
+        choices = [("Z3JvdXBl" + str(i), f"Option {i} " + "x" * 80) for i in range(120)]
+        return build_choice_modal(origin(action_id, **kw), texts, choices).to_dict()
     return build_action_modal(origin(action_id, **kw), texts).to_dict()
 
 
