@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,12 @@ from tests.fakes.slack_api import fake_slack, slack_client  # noqa: F401
 for _name in list(os.environ):
     if _name.startswith(("SLACK_", "DS_", "DSBOT_")):
         del os.environ[_name]
+
+# Every test talks plain HTTP on loopback, yet each httpx client still builds a TLS context, and
+# loading the full CA bundle costs ~40 ms of CPU each time: over two thousand tests, a third of
+# the suite's time. A one-certificate bundle (tests/data/SOURCE.md) makes it ~2 ms; httpx and
+# dsbot.tls honour SSL_CERT_FILE, and child processes (dsbot run, dsbot poll) inherit it.
+os.environ["SSL_CERT_FILE"] = str(Path(__file__).parent / "data" / "loopback-ca.pem")
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ from dsbot.ds.transport import (
     map_http_exception,
 )
 from dsbot.ds.upload import PreparedFile, Source, parse_direct_upload, prepare, put_file
+from dsbot.tls import verified_context
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ class DSClient:
             transport=transport,
             headers={"User-Agent": "dsbot"},
             follow_redirects=False,
+            verify=verified_context(),
         )
         self._transport = GraphQLTransport(
             self._http,

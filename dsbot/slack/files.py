@@ -26,6 +26,7 @@ from dsbot.ds.upload import MAX_FILE_SIZE as DS_MAX_FILE_SIZE
 from dsbot.services.actions import AttachmentError
 from dsbot.slack.file_content import content_matches
 from dsbot.slack.hosts import slack_url as slack_file_url
+from dsbot.tls import verified_context
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,9 @@ class SlackFileFetcher:
     def _get(self, url: str, name: str) -> bytes:
         token = self.client.token or ""
         api_base = getattr(self.client, "base_url", None)
-        with httpx.Client(timeout=self.timeout, transport=self.transport) as http:
+        with httpx.Client(
+            timeout=self.timeout, transport=self.transport, verify=verified_context()
+        ) as http:
             # Redirects are followed by hand: each hop must be one of Slack's hosts too.
             for _ in range(MAX_REDIRECTS + 1):
                 if not slack_file_url(url, api_base):

@@ -51,6 +51,7 @@ from dsbot.backends.dynacase.transport import (
     TransportStats,
 )
 from dsbot.ds.ratelimit import RateLimiter, shared_limiter
+from dsbot.tls import verified_context
 
 if TYPE_CHECKING:
     from dsbot.config import Settings
@@ -129,6 +130,7 @@ class DynacaseClient:
             headers={"User-Agent": "dsbot"},
             follow_redirects=True,
             max_redirects=5,
+            verify=verified_context(),
         )
         self.policy = RetryPolicy(
             max_read_retries=max_read_retries, backoff_base=backoff_base, backoff_cap=backoff_cap
