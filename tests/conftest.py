@@ -26,7 +26,8 @@ os.environ["SSL_CERT_FILE"] = str(Path(__file__).parent / "data" / "loopback-ca.
 @pytest.fixture
 def store(tmp_path):
     from dsbot.store import Store
+    from tests.fakes.db_template import premigrated
 
-    s = Store(tmp_path / "dsbot.db")
+    s = Store(premigrated(tmp_path / "dsbot.db"))
     s.migrate()
     return s

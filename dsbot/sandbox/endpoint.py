@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 15
 _CACHE_SIZE = 256
+# Parsed and validated documents, shared by every sandbox of the process: validation depends on
+# the schema alone (built once, `load_schema`), and a client sends the same few documents.
+_PREPARED: OrderedDict[str, Prepared] = OrderedDict()
+_PREPARED_LOCK = threading.Lock()
 
 
 @dataclass
@@ -130,8 +134,8 @@ class GraphQLEndpoint:
     def __init__(self, app: SandboxApp) -> None:
         self.app = app
         self.schema = load_schema()
-        self._cache: OrderedDict[str, Prepared] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache = _PREPARED
+        self._cache_lock = _PREPARED_LOCK
 
     # --- documents -----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import pytest
 from dsbot.config import Settings
 from dsbot.ds.client import DSClient
 from dsbot.runtime import Runtime, start
+from tests.fakes.db_template import premigrated
 from tests.fakes.slack_api import BOT_TOKEN
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -173,7 +174,7 @@ def bot_settings(fake_slack: Any, sandbox: Any, db_path: str, **extra: str) -> S
 
 @pytest.fixture
 def bot(fake_slack, sandbox, tmp_path) -> Iterator[BotUnderTest]:
-    settings = bot_settings(fake_slack, sandbox, str(tmp_path / "bot.db"))
+    settings = bot_settings(fake_slack, sandbox, str(premigrated(tmp_path / "bot.db")))
     # The real client, retrying as in production but without sleeping between attempts (the
     # backoff itself is tested in tests/ds): a DS failure reaches the user at once.
     ds = DSClient(sandbox.graphql_url, "sandbox-token", sleep=lambda _: None, rng=random.Random(0))

@@ -24,6 +24,7 @@ from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store
 from dsbot.store import notifications as q
+from tests.fakes.db_template import premigrated
 from tests.fakes.ds_sandbox import SandboxControl
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 
@@ -59,7 +60,7 @@ class NotifyHarness:
             "ops_channel": OPS,
             "clock": self.ds_now,
         } | poller_options
-        self.store = Store(tmp_path / "dsbot.db")
+        self.store = Store(premigrated(tmp_path / "dsbot.db"))
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from dsbot.slack.services import AppServices
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.store import Store
 from dsbot.texts import Texts, get_texts
+from tests.fakes.db_template import premigrated
 from tests.fakes.ds_sandbox import start_sandbox, stop_sandbox
 
 TEAM = "T0UNIT"
@@ -275,7 +276,7 @@ def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
             sleep=lambda _: None,
             max_read_retries=0,
         )
-    store = Store(db_path)
+    store = Store(premigrated(db_path))
     store.migrate()
     slack = FakeSlackClient()
     slack.add_user(ADMIN, "admin@exemple.fr")
