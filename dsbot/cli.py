@@ -14,8 +14,11 @@ from typing import IO, Any, TextIO
 import click
 
 from dsbot.config import ConfigError, Settings
-from dsbot.services.feed import PAGE_SIZE
 from dsbot.store import DatabaseUnavailable
+
+# dsbot.services.feed.PAGE_SIZE, DS's largest page; not imported from there, so that `dsbot --help`
+# and every short command start without loading the DS client and GraphQL (tests/test_cli.py).
+FEED_PAGE_SIZE = 100
 
 HEADINGS = {"Options": "Options", "Commands": "Commandes"}
 
@@ -251,7 +254,7 @@ def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> Non
 @click.option(
     "--page-size",
     type=click.IntRange(1, 100),
-    default=PAGE_SIZE,
+    default=FEED_PAGE_SIZE,
     show_default=True,
     help="Avancé : dossiers par page DS.",
 )

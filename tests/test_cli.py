@@ -153,3 +153,10 @@ def test_poll_once_needs_no_slack_token_until_there_is_something_to_send(sandbox
     assert done.returncode == 1
     [line] = done.stderr.splitlines()
     assert "SLACK_BOT_TOKEN" in line
+
+
+def test_the_cli_page_size_default_is_the_feeds():
+    from dsbot import cli
+    from dsbot.services.feed import PAGE_SIZE
+
+    assert cli.FEED_PAGE_SIZE == PAGE_SIZE
