@@ -142,7 +142,7 @@ def test_poll_once_needs_no_slack_token_until_there_is_something_to_send(sandbox
     }
     done = dsbot(["poll", "--once"], env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "0 feed(s) polled" in done.stdout
+    assert "0 flux lu(s)" in done.stdout
 
     demarche = sandbox.control.demarches()[0]["number"]
     with DSClient(sandbox.graphql_url, "sandbox-token") as ds:

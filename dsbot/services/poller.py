@@ -110,30 +110,31 @@ class CycleReport:
         return not self.busy and all(f.ok for f in self.feeds)
 
     def summary(self) -> str:
-        """One line for logs and `dsbot poll --once`."""
+        """One line for `dsbot poll --once` and the logs, in the operators' language (French,
+        like the CLI and the README)."""
         if self.busy:
-            return "another dsbot poller is working on this database; nothing done"
+            return "un autre scrutateur dsbot travaille sur cette base ; rien n’a été fait"
         failed = [f"{f.key} ({type(f.error).__name__})" for f in self.feeds if not f.ok]
         drain = self.drain
         parts = [
-            f"{len(self.feeds)} feed(s) polled",
+            f"{len(self.feeds)} flux lu(s)",
             f"{sum(f.pages for f in self.feeds)} page(s)",
-            f"{sum(f.changes for f in self.feeds)} change(s)",
-            f"{sum(f.enqueued for f in self.feeds)} message(s) queued",
+            f"{sum(f.changes for f in self.feeds)} changement(s)",
+            f"{sum(f.enqueued for f in self.feeds)} message(s) en file",
         ]
         if drain is not None:
-            parts.append(f"{drain.sent} sent")
+            parts.append(f"{drain.sent} envoyé(s)")
             if drain.rescheduled:
-                parts.append(f"{drain.rescheduled} to retry")
+                parts.append(f"{drain.rescheduled} à réessayer")
             if drain.dead:
-                parts.append(f"{drain.dead} given up")
+                parts.append(f"{drain.dead} abandonné(s)")
         if self.digests:
-            parts.append(f"{self.digests} digest(s) queued")
+            parts.append(f"{self.digests} résumé(s) en file")
         if self.backing_off:
-            parts.append(f"backing off: {', '.join(self.backing_off)}")
+            parts.append(f"en attente avant nouvel essai : {', '.join(self.backing_off)}")
         if failed:
-            parts.append(f"failed: {', '.join(failed)}")
-        return "; ".join(parts)
+            parts.append(f"en échec : {', '.join(failed)}")
+        return " ; ".join(parts)
 
 
 def _alert_kind(error: DSError | DynacaseError) -> str:

@@ -56,7 +56,7 @@ def test_run_once_from_settings(sandbox, slack, env):
     assert report.ok and report.drain.sent == 1
     (card,) = slack.top_level(CHANNEL)
     assert f"Dossier n° {number}" in card["text"]
-    assert "1 sent" in report.summary()
+    assert "1 envoyé(s)" in report.summary()
 
 
 def test_run_once_needs_the_tokens(env):
@@ -78,7 +78,7 @@ def test_dsbot_poll_once_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_pa
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "1 sent" in done.stdout
+    assert "1 envoyé(s)" in done.stdout
     (card,) = slack.top_level(CHANNEL)
     assert card["text"].startswith(f"Dossier n° {number}")
     # DS unreachable: a non-zero exit and a one-line reason.
@@ -91,7 +91,7 @@ def test_dsbot_poll_once_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_pa
         text=True,
         timeout=60,
     )
-    assert failed.returncode == 1 and "failed" in failed.stdout
+    assert failed.returncode == 1 and "en échec" in failed.stdout
     assert len(failed.stderr.strip().splitlines()) == 1
 
 
