@@ -43,6 +43,7 @@ from dsbot.backends.dynacase.models import (
     StateChange,
     TransitionForm,
     WorkflowState,
+    format_date,
 )
 from dsbot.backends.dynacase.transport import (
     ETagCache,
@@ -219,10 +220,11 @@ class DynacaseClient:
     def changed_since(
         self, family: str, since: datetime | str, *, page_size: int = 50
     ) -> list[Document]:
-        """The documents modified at or after `since` (a naive datetime in the server's local
-        time, or its `YYYY-MM-DD HH:MM:SS`), newest first. API 1.0 has no filter, so pages
-        are read by `revdate` descending until one is older (docs/dynacase-api.md §5.4)."""
-        bound = since if isinstance(since, str) else since.strftime("%Y-%m-%d %H:%M:%S")
+        """The documents modified at or after `since` (an aware datetime, a naive one in the
+        server's local time, or its `YYYY-MM-DD HH:MM:SS`), newest first. API 1.0 has no
+        filter, so pages are read by `revdate` descending until one is older
+        (docs/dynacase-api.md §5.4)."""
+        bound = since if isinstance(since, str) else format_date(since)
         found: list[Document] = []
         for document in self.iter_documents(family, page_size=page_size):
             if (document.revdate or "") < bound:

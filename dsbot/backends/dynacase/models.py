@@ -2,8 +2,8 @@
 
 Each has `from_json` (Dynacase's own shape, docs/dynacase-api.md §4–§7) and `to_json` (the
 same shape back), so that a value can be stored (a modal's metadata, a cache) and read again.
-Dates stay as Dynacase writes them (`YYYY-MM-DD HH:MM:SS`, the server's local time);
-`parse_date` turns one into a naive datetime.
+Dates stay as Dynacase writes them (`YYYY-MM-DD HH:MM:SS`, the server's local time, with no
+offset); `parse_date` turns one into an aware datetime in the server's zone, `SERVER_TZ`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# Dynacase writes its dates in the server's local time without an offset; the platforms dsbot
+# serves are French administrations' (docs/dynacase-api.md §4.2).
+SERVER_TZ = ZoneInfo("Europe/Paris")
 
 
 def parse_date(text: str | None) -> datetime | None:
-    """`2026-03-05 14:02:11` (or a bare date) as a naive datetime; None when empty or malformed."""
+    """`2026-03-05 14:02:11` (or a bare date), the server's local time, as an aware datetime;
+    None when empty or malformed."""
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SERVER_TZ)
+
+
+def format_date(moment: datetime) -> str:
+    """A datetime as Dynacase writes it: the server's local time, `YYYY-MM-DD HH:MM:SS` (a naive
+    datetime is taken as already local)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(SERVER_TZ)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _str(value: Any) -> str:

@@ -113,3 +113,17 @@ def test_bad_dynacase_settings_are_one_clear_line(env, fragment):
     with pytest.raises(ConfigError) as info:
         Settings.from_mapping(env)
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_dates_are_the_servers_local_time():
+    # docs/dynacase-api.md §4.2: no zone in Dynacase's dates; the server's is Paris.
+    from datetime import UTC, datetime
+
+    from dsbot.backends.dynacase.models import format_date, parse_date
+
+    winter = parse_date("2026-03-05 14:02:11")
+    summer = parse_date("2026-07-05 14:02:11")
+    assert winter == datetime(2026, 3, 5, 13, 2, 11, tzinfo=UTC)
+    assert summer == datetime(2026, 7, 5, 12, 2, 11, tzinfo=UTC)
+    assert format_date(datetime(2026, 3, 5, 13, 2, 11, tzinfo=UTC)) == "2026-03-05 14:02:11"
+    assert parse_date("") is None and parse_date("hier") is None
