@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -29,6 +29,7 @@ from dsbot.backends.dynacase.errors import DynacaseError
 from dsbot.backends.dynacase.models import Document
 from dsbot.backends.port import BackendName
 from dsbot.services.feed import FeedResult
+from dsbot.services.outbox import OWN_ACTION_WINDOW
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed, ItemSubscription, OutboxEntry
@@ -209,6 +210,10 @@ class DynacaseFeedProcessor:
             for document in reversed(changed):
                 change = changes.get(document.initid)
                 previous = before.get(document.initid)
+                if change is not None and _made_by_the_bot(db, document.initid, change):
+                    # Whoever clicked already saw it, and the action refreshed the card: the
+                    # card is refreshed again, nothing is told (as for DS, services/outbox.py).
+                    change = None
                 if previous is None or change is not None:
                     result.changes += 1
                 for entry in self._plan(db, subs, document, previous, change):
@@ -292,3 +297,15 @@ class DynacaseFeedProcessor:
                 key = f"{prefix}:state:{document.revdate}:{document.revision}:{change.to_state}"
                 entries.append(OutboxEntry(sub.team_id, sub.channel_id, number, thread, key))
         return entries
+
+
+def _made_by_the_bot(db: Database, initid: int, change: ItemStateChanged) -> bool:
+    """The state change is one the bot made from Slack: an `ok` audit row of this document,
+    done as the same person Dynacase names, close to it in time."""
+    if change.at is None or not change.by:
+        return False
+    at = change.at if change.at.tzinfo else change.at.replace(tzinfo=UTC)
+    return any(
+        who == change.by and abs(at - when) <= OWN_ACTION_WINDOW
+        for who, when in q.own_item_changes(db, initid, BACKEND)
+    )

@@ -222,6 +222,7 @@ class ItemService:
             error=result.refusal,
             recovered=result.recovered,
             who=_actor(result),
+            number=_item_number(result),
         )
         return Performed(access, result)
 
@@ -241,12 +242,17 @@ class ItemService:
         error: str | None = None,
         recovered: bool = False,
         who: str | None = None,
+        number: int | None = None,
     ) -> None:
+        if number is None:
+            number = int(request.ref) if request.ref.isdigit() else 0
         self.audit.record(
             team_id=team_id,
             slack_user_id=user_id,
             instructeur_id=who,
-            dossier_number=int(request.ref) if request.ref.isdigit() else 0,
+            # The item's own number (a Dynacase initid, even when it was named by its logical
+            # name): the feed knows the bot's own changes by it.
+            dossier_number=number,
             action=request.action.id,
             result=result,
             motivation_length=len(request.comment) if request.comment else None,
@@ -265,3 +271,8 @@ def _actor(result: ActionResult) -> str | None:
 
 
 __all__ = ["Access", "ItemService", "ItemView", "NotFound", "Performed", "Prepared"]
+
+
+def _item_number(result: ActionResult) -> int | None:
+    ref = result.item.ref if result.item is not None else ""
+    return int(ref) if ref.isdigit() else None

@@ -723,20 +723,39 @@ def forget_parent(db: Database, team_id: str, channel_id: str, dossier_number: i
 # --- audit (written by the actions service) ----------------------------------------------------
 
 
-def own_actions(db: Database, dossier_number: int) -> list[tuple[str, datetime]]:
-    """The bot's successful actions on a dossier: (action, at), newest first."""
+def own_actions(
+    db: Database, dossier_number: int, backend: str = "ds"
+) -> list[tuple[str, datetime]]:
+    """The bot's successful actions on a dossier (or another backend's item, by its number):
+    (action, at), newest first. A DS dossier and a Dynacase document may share a number."""
     if "audit" not in db.table_names():
         return []
     rows = db.query(
-        "SELECT action, at FROM audit WHERE dossier_number = ? AND (result IS NULL OR"
-        " result = 'ok') ORDER BY at DESC LIMIT 50",
-        [dossier_number],
+        "SELECT action, at FROM audit WHERE dossier_number = ? AND backend = ? AND (result IS"
+        " NULL OR result = 'ok') ORDER BY at DESC LIMIT 50",
+        [dossier_number, backend],
     )
     found = []
     for row in rows:
         at = from_iso(row["at"])
         if at is not None:
             found.append((row["action"] or "", at if at.tzinfo else at.replace(tzinfo=UTC)))
+    return found
+
+
+def own_item_changes(db: Database, number: int, backend: str) -> list[tuple[str, datetime]]:
+    """Who the bot acted as (the name the backend writes in its history), and when, for its
+    successful actions on another backend's item, newest first."""
+    rows = db.query(
+        "SELECT instructeur_id, at FROM audit WHERE dossier_number = ? AND backend = ? AND"
+        " result = 'ok' AND instructeur_id IS NOT NULL ORDER BY at DESC LIMIT 50",
+        [number, backend],
+    )
+    found = []
+    for row in rows:
+        at = from_iso(row["at"])
+        if at is not None:
+            found.append((str(row["instructeur_id"]), at if at.tzinfo else at.replace(tzinfo=UTC)))
     return found
 
 

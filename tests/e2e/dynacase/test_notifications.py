@@ -16,7 +16,17 @@ from dsbot.services.poller import Poller
 from dsbot.slack.sender import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q
 from dsbot.store.payloads import OutboxKind, OutboxStatus
-from tests.e2e.dynacase.scene import CHANNEL_ID, CLAIRE, DynacaseScene, text_of
+from tests.e2e.dynacase.scene import (
+    CHANNEL_ID,
+    CLAIRE,
+    DynacaseScene,
+    action_buttons,
+    date_input,
+    form_values,
+    select,
+    text_of,
+)
+from tests.e2e.scene import wait_until
 from tests.fakes.bot import ADMIN_ID
 
 FAMILY = "DEMANDE_SUBVENTION"
@@ -97,6 +107,39 @@ def test_a_new_document_then_a_state_change_made_in_dynacase(
         report = poller.run_cycle()
         assert report.ok and report.drain is not None and report.drain.sent == 0
     assert len(cards(dc)) == 1 and len(dc.slack.thread(CHANNEL_ID, card["ts"])) == 1
+
+
+def test_a_state_change_made_from_slack_refreshes_the_card_without_telling_it(
+    dc: DynacaseScene, poller: Poller
+) -> None:
+    assert FAMILY in ask(dc, f"abonner dynacase {FAMILY}")
+    assert poller.run_cycle().ok
+    doc = dc.subvention("e_sub_transmis")
+    assert poller.run_cycle().ok
+    (card,) = cards(dc)
+    # Claire instructs it from her card in Slack: she saw the result in her modal.
+    dc.connect(CLAIRE)
+    own_card, _ = dc.card(CLAIRE, doc["initid"])
+    opened = dc.click(action_buttons(own_card)["Instruire"], CLAIRE)
+    dc.settled_view(opened)
+    values = form_values(
+        "Complet.", sub_avis=select("favorable"), sub_date_instruction=date_input("2026-11-20")
+    )
+    assert dc.submit(opened, values, CLAIRE)["response_action"] == "update"
+    wait_until(
+        lambda: dc.control.document(doc["initid"])["state"]["reference"] == "e_sub_instruit",
+        what="the document instruit",
+    )
+    dc.settled_view(opened, versions=3)  # the action and its audit row are done
+    assert poller.run_cycle().ok
+    (updated,) = cards(dc)
+    assert updated["ts"] == card["ts"] and "Instruit" in text_of(updated)
+    assert dc.slack.thread(CHANNEL_ID, card["ts"]) == []  # the bot's own change is not told
+    # The next change, made in Dynacase by someone else, is told as usual.
+    dc.control.set_state(doc["initid"], "e_sub_refuse", user="p.durand", comment="Hors cadre.")
+    assert poller.run_cycle().ok
+    (event,) = dc.slack.thread(CHANNEL_ID, card["ts"])
+    assert "Refusé" in event["text"]
 
 
 def test_a_state_filter_keeps_only_the_states_followed(dc: DynacaseScene, poller: Poller) -> None:
