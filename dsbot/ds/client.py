@@ -443,13 +443,18 @@ class DSClient:
         dossier: DossierRef,
         input_: dict[str, Any],
         reached: Callable[[Dossier], bool],
+        *,
+        reread: Callable[[int], Dossier] | None = None,
     ) -> MutationResult:
+        """Send a mutation that moves the dossier; after an ambiguous failure, re-read it
+        (`reread`, by default its state) and call it done only if `reached` holds."""
+        read = reread or self.get_dossier_state
         try:
             data = self.execute(name, {"input": input_}, mutation=True)
         except DSError as exc:
 
             def probe() -> MutationResult | None:
-                current = self.get_dossier_state(dossier.number)
+                current = read(dossier.number)
                 if not reached(current):
                     return None
                 return MutationResult(
@@ -620,34 +625,14 @@ class DSClient:
         DS takes no instructeur here: it acts as the token's administrateur, so whoever calls
         this must have checked the user first (docs/ds-api.md, "Mutations").
         """
-        name = "dossier_changer_groupe_instructeur"
         input_ = {"dossierId": dossier.id, "groupeInstructeurId": groupe_id}
-        try:
-            data = self.execute(name, {"input": input_}, mutation=True)
-        except DSError as exc:
-
-            def probe() -> MutationResult | None:
-                current = self.get_dossier_activity(dossier.number)
-                if current.groupe_instructeur.id != groupe_id:
-                    return None
-                return MutationResult(
-                    dossier_id=current.id,
-                    state=current.state,
-                    archived=current.archived,
-                    recovered=True,
-                )
-
-            result = self._recover(exc, name, probe)
-            if result is None:
-                raise
-            return result
-        payload = self._payload(data, "dossierChangerGroupeInstructeur")
-        node = payload.get("dossier") or {}
-        state = node.get("state")
-        return MutationResult(
-            dossier_id=node.get("id") or dossier.id,
-            state=DossierState(state) if state else None,
-            archived=node.get("archived"),
+        return self._state_mutation(
+            "dossier_changer_groupe_instructeur",
+            "dossierChangerGroupeInstructeur",
+            dossier,
+            input_,
+            lambda d: d.groupe_instructeur.id == groupe_id,
+            reread=self.get_dossier_activity,
         )
 
     def supprimer_message(
