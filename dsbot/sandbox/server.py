@@ -95,7 +95,6 @@ class SandboxServer:
         self.loaded = False  # True when the data came from an existing --db
         self.app: SandboxApp | None = None
         self._httpd: SandboxHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.base_url = ""
         self.graphql_url = ""
 
@@ -126,29 +125,17 @@ class SandboxServer:
         )
         self._httpd = SandboxHTTPServer((self.host, self.port), self.app)
         self.port = self._httpd.server_address[1]
-        shown_host = f"[{self.host}]" if ":" in self.host else self.host
-        self.base_url = f"http://{shown_host}:{self.port}"
+        self.base_url = self._httpd.url(self.host)
         self.graphql_url = self.base_url + "/api/v2/graphql"
         self.app.base_url = self.base_url
         self.app.endpoint = GraphQLEndpoint(self.app)
-        # A short poll interval keeps stop() fast (tests start and stop many sandboxes).
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"sandbox:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._httpd.start_in_background(f"sandbox:{self.port}")
         return self
 
     def stop(self) -> None:
         if self._httpd is None:
             return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._httpd.stop()
         assert self.app is not None
         self.app.store.close()
         self._httpd = None

@@ -10,11 +10,9 @@ to `admin`; every user also has a token of their own, derived from the seed
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import random
 import signal
-import socket
 import sys
 import threading
 import time
@@ -22,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +30,7 @@ from dsbot.backends.dynacase.sandbox.errors import ApiError
 from dsbot.backends.dynacase.sandbox.generator import generate
 from dsbot.backends.dynacase.sandbox.store import PARIS, Store
 from dsbot.backends.dynacase.sandbox.world import ADMIN_LOGIN, USERS, User, user_by_login
+from dsbot.loopback_http import TrackingHTTPServer
 
 DEFAULT_TOKEN = "sandbox-token"
 MAX_BODY = 8 * 1024 * 1024
@@ -166,32 +165,10 @@ def _fault_response(status: int) -> Response:
     return error_response(error)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _HTTPServer(TrackingHTTPServer):
     def __init__(self, address: tuple[str, int], app: DynacaseApp) -> None:
         self.app = app
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self.connections_lock:
-            connections = list(self.connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -286,7 +263,6 @@ class DynacaseSandbox:
         self.verbose = verbose
         self.app: DynacaseApp | None = None
         self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.base_url = ""
         self.api_url = ""
 
@@ -309,28 +285,17 @@ class DynacaseSandbox:
             self.app.clock = self.clock
         self._httpd = _HTTPServer((self.host, self.port), self.app)
         self.port = self._httpd.server_address[1]
-        shown = f"[{self.host}]" if ":" in self.host else self.host
-        self.base_url = f"http://{shown}:{self.port}"
+        self.base_url = self._httpd.url(self.host)
         self.api_url = f"{self.base_url}{PREFIX}/"
         self.app.base_url = self.base_url
         self.app.api = Api(self.app)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"dynacase-sandbox:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._httpd.start_in_background(f"dynacase-sandbox:{self.port}")
         return self
 
     def stop(self) -> None:
         if self._httpd is None:
             return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._httpd.stop()
         self._httpd = None
 
     def __enter__(self) -> DynacaseSandbox:
