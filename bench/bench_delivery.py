@@ -40,7 +40,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.payloads import AlertPayload, MessageReceived, ParentPayload, ThreadPayload
 from dsbot.texts import Texts
-from tests.ds.fake_clock import FakeClock
+from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.blocks.factories import make_dossier
 

@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsbot.ds.client import DSClient
+from dsbot.backends.ds.client import DSClient
 from dsbot.services.feed import FeedProcessor
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.store import Store

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_feed import Sandbox
 
-from dsbot.ds.client import DSClient
+from dsbot.backends.ds.client import DSClient
 from dsbot.runtime import start
 from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import FeedProcessor

@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsbot.sandbox.server import SandboxServer
+from dsbot.backends.ds.sandbox.server import SandboxServer
 
 QUERY = """
 query Page($number: Int!, $after: String) {

@@ -21,17 +21,17 @@ from graphql import IntrospectionQuery, build_client_schema, validate
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends.ds import errors as e
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.documents import documents
 from dsbot.config import Settings
-from dsbot.ds import errors as e
-from dsbot.ds.client import DSClient
-from dsbot.ds.documents import documents
 from dsbot.redact import redact
 from dsbot.slack.scopes import missing_scopes
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # A probe answers at once or reports the failure: no retry lines before the checklist.
 PROBE_TIMEOUT_SECONDS = 10.0
-QUIET_LOGGERS = ("dsbot.ds", "slack_sdk", "httpx", "httpcore")
+QUIET_LOGGERS = ("dsbot.backends.ds", "slack_sdk", "httpx", "httpcore")
 
 
 @dataclass(frozen=True)
@@ -386,7 +386,7 @@ def check_dynacase_families(settings: Settings, dynacase: Any) -> Iterator[Findi
 def run_checks(
     settings: Settings, *, http: bool, ds_factory: Callable[[], Any] | None = None
 ) -> list[Finding]:
-    from dsbot.ds.client import DSClient
+    from dsbot.backends.ds.client import DSClient
 
     def probe_client() -> Any:
         return DSClient(

@@ -131,7 +131,7 @@ def sandbox(
 
         run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
         return
-    from dsbot.sandbox.server import run_from_cli
+    from dsbot.backends.ds.sandbox.server import run_from_cli
 
     run_from_cli(
         host=host,

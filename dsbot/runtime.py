@@ -15,9 +15,9 @@ from typing import Any, cast
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends.ds.client import DSClient
 from dsbot.backends.dynacase.client import DynacaseClient
 from dsbot.config import ConfigError, Settings
-from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.digest import PARIS, DigestScheduler

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dsbot.backends.ds.client import DSClient
 from dsbot.cli import cli
-from dsbot.ds.client import DSClient
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.store import Store
 

@@ -1,5 +1,7 @@
-"""Layers point one way: the DS client, the services, the store and the sandbox know nothing of
-Slack. Checked on the source with `ast`, so that an import hidden in a function counts too."""
+"""Layers point one way: the backends (clients and sandboxes), the services and the store know
+nothing of Slack; a backend knows nothing of dsbot's services, store or Slack layer, nor of another
+backend, so that adding one is a folder. Checked on the source with `ast`, so that an import
+hidden in a function counts too."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsbot"
-SLACK_FREE = ("services", "ds", "store", "sandbox")
+SLACK_FREE = ("services", "backends", "store")
 FORBIDDEN = ("dsbot.slack", "slack_sdk", "slack_bolt")
 
 
@@ -74,3 +76,28 @@ def test_the_check_sees_imports_inside_functions_and_relative_ones():
         "slack_sdk.WebClient",
     ]
     assert not is_forbidden("dsbot.slackish") and not is_forbidden("slack_sdkx")
+
+
+BACKENDS = sorted(p.name for p in (PACKAGE / "backends").iterdir() if (p / "__init__.py").exists())
+# What a backend may not import: the layers above it, and the other backends.
+ABOVE_BACKENDS = ("dsbot.services", "dsbot.store", "dsbot.slack", "dsbot.runtime", "dsbot.cli")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_backend_imports_no_layer_above_it_and_no_other_backend(backend):
+    others = tuple(f"dsbot.backends.{name}" for name in BACKENDS if name != backend)
+    offenders = []
+    for path in modules_of(f"backends/{backend}"):
+        relative = path.relative_to(PACKAGE.parent)
+        package = ".".join(relative.with_suffix("").parts[:-1])
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [
+            f"{relative}:{line} imports {module}"
+            for line, module in imported_modules(tree, package)
+            if any(module == n or module.startswith(n + ".") for n in (*ABOVE_BACKENDS, *others))
+        ]
+    assert offenders == []
+
+
+def test_both_backends_are_checked():
+    assert {"ds", "dynacase"} <= set(BACKENDS)

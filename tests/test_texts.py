@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import dsbot
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.texts import CATALOGS, Texts, en, fr
 
 PACKAGE = Path(dsbot.__file__).parent

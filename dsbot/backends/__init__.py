@@ -1,7 +1,8 @@
 """The document backends dsbot can talk to, side by side: one folder each, with its client and
-its sandbox (a local stand-in server for tests and demos).
+its sandbox (a local stand-in server for tests and demos), behind the port (`port.py`).
 
+- `ds`: Démarche numérique (demarches-simplifiees.fr), its GraphQL API v2.
 - `dynacase`: Dynacase (Anakeen) Platform HTTP API 1.0 (`/api/v1/`).
 
-The Démarche numérique (DS) backend still lives in `dsbot.ds` and `dsbot.sandbox`.
+A third backend is a third folder implementing `port.Backend`.
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from dsbot.ds.client import DSClient
+from dsbot.backends.ds.client import DSClient
 
 USAGER_MESSAGES = (
     "Bonjour, je vous joins l’attestation demandée. Cordialement.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from dsbot.ds.models import Dossier
+from dsbot.backends.ds.models import Dossier
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.linking import LinkingService, LinkStatus
 

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from dsbot.ds.annotations import AnnotationChange, same_value
-from dsbot.ds.client import DSClient
-from dsbot.ds.errors import DSError, DSMutationError, DSPartialMutationError
-from dsbot.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
-from dsbot.ds.upload import checksum_of
+from dsbot.backends.ds.annotations import AnnotationChange, same_value
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.errors import DSError, DSMutationError, DSPartialMutationError
+from dsbot.backends.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
+from dsbot.backends.ds.upload import checksum_of
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
 from dsbot.services.audit import AuditService

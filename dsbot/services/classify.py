@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from dsbot.ds.models import (
+from dsbot.backends.ds.models import (
     DeletedDossier,
     Dossier,
     DossierState,

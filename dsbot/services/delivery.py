@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dsbot.backends.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.backends.dynacase.errors import DynacaseError
 from dsbot.backends.port import NotFound, Refused
 from dsbot.backoff import exponential_delay
-from dsbot.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.services.delivery_port import (
     DeliveryTag,
     DrainReport,

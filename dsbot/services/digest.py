@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.store import Store
 from dsbot.store import index as iq
 from dsbot.store import notifications as q

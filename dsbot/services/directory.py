@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from dsbot.ds.errors import DSError
-from dsbot.ds.models import Demarche
+from dsbot.backends.ds.errors import DSError
+from dsbot.backends.ds.models import Demarche
 from dsbot.store import Store
 from dsbot.store import links as q
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dsbot.backends.ds.client import BATCH_SIZE
+from dsbot.backends.ds.errors import DSError, DSTimeout
+from dsbot.backends.ds.models import DeletedDossier, Dossier, FeedPage
 from dsbot.backends.dynacase.errors import DynacaseError
-from dsbot.ds.client import BATCH_SIZE
-from dsbot.ds.errors import DSError, DSTimeout
-from dsbot.ds.models import DeletedDossier, Dossier, FeedPage
 from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from dsbot.ds.models import Profile
+from dsbot.backends.ds.models import Profile
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.store import Store
 from dsbot.store import links as q

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.backends.ds.models import DossierState, DossierSummary
 from dsbot.services.classify import Change, ChangeKind
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry, OutboxRow, OutboxStatus, Subscription

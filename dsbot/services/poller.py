@@ -42,16 +42,16 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 
-from dsbot.backends.dynacase.errors import DynacaseError
-from dsbot.backoff import exponential_delay
-from dsbot.ds.client import DSClient
-from dsbot.ds.errors import (
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.errors import (
     DSError,
     DSForbiddenNetwork,
     DSNotAuthenticated,
     DSRateLimited,
     DSTokenExpired,
 )
+from dsbot.backends.dynacase.errors import DynacaseError
+from dsbot.backoff import exponential_delay
 from dsbot.redact import redact
 from dsbot.services.delivery_port import DrainReport, Outbox
 from dsbot.services.digest import DigestScheduler

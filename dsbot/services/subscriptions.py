@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from dsbot.ds.client import DSClient
-from dsbot.ds.errors import DSError
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.errors import DSError
+from dsbot.backends.ds.models import DossierState
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Subscription

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 
 
 @dataclass(frozen=True)

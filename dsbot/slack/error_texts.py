@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from dsbot.ds import errors as e
+from dsbot.backends.ds import errors as e
 from dsbot.redact import redact
 from dsbot.store import DatabaseUnavailable
 from dsbot.texts import Texts

@@ -22,7 +22,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from dsbot.ds.upload import MAX_FILE_SIZE as DS_MAX_FILE_SIZE
+from dsbot.backends.ds.upload import MAX_FILE_SIZE as DS_MAX_FILE_SIZE
 from dsbot.services.actions import AttachmentError
 from dsbot.slack.file_content import content_matches
 from dsbot.slack.hosts import slack_url as slack_file_url

@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from dsbot.ds.models import Dossier
+from dsbot.backends.ds.models import Dossier
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,

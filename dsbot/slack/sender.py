@@ -23,8 +23,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
+from dsbot.backends.ds.models import Dossier
 from dsbot.backends.port import Backend, BackendName
-from dsbot.ds.models import Dossier
 from dsbot.redact import redact
 from dsbot.services.delivery import (
     DeliveryService,

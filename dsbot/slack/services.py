@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from dsbot.backends.ds.client import DSClient
 from dsbot.config import Settings
-from dsbot.ds.client import DSClient
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
 from dsbot.services.directory import InstructeurDirectory

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from dsbot.ds.models import Demarche
+from dsbot.backends.ds.models import Demarche
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.backends.ds.models import DossierState, DossierSummary
 
 
 class ChangeKind(StrEnum):

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from dsbot.ds.client import DSClient
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.backends.ds.client import DSClient
+from dsbot.ratelimit import RateLimiter
 from dsbot.runtime import start
 from dsbot.slack import ids
-from tests.ds.fake_clock import FakeClock
+from tests.backends.ds.fake_clock import FakeClock
 from tests.e2e.scene import Scene, decision_values, md5_b64, reply_values, wait_until
 from tests.fakes.bot import BotUnderTest, bot_settings
 

@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from dsbot.ds.annotations import AnnotationType
+from dsbot.backends.ds.annotations import AnnotationType
 from dsbot.slack import ids
 from tests.e2e.scene import ALICE, BRUNO, CHANNEL_ID, TEAM_ID, Opened, Scene, wait_until
 
@@ -302,7 +302,7 @@ def test_annotations_of_each_type_saved_as_the_linked_instructeur(scene: Scene) 
     assert value_of(after, AnnotationType.DECIMAL) == 1250.5
     assert value_of(after, AnnotationType.DROP_DOWN) == "Réservé"
     assert set(value_of(after, AnnotationType.MULTIPLE_DROP_DOWN)) == {"Budget", "Foncier"}
-    from dsbot.ds.models import parse_datetime
+    from dsbot.backends.ds.models import parse_datetime
 
     moment = parse_datetime(value_of(after, AnnotationType.DATETIME))
     assert moment is not None and int(moment.timestamp()) == 1772704800

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from dsbot.backends.ds.client import DSClient
 from dsbot.config import ConfigError, Settings
-from dsbot.ds.client import DSClient
 from dsbot.runtime import build_services, run_once, start_background_poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dsbot.ds.client import DSClient
+from dsbot.backends.ds.client import DSClient
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from dsbot.backends.ds.client import DSClient
 from dsbot.config import Settings
-from dsbot.ds.client import DSClient
 from dsbot.runtime import Runtime, start
 from tests.fakes.db_template import premigrated
 from tests.fakes.slack_api import BOT_TOKEN
@@ -176,7 +176,7 @@ def bot_settings(fake_slack: Any, sandbox: Any, db_path: str, **extra: str) -> S
 def bot(fake_slack, sandbox, tmp_path) -> Iterator[BotUnderTest]:
     settings = bot_settings(fake_slack, sandbox, str(premigrated(tmp_path / "bot.db")))
     # The real client, retrying as in production but without sleeping between attempts (the
-    # backoff itself is tested in tests/ds): a DS failure reaches the user at once.
+    # backoff itself is tested in tests/backends/ds): a DS failure reaches the user at once.
     ds = DSClient(sandbox.graphql_url, "sandbox-token", sleep=lambda _: None, rng=random.Random(0))
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False, ds=ds)
     under_test = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)

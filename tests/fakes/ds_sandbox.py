@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dsbot.sandbox.server import SandboxServer
+from dsbot.backends.ds.sandbox.server import SandboxServer
 
 SMALL = {"seed": 1, "demarches": 2, "dossiers": 30}
 

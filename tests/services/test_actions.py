@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from dsbot.ds.errors import DSMutationError, DSTimeout
-from dsbot.ds.models import Demarche, Dossier, DossierState, MutationResult
+from dsbot.backends.ds.errors import DSMutationError, DSTimeout
+from dsbot.backends.ds.models import Demarche, Dossier, DossierState, MutationResult
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import (
     ActionKind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dsbot.ds.models import (
+from dsbot.backends.ds.models import (
     DS_CONTACT_EMAIL,
     Avis,
     Champ,

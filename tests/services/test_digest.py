@@ -9,7 +9,7 @@ from datetime import time as clock_time
 
 import pytest
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.services import index
 from dsbot.services.digest import Digest, DigestScheduler, channel_digest, dedupe_key
 from dsbot.store import Store

@@ -8,9 +8,14 @@ from typing import Any
 
 import pytest
 
-from dsbot.ds.annotations import Annotation, AnnotationChange, AnnotationType, SavedAnnotations
-from dsbot.ds.errors import DSMutationError, DSPartialMutationError
-from dsbot.ds.models import Champ, DossierState, Label
+from dsbot.backends.ds.annotations import (
+    Annotation,
+    AnnotationChange,
+    AnnotationType,
+    SavedAnnotations,
+)
+from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
+from dsbot.backends.ds.models import Champ, DossierState, Label
 from dsbot.services.actions import ActionKind, EditReport, LabelEdit, Plan, Status, plan_for
 from tests.services.test_actions import FakeDS, request, service
 from tests.slack.blocks.factories import make_dossier

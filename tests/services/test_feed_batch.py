@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsbot.ds.documents import QUERIES_DIR, load_documents
+from dsbot.backends.ds.documents import QUERIES_DIR, load_documents
 from dsbot.services.feed import BATCH_SIZE, FeedProcessor
 from dsbot.services.subscriptions import utc_now
 from tests.services.feed_harness import NotifyHarness

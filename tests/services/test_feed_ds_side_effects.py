@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dsbot.ds.models import DS_CONTACT_EMAIL
+from dsbot.backends.ds.models import DS_CONTACT_EMAIL
 from dsbot.store import notifications as q
-from tests.sandbox.gql import data
+from tests.backends.ds.sandbox.gql import data
 from tests.services.feed_harness import NotifyHarness
 
 C1 = "C0ONE"

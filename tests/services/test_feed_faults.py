@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from dsbot.ds.client import DSClient
-from dsbot.ds.errors import DSRateLimited, DSServerError, DSTimeout, DSTransportError
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.errors import DSRateLimited, DSServerError, DSTimeout, DSTransportError
+from dsbot.ratelimit import RateLimiter
 from tests.services.feed_harness import OPS, NotifyHarness, utc_now
 
 C1 = "C0ONE"

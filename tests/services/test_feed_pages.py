@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.client import DSClient
+from dsbot.backends.ds.client import DSClient
 from dsbot.services.feed import FALLBACK_HOLD, FULL_FALLBACK_SIZE, FeedProcessor
 from dsbot.store import notifications as q
 from tests.services.feed_harness import TOKEN, NotifyHarness, utc_now

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.models import (
+from dsbot.backends.ds.models import (
     DemarcheRef,
     Dossier,
     DossierState,
@@ -214,7 +214,7 @@ def test_sva_date_and_expiration_are_kept(store):
 
 
 def test_a_list_page_summary_refreshes_an_indexed_dossier(store):
-    from dsbot.ds.models import DossierSummary
+    from dsbot.backends.ds.models import DossierSummary
 
     record(store, dossier(1, followers=(ALICE,)))
     later = NOW + timedelta(hours=1)

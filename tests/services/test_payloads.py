@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.backends.ds.models import DossierState, DossierSummary
 from dsbot.store import notifications as q
 from dsbot.store.payloads import (
     CHANGE_TYPES,

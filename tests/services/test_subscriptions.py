@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.client import DSClient
-from dsbot.ds.errors import DSNotFound, DSPermissionDenied
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.errors import DSNotFound, DSPermissionDenied
 from dsbot.services.subscriptions import (
     FEED_START_MARGIN,
     GroupeNotInDemarche,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.slack import command_grammar as g
 
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.errors import DSNotFound, DSServerError
-from dsbot.ds.models import Dossier, DossierState
+from dsbot.backends.ds.errors import DSNotFound, DSServerError
+from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
 from dsbot.store import notifications as q
@@ -30,7 +30,7 @@ from dsbot.store.payloads import (
     ThreadPayload,
 )
 from dsbot.texts import Texts
-from tests.ds.fake_clock import FakeClock
+from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.blocks.factories import make_dossier, make_summary
 

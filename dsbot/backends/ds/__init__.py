@@ -1,5 +1,7 @@
 """Démarche numérique (DS) as a backend of the port (`dsbot/backends/port.py`).
 
-`backend`: `DSBackend`, an adapter over the DS client that still lives in `dsbot/ds/` (GraphQL
-documents, transport, models) with its sandbox in `dsbot/sandbox/`.
+- `client`, `transport`, `upload`, `documents`, `errors`, `models`, `annotations`: the GraphQL
+  client (its documents in `queries/`, the real schema in `schema.graphql`).
+- `backend`: `DSBackend`, the port's adapter over that client.
+- `sandbox/`: a local stand-in for the DS API (`dsbot sandbox`).
 """

@@ -1,5 +1,5 @@
 """DS as an implementation of the backend port (`dsbot/backends/port.py`), over the existing
-DS client (`dsbot.ds.client.DSClient`), without changing it.
+DS client (`dsbot.backends.ds.client.DSClient`), without changing it.
 
 An item is a dossier addressed by its number; its actions are the state mutations DS allows
 from the dossier's state (docs/ds-api.md, "State machine"); a person is an instructeur: DS acts
@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from dsbot.backends.ds import errors as e
+from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.backends.port import (
     ActionForm,
     ActionInput,
@@ -31,8 +33,6 @@ from dsbot.backends.port import (
     NotFound,
     Refused,
 )
-from dsbot.ds import errors as e
-from dsbot.ds.models import Dossier, DossierState
 
 # The states' colours, matching the emojis of the DS cards.
 STATE_COLORS: dict[DossierState, str] = {

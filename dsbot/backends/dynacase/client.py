@@ -51,7 +51,7 @@ from dsbot.backends.dynacase.transport import (
     Transport,
     TransportStats,
 )
-from dsbot.ds.ratelimit import RateLimiter, shared_limiter
+from dsbot.ratelimit import RateLimiter, shared_limiter
 from dsbot.tls import verified_context
 
 if TYPE_CHECKING:

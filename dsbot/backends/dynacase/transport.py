@@ -35,7 +35,7 @@ from dsbot.backends.dynacase.errors import (
     error_for,
 )
 from dsbot.backoff import jittered_delay
-from dsbot.ds.ratelimit import RateLimiter, WaitTooLong, token_key
+from dsbot.ratelimit import RateLimiter, WaitTooLong, token_key
 from dsbot.redact import redact
 
 logger = logging.getLogger(__name__)

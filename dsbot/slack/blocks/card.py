@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
-from dsbot.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
+from dsbot.backends.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
 from dsbot.services.actions import own_messages
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (

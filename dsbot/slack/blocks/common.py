@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block

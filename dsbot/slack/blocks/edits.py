@@ -30,7 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from dsbot.ds.annotations import (
+from dsbot.backends.ds.annotations import (
     Annotation,
     AnnotationChange,
     AnnotationDescriptor,
@@ -39,7 +39,7 @@ from dsbot.ds.annotations import (
     AnnotationType,
     fingerprint,
 )
-from dsbot.ds.models import Label, parse_datetime
+from dsbot.backends.ds.models import Label, parse_datetime
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,

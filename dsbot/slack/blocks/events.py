@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
-from dsbot.ds.models import DossierState, DossierSummary
+from dsbot.backends.ds.models import DossierState, DossierSummary
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
-from dsbot.ds.models import Dossier, DossierState
+from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,

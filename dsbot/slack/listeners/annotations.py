@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from dsbot.ds.models import Dossier
+from dsbot.backends.ds.models import Dossier
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import dossier_url
 from dsbot.slack.blocks.edits import EditOrigin, build_annotations_modal

@@ -359,7 +359,7 @@ def subscribe_text(
     services: AppServices, team_id: str, user_id: str, channel_id: str, cmd: g.Subscribe
 ) -> str:
     """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
-    from dsbot.ds.errors import DSNotFound, DSPermissionDenied
+    from dsbot.backends.ds.errors import DSNotFound, DSPermissionDenied
     from dsbot.services.subscriptions import GroupeNotInDemarche
 
     t = services.texts

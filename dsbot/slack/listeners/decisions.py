@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
-from dsbot.ds.models import Message
+from dsbot.backends.ds.models import Message
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,

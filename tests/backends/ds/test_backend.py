@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dsbot.backends.ds.backend import DSBackend
+from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import ActionRequest, BackendName, InputKind
-from dsbot.ds.client import DSClient
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.texts import Texts
 

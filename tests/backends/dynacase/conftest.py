@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from dsbot.backends.dynacase.client import DynacaseClient
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.ratelimit import RateLimiter
 from tests.fakes.dynacase_sandbox import dynacase, dynacase_factory  # noqa: F401
 
 # Real Dynacase credentials from a developer's shell must never reach a test.

@@ -32,7 +32,7 @@ from dsbot.backends.dynacase.models import (
     TransitionForm,
 )
 from dsbot.config import Settings
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.ratelimit import RateLimiter
 from tests.fakes.process import free_port
 
 SUBV = "DEMANDE_SUBVENTION"

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dsbot.ds.models import (
+from dsbot.backends.ds.models import (
     DemarcheRef,
     Dossier,
     DossierState,

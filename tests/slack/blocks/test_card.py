@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.ds.models import DS_CONTACT_EMAIL, DossierState
+from dsbot.backends.ds.models import DS_CONTACT_EMAIL, DossierState
 from dsbot.slack import ids
 from dsbot.slack.blocks.card import (
     ACTED_ACCEPTER,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import DividerBlock, SectionBlock
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.slack.blocks.common import (
     SlackMessage,
     date_token,

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from dsbot.ds.annotations import (
+from dsbot.backends.ds.annotations import (
     Annotation,
     AnnotationChange,
     AnnotationDescriptor,
     AnnotationSheet,
     AnnotationType,
 )
-from dsbot.ds.models import Label
+from dsbot.backends.ds.models import Label
 from dsbot.slack import ids
 from dsbot.slack.blocks.edits import (
     EditOrigin,

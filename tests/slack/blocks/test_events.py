@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.slack import ids
 from dsbot.slack.blocks.events import (
     EVENT_AVIS,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dsbot.ds.models import DossierState
+from dsbot.backends.ds.models import DossierState
 from dsbot.slack.blocks.card import REASON_NOT_LINKED, Viewer, build_dossier_card
 from dsbot.slack.blocks.events import EVENT_STATE_CHANGED, build_event_message
 from dsbot.slack.blocks.help import build_help

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dsbot.ds.models import DossierState, Label
+from dsbot.backends.ds.models import DossierState, Label
 from dsbot.slack import ids
 from dsbot.slack.blocks.unfurl import build_unfurl
 from dsbot.texts import Texts

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dsbot.ds.client import DSClient
-from dsbot.ds.ratelimit import RateLimiter
+from dsbot.backends.ds.client import DSClient
+from dsbot.ratelimit import RateLimiter
 from tests.fakes.process import free_port
 from tests.slack.listeners.conftest import (
     ADMIN,
