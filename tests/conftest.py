@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,14 @@ for _name in list(os.environ):
 # the suite's time. A one-certificate bundle (tests/data/SOURCE.md) makes it ~2 ms; httpx and
 # dsbot.tls honour SSL_CERT_FILE, and child processes (dsbot run, dsbot poll) inherit it.
 os.environ["SSL_CERT_FILE"] = str(Path(__file__).parent / "data" / "loopback-ca.pem")
+
+
+# The suite starts a few hundred Python processes (xdist workers, real `dsbot` processes, the
+# demo), and each compiles dsbot again when the environment sets PYTHONDONTWRITEBYTECODE (as
+# some container images do): that was a sixth of the suite's CPU. The test run caches bytecode
+# in the clone's (git-ignored) __pycache__ folders, and the processes it starts inherit this.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture
