@@ -37,6 +37,10 @@ REQUEST_READ_SECONDS = 10.0
 IDLE_SECONDS = 30.0
 CONNECTION_LIMIT = 500
 CLEANUP_SECONDS = 1.0
+# How long the idle loop blocks in select() (also the longest gap between two cleanups). waitress
+# reads this setting as an int: a fraction such as 0.2 became 0, and the loop spun at 75 % of a
+# core while idle. A stop wakes the loop at once (`stop`), so a short timeout buys nothing.
+LOOP_TIMEOUT_SECONDS = 1
 
 
 @dataclass
@@ -172,8 +176,7 @@ class BackgroundServer:
             threads=threads,
             ident="dsbot",
             clear_untrusted_proxy_headers=True,
-            # How long the loop may sleep before it notices a stop (default 1 s).
-            asyncore_loop_timeout=0.2,
+            asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS,
             # waitress answers 413 itself from Content-Length, before reading the body.
             max_request_body_size=max_body,
             channel_timeout=idle_seconds,
@@ -181,6 +184,7 @@ class BackgroundServer:
             cleanup_interval=cleanup_seconds,
         )
         self._server.request_read_seconds = request_read_seconds
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dsbot-http", daemon=True)
 
     @property
@@ -192,17 +196,29 @@ class BackgroundServer:
         return str(self._server.effective_host)
 
     def _run(self) -> None:
-        # stop() closes the socket under run(), which then raises OSError: a normal end.
+        # waitress's own run() loops until its socket map is empty; this loop also ends when
+        # stop() pulls the trigger, and the thread that polls the sockets is the one that closes
+        # them (closing them from another thread would leave select() waiting on dead sockets).
+        server = self._server
         with contextlib.suppress(OSError):
-            self._server.run()
+            while not self._stopping.is_set():
+                wasyncore.loop(
+                    timeout=server.adj.asyncore_loop_timeout,
+                    map=server._map,
+                    use_poll=server.adj.asyncore_use_poll,
+                    count=1,
+                )
+        # Also close open keep-alive connections (Slack keeps some): a stop is immediate.
+        with contextlib.suppress(OSError):
+            server.close()
+            wasyncore.close_all(server._map)
 
     def start(self) -> BackgroundServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        # Closing the listener alone leaves waitress serving open keep-alive connections (Slack
-        # keeps some) until they time out: close them all so that a stop is immediate.
-        self._server.close()
-        wasyncore.close_all(self._server._map)
+        self._stopping.set()
+        with contextlib.suppress(OSError, ValueError):  # already stopped: the trigger is closed
+            self._server.pull_trigger()
         self._thread.join(timeout=5)
