@@ -26,7 +26,8 @@ from dsbot.slack.blocks.action_form import (
     read_comment,
     read_values,
 )
-from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card, color_emoji
+from dsbot.slack.blocks.common import color_emoji
+from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.item_refs import ItemButton, ItemOrigin
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import (
