@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from dsbot.backends.ds import errors as e
+from dsbot.backends.ds.annotations import AnnotationType
 from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.backends.port import (
     ActionForm,
@@ -68,6 +69,19 @@ STYLES: dict[str, ActionStyle] = {
     "accepter": ActionStyle.PRIMARY,
     "refuser": ActionStyle.DANGER,
     "classer_sans_suite": ActionStyle.DANGER,
+}
+# The annotation types that are one of the port's input kinds; the others (date and time,
+# several choices, a repetition's rows) have no counterpart there.
+INPUT_KINDS: dict[AnnotationType, InputKind] = {
+    AnnotationType.TEXT: InputKind.TEXT,
+    AnnotationType.EMAIL: InputKind.TEXT,
+    AnnotationType.TEXTAREA: InputKind.LONG_TEXT,
+    AnnotationType.CHECKBOX: InputKind.CHECKBOX,
+    AnnotationType.YES_NO: InputKind.ENUM,
+    AnnotationType.DROP_DOWN: InputKind.ENUM,
+    AnnotationType.DATE: InputKind.DATE,
+    AnnotationType.INTEGER: InputKind.NUMBER,
+    AnnotationType.DECIMAL: InputKind.DECIMAL,
 }
 MOTIVATION = "motivation"
 MOTIVATION_REQUIRED = ("refuser", "classer_sans_suite")

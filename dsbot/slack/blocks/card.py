@@ -47,7 +47,8 @@ from dsbot.slack.blocks.common import (
     truncate_mrkdwn,
 )
 from dsbot.slack.blocks.edits import label_emoji
-from dsbot.slack.blocks.modals import NAME_BY_ACTION
+from dsbot.slack.blocks.inputs import OPTION_TEXT_MAX
+from dsbot.slack.blocks.modals import ACTION_BY_NAME, NAME_BY_ACTION
 from dsbot.slack.blocks.parts import (
     acted_block,
     action_button,
@@ -56,8 +57,6 @@ from dsbot.slack.blocks.parts import (
     share_button,
 )
 from dsbot.texts import Texts
-
-OPTION_TEXT_MAX = 75
 
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
 # `{groupe}`, `{number}` and `{demarche}` are available to each of them.
@@ -136,10 +135,6 @@ class ActedNote:
     at: datetime
 
 
-# An action's name (the DS adapter's action id) → its button's action_id.
-_BUTTON_ID: dict[str, str] = {name: action_id for action_id, name in NAME_BY_ACTION.items()}
-
-
 def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
     """The card's action buttons from this state, in order: DS's state moves (the DS adapter's
     `moves_from`, docs/ds-api.md, "State machine"), Archiver once decided, Répondre.
@@ -147,7 +142,7 @@ def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
     Repasser en construction is not a button: it hands the dossier back to the usager without a
     message, which a correction request does better; both are in the menu (`menu_options`).
     """
-    moves = tuple(_BUTTON_ID[name] for name in moves_from(state))
+    moves = tuple(ACTION_BY_NAME[name] for name in moves_from(state))
     if state.is_termine and not archived:
         moves += (ids.ACTION_ARCHIVER,)
     return (*moves, ids.ACTION_REPONDRE)
@@ -360,7 +355,7 @@ def _last_message(dossier: Dossier, texts: Texts) -> MarkdownTextObject | None:
 
 def _actions(dossier: Dossier, texts: Texts) -> list[tuple[str, ItemAction]]:
     """(action_id, action) of each action button: the state moves are the DS adapter's."""
-    moves = {_BUTTON_ID[a.id]: a for a in state_actions(dossier.state, texts)}
+    moves = {ACTION_BY_NAME[a.id]: a for a in state_actions(dossier.state, texts)}
     return [
         (a, moves.get(a) or ItemAction(NAME_BY_ACTION[a], texts(f"button.{NAME_BY_ACTION[a]}")))
         for a in legal_actions(dossier.state, archived=dossier.archived)
