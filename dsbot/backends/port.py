@@ -5,8 +5,9 @@ An *item* is what a team follows (a DS dossier, a Dynacase document): it has a t
 person may take on it now, each asking for typed *inputs*. A backend reads items, lists and
 performs actions as one person, and tells what changed since a moment.
 
-The Slack builders (`dsbot/slack/blocks/item.py`, `action_form.py`) take only these types, so a
-new backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`.
+The Slack builders take these types for what every backend shares (state, actions, history,
+inputs: `dsbot/slack/blocks/parts.py`, `inputs.py`, `item.py`, `action_form.py`), so a new
+backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`.
 Values that cross into Slack (button values, modal metadata) use `to_json`/`from_json`.
 """
 
@@ -26,19 +27,27 @@ class BackendName(StrEnum):
 
 @dataclass(frozen=True)
 class ItemState:
-    """A state as people read it: `color` is `#rrggbb` or "" when the backend has none."""
+    """A state as people read it: `color` is `#rrggbb` or "" when the backend has none;
+    `emoji` is the backend's own sign for it, when it has one (else the colour gives one)."""
 
     id: str
     label: str
     color: str = ""
+    emoji: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "label": self.label, "color": self.color}
+        data = {"id": self.id, "label": self.label, "color": self.color}
+        if self.emoji:
+            data["emoji"] = self.emoji
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ItemState:
         return cls(
-            str(data["id"]), str(data.get("label") or data["id"]), str(data.get("color") or "")
+            str(data["id"]),
+            str(data.get("label") or data["id"]),
+            str(data.get("color") or ""),
+            str(data.get("emoji") or ""),
         )
 
 
@@ -97,27 +106,41 @@ class ActionInput:
     options: tuple[InputOption, ...] = ()
 
 
+class ActionStyle(StrEnum):
+    """How an action's button stands out: the way forward, or a decision hard to undo."""
+
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
 @dataclass(frozen=True)
 class ItemAction:
-    """An action on an item: `target` is the state it leads to, when it changes the state."""
+    """An action on an item: `target` is the state it leads to, when it changes the state;
+    `style` how its button stands out, when the backend says."""
 
     id: str
     label: str
     target: ItemState | None = None
+    style: ActionStyle | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "label": self.label}
         if self.target is not None:
             data["target"] = self.target.to_json()
+        if self.style is not None:
+            data["style"] = self.style.value
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ItemAction:
+        """Raises KeyError, TypeError or ValueError when `data` is not an action."""
         target = data.get("target")
+        style = data.get("style")
         return cls(
             str(data["id"]),
             str(data.get("label") or data["id"]),
             ItemState.from_json(target) if isinstance(target, Mapping) else None,
+            ActionStyle(style) if style is not None else None,
         )
 
 

@@ -191,7 +191,7 @@ def _show_link_preview(
     out: TextIO, settings: Settings, ds: DSClient, demarche: int, slack: TerminalSlack
 ) -> None:
     """A dossier link pasted in the channel by an instructeur of its groupe, and its preview."""
-    from dsbot.slack.blocks.common import dossier_url
+    from dsbot.backends.ds.backend import dossier_url
     from dsbot.slack.blocks.unfurl import build_unfurl, unfurl_fallback
 
     texts = get_texts(settings.lang)

@@ -261,6 +261,7 @@ class DynacaseFeedProcessor:
             from_label=previous.state_label,
             to_state=state.id,
             to_label=state.label,
+            to_color=state.color or None,
             by=by,
             comment=comment,
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from dsbot.slack.blocks.common import SlackMessage, dossier_url
+from dsbot.backends.ds.backend import dossier_url
+from dsbot.slack.blocks.common import SlackMessage
 from dsbot.slack.blocks.digest import build_digest
 from dsbot.store import Store
 from dsbot.store import notifications as q

@@ -61,7 +61,7 @@ class ItemButton:
         action = data.get("a")
         try:
             parsed = ItemAction.from_json(action) if isinstance(action, dict) else None
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ValueError("not an item action") from exc
         return cls(_backend(data.get("b")), _ref(data.get("r")), parsed)
 
@@ -107,7 +107,7 @@ class ItemOrigin:
             raise ValueError("not an item modal origin")
         try:
             parsed = ItemAction.from_json(action)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ValueError("not an item action") from exc
         return cls(
             _backend(data.get("b")),

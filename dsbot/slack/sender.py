@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
+from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import Dossier
 from dsbot.backends.port import Backend, BackendName
 from dsbot.redact import redact
@@ -38,7 +39,7 @@ from dsbot.services.outbox import BURST_THRESHOLD
 from dsbot.services.pacing import POST_INTERVAL, TIER3_BURST, TIER3_PER_MINUTE
 from dsbot.slack.blocks import events
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.blocks.common import SlackMessage, dossier_url, make_message, mrkdwn
+from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.digest import render_digest
 from dsbot.store import Store

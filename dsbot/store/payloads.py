@@ -215,6 +215,7 @@ class ItemStateChanged(_ChangeBase):
     from_label: str | None = None
     to_state: str = ""
     to_label: str | None = None
+    to_color: str | None = None  # `#rrggbb`, the new state's colour in the backend
     by: str | None = None  # the backend's user name of who made it
     comment: str | None = None
 

@@ -5,9 +5,12 @@ An item is a dossier addressed by its number; its actions are the state mutation
 from the dossier's state (docs/ds-api.md, "State machine"); a person is an instructeur: DS acts
 with the bot's token and the instructeur's id, so the port's "credential" is that id (the Slack
 link, `dsbot.services.linking`, finds it). Whether the instructeur belongs to the dossier's
-groupe stays `DossierAccessService`'s decision; the DS cards and buttons keep their own
-builders and `ActionService` (file uploads, silent decisions, instruction first), which this
-adapter does not replace.
+groupe stays `DossierAccessService`'s decision; DS actions keep their own `ActionService`
+(file uploads, silent decisions, instruction first), which this adapter does not replace.
+
+This module is also the one place where a DS state becomes an `ItemState` and a state move an
+`ItemAction`: the DS card, notifications and modals render those (`item_state`,
+`state_actions`, `motivation_input`), so that DS and Dynacase share the Slack builders.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from dsbot.backends.ds import errors as e
+from dsbot.backends.ds.annotations import AnnotationType
 from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.backends.port import (
     ActionForm,
     ActionInput,
     ActionRequest,
     ActionResult,
+    ActionStyle,
     BackendName,
     BadCredential,
     HistoryEntry,
@@ -34,13 +39,21 @@ from dsbot.backends.port import (
     Refused,
 )
 
-# The states' colours, matching the emojis of the DS cards.
+# The states' colours, matching their emojis.
 STATE_COLORS: dict[DossierState, str] = {
     DossierState.EN_CONSTRUCTION: "#F5C518",
     DossierState.EN_INSTRUCTION: "#2F6FEB",
     DossierState.ACCEPTE: "#1F9D55",
     DossierState.REFUSE: "#D93025",
     DossierState.SANS_SUITE: "#E8E8E8",
+}
+# DS's own signs for its states, as the DS cards and notifications have always shown them.
+STATE_EMOJI: dict[DossierState, str] = {
+    DossierState.EN_CONSTRUCTION: "🟡",
+    DossierState.EN_INSTRUCTION: "🔵",
+    DossierState.ACCEPTE: "✅",
+    DossierState.REFUSE: "❌",
+    DossierState.SANS_SUITE: "⚪",
 }
 # Action id (the audit's `ActionKind` value) → the state it leads to.
 TARGETS: dict[str, DossierState] = {
@@ -49,6 +62,26 @@ TARGETS: dict[str, DossierState] = {
     "refuser": DossierState.REFUSE,
     "classer_sans_suite": DossierState.SANS_SUITE,
     "repasser_en_instruction": DossierState.EN_INSTRUCTION,
+}
+# Going forward stands out; a decision that closes the dossier against the usager warns.
+STYLES: dict[str, ActionStyle] = {
+    "passer_en_instruction": ActionStyle.PRIMARY,
+    "accepter": ActionStyle.PRIMARY,
+    "refuser": ActionStyle.DANGER,
+    "classer_sans_suite": ActionStyle.DANGER,
+}
+# The annotation types that are one of the port's input kinds; the others (date and time,
+# several choices, a repetition's rows) have no counterpart there.
+INPUT_KINDS: dict[AnnotationType, InputKind] = {
+    AnnotationType.TEXT: InputKind.TEXT,
+    AnnotationType.EMAIL: InputKind.TEXT,
+    AnnotationType.TEXTAREA: InputKind.LONG_TEXT,
+    AnnotationType.CHECKBOX: InputKind.CHECKBOX,
+    AnnotationType.YES_NO: InputKind.ENUM,
+    AnnotationType.DROP_DOWN: InputKind.ENUM,
+    AnnotationType.DATE: InputKind.DATE,
+    AnnotationType.INTEGER: InputKind.NUMBER,
+    AnnotationType.DECIMAL: InputKind.DECIMAL,
 }
 MOTIVATION = "motivation"
 MOTIVATION_REQUIRED = ("refuser", "classer_sans_suite")
@@ -62,6 +95,38 @@ def moves_from(state: DossierState) -> tuple[str, ...]:
     if state is DossierState.EN_INSTRUCTION:
         return DECISIONS
     return ("repasser_en_instruction",)
+
+
+def item_state(state: DossierState, label: Callable[..., str]) -> ItemState:
+    """A dossier state as people read it; `label` is the text catalog (`dsbot.texts.Texts`)."""
+    return ItemState(
+        state.value, label(f"state.{state.value}"), STATE_COLORS[state], STATE_EMOJI[state]
+    )
+
+
+def item_action(action_id: str, label: Callable[..., str]) -> ItemAction:
+    """One of DS's state mutations (a `TARGETS` id) as an action."""
+    target = TARGETS[action_id]
+    return ItemAction(
+        action_id, label(f"button.{action_id}"), item_state(target, label), STYLES.get(action_id)
+    )
+
+
+def state_actions(state: DossierState, label: Callable[..., str]) -> tuple[ItemAction, ...]:
+    """The state mutations DS accepts from `state`, as actions, in button order."""
+    return tuple(item_action(a, label) for a in moves_from(state))
+
+
+def motivation_input(action_id: str, label: Callable[..., str]) -> ActionInput | None:
+    """What a decision asks for besides its justificatif: the motivation (None otherwise)."""
+    if action_id not in DECISIONS:
+        return None
+    return ActionInput(
+        MOTIVATION,
+        label("modal.motivation.label"),
+        InputKind.LONG_TEXT,
+        required=action_id in MOTIVATION_REQUIRED,
+    )
 
 
 def dossier_url(web_base: str, demarche: int, number: int) -> str:
@@ -85,13 +150,10 @@ class DSSource:
         self.instructeur_id = instructeur_id
 
     def state(self, state: DossierState) -> ItemState:
-        return ItemState(state.value, self.label(f"state.{state.value}"), STATE_COLORS[state])
+        return item_state(state, self.label)
 
     def action(self, action_id: str) -> ItemAction:
-        target = TARGETS.get(action_id)
-        return ItemAction(
-            action_id, self.label(f"button.{action_id}"), self.state(target) if target else None
-        )
+        return item_action(action_id, self.label)
 
     def to_item(self, dossier: Dossier, history: int = 5) -> Item:
         entries = [
@@ -127,7 +189,7 @@ class DSSource:
         if self.instructeur_id is None and not for_anyone:
             return []
         dossier = self._dossier(ref)
-        return [self.action(a) for a in moves_from(dossier.state)]
+        return list(state_actions(dossier.state, self.label))
 
     def why_not(self, ref: str, action: ItemAction) -> str | None:
         return None if action in self.available_actions(ref) else ""
@@ -135,17 +197,12 @@ class DSSource:
     def action_form(self, ref: str, action: ItemAction) -> ActionForm:
         if action.id not in TARGETS:
             raise Refused(action.id)
-        inputs: tuple[ActionInput, ...] = ()
-        if action.id in DECISIONS:
-            inputs = (
-                ActionInput(
-                    MOTIVATION,
-                    self.label("modal.motivation.label"),
-                    InputKind.LONG_TEXT,
-                    required=action.id in MOTIVATION_REQUIRED,
-                ),
-            )
-        return ActionForm(self.action(action.id), ask_comment=False, inputs=inputs)
+        motivation = motivation_input(action.id, self.label)
+        return ActionForm(
+            self.action(action.id),
+            ask_comment=False,
+            inputs=(motivation,) if motivation else (),
+        )
 
     def perform(self, request: ActionRequest) -> ActionResult:
         if self.instructeur_id is None:

@@ -3,7 +3,8 @@ a person gives their own backend credential. Pure builders, plus `read_values`, 
 submitted modal's state back into typed values.
 
 One input per thing the action asks for: a comment when asked, then each input by its kind
-(text, long text, date, whole or decimal number, a select for an enum, a checkbox).
+(text, long text, date, whole or decimal number, a select for an enum, a checkbox), with the
+elements every modal uses for those kinds (`inputs.py`).
 """
 
 from __future__ import annotations
@@ -13,33 +14,24 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
-    CheckboxesElement,
     ContextBlock,
-    DatePickerElement,
     InputBlock,
-    NumberInputElement,
-    Option,
     PlainTextInputElement,
     SectionBlock,
-    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from dsbot.backends.port import ActionForm, ActionInput, BackendName, InputKind, InputValue
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import CONTEXT_TEXT_MAX, escape, mrkdwn, plain
-from dsbot.slack.blocks.modals import INPUT_LABEL_MAX, OPTION_TEXT_MAX, VIEW_TITLE_MAX
+from dsbot.slack.blocks.inputs import input_element, is_checked
+from dsbot.slack.blocks.modals import INPUT_LABEL_MAX, VIEW_TITLE_MAX
 from dsbot.slack.item_refs import ItemOrigin
 from dsbot.texts import Texts
 
-# Slack's limits (docs/slack.md, "Modals"): a static select holds at most 100 options.
-MAX_SELECT_OPTIONS = 100
-COMMENT_MAX = 3000
-TEXT_MAX = 3000
 BLOCK_INTRO = "item_modal_intro"
 BLOCK_REFUSAL = "item_modal_refusal"
 BLOCK_INFO = "item_modal_info"
-CHECKED = "checked"
 
 
 def _title(texts: Texts, backend: BackendName) -> Any:
@@ -102,9 +94,7 @@ def build_item_form_modal(
             InputBlock(
                 block_id=ids.BLOCK_ITEM_COMMENT,
                 label=plain(texts("item.modal.comment"), INPUT_LABEL_MAX),
-                element=PlainTextInputElement(
-                    action_id=ids.ACTION_ITEM_COMMENT_INPUT, multiline=True, max_length=COMMENT_MAX
-                ),
+                element=input_element(InputKind.LONG_TEXT, ids.ACTION_ITEM_COMMENT_INPUT),
                 optional=not form.comment_required,
             )
         )
@@ -129,36 +119,16 @@ def _quote(text: str) -> str:
 
 
 def _input_block(spec: ActionInput, texts: Texts) -> InputBlock:
-    action_id = ids.ACTION_ITEM_INPUT
-    element: Any
-    if spec.kind is InputKind.LONG_TEXT:
-        element = PlainTextInputElement(action_id=action_id, multiline=True, max_length=TEXT_MAX)
-    elif spec.kind is InputKind.DATE:
-        element = DatePickerElement(action_id=action_id)
-    elif spec.kind in (InputKind.NUMBER, InputKind.DECIMAL):
-        element = NumberInputElement(
-            action_id=action_id, is_decimal_allowed=spec.kind is InputKind.DECIMAL
-        )
-    elif spec.kind is InputKind.ENUM:
-        element = StaticSelectElement(
-            action_id=action_id,
-            placeholder=plain(texts("item.modal.choose"), OPTION_TEXT_MAX),
-            options=[
-                Option(value=o.value, text=plain(o.label, OPTION_TEXT_MAX))
-                for o in spec.options[:MAX_SELECT_OPTIONS]
-            ],
-        )
-    elif spec.kind is InputKind.CHECKBOX:
-        element = CheckboxesElement(
-            action_id=action_id,
-            options=[Option(value=CHECKED, text=plain(spec.label, OPTION_TEXT_MAX))],
-        )
-    else:
-        element = PlainTextInputElement(action_id=action_id, max_length=TEXT_MAX)
     return InputBlock(
         block_id=ids.BLOCK_ITEM_INPUT_PREFIX + spec.id,
         label=plain(spec.label, INPUT_LABEL_MAX),
-        element=element,
+        element=input_element(
+            spec.kind,
+            ids.ACTION_ITEM_INPUT,
+            options=spec.options,
+            checkbox_label=spec.label,
+            placeholder=texts("item.modal.choose"),
+        ),
         # A checkbox left empty is a "no", not a missing answer.
         optional=not spec.required or spec.kind is InputKind.CHECKBOX,
     )
@@ -232,7 +202,7 @@ def _typed(state: dict[str, Any]) -> InputValue:
         option = state.get("selected_option") or {}
         return option.get("value") or None
     if kind == "checkboxes":
-        return any(o.get("value") == CHECKED for o in state.get("selected_options") or ())
+        return is_checked(state)
     if kind == "number_input":
         text = (state.get("value") or "").strip()
         if not text:

@@ -1,4 +1,10 @@
-"""The dossier card: what an instructeur needs to decide, and the buttons DS allows now."""
+"""The dossier card: what an instructeur needs to decide, and the buttons DS allows now.
+
+What a Dynacase document's card also shows goes through the port's types and the shared pieces
+(`common.state_text`, `parts.py`): the state as the DS adapter names it, the state moves as its
+`ItemAction`s, the acted note, the 🔒 reason, the link to DS, Share. The rest is DS's own:
+demandeur, groupe, followers, labels, dates, motivation, last message, « Plus d'actions… ».
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
+from dsbot.backends.ds.backend import dossier_url, moves_from, state_actions
 from dsbot.backends.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
+from dsbot.backends.port import BackendName, ItemAction
 from dsbot.services.actions import own_messages
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
@@ -27,13 +35,11 @@ from dsbot.slack.blocks.common import (
     SECTION_TEXT_MAX,
     SlackMessage,
     date_token,
-    dossier_url,
     escape,
     escape_truncate,
     excerpt,
     field,
     make_message,
-    mention,
     mrkdwn,
     plain,
     quote,
@@ -41,9 +47,16 @@ from dsbot.slack.blocks.common import (
     truncate_mrkdwn,
 )
 from dsbot.slack.blocks.edits import label_emoji
+from dsbot.slack.blocks.inputs import OPTION_TEXT_MAX
+from dsbot.slack.blocks.modals import ACTION_BY_NAME, NAME_BY_ACTION
+from dsbot.slack.blocks.parts import (
+    acted_block,
+    action_button,
+    cannot_act_block,
+    open_button,
+    share_button,
+)
 from dsbot.texts import Texts
-
-OPTION_TEXT_MAX = 75
 
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
 # `{groupe}`, `{number}` and `{demarche}` are available to each of them.
@@ -122,41 +135,16 @@ class ActedNote:
     at: datetime
 
 
-@dataclass(frozen=True)
-class _ButtonSpec:
-    action_id: str
-    text_key: str
-    style: str | None = None
-
-
-_BUTTONS: dict[str, _ButtonSpec] = {
-    s.action_id: s
-    for s in (
-        _ButtonSpec(ids.ACTION_PASSER_EN_INSTRUCTION, "button.passer_en_instruction", "primary"),
-        _ButtonSpec(ids.ACTION_ACCEPTER, "button.accepter", "primary"),
-        _ButtonSpec(ids.ACTION_REFUSER, "button.refuser", "danger"),
-        _ButtonSpec(ids.ACTION_CLASSER_SANS_SUITE, "button.classer_sans_suite", "danger"),
-        _ButtonSpec(ids.ACTION_REPASSER_EN_INSTRUCTION, "button.repasser_en_instruction"),
-        _ButtonSpec(ids.ACTION_REPONDRE, "button.repondre"),
-        _ButtonSpec(ids.ACTION_ARCHIVER, "button.archiver"),
-    )
-}
-
-
 def legal_actions(state: DossierState, *, archived: bool) -> tuple[str, ...]:
-    """The action ids DS accepts from this state (docs/ds-api.md, "State machine"), in button order.
+    """The card's action buttons from this state, in order: DS's state moves (the DS adapter's
+    `moves_from`, docs/ds-api.md, "State machine"), Archiver once decided, Répondre.
 
     Repasser en construction is not a button: it hands the dossier back to the usager without a
     message, which a correction request does better; both are in the menu (`menu_options`).
     """
-    if state is DossierState.EN_CONSTRUCTION:
-        moves: tuple[str, ...] = (ids.ACTION_PASSER_EN_INSTRUCTION,)
-    elif state is DossierState.EN_INSTRUCTION:
-        moves = (ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
-    else:
-        moves = (ids.ACTION_REPASSER_EN_INSTRUCTION,)
-        if not archived:
-            moves += (ids.ACTION_ARCHIVER,)
+    moves = tuple(ACTION_BY_NAME[name] for name in moves_from(state))
+    if state.is_termine and not archived:
+        moves += (ids.ACTION_ARCHIVER,)
     return (*moves, ids.ACTION_REPONDRE)
 
 
@@ -193,10 +181,7 @@ def build_dossier_card(
         blocks.append(SectionBlock(block_id=ids.BLOCK_CARD_LAST_MESSAGE, text=last_message))
     if acted is not None:
         key = ACTED_KEY_BY_ACTION.get(acted.action_key, acted.action_key)
-        note = texts(key, who=mention(acted.who), at=date_token(acted.at))
-        blocks.append(
-            ContextBlock(block_id=ids.BLOCK_CARD_ACTED, elements=[mrkdwn(note, CONTEXT_TEXT_MAX)])
-        )
+        blocks.append(acted_block(ids.BLOCK_CARD_ACTED, texts, key, who=acted.who, at=acted.at))
     if not viewer.can_act:
         # Reason texts come from several services; each may use any of these placeholders.
         reason = texts(
@@ -205,12 +190,7 @@ def build_dossier_card(
             number=dossier.number,
             demarche=escape(dossier.demarche.title),
         )
-        blocks.append(
-            ContextBlock(
-                block_id=ids.BLOCK_CARD_CANNOT_ACT,
-                elements=[mrkdwn(f"🔒 {reason}", CONTEXT_TEXT_MAX)],
-            )
-        )
+        blocks.append(cannot_act_block(ids.BLOCK_CARD_CANNOT_ACT, reason))
     blocks.append(
         ActionsBlock(
             block_id=ids.BLOCK_CARD_ACTIONS,
@@ -373,14 +353,13 @@ def _last_message(dossier: Dossier, texts: Texts) -> MarkdownTextObject | None:
     return mrkdwn(truncate_mrkdwn("\n".join(parts), SECTION_TEXT_MAX))
 
 
-def _button(spec: _ButtonSpec, dossier: Dossier, texts: Texts) -> ButtonElement:
-    # No Slack confirm dialog: every action button opens a modal, which is the confirmation.
-    return ButtonElement(
-        action_id=spec.action_id,
-        text=plain(texts(spec.text_key), BUTTON_TEXT_MAX),
-        value=ids.encode_ref(dossier.number),
-        style=spec.style,
-    )
+def _actions(dossier: Dossier, texts: Texts) -> list[tuple[str, ItemAction]]:
+    """(action_id, action) of each action button: the state moves are the DS adapter's."""
+    moves = {ACTION_BY_NAME[a.id]: a for a in state_actions(dossier.state, texts)}
+    return [
+        (a, moves.get(a) or ItemAction(NAME_BY_ACTION[a], texts(f"button.{NAME_BY_ACTION[a]}")))
+        for a in legal_actions(dossier.state, archived=dossier.archived)
+    ]
 
 
 def menu_options(dossier: Dossier, viewer: Viewer) -> tuple[str, ...]:
@@ -435,29 +414,24 @@ def _menu(
 def _buttons(
     dossier: Dossier, *, viewer: Viewer, texts: Texts, ds_web_base: str, ephemeral: bool
 ) -> list[ButtonElement | StaticSelectElement]:
+    value = ids.encode_ref(dossier.number)
     buttons: list[ButtonElement] = []
     if viewer.can_act:
         buttons += [
-            _button(_BUTTONS[a], dossier, texts)
-            for a in legal_actions(dossier.state, archived=dossier.archived)
+            action_button(action, action_id=action_id, value=value)
+            for action_id, action in _actions(dossier, texts)
         ]
     buttons.append(
-        ButtonElement(
+        open_button(
             action_id=ids.ACTION_VOIR_DANS_DS,
-            text=plain(texts("button.voir_dans_ds"), BUTTON_TEXT_MAX),
+            label=texts(f"item.button.open.{BackendName.DS.value}"),
             url=dossier_url(ds_web_base, dossier.demarche.number, dossier.number),
-            value=ids.encode_ref(dossier.number),
+            value=value,
         )
     )
     # Sharing shows the dossier to a whole channel: an act of its groupe's instructeurs.
     if ephemeral and viewer.can_act:
-        buttons.append(
-            ButtonElement(
-                action_id=ids.ACTION_PARTAGER,
-                text=plain(texts("button.partager"), BUTTON_TEXT_MAX),
-                value=ids.encode_ref(dossier.number),
-            )
-        )
+        buttons.append(share_button(action_id=ids.ACTION_PARTAGER, value=value, texts=texts))
     options = list(menu_options(dossier, viewer))
     if len(buttons) > MAX_BUTTONS:
         # Only Partager can be the sixth (three decisions, Répondre, Voir dans DS before it).

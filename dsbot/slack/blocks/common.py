@@ -1,5 +1,5 @@
 """What every Block Kit builder shares: the message type, mrkdwn escaping, truncation to
-Slack's limits, date tokens and state labels.
+Slack's limits, date tokens and states (any backend's `ItemState`, with its emoji).
 
 Everything that comes from DS or from a usager is data, never markup: it goes through
 `escape` (or `escape_truncate`) before it meets a mrkdwn template, so a usager named
@@ -8,6 +8,7 @@ Everything that comes from DS or from a usager is data, never markup: it goes th
 
 from __future__ import annotations
 
+import colorsys
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
+from dsbot.backends.ds.backend import item_state
 from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import ItemState
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block
@@ -32,14 +35,6 @@ MAX_CONTEXT_ELEMENTS = 10
 FALLBACK_TEXT_MAX = 3000
 
 ELLIPSIS = "…"
-
-STATE_EMOJI: dict[DossierState, str] = {
-    DossierState.EN_CONSTRUCTION: "🟡",
-    DossierState.EN_INSTRUCTION: "🔵",
-    DossierState.ACCEPTE: "✅",
-    DossierState.REFUSE: "❌",
-    DossierState.SANS_SUITE: "⚪",
-}
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -177,18 +172,46 @@ def link(url: str, label: str) -> str:
     return f"<{escape(url)}|{escape(label)}>"
 
 
-def dossier_url(ds_web_base: str, demarche_number: int, dossier_number: int) -> str:
-    """The instructeur's page of a dossier (docs/ds-api.md, "Web URLs")."""
-    return f"{ds_web_base.rstrip('/')}/procedures/{demarche_number}/dossiers/{dossier_number}"
-
-
 # --- text objects -------------------------------------------------------------------------------
 
 
+# --- states -------------------------------------------------------------------------------------
+
+_STATE_LABEL_MAX = 200
+
+
+def color_emoji(color: str) -> str:
+    """A Slack text cannot be coloured: the state's colour (`#rrggbb`) as the nearest circle."""
+    text = color.strip().lstrip("#")
+    if len(text) != 6:
+        return "⚪"
+    try:
+        r, g, b = (int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return "⚪"
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    if saturation < 0.2 or (lightness > 0.9 and saturation < 0.5):
+        return "⚪" if lightness > 0.4 else "⚫"
+    degrees = hue * 360
+    for limit, emoji in ((15, "🔴"), (40, "🟠"), (70, "🟡"), (170, "🟢"), (260, "🔵"), (345, "🟣")):
+        if degrees < limit:
+            return emoji
+    return "🔴"
+
+
+def state_emoji(state: ItemState) -> str:
+    """The backend's own sign for the state, else the circle of its colour."""
+    return state.emoji or color_emoji(state.color)
+
+
+def state_text(state: ItemState) -> str:
+    """Any backend's state as every card and notification shows it, e.g. "🔵 En instruction"."""
+    return f"{state_emoji(state)} {escape_truncate(state.label, _STATE_LABEL_MAX)}"
+
+
 def state_label(state: DossierState | str, texts: Texts) -> str:
-    """The state's emoji and name, e.g. "🔵 En instruction"."""
-    state = DossierState(state)
-    return f"{STATE_EMOJI[state]} {texts(f'state.{state.value}')}"
+    """A dossier state, as the DS adapter names it, through `state_text`."""
+    return state_text(item_state(DossierState(state), texts))
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> MarkdownTextObject:

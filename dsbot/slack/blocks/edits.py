@@ -18,15 +18,11 @@ from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
     ContextBlock,
-    DatePickerElement,
     DateTimePickerElement,
     InputBlock,
-    NumberInputElement,
     Option,
-    PlainTextInputElement,
     SectionBlock,
     StaticMultiSelectElement,
-    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -39,7 +35,9 @@ from dsbot.backends.ds.annotations import (
     AnnotationType,
     fingerprint,
 )
+from dsbot.backends.ds.backend import INPUT_KINDS
 from dsbot.backends.ds.models import Label, parse_datetime
+from dsbot.backends.port import InputKind, InputOption
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,
@@ -49,26 +47,26 @@ from dsbot.slack.blocks.common import (
     mrkdwn,
     plain,
 )
-from dsbot.slack.blocks.modals import (
-    INPUT_LABEL_MAX,
+from dsbot.slack.blocks.inputs import (
     OPTION_TEXT_MAX,
-    PRIVATE_METADATA_MAX,
+    SELECT_OPTIONS_MAX,
     TEXT_INPUT_MAX,
-    VIEW_TITLE_MAX,
+    input_element,
+    is_checked,
+    select_options,
 )
+from dsbot.slack.blocks.modals import INPUT_LABEL_MAX, PRIVATE_METADATA_MAX, VIEW_TITLE_MAX
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Modals").
 MODAL_BLOCKS_MAX = 100
 CHECKBOXES_MAX = 10
-SELECT_OPTIONS_MAX = 100
 
 KINDS = (ids.MORE_ETIQUETTES, ids.MORE_ANNOTATIONS)
 CALLBACK_BY_KIND = {
     ids.MORE_ETIQUETTES: ids.VIEW_ETIQUETTES,
     ids.MORE_ANNOTATIONS: ids.VIEW_ANNOTATIONS,
 }
-OPTION_ON = "on"
 OPTION_YES = "true"
 OPTION_NO = "false"
 
@@ -373,65 +371,41 @@ def _rows(desc: AnnotationDescriptor, annotation: Annotation, texts: Texts) -> B
 
 
 def _input(block_id: str, desc: AnnotationDescriptor, value: AnnotationScalar, t: Texts) -> Block:
+    """An annotation's input: the port's input elements for the types that are one of its
+    kinds (`INPUT_KINDS`), DS's own for date and time, several choices, a repetition's row."""
     action_id = ids.ACTION_ANNOTATION_INPUT
     type_ = desc.type
+    kind = INPUT_KINDS.get(type_) if type_ is not None else None
     element: Any
-    if type_ in (AnnotationType.TEXT, AnnotationType.EMAIL, AnnotationType.TEXTAREA):
-        element = PlainTextInputElement(
-            action_id=action_id,
-            multiline=type_ is AnnotationType.TEXTAREA,
-            max_length=TEXT_INPUT_MAX,
-            initial_value=str(value) if value else None,
+    if kind is not None:
+        element = input_element(
+            kind,
+            action_id,
+            options=_input_options(desc, value, t),
+            checkbox_label=t("edit.checked"),
+            placeholder=t("edit.choose"),
+            initial=_initial(kind, value),
         )
-    elif type_ is AnnotationType.CHECKBOX or type_ is AnnotationType.REPETITION:
-        key = "edit.annotations.add_row" if type_ is AnnotationType.REPETITION else "edit.checked"
-        option = Option(value=OPTION_ON, text=plain(t(key), OPTION_TEXT_MAX))
-        element = CheckboxesElement(
-            action_id=action_id, options=[option], initial_options=[option] if value else None
-        )
-    elif type_ is AnnotationType.YES_NO:
-        yes = Option(value=OPTION_YES, text=plain(t("edit.yes"), OPTION_TEXT_MAX))
-        no = Option(value=OPTION_NO, text=plain(t("edit.no"), OPTION_TEXT_MAX))
-        initial = {True: yes, False: no}.get(value) if isinstance(value, bool) else None
-        element = StaticSelectElement(
-            action_id=action_id,
-            options=[yes, no],
-            initial_option=initial,
-            placeholder=plain(t("edit.choose"), 150),
-        )
-    elif type_ is AnnotationType.DATE:
-        element = DatePickerElement(
-            action_id=action_id, initial_date=value if isinstance(value, str) else None
+    elif type_ is AnnotationType.REPETITION:
+        element = input_element(
+            InputKind.CHECKBOX,
+            action_id,
+            checkbox_label=t("edit.annotations.add_row"),
+            initial=bool(value),
         )
     elif type_ is AnnotationType.DATETIME:
         element = DateTimePickerElement(
             action_id=action_id, initial_date_time=value if isinstance(value, int) else None
         )
-    elif type_ in (AnnotationType.INTEGER, AnnotationType.DECIMAL):
-        decimal = type_ is AnnotationType.DECIMAL
-        element = NumberInputElement(
-            action_id=action_id,
-            is_decimal_allowed=decimal,
-            initial_value=_number_text(value) if value is not None else None,
-        )
     else:
-        options = _choice_options(desc, value)
-        if type_ is AnnotationType.DROP_DOWN:
-            initial_option = next((o for o in options if o.value == value), None)
-            element = StaticSelectElement(
-                action_id=action_id,
-                options=options,
-                initial_option=initial_option,
-                placeholder=plain(t("edit.choose"), 150),
-            )
-        else:
-            chosen = set(value) if isinstance(value, tuple) else set()
-            element = StaticMultiSelectElement(
-                action_id=action_id,
-                options=options,
-                initial_options=[o for o in options if o.value in chosen] or None,
-                placeholder=plain(t("edit.choose"), 150),
-            )
+        options = select_options(_choice_options(desc, value))
+        chosen = set(value) if isinstance(value, tuple) else set()
+        element = StaticMultiSelectElement(
+            action_id=action_id,
+            options=options,
+            initial_options=[o for o in options if o.value in chosen] or None,
+            placeholder=plain(t("edit.choose"), 150),
+        )
     label = desc.label + (" *" if desc.required else "")
     hint = plain(desc.description, INPUT_LABEL_MAX) if desc.description else None
     return InputBlock(
@@ -443,23 +417,40 @@ def _input(block_id: str, desc: AnnotationDescriptor, value: AnnotationScalar, t
     )
 
 
+def _input_options(
+    desc: AnnotationDescriptor, value: AnnotationScalar, t: Texts
+) -> tuple[InputOption, ...]:
+    if desc.type is AnnotationType.YES_NO:
+        return (InputOption(OPTION_YES, t("edit.yes")), InputOption(OPTION_NO, t("edit.no")))
+    if desc.type is AnnotationType.DROP_DOWN:
+        return tuple(_choice_options(desc, value))
+    return ()
+
+
+def _initial(kind: InputKind, value: AnnotationScalar) -> str | bool | None:
+    """`shown_value`'s value in the input's own form (`input_element`'s `initial`)."""
+    if kind is InputKind.CHECKBOX:
+        return bool(value)
+    if isinstance(value, bool):  # a yes/no
+        return OPTION_YES if value else OPTION_NO
+    if kind in (InputKind.NUMBER, InputKind.DECIMAL):
+        return _number_text(value) if value is not None else None
+    return str(value) if isinstance(value, str) and value else None
+
+
 def _number_text(value: AnnotationScalar) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 1e15 else repr(value)
     return str(value)
 
 
-def _choice_options(desc: AnnotationDescriptor, value: AnnotationScalar) -> list[Option]:
+def _choice_options(desc: AnnotationDescriptor, value: AnnotationScalar) -> list[InputOption]:
     choices = list(desc.options)
     # A value typed in « Autre » by the usager is kept as a choice, so it stays selected.
     if isinstance(value, str) and value and value not in choices:
         choices.insert(0, value)
     # An option's value is limited too: the choice's own text, cut, would not be DS's choice.
-    return [
-        Option(value=c, text=plain(c, OPTION_TEXT_MAX))
-        for c in choices[:SELECT_OPTIONS_MAX]
-        if len(c) <= 150
-    ]
+    return [InputOption(c, c) for c in choices[:SELECT_OPTIONS_MAX] if len(c) <= 150]
 
 
 # --- reading the submission back ---------------------------------------------------------------
@@ -576,7 +567,7 @@ def _read_value(
             raise ValueError("edit.annotations.bad_value")
         return value or ""
     if type_ in (AnnotationType.CHECKBOX, AnnotationType.REPETITION):
-        return OPTION_ON in _selected(state)
+        return is_checked(state)
     if type_ is AnnotationType.YES_NO:
         option = state.get("selected_option")
         chosen = option.get("value") if isinstance(option, dict) else None

@@ -12,23 +12,25 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
+from dsbot.backends.ds.backend import item_state
 from dsbot.backends.ds.models import DossierState, DossierSummary
+from dsbot.backends.port import ItemState
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,
-    STATE_EMOJI,
     SlackMessage,
     date_token,
     escape,
     escape_truncate,
-    excerpt,
+    link,
     make_message,
     mention,
     mrkdwn,
     one_line,
-    quote,
+    state_emoji,
     state_label,
 )
+from dsbot.slack.blocks.parts import by_text, comment_block
 from dsbot.store.payloads import (
     AlertPayload,
     AvisGiven,
@@ -70,7 +72,6 @@ DELETION_REASONS = (
     "user_request",
 )
 
-_EXCERPT_MAX = 500
 _NAME_MAX = 200
 
 
@@ -124,13 +125,13 @@ def build_event_message(
     by: str | None = params.get("by")
     url: str | None = params.get("url")
     values = {
-        "number": f"<{escape(url)}|{dossier_number}>" if url else str(dossier_number),
+        "number": link(url, str(dossier_number)) if url else str(dossier_number),
         "when": f" · {date_token(at)}" if at else "",
-        "by": texts("event.by", who=mention(by)) if by else "",
+        "by": by_text(mention(by), texts) if by else "",
     }
     if event_key == EVENT_STATE_CHANGED:
-        state = DossierState(params["state"])
-        line = f"{STATE_EMOJI[state]} " + texts(f"event.state.{state.value}", **values)
+        state = item_state(DossierState(params["state"]), texts)
+        line = f"{state_emoji(state)} " + texts(f"event.state.{state.id}", **values)
     else:
         if event_key == EVENT_MESSAGE:
             values["author"] = escape_truncate(params["author"], _NAME_MAX)
@@ -147,14 +148,7 @@ def build_event_message(
     blocks: list[Block] = [SectionBlock(block_id=ids.BLOCK_EVENT, text=mrkdwn(line))]
     body = params.get("body")
     if body and body.strip():
-        blocks.append(
-            ContextBlock(
-                block_id=ids.BLOCK_EVENT_EXCERPT,
-                elements=[
-                    mrkdwn(quote(excerpt(body, _EXCERPT_MAX, max_lines=6)), CONTEXT_TEXT_MAX)
-                ],
-            )
-        )
+        blocks.append(comment_block(ids.BLOCK_EVENT_EXCERPT, body))
         fallback = f"{line} : {escape_truncate(one_line(body), 150)}"
     else:
         fallback = line
@@ -287,19 +281,20 @@ def build_item_change_message(
     change: ItemStateChanged, *, title: str, texts: Texts, url: str | None = None
 ) -> SlackMessage:
     """The thread reply for a state change of another backend's item (a Dynacase document),
-    made in Slack or in the backend's own interface."""
-    to_label = change.to_label or change.to_state
+    made in Slack or in the backend's own interface: the state's sign, who, the link and the
+    comment are rendered as a dossier's are."""
+    state = ItemState(change.to_state, change.to_label or change.to_state, change.to_color or "")
     from_label = change.from_label or change.from_state
     key = "notify.item.state_from" if from_label else "notify.item.state"
-    text = texts(
-        key, title=escape(title), state=escape(to_label), previous=escape(from_label or "")
+    text = f"{state_emoji(state)} " + texts(
+        key, title=escape(title), state=escape(state.label), previous=escape(from_label or "")
     )
     if change.by:
-        text += texts("notify.item.by", by=escape(change.by))
+        text += by_text(escape(change.by), texts)
     # No date: Dynacase's are in its server's local time, and the reply's own time says when.
     if url:
-        text += f" · <{url}|{texts('notify.item.open')}>"
+        text += " · " + link(url, texts("notify.item.open"))
     blocks: list[Block] = [SectionBlock(text=mrkdwn(text))]
-    if change.comment:
-        blocks.append(SectionBlock(text=mrkdwn(quote(escape(change.comment)))))
+    if change.comment and change.comment.strip():
+        blocks.append(comment_block(None, change.comment))
     return make_message(text, blocks)

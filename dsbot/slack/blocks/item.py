@@ -1,5 +1,6 @@
 """The card of an item of any backend (a Dynacase document today): pure Block Kit builders
-over the port's types (`dsbot/backends/port.py`).
+over the port's types (`dsbot/backends/port.py`), with the pieces it shares with the DS card
+(`common.state_text`, `parts.py`).
 
 Title, kind, state with its colour, activity, last change, recent history, one button per
 action the viewer may take now, a link to the backend, and Share on an ephemeral card.
@@ -7,7 +8,6 @@ action the viewer may take now, a link to the backend, and Share on an ephemeral
 
 from __future__ import annotations
 
-import colorsys
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     SectionBlock,
 )
@@ -24,7 +23,6 @@ from dsbot.backends.port import HistoryEntry, Item, ItemAction, ItemState
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     BUTTON_TEXT_MAX,
-    CONTEXT_TEXT_MAX,
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
     SlackMessage,
@@ -33,11 +31,18 @@ from dsbot.slack.blocks.common import (
     escape_truncate,
     field,
     make_message,
-    mention,
     mrkdwn,
     one_line,
     plain,
+    state_text,
     truncate_mrkdwn,
+)
+from dsbot.slack.blocks.parts import (
+    acted_block,
+    action_button,
+    cannot_act_block,
+    open_button,
+    share_button,
 )
 from dsbot.slack.item_refs import ItemButton
 from dsbot.texts import Texts
@@ -67,29 +72,8 @@ class ItemActed:
     at: datetime
 
 
-def color_emoji(color: str) -> str:
-    """A Slack text cannot be coloured: the state's colour (`#rrggbb`) as the nearest circle."""
-    text = color.strip().lstrip("#")
-    if len(text) != 6:
-        return "⚪"
-    try:
-        r, g, b = (int(text[i : i + 2], 16) / 255 for i in (0, 2, 4))
-    except ValueError:
-        return "⚪"
-    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
-    if saturation < 0.2 or (lightness > 0.9 and saturation < 0.5):
-        return "⚪" if lightness > 0.4 else "⚫"
-    degrees = hue * 360
-    for limit, emoji in ((15, "🔴"), (40, "🟠"), (70, "🟡"), (170, "🟢"), (260, "🔵"), (345, "🟣")):
-        if degrees < limit:
-            return emoji
-    return "🔴"
-
-
-def state_text(state: ItemState | None, texts: Texts) -> str:
-    if state is None:
-        return texts("item.no_state")
-    return f"{color_emoji(state.color)} {escape_truncate(state.label, _NAME_MAX)}"
+def item_state_text(state: ItemState | None, texts: Texts) -> str:
+    return state_text(state) if state is not None else texts("item.no_state")
 
 
 def history_line(entry: HistoryEntry) -> str:
@@ -124,22 +108,18 @@ def build_item_card(
             )
         )
     if acted is not None:
-        note = texts(
-            "item.acted",
-            action=escape(acted.label),
-            who=mention(acted.who),
-            at=date_token(acted.at),
-        )
         blocks.append(
-            ContextBlock(block_id=ids.BLOCK_ITEM_ACTED, elements=[mrkdwn(note, CONTEXT_TEXT_MAX)])
-        )
-    if viewer.reason:
-        blocks.append(
-            ContextBlock(
-                block_id=ids.BLOCK_ITEM_CANNOT_ACT,
-                elements=[mrkdwn(f"🔒 {viewer.reason}", CONTEXT_TEXT_MAX)],
+            acted_block(
+                ids.BLOCK_ITEM_ACTED,
+                texts,
+                "item.acted",
+                who=acted.who,
+                at=acted.at,
+                action=escape(acted.label),
             )
         )
+    if viewer.reason:
+        blocks.append(cannot_act_block(ids.BLOCK_ITEM_CANNOT_ACT, viewer.reason))
     blocks.append(
         ActionsBlock(
             block_id=ids.BLOCK_ITEM_ACTIONS,
@@ -158,7 +138,7 @@ def _facts(item: Item, texts: Texts) -> list:
         field(
             texts(f"item.field.kind.{item.backend.value}"), escape_truncate(item.kind, _NAME_MAX)
         ),
-        field(texts("item.field.state"), state_text(item.state, texts)),
+        field(texts("item.field.state"), item_state_text(item.state, texts)),
     ]
     if item.activity:
         fields.append(
@@ -191,9 +171,9 @@ def _buttons(
     if viewer.can_act:
         for index, action in enumerate(list(actions)[:MAX_ACTION_BUTTONS]):
             buttons.append(
-                ButtonElement(
+                action_button(
+                    action,
                     action_id=f"{ids.ACTION_ITEM_ACTION_PREFIX}{index}",
-                    text=plain(action.label, BUTTON_TEXT_MAX),
                     value=ItemButton(item.backend, item.ref, action).encode(),
                 )
             )
@@ -208,19 +188,19 @@ def _buttons(
         )
     if item.url:
         buttons.append(
-            ButtonElement(
+            open_button(
                 action_id=ids.ACTION_ITEM_OPEN,
-                text=plain(texts(f"item.button.open.{item.backend.value}"), BUTTON_TEXT_MAX),
+                label=texts(f"item.button.open.{item.backend.value}"),
                 url=item.url,
                 value=ItemButton(item.backend, item.ref).encode(),
             )
         )
     if ephemeral:
         buttons.append(
-            ButtonElement(
+            share_button(
                 action_id=ids.ACTION_ITEM_SHARE,
-                text=plain(texts("button.partager"), BUTTON_TEXT_MAX),
                 value=ItemButton(item.backend, item.ref).encode(),
+                texts=texts,
             )
         )
     return buttons

@@ -25,20 +25,25 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
+from dsbot.backends.ds import backend as ds
+from dsbot.backends.port import ActionInput
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import CONTEXT_TEXT_MAX, mrkdwn, plain
+from dsbot.slack.blocks.inputs import (
+    OPTION_TEXT_MAX,
+    SELECT_OPTIONS_MAX,
+    TEXT_INPUT_MAX,
+    input_element,
+)
 from dsbot.texts import Texts
 
 # Slack's modal limits (docs/slack.md, "Modals").
 VIEW_TITLE_MAX = 24
 PRIVATE_METADATA_MAX = 3000
 INPUT_LABEL_MAX = 2000
-TEXT_INPUT_MAX = 3000
-OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 # Slack's checkboxes take 10 options at most.
 MAX_MESSAGE_FILES = 10
-SELECT_OPTIONS_MAX = 100
 
 # The button that opens each modal → the modal's callback_id and its texts' name.
 CALLBACK_BY_ACTION: dict[str, str] = {
@@ -73,9 +78,11 @@ NAME_BY_ACTION: dict[str, str] = {
     ids.ACTION_SUIVRE: "suivre",
     ids.ACTION_NE_PLUS_SUIVRE: "ne_plus_suivre",
 }
-DECISIONS = (ids.ACTION_ACCEPTER, ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
-# Decisions whose motivation DS requires.
-MOTIVATION_REQUIRED = (ids.ACTION_REFUSER, ids.ACTION_CLASSER_SANS_SUITE)
+# An action's name (the DS adapter's action id) → its button's action_id.
+ACTION_BY_NAME: dict[str, str] = {name: action_id for action_id, name in NAME_BY_ACTION.items()}
+# The DS adapter's decisions, and those whose motivation DS requires, as button action_ids.
+DECISIONS = tuple(ACTION_BY_NAME[name] for name in ds.DECISIONS)
+MOTIVATION_REQUIRED = tuple(ACTION_BY_NAME[name] for name in ds.MOTIVATION_REQUIRED)
 # Mutations without `disableNotification`.
 NO_SILENCE = (
     ids.ACTION_REPONDRE,
@@ -214,7 +221,9 @@ def build_action_modal(
     if origin.action_id in DECISIONS:
         if origin.instruction_first:
             blocks += _instruction_first_blocks(number, t)
-        blocks.append(_motivation_block(origin.action_id in MOTIVATION_REQUIRED, t))
+        motivation = ds.motivation_input(origin.name, t)
+        if motivation is not None:
+            blocks.append(_motivation_block(motivation, t))
         blocks.append(
             _file_block(ids.BLOCK_JUSTIFICATIF, ids.ACTION_JUSTIFICATIF_INPUT, "justificatif", t)
         )
@@ -383,20 +392,15 @@ def _message_blocks(t: Texts) -> list[Block]:
     ]
 
 
-def _motivation_block(required: bool, t: Texts) -> InputBlock:
+def _motivation_block(spec: ActionInput, t: Texts) -> InputBlock:
+    """The motivation, the DS adapter's input of a decision: a long text, as any backend's."""
+    hint = "modal.motivation.hint_required" if spec.required else "modal.motivation.hint_optional"
     return InputBlock(
         block_id=ids.BLOCK_MOTIVATION,
-        label=plain(t("modal.motivation.label"), INPUT_LABEL_MAX),
-        hint=plain(
-            t("modal.motivation.hint_required" if required else "modal.motivation.hint_optional"),
-            INPUT_LABEL_MAX,
-        ),
-        optional=not required,
-        element=PlainTextInputElement(
-            action_id=ids.ACTION_MOTIVATION_INPUT,
-            multiline=True,
-            max_length=TEXT_INPUT_MAX,
-        ),
+        label=plain(spec.label, INPUT_LABEL_MAX),
+        hint=plain(t(hint), INPUT_LABEL_MAX),
+        optional=not spec.required,
+        element=input_element(spec.kind, ids.ACTION_MOTIVATION_INPUT),
     )
 
 

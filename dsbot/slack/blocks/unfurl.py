@@ -11,12 +11,12 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
+from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import Dossier, DossierState
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,
     date_token,
-    dossier_url,
     escape,
     escape_truncate,
     field,

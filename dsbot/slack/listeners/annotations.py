@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import Dossier
 from dsbot.slack import ids
-from dsbot.slack.blocks.common import dossier_url
 from dsbot.slack.blocks.edits import EditOrigin, build_annotations_modal
 from dsbot.slack.listeners import edit_flow
 from dsbot.slack.listeners.more import MORE_HANDLERS

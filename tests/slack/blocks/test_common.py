@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import DividerBlock, SectionBlock
 
+from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import DossierState
 from dsbot.slack.blocks.common import (
     SlackMessage,
     date_token,
-    dossier_url,
     escape,
     escape_truncate,
     excerpt,

@@ -207,6 +207,7 @@ CHANGES = {
         from_label="Transmis",
         to_state="e_sub_instruit",
         to_label="Instruit",
+        to_color="#FFE7A8",
         by="Claire Martin",
         comment="Complet <b>",
         at=AT_CHANGE,
@@ -250,10 +251,14 @@ def test_a_document_state_change_says_from_where_to_where_by_whom_and_why():
     texts = Texts("fr")
     change = CHANGES[ChangeKind.ITEM_STATE_CHANGED]
     message = build_change_message(change, dossier_number=-7, texts=texts)
-    assert message.text == "*Demande n° 7* est passé de *Transmis* à *Instruit* par Claire Martin"
+    assert message.text == (
+        "🟡 *Demande n° 7* est passé de *Transmis* à *Instruit* par Claire Martin"
+    )
     shown = str(message.blocks)
     assert "> Complet &lt;b&gt;" in shown  # the comment, quoted and inert
-    first = dataclasses.replace(change, from_state=None, from_label=None, by=None, comment=None)
+    first = dataclasses.replace(
+        change, from_state=None, from_label=None, to_color=None, by=None, comment=None
+    )
     assert build_change_message(first, dossier_number=-7, texts=texts).text == (
-        "*Demande n° 7* est passé à l’état *Instruit*"
+        "⚪ *Demande n° 7* est passé à l’état *Instruit*"
     )

@@ -26,7 +26,9 @@ from dsbot.slack.blocks.action_form import (
     read_comment,
     read_values,
 )
-from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card, color_emoji
+from dsbot.slack.blocks.common import color_emoji
+from dsbot.slack.blocks.inputs import CHECKED
+from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.item_refs import ItemButton, ItemOrigin
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import (
@@ -190,7 +192,7 @@ def test_submitted_values_are_typed_by_their_element() -> None:
         p + "e": {a: {"type": "static_select", "selected_option": {"value": "ok"}}},
         p + "n": {a: {"type": "number_input", "value": "12"}},
         p + "m": {a: {"type": "number_input", "value": "25000.5"}},
-        p + "c": {a: {"type": "checkboxes", "selected_options": [{"value": "checked"}]}},
+        p + "c": {a: {"type": "checkboxes", "selected_options": [{"value": CHECKED}]}},
         p + "t": {a: {"type": "plain_text_input", "value": "  "}},
         p + "x": {a: {"type": "datepicker", "selected_date": None}},
         "other": {"x": {"type": "plain_text_input", "value": "ignored"}},
