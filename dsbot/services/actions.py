@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from dsbot.backends.ds.annotations import AnnotationChange, same_value
+from dsbot.backends.ds.backend import DECISIONS, TARGETS, moves_from
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.errors import DSError, DSMutationError, DSPartialMutationError
 from dsbot.backends.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
@@ -92,10 +93,9 @@ class CorrectionReason(StrEnum):
     OUTDATED = "outdated"
 
 
-_DECISIONS = frozenset({ActionKind.ACCEPTER, ActionKind.REFUSER, ActionKind.CLASSER_SANS_SUITE})
-_SILENCEABLE = frozenset(
-    {ActionKind.PASSER_EN_INSTRUCTION, ActionKind.REPASSER_EN_INSTRUCTION, *_DECISIONS}
-)
+# The state moves and which of them decide: the DS adapter's, one table for the card and here.
+_DECISIONS = frozenset(ActionKind(name) for name in DECISIONS)
+_SILENCEABLE = frozenset(ActionKind(name) for name in TARGETS)
 # A dossier the usager may still change: DS accepts a correction request or a new groupe.
 _OPEN_STATES = (DossierState.EN_CONSTRUCTION, DossierState.EN_INSTRUCTION)
 
@@ -126,16 +126,12 @@ def plan_for(kind: ActionKind, state: DossierState, *, archived: bool) -> Plan:
         return Plan.GO if state is DossierState.EN_INSTRUCTION else Plan.NOT_ALLOWED
     if kind is ActionKind.DESARCHIVER:
         return Plan.GO if archived else Plan.NOT_ALLOWED
-    if kind is ActionKind.PASSER_EN_INSTRUCTION:
-        return Plan.GO if state is DossierState.EN_CONSTRUCTION else Plan.NOT_ALLOWED
-    if kind.is_decision:
-        if state is DossierState.EN_INSTRUCTION:
+    if kind.value in TARGETS:
+        if kind.value in moves_from(state):
             return Plan.GO
-        if state is DossierState.EN_CONSTRUCTION:
+        if kind.is_decision and state is DossierState.EN_CONSTRUCTION:
             return Plan.INSTRUCTION_FIRST
         return Plan.NOT_ALLOWED
-    if kind is ActionKind.REPASSER_EN_INSTRUCTION:
-        return Plan.GO if state.is_termine else Plan.NOT_ALLOWED
     # ARCHIVER
     return Plan.GO if state.is_termine and not archived else Plan.NOT_ALLOWED
 
