@@ -37,6 +37,8 @@ REQUEST_READ_SECONDS = 10.0
 IDLE_SECONDS = 30.0
 CONNECTION_LIMIT = 500
 CLEANUP_SECONDS = 1.0
+# How long the loop may sleep before it notices a stop (waitress's default is 1 s).
+LOOP_SECONDS = 0.2
 
 
 @dataclass
@@ -141,6 +143,15 @@ class DeadlineServer(TcpWSGIServer):
     channel_class = DeadlineChannel
     request_read_seconds = REQUEST_READ_SECONDS
 
+    def run(self) -> None:
+        # waitress reads its `asyncore_loop_timeout` setting as an int, so 0.2 became 0: a
+        # select() that never waited, one core kept busy by an idle bot. The loop gets its
+        # timeout here instead.
+        try:
+            wasyncore.loop(timeout=LOOP_SECONDS, map=self._map, use_poll=self.adj.asyncore_use_poll)
+        except (SystemExit, KeyboardInterrupt):
+            self.task_dispatcher.shutdown()
+
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
         for channel in self.active_channels.values():
@@ -172,8 +183,6 @@ class BackgroundServer:
             threads=threads,
             ident="dsbot",
             clear_untrusted_proxy_headers=True,
-            # How long the loop may sleep before it notices a stop (default 1 s).
-            asyncore_loop_timeout=0.2,
             # waitress answers 413 itself from Content-Length, before reading the body.
             max_request_body_size=max_body,
             channel_timeout=idle_seconds,
