@@ -35,7 +35,7 @@ from dsbot.texts import Texts, get_texts
 
 # `dsbot poll` and `dsbot digest` (cron, every few minutes) need the poller only: what serves
 # Slack (Bolt, its listeners, the HTTP server, the action services) is imported by the functions
-# of `dsbot run`, which halves the start-up of the others.
+# of `dsbot run`, so that the others do not pay for it at start-up.
 if TYPE_CHECKING:
     from dsbot.backends.dynacase.client import DynacaseClient
     from dsbot.slack.http_server import BackgroundServer, Health
@@ -326,7 +326,7 @@ def _new_health() -> Health:
 class Runtime:
     settings: Settings
     services: AppServices
-    health: Health = field(default_factory=lambda: _new_health())
+    health: Health = field(default_factory=_new_health)
     http_port: int | None = None
     warmup: Future[Any] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
