@@ -9,12 +9,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
 from dsbot.config import ConfigError, Settings
-from dsbot.store import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    # Imported by the commands that open the database: sqlite-utils is a third of the start-up
+    # of `dsbot --help` and of the commands that do not (check opens it read-only, itself).
+    from dsbot.store import DatabaseUnavailable
 
 # dsbot.services.feed.PAGE_SIZE, DS's largest page; not imported from there, so that `dsbot --help`
 # and every short command start without loading the DS client and GraphQL (tests/test_cli.py).
@@ -218,7 +222,7 @@ def check(http_mode: bool) -> None:
 def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> None:
     """Exporte le journal d’audit des actions faites depuis Slack, une ligne par tentative."""
     from dsbot.services.audit import AuditService, parse_bound
-    from dsbot.store import Store
+    from dsbot.store import DatabaseUnavailable, Store
 
     bounds: list[Any] = []
     for option, value, end in (("--since", since, False), ("--until", until, True)):
@@ -270,6 +274,7 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
 
     from dsbot.redact import setup_logging
     from dsbot.runtime import build_poller, run_once
+    from dsbot.store import DatabaseUnavailable
 
     settings = load_settings(required=("DS_API_TOKEN",))
     # A cron job mails whatever it prints: once, only errors are logged unless asked.

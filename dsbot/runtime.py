@@ -10,37 +10,36 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.dynacase.client import DynacaseClient
 from dsbot.config import ConfigError, Settings
-from dsbot.services.access import DossierAccessService
-from dsbot.services.actions import build_action_service
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, RecentDossiers
-from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
 from dsbot.services.poller_health import PollerStatus
-from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.app import build_app
 from dsbot.slack.home import HomePublisher
-from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
-from dsbot.slack.jobs import Jobs
 from dsbot.slack.sender import Sender
-from dsbot.slack.services import AppServices
 from dsbot.slack.users import SlackUserDirectory
 from dsbot.slack.web_client import make_web_client
 from dsbot.store import DatabaseUnavailable, Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
+
+# `dsbot poll` and `dsbot digest` (cron, every few minutes) need the poller only: what serves
+# Slack (Bolt, its listeners, the HTTP server, the action services) is imported by the functions
+# of `dsbot run`, so that the others do not pay for it at start-up.
+if TYPE_CHECKING:
+    from dsbot.backends.dynacase.client import DynacaseClient
+    from dsbot.slack.http_server import BackgroundServer, Health
+    from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +56,13 @@ def required_settings(http: bool) -> tuple[str, ...]:
 
 def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServices:
     """Every service of the Slack app, built from Settings (`ds` may be passed in instead)."""
+    from dsbot.services.access import DossierAccessService
+    from dsbot.services.actions import build_action_service
+    from dsbot.services.item_subscriptions import DynacaseSubscriptionService
+    from dsbot.services.subscriptions import SubscriptionService
+    from dsbot.slack.jobs import Jobs
+    from dsbot.slack.services import AppServices
+
     store = Store(settings.db_path)
     store.migrate()
     ds = ds or DSClient(settings.ds_api_url, settings.ds_api_token or "")
@@ -310,11 +316,17 @@ def build_item_service(settings: Settings, store: Store) -> ItemService:
     )
 
 
+def _new_health() -> Health:
+    from dsbot.slack.http_server import Health
+
+    return Health()
+
+
 @dataclass
 class Runtime:
     settings: Settings
     services: AppServices
-    health: Health = field(default_factory=Health)
+    health: Health = field(default_factory=_new_health)
     http_port: int | None = None
     warmup: Future[Any] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -341,6 +353,9 @@ class Runtime:
         self.health.poller_started = True
 
     def serve_http(self, host: str, port: int) -> BackgroundServer:
+        from dsbot.slack.app import build_app
+        from dsbot.slack.http_server import BackgroundServer, slack_wsgi
+
         app = build_app(self.services)
         wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
         server = BackgroundServer(wsgi, host, port).start()
@@ -356,6 +371,8 @@ class Runtime:
     def serve_socket_mode(self) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from dsbot.slack.app import build_app
+
         app = build_app(self.services)
         handler = SocketModeHandler(app, self.settings.slack_app_token)
         handler.connect()
@@ -366,6 +383,8 @@ class Runtime:
         log.info("connected to Slack in Socket Mode")
 
     def serve_health(self) -> None:
+        from dsbot.slack.http_server import BackgroundServer, health_wsgi
+
         server = BackgroundServer(health_wsgi(self.health), "0.0.0.0", self.settings.health_port)
         self._stoppers.append(server.start().stop)
 

@@ -467,31 +467,31 @@ class FakeSlack:
         `reply_broadcast`, `metadata`, `files`, `edited` (`{"user", "ts"}` after chat.update) and
         `history` (previous versions, oldest first). A user id stands for the DM with that user.
         """
-        with self._lock:
-            found = self._messages.get(self._resolve_dm(channel), [])
-            return copy.deepcopy(sorted(found, key=lambda m: m["ts"]))
+        return self._select(channel, lambda m: True)
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
-        for message in self.messages(channel):
-            if message["ts"] == ts:
-                return message
-        return None
+        found = self._select(channel, lambda m: m["ts"] == ts)
+        return found[0] if found else None
 
     def top_level(self, channel: str) -> list[dict[str, Any]]:
         """Messages shown in the channel itself: parents and broadcast replies."""
-        return [
-            m
-            for m in self.messages(channel)
-            if m.get("thread_ts") in (None, m["ts"]) or m.get("reply_broadcast")
-        ]
+        return self._select(
+            channel,
+            lambda m: m.get("thread_ts") in (None, m["ts"]) or bool(m.get("reply_broadcast")),
+        )
 
     def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """Replies in the thread of `thread_ts` (the parent excluded)."""
-        return [
-            m
-            for m in self.messages(channel)
-            if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
-        ]
+        return self._select(
+            channel, lambda m: m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+        )
+
+    def _select(self, channel: str, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        # Copies of the kept messages only: a test asking for one message of a busy channel,
+        # once per dossier, would otherwise copy the whole channel each time.
+        with self._lock:
+            found = self._messages.get(self._resolve_dm(channel), [])
+            return copy.deepcopy(sorted((m for m in found if keep(m)), key=lambda m: m["ts"]))
 
     def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[dict]:
         """Ephemeral messages (chat.postEphemeral and ephemeral response_url posts)."""

@@ -97,29 +97,38 @@ def _used_fragments(
 
 def load_documents(directory: Path = QUERIES_DIR) -> dict[str, Document]:
     """Every operation of `directory`, keyed by file stem."""
-    fragments_path = directory / FRAGMENTS_FILE
-    fragments = _fragment_sources(fragments_path.read_text()) if fragments_path.exists() else {}
-    documents: dict[str, Document] = {}
-    for path in sorted(directory.glob("*.graphql")):
-        if path.name == FRAGMENTS_FILE:
-            continue
-        source = path.read_text()
-        ast = parse(source)
-        operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
-        name = operations[0].name if len(operations) == 1 else None
-        if name is None:
-            raise DocumentError(f"{path.name} must hold exactly one named operation")
-        operation = operations[0]
-        used = _used_fragments(ast, fragments, path.stem)
-        text = "\n\n".join([source.strip(), *(fragments[f][0] for f in used)]) + "\n"
-        documents[path.stem] = Document(
-            name=path.stem,
-            operation_name=name.value,
-            operation_type=operation.operation.value,
-            text=text,
-            fragments=tuple(used),
-        )
-    return documents
+    fragments = _load_fragments(directory)
+    return {
+        path.stem: _load_document(path, fragments)
+        for path in sorted(directory.glob("*.graphql"))
+        if path.name != FRAGMENTS_FILE
+    }
+
+
+def _load_fragments(directory: Path) -> dict[str, tuple[str, FragmentDefinitionNode]]:
+    path = directory / FRAGMENTS_FILE
+    return _fragment_sources(path.read_text()) if path.exists() else {}
+
+
+def _load_document(
+    path: Path, fragments: dict[str, tuple[str, FragmentDefinitionNode]]
+) -> Document:
+    source = path.read_text()
+    ast = parse(source)
+    operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+    name = operations[0].name if len(operations) == 1 else None
+    if name is None:
+        raise DocumentError(f"{path.name} must hold exactly one named operation")
+    operation = operations[0]
+    used = _used_fragments(ast, fragments, path.stem)
+    text = "\n\n".join([source.strip(), *(fragments[f][0] for f in used)]) + "\n"
+    return Document(
+        name=path.stem,
+        operation_name=name.value,
+        operation_type=operation.operation.value,
+        text=text,
+        fragments=tuple(used),
+    )
 
 
 @cache
@@ -128,9 +137,18 @@ def documents() -> dict[str, Document]:
     return load_documents()
 
 
+@cache
+def _package_fragments() -> dict[str, tuple[str, FragmentDefinitionNode]]:
+    return _load_fragments(QUERIES_DIR)
+
+
+@cache
 def get_document(name: str) -> Document:
-    """The document of `queries/<name>.graphql`; KeyError names the missing file."""
-    try:
-        return documents()[name]
-    except KeyError:
-        raise KeyError(f"no GraphQL document queries/{name}.graphql") from None
+    """The document of `queries/<name>.graphql`; KeyError names the missing file.
+
+    Read on first use, one at a time: a short process (`dsbot poll --once` from cron) sends
+    two or three of the documents, and parsing all of them cost it more than its requests."""
+    path = QUERIES_DIR / f"{name}.graphql"
+    if name == Path(FRAGMENTS_FILE).stem or not path.is_file():
+        raise KeyError(f"no GraphQL document queries/{name}.graphql")
+    return _load_document(path, _package_fragments())
