@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from dsbot.backends.ds.sandbox.server import SandboxServer
+from tests.fakes.serving import serve, serve_many
 
 SMALL = {"seed": 1, "demarches": 2, "dossiers": 30}
 
@@ -148,24 +149,9 @@ def stop_sandbox(server: SandboxServer) -> None:
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox()
-    try:
-        yield server
-    finally:
-        stop_sandbox(server)
+    yield from serve(start_sandbox, stop_sandbox)
 
 
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
-    started: list[SandboxServer] = []
-
-    def make(**kwargs: Any) -> SandboxServer:
-        server = start_sandbox(**kwargs)
-        started.append(server)
-        return server
-
-    try:
-        yield make
-    finally:
-        for server in reversed(started):
-            stop_sandbox(server)
+    yield from serve_many(start_sandbox, stop_sandbox)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from dsbot.backends.dynacase.sandbox.server import DynacaseSandbox
+from tests.fakes.serving import serve, serve_many
 
 SEED = 7
 
@@ -98,24 +99,9 @@ def stop_dynacase(server: DynacaseSandbox) -> None:
 
 @pytest.fixture
 def dynacase() -> Iterator[DynacaseSandbox]:
-    server = start_dynacase()
-    try:
-        yield server
-    finally:
-        stop_dynacase(server)
+    yield from serve(start_dynacase, stop_dynacase)
 
 
 @pytest.fixture
 def dynacase_factory() -> Iterator[Callable[..., DynacaseSandbox]]:
-    started: list[DynacaseSandbox] = []
-
-    def make(**kwargs: Any) -> DynacaseSandbox:
-        server = start_dynacase(**kwargs)
-        started.append(server)
-        return server
-
-    try:
-        yield make
-    finally:
-        for server in reversed(started):
-            stop_dynacase(server)
+    yield from serve_many(start_dynacase, stop_dynacase)
