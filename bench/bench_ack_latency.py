@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsbot.runtime import start
+from dsbot.app_runtime import start
 from tests.fakes.bot import BotUnderTest, bot_settings
 from tests.fakes.ds_sandbox import start_sandbox, stop_sandbox
 from tests.fakes.slack_api import FakeSlack

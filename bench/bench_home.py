@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_feed import Sandbox
 
+from dsbot.app_runtime import start
 from dsbot.backends.ds.client import DSClient
-from dsbot.runtime import start
 from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import FeedProcessor
 from dsbot.services.subscriptions import SubscriptionService

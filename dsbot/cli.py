@@ -163,8 +163,8 @@ def run(http_mode: bool, port: int, host: str) -> None:
     import signal
     import threading
 
+    from dsbot.app_runtime import StartupError, required_settings, start
     from dsbot.redact import setup_logging
-    from dsbot.runtime import StartupError, required_settings, start
 
     settings = load_settings(required_settings(http_mode))
     setup_logging(secrets=settings.secrets)

@@ -156,8 +156,8 @@ def test_bad_bot_token_fails_start_clearly(fake_slack, sandbox, tmp_path):
 
 
 def test_start_names_every_missing_setting_at_once():
+    from dsbot.app_runtime import StartupError, start
     from dsbot.config import Settings
-    from dsbot.runtime import StartupError, start
 
     with pytest.raises(StartupError) as info:
         start(Settings.from_mapping({}), http=False)

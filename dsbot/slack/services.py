@@ -1,7 +1,7 @@
 """What every Slack listener is handed: the app's settings and services, fully built.
 
 Its own module so that the app factory and the listeners both import it without importing each
-other. It is built in one place, `dsbot.runtime.build_services`; every field is required, so a
+other. It is built in one place, `dsbot.app_runtime.build_services`; every field is required, so a
 listener never checks whether a service is there.
 """
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from dsbot.app_runtime import start
 from dsbot.backends.ds.client import DSClient
 from dsbot.ratelimit import RateLimiter
-from dsbot.runtime import start
 from dsbot.slack import ids
 from tests.backends.ds.fake_clock import FakeClock
 from tests.e2e.scene import Scene, decision_values, md5_b64, reply_values, wait_until

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
+from dsbot.app_runtime import build_services, start_background_poller
 from dsbot.backends.ds.client import DSClient
 from dsbot.config import ConfigError, Settings
-from dsbot.runtime import build_services, run_once, start_background_poller
+from dsbot.runtime import run_once
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store

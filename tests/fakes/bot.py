@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from dsbot.app_runtime import Runtime, start
 from dsbot.backends.ds.client import DSClient
 from dsbot.config import Settings
-from dsbot.runtime import Runtime, start
 from tests.fakes.db_template import premigrated
 from tests.fakes.slack_api import BOT_TOKEN
 

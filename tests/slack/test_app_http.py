@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from dsbot.runtime import start
+from dsbot.app_runtime import start
 from dsbot.slack import ids
 from tests.fakes.bot import ADMIN_ID, CHANNEL_ID, BotUnderTest, bot_settings
 

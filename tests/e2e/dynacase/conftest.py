@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dsbot.runtime import start
+from dsbot.app_runtime import start
 from tests.e2e.dynacase.scene import SECRET_KEY, DynacaseScene
 from tests.fakes.bot import BotUnderTest, bot_settings
 from tests.fakes.dynacase_sandbox import dynacase  # noqa: F401  (fixture)

@@ -9,7 +9,7 @@ jobs run inline so that a test sees everything a listener did when it returns. D
 sandbox (one per test module) behind the real client.
 
 `make_services` is the one place that builds the app's services, every field given, as
-`dsbot.runtime.build_services` does.
+`dsbot.app_runtime.build_services` does.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ class Services:
 
 
 def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
-    """The one builder of `AppServices` for listener tests (like `runtime.build_services`)."""
+    """The one builder of `AppServices` for listener tests (like `app_runtime.build_services`)."""
     sandbox = world.sandbox
     settings = Settings.from_mapping(
         {

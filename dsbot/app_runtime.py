@@ -1,0 +1,223 @@
+"""Wiring of `dsbot run`: every service of the Slack app built from Settings, the Bolt app
+served in Socket Mode or over HTTP, the health endpoint, and the poller thread, started and
+stopped in order. The one place where the Slack app and the services meet."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from dsbot.backends.ds.client import DSClient
+from dsbot.config import ConfigError, Settings
+from dsbot.runtime import build_item_service, build_poller, dynacase_client_of
+from dsbot.services.access import DossierAccessService
+from dsbot.services.actions import build_action_service
+from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.item_subscriptions import DynacaseSubscriptionService
+from dsbot.services.linking import LinkingService
+from dsbot.services.poller_health import PollerStatus
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.app import build_app
+from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
+from dsbot.slack.jobs import Jobs
+from dsbot.slack.services import AppServices
+from dsbot.slack.users import SlackUserDirectory
+from dsbot.slack.web_client import make_web_client
+from dsbot.store import DatabaseUnavailable, Store
+from dsbot.texts import get_texts
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """A one-line reason why dsbot cannot start (shown by the CLI)."""
+
+
+def required_settings(http: bool) -> tuple[str, ...]:
+    """What `dsbot run` cannot start without, in Socket Mode or in HTTP mode."""
+    mode = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
+    return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
+
+
+def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServices:
+    """Every service of the Slack app, built from Settings (`ds` may be passed in instead)."""
+    store = Store(settings.db_path)
+    store.migrate()
+    ds = ds or DSClient(settings.ds_api_url, settings.ds_api_token or "")
+    slack = make_web_client(settings)
+    directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
+    linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
+    access = DossierAccessService(ds, linking, directory)
+    items = build_item_service(settings, store)
+    dynacase = dynacase_client_of(items)
+    return AppServices(
+        settings=settings,
+        texts=get_texts(settings.lang),
+        store=store,
+        ds=ds,
+        slack=slack,
+        directory=directory,
+        linking=linking,
+        access=access,
+        jobs=Jobs(),
+        subscriptions=SubscriptionService(store, ds),
+        actions=build_action_service(store, ds, access),
+        items=items,
+        dynacase_subscriptions=(
+            DynacaseSubscriptionService(store, dynacase) if dynacase is not None else None
+        ),
+    )
+
+
+def start_background_poller(
+    services: AppServices, stop_event: threading.Event, *, status: PollerStatus | None = None
+) -> Callable[[], None]:
+    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
+    liveness, for /healthz).
+
+    Returns a function that stops it and waits for the cycle in progress to end.
+    """
+    settings = services.settings
+    poller = build_poller(
+        settings,
+        store=services.store,
+        ds=services.ds,
+        slack=make_web_client(settings, retry_rate_limits=False),
+        texts=services.texts,
+        items=services.items,
+        lease_seconds=max(600.0, 3 * settings.poll_interval),
+    )
+    if status is not None:
+        poller.status = status
+    thread = threading.Thread(
+        target=poller.run_forever,
+        args=(settings.poll_interval, stop_event),
+        name="dsbot-poller",
+        daemon=True,
+    )
+    thread.start()
+
+    def stop() -> None:
+        stop_event.set()
+        thread.join(timeout=60)
+
+    return stop
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: AppServices
+    health: Health = field(default_factory=Health)
+    http_port: int | None = None
+    warmup: Future[Any] | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def check_slack(self) -> dict[str, Any]:
+        try:
+            auth = self.services.slack.auth_test()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refuse le jeton du bot ({exc.response.get('error')}) :"
+                " vérifiez SLACK_BOT_TOKEN"
+            ) from None
+        except OSError as exc:
+            raise StartupError(f"Slack est injoignable à SLACK_API_URL : {exc}") from None
+        self.health.slack_ok = True
+        # auth.test answers JSON (SlackResponse.data is bytes only for file downloads).
+        return dict(auth.data) if isinstance(auth.data, dict) else {}
+
+    def start_poller(self) -> None:
+        self.health.poller = PollerStatus()
+        stop = start_background_poller(self.services, self.stop_event, status=self.health.poller)
+        self._stoppers.append(stop)
+        self.health.poller_started = True
+
+    def serve_http(self, host: str, port: int) -> BackgroundServer:
+        app = build_app(self.services)
+        wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
+        server = BackgroundServer(wsgi, host, port).start()
+        self._stoppers.append(server.stop)
+        self.http_port = server.port
+        if self.settings.health_port and self.settings.health_port != server.port:
+            # The same probe works in both modes (the Dockerfile's HEALTHCHECK uses this port).
+            self.serve_health()
+        self.health.server_up = True
+        log.info("listening on http://%s:%s/slack/events", server.host, server.port)
+        return server
+
+    def serve_socket_mode(self) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app = build_app(self.services)
+        handler = SocketModeHandler(app, self.settings.slack_app_token)
+        handler.connect()
+        self._stoppers.append(handler.close)
+        if self.settings.health_port:
+            self.serve_health()
+        self.health.server_up = True
+        log.info("connected to Slack in Socket Mode")
+
+    def serve_health(self) -> None:
+        server = BackgroundServer(health_wsgi(self.health), "0.0.0.0", self.settings.health_port)
+        self._stoppers.append(server.start().stop)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while stopping")
+        self.services.jobs.shutdown(wait=False)
+        # Idle keep-alive connections would otherwise linger on DS's side.
+        self.services.ds.close()
+
+
+def start(
+    settings: Settings,
+    *,
+    http: bool,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    poller: bool = True,
+    ds: DSClient | None = None,
+) -> Runtime:
+    """Start the bot; returns the running Runtime (call .stop() to end it).
+
+    `poller=False` leaves notifications out (tests of the interactive side).
+    """
+    try:
+        settings.require(*required_settings(http))
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        services = build_services(settings, ds=ds)
+    except DatabaseUnavailable as exc:
+        raise StartupError(f"DSBOT_DB : {exc}") from None
+    runtime = Runtime(settings, services)
+    runtime.health.store = services.store
+    runtime.health.poll_interval = settings.poll_interval
+    try:
+        runtime.check_slack()
+        # Warm the instructeur directory so that the first /ds of the day does not wait for it.
+        runtime.warmup = runtime.services.jobs.submit(runtime.services.directory.refresh_if_stale)
+        if http:
+            runtime.serve_http(host, port)
+        else:
+            runtime.serve_socket_mode()
+        if poller:
+            runtime.start_poller()
+        else:
+            runtime.health.poller_started = True
+    except BaseException:
+        runtime.stop()
+        raise
+    return runtime
