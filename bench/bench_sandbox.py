@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsbot.backends.ds.sandbox.server import SandboxServer
+from dsbot.sandboxes.ds.server import SandboxServer
 
 QUERY = """
 query Page($number: Int!, $after: String) {

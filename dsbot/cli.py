@@ -131,11 +131,11 @@ def sandbox(
         ]
         if ds_only:
             raise click.UsageError(f"{', '.join(ds_only)} : seulement avec --backend ds")
-        from dsbot.backends.dynacase.sandbox.server import run_from_cli as run_dynacase
+        from dsbot.sandboxes.dynacase.server import run_from_cli as run_dynacase
 
         run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
         return
-    from dsbot.backends.ds.sandbox.server import run_from_cli
+    from dsbot.sandboxes.ds.server import run_from_cli
 
     run_from_cli(
         host=host,

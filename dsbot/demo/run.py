@@ -14,14 +14,14 @@ from typing import TextIO, cast
 from slack_sdk import WebClient
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.sandbox.server import SandboxServer
 from dsbot.backends.dynacase.client import DynacaseClient
-from dsbot.backends.dynacase.sandbox.server import DynacaseSandbox
 from dsbot.config import ConfigError, Settings
 from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
 from dsbot.runtime import build_poller
+from dsbot.sandboxes.ds.server import SandboxServer
+from dsbot.sandboxes.dynacase.server import DynacaseSandbox
 from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dsbot.backends.ds.sandbox.server import SandboxServer
+from dsbot.sandboxes.ds.server import SandboxServer
 from tests.fakes.serving import serve, serve_many
 
 SMALL = {"seed": 1, "demarches": 2, "dossiers": 30}

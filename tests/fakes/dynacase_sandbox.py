@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dsbot.backends.dynacase.sandbox.server import DynacaseSandbox
+from dsbot.sandboxes.dynacase.server import DynacaseSandbox
 from tests.fakes.serving import serve, serve_many
 
 SEED = 7

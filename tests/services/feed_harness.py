@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.sandbox.server import SandboxServer
 from dsbot.config import Settings
 from dsbot.runtime import build_poller
+from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.services.poller import CycleReport, Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES

@@ -10,7 +10,7 @@ import pytest
 
 from dsbot.backends.ds.models import DS_CONTACT_EMAIL
 from dsbot.store import notifications as q
-from tests.backends.ds.sandbox.gql import data
+from tests.sandboxes.ds.gql import data
 from tests.services.feed_harness import NotifyHarness
 
 C1 = "C0ONE"

@@ -3,5 +3,6 @@
 - `client`, `transport`, `upload`, `documents`, `errors`, `models`, `annotations`: the GraphQL
   client (its documents in `queries/`, the real schema in `schema.graphql`).
 - `backend`: `DSBackend`, the port's adapter over that client.
-- `sandbox/`: a local stand-in for the DS API (`dsbot sandbox`).
+
+Its sandbox, a local stand-in for the DS API (`dsbot sandbox`), is `dsbot/sandboxes/ds/`.
 """

@@ -1,10 +1,10 @@
-"""Dynacase (Anakeen) Platform HTTP API 1.0: a client and a sandbox (docs/dynacase-api.md).
+"""Dynacase (Anakeen) Platform HTTP API 1.0: a client (docs/dynacase-api.md).
 
 - `client`: `DynacaseClient`, typed reads and the workflow state change, over httpx.
 - `transport`: one request, the JSON envelope, error mapping, ETag reuse, retries for reads.
 - `models`: the typed results (frozen dataclasses with `from_json` / `to_json`).
 - `errors`: the typed errors, keeping Dynacase's `code` and `contentText`.
-- `sandbox`: `dsbot sandbox --backend dynacase`, a local stand-in server.
 
-Knows Dynacase and nothing of Slack.
+Knows Dynacase and nothing of Slack. Its sandbox (`dsbot sandbox --backend dynacase`) is
+`dsbot/sandboxes/dynacase/`.
 """

@@ -25,10 +25,10 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.sandbox.server import SandboxServer
 from dsbot.config import Settings
 from dsbot.ratelimit import RateLimiter
 from dsbot.runtime import build_item_service
+from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
