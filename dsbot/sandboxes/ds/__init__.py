@@ -3,11 +3,13 @@
 Modules, in the order a request meets them:
 
 - `server`: `SandboxServer` (start/stop, context manager) and `run_from_cli`.
-- `httpd`: the threaded HTTP server and its routes.
+- `httpd`: the HTTP routes, on the shared plumbing (`dsbot.sandboxes.http`).
+- `app`: `SandboxApp`, what a request can reach, and its request counters.
 - `faults`: injected latency, 500s, timeouts, rate limit, ambiguous mutations.
 - `auth`: tokens (read-only, expired, forbidden network, démarche scope) and header parsing.
 - `endpoint`: `POST /api/v2/graphql`, from HTTP to DS's answer and error shapes.
-- `schema`: the real DS schema made executable (default resolver, scalars, safety net).
+- `schema`: the real DS schema made executable (default resolver, scalars, safety net);
+  `executable`: it with the resolvers installed.
 - `resolvers`, `pagination`: queries, views of démarches/groupes/dossiers, keyset cursors.
 - `mutations`, `workflow`: mutations, the state machine and what moves updated_at.
 - `uploads`: direct uploads (createDirectUpload, PUT, signed blob ids, checks).

@@ -58,15 +58,15 @@ from typing import TYPE_CHECKING
 from dsbot.sandboxes.ds import dossier_content
 from dsbot.sandboxes.ds.auth import Tokens
 from dsbot.sandboxes.ds.clock import ClockError, iso, parse_iso
-from dsbot.sandboxes.ds.endpoint import Response, json_response
 from dsbot.sandboxes.ds.faults import FaultError
 from dsbot.sandboxes.ds.generator import TERMINE
 from dsbot.sandboxes.ds.ids import gid
 from dsbot.sandboxes.ds.uploads import BLOB_BASE
 from dsbot.sandboxes.ds.workflow import Change, apply_step, path_to
+from dsbot.sandboxes.http import ControlError, Response, control_answer, json_response
 
 if TYPE_CHECKING:
-    from dsbot.sandboxes.ds.server import SandboxApp
+    from dsbot.sandboxes.ds.app import SandboxApp
 
 CLOCK_OFFSET_KEY = "clock_offset_us"  # in the store's meta: a restart keeps the moved clock
 
@@ -81,12 +81,6 @@ DELETED_REASONS = (
     "user_request",
 )
 DOSSIER_PATH = re.compile(r"^/_sandbox/dossiers/(\d+)(?:/(messages|state|touch|trash|avis))?$")
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 def _file_json(file: dict | None) -> dict | None:
@@ -394,10 +388,7 @@ def _body(raw: bytes) -> dict:
 def handle(
     app: SandboxApp, method: str, path: str, query: dict[str, list[str]], raw: bytes
 ) -> Response:
-    try:
-        return _route(app, method, path.rstrip("/") or "/", query, raw)
-    except ControlError as exc:
-        return json_response(exc.status, {"error": str(exc)})
+    return control_answer(lambda: _route(app, method, path.rstrip("/") or "/", query, raw))
 
 
 def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> Response:

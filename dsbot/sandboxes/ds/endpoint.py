@@ -17,9 +17,9 @@ import sys
 import threading
 import time
 import traceback
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -44,11 +44,12 @@ from graphql import (
 from dsbot.sandboxes.ds.auth import ANONYMOUS, Token, bearer_token
 from dsbot.sandboxes.ds.context import RequestContext
 from dsbot.sandboxes.ds.errors import HttpAbort, InternalError, api_error, error_body
+from dsbot.sandboxes.ds.executable import load_schema
 from dsbot.sandboxes.ds.faults import RATE_LIMIT_BODY
-from dsbot.sandboxes.ds.schema import load_schema
+from dsbot.sandboxes.http import Response, json_response
 
 if TYPE_CHECKING:
-    from dsbot.sandboxes.ds.server import SandboxApp
+    from dsbot.sandboxes.ds.app import SandboxApp
 
 MAX_DEPTH = 15
 _CACHE_SIZE = 256
@@ -62,37 +63,8 @@ _INTROSPECTED: dict[tuple[str, str, str | None], bytes] = {}
 _INTROSPECTED_SIZE = 16
 
 
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False  # close the connection without answering
-
-
-def json_response(status: int, payload: Any) -> Response:
-    return Response(status, json.dumps(payload, ensure_ascii=False).encode())
-
-
 def _abort(exc: HttpAbort) -> Response:
     return Response(exc.status, exc.body)
-
-
-class Stats:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.by_operation: Counter[str] = Counter()
-
-    def count(self, operation: str) -> None:
-        with self._lock:
-            self.requests += 1
-            self.by_operation[operation] += 1
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            return {"graphql_requests": self.requests, "by_operation": dict(self.by_operation)}
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The real DS schema (`dsbot/backends/ds/schema.graphql`), made executable.
+"""The real DS schema (`dsbot/backends/ds/schema.graphql`), made executable: the parts the
+resolvers stand on. `executable.load_schema` puts them together with the resolvers.
 
 - Objects are plain dicts or small view classes; the default resolver reads a dict key or an
   attribute, and calls it when it is a method (`method(info, **args)`).
@@ -12,7 +13,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
-    build_schema,
     is_abstract_type,
 )
 from graphql.language import StringValueNode
@@ -141,7 +140,7 @@ def _set_scalar(
         scalar.coerce_input_literal = None
 
 
-def _configure_scalars(schema: GraphQLSchema) -> None:
+def configure_scalars(schema: GraphQLSchema) -> None:
     _set_scalar(
         schema, "ISO8601DateTime", _serialize_datetime, _parse_datetime, _parse_datetime_literal
     )
@@ -161,15 +160,3 @@ def bind(schema: GraphQLSchema, type_name: str, field_name: str, resolver: Any) 
     gql_type = schema.type_map[type_name]
     assert isinstance(gql_type, GraphQLObjectType), type_name
     gql_type.fields[field_name].resolve = resolve
-
-
-@cache
-def load_schema() -> GraphQLSchema:
-    """The DS schema with our scalars and resolvers (built once per process)."""
-    from dsbot.sandboxes.ds import mutations, resolvers
-
-    schema = build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
-    _configure_scalars(schema)
-    resolvers.install(schema)
-    mutations.install(schema)
-    return schema

@@ -11,36 +11,18 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import sys
-import threading
-from dataclasses import dataclass, field
-from typing import Any
 
+from dsbot.sandboxes.ds.app import SandboxApp
 from dsbot.sandboxes.ds.auth import Token, Tokens
 from dsbot.sandboxes.ds.clock import DAY_US, SandboxClock
 from dsbot.sandboxes.ds.control import CLOCK_OFFSET_KEY
-from dsbot.sandboxes.ds.endpoint import GraphQLEndpoint, Stats
+from dsbot.sandboxes.ds.endpoint import GraphQLEndpoint
 from dsbot.sandboxes.ds.faults import Faults
 from dsbot.sandboxes.ds.generator import generate_dossiers, generate_world
 from dsbot.sandboxes.ds.httpd import SandboxHTTPServer
 from dsbot.sandboxes.ds.store import Store
 from dsbot.sandboxes.ds.uploads import Uploads
-
-
-@dataclass
-class SandboxApp:
-    """Everything a request can reach."""
-
-    store: Store
-    tokens: Tokens
-    uploads: Uploads
-    base_url: str = ""
-    verbose: bool = False
-    faults: Faults = field(default_factory=Faults)
-    clock: SandboxClock = field(default_factory=SandboxClock)
-    stats: Stats = field(default_factory=Stats)
-    endpoint: Any = None
+from dsbot.sandboxes.http import LoopbackSandbox, serve_until_stopped
 
 
 def open_store(
@@ -71,7 +53,7 @@ def open_store(
     return store, False
 
 
-class SandboxServer:
+class SandboxServer(LoopbackSandbox):
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -84,8 +66,7 @@ class SandboxServer:
         db_path: str | None = None,
         verbose: bool = False,
     ) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.seed = seed
         self.demarches = demarches
         self.dossiers = dossiers
@@ -94,8 +75,6 @@ class SandboxServer:
         self.verbose = verbose
         self.loaded = False  # True when the data came from an existing --db
         self.app: SandboxApp | None = None
-        self._httpd: SandboxHTTPServer | None = None
-        self.base_url = ""
         self.graphql_url = ""
 
     @property
@@ -123,30 +102,16 @@ class SandboxServer:
             faults=Faults(seed=store.seed, clock=clock.time),
             clock=clock,
         )
-        self._httpd = SandboxHTTPServer((self.host, self.port), self.app)
-        self.port = self._httpd.server_address[1]
-        self.base_url = self._httpd.url(self.host)
+        self._bind(SandboxHTTPServer((self.host, self.port), self.app))
         self.graphql_url = self.base_url + "/api/v2/graphql"
         self.app.base_url = self.base_url
         self.app.endpoint = GraphQLEndpoint(self.app)
-        self._httpd.start_in_background(f"sandbox:{self.port}")
+        self._serve("sandbox")
         return self
 
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.stop()
+    def _stopped(self) -> None:
         assert self.app is not None
         self.app.store.close()
-        self._httpd = None
-
-    def __enter__(self) -> SandboxServer:
-        if self._httpd is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def run_from_cli(
@@ -181,19 +146,4 @@ def run_from_cli(
     print(f"  données : {origin} ; démarches {numbers}")
     print(f"  API de contrôle : {server.base_url}/_sandbox/health")
     print("Ctrl-C pour arrêter.", flush=True)
-
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        print("Bac à sable DS arrêté.", file=sys.stderr, flush=True)
+    serve_until_stopped(server, "Bac à sable DS arrêté.")

@@ -2,8 +2,11 @@
 
 Modules, in the order a request meets them:
 
-- `server`: `DynacaseSandbox` (start/stop, context manager), the HTTP server (its own, since
-  Dynacase sends custom reason phrases and no charset), tokens, stats, faults, `run_from_cli`.
+- `server`: `DynacaseSandbox` (start/stop, context manager), the HTTP routes on the shared
+  plumbing (`dsbot.sandboxes.http`; Dynacase's answers carry their own reason phrases and no
+  charset), `run_from_cli`.
+- `app`: `DynacaseApp`, what a request can reach, its tokens and its request counters.
+- `faults`: the injected failures.
 - `api`: `/api/v1/`: authentication, suffixes, routing, ETags, the resources.
 - `engine`: the workflow rules (next states per user, the state change and its refusals).
 - `formats`: documents, attributes, history entries as JSON.

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -42,25 +42,17 @@ from dsbot.sandboxes.dynacase.world import (
     family_by_name,
     workflow_family,
 )
+from dsbot.sandboxes.http import Response
 
 if TYPE_CHECKING:
-    from dsbot.sandboxes.dynacase.server import DynacaseApp
+    from dsbot.sandboxes.dynacase.app import DynacaseApp
 
 PREFIX = "/api/v1"
+API_JSON = "application/json"  # Dynacase names no charset
 DEFAULT_SLICE = 10  # COLLECTION_DEFAULT_SLICE
 WVERSION = "3.2.23"
 SUFFIX = re.compile(r"^(?P<path>.*[^/])\.(?P<ext>[a-z]+)$")
 _DOC = r"(?:/families/(?P<fam>[^/]+))?/documents/(?P<id>[^/]+)"
-
-
-@dataclass
-class Response:
-    status: int
-    reason: str
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
 
 
 @dataclass
@@ -82,12 +74,12 @@ def envelope_response(
     status: int, reason: str, data: Any, messages: list | None = None
 ) -> Response:
     body = {"success": True, "messages": messages or [], "data": data}
-    return Response(status, reason, json.dumps(body, ensure_ascii=False).encode())
+    return Response(status, json.dumps(body, ensure_ascii=False).encode(), API_JSON, reason=reason)
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(error.envelope(), ensure_ascii=False).encode()
-    return Response(error.status, error.reason, body, headers=dict(headers or {}))
+    return Response(error.status, body, API_JSON, dict(headers or {}), reason=error.reason)
 
 
 class Api:
@@ -214,7 +206,7 @@ class Api:
         sent = request.headers.get("if-none-match", "")
         if sent.replace("-gzip", "") == etag:
             self.app.stats.not_modified += 1
-            return Response(304, "Not Modified", b"", headers={"ETag": etag})
+            return Response(304, headers={"ETag": etag}, reason="Not Modified")
         response = build()
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "private, no-cache, must-revalidate"

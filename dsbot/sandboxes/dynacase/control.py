@@ -37,7 +37,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dsbot.sandboxes.dynacase import engine, generator
-from dsbot.sandboxes.dynacase.api import Response
 from dsbot.sandboxes.dynacase.errors import ApiError
 from dsbot.sandboxes.dynacase.world import (
     ADMIN_LOGIN,
@@ -46,64 +45,46 @@ from dsbot.sandboxes.dynacase.world import (
     WorkflowDef,
     user_by_login,
 )
+from dsbot.sandboxes.http import ControlError, Response, control_answer, json_response
 
 if TYPE_CHECKING:
-    from dsbot.sandboxes.dynacase.server import DynacaseApp
+    from dsbot.sandboxes.dynacase.app import DynacaseApp
 
 DOCUMENT_PATH = re.compile(r"^/_sandbox/documents/(\d+)(/state)?$")
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-def _json(status: int, body: Any) -> Response:
-    reasons = {200: "OK", 201: "Created", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
-    return Response(
-        status,
-        reasons.get(status, ""),
-        json.dumps(body, ensure_ascii=False).encode(),
-        "application/json; charset=utf-8",
-    )
 
 
 def handle(app: DynacaseApp, method: str, path: str, body: bytes) -> Response:
     try:
         payload = json.loads(body) if body.strip() else {}
     except ValueError:
-        return _json(400, {"error": "the body is not JSON"})
+        return json_response(400, {"error": "the body is not JSON"})
     if not isinstance(payload, dict):
-        return _json(400, {"error": "expected a JSON object"})
-    try:
-        return _route(app, method, path.rstrip("/"), payload)
-    except ControlError as exc:
-        return _json(exc.status, {"error": str(exc)})
+        return json_response(400, {"error": "expected a JSON object"})
+    return control_answer(lambda: _route(app, method, path.rstrip("/"), payload))
 
 
 def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
     if path == "/_sandbox/health" and method == "GET":
-        return _json(200, {"ok": True})
+        return json_response(200, {"ok": True})
     if path == "/_sandbox/families" and method == "GET":
         with app.store.lock:
-            return _json(200, {"families": families_json(app)})
+            return json_response(200, {"families": families_json(app)})
     if path == "/_sandbox/users" and method == "GET":
-        return _json(200, {"users": users_json()})
+        return json_response(200, {"users": users_json()})
     if path == "/_sandbox/stats" and method == "GET":
-        return _json(200, app.stats.to_json())
+        return json_response(200, app.stats.to_json())
     if path == "/_sandbox/faults":
         if method == "POST":
             try:
-                return _json(200, app.faults.update(payload))
+                return json_response(200, app.faults.update(payload))
             except ValueError as exc:
                 raise ControlError(400, str(exc)) from None
-        return _json(200, app.faults.snapshot())
+        return json_response(200, app.faults.snapshot())
     if path == "/_sandbox/tokens" and method == "POST":
         login = payload.get("login")
         if not isinstance(login, str) or user_by_login(login) is None:
             raise ControlError(404, f"unknown login {login!r}")
-        return _json(200, {"token": app.tokens.token_of(login)})
+        return json_response(200, {"token": app.tokens.token_of(login)})
     if path == "/_sandbox/documents" and method == "POST":
         return _create(app, payload)
     match = DOCUMENT_PATH.match(path)
@@ -113,7 +94,7 @@ def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
             return _change(app, initid, payload)
         if not match[2] and method == "GET":
             with app.store.lock:
-                return _json(200, document_json(app, initid))
+                return json_response(200, document_json(app, initid))
     raise ControlError(404, f"no route {method} {path}")
 
 
@@ -136,7 +117,7 @@ def _create(app: DynacaseApp, payload: dict) -> Response:
             raise ControlError(404, f"unknown family {family_name!r}") from None
         except ValueError as exc:
             raise ControlError(400, str(exc)) from None
-        return _json(201, {"id": rev.id, "initid": rev.initid, "name": rev.name})
+        return json_response(201, {"id": rev.id, "initid": rev.initid, "name": rev.name})
 
 
 def _change(app: DynacaseApp, initid: int, payload: dict) -> Response:
@@ -169,7 +150,7 @@ def _change(app: DynacaseApp, initid: int, payload: dict) -> Response:
                 exc.status if exc.status in (400, 403) else 404, exc.content_text
             ) from None
         app.stats.state_changes += 1
-        return _json(200, document_json(app, initid))
+        return json_response(200, document_json(app, initid))
 
 
 def _workflow_json(workflow: WorkflowDef) -> dict[str, Any]:

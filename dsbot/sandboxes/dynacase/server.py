@@ -10,151 +10,29 @@ to `admin`; every user also has a token of their own, derived from the seed
 
 from __future__ import annotations
 
-import hashlib
 import random
-import signal
-import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler
-from typing import Any
-from urllib.parse import urlsplit
 
-from dsbot.loopback_http import TrackingHTTPServer
 from dsbot.sandboxes.dynacase import control
-from dsbot.sandboxes.dynacase.api import PREFIX, Api, Response, error_response
+from dsbot.sandboxes.dynacase.api import PREFIX, Api, error_response
+from dsbot.sandboxes.dynacase.app import DynacaseApp, Tokens
 from dsbot.sandboxes.dynacase.errors import ApiError
 from dsbot.sandboxes.dynacase.generator import generate
 from dsbot.sandboxes.dynacase.store import PARIS, Store
-from dsbot.sandboxes.dynacase.world import ADMIN_LOGIN, USERS, User, user_by_login
+from dsbot.sandboxes.dynacase.world import USERS
+from dsbot.sandboxes.http import (
+    AppHTTPServer,
+    LoopbackSandbox,
+    Response,
+    SandboxHandler,
+    json_response,
+    serve_until_stopped,
+)
 
 DEFAULT_TOKEN = "sandbox-token"
 MAX_BODY = 8 * 1024 * 1024
-
-
-class Tokens:
-    """`DcpOpen` tokens → users. Each user has one derived from the seed; extras are admin's."""
-
-    def __init__(self, seed: int, admin_tokens: tuple[str, ...]) -> None:
-        self._by_login = {
-            u.login: hashlib.sha256(f"dcpopen:{seed}:{u.login}".encode()).hexdigest()[:32]
-            for u in USERS
-        }
-        self._users: dict[str, str] = {token: login for login, token in self._by_login.items()}
-        for token in admin_tokens:
-            self._users[token] = ADMIN_LOGIN
-
-    def token_of(self, login: str) -> str:
-        return self._by_login[login]
-
-    def user(self, token: str) -> User | None:
-        login = self._users.get(token)
-        return user_by_login(login) if login else None
-
-
-@dataclass
-class Stats:
-    api_requests: int = 0
-    not_modified: int = 0
-    state_changes: int = 0
-    by_route: Counter[str] = field(default_factory=Counter)
-    by_status: Counter[int] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count_route(self, name: str) -> None:
-        with self.lock:
-            self.by_route[name] += 1
-
-    def to_json(self) -> dict[str, Any]:
-        with self.lock:
-            return {
-                "api_requests": self.api_requests,
-                "not_modified": self.not_modified,
-                "state_changes": self.state_changes,
-                "by_route": dict(self.by_route),
-                "by_status": {str(k): v for k, v in self.by_status.items()},
-            }
-
-
-class Faults:
-    """Injected failures for `/api/v1/` (never for the control API); see `control`."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[str, Any] = {
-            "fail_next": 0,
-            "fail_status": 500,
-            "error_rate": 0.0,
-            "seed": 0,
-            "latency_ms": 0,
-            "fail_method": "",
-            "fail_after": False,
-        }
-        self._rng = random.Random(0)
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._values)
-
-    def update(self, changes: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(changes) - set(self._values)
-        if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
-        for key, value in changes.items():
-            if key == "error_rate":
-                if not isinstance(value, int | float) or not 0 <= value <= 1:
-                    raise ValueError("error_rate must be a number between 0 and 1")
-            elif key == "fail_status":
-                if value not in (500, 503):
-                    raise ValueError("fail_status must be 500 or 503")
-            elif key == "fail_method":
-                if value not in ("", "GET", "POST"):
-                    raise ValueError('fail_method must be "", "GET" or "POST"')
-            elif key == "fail_after":
-                if not isinstance(value, bool):
-                    raise ValueError("fail_after must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{key} must be a non-negative integer")
-        with self._lock:
-            self._values.update(changes)
-            if "seed" in changes:
-                self._rng = random.Random(changes["seed"])
-            return dict(self._values)
-
-    def take(self, method: str) -> tuple[int, float, bool] | None:
-        """(status to answer, or 0), the latency in seconds, and whether the request is
-        handled first (its answer lost); None when nothing applies."""
-        with self._lock:
-            latency = self._values["latency_ms"] / 1000
-            status = 0
-            if self._values["fail_method"] not in ("", method):
-                pass
-            elif self._values["fail_next"] > 0:
-                self._values["fail_next"] -= 1
-                status = self._values["fail_status"]
-            elif self._values["error_rate"] and self._rng.random() < self._values["error_rate"]:
-                status = self._values["fail_status"]
-            after = self._values["fail_after"]
-        return (status, latency, after) if status or latency else None
-
-
-@dataclass
-class DynacaseApp:
-    store: Store
-    tokens: Tokens
-    base_url: str = ""
-    verbose: bool = False
-    stats: Stats = field(default_factory=Stats)
-    faults: Faults = field(default_factory=Faults)
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(PARIS))
-    api: Any = None
-
-    def now(self) -> datetime:
-        return self.clock()
 
 
 def _fault_response(status: int) -> Response:
@@ -165,46 +43,27 @@ def _fault_response(status: int) -> Response:
     return error_response(error)
 
 
-class _HTTPServer(TrackingHTTPServer):
+class _HTTPServer(AppHTTPServer[DynacaseApp]):
     def __init__(self, address: tuple[str, int], app: DynacaseApp) -> None:
-        self.app = app
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, app)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(SandboxHandler[DynacaseApp]):
     server_version = "Apache"
-    sys_version = ""
-    timeout = 120
-    disable_nagle_algorithm = True
-    server: _HTTPServer
+    log_prefix = "dynacase sandbox"
+    max_body = MAX_BODY
+    too_large_status = 400
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.app.verbose:
-            sys.stderr.write(f"dynacase sandbox: {format % args}\n")
-
-    def _dispatch(self) -> None:
+    def route(self, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
         app = self.server.app
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(control._json(400, {"error": "body too large"}))
-            return
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            if url.path == PREFIX or url.path.startswith(PREFIX + "/"):
-                response = self._api(app, url.path, url.query, headers, body)
-            elif url.path.startswith("/_sandbox"):
-                response = control.handle(app, self.command, url.path, body)
-            else:
-                response = control._json(404, {"error": f"no route {self.command} {url.path}"})
-        except Exception:  # a bug of ours: say so rather than drop the connection
-            import traceback
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            return self._api(app, path, query, headers, body)
+        if path.startswith("/_sandbox"):
+            return control.handle(app, self.command, path, body)
+        return json_response(404, {"error": f"no route {self.command} {path}"})
 
-            traceback.print_exc(file=sys.stderr)
-            response = _fault_response(500)
-        self._send(response)
+    def bug_response(self) -> Response:
+        return _fault_response(500)
 
     def _api(
         self, app: DynacaseApp, path: str, query: str, headers: dict[str, str], body: bytes
@@ -228,21 +87,10 @@ class _Handler(BaseHTTPRequestHandler):
             app.stats.by_status[response.status] += 1
         return response
 
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status, response.reason or None)
-        if response.status != 304:
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _dispatch
+    do_PATCH = SandboxHandler.dispatch
 
 
-class DynacaseSandbox:
+class DynacaseSandbox(LoopbackSandbox):
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -254,16 +102,13 @@ class DynacaseSandbox:
         clock: Callable[[], datetime] | None = None,
         verbose: bool = False,
     ) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.seed = random.randrange(1, 1_000_000) if seed is None else seed
         self.tokens = tuple(tokens)
         self.counts = counts
         self.clock = clock
         self.verbose = verbose
         self.app: DynacaseApp | None = None
-        self._httpd: _HTTPServer | None = None
-        self.base_url = ""
         self.api_url = ""
 
     @property
@@ -283,28 +128,12 @@ class DynacaseSandbox:
         self.app = DynacaseApp(store, Tokens(self.seed, self.tokens), verbose=self.verbose)
         if self.clock is not None:
             self.app.clock = self.clock
-        self._httpd = _HTTPServer((self.host, self.port), self.app)
-        self.port = self._httpd.server_address[1]
-        self.base_url = self._httpd.url(self.host)
+        self._bind(_HTTPServer((self.host, self.port), self.app))
         self.api_url = f"{self.base_url}{PREFIX}/"
         self.app.base_url = self.base_url
         self.app.api = Api(self.app)
-        self._httpd.start_in_background(f"dynacase-sandbox:{self.port}")
+        self._serve("dynacase-sandbox")
         return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.stop()
-        self._httpd = None
-
-    def __enter__(self) -> DynacaseSandbox:
-        if self._httpd is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def run_from_cli(*, host: str, port: int, seed: int | None, tokens: tuple[str, ...]) -> None:
@@ -319,14 +148,4 @@ def run_from_cli(*, host: str, port: int, seed: int | None, tokens: tuple[str, .
         print(f"  user {user.login:<10} ({user.role}): {server.token_of(user.login)}")
     print(f"  control API: {server.base_url}/_sandbox/health")
     print("Press Ctrl-C to stop.", flush=True)
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        print("Dynacase sandbox stopped.", file=sys.stderr, flush=True)
+    serve_until_stopped(server, "Dynacase sandbox stopped.")

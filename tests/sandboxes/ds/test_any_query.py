@@ -14,7 +14,7 @@ from graphql import (
     is_leaf_type,
 )
 
-from dsbot.sandboxes.ds.schema import load_schema
+from dsbot.sandboxes.ds.executable import load_schema
 from tests.sandboxes.ds.gql import data, first_demarche
 
 # How many times a type may appear on one path: once, except champs (the rows of a
