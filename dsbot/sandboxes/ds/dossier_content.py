@@ -17,7 +17,6 @@ import random
 import zlib
 from typing import Any
 
-from dsbot.backends.ds.models import DS_CONTACT_EMAIL
 from dsbot.sandboxes.ds import vocab
 from dsbot.sandboxes.ds.clock import PARIS, US, iso_date, to_datetime
 from dsbot.sandboxes.ds.generator import (
@@ -28,7 +27,9 @@ from dsbot.sandboxes.ds.generator import (
 )
 from dsbot.sandboxes.ds.ids import gid
 
-SYSTEM_EMAIL = DS_CONTACT_EMAIL
+# DS's own notices come from its contact address (docs/ds-api.md, "Messages"). The sandbox's own
+# copy of that fact, not the client's: a fake sharing the client's code would hide its bugs.
+SYSTEM_EMAIL = "contact@demarche.numerique.gouv.fr"
 EXPERT_DOMAINS = ("ademe.fr", "cerema.fr", "ofb.gouv.fr", "bordeaux-metropole.fr")
 MONTHS = (
     "janvier",

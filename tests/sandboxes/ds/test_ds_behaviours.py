@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from dsbot.backends.ds.models import DS_SENDER_EMAILS
 from dsbot.sandboxes.ds import clock
 from dsbot.sandboxes.ds.workflow import CONTACT_EMAIL
 from tests.sandboxes.ds.gql import data, errors, first_demarche, open_groupe, post
@@ -141,6 +142,12 @@ def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(c
         assert messages[-1]["email"] == CONTACT_EMAIL
         assert f"Votre dossier nº {number}" in messages[-1]["body"]
         assert words in messages[-1]["body"], name
+
+
+def test_the_notices_come_from_an_address_the_client_knows_as_ds():
+    """The sandbox keeps its own copy of DS's contact address; it must be one the client reads
+    as DS's own notices, or the bot would announce them as the usager's messages."""
+    assert CONTACT_EMAIL in DS_SENDER_EMAILS
 
 
 HISTORY = """
