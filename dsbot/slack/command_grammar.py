@@ -1,6 +1,7 @@
-"""The `/ds` grammar: French subcommands first, English aliases.
+"""The `/ds` grammar: the typed requests, and one parse function per subcommand.
 
-See docs/interface.md, "Slash command /ds".
+See docs/interface.md, "Slash command /ds". Which word names which subcommand (French first,
+English aliases) is written once, in the table of `dsbot/slack/subcommands.py`.
 
 Pure parsing, no I/O. Slack sends the text escaped (`should_escape: true` in the manifest), so
 mentions arrive as `<@U123|jean>` and e-mails as `<mailto:a@b.fr|a@b.fr>`; plain forms are
@@ -110,6 +111,7 @@ class Invalid:
     params: dict[str, str] = field(default_factory=dict)
 
 
+# The core requests; a backend's entries may add their own (dsbot/slack/command_table.py).
 Command = (
     ShowDossier
     | Subscribe
@@ -130,40 +132,6 @@ Command = (
 
 # Backends a person connects to with their own token.
 PERSONAL_BACKENDS = ("dynacase",)
-
-ADMIN_COMMANDS = (Subscribe, Unsubscribe, SubscribeFamily, UnsubscribeFamily, Link, Unlink)
-# Backends a channel can follow besides DS, by family.
-FAMILY_BACKENDS = ("dynacase",)
-
-ALIASES = {
-    "dossier": "dossier",
-    "abonner": "abonner",
-    "subscribe": "abonner",
-    "desabonner": "desabonner",
-    "désabonner": "desabonner",
-    "unsubscribe": "desabonner",
-    "abonnements": "abonnements",
-    "list": "abonnements",
-    "moi": "moi",
-    "whoami": "moi",
-    "lier": "lier",
-    "link": "lier",
-    "delier": "delier",
-    "délier": "delier",
-    "unlink": "delier",
-    "resume": "resume",
-    "résumé": "resume",
-    "summary": "resume",
-    "aide": "aide",
-    "help": "aide",
-    "document": "document",
-    "doc": "document",
-    "connecter": "connecter",
-    "connect": "connecter",
-    "deconnecter": "deconnecter",
-    "déconnecter": "deconnecter",
-    "disconnect": "deconnecter",
-}
 
 STATE_WORDS = {s.value: s for s in DossierState} | {
     "construction": DossierState.EN_CONSTRUCTION,
@@ -209,91 +177,107 @@ def _email(token: str) -> str | None:
     return candidate if EMAIL_RE.match(candidate) else None
 
 
-def parse(text: str) -> Command:
-    """Parse the text after `/ds`. Never raises: bad input becomes Invalid or Help."""
-    tokens = (text or "").split()
-    if not tokens:
-        return Help()
-    head = tokens[0].lower()
-    args = tokens[1:]
+def parse(text: str) -> object:
+    """Parse the text after `/ds` with the app's table (`dsbot/slack/subcommands.py`). Never
+    raises: bad input becomes Invalid or Help."""
+    # Imported here: the table names the listeners' handlers, which import this module.
+    from dsbot.slack.subcommands import default_table
 
-    if NUMBER_RE.match(head):
-        # `/ds 1234` is `/ds dossier 1234`: a bare number gets the same checks and errors.
-        sub: str | None = "dossier"
-        args = tokens
-    else:
-        sub = ALIASES.get(head)
-    if sub is None:
-        return Help(unknown=tokens[0])
+    return default_table().parse(text).request
 
-    if sub == "dossier":
-        if len(args) != 1:
-            return Invalid(sub, "error.dossier_usage")
-        number = _number(args[0])
-        if number is None:
-            return Invalid(sub, "error.dossier_number", {"value": args[0]})
-        return ShowDossier(number)
 
-    if sub == "abonner" and args and args[0].lower() in FAMILY_BACKENDS:
-        return _parse_subscribe_family(args[0].lower(), args[1:])
-    if sub == "abonner":
-        return _parse_subscribe(args)
+# One function per subcommand, from its argument words (the subcommand's own word and, for a
+# qualified form such as `abonner dynacase`, the qualifier already taken off) to its request.
 
-    if sub == "desabonner" and args and args[0].lower() in FAMILY_BACKENDS:
-        if len(args) != 2 or not FAMILY_RE.match(args[1]):
-            return Invalid(sub, "error.unsubscribe_dynacase_usage")
-        return UnsubscribeFamily(args[0].lower(), args[1])
-    if sub == "desabonner":
-        number = _number(args[0]) if len(args) == 1 else None
-        if number is None:
-            return Invalid(sub, "error.unsubscribe_usage")
-        return Unsubscribe(number)
 
-    if sub == "abonnements":
-        return ListSubscriptions()
-    if sub == "moi":
-        return WhoAmI()
-    if sub == "aide":
-        return Help()
-    if sub == "resume":
-        if not args:
-            return Summary()
-        number = _number(args[0]) if len(args) == 1 else None
-        if number is None or number == 0:
-            return Invalid(sub, "error.summary_usage")
-        return Summary(number)
+def parse_dossier(args: list[str]) -> ShowDossier | Invalid:
+    if len(args) != 1:
+        return Invalid("dossier", "error.dossier_usage")
+    number = _number(args[0])
+    if number is None:
+        return Invalid("dossier", "error.dossier_number", {"value": args[0]})
+    return ShowDossier(number)
 
-    if sub == "document":
-        if len(args) != 1:
-            return Invalid(sub, "error.document_usage")
-        if not DOCUMENT_REF_RE.match(args[0]):
-            return Invalid(sub, "error.document_ref", {"value": args[0]})
-        return ShowDocument(args[0])
 
-    if sub in ("connecter", "deconnecter"):
-        backend = args[0].lower() if len(args) == 1 else ""
-        if backend not in PERSONAL_BACKENDS:
-            return Invalid(sub, f"error.{sub}_usage")
-        return Connect(backend) if sub == "connecter" else Disconnect(backend)
+def parse_unsubscribe(args: list[str]) -> Unsubscribe | Invalid:
+    number = _number(args[0]) if len(args) == 1 else None
+    if number is None:
+        return Invalid("desabonner", "error.unsubscribe_usage")
+    return Unsubscribe(number)
 
-    if sub == "lier":
-        if len(args) != 2:
-            return Invalid(sub, "error.link_usage")
-        user_id, email = _user(args[0]), _email(args[1])
-        if user_id is None:
-            return Invalid(sub, "error.link_user", {"value": args[0]})
-        if email is None:
-            return Invalid(sub, "error.link_email", {"value": args[1]})
-        return Link(user_id, email.lower())
 
-    # sub == "delier"
+def parse_unsubscribe_family(backend: str, args: list[str]) -> UnsubscribeFamily | Invalid:
+    if len(args) != 1 or not FAMILY_RE.match(args[0]):
+        return Invalid("desabonner", f"error.unsubscribe_{backend}_usage")
+    return UnsubscribeFamily(backend, args[0])
+
+
+def parse_list_subscriptions(args: list[str]) -> ListSubscriptions:
+    # Words after a subcommand that takes none are ignored, as they always were.
+    return ListSubscriptions()
+
+
+def parse_whoami(args: list[str]) -> WhoAmI:
+    return WhoAmI()
+
+
+def parse_help(args: list[str]) -> Help:
+    return Help()
+
+
+def parse_summary(args: list[str]) -> Summary | Invalid:
+    if not args:
+        return Summary()
+    number = _number(args[0]) if len(args) == 1 else None
+    if number is None:
+        return Invalid("resume", "error.summary_usage")
+    return Summary(number)
+
+
+def parse_document(args: list[str]) -> ShowDocument | Invalid:
+    if len(args) != 1:
+        return Invalid("document", "error.document_usage")
+    if not DOCUMENT_REF_RE.match(args[0]):
+        return Invalid("document", "error.document_ref", {"value": args[0]})
+    return ShowDocument(args[0])
+
+
+def _personal_backend(sub: str, args: list[str]) -> str | Invalid:
+    backend = args[0].lower() if len(args) == 1 else ""
+    if backend not in PERSONAL_BACKENDS:
+        return Invalid(sub, f"error.{sub}_usage")
+    return backend
+
+
+def parse_connect(args: list[str]) -> Connect | Invalid:
+    backend = _personal_backend("connecter", args)
+    return backend if isinstance(backend, Invalid) else Connect(backend)
+
+
+def parse_disconnect(args: list[str]) -> Disconnect | Invalid:
+    backend = _personal_backend("deconnecter", args)
+    return backend if isinstance(backend, Invalid) else Disconnect(backend)
+
+
+def parse_link(args: list[str]) -> Link | Invalid:
+    if len(args) != 2:
+        return Invalid("lier", "error.link_usage")
+    user_id, email = _user(args[0]), _email(args[1])
+    if user_id is None:
+        return Invalid("lier", "error.link_user", {"value": args[0]})
+    if email is None:
+        return Invalid("lier", "error.link_email", {"value": args[1]})
+    return Link(user_id, email.lower())
+
+
+def parse_unlink(args: list[str]) -> Unlink | Invalid:
     unlinked = _user(args[0]) if len(args) == 1 else None
     if unlinked is None:
-        return Invalid(sub, "error.unlink_usage")
+        return Invalid("delier", "error.unlink_usage")
     return Unlink(unlinked)
 
 
-def _parse_subscribe(args: list[str]) -> Command:
+def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
     demarche = _number(args[0]) if args else None
     if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
@@ -340,19 +324,21 @@ def _parse_subscribe(args: list[str]) -> Command:
     return Subscribe(demarche, groupe, tuple(states), since)
 
 
-def _parse_subscribe_family(backend: str, args: list[str]) -> Command:
-    """`dynacase <FAMILY> [etat <state id>…]`: ids as Dynacase spells them (case kept)."""
+def parse_subscribe_family(backend: str, args: list[str]) -> SubscribeFamily | Invalid:
+    """`<FAMILY> [etat <state id>…]` after `abonner dynacase`: ids as the backend spells them
+    (case kept)."""
+    usage = f"error.subscribe_{backend}_usage"
     if not args or not FAMILY_RE.match(args[0]):
-        return Invalid("abonner", "error.subscribe_dynacase_usage")
+        return Invalid("abonner", usage)
     family, rest = args[0], [a.rstrip(",") for a in args[1:]]
     states: list[str] = []
     if rest:
         head = rest[0].lower()
         if head not in ("etat", "état", "state", "etats", "états", "states") or len(rest) < 2:
-            return Invalid("abonner", "error.subscribe_dynacase_usage")
+            return Invalid("abonner", usage)
         for token in rest[1:]:
             if not FAMILY_RE.match(token):
-                return Invalid("abonner", "error.subscribe_dynacase_state", {"value": token})
+                return Invalid("abonner", f"error.subscribe_{backend}_state", {"value": token})
             if token not in states:
                 states.append(token)
     return SubscribeFamily(backend, family, tuple(states))

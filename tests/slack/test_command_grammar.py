@@ -6,6 +6,9 @@ import pytest
 
 from dsbot.backends.ds.models import DossierState
 from dsbot.slack import command_grammar as g
+from dsbot.slack.subcommands import default_table
+
+ADMIN_COMMANDS = default_table().admin_requests
 
 
 @pytest.mark.parametrize(
@@ -108,12 +111,12 @@ def test_subscribe_compact_forms_and_aliases():
 
 
 def test_admin_commands_are_marked():
-    assert isinstance(g.parse("lier <@U1ABCDEFG> a@b.fr"), g.ADMIN_COMMANDS)
-    assert isinstance(g.parse("abonner 1"), g.ADMIN_COMMANDS)
-    assert isinstance(g.parse("abonner dynacase FAM"), g.ADMIN_COMMANDS)
-    assert isinstance(g.parse("desabonner dynacase FAM"), g.ADMIN_COMMANDS)
-    assert not isinstance(g.parse("moi"), g.ADMIN_COMMANDS)
-    assert not isinstance(g.parse("abonnements"), g.ADMIN_COMMANDS)
+    assert isinstance(g.parse("lier <@U1ABCDEFG> a@b.fr"), ADMIN_COMMANDS)
+    assert isinstance(g.parse("abonner 1"), ADMIN_COMMANDS)
+    assert isinstance(g.parse("abonner dynacase FAM"), ADMIN_COMMANDS)
+    assert isinstance(g.parse("desabonner dynacase FAM"), ADMIN_COMMANDS)
+    assert not isinstance(g.parse("moi"), ADMIN_COMMANDS)
+    assert not isinstance(g.parse("abonnements"), ADMIN_COMMANDS)
 
 
 @pytest.mark.parametrize(

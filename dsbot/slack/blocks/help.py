@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
@@ -17,73 +17,49 @@ from dsbot.slack.blocks.common import (
     mrkdwn,
     plain,
 )
+from dsbot.slack.command_table import CommandTable, Subcommand
 from dsbot.texts import Texts
 
 _UNKNOWN_MAX = 100
 
 
-@dataclass(frozen=True)
-class Subcommand:
-    """One `/ds` subcommand as docs/interface.md names it (French first, English alias)."""
-
-    name: str
-    alias: str | None
-    admin: bool
-    description_key: str
-    args_key: str | None = None  # catalog key of the argument syntax, plain text
-
-
-SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("dossier", None, False, "help.desc.dossier", "help.args.dossier"),
-    Subcommand("abonner", "subscribe", True, "help.desc.abonner", "help.args.abonner"),
-    Subcommand("desabonner", "unsubscribe", True, "help.desc.desabonner", "help.args.desabonner"),
-    Subcommand("abonnements", "list", False, "help.desc.abonnements"),
-    Subcommand("moi", "whoami", False, "help.desc.moi"),
-    Subcommand("lier", "link", True, "help.desc.lier", "help.args.lier"),
-    Subcommand("delier", "unlink", True, "help.desc.delier", "help.args.delier"),
-    Subcommand("resume", "summary", False, "help.desc.resume", "help.args.resume"),
-    Subcommand("aide", "help", False, "help.desc.aide"),
-)
-# Listed only when the Dynacase backend is configured.
-DYNACASE_SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("document", "doc", False, "help.desc.document", "help.args.document"),
-    Subcommand(
-        "abonner", "subscribe", True, "help.desc.abonner_dynacase", "help.args.abonner_dynacase"
-    ),
-    Subcommand(
-        "desabonner",
-        "unsubscribe",
-        True,
-        "help.desc.desabonner_dynacase",
-        "help.args.desabonner_dynacase",
-    ),
-    Subcommand("connecter", "connect", False, "help.desc.connecter", "help.args.connecter"),
-    Subcommand("deconnecter", "disconnect", False, "help.desc.deconnecter", "help.args.connecter"),
-)
-
-
-def _line(sub: Subcommand, texts: Texts) -> str:
-    usage = f"{ids.COMMAND_DS} {sub.name}"
-    if sub.args_key:
-        usage += f" {texts(sub.args_key)}"
+def _line(entry: Subcommand[Any], table: CommandTable, texts: Texts) -> str:
+    usage = f"{ids.COMMAND_DS} {entry.name}"
+    if entry.args_key:
+        usage += f" {texts(entry.args_key)}"
     line = f"• `{escape(usage)}`"
-    if sub.admin:
+    if entry.admins_only:
         line += " 🔒"
-    line += f" : {texts(sub.description_key)}"
-    if sub.name == "dossier":
-        bare = f"{ids.COMMAND_DS} {texts('help.args.dossier')}"
+    line += f" : {texts(entry.description_key)}"
+    if entry.bare_number and entry.args_key:
+        bare = f"{ids.COMMAND_DS} {texts(entry.args_key)}"
         line += " " + texts("help.shortcut", usage=f"`{escape(bare)}`")
-    if sub.alias:
-        line += " " + texts("help.alias", alias=f"`{ids.COMMAND_DS} {sub.alias}`")
+    # A qualified form (`abonner dynacase`) is typed with the words of its main entry.
+    aliases = table.main(entry).aliases
+    if aliases:
+        shown = ", ".join(f"`{ids.COMMAND_DS} {alias}`" for alias in aliases)
+        line += " " + texts("help.alias", alias=shown)
     return line
 
 
 def build_help(
-    texts: Texts, *, is_admin: bool, unknown: str | None = None, dynacase: bool = False
+    texts: Texts,
+    *,
+    is_admin: bool,
+    unknown: str | None = None,
+    dynacase: bool = False,
+    table: CommandTable | None = None,
 ) -> SlackMessage:
-    """Every subcommand with its alias, admin ones marked; "Commande inconnue" first if asked;
-    the Dynacase ones when that backend is configured."""
-    subcommands = SUBCOMMANDS + (DYNACASE_SUBCOMMANDS if dynacase else ())
+    """Every entry of the table with its aliases, in its order, admin ones marked; "Commande
+    inconnue" first if asked; a backend's entries when that backend is configured."""
+    if table is None:
+        # The listener passes the app's table; this default serves tests and the demo.
+        from dsbot.slack.subcommands import default_table
+
+        table = default_table()
+    configured = {"dynacase"} if dynacase else set()
+    listed = [e for e in table.entries if e.backend is None or e.backend in configured]
+    lines = [_line(entry, table, texts) for entry in listed]
     blocks: list[Block] = []
     fallback = texts("help.title")
     if unknown is not None:
@@ -97,7 +73,7 @@ def build_help(
         ),
         SectionBlock(
             block_id=ids.BLOCK_HELP_COMMANDS,
-            text=mrkdwn("\n".join([texts("help.intro"), *(_line(s, texts) for s in subcommands)])),
+            text=mrkdwn("\n".join([texts("help.intro"), *lines])),
         ),
         ContextBlock(
             block_id=ids.BLOCK_HELP_FOOTER,

@@ -1,9 +1,11 @@
-"""The `/ds` slash command: parse, ack at once, then do the work in the job pool."""
+"""The `/ds` slash command: parse with the table of subcommands, ack at once, then do the work
+in the job pool; and the core subcommands' handlers."""
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -12,6 +14,7 @@ from dsbot.slack import command_grammar as g
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.blocks.common import SlackMessage, escape, truncate
 from dsbot.slack.blocks.help import build_help
+from dsbot.slack.command_table import CommandTable, Invocation, Subcommand
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
@@ -24,17 +27,27 @@ log = logging.getLogger(__name__)
 COMMAND = "/ds"
 
 
-def register(app: App, dossier_limit: UserRateLimit | None = None) -> None:
+def register(
+    app: App, dossier_limit: UserRateLimit | None = None, table: CommandTable | None = None
+) -> None:
     # One memory of requests per app, as for double clicks: two apps in one process (tests)
     # do not share it.
     limit = dossier_limit or UserRateLimit()
+    subcommands = table if table is not None else _default_table()
 
     def on_command(
         ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
     ) -> None:
-        handle_ds(ack, command, respond, context, limit)
+        handle_ds(ack, command, respond, context, limit, subcommands)
 
     app.command(COMMAND)(on_command)
+
+
+def _default_table() -> CommandTable:
+    # Imported here: the table's entries name this module's handlers.
+    from dsbot.slack.subcommands import default_table
+
+    return default_table()
 
 
 def ephemeral(message: Any) -> dict[str, Any]:
@@ -47,50 +60,121 @@ def handle_ds(
     respond: Respond,
     context: BoltContext,
     dossier_limit: UserRateLimit,
+    table: CommandTable,
 ) -> None:
+    """Parse with the table, answer bad arguments and help in the ack, then run the entry: on
+    this thread if it acks itself, else in the job pool after an empty ack."""
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
-    cmd = g.parse(command.get("text", ""))
+    parsed = table.parse(command.get("text", ""))
+    cmd = parsed.request
+    call = Invocation(ack, respond, command, services, team_id, user_id, table, dossier_limit)
 
-    if isinstance(cmd, g.Help):
-        is_admin = user_id in services.settings.admins
-        dynacase = services.items is not None and bool(services.items.backends)
-        ack(**ephemeral(build_help(t, is_admin=is_admin, unknown=cmd.unknown, dynacase=dynacase)))
-        return
     if isinstance(cmd, g.Invalid):
         # The params echo what the user typed: escaped, so `<!channel>` stays inert. Slack may
         # have escaped it already (should_escape): unescape first, or `&lt;` shows as text.
         params = {k: truncate(escape(html.unescape(v)), 100) for k, v in cmd.params.items()}
         ack(text=t(cmd.error_key, **params), response_type="ephemeral")
         return
-
-    if isinstance(cmd, g.ShowDocument | g.Connect | g.Disconnect):
-        from dsbot.slack.listeners import items
-
-        items.handle_command(ack, cmd, command, respond, services, team_id, user_id)
+    entry = parsed.entry
+    if entry is None:
+        assert isinstance(cmd, g.Help)  # the table names no entry only for help
+        run_help(call, cmd)
         return
+    if not entry.in_job:
+        entry.run(call, cmd)
+        return
+    ack()
+    services.jobs.submit(run_command, call, entry, cmd, on_error=answer_error(call))
+
+
+def answer_error(call: Invocation) -> Callable[[BaseException], None]:
+    """The job pool's answer to a job that failed: what went wrong with DS, in one sentence."""
 
     def on_error(exc: BaseException) -> None:
-        respond(text=ds_error_text(exc, t), response_type="ephemeral", replace_original=True)
+        text = ds_error_text(exc, call.services.texts)
+        call.respond(text=text, response_type="ephemeral", replace_original=True)
 
-    if isinstance(cmd, g.ShowDossier):
-        if not dossier_limit.allow(team_id, user_id):
-            log.warning("/ds dossier rate limit reached by %s", user_id)
-            limit = dossier_limit.limit
-            ack(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
-            return
-        ack(text=t("dossier.loading", number=cmd.number), response_type="ephemeral")
-        services.jobs.submit(
-            show_dossier, services, team_id, user_id, cmd.number, respond, on_error=on_error
-        )
+    return on_error
+
+
+def run_command(call: Invocation, entry: Subcommand[Any], cmd: object) -> None:
+    """An entry's job: admins checked first (the check may ask Slack), then its handler."""
+    if entry.admins_only and not call.services.linking.is_admin(call.user_id):
+        call.respond(text=call.services.texts("error.admin_only"), response_type="ephemeral")
         return
+    entry.run(call, cmd)
 
-    ack()
-    channel_id = command.get("channel_id", "")
-    services.jobs.submit(
-        run_command, services, team_id, user_id, channel_id, cmd, respond, on_error=on_error
+
+# --- the core entries' handlers (dsbot/slack/subcommands.py) --------------------------------
+
+
+def run_help(call: Invocation, cmd: g.Help) -> None:
+    services = call.services
+    is_admin = call.user_id in services.settings.admins
+    dynacase = services.items is not None and bool(services.items.backends)
+    message = build_help(
+        services.texts, is_admin=is_admin, unknown=cmd.unknown, dynacase=dynacase, table=call.table
     )
+    call.ack(**ephemeral(message))
+
+
+def run_show_dossier(call: Invocation, cmd: g.ShowDossier) -> None:
+    """Rate-limited, acked as loading at once, the card read from DS in the job pool."""
+    services, t = call.services, call.services.texts
+    if not call.dossier_limit.allow(call.team_id, call.user_id):
+        log.warning("/ds dossier rate limit reached by %s", call.user_id)
+        limit = call.dossier_limit.limit
+        call.ack(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
+        return
+    call.ack(text=t("dossier.loading", number=cmd.number), response_type="ephemeral")
+    services.jobs.submit(
+        show_dossier,
+        services,
+        call.team_id,
+        call.user_id,
+        cmd.number,
+        call.respond,
+        on_error=answer_error(call),
+    )
+
+
+def run_whoami(call: Invocation, cmd: g.WhoAmI) -> None:
+    text = whoami_text(call.services, call.team_id, call.user_id)
+    call.respond(text=text, response_type="ephemeral")
+
+
+def run_list_subscriptions(call: Invocation, cmd: g.ListSubscriptions) -> None:
+    text = list_subscriptions_text(call.services, call.team_id, call.channel_id)
+    call.respond(text=text, response_type="ephemeral")
+
+
+def run_summary(call: Invocation, cmd: g.Summary) -> None:
+    call.respond(**ephemeral(summary_message(call.services, call.team_id, call.channel_id, cmd)))
+
+
+def run_link(call: Invocation, cmd: g.Link) -> None:
+    text = link_text(call.services, call.team_id, call.user_id, cmd)
+    call.respond(text=text, response_type="ephemeral")
+
+
+def run_unlink(call: Invocation, cmd: g.Unlink) -> None:
+    removed = call.services.linking.unlink(call.team_id, call.user_id, cmd.user_id)
+    key = "link.unlinked" if removed else "link.unlinked_none"
+    call.respond(text=call.services.texts(key, user=f"<@{cmd.user_id}>"), response_type="ephemeral")
+
+
+def run_subscription_change(call: Invocation, cmd: g.Subscribe | g.Unsubscribe) -> None:
+    text = subscription_change_text(call.services, call.team_id, call.user_id, call.channel_id, cmd)
+    call.respond(text=text, response_type="ephemeral")
+
+
+def run_family_subscription_change(
+    call: Invocation, cmd: g.SubscribeFamily | g.UnsubscribeFamily
+) -> None:
+    text = family_subscription_text(call.services, call.team_id, call.user_id, call.channel_id, cmd)
+    call.respond(text=text, response_type="ephemeral")
 
 
 def show_dossier(
@@ -133,47 +217,6 @@ def hidden(services: AppServices, number: int, reason_key: str, respond: Respond
         response_type="ephemeral",
         replace_original=True,
     )
-
-
-def run_command(
-    services: AppServices,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    cmd: g.Command,
-    respond: Respond,
-) -> None:
-    t = services.texts
-    if isinstance(cmd, g.WhoAmI):
-        respond(text=whoami_text(services, team_id, user_id), response_type="ephemeral")
-        return
-    if isinstance(cmd, g.ListSubscriptions):
-        respond(
-            text=list_subscriptions_text(services, team_id, channel_id), response_type="ephemeral"
-        )
-        return
-    if isinstance(cmd, g.Summary):
-        respond(**ephemeral(summary_message(services, team_id, channel_id, cmd)))
-        return
-    if isinstance(cmd, g.ADMIN_COMMANDS) and not services.linking.is_admin(user_id):
-        respond(text=t("error.admin_only"), response_type="ephemeral")
-        return
-    if isinstance(cmd, g.Link):
-        respond(text=link_text(services, team_id, user_id, cmd), response_type="ephemeral")
-    elif isinstance(cmd, g.Unlink):
-        removed = services.linking.unlink(team_id, user_id, cmd.user_id)
-        key = "link.unlinked" if removed else "link.unlinked_none"
-        respond(text=t(key, user=f"<@{cmd.user_id}>"), response_type="ephemeral")
-    elif isinstance(cmd, g.Subscribe | g.Unsubscribe):
-        respond(
-            text=subscription_change_text(services, team_id, user_id, channel_id, cmd),
-            response_type="ephemeral",
-        )
-    elif isinstance(cmd, g.SubscribeFamily | g.UnsubscribeFamily):
-        respond(
-            text=family_subscription_text(services, team_id, user_id, channel_id, cmd),
-            response_type="ephemeral",
-        )
 
 
 def summary_message(

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from dsbot.slack import ids
-from dsbot.slack.blocks.help import SUBCOMMANDS, build_help
+from dsbot.slack.blocks.help import build_help
+from dsbot.slack.subcommands import CORE_SUBCOMMANDS as SUBCOMMANDS
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens
 
