@@ -13,9 +13,10 @@ from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.blocks.common import SlackMessage, escape, truncate
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
-from dsbot.slack.throttle import UserRateLimit
 from dsbot.store.notifications import ItemSubscription, Subscription
 from dsbot.texts import Texts
 
@@ -24,17 +25,8 @@ log = logging.getLogger(__name__)
 COMMAND = "/ds"
 
 
-def register(app: App, dossier_limit: UserRateLimit | None = None) -> None:
-    # One memory of requests per app, as for double clicks: two apps in one process (tests)
-    # do not share it.
-    limit = dossier_limit or UserRateLimit()
-
-    def on_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> None:
-        handle_ds(ack, command, respond, context, limit)
-
-    app.command(COMMAND)(on_command)
+def register(app: App) -> None:
+    app.command(COMMAND)(handle_ds)
 
 
 def ephemeral(message: Any) -> dict[str, Any]:
@@ -46,11 +38,17 @@ def handle_ds(
     command: dict[str, Any],
     respond: Respond,
     context: BoltContext,
-    dossier_limit: UserRateLimit,
 ) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
+    try:
+        # Every answer after the ack goes to it: a forged response_url gets nothing.
+        checked_reply_url(services, command)
+    except PayloadError as exc:
+        log.warning("/ds refused: %s", exc)
+        ack(text=t("error.bad_payload"), response_type="ephemeral")
+        return
     cmd = g.parse(command.get("text", ""))
 
     if isinstance(cmd, g.Help):
@@ -66,18 +64,17 @@ def handle_ds(
         return
 
     if isinstance(cmd, g.ShowDocument | g.Connect | g.Disconnect):
-        from dsbot.slack.listeners import items
+        from dsbot.slack.item_commands import handle_command
 
-        items.handle_command(ack, cmd, command, respond, services, team_id, user_id)
+        handle_command(ack, cmd, command, respond, services, team_id, user_id)
         return
 
     def on_error(exc: BaseException) -> None:
         respond(text=ds_error_text(exc, t), response_type="ephemeral", replace_original=True)
 
     if isinstance(cmd, g.ShowDossier):
-        if not dossier_limit.allow(team_id, user_id):
-            log.warning("/ds dossier rate limit reached by %s", user_id)
-            limit = dossier_limit.limit
+        if not services.read_budget.spend(team_id, user_id, "/ds dossier"):
+            limit = services.read_budget.limit
             ack(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
             return
         ack(text=t("dossier.loading", number=cmd.number), response_type="ephemeral")
@@ -294,7 +291,7 @@ def family_subscription_text(
     except (DynacaseNotFound, DynacaseAccessDenied):
         return t("subscriptions.family_unknown", family=family)
     except DynacaseError as exc:
-        from dsbot.slack.listeners.items import backend_error_text
+        from dsbot.slack.item_commands import backend_error_text
 
         return backend_error_text(exc, services)
     line = family_line(t, result.subscription)
