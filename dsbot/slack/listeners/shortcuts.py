@@ -4,7 +4,7 @@ On a message in the thread of a dossier's notification, on a shared card, or on 
 names one dossier (« n° 1234 », a DS link), it opens the Répondre modal of that dossier at once
 (the trigger expires in 3 seconds: no DS call before views.open), pre-filled with the message
 as plain text and offering its files. The modal is then checked and submitted exactly as the
-card's Répondre button's (dsbot.slack.listeners.decisions): access is decided there, on a
+card's Répondre button's (dsbot.slack.dossier_modals): access is decided there, on a
 fresh read of DS. Elsewhere the user is told why the shortcut cannot apply.
 """
 
