@@ -51,3 +51,24 @@ def test_another_token_opens_nothing() -> None:
 def test_ids_that_could_shift_the_fields_are_refused() -> None:
     with pytest.raises(SealForged):
         Seal.from_secret(SECRET).close(TEXT, "T1", "U.ALICE")
+
+
+def test_sealed_metadata_stays_within_slacks_limit_for_ds_and_dynacase() -> None:
+    """A huge response_url is dropped before the seal would push the text past 3000 chars."""
+    from dsbot.backends.port import BackendName, ItemAction
+    from dsbot.slack import ids
+    from dsbot.slack.blocks.modals import ModalOrigin
+    from dsbot.slack.item_refs import ItemOrigin
+
+    seal = Seal.from_secret(SECRET)
+    url = "https://hooks.slack.com/actions/" + "x" * 2900
+    for size in range(2880, 2990, 7):
+        origins = (
+            ModalOrigin(1234, ids.ACTION_ACCEPTER, "k" * 32, "C0", "1.2", url[:size]),
+            ItemOrigin(
+                BackendName.DYNACASE, "42", ItemAction("t", "T"), "k" * 32, "C0", None, url[:size]
+            ),
+        )
+        for origin in origins:
+            sealed = seal.close(origin.encode(), "T0123456789AB", "U0123456789AB")
+            assert len(sealed) <= 3000

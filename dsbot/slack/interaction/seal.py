@@ -21,6 +21,9 @@ from functools import lru_cache
 SEPARATOR = "~"
 VERSION = "2"
 MAC_CHARS = 32  # 128 bits of HMAC-SHA256
+# What a seal adds to the text, at most (`~2.<team>.<user>.<mac>`, Slack ids within 20 chars):
+# the text must leave this room under Slack's 3000-character private_metadata.
+SEAL_MAX_CHARS = 80
 
 
 class SealError(ValueError):
