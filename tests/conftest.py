@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakes.bot import bot  # noqa: F401
 from tests.fakes.ds_sandbox import sandbox, sandbox_factory  # noqa: F401
+from tests.fakes.recorder import recorder  # noqa: F401
 from tests.fakes.slack_api import fake_slack, slack_client  # noqa: F401
 
 # Real credentials from a developer's shell or .env must never reach a test.

@@ -244,18 +244,8 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(cycles)
 
 
-# The Slack listeners' cycle (app → listeners → items → app) is being removed on another branch
-# (issue 16); these are exactly its modules. Remove this exclusion once that branch is merged.
-CYCLE_BEING_REMOVED = {"dsbot.slack.app", "dsbot.slack.listeners", "dsbot.slack.listeners.items"}
-
-
 def test_no_import_cycle():
-    graph = {
-        name: imports - CYCLE_BEING_REMOVED
-        for name, imports in import_graph().items()
-        if name not in CYCLE_BEING_REMOVED
-    }
-    assert import_cycles(graph) == []
+    assert import_cycles(import_graph()) == []
 
 
 def test_the_cycle_finder_sees_a_cycle_through_others_and_a_function_level_import():

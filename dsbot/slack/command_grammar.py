@@ -177,15 +177,6 @@ def _email(token: str) -> str | None:
     return candidate if EMAIL_RE.match(candidate) else None
 
 
-def parse(text: str) -> object:
-    """Parse the text after `/ds` with the app's table (`dsbot/slack/subcommands.py`). Never
-    raises: bad input becomes Invalid or Help."""
-    # Imported here: the table names the listeners' handlers, which import this module.
-    from dsbot.slack.subcommands import default_table
-
-    return default_table().parse(text).request
-
-
 # One function per subcommand, from its argument words (the subcommand's own word and, for a
 # qualified form such as `abonner dynacase`, the qualifier already taken off) to its request.
 

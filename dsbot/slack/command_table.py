@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, Respond
 
     from dsbot.slack.services import AppServices
-    from dsbot.slack.throttle import UserRateLimit
 
 R = TypeVar("R")
 
@@ -34,8 +33,6 @@ class Invocation:
     team_id: str
     user_id: str
     table: CommandTable
-    # One memory of `/ds dossier` requests per app, as for double clicks.
-    dossier_limit: UserRateLimit
 
     @property
     def channel_id(self) -> str:

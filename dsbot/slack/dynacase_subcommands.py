@@ -8,8 +8,9 @@ from functools import partial
 from typing import Any
 
 from dsbot.slack import command_grammar as g
+from dsbot.slack import command_handlers as commands
+from dsbot.slack import item_commands
 from dsbot.slack.command_table import Invocation, Subcommand
-from dsbot.slack.listeners import commands, items
 
 DYNACASE = "dynacase"
 
@@ -17,7 +18,7 @@ DYNACASE = "dynacase"
 def run_item_command(call: Invocation, cmd: g.ShowDocument | g.Connect | g.Disconnect) -> None:
     """Acks itself: a document is acked as loading, and `connecter` opens its modal with the
     command's trigger_id, which expires within 3 seconds."""
-    items.handle_command(
+    item_commands.handle_command(
         call.ack, cmd, call.command, call.respond, call.services, call.team_id, call.user_id
     )
 

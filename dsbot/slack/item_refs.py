@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsbot.backends.port import BackendName, ItemAction
+from dsbot.slack.interaction.seal import SEAL_MAX_CHARS
 
 PRIVATE_METADATA_MAX = 3000
 BUTTON_VALUE_MAX = 2000
@@ -93,7 +94,7 @@ class ItemOrigin:
             if value:
                 data[name] = value
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if len(text) > PRIVATE_METADATA_MAX:
+        if len(text) > PRIVATE_METADATA_MAX - SEAL_MAX_CHARS:
             data.pop("u", None)
             text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         return text

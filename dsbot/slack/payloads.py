@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsbot.slack import ids
-from dsbot.slack.hosts import slack_url
+from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.urls import reply_url
 
-
-class PayloadError(ValueError):
-    """A field of the payload is not what Slack sends for the bot's own blocks."""
+__all__ = ["Click", "MenuPick", "PayloadError", "reply_url"]
 
 
 def _text(value: Any) -> str | None:
@@ -93,13 +92,3 @@ class MenuPick:
         except ValueError as exc:
             raise PayloadError(f"{action_id}: the option value is not ours") from exc
         return cls(option, Click._of(body, action_id, number, api_base_url))
-
-
-def reply_url(body: Any, api_base_url: str | None) -> str | None:
-    """The payload's response_url if it is Slack's; PayloadError if it points anywhere else."""
-    url = _dict(body).get("response_url")
-    if url is None:
-        return None
-    if not isinstance(url, str) or not slack_url(url, api_base_url):
-        raise PayloadError("response_url is not Slack's")
-    return url

@@ -7,7 +7,7 @@ listener never checks whether a service is there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
@@ -20,6 +20,7 @@ from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.interaction.budget import ReadBudget
 from dsbot.slack.jobs import Jobs
 from dsbot.store import Store
 from dsbot.texts import Texts
@@ -42,3 +43,5 @@ class AppServices:
     items: ItemService
     # Channel subscriptions to Dynacase families (None: Dynacase is not configured).
     dynacase_subscriptions: DynacaseSubscriptionService | None = None
+    # The one per-person read budget of every path that reads a backend for someone.
+    read_budget: ReadBudget = field(default_factory=ReadBudget)

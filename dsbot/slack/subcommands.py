@@ -11,8 +11,8 @@ from functools import cache
 from typing import Any
 
 from dsbot.slack import command_grammar as g
+from dsbot.slack import command_handlers as run
 from dsbot.slack.command_table import CommandTable, Subcommand
-from dsbot.slack.listeners import commands as run
 
 CORE_SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     Subcommand(
@@ -113,3 +113,9 @@ def default_table() -> CommandTable:
     from dsbot.slack.dynacase_subcommands import DYNACASE_SUBCOMMANDS
 
     return build_table(DYNACASE_SUBCOMMANDS)
+
+
+def parse(text: str) -> object:
+    """The text after `/ds` parsed with the app's table. Never raises: bad input becomes
+    Invalid or Help."""
+    return default_table().parse(text).request

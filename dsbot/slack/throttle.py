@@ -1,5 +1,6 @@
-"""A per-user limit on requests that cost DS reads (`/ds dossier`), so that one user cannot
-enumerate dossiers or spend the shared DS rate limit (docs/ds-api.md, "Rate limit")."""
+"""A per-user limit on requests that cost backend reads, so that one user cannot enumerate
+dossiers or spend the shared DS rate limit (docs/ds-api.md, "Rate limit"). Every path spends
+the same budget: dsbot.slack.interaction.budget."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import threading
 import time
 
 from dsbot.slack import ids
-from dsbot.slack.seal import seal_for
+from dsbot.slack.interaction.seal import seal_for
 from tests.e2e.scene import (
     ALICE,
     CHANNEL_ID,
@@ -51,7 +51,8 @@ def test_modal_opens_with_the_clicks_trigger_before_any_ds_call(scene: Scene) ->
         view = call.params["view"]
         assert view["callback_id"] == ids.VIEW_ACCEPTER
         sealed = seal_for(scene.bot.services.settings.slack_bot_token)
-        assert json.loads(sealed.open(view["private_metadata"]))["number"] == number
+        opened = sealed.open(view["private_metadata"], TEAM_ID, ALICE)
+        assert json.loads(opened)["number"] == number
     finally:
         scene.slack.set_latency("views.open", 0)
         scene.control.faults(latency_ms=0)

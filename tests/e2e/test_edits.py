@@ -194,16 +194,18 @@ def test_labels_refused_for_an_instructeur_of_another_groupe(scene: Scene) -> No
     assert "submit" not in view or not view.get("submit")
     assert "groupe" in json.dumps(view["blocks"], ensure_ascii=False)
 
-    # A modal Alice opened, submitted by Bruno: re-authorized on a fresh read, refused.
+    # A modal Alice opened, submitted by Bruno: its seal is Alice's, so it is refused at once,
+    # before any job (issue 16); nothing reaches DS.
     alices = menu(scene, ids.MORE_ETIQUETTES, number)
     view = filled(scene, alices)
     values = initial_state(view)
     first = block_of(view, "Étiquettes")["element"]["options"][0]
     values[ids.BLOCK_LABELS][ids.ACTION_LABELS_INPUT]["selected_options"] = [first]
     before = scene.ds(number)["labels"]
-    assert submit(scene, alices, values, user=BRUNO) == {}
-    row = wait_until(lambda: [r for r in scene.audit() if r["action"] == "etiquettes"])[0]
-    assert row["result"] == "refused" and row["slack_user_id"] == BRUNO
+    answer = submit(scene, alices, values, user=BRUNO)
+    assert answer["response_action"] == "update"
+    assert "ouvert par une autre personne" in json.dumps(answer["view"], ensure_ascii=False)
+    assert scene.audit() == []
     assert scene.ds(number)["labels"] == before
     assert scene.ops("DsbotAjouterLabel") == 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from dsbot.slack import ids
-from dsbot.slack.seal import seal_for
+from dsbot.slack.interaction.seal import seal_for
 from tests.e2e.scene import ALICE, Scene, decision_values, wait_until
 from tests.fakes.bot import TEAM_ID
 
@@ -63,7 +63,7 @@ def test_metadata_number_true_runs_nothing(scene: Scene) -> None:
 def test_metadata_number_above_int32_is_refused_even_under_a_valid_seal(scene: Scene) -> None:
     seal = seal_for(scene.bot.services.settings.slack_bot_token)
     data = {"number": 2**31 + 1, "action_id": ids.ACTION_ACCEPTER, "key": "k" * 32}
-    answer = submit_forged(scene, seal.close(json.dumps(data)))
+    answer = submit_forged(scene, seal.close(json.dumps(data), TEAM_ID, ALICE))
     assert "mal formée" in refused_modal(answer)
     nothing_done(scene)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dsbot.slack import ids
-from dsbot.slack.seal import seal_for
+from dsbot.slack.interaction.seal import seal_for
 from tests.e2e.scene import (
     ALICE,
     BRUNO,
@@ -97,9 +97,9 @@ def opened_modal(scene: Scene, response_url: str, trigger_id: str) -> tuple[Open
     return opened, view
 
 
-def origin_number(scene: Scene, view: dict) -> int:
+def origin_number(scene: Scene, view: dict, user: str = ALICE) -> int:
     sealed = seal_for(scene.bot.services.settings.slack_bot_token)
-    return json.loads(sealed.open(view["private_metadata"]))["number"]
+    return json.loads(sealed.open(view["private_metadata"], TEAM_ID, user))["number"]
 
 
 def block(view: dict, block_id: str) -> dict:

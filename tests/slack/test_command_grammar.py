@@ -6,7 +6,7 @@ import pytest
 
 from dsbot.backends.ds.models import DossierState
 from dsbot.slack import command_grammar as g
-from dsbot.slack.subcommands import default_table
+from dsbot.slack.subcommands import default_table, parse
 
 ADMIN_COMMANDS = default_table().admin_requests
 
@@ -33,11 +33,11 @@ ADMIN_COMMANDS = default_table().admin_requests
     ],
 )
 def test_simple_commands(text, expected):
-    assert g.parse(text) == expected
+    assert parse(text) == expected
 
 
 def test_unknown_subcommand_is_help_naming_it():
-    assert g.parse("bonjour tout le monde") == g.Help(unknown="bonjour")
+    assert parse("bonjour tout le monde") == g.Help(unknown="bonjour")
 
 
 @pytest.mark.parametrize(
@@ -76,26 +76,26 @@ def test_unknown_subcommand_is_help_naming_it():
     ],
 )
 def test_bad_arguments_name_the_problem(text, key):
-    result = g.parse(text)
+    result = parse(text)
     assert isinstance(result, g.Invalid)
     assert result.error_key == key
 
 
 def test_link_accepts_escaped_mention_and_mailto():
-    cmd = g.parse(
+    cmd = parse(
         "lier <@U024BE7LH|marie> <mailto:Marie.Curie@Culture.gouv.fr|Marie.Curie@Culture.gouv.fr>"
     )
     assert cmd == g.Link("U024BE7LH", "marie.curie@culture.gouv.fr")
-    assert g.parse("link U024BE7LH x@y.fr") == g.Link("U024BE7LH", "x@y.fr")
+    assert parse("link U024BE7LH x@y.fr") == g.Link("U024BE7LH", "x@y.fr")
 
 
 def test_unlink_accepts_escaped_mention():
-    assert g.parse("delier <@U024BE7LH|marie>") == g.Unlink("U024BE7LH")
-    assert g.parse("unlink <@W0ABCDEF12>") == g.Unlink("W0ABCDEF12")
+    assert parse("delier <@U024BE7LH|marie>") == g.Unlink("U024BE7LH")
+    assert parse("unlink <@W0ABCDEF12>") == g.Unlink("W0ABCDEF12")
 
 
 def test_subscribe_with_groupe_states_and_since():
-    cmd = g.parse("abonner 12 groupe 3 etat en_construction en_instruction depuis 2026-11-01")
+    cmd = parse("abonner 12 groupe 3 etat en_construction en_instruction depuis 2026-11-01")
     assert cmd == g.Subscribe(
         12,
         groupe=3,
@@ -105,18 +105,18 @@ def test_subscribe_with_groupe_states_and_since():
 
 
 def test_subscribe_compact_forms_and_aliases():
-    cmd = g.parse("subscribe 12 group:4 state:accepte etat:refuse etat:accepte")
+    cmd = parse("subscribe 12 group:4 state:accepte etat:refuse etat:accepte")
     assert cmd == g.Subscribe(12, groupe=4, states=(DossierState.ACCEPTE, DossierState.REFUSE))
-    assert g.parse("abonner 7") == g.Subscribe(7)
+    assert parse("abonner 7") == g.Subscribe(7)
 
 
 def test_admin_commands_are_marked():
-    assert isinstance(g.parse("lier <@U1ABCDEFG> a@b.fr"), ADMIN_COMMANDS)
-    assert isinstance(g.parse("abonner 1"), ADMIN_COMMANDS)
-    assert isinstance(g.parse("abonner dynacase FAM"), ADMIN_COMMANDS)
-    assert isinstance(g.parse("desabonner dynacase FAM"), ADMIN_COMMANDS)
-    assert not isinstance(g.parse("moi"), ADMIN_COMMANDS)
-    assert not isinstance(g.parse("abonnements"), ADMIN_COMMANDS)
+    assert isinstance(parse("lier <@U1ABCDEFG> a@b.fr"), ADMIN_COMMANDS)
+    assert isinstance(parse("abonner 1"), ADMIN_COMMANDS)
+    assert isinstance(parse("abonner dynacase FAM"), ADMIN_COMMANDS)
+    assert isinstance(parse("desabonner dynacase FAM"), ADMIN_COMMANDS)
+    assert not isinstance(parse("moi"), ADMIN_COMMANDS)
+    assert not isinstance(parse("abonnements"), ADMIN_COMMANDS)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_admin_commands_are_marked():
     ],
 )
 def test_dynacase_commands(text, expected):
-    assert g.parse(text) == expected
+    assert parse(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,5 +168,5 @@ def test_dynacase_commands(text, expected):
     ],
 )
 def test_dynacase_commands_with_bad_arguments(text, key):
-    parsed = g.parse(text)
+    parsed = parse(text)
     assert isinstance(parsed, g.Invalid) and parsed.error_key == key

@@ -74,7 +74,7 @@ def test_every_entry_is_in_help_with_its_aliases_and_admin_mark(entry):
     usage = f"{ids.COMMAND_DS} {entry.name}"
     if entry.args_key:
         usage += f" {FR(entry.args_key)}"
-    lines = help_lines(build_help(FR, is_admin=False, dynacase=True))
+    lines = help_lines(build_help(FR, table=default_table(), is_admin=False, dynacase=True))
     line = next(line for line in lines if line.startswith(f"• `{escape(usage)}`"))
     for alias in TABLE.main(entry).aliases:
         assert f"`{ids.COMMAND_DS} {alias}`" in line
@@ -86,14 +86,14 @@ def test_every_entry_is_in_help_with_its_aliases_and_admin_mark(entry):
 
 
 def test_help_lists_the_entries_in_the_tables_order():
-    lines = help_lines(build_help(FR, is_admin=False, dynacase=True))[1:]
+    lines = help_lines(build_help(FR, table=default_table(), is_admin=False, dynacase=True))[1:]
     assert len(lines) == len(TABLE.entries)
     for line, entry in zip(lines, TABLE.entries, strict=True):
         assert line.startswith(f"• `{ids.COMMAND_DS} {entry.name}"), (line, entry.name)
 
 
 def test_a_backends_entries_are_listed_only_when_it_is_configured():
-    lines = help_lines(build_help(FR, is_admin=False))[1:]
+    lines = help_lines(build_help(FR, table=default_table(), is_admin=False))[1:]
     assert len(lines) == len([e for e in TABLE.entries if e.backend is None])
     assert not any("document" in line for line in lines)
 

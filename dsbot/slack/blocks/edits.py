@@ -56,6 +56,7 @@ from dsbot.slack.blocks.inputs import (
     select_options,
 )
 from dsbot.slack.blocks.modals import INPUT_LABEL_MAX, PRIVATE_METADATA_MAX, VIEW_TITLE_MAX
+from dsbot.slack.interaction.seal import SEAL_MAX_CHARS
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Modals").
@@ -130,7 +131,7 @@ class EditOrigin:
         if self.fields:
             data["f"] = [[f.id, f.type.value, f.shown] for f in self.fields]
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if len(text) > PRIVATE_METADATA_MAX - 40:
+        if len(text) > PRIVATE_METADATA_MAX - SEAL_MAX_CHARS:
             # Only a huge response_url could do this; the channel card path still works.
             data.pop("r", None)
             text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)

@@ -45,18 +45,13 @@ def _line(entry: Subcommand[Any], table: CommandTable, texts: Texts) -> str:
 def build_help(
     texts: Texts,
     *,
+    table: CommandTable,
     is_admin: bool,
     unknown: str | None = None,
     dynacase: bool = False,
-    table: CommandTable | None = None,
 ) -> SlackMessage:
     """Every entry of the table with its aliases, in its order, admin ones marked; "Commande
     inconnue" first if asked; a backend's entries when that backend is configured."""
-    if table is None:
-        # The listener passes the app's table; this default serves tests and the demo.
-        from dsbot.slack.subcommands import default_table
-
-        table = default_table()
     configured = {"dynacase"} if dynacase else set()
     listed = [e for e in table.entries if e.backend is None or e.backend in configured]
     lines = [_line(entry, table, texts) for entry in listed]

@@ -154,6 +154,15 @@ def build_home_unlinked(reason: str, texts: Texts) -> dict[str, Any]:
     return _view(blocks, HomeState())
 
 
+def build_home_note(note: str, texts: Texts) -> dict[str, Any]:
+    """The tab when it could not be read again: only `note` (a text of the catalog)."""
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(texts("home.title"), HEADER_TEXT_MAX)),
+        SectionBlock(block_id="home_note", text=mrkdwn(note)),
+    ]
+    return _view(blocks, HomeState())
+
+
 def build_home_guest(texts: Texts) -> dict[str, Any]:
     blocks: list[Block] = [
         HeaderBlock(text=plain(texts("home.title"), HEADER_TEXT_MAX)),

@@ -35,6 +35,7 @@ from dsbot.slack.blocks.inputs import (
     TEXT_INPUT_MAX,
     input_element,
 )
+from dsbot.slack.interaction.seal import SEAL_MAX_CHARS
 from dsbot.texts import Texts
 
 # Slack's modal limits (docs/slack.md, "Modals").
@@ -124,7 +125,7 @@ class ModalOrigin:
     def encode(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v not in (None, False)}
         text = json.dumps(data, separators=(",", ":"))
-        if len(text) > PRIVATE_METADATA_MAX:
+        if len(text) > PRIVATE_METADATA_MAX - SEAL_MAX_CHARS:
             # Only a huge response_url could do this; the channel card path still works.
             data.pop("response_url", None)
             text = json.dumps(data, separators=(",", ":"))

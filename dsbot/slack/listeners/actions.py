@@ -6,20 +6,17 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk.errors import SlackApiError
 
 from dsbot.slack import ids
-from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.listeners.decisions import api_base, refuse_payload
+from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.urls import api_base
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.payloads import Click, PayloadError
 from dsbot.slack.services import AppServices
+from dsbot.slack.sharing import share_card
 
 log = logging.getLogger(__name__)
-
-# Shown in a channel, the card offers its buttons to everyone; each click is authorised then.
-CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
 
 
 def register(app: App) -> None:
@@ -42,6 +39,9 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: Bolt
         return
     number, channel_id = click.number, click.channel_id or context.channel_id
     team_id, user_id = actor(context)
+    if not services.read_budget.spend(team_id, user_id, "share button"):
+        tell_budget_spent(services, respond)
+        return
 
     def on_error(exc: BaseException) -> None:
         respond(text=ds_error_text(exc, services.texts, number=number), response_type="ephemeral")
@@ -56,50 +56,3 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: Bolt
         respond,
         on_error=on_error,
     )
-
-
-def share_card(
-    services: AppServices,
-    team_id: str,
-    channel_id: str,
-    user_id: str,
-    number: int,
-    respond: Respond,
-) -> None:
-    """Post the card in the channel: an act of an instructeur of the dossier's groupe, checked
-    again at the click on a fresh read (the card may be old, the user may have lost access)."""
-    t = services.texts
-    dossier, access = services.access.open(team_id, user_id, number)
-    if not access.allowed:
-        log.info("share of dossier %s by %s refused: %s", number, user_id, access.reason_key)
-        reason = t(access.reason_key or "link.reason_no_match", email="?")
-        respond(
-            text=t("card.share_refused", number=number, reason=reason), response_type="ephemeral"
-        )
-        return
-    card = build_dossier_card(
-        dossier,
-        viewer=CHANNEL_VIEWER,
-        texts=t,
-        ds_web_base=services.settings.ds_web_base,
-        ephemeral=False,
-    )
-    shared_by = {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
-    }
-    try:
-        services.slack.chat_postMessage(
-            channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
-        )
-    except SlackApiError as exc:
-        error = exc.response.get("error", "")
-        log.info("share of dossier %s in %s failed: %s", number, channel_id, error)
-        key = (
-            "card.share_not_in_channel"
-            if error in ("not_in_channel", "channel_not_found")
-            else "error.slack"
-        )
-        respond(text=t(key, error=error), response_type="ephemeral")
-        return
-    respond(delete_original=True)

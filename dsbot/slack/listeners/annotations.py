@@ -11,10 +11,9 @@ from slack_sdk import WebClient
 
 from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import Dossier
-from dsbot.slack import ids
+from dsbot.slack import edit_flow, ids
 from dsbot.slack.blocks.edits import EditOrigin, build_annotations_modal
-from dsbot.slack.listeners import edit_flow
-from dsbot.slack.listeners.more import MORE_HANDLERS
+from dsbot.slack.menu import MORE_HANDLERS
 from dsbot.slack.outcomes import Audience
 from dsbot.slack.services import AppServices
 

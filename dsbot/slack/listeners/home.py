@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.blocks.home import build_home_note
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.home import HomePublisher
 from dsbot.slack.middleware import SERVICES_KEY, actor
@@ -34,6 +35,18 @@ def publisher(services: AppServices) -> HomePublisher:
     return HomePublisher(services.store, services.slack, services.linking, services.texts)
 
 
+def publish(
+    services: AppServices, team_id: str, user_id: str, state: HomeState | None = None
+) -> None:
+    """The person's Home, read again; when their read budget is spent, a note in the tab instead
+    (nothing read, and the state they last saw is kept for the next refresh)."""
+    if not services.read_budget.spend(team_id, user_id, "App Home"):
+        note = services.texts("budget.home_note", limit=services.read_budget.limit)
+        services.slack.views_publish(user_id=user_id, view=build_home_note(note, services.texts))
+        return
+    publisher(services).publish(team_id, user_id, state)
+
+
 def handle_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     # Bolt acks events itself as soon as the listener returns.
     if event.get("tab", "home") != "home":
@@ -41,7 +54,7 @@ def handle_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     services: AppServices = context[SERVICES_KEY]
     team_id = context.team_id or ""
     user_id = event.get("user") or context.user_id or ""
-    services.jobs.submit(publisher(services).publish, team_id, user_id)
+    services.jobs.submit(publish, services, team_id, user_id)
 
 
 def _view_state(body: dict[str, Any]) -> HomeState:
@@ -64,7 +77,7 @@ def handle_more(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     state = _view_state(body)
     if section in SECTION_NAMES:
         state = state.more(section)
-    services.jobs.submit(publisher(services).publish, team_id, user_id, state)
+    services.jobs.submit(publish, services, team_id, user_id, state)
 
 
 def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -74,7 +87,7 @@ def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     selected = _action(body).get("selected_option")
     value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
     state = _view_state(body).filtered("" if value == "open" else value)
-    services.jobs.submit(publisher(services).publish, team_id, user_id, state)
+    services.jobs.submit(publish, services, team_id, user_id, state)
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -85,6 +98,14 @@ def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         number = ids.decode_ref(_action(body).get("value"))
     except ValueError:
         log.warning("Home: a button value that is not ours from %s", user_id)
+        return
+    if not services.read_budget.spend(team_id, user_id, "App Home card"):
+        limit = services.read_budget.limit
+        services.jobs.submit(
+            services.slack.chat_postMessage,
+            channel=user_id,
+            text=services.texts("budget.spent", limit=limit),
+        )
         return
 
     def on_error(exc: BaseException) -> None:

@@ -14,41 +14,52 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.port import ActionRequest, BackendName, BadCredential, NotFound
-from dsbot.redact import redact
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView, Prepared
-from dsbot.slack import command_grammar as g
 from dsbot.slack import ids
 from dsbot.slack.blocks.action_form import (
     build_connect_info_modal,
-    build_connect_modal,
     build_item_form_modal,
     build_item_info_modal,
     build_item_loading_modal,
     read_comment,
     read_values,
 )
-from dsbot.slack.blocks.common import escape, truncate
+from dsbot.slack.blocks.common import escape
 from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card
+from dsbot.slack.interaction.debounce import ClickDebounce
+from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.urls import checked_reply_url
+from dsbot.slack.interaction.views import (
+    ack_errors,
+    ack_update,
+    open_metadata,
+    open_modal,
+    refuse_submission,
+    update_view,
+)
+from dsbot.slack.item_commands import (
+    access_text,
+    backend_error_text,
+    open_connect_modal,
+    viewer_of,
+)
 from dsbot.slack.item_refs import ItemButton, ItemOrigin
-from dsbot.slack.listeners.decisions import ClickDebounce
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.outcomes import post_response
-
-if TYPE_CHECKING:
-    from dsbot.slack.app import AppServices
-    from dsbot.texts import Texts
+from dsbot.slack.services import AppServices
+from dsbot.texts import Texts
 
 log = logging.getLogger(__name__)
 
 ACTION_BUTTON = re.compile("^" + re.escape(ids.ACTION_ITEM_ACTION_PREFIX) + r"\d+$")
-ERROR_MAX = 300
 
 
 def register(app: App) -> None:
@@ -72,156 +83,16 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def backend_error_text(exc: BaseException, services: AppServices) -> str:
-    message = redact(f"{type(exc).__name__}: {exc}", services.settings.secrets)
-    return services.texts("item.backend_error", error=escape(truncate(message, ERROR_MAX)))
-
-
-def access_text(t: Texts, access: Access, backend: BackendName, detail: str = "") -> str:
-    """Why a person gets no content or cannot act, with what to do about it."""
-    if access is Access.NO_KEY:
-        return escape(detail)
-    if access is Access.BAD_CREDENTIAL:
-        return t(f"item.bad_credential.{backend.value}")
-    if access is Access.OFF:
-        return t(f"item.backend_off.{backend.value}")
-    return t(f"item.connect_first.{backend.value}")
-
-
-# --- /ds document, connecter, deconnecter ---------------------------------------------------
-
-
-def handle_command(
-    ack: Ack,
-    cmd: g.ShowDocument | g.Connect | g.Disconnect,
-    command: dict[str, Any],
-    respond: Respond,
-    services: AppServices,
-    team_id: str,
-    user_id: str,
-) -> None:
-    t = services.texts
-    backend = BackendName.DYNACASE if isinstance(cmd, g.ShowDocument) else BackendName(cmd.backend)
-    items = services.items
-    if items is None or not items.enabled(backend):
-        ack(text=t(f"item.backend_off.{backend.value}"), response_type="ephemeral")
-        return
-    if isinstance(cmd, g.ShowDocument):
-        ack(text=t("item.loading", ref=escape(cmd.ref)), response_type="ephemeral")
-
-        def on_error(exc: BaseException) -> None:
-            text = backend_error_text(exc, services)
-            respond(text=text, response_type="ephemeral", replace_original=True)
-
-        services.jobs.submit(
-            show_item, services, team_id, user_id, backend, cmd.ref, respond, on_error=on_error
-        )
-        return
-    if isinstance(cmd, g.Connect):
-        ack()
-        open_connect_modal(services, command.get("trigger_id", ""), backend, respond)
-        return
-    ack()
-    services.jobs.submit(disconnect, services, team_id, user_id, backend, respond)
-
-
-def show_item(
-    services: AppServices,
-    team_id: str,
-    user_id: str,
-    backend: BackendName,
-    ref: str,
-    respond: Respond,
-) -> None:
-    t = services.texts
-    try:
-        view = services.items.view(team_id, user_id, backend, ref)
-    except NotFound:
-        respond(
-            text=t(f"item.not_found.{backend.value}", ref=escape(ref)),
-            response_type="ephemeral",
-            replace_original=True,
-        )
-        return
-    if view.item is None:
-        text = access_text(t, view.access, backend, view.detail)
-        respond(**_connect_prompt(t, backend, text), replace_original=True)
-        return
-    card = build_item_card(
-        view.item, view.actions, viewer=viewer_of(view, t, backend), texts=t, ephemeral=True
-    )
-    respond(text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=True)
-
-
-def viewer_of(view: ItemView, t: Texts, backend: BackendName) -> ItemViewer:
-    if view.access is Access.CONNECTED:
-        reason = None if view.actions else t("item.reason.no_actions")
-        return ItemViewer(can_act=True, reason=reason)
-    return ItemViewer(
-        can_act=False, reason=t(f"item.reason.not_connected.{backend.value}"), connect=True
-    )
-
-
-def _connect_prompt(t: Texts, backend: BackendName, text: str) -> dict[str, Any]:
-    """An ephemeral answer with a button that opens the connection modal."""
-    return {
-        "text": text,
-        "response_type": "ephemeral",
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}},
-            {
-                "type": "actions",
-                "block_id": ids.BLOCK_ITEM_ACTIONS,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ids.ACTION_ITEM_CONNECT,
-                        "style": "primary",
-                        "text": {
-                            "type": "plain_text",
-                            "text": t(f"item.button.connect.{backend.value}"),
-                        },
-                        "value": backend.value,
-                    }
-                ],
-            },
-        ],
-    }
-
-
-def disconnect(
-    services: AppServices, team_id: str, user_id: str, backend: BackendName, respond: Respond
-) -> None:
-    removed = services.items.disconnect(team_id, user_id, backend)
-    key = "removed" if removed else "none"
-    respond(text=services.texts(f"connect.{key}.{backend.value}"), response_type="ephemeral")
-
-
-# --- connecting: a modal, never a channel ------------------------------------------------------
-
-
-def open_connect_modal(
-    services: AppServices, trigger_id: str, backend: BackendName, respond: Respond
-) -> None:
-    t = services.texts
-    try:
-        services.items.vault.check_key()
-    except SecretKeyError as exc:
-        respond(text=escape(str(exc)), response_type="ephemeral", replace_original=False)
-        return
-    try:
-        services.slack.views_open(trigger_id=trigger_id, view=build_connect_modal(backend, t))
-    except SlackApiError as exc:
-        error = exc.response.get("error", "")
-        log.info("views.open of the connection modal failed: %s", error)
-        respond(text=t("action.modal_failed", error=error), response_type="ephemeral")
-
-
 def handle_connect_click(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     ack()
     services: AppServices = context[SERVICES_KEY]
+    try:
+        checked_reply_url(services, body)
+    except PayloadError as exc:
+        refuse_payload(services, body, respond, exc)
+        return
     value = (body.get("actions") or [{}])[0].get("value") or ""
     try:
         backend = ItemButton.decode(value).backend if value.startswith("{") else BackendName(value)
@@ -230,35 +101,33 @@ def handle_connect_click(
         return
     if services.items is None or not services.items.enabled(backend):
         return
-    open_connect_modal(services, body.get("trigger_id", ""), backend, respond)
+    team_id, user_id = actor(context)
+    open_connect_modal(services, body.get("trigger_id", ""), backend, respond, team_id, user_id)
 
 
 def handle_connect_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
+    team_id, user_id = actor(context)
     try:
-        backend = BackendName(view.get("private_metadata") or "")
-    except ValueError:
-        ack()
+        backend = BackendName(open_metadata(services, view, team_id, user_id))
+    except ValueError as exc:
+        refuse_submission(ack, services, view, exc)
         return
     values = (view.get("state") or {}).get("values") or {}
     raw = (values.get(ids.BLOCK_CONNECT_CREDENTIAL) or {}).get(ids.ACTION_CONNECT_CREDENTIAL_INPUT)
     credential = ((raw or {}).get("value") or "").strip()
     if not credential or any(c.isspace() for c in credential):
-        ack(
-            response_action="errors",
-            errors={ids.BLOCK_CONNECT_CREDENTIAL: t("connect.invalid")},
-        )
+        ack_errors(ack, {ids.BLOCK_CONNECT_CREDENTIAL: t("connect.invalid")})
         return
-    ack(response_action="update", view=build_connect_info_modal(backend, t, t("connect.checking")))
-    team_id, user_id = actor(context)
+    checking = build_connect_info_modal(backend, t, t("connect.checking"))
+    ack_update(ack, services, checking, team_id, user_id)
     view_id = view.get("id", "")
 
     def on_error(exc: BaseException) -> None:
+        message = backend_error_text(exc, services)
         update_view(
-            services,
-            view_id,
-            build_connect_info_modal(backend, t, backend_error_text(exc, services)),
+            services, view_id, build_connect_info_modal(backend, t, message), team_id, user_id
         )
 
     services.jobs.submit(
@@ -283,13 +152,16 @@ def connect(
         message = escape(str(exc))
     else:
         message = t(f"connect.done.{backend.value}")
-    update_view(services, view_id, build_connect_info_modal(backend, t, message))
+    update_view(services, view_id, build_connect_info_modal(backend, t, message), team_id, user_id)
 
 
 # --- an action button → its modal --------------------------------------------------------------
 
 
-def origin_of_click(body: dict[str, Any], button: ItemButton) -> ItemOrigin:
+def origin_of_click(
+    body: dict[str, Any], button: ItemButton, response_url: str | None
+) -> ItemOrigin:
+    """Where the clicked card lives; `response_url` already checked to be Slack's."""
     assert button.action is not None
     container = body.get("container") or {}
     channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
@@ -302,7 +174,7 @@ def origin_of_click(body: dict[str, Any], button: ItemButton) -> ItemOrigin:
         channel_id=channel_id,
         # An ephemeral card cannot be chat.update'd: its response_url replaces it.
         message_ts=None if container.get("is_ephemeral") else message_ts,
-        response_url=body.get("response_url"),
+        response_url=response_url,
     )
 
 
@@ -314,24 +186,27 @@ def handle_action_click(
     t = services.texts
     action = (body.get("actions") or [{}])[0]
     try:
+        response_url = checked_reply_url(services, body)
         button = ItemButton.decode(action.get("value"))
         if button.action is None:
-            raise ValueError("no action")
-    except ValueError:
-        log.warning("click on %s with a value that is not ours", action.get("action_id"))
+            raise PayloadError("no action")
+    except ValueError as exc:
+        refuse_payload(services, body, respond, exc)
         return
     if services.items is None or not services.items.enabled(button.backend):
         return
     team_id, user_id = actor(context)
+    if not services.read_budget.spend(team_id, user_id, "item button"):
+        tell_budget_spent(services, respond)
+        return
     click_key = (team_id, user_id, button.backend.value, button.ref, button.action.id)
     if not clicks.first(*click_key):
         log.info("double click on %s of %s ignored", button.action.id, button.ref)
         return
-    origin = origin_of_click(body, button)
+    origin = origin_of_click(body, button, response_url)
     try:
-        opened = services.slack.views_open(
-            trigger_id=body.get("trigger_id", ""), view=build_item_loading_modal(origin, t)
-        )
+        loading = build_item_loading_modal(origin, t)
+        opened = open_modal(services, body.get("trigger_id", ""), loading, team_id, user_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "")
         log.info("views.open for %s failed: %s", button.ref, error)
@@ -346,7 +221,7 @@ def handle_action_click(
 
     def on_error(exc: BaseException) -> None:
         message = backend_error_text(exc, services)
-        update_view(services, view_id, build_item_info_modal(origin, t, message))
+        update_view(services, view_id, build_item_info_modal(origin, t, message), team_id, user_id)
 
     services.jobs.submit(
         prepare_modal, services, team_id, user_id, origin, view_id, on_error=on_error
@@ -362,7 +237,7 @@ def prepare_modal(
         view = build_item_form_modal(origin, prepared.form, t)
     else:
         view = build_item_info_modal(origin, t, prepared_text(t, origin, prepared))
-    update_view(services, view_id, view)
+    update_view(services, view_id, view, team_id, user_id)
 
 
 def prepared_text(t: Texts, origin: ItemOrigin, prepared: Prepared) -> str:
@@ -381,14 +256,6 @@ def quote_lines(text: str) -> str:
     return "\n".join(f"> {escape(line)}" for line in text.strip().splitlines() or [""])
 
 
-def update_view(services: AppServices, view_id: str, view: Any) -> None:
-    try:
-        services.slack.views_update(view_id=view_id, view=view)
-    except SlackApiError as exc:
-        # The person may have closed the modal meanwhile.
-        log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
-
-
 # --- submission → the action as that person -----------------------------------------------------
 
 
@@ -397,29 +264,28 @@ def handle_action_submit(
 ) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
+    team_id, user_id = actor(context)
     try:
-        origin = ItemOrigin.decode(view.get("private_metadata"))
-    except ValueError:
-        log.warning("submission of %s without a valid origin", view.get("callback_id"))
-        ack()
+        origin = ItemOrigin.decode(open_metadata(services, view, team_id, user_id))
+    except ValueError as exc:
+        # Forged, broken, expired or someone else's: nothing is done, the modal says so.
+        refuse_submission(ack, services, view, exc)
         return
     values = (view.get("state") or {}).get("values") or {}
     try:
         inputs = read_values(values)
-    except ValueError:
-        ack()
-        log.warning("submission of %s with malformed values", origin.action.id)
+    except ValueError as exc:
+        refuse_submission(ack, services, view, exc)
         return
     request = ActionRequest(origin.ref, origin.action, read_comment(values), inputs)
     working = t("item.modal.working", action=escape(origin.action.label))
-    ack(response_action="update", view=build_item_info_modal(origin, t, working))
-    team_id, user_id = actor(context)
+    ack_update(ack, services, build_item_info_modal(origin, t, working), team_id, user_id)
     clicks.forget(team_id, user_id, origin.backend.value, origin.ref, origin.action.id)
     view_id = view.get("id", "")
 
     def on_error(exc: BaseException) -> None:
         message = backend_error_text(exc, services)
-        update_view(services, view_id, build_item_info_modal(origin, t, message))
+        update_view(services, view_id, build_item_info_modal(origin, t, message), team_id, user_id)
 
     services.jobs.submit(
         run_action, services, team_id, user_id, origin, request, view_id, on_error=on_error
@@ -440,10 +306,11 @@ def run_action(
     label = escape(origin.action.label)
     if performed.access is not Access.CONNECTED:
         message = access_text(t, performed.access, origin.backend, performed.detail)
-        update_view(services, view_id, build_item_info_modal(origin, t, message))
+        update_view(services, view_id, build_item_info_modal(origin, t, message), team_id, user_id)
         return
     if performed.duplicate:
-        update_view(services, view_id, build_item_info_modal(origin, t, t("item.modal.duplicate")))
+        duplicate = build_item_info_modal(origin, t, t("item.modal.duplicate"))
+        update_view(services, view_id, duplicate, team_id, user_id)
         return
     result = performed.result
     assert result is not None
@@ -458,11 +325,11 @@ def run_action(
         else:
             message = t("item.modal.cannot_take", action=label, reason=quote_lines(refusal))
             view = build_item_info_modal(origin, t, message)
-        update_view(services, view_id, view)
+        update_view(services, view_id, view, team_id, user_id)
         return
     state = result.item.state.label if result.item and result.item.state else ""
     done = t("item.modal.done", action=label, state=escape(state))
-    update_view(services, view_id, build_item_info_modal(origin, t, done))
+    update_view(services, view_id, build_item_info_modal(origin, t, done), team_id, user_id)
     acted = ItemActed(user_id, origin.action.label, datetime.now(UTC))
     refresh_card(services, team_id, user_id, origin, acted)
 
@@ -520,14 +387,18 @@ def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, context: Bolt
     ack()
     services: AppServices = context[SERVICES_KEY]
     try:
+        checked_reply_url(services, body)
         button = ItemButton.decode((body.get("actions") or [{}])[0].get("value"))
-    except ValueError:
-        log.warning("share click with a value that is not ours")
+    except ValueError as exc:
+        refuse_payload(services, body, respond, exc)
         return
     if services.items is None or not services.items.enabled(button.backend):
         return
     channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
     team_id, user_id = actor(context)
+    if not services.read_budget.spend(team_id, user_id, "item share"):
+        tell_budget_spent(services, respond)
+        return
 
     def on_error(exc: BaseException) -> None:
         respond(text=backend_error_text(exc, services), response_type="ephemeral")

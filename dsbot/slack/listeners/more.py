@@ -9,7 +9,6 @@ re-authorized on a fresh read, idempotency key, audit, card refresh and thread n
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -19,24 +18,19 @@ from slack_sdk import WebClient
 from dsbot.services.actions import ActionKind, ActionRequest
 from dsbot.slack import ids
 from dsbot.slack.blocks.modals import ModalOrigin
+from dsbot.slack.dossier_modals import new_key, open_action_modal
 from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.listeners.actions import share_card
-from dsbot.slack.listeners.decisions import (
-    ClickDebounce,
-    api_base,
-    new_key,
-    open_action_modal,
-    refuse_payload,
-)
+from dsbot.slack.interaction.debounce import ClickDebounce
+from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.urls import api_base
+from dsbot.slack.menu import MORE_HANDLERS, MoreHandler
 from dsbot.slack.middleware import SERVICES_KEY
 from dsbot.slack.outcomes import Audience, present_outcome, present_unexpected
 from dsbot.slack.payloads import Click, MenuPick
 from dsbot.slack.services import AppServices
+from dsbot.slack.sharing import share_card
 
 log = logging.getLogger(__name__)
-
-# (services, the block_actions body, the Web API client, the dossier number) → None.
-MoreHandler = Callable[[AppServices, dict[str, Any], WebClient, int], None]
 
 
 def register(app: App) -> None:
@@ -52,6 +46,10 @@ def handle_more(
         pick = MenuPick.from_body(body, api_base(services))
     except ValueError as exc:
         refuse_payload(services, body, respond, exc)
+        return
+    team_id, user_id = _actor(body)
+    if not services.read_budget.spend(team_id, user_id, "card menu"):
+        tell_budget_spent(services, _respond(pick.click))
         return
     MORE_HANDLERS[pick.option](services, body, client, pick.click.number)
 
@@ -155,13 +153,15 @@ def partager(services: AppServices, body: dict[str, Any], client: WebClient, num
 
 
 # Étiquettes and Annotations register themselves from their own modules (labels.py,
-# annotations.py), which listeners/__init__.py imports.
-MORE_HANDLERS: dict[str, MoreHandler] = {
-    ids.MORE_SUIVRE: suivre,
-    ids.MORE_CORRECTION: _modal(ids.ACTION_DEMANDER_CORRECTION),
-    ids.MORE_CHANGER_GROUPE: _modal(ids.ACTION_CHANGER_GROUPE),
-    ids.MORE_REPASSER_EN_CONSTRUCTION: _modal(ids.ACTION_REPASSER_EN_CONSTRUCTION),
-    ids.MORE_DESARCHIVER: _modal(ids.ACTION_DESARCHIVER),
-    ids.MORE_SUPPRIMER_MESSAGE: _modal(ids.ACTION_SUPPRIMER_MESSAGE),
-    ids.MORE_PARTAGER: partager,
-}
+# annotations.py) in the same registry (dsbot.slack.menu).
+MORE_HANDLERS.update(
+    {
+        ids.MORE_SUIVRE: suivre,
+        ids.MORE_CORRECTION: _modal(ids.ACTION_DEMANDER_CORRECTION),
+        ids.MORE_CHANGER_GROUPE: _modal(ids.ACTION_CHANGER_GROUPE),
+        ids.MORE_REPASSER_EN_CONSTRUCTION: _modal(ids.ACTION_REPASSER_EN_CONSTRUCTION),
+        ids.MORE_DESARCHIVER: _modal(ids.ACTION_DESARCHIVER),
+        ids.MORE_SUPPRIMER_MESSAGE: _modal(ids.ACTION_SUPPRIMER_MESSAGE),
+        ids.MORE_PARTAGER: partager,
+    }
+)

@@ -4,7 +4,7 @@ On a message in the thread of a dossier's notification, on a shared card, or on 
 names one dossier (« n° 1234 », a DS link), it opens the Répondre modal of that dossier at once
 (the trigger expires in 3 seconds: no DS call before views.open), pre-filled with the message
 as plain text and offering its files. The modal is then checked and submitted exactly as the
-card's Répondre button's (dsbot.slack.listeners.decisions): access is decided there, on a
+card's Répondre button's (dsbot.slack.dossier_modals): access is decided there, on a
 fresh read of DS. Elsewhere the user is told why the shortcut cannot apply.
 """
 
@@ -19,10 +19,14 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.slack import ids
 from dsbot.slack.blocks.modals import MessageFile, ModalOrigin, build_action_modal
+from dsbot.slack.dossier_modals import new_key, prepare_modal
 from dsbot.slack.dossier_refs import dossiers_named, ds_hosts
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.files import MAX_FILE_BYTES, ds_accepts
-from dsbot.slack.listeners.decisions import new_key, prepare_modal, sealed, update_view
+from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.refusal import tell_budget_spent
+from dsbot.slack.interaction.urls import checked_reply_url
+from dsbot.slack.interaction.views import open_modal, update_view
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.mrkdwn import to_plain_text
 from dsbot.slack.outcomes import Audience
@@ -79,10 +83,19 @@ def handle_reply_from_message(
     t = services.texts
     team_id, user_id = actor(context)
     try:
+        # Checked before anything goes to it: a forged response_url gets nothing at all.
+        checked_reply_url(services, shortcut)
+    except PayloadError as exc:
+        log.warning("message shortcut refused: %s", exc)
+        return
+    try:
         message = MessageShortcut.from_body(shortcut)
     except ValueError as exc:
         log.warning("message shortcut refused: %s", exc)
         respond(text=t("shortcut.bad_payload"), response_type="ephemeral")
+        return
+    if not services.read_budget.spend(team_id, user_id, "message shortcut"):
+        tell_budget_spent(services, respond)
         return
     numbers = dossiers_of(services, team_id, message)
     if len(numbers) != 1:
@@ -104,9 +117,7 @@ def handle_reply_from_message(
         message_files=offered_files(message.files),
     )
     try:
-        opened = services.slack.views_open(
-            trigger_id=message.trigger_id, view=sealed(services, view)
-        )
+        opened = open_modal(services, message.trigger_id, view, team_id, user_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "")
         log.info("views.open for the shortcut on dossier %s failed: %s", origin.number, error)
@@ -119,7 +130,7 @@ def handle_reply_from_message(
         from dsbot.slack.blocks.modals import build_info_modal
 
         text = ds_error_text(exc, t, number=origin.number) if isinstance(exc, Exception) else ""
-        update_view(services, view_id, build_info_modal(origin, t, text))
+        update_view(services, view_id, build_info_modal(origin, t, text), team_id, user_id)
 
     # As after a click: the modal turns into an explanation if the user may not reply.
     services.jobs.submit(prepare_modal, services, audience, view_id, on_error=on_error)

@@ -1,10 +1,10 @@
 """Link previews (`link_shared` → `chat.unfurl`) of DS dossier URLs.
 
 A preview is seen by everyone in the channel, so it is given only when the person who shared
-the link may see the dossier (docs/interface.md, "Who may see a dossier"), it stays compact
-(dsbot.slack.blocks.unfurl), and it is given at most once per link and channel every
-UNFURL_WINDOW. A message with MAX_LINKS links or more gets none: a list of dossiers pasted in a
-channel would otherwise fill it with previews.
+the link may see the dossier (docs/interface.md, "Who may see a dossier") and has read budget
+left (dsbot.slack.interaction.budget), it stays compact (dsbot.slack.blocks.unfurl), and it is
+given at most once per link and channel every UNFURL_WINDOW. A message with MAX_LINKS links or
+more gets none: a list of dossiers pasted in a channel would otherwise fill it with previews.
 """
 
 from __future__ import annotations
@@ -107,6 +107,9 @@ def unfurl_links(
             if not claim_unfurl(db, team_id, channel, link.url, now, UNFURL_WINDOW):
                 continue
         claimed.append(link.url)
+        if not services.read_budget.spend(team_id, user_id, "unfurl"):
+            # The sharer's read budget is spent: no preview, and DS is not read for it.
+            continue
         preview = preview_of(services, team_id, user_id, link)
         if preview is not None:
             unfurls[link.url] = preview

@@ -5,6 +5,7 @@ import pytest
 from dsbot.slack import ids
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.subcommands import CORE_SUBCOMMANDS as SUBCOMMANDS
+from dsbot.slack.subcommands import default_table
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens
 
@@ -38,7 +39,7 @@ def line_of(message, name: str) -> str:
 
 @pytest.mark.parametrize("is_admin", [False, True])
 def test_help_lists_every_subcommand_with_its_alias(is_admin):
-    message = build_help(FR, is_admin=is_admin)
+    message = build_help(FR, table=default_table(), is_admin=is_admin)
     assert_within_slack_limits(message)
     for name, alias in INTERFACE_SUBCOMMANDS.items():
         line = line_of(message, name)
@@ -48,24 +49,26 @@ def test_help_lists_every_subcommand_with_its_alias(is_admin):
 
 
 def test_admin_only_subcommands_are_marked():
-    message = build_help(FR, is_admin=False)
+    message = build_help(FR, table=default_table(), is_admin=False)
     for name in INTERFACE_SUBCOMMANDS:
         assert ("🔒" in line_of(message, name)) == (name in ADMIN_ONLY), name
     footer = " ".join(e["text"] for e in block(message, ids.BLOCK_HELP_FOOTER)["elements"])
     assert "administrateurs" in footer
-    admin_footer = block(build_help(FR, is_admin=True), ids.BLOCK_HELP_FOOTER)
+    admin_footer = block(
+        build_help(FR, table=default_table(), is_admin=True), ids.BLOCK_HELP_FOOTER
+    )
     assert "vous en faites partie" in " ".join(e["text"] for e in admin_footer["elements"])
 
 
 def test_argument_syntax_is_escaped_not_a_link():
-    message = build_help(FR, is_admin=False)
+    message = build_help(FR, table=default_table(), is_admin=False)
     assert "`/ds dossier &lt;numéro&gt;`" in commands_text(message)
     assert "`/ds &lt;numéro&gt;`" in line_of(message, "dossier")
     assert tokens(message) == []
 
 
 def test_unknown_command_comes_first_and_is_escaped():
-    message = build_help(FR, is_admin=False, unknown="<!channel> & co")
+    message = build_help(FR, table=default_table(), is_admin=False, unknown="<!channel> & co")
     assert_within_slack_limits(message)
     first = message.blocks[0]
     assert first["block_id"] == ids.BLOCK_HELP_UNKNOWN
@@ -75,19 +78,19 @@ def test_unknown_command_comes_first_and_is_escaped():
 
 
 def test_unknown_very_long_command_is_cut():
-    message = build_help(FR, is_admin=False, unknown="x" * 5000)
+    message = build_help(FR, table=default_table(), is_admin=False, unknown="x" * 5000)
     assert_within_slack_limits(message)
     assert len(message.blocks[0]["text"]["text"]) < 300
 
 
 def test_no_unknown_line_by_default():
-    message = build_help(FR, is_admin=True)
+    message = build_help(FR, table=default_table(), is_admin=True)
     assert block(message, ids.BLOCK_HELP_UNKNOWN) is None
     assert message.text == "Aide de la commande /ds"
 
 
 def test_english_help():
-    message = build_help(Texts("en"), is_admin=False, unknown="frobnicate")
+    message = build_help(Texts("en"), table=default_table(), is_admin=False, unknown="frobnicate")
     text = all_text(message)
     assert "Unknown command" in text
     assert "`/ds dossier &lt;number&gt;`" in text
@@ -95,9 +98,9 @@ def test_english_help():
 
 
 def test_dynacase_subcommands_only_when_dynacase_is_configured():
-    without = commands_text(build_help(FR, is_admin=False))
+    without = commands_text(build_help(FR, table=default_table(), is_admin=False))
     assert "/ds document" not in without and "/ds connecter" not in without
-    message = build_help(FR, is_admin=False, dynacase=True)
+    message = build_help(FR, table=default_table(), is_admin=False, dynacase=True)
     assert_within_slack_limits(message)
     assert "`/ds doc`" in line_of(message, "document")
     assert "`/ds connect`" in line_of(message, "connecter dynacase")

@@ -7,6 +7,7 @@ from dsbot.slack.blocks.card import REASON_NOT_LINKED, Viewer, build_dossier_car
 from dsbot.slack.blocks.events import EVENT_STATE_CHANGED, build_event_message
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.render_terminal import display_width, render_message, render_mrkdwn
+from dsbot.slack.subcommands import default_table
 from dsbot.texts import Texts
 from tests.slack.blocks.factories import (
     DS_WEB_BASE,
@@ -100,7 +101,9 @@ def test_event_message_and_plain_dict():
 
 
 def test_help_renders_usage_with_angle_brackets():
-    out = render_message(build_help(FR, is_admin=False, unknown="zz"), width=1000)
+    out = render_message(
+        build_help(FR, table=default_table(), is_admin=False, unknown="zz"), width=1000
+    )
     assert out.startswith("Commande inconnue : « zz »")
     assert "`/ds dossier <numéro>`" in out
     assert "(alias : `/ds subscribe`)" in out

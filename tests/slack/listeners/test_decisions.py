@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from dsbot.slack import ids
-from dsbot.slack.listeners.decisions import ClickDebounce
+from dsbot.slack.interaction.debounce import ClickDebounce
 from tests.e2e.scene import decision_values, reply_values
 from tests.slack.listeners.conftest import ALICE, CHANNEL, CLARA, Recorder, Registry, Services
 

@@ -35,9 +35,17 @@ from dsbot.slack.blocks.edits import (
     read_annotations,
     read_labels,
 )
-from dsbot.slack.blocks.modals import ModalOrigin, build_error_modal
+from dsbot.slack.blocks.modals import ModalOrigin
+from dsbot.slack.dossier_modals import new_key
 from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.listeners.decisions import api_base, new_key, seal, sealed
+from dsbot.slack.interaction.urls import api_base
+from dsbot.slack.interaction.views import (
+    ack_errors,
+    open_metadata,
+    open_modal,
+    refuse_submission,
+    update_view,
+)
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.outcomes import (
     Audience,
@@ -127,9 +135,13 @@ def open_edit(
     origin = origin_of_menu(services, body, number, option)
     audience = audience_of(team_id, user_id, origin)
     try:
-        opened = client.views_open(
-            trigger_id=_text(body.get("trigger_id")) or "",
-            view=sealed(services, build_loading_modal(origin, t)),
+        # The menu's own client is the app's (services.slack): one sealed path for both.
+        opened = open_modal(
+            services,
+            _text(body.get("trigger_id")) or "",
+            build_loading_modal(origin, t),
+            team_id,
+            user_id,
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
@@ -139,21 +151,13 @@ def open_edit(
     view_id = opened["view"]["id"]
 
     def run() -> None:
-        update(services, view_id, fill(services, audience, origin))
+        update_view(services, view_id, fill(services, audience, origin), team_id, user_id)
 
     def on_error(exc: BaseException) -> None:
         message = ds_error_text(exc, t, number=number) if isinstance(exc, Exception) else ""
-        update(services, view_id, build_edit_info_modal(origin, t, message))
+        update_view(services, view_id, build_edit_info_modal(origin, t, message), team_id, user_id)
 
     services.jobs.submit(run, on_error=on_error)
-
-
-def update(services: AppServices, view_id: str, view: Any) -> None:
-    try:
-        services.slack.views_update(view_id=view_id, view=sealed(services, view))
-    except SlackApiError as exc:
-        # Closed or submitted meanwhile: the submission re-checks everything.
-        log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
 
 
 def checked(services: AppServices, audience: Audience, origin: EditOrigin) -> Any:
@@ -172,13 +176,13 @@ def checked(services: AppServices, audience: Audience, origin: EditOrigin) -> An
 def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
+    team_id, user_id = actor(context)
     try:
-        origin = EditOrigin.decode(seal(services).open(view.get("private_metadata")))
+        origin = EditOrigin.decode(open_metadata(services, view, team_id, user_id))
         if origin.callback_id != view.get("callback_id"):
             raise ValueError(f"{view.get('callback_id')} carries another modal's origin")
     except ValueError as exc:
-        log.warning("submission refused: %s", exc)
-        ack(response_action="update", view=build_error_modal(t, t("error.bad_payload")))
+        refuse_submission(ack, services, view, exc)
         return
     kind = KIND_BY_OPTION[origin.kind]
     labels: LabelEdit | None = None
@@ -186,17 +190,16 @@ def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     if kind is ActionKind.ETIQUETTES:
         form = read_labels(view, origin, t)
         if not isinstance(form, LabelsForm):
-            ack(response_action="errors", errors=form)
+            ack_errors(ack, form)
             return
         labels = LabelEdit(add=form.add, remove=form.remove)
     else:
         read = read_annotations(view, origin, t)
         if isinstance(read, dict):
-            ack(response_action="errors", errors=read)
+            ack_errors(ack, read)
             return
         annotations = read
     ack()
-    team_id, user_id = actor(context)
     request = ActionRequest(
         team_id=team_id,
         user_id=user_id,
