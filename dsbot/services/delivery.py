@@ -38,7 +38,7 @@ from typing import Any
 
 from dsbot.backends.ds.errors import DSError, DSNotFound, DSPermissionDenied
 from dsbot.backends.dynacase.errors import DynacaseError
-from dsbot.backends.port import NotFound, Refused
+from dsbot.backends.errors import BackendNotFound, BackendRefused
 from dsbot.backoff import exponential_delay
 from dsbot.services.delivery_port import (
     DeliveryTag,
@@ -427,7 +427,7 @@ class DeliveryService:
         if payload.item is not None:
             try:
                 message = self.slack.render_item_card(payload.item)
-            except (NotFound, Refused):
+            except (BackendNotFound, BackendRefused):
                 if ts is None:
                     self._finish(row, OutboxStatus.SKIPPED, "item no longer visible", report)
                     return
