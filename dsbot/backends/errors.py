@@ -27,7 +27,8 @@ class BackendError(Exception):
     `retryable`: a read may be sent again. `ambiguous`: the request may have been processed
     even though no usable answer came back, so a change must be checked by a re-read, never
     resent. `text_key` names the Slack text that explains the error to a user (None: the
-    backend's own words); `alert_kind` names the ops alert a failing feed raises.
+    backend's own words); `alert_kind` names the ops alert a failing feed raises
+    (`notify.ops.<alert_kind>`; an outage's ends in `_down`, and waits a few cycles).
     """
 
     retryable: ClassVar[bool] = False

@@ -461,11 +461,12 @@ class Poller:
             state["failed_cycles"] = int(state.get("failed_cycles") or 0) + 1
             errors = [r.error for r in failed if r.error is not None]
             kinds = [_alert_kind(e) for e in errors]
-            # A token problem says what to do; it wins over a generic outage.
-            generic = ("ds_down", "dynacase_down")
-            kind = next((k for k in kinds if k not in generic), kinds[0] if kinds else "ds_down")
+            # A token problem says what to do; it wins over a generic outage (`*_down`).
+            kind = next(
+                (k for k in kinds if not k.endswith("_down")), kinds[0] if kinds else "ds_down"
+            )
             error = errors[kinds.index(kind)] if errors else None
-            threshold = self.alert_after if kind in generic else 1
+            threshold = self.alert_after if kind.endswith("_down") else 1
             last = q.from_iso(state.get("alerted_at"))
             cooled = last is None or now - last >= self.alert_cooldown
             if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):

@@ -109,3 +109,23 @@ def test_each_ds_error_explains_itself_to_a_user() -> None:
     # A backend that names no text gets the generic sentence, never silence.
     assert ds_error_text(dc.DynacaseServerError("x"), t) == t("error.unexpected")
     assert ds_error_text(BackendRefused("non"), t) == t("error.unexpected")
+
+
+def every_error_class() -> list[type[BackendError]]:
+    found: list[type[BackendError]] = []
+    for module in (ds, dc):
+        found += [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type) and issubclass(c, BackendError)
+        ]
+    return found
+
+
+def test_every_alert_and_text_an_error_names_is_in_both_catalogs() -> None:
+    from dsbot.texts import en, fr
+
+    keys = {f"notify.ops.{c.alert_kind}" for c in every_error_class()}
+    keys |= {c.text_key for c in every_error_class() if c.text_key}
+    assert "notify.ops.backend_down" in keys and "error.ds_says" in keys
+    assert sorted(k for k in keys if k not in fr.TEXTS or k not in en.TEXTS) == []
