@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from dsbot.backends import registry
-from dsbot.backends.port import BackendName, FeedSource
+from dsbot.backends.port import (
+    Annotations,
+    Attachments,
+    BackendName,
+    FeedSource,
+    Follow,
+    Labels,
+    Messaging,
+)
 from dsbot.config import Settings
 from dsbot.runtime import build_item_service
 from dsbot.store import Store
@@ -60,6 +68,9 @@ def test_each_backend_is_built_from_the_settings_into_the_port(sandbox, dynacase
     assert built.name is BackendName.DYNACASE
     initid = dynacase.control.create_document("DEMANDE_SUBVENTION", "Subvention")["initid"]
     assert built.reader().get_item(str(initid)).ref == str(initid)
+    # Dynacase has none of DS's extras: a caller asks the capability, not the backend's name.
+    capabilities = (Annotations, Labels, Attachments, Messaging, Follow)
+    assert not any(isinstance(built.reader(), c) for c in capabilities)
     assert isinstance(spec.feed(spec.client(env), env), FeedSource)
 
 
