@@ -13,7 +13,9 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
+from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.runtime import build_item_service, build_poller, dynacase_client_of
 from dsbot.services.access import DossierAccessService
@@ -49,7 +51,7 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
     """Every service of the Slack app, built from Settings (`ds` may be passed in instead)."""
     store = Store(settings.db_path)
     store.migrate()
-    ds = ds or DSClient(settings.ds_api_url, settings.ds_api_token or "")
+    ds = ds or registry.get(BackendName.DS).client(settings)
     slack = make_web_client(settings)
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)

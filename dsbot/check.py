@@ -21,9 +21,11 @@ from graphql import IntrospectionQuery, build_client_schema, validate
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends import registry
 from dsbot.backends.ds import errors as e
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.documents import documents
+from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendNotFound
 from dsbot.config import Settings
 from dsbot.redact import redact
 from dsbot.slack.scopes import missing_scopes
@@ -46,12 +48,10 @@ def _gid(kind: str, n: int) -> str:
 
 
 def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
-    if not settings.ds_api_token:
-        yield Finding(
-            FAIL,
-            "DS_API_TOKEN n’est pas défini",
-            "Créez un jeton d’API dans DS (Mon profil → Jeton)",
-        )
+    problems = registry.get("ds").check(settings)
+    for problem in problems:
+        yield Finding(FAIL, problem.what, problem.fix)
+    if problems:
         return
     try:
         # A dossier that cannot exist: a valid token gets "not found", a bad one an auth error.
@@ -77,7 +77,7 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
             "Autorisez-la sur le jeton dans DS",
         )
         return
-    except e.DSError as exc:
+    except BackendError as exc:
         yield Finding(
             FAIL, f"DS est injoignable : {exc.message}", "Vérifiez DS_API_URL et le réseau"
         )
@@ -92,7 +92,7 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
                 f"La démarche {number} est hors de portée du jeton",
                 "Ajoutez-la au jeton dans DS, ou retirez-la de DSBOT_DEMARCHES",
             )
-        except e.DSError as exc:
+        except BackendError as exc:
             yield Finding(FAIL, f"Démarche {number} : {exc.message}")
         else:
             count = sum(len(g.instructeurs) for g in demarche.groupes)
@@ -118,7 +118,7 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
             "Le jeton DS est en lecture seule : les boutons ne peuvent pas agir",
             "Créez un jeton en lecture et écriture",
         )
-    except e.DSError:
+    except BackendError:
         # Any other refusal (not found...) means DS got past the read-only check.
         yield Finding(OK, "Le jeton DS peut écrire")
     else:
@@ -132,7 +132,7 @@ def check_schema(ds: DSClient) -> Iterator[Finding]:
     try:
         # DS's answer is checked by build_client_schema itself (TypeError/KeyError below).
         live = build_client_schema(cast(IntrospectionQuery, ds.execute("introspection", {})))
-    except (e.DSError, TypeError, KeyError) as exc:
+    except (BackendError, TypeError, KeyError) as exc:
         yield Finding(WARN, f"Schéma en ligne illisible ({exc}) : documents non revérifiés")
         return
     from graphql import parse
@@ -301,27 +301,27 @@ def quiet_clients() -> Iterator[None]:
 def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
     """Only when DYNACASE_API_URL is set: the API answers, the read token is accepted, and
     people's tokens can be stored encrypted (docs/dynacase-api.md §3)."""
-    from dsbot.backends.dynacase import errors as de
-    from dsbot.backends.dynacase.client import client_from_settings
     from dsbot.services.credentials import SecretKeyError, fernet_from_key
 
-    if not settings.dynacase_api_url:
+    spec = registry.get("dynacase")
+    problems = spec.check(settings)
+    for problem in problems:
+        yield Finding(FAIL, problem.what, problem.fix)
+    if problems or not spec.enabled(settings):
         return
-    dynacase = client or client_from_settings(settings, max_read_retries=0)
-    if dynacase is None:  # DYNACASE_TOKEN missing: Settings refuses that already
-        return
+    dynacase = client or spec.client(settings, max_read_retries=0)
     try:
         # A document that cannot exist: a valid token gets "not found", a bad one 403.
         dynacase.get_document("0", attributes=False)
-    except (de.DynacaseNotFound, de.DynacaseAccessDenied):
+    except BackendNotFound:
         yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url} and accepts the token")
-    except de.DynacaseNotAuthenticated:
+    except BackendAuthFailed:
         yield Finding(
             FAIL,
             "Dynacase does not accept DYNACASE_TOKEN",
             "Create a DcpOpen token for dsbot's reading user on the Dynacase server",
         )
-    except de.DynacaseError as exc:
+    except BackendError as exc:
         yield Finding(
             FAIL, f"Dynacase is unreachable: {exc}", "Check DYNACASE_API_URL and the network"
         )
@@ -365,19 +365,17 @@ def subscribed_families(settings: Settings) -> list[str]:
 
 def check_dynacase_families(settings: Settings, dynacase: Any) -> Iterator[Finding]:
     """Each followed family can still be listed with the bot's token (one short page each)."""
-    from dsbot.backends.dynacase import errors as de
-
     for family in subscribed_families(settings):
         try:
             dynacase.list_documents(family, slice=1)
-        except (de.DynacaseNotFound, de.DynacaseAccessDenied):
+        except BackendNotFound:
             yield Finding(
                 FAIL,
                 f"Famille Dynacase {family} suivie, mais introuvable avec DYNACASE_TOKEN",
                 f"Donnez au lecteur de dsbot l’accès à {family}, ou tapez"
                 f" `/ds desabonner dynacase {family}` dans les canaux qui la suivent",
             )
-        except de.DynacaseError:
+        except BackendError:
             return  # unreachable or refused: the finding above says so already
         else:
             yield Finding(OK, f"Famille Dynacase {family} suivie et lisible")
@@ -386,14 +384,9 @@ def check_dynacase_families(settings: Settings, dynacase: Any) -> Iterator[Findi
 def run_checks(
     settings: Settings, *, http: bool, ds_factory: Callable[[], Any] | None = None
 ) -> list[Finding]:
-    from dsbot.backends.ds.client import DSClient
-
     def probe_client() -> Any:
-        return DSClient(
-            settings.ds_api_url,
-            settings.ds_api_token or "",
-            timeout=PROBE_TIMEOUT_SECONDS,
-            max_read_retries=0,
+        return registry.get("ds").client(
+            settings, timeout=PROBE_TIMEOUT_SECONDS, max_read_retries=0
         )
 
     findings = list(check_database(settings))

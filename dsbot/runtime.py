@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk import WebClient
 
+from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
+from dsbot.backends.port import BackendName
 from dsbot.config import Settings
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
@@ -59,7 +61,7 @@ def build_poller(
         store.migrate()
     if ds is None:
         settings.require("DS_API_TOKEN")
-        ds = DSClient(settings.ds_api_url, settings.ds_api_token or "")
+        ds = registry.get(BackendName.DS).client(settings)
     if slack is None and not settings.slack_bot_token and not _has_work(store):
         # Nothing subscribed, nothing queued: nothing to post, so no Slack token needed yet (a
         # first `poll --once` checks DS alone). Used all the same, it names the missing token.
@@ -198,25 +200,22 @@ def run_digest(
 
 def dynacase_client_of(items: ItemService) -> DynacaseClient | None:
     """The bot's Dynacase reads client (DYNACASE_TOKEN), when Dynacase is configured."""
-    from dsbot.backends.dynacase.backend import DynacaseBackend
-    from dsbot.backends.port import BackendName
-
     backend = items.backends.get(BackendName.DYNACASE)
-    return backend.client if isinstance(backend, DynacaseBackend) else None
+    return cast("DynacaseClient | None", getattr(backend, "client", None))
 
 
 def build_item_service(settings: Settings, store: Store) -> ItemService:
-    """The backends other than DS that are configured (Dynacase), behind one ItemService."""
-    from dsbot.backends.dynacase.backend import DynacaseBackend
-    from dsbot.backends.dynacase.client import client_from_settings
-    from dsbot.backends.port import Backend, BackendName
+    """The configured backends whose items ItemService serves (Dynacase), built through the
+    registry."""
+    from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
     from dsbot.services.credentials import CredentialVault
 
     backends: dict[BackendName, Backend] = {}
-    dynacase = client_from_settings(settings)
-    if dynacase is not None:
-        backends[BackendName.DYNACASE] = DynacaseBackend(dynacase)
+    for spec in registry.enabled(settings):
+        if spec.items:
+            backend = spec.build(settings)
+            backends[backend.name] = backend
     return ItemService(
         store,
         backends,

@@ -255,3 +255,143 @@ def test_the_cycle_finder_sees_a_cycle_through_others_and_a_function_level_impor
     found = {m for _, m in imported_modules(ast.parse(source), "dsbot.sandboxes.ds")}
     assert "dsbot.sandboxes.ds.server" in found
 
+
+
+# --- outside the backends: the port, its error root and the registry ------------------------------
+
+# What code outside `dsbot/backends/` may import of it (the sandboxes are `dsbot.sandboxes`).
+PUBLIC = ("dsbot.backends.port", "dsbot.backends.errors", "dsbot.backends.registry")
+# The files that still import a backend's internals (DS's client and models, mostly): a ratchet.
+# A file not listed may not start; a listed file that no longer does must leave the list, so
+# that it only shrinks as services and Slack builders move onto the port.
+STILL_INTERNAL = {
+    "dsbot/app_runtime.py",
+    "dsbot/check.py",
+    "dsbot/demo/run.py",
+    "dsbot/demo/scenario.py",
+    "dsbot/runtime.py",
+    "dsbot/services/access.py",
+    "dsbot/services/actions.py",
+    "dsbot/services/classify.py",
+    "dsbot/services/digest.py",
+    "dsbot/services/directory.py",
+    "dsbot/services/dynacase_feed.py",
+    "dsbot/services/feed.py",
+    "dsbot/services/index.py",
+    "dsbot/services/item_subscriptions.py",
+    "dsbot/services/linking.py",
+    "dsbot/services/outbox.py",
+    "dsbot/services/poller.py",
+    "dsbot/services/subscriptions.py",
+    "dsbot/slack/blocks/card.py",
+    "dsbot/slack/blocks/common.py",
+    "dsbot/slack/blocks/digest.py",
+    "dsbot/slack/blocks/edits.py",
+    "dsbot/slack/blocks/events.py",
+    "dsbot/slack/blocks/modals.py",
+    "dsbot/slack/blocks/unfurl.py",
+    "dsbot/slack/command_grammar.py",
+    "dsbot/slack/dossier_modals.py",
+    "dsbot/slack/digest.py",
+    "dsbot/slack/files.py",
+    "dsbot/slack/listeners/annotations.py",
+    "dsbot/slack/listeners/labels.py",
+    "dsbot/slack/outcomes.py",
+    "dsbot/slack/sender.py",
+    "dsbot/slack/services.py",
+    "dsbot/store/index.py",
+    "dsbot/store/links.py",
+    "dsbot/store/payloads.py",
+}
+BACKEND_ROOTS = {"DSError", "DynacaseError"}
+
+
+def outside_the_backends() -> list[tuple[str, ast.AST, str]]:
+    """(path relative to the repository, tree, package) of every module outside dsbot/backends."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE.parent)
+        if relative.parts[1] != "backends":
+            package = ".".join(relative.with_suffix("").parts[:-1])
+            found.append((relative.as_posix(), parse(path), package))
+    return found
+
+
+def is_internal(module: str) -> bool:
+    """A module of a backend's folder (not the port, the error root or the registry)."""
+    if not module.startswith("dsbot.backends."):
+        return False
+    return not any(module == name or module.startswith(name + ".") for name in PUBLIC)
+
+
+def test_outside_the_backends_only_the_port_errors_and_registry_are_imported():
+    importing = {
+        relative
+        for relative, tree, package in outside_the_backends()
+        if any(is_internal(module) for _, module in imported_modules(tree, package))
+    }
+    assert sorted(importing - STILL_INTERNAL) == [], "import the port, errors or registry"
+    assert sorted(STILL_INTERNAL - importing) == [], "no longer imports internals: unlist it"
+
+
+def test_the_ratchet_tells_internals_from_the_public_modules():
+    assert is_internal("dsbot.backends.ds.client") and is_internal("dsbot.backends.dynacase")
+    assert not is_internal("dsbot.backends.port") and not is_internal("dsbot.backends.errors")
+    assert not is_internal("dsbot.backends.registry") and not is_internal("dsbot.backends")
+    assert not is_internal("dsbot.sandboxes.ds") and is_internal("dsbot.backends.portal")
+
+
+def names_in(node: ast.AST | None) -> set[str]:
+    """The class names an except clause, isinstance() or a class's bases name (`e.DSError`,
+    tuples and `A | B` included)."""
+    if node is None:
+        return set()
+    return {
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name | ast.Attribute)
+    }
+
+
+def backend_root_uses(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler):
+            found += [(node.lineno, f"except {n}") for n in names_in(node.type) & BACKEND_ROOTS]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("isinstance", "issubclass")
+            and len(node.args) == 2
+        ):
+            names = names_in(node.args[1]) & BACKEND_ROOTS
+            found += [(node.lineno, f"isinstance {n}") for n in names]
+        elif isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                found += [(node.lineno, f"subclass of {n}") for n in names_in(base) & BACKEND_ROOTS]
+    return sorted(found)
+
+
+def test_no_branch_on_a_backends_error_root_outside_the_backends():
+    offenders = [
+        f"{relative}:{line} {what}"
+        for relative, tree, _ in outside_the_backends()
+        for line, what in backend_root_uses(tree)
+    ]
+    assert offenders == [], "catch the root's branches (dsbot.backends.errors) instead"
+
+
+def test_the_error_check_sees_every_form():
+    source = (
+        "try:\n    pass\nexcept e.DSError:\n    pass\n"
+        "try:\n    pass\nexcept (KeyError, DynacaseError) as exc:\n    pass\n"
+        "isinstance(x, DSError | OSError)\n"
+        "class Mine(errors.DynacaseError):\n    pass\n"
+        "try:\n    pass\nexcept BackendError:\n    pass\n"
+    )
+    assert [what for _, what in backend_root_uses(ast.parse(source))] == [
+        "except DSError",
+        "except DynacaseError",
+        "isinstance DSError",
+        "subclass of DynacaseError",
+    ]

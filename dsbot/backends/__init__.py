@@ -5,5 +5,7 @@ sibling package, `dsbot/sandboxes`, which no backend imports.
 - `ds`: Démarche numérique (demarches-simplifiees.fr), its GraphQL API v2.
 - `dynacase`: Dynacase (Anakeen) Platform HTTP API 1.0 (`/api/v1/`).
 
-A third backend is a third folder implementing `port.Backend`.
+A third backend is a third folder implementing `port.Backend`, registered in `registry.py`.
+Outside this package, code imports only `port`, `errors` (the error root) and `registry`
+(docs/architecture.md).
 """

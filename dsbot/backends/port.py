@@ -7,8 +7,14 @@ performs actions as one person, and tells what changed since a moment.
 
 The Slack builders take these types for what every backend shares (state, actions, history,
 inputs: `dsbot/slack/blocks/parts.py`, `inputs.py`, `item.py`, `action_form.py`), so a new
-backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`.
+backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`, a
+`FeedSource` for what changed, and registered in `dsbot/backends/registry.py`.
 Values that cross into Slack (button values, modal metadata) use `to_json`/`from_json`.
+
+Not every backend can do everything: what only some can (annotations, labels, messages, file
+attachments, following an item) is a `runtime_checkable` capability protocol that a source
+implements or not; a caller asks `isinstance(source, Messaging)` rather than the backend's name.
+Errors are the root's (`dsbot/backends/errors.py`): BackendNotFound, BackendRefused, …
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NewType, Protocol, runtime_checkable
 
 
 class BackendName(StrEnum):
@@ -178,27 +184,12 @@ class ActionResult:
     recovered: bool = False
 
 
-class Refused(Exception):
-    """The backend refused to show an item or to act; `message` is in the backend's words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(Exception):
-    """No such item (or the person may not see that it exists)."""
-
-
-class BadCredential(Exception):
-    """The person's credential is not accepted by the backend."""
-
-
 class ItemSource(Protocol):
     """One backend seen as one person (or as the bot, for reads)."""
 
     def get_item(self, ref: str, *, history: int = 5) -> Item:
-        """The item with its `history` most recent entries. Raises NotFound, Refused."""
+        """The item with its `history` most recent entries. Raises BackendNotFound,
+        BackendRefused."""
         ...
 
     def available_actions(self, ref: str, *, for_anyone: bool = False) -> list[ItemAction]:
@@ -212,7 +203,7 @@ class ItemSource(Protocol):
         ...
 
     def action_form(self, ref: str, action: ItemAction) -> ActionForm:
-        """What `action` asks for. Raises Refused when the backend will not offer it."""
+        """What `action` asks for. Raises BackendRefused when the backend will not offer it."""
         ...
 
     def perform(self, request: ActionRequest) -> ActionResult: ...
@@ -234,5 +225,124 @@ class Backend(Protocol):
         ...
 
     def check_credential(self, credential: str) -> None:
-        """Raises BadCredential when the backend does not accept `credential`."""
+        """Raises BackendAuthFailed when the backend does not accept `credential`."""
         ...
+
+
+# --- what changed: the feed ----------------------------------------------------------------------
+
+# Where a feed stands, in the backend's own terms (a DS page cursor, a Dynacase revision date):
+# text, so the store keeps it as is, and opaque, so nobody outside the backend reads into it.
+FeedCursor = NewType("FeedCursor", str)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item a feed reports as changed; `state` when the listing tells it."""
+
+    ref: str
+    modified_at: datetime | None = None
+    state: ItemState | None = None
+
+
+@dataclass(frozen=True)
+class FeedBatch:
+    """What changed after a cursor: `cursor` is where the next call starts; `more` says the
+    backend has more to give now (call again at once)."""
+
+    changes: tuple[Change, ...]
+    cursor: FeedCursor
+    more: bool = False
+
+
+@runtime_checkable
+class FeedSource(Protocol):
+    """A backend's changes, as the bot reads them (no person's credential)."""
+
+    def start(self, scope: str, since: datetime) -> FeedCursor:
+        """The cursor after which `changes` reports what changed at or after `since` in
+        `scope` (a démarche, a family)."""
+        ...
+
+    def changes(self, scope: str, cursor: FeedCursor) -> FeedBatch:
+        """One batch of changes after `cursor`. Raises BackendError, and the cursor stays
+        good to try again."""
+        ...
+
+
+# --- what only some backends can do: capabilities ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemAnnotation:
+    """A private note field of an item: `text` is its value as shown (None: empty); `kind`
+    the backend's own name for its type."""
+
+    id: str
+    label: str
+    text: str | None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class ItemLabel:
+    id: str
+    name: str
+    color: str = ""
+
+
+@runtime_checkable
+class Annotations(Protocol):
+    """Private annotations on an item, read and written as one person."""
+
+    def annotations(self, ref: str) -> tuple[ItemAnnotation, ...]: ...
+
+    def set_annotations(self, ref: str, values: Mapping[str, InputValue]) -> None:
+        """Set annotations by id. Raises BackendRefused (the backend's words) when it would
+        not take them all."""
+        ...
+
+
+@runtime_checkable
+class Labels(Protocol):
+    """Labels put on an item, among those its kind offers."""
+
+    def labels(self, ref: str) -> tuple[ItemLabel, ...]:
+        """The labels the item has now."""
+        ...
+
+    def offered_labels(self, ref: str) -> tuple[ItemLabel, ...]:
+        """Every label the item's kind (démarche) offers."""
+        ...
+
+    def add_label(self, ref: str, label_id: str) -> None: ...
+
+    def remove_label(self, ref: str, label_id: str) -> None: ...
+
+
+@runtime_checkable
+class Attachments(Protocol):
+    """Files sent to the backend, to attach to a message or an action."""
+
+    max_bytes: int
+
+    def attach(self, ref: str, content: bytes, *, filename: str, content_type: str) -> str:
+        """Upload `content` for the item; the handle to pass along (e.g. to `send_message`).
+        Raises BackendRefused over `max_bytes`, before anything is sent."""
+        ...
+
+
+@runtime_checkable
+class Messaging(Protocol):
+    """Messages to the item's author (the usager, for a DS dossier), as one person."""
+
+    def send_message(self, ref: str, body: str, *, attachment: str | None = None) -> None:
+        """`attachment` is a handle from `Attachments.attach`."""
+        ...
+
+
+@runtime_checkable
+class Follow(Protocol):
+    """Following an item (its news reach the person in the backend itself)."""
+
+    def follow(self, ref: str, *, following: bool = True) -> None: ...

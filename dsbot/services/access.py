@@ -60,7 +60,7 @@ class DossierAccessService:
         return self.linking.users.profile(user_id).is_restricted
 
     def open(self, team_id: str, user_id: str, number: int) -> tuple[Dossier, Access]:
-        """Read the dossier (DSError propagates) and decide what the user may do with it."""
+        """Read the dossier (a BackendError propagates) and decide what the user may do with it."""
         dossier = self.ds.get_dossier(number)
         if self.is_guest(user_id):
             return dossier, GUEST

@@ -22,9 +22,10 @@ from typing import Any, Protocol
 from dsbot.backends.ds.annotations import AnnotationChange, same_value
 from dsbot.backends.ds.backend import DECISIONS, TARGETS, moves_from
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.errors import DSError, DSMutationError, DSPartialMutationError
+from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
 from dsbot.backends.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
 from dsbot.backends.ds.upload import checksum_of
+from dsbot.backends.errors import BackendError
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
 from dsbot.services.audit import AuditService
@@ -283,8 +284,8 @@ class ActionService:
     def preview(self, team_id: str, user_id: str, number: int, kind: ActionKind) -> ActionOutcome:
         """May this user start `kind` on the dossier now? Reads DS, changes nothing.
 
-        READY, or REFUSED / NOT_ALLOWED / NEEDS_INSTRUCTION as `perform` would answer; a DSError
-        propagates.
+        READY, or REFUSED / NOT_ALLOWED / NEEDS_INSTRUCTION as `perform` would answer; a
+        BackendError propagates.
         """
         dossier, access = self.access.open(team_id, user_id, number)
         status = self._check(kind, dossier, access, instruction_first=False)
@@ -354,7 +355,7 @@ class ActionService:
         access: Access | None = None
         try:
             dossier, access = self.access.open(request.team_id, request.user_id, number)
-        except DSError as exc:
+        except BackendError as exc:
             return failed(exc)
         refusal = self._check(kind, dossier, access, instruction_first=request.instruction_first)
         if refusal is not None:
@@ -368,14 +369,14 @@ class ActionService:
         try:
             if not self._target_allowed(request, dossier, instructeur_id):
                 return ActionOutcome(Status.NOT_ALLOWED, kind, number, dossier, access)
-        except DSError as exc:
+        except BackendError as exc:
             return failed(exc, dossier)
         if kind.is_edit:
             return self._run_edit(request, dossier, access, instructeur_id)
 
         try:
             blob_id = self._upload(request, dossier, facts)
-        except (AttachmentError, DSError) as exc:
+        except (AttachmentError, BackendError) as exc:
             return failed(exc, dossier)
 
         passed = False
@@ -384,13 +385,13 @@ class ActionService:
                 self.ds.passer_en_instruction(
                     dossier, instructeur_id, disable_notification=request.disable_notification
                 )
-            except DSError as exc:
+            except BackendError as exc:
                 return failed(exc, dossier)
             passed = True
 
         try:
             recovered = self._mutate(request, dossier, instructeur_id, blob_id)
-        except DSError as exc:
+        except BackendError as exc:
             after = self._reread(number) if passed or exc.ambiguous else dossier
             # No answer, and DS could not be read back either: the mutation may have applied.
             uncertain = exc.ambiguous and after is None
@@ -423,14 +424,14 @@ class ActionService:
                 report, recovered = self._edit_labels(request.labels or LabelEdit(), dossier)
             else:
                 report, recovered = self._edit_annotations(request, dossier, instructeur_id)
-        except DSError as exc:
+        except BackendError as exc:
             log.info("action %s on dossier %s failed: %s", kind, number, type(exc).__name__)
             after = self._reread(number) if exc.ambiguous else dossier
             uncertain = exc.ambiguous and after is None
             return ActionOutcome(
                 Status.FAILED, kind, number, after, access, exc, uncertain=uncertain
             )
-        error: DSError | None = None
+        error: BackendError | None = None
         if report.refused:
             error = DSMutationError(list(report.messages))
         if report.refused and not report.saved:
@@ -469,7 +470,7 @@ class ActionService:
                 refused.append(label.name)
                 messages.extend(exc.messages)
                 continue
-            except DSError as exc:
+            except BackendError as exc:
                 if not saved:
                     raise
                 # DS stopped answering half-way: what was saved stays, the rest is not sent.
@@ -596,7 +597,7 @@ class ActionService:
         """The dossier after the action, for the card; None if DS cannot say right now."""
         try:
             return self.ds.get_dossier(number)
-        except DSError as exc:
+        except BackendError as exc:
             log.warning("dossier %s: re-read after action failed: %s", number, type(exc).__name__)
             return None
 
@@ -613,7 +614,7 @@ class ActionService:
         elif outcome.status in (Status.NOT_ALLOWED, Status.NEEDS_INSTRUCTION) and outcome.dossier:
             error = f"state: {outcome.dossier.state.value}"
         elif outcome.error is not None:
-            message = outcome.error.message if isinstance(outcome.error, DSError) else None
+            message = outcome.error.message if isinstance(outcome.error, BackendError) else None
             error = redact(message or f"{type(outcome.error).__name__}: {outcome.error}")
         text = (request.text or "").strip()
         try:

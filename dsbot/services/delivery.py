@@ -36,9 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dsbot.backends.ds.errors import DSError, DSNotFound, DSPermissionDenied
-from dsbot.backends.dynacase.errors import DynacaseError
-from dsbot.backends.port import NotFound, Refused
+from dsbot.backends.errors import BackendError, BackendNotFound, BackendRefused
 from dsbot.backoff import exponential_delay
 from dsbot.services.delivery_port import (
     DeliveryTag,
@@ -409,7 +407,7 @@ class DeliveryService:
                 self._deliver(row, self.slack.render_digest(row), None, report)
             else:
                 self._deliver(row, self.slack.render_alert(row), None, report)
-        except (DSError, DynacaseError) as exc:
+        except BackendError as exc:
             # The card could not be rendered: DS (or Dynacase) is down or slow. Wait for it,
             # however long it takes (the rows behind it in this dossier's thread wait too).
             self._retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
@@ -427,7 +425,7 @@ class DeliveryService:
         if payload.item is not None:
             try:
                 message = self.slack.render_item_card(payload.item)
-            except (NotFound, Refused):
+            except (BackendNotFound, BackendRefused):
                 if ts is None:
                     self._finish(row, OutboxStatus.SKIPPED, "item no longer visible", report)
                     return
@@ -436,7 +434,7 @@ class DeliveryService:
             return
         try:
             message = self.slack.render_card(number)
-        except (DSNotFound, DSPermissionDenied):
+        except BackendNotFound:
             if ts is None:
                 self._finish(row, OutboxStatus.SKIPPED, "dossier no longer visible", report)
                 return

@@ -53,7 +53,7 @@ class SlackPort(Protocol):
     `update` take back; calls raise `SlackRefused` or `NoAnswer`."""
 
     def render_card(self, number: int) -> Any:
-        """The dossier's card (reads DS: may raise DSError)."""
+        """The dossier's card (reads DS: may raise BackendError)."""
 
     def render_gone_card(self, number: int) -> Any: ...
 

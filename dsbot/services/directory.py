@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from dsbot.backends.ds.errors import DSError
 from dsbot.backends.ds.models import Demarche
+from dsbot.backends.errors import BackendError
 from dsbot.store import Store
 from dsbot.store import links as q
 
@@ -68,7 +68,7 @@ class InstructeurDirectory:
         for number in sorted(numbers):
             try:
                 demarches.append(self.ds.get_demarche(number))
-            except DSError as exc:
+            except BackendError as exc:
                 log.warning("directory: démarche %s unreadable: %s", number, exc.message)
         with self.store.connect() as db:
             count = q.replace_directory(db, demarches)
@@ -99,7 +99,7 @@ class InstructeurDirectory:
         """Instructeur ids whose DS email matches, case-insensitively (refreshing if stale)."""
         try:
             self.refresh_if_stale()
-        except DSError as exc:  # a stale directory is better than none
+        except BackendError as exc:  # a stale directory is better than none
             log.warning("directory refresh failed: %s", exc.message)
         with self.store.connect() as db:
             return q.instructeur_ids_for_email(db, email)

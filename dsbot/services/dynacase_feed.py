@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from dsbot.backends.dynacase.client import DynacaseClient
-from dsbot.backends.dynacase.errors import DynacaseError
 from dsbot.backends.dynacase.models import Document
+from dsbot.backends.errors import BackendError
 from dsbot.backends.port import BackendName
 from dsbot.services.feed import FeedResult
 from dsbot.services.outbox import OWN_ACTION_WINDOW
@@ -146,11 +146,11 @@ class DynacaseFeedProcessor:
         self.page_size = page_size
 
     def process(self, feed: Feed) -> FeedResult:
-        """Never raises a DynacaseError: it comes back in the result, nothing committed."""
+        """Never raises a BackendError: it comes back in the result, nothing committed."""
         result = FeedResult(feed.key)
         try:
             self._process(feed, result)
-        except DynacaseError as exc:
+        except BackendError as exc:
             result.ok = False
             result.error = exc
         return result
@@ -233,7 +233,7 @@ class DynacaseFeedProcessor:
             # The state change is written in the history of the revision it closes, the
             # comment beside it (same person, same second): the two newest revisions hold it.
             revisions = self.client.history(document.initid, revisions=2)
-        except DynacaseError as exc:
+        except BackendError as exc:
             # The event still goes out, only without who and why.
             log.info("history of %s unreadable: %s", document.initid, type(exc).__name__)
             revisions = []

@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dsbot.backends.ds.client import BATCH_SIZE
-from dsbot.backends.ds.errors import DSError, DSTimeout
+from dsbot.backends.ds.errors import DSTimeout
 from dsbot.backends.ds.models import DeletedDossier, Dossier, FeedPage
-from dsbot.backends.dynacase.errors import DynacaseError
+from dsbot.backends.errors import BackendError
 from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,
@@ -112,7 +112,7 @@ class FeedResult:
     changes: int = 0
     enqueued: int = 0
     deletions: int = 0
-    error: DSError | DynacaseError | None = None  # a Dynacase family's feed fails with its own
+    error: BackendError | None = None
 
 
 @dataclass(frozen=True)
@@ -151,13 +151,13 @@ class FeedProcessor:
         self._lock = threading.Lock()
 
     def process(self, feed: Feed) -> FeedResult:
-        """Deletions, then every page after the stored cursor. Never raises a DSError: it
+        """Deletions, then every page after the stored cursor. Never raises a BackendError: it
         comes back in the result, with everything before it committed."""
         result = FeedResult(feed.key)
         try:
             self._deletions(feed, result)
             self._pages(feed, result)
-        except DSError as exc:
+        except BackendError as exc:
             result.ok = False
             result.error = exc
         return result

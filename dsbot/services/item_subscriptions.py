@@ -51,7 +51,7 @@ class DynacaseSubscriptionService:
     ) -> ItemSubscribeResult:
         """Subscribe a channel to a family's documents (in `states`, Dynacase state ids; none:
         every state). A second subscription to the same family merges the states (none on
-        either side: all) and resumes a paused one. Raises the client's DynacaseError when the
+        either side: all) and resumes a paused one. Raises the client's BackendError when the
         family cannot be listed (DynacaseNotFound for an unknown family)."""
         wanted = tuple(sorted(set(states)))
         # Network first: SQLite's write lock is never held while waiting for Dynacase.

@@ -17,18 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from dsbot.backends.errors import BackendAuthFailed, BackendRefused
 from dsbot.backends.port import (
     ActionForm,
     ActionRequest,
     ActionResult,
     Backend,
     BackendName,
-    BadCredential,
     Item,
     ItemAction,
     ItemSource,
-    NotFound,
-    Refused,
 )
 from dsbot.redact import redact
 from dsbot.services.audit import AuditService
@@ -123,8 +121,8 @@ class ItemService:
         return port.as_person(credential), Access.CONNECTED, ""
 
     def connect(self, team_id: str, user_id: str, backend: BackendName, credential: str) -> None:
-        """Check the credential with the backend, then store it encrypted. Raises BadCredential,
-        SecretKeyError, or KeyError when the backend is off."""
+        """Check the credential with the backend, then store it encrypted. Raises
+        BackendAuthFailed, SecretKeyError, or KeyError when the backend is off."""
         self.vault.check_key()
         self.backends[backend].check_credential(credential)
         self.vault.put(team_id, user_id, backend.value, credential)
@@ -138,14 +136,14 @@ class ItemService:
     # --- reading ---------------------------------------------------------------------------------
 
     def view(self, team_id: str, user_id: str, backend: BackendName, ref: str) -> ItemView:
-        """The item and the actions this person may take now. Raises NotFound when the backend
-        does not show them the item."""
+        """The item and the actions this person may take now. Raises BackendNotFound when the
+        backend does not show them the item."""
         source, access, detail = self._source(team_id, user_id, backend)
         if source is None:
             return ItemView(access, detail=detail)
         try:
             item = source.get_item(ref)
-        except BadCredential:
+        except BackendAuthFailed:
             return ItemView(Access.BAD_CREDENTIAL)
         actions: tuple[ItemAction, ...] = ()
         if access is Access.CONNECTED:
@@ -177,9 +175,9 @@ class ItemService:
             if why_not is not None:
                 return Prepared(access, refusal=why_not)
             return Prepared(access, form=source.action_form(ref, action))
-        except BadCredential:
+        except BackendAuthFailed:
             return Prepared(Access.BAD_CREDENTIAL)
-        except Refused as exc:
+        except BackendRefused as exc:
             return Prepared(access, refusal=exc.message)
 
     def perform(
@@ -270,7 +268,7 @@ def _actor(result: ActionResult) -> str | None:
     return next((h.who for h in result.item.history if h.is_state_change), None)
 
 
-__all__ = ["Access", "ItemService", "ItemView", "NotFound", "Performed", "Prepared"]
+__all__ = ["Access", "ItemService", "ItemView", "Performed", "Prepared"]
 
 
 def _item_number(result: ActionResult) -> int | None:

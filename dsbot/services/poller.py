@@ -43,14 +43,7 @@ from typing import Any, Protocol
 from sqlite_utils import Database
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.errors import (
-    DSError,
-    DSForbiddenNetwork,
-    DSNotAuthenticated,
-    DSRateLimited,
-    DSTokenExpired,
-)
-from dsbot.backends.dynacase.errors import DynacaseError
+from dsbot.backends.errors import BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
 from dsbot.redact import redact
 from dsbot.services.delivery_port import DrainReport, Outbox
@@ -137,19 +130,11 @@ class CycleReport:
         return " ; ".join(parts)
 
 
-def _alert_kind(error: DSError | DynacaseError) -> str:
-    if isinstance(error, DynacaseError):
-        return "dynacase_down"
-    if isinstance(error, DSTokenExpired):
-        return "ds_token_expired"
-    if isinstance(error, DSForbiddenNetwork):
-        return "ds_forbidden_network"
-    if isinstance(error, DSNotAuthenticated):
-        return "ds_not_authenticated"
-    return "ds_down"
+def _alert_kind(error: BackendError) -> str:
+    return error.alert_kind  # each backend's error names its own alert
 
 
-def _error_text(error: DSError | DynacaseError | None) -> str:
+def _error_text(error: BackendError | None) -> str:
     if error is None:
         return "?"
     return redact(f"{type(error).__name__}: {error.message}")[:300]
@@ -447,7 +432,7 @@ class Poller:
             delay = exponential_delay(
                 failures_before + 1, base=self.backoff_base, cap=self.backoff_cap
             )
-            if isinstance(error, DSRateLimited) and error.retry_after:
+            if isinstance(error, BackendRateLimited) and error.retry_after:
                 delay = max(delay, error.retry_after)
             q.record_feed_failure(db, key, _error_text(error), now + timedelta(seconds=delay))
         log.warning("feed %s failed (%s); next try in %.0f s", key, _error_text(error), delay)
@@ -476,11 +461,12 @@ class Poller:
             state["failed_cycles"] = int(state.get("failed_cycles") or 0) + 1
             errors = [r.error for r in failed if r.error is not None]
             kinds = [_alert_kind(e) for e in errors]
-            # A token problem says what to do; it wins over a generic outage.
-            generic = ("ds_down", "dynacase_down")
-            kind = next((k for k in kinds if k not in generic), kinds[0] if kinds else "ds_down")
+            # A token problem says what to do; it wins over a generic outage (`*_down`).
+            kind = next(
+                (k for k in kinds if not k.endswith("_down")), kinds[0] if kinds else "ds_down"
+            )
             error = errors[kinds.index(kind)] if errors else None
-            threshold = self.alert_after if kind in generic else 1
+            threshold = self.alert_after if kind.endswith("_down") else 1
             last = q.from_iso(state.get("alerted_at"))
             cooled = last is None or now - last >= self.alert_cooldown
             if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):

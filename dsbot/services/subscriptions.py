@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.errors import DSError
 from dsbot.backends.ds.models import DossierState
+from dsbot.backends.errors import BackendRefused
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Subscription
@@ -28,8 +28,10 @@ FEED_START_MARGIN = timedelta(minutes=2)
 PARIS = ZoneInfo("Europe/Paris")
 
 
-class GroupeNotInDemarche(DSError):
+class GroupeNotInDemarche(BackendRefused):
     """The groupe instructeur asked for does not belong to the démarche."""
+
+    text_key = "error.ds_says"  # the message names the groupe and the démarche
 
 
 @dataclass(frozen=True)

@@ -240,11 +240,7 @@ def family_subscription_text(
     cmd: g.SubscribeFamily | g.UnsubscribeFamily,
 ) -> str:
     """`/ds abonner dynacase …` and `/ds desabonner dynacase …` (admins only)."""
-    from dsbot.backends.dynacase.errors import (
-        DynacaseAccessDenied,
-        DynacaseError,
-        DynacaseNotFound,
-    )
+    from dsbot.backends.errors import BackendError, BackendNotFound
 
     t = services.texts
     service = services.dynacase_subscriptions
@@ -264,9 +260,9 @@ def family_subscription_text(
         result = service.subscribe(
             team_id, channel_id, cmd.family, states=cmd.states, created_by=user_id
         )
-    except (DynacaseNotFound, DynacaseAccessDenied):
+    except BackendNotFound:
         return t("subscriptions.family_unknown", family=family)
-    except DynacaseError as exc:
+    except BackendError as exc:
         from dsbot.slack.item_commands import backend_error_text
 
         return backend_error_text(exc, services)
@@ -332,7 +328,7 @@ def subscribe_text(
     services: AppServices, team_id: str, user_id: str, channel_id: str, cmd: g.Subscribe
 ) -> str:
     """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
-    from dsbot.backends.ds.errors import DSNotFound, DSPermissionDenied
+    from dsbot.backends.errors import BackendNotFound
     from dsbot.services.subscriptions import GroupeNotInDemarche
 
     t = services.texts
@@ -351,7 +347,7 @@ def subscribe_text(
         )
     except GroupeNotInDemarche:
         return t("subscriptions.groupe_not_in_demarche", groupe=cmd.groupe, demarche=cmd.demarche)
-    except (DSNotFound, DSPermissionDenied):
+    except BackendNotFound:
         return t("subscriptions.demarche_unknown", demarche=cmd.demarche)
     except Exception as exc:
         return ds_error_text(exc, t)

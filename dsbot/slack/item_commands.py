@@ -13,7 +13,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.port import BackendName, NotFound
+from dsbot.backends.errors import BackendNotFound
+from dsbot.backends.port import BackendName
 from dsbot.redact import redact
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView
@@ -100,7 +101,7 @@ def show_item(
     t = services.texts
     try:
         view = services.items.view(team_id, user_id, backend, ref)
-    except NotFound:
+    except BackendNotFound:
         respond(
             text=t(f"item.not_found.{backend.value}", ref=escape(ref)),
             response_type="ephemeral",

@@ -352,6 +352,7 @@ TEXTS: dict[str, str] = {
     "notify.usager": "the applicant",
     "notify.demarche": "Démarche {number}",
     "notify.paused": "⏸️ Notifications in {channel} (démarche {demarches}) are paused: Slack refuses to post there (`{error}`). Fix it (invite the bot again, unarchive the channel…) then run `/ds subscribe ‹démarche›` in that channel again.",
+    "notify.ops.backend_down": "⚠️ A backend has not answered properly for {count} notification cycles ({error}). Nothing is lost: notifications will resume where they stopped.",
     "notify.ops.ds_down": "⚠️ DS has not answered properly for {count} notification cycles ({error}). Nothing is lost: notifications will resume where they stopped.",
     "notify.ops.poller_fault": "🛑 dsbot's notification cycles have been failing since {since} ({count} in a row: {error}). dsbot keeps retrying by itself; notifications will resume where they stopped. Check the database (DSBOT_DB: disk full, read-only, file deleted?).",
     "notify.ops.poller_recovered": "✅ dsbot's notification cycles work again (failing since {since}): notifications resume.",

@@ -366,6 +366,7 @@ TEXTS: dict[str, str] = {
     "notify.usager": "l’usager",
     "notify.demarche": "Démarche {number}",
     "notify.paused": "⏸️ Les notifications de {channel} (démarche {demarches}) sont suspendues : Slack refuse d’y publier (`{error}`). Réglez le problème (réinvitez le bot, désarchivez le canal…) puis relancez `/ds abonner ‹démarche›` dans ce canal.",
+    "notify.ops.backend_down": "⚠️ Un backend ne répond plus correctement depuis {count} cycles de notification ({error}). Rien n’est perdu : les notifications reprendront là où elles se sont arrêtées.",
     "notify.ops.ds_down": "⚠️ DS ne répond plus correctement depuis {count} cycles de notification ({error}). Rien n’est perdu : les notifications reprendront là où elles se sont arrêtées.",
     "notify.ops.poller_fault": "🛑 Les cycles de notification de dsbot échouent depuis le {since} ({count} de suite : {error}). dsbot réessaie seul ; les notifications reprendront là où elles se sont arrêtées. Vérifiez la base (DSBOT_DB : disque plein, en lecture seule, fichier supprimé ?).",
     "notify.ops.poller_recovered": "✅ Les cycles de notification de dsbot fonctionnent de nouveau (en panne depuis le {since}) : les notifications reprennent.",

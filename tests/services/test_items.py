@@ -10,7 +10,8 @@ from cryptography.fernet import Fernet
 
 from dsbot.backends.dynacase.backend import DynacaseBackend
 from dsbot.backends.dynacase.client import DynacaseClient
-from dsbot.backends.port import ActionRequest, BackendName, BadCredential, NotFound
+from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
+from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.audit import AuditService
 from dsbot.services.credentials import CredentialVault, SecretKeyError
 from dsbot.services.items import Access, ItemService
@@ -64,12 +65,12 @@ def test_content_only_with_ones_own_token_or_as_admin(service, dynacase) -> None
     admin = service.view("T", "UADMIN", DC, ref)
     assert admin.access is Access.ADMIN and admin.item is not None and admin.actions == ()
 
-    with pytest.raises(BadCredential):
+    with pytest.raises(BackendAuthFailed):
         service.connect("T", "U1", DC, "wrong-token")
     service.connect("T", "U1", DC, dynacase.token_of("c.martin"))
     mine = service.view("T", "U1", DC, ref)
     assert mine.can_act and {a.id for a in mine.actions} == {"t_sub_instruire", "t_sub_renvoyer"}
-    with pytest.raises(NotFound):
+    with pytest.raises(BackendNotFound):
         service.view("T", "U1", DC, "999999")
 
 

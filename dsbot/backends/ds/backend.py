@@ -15,13 +15,16 @@ This module is also the one place where a DS state becomes an `ItemState` and a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from dsbot.backends.ds import errors as e
-from dsbot.backends.ds.annotations import AnnotationType
-from dsbot.backends.ds.models import Dossier, DossierState
+from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar, AnnotationType
+from dsbot.backends.ds.models import Dossier, DossierState, Label
+from dsbot.backends.ds.upload import MAX_FILE_SIZE
+from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
 from dsbot.backends.port import (
     ActionForm,
     ActionInput,
@@ -29,14 +32,14 @@ from dsbot.backends.port import (
     ActionResult,
     ActionStyle,
     BackendName,
-    BadCredential,
     HistoryEntry,
     InputKind,
+    InputValue,
     Item,
     ItemAction,
+    ItemAnnotation,
+    ItemLabel,
     ItemState,
-    NotFound,
-    Refused,
 )
 
 # The states' colours, matching their emojis.
@@ -134,8 +137,27 @@ def dossier_url(web_base: str, demarche: int, number: int) -> str:
     return f"{web_base.rstrip('/')}/procedures/{demarche}/dossiers/{number}"
 
 
+@dataclass(frozen=True)
+class _DossierRef:
+    """What a DS mutation needs of a dossier (`client.DossierRef`)."""
+
+    id: str
+    number: int
+
+
+def _scalar(value: InputValue) -> AnnotationScalar:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _label(label: Label) -> ItemLabel:
+    return ItemLabel(label.id, label.name, label.color)
+
+
 class DSSource:
-    """The port's `ItemSource` over a `DSClient`, as one instructeur (or as the bot)."""
+    """The port's `ItemSource` over a `DSClient`, as one instructeur (or as the bot), with the
+    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging` and `Follow`."""
+
+    max_bytes = MAX_FILE_SIZE
 
     def __init__(
         self,
@@ -174,13 +196,13 @@ class DSSource:
 
     def _dossier(self, ref: str) -> Dossier:
         if not ref.isdigit():
-            raise NotFound(ref)
+            raise BackendNotFound(ref)
         try:
             return self.client.get_dossier(int(ref))
         except (e.DSNotFound, e.DSPermissionDenied) as exc:
-            raise NotFound(ref) from exc
+            raise BackendNotFound(ref) from exc
         except e.DSNotAuthenticated as exc:
-            raise BadCredential(exc.message) from exc
+            raise BackendAuthFailed(exc.message) from exc
 
     def get_item(self, ref: str, *, history: int = 5) -> Item:
         return self.to_item(self._dossier(ref), history)
@@ -196,7 +218,7 @@ class DSSource:
 
     def action_form(self, ref: str, action: ItemAction) -> ActionForm:
         if action.id not in TARGETS:
-            raise Refused(action.id)
+            raise BackendRefused(action.id)
         motivation = motivation_input(action.id, self.label)
         return ActionForm(
             self.action(action.id),
@@ -206,7 +228,7 @@ class DSSource:
 
     def perform(self, request: ActionRequest) -> ActionResult:
         if self.instructeur_id is None:
-            raise BadCredential("no instructeur")
+            raise BackendAuthFailed("no instructeur")
         dossier = self._dossier(request.ref)
         kind = request.action.id
         if kind not in moves_from(dossier.state):
@@ -242,6 +264,78 @@ class DSSource:
         return items
 
 
+    # --- capabilities ---------------------------------------------------------------------------
+
+    def _number(self, ref: str) -> int:
+        if not ref.isdigit():
+            raise BackendNotFound(ref)
+        return int(ref)
+
+    def _person(self) -> str:
+        """What DS acts as: the instructeur (the bot's token alone may not act)."""
+        if self.instructeur_id is None:
+            raise BackendAuthFailed("no instructeur")
+        return self.instructeur_id
+
+    def _ref(self, ref: str) -> _DossierRef:
+        dossier = self.client.get_dossier_state(self._number(ref))
+        return _DossierRef(dossier.id, dossier.number)
+
+    def annotations(self, ref: str) -> tuple[ItemAnnotation, ...]:
+        sheet = self.client.get_dossier_annotations(self._number(ref))
+        return tuple(
+            ItemAnnotation(a.id, a.label, a.string_value, a.typename) for a in sheet.annotations
+        )
+
+    def set_annotations(self, ref: str, values: Mapping[str, InputValue]) -> None:
+        """Raises BackendRefused (`DSMutationError`) with DS's words, or with the id of an
+        annotation this dossier has not or that cannot be written."""
+        person = self._person()
+        sheet = self.client.get_dossier_annotations(self._number(ref))
+        changes = []
+        for annotation_id, value in values.items():
+            descriptor = sheet.descriptor_of(annotation_id)
+            if descriptor is None or descriptor.type is None:
+                raise BackendRefused(annotation_id)
+            changes.append(AnnotationChange(annotation_id, descriptor.type, _scalar(value)))
+        dossier = _DossierRef(sheet.dossier_id, sheet.number)
+        self.client.modifier_annotations(dossier, person, [c.to_input() for c in changes])
+
+    def labels(self, ref: str) -> tuple[ItemLabel, ...]:
+        sheet = self.client.get_dossier_annotations(self._number(ref))
+        return tuple(_label(lb) for lb in sheet.labels)
+
+    def offered_labels(self, ref: str) -> tuple[ItemLabel, ...]:
+        sheet = self.client.get_dossier_annotations(self._number(ref))
+        return tuple(_label(lb) for lb in self.client.get_demarche(sheet.demarche_number).labels)
+
+    def add_label(self, ref: str, label_id: str) -> None:
+        self._person()
+        self.client.ajouter_label(self._ref(ref), label_id)
+
+    def remove_label(self, ref: str, label_id: str) -> None:
+        self._person()
+        self.client.supprimer_label(self._ref(ref), label_id)
+
+    def attach(self, ref: str, content: bytes, *, filename: str, content_type: str) -> str:
+        """A signedBlobId; over 20 MB, `DSFileTooLarge` (a BackendRefused) before any request."""
+        if len(content) > self.max_bytes:
+            raise e.DSFileTooLarge(len(content), self.max_bytes)
+        return str(
+            self.client.upload_file(
+                self._ref(ref), content, filename=filename, content_type=content_type
+            )
+        )
+
+    def send_message(self, ref: str, body: str, *, attachment: str | None = None) -> None:
+        person = self._person()
+        self.client.envoyer_message(self._ref(ref), person, body, attachment=attachment)
+
+    def follow(self, ref: str, *, following: bool = True) -> None:
+        person = self._person()
+        self.client.bascule_suivi(self._ref(ref), person, follow=following)
+
+
 class DSBackend:
     """The port's `Backend` for DS: one token for everything, the instructeur id per person."""
 
@@ -260,4 +354,4 @@ class DSBackend:
 
     def check_credential(self, credential: str) -> None:
         if not credential:
-            raise BadCredential("no instructeur id")
+            raise BackendAuthFailed("no instructeur id")

@@ -10,95 +10,103 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsbot.backends.errors import (
+    BackendAuthFailed,
+    BackendError,
+    BackendNotFound,
+    BackendRateLimited,
+    BackendRefused,
+    BackendUnavailable,
+)
 
-class DSError(Exception):
-    """Base class. `message` is DS's text when DS gave one.
 
-    `retryable`: a read may be sent again. `ambiguous`: the request may have been processed
-    even though no usable answer came back, so a mutation must be checked by a re-read, never
-    resent.
+class DSError(BackendError):
+    """Base class of DS's errors; each also inherits the branch of the port's error root
+    (`dsbot/backends/errors.py`) that says what happened. `message` is DS's text when DS gave
+    one. `retryable` and `ambiguous` as the root says: a mutation that fails ambiguously must be
+    checked by a re-read, never resent.
     """
 
-    retryable = False
-    ambiguous = False
-
-    def __init__(
-        self, message: str, *, code: str | None = None, http_status: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
+    alert_kind = "ds_down"
+    text_key = "error.ds_says"
 
 
-class DSNotAuthenticated(DSError):
+class DSNotAuthenticated(DSError, BackendAuthFailed):
     """No token, an unknown/revoked token (HTTP 403 `forbidden`, "only persisted queries")."""
+
+    text_key = "error.ds_token_invalid"
+    alert_kind = "ds_not_authenticated"
 
 
 class DSTokenExpired(DSNotAuthenticated):
     """HTTP 401 "Token expired"."""
 
+    text_key = "error.ds_token_expired"
+    alert_kind = "ds_token_expired"
 
-class DSForbiddenNetwork(DSError):
+
+class DSForbiddenNetwork(DSError, BackendAuthFailed):
     """HTTP 403: the caller IP is outside the token's authorized networks."""
 
+    text_key = "error.ds_forbidden_network"
+    alert_kind = "ds_forbidden_network"
 
-class DSPermissionDenied(DSError):
+
+class DSPermissionDenied(DSError, BackendNotFound):
     """`unauthorized`: "An object of type X was hidden due to permissions"."""
 
+    text_key = "error.dossier_hidden"
 
-class DSNotFound(DSError):
+
+class DSNotFound(DSError, BackendNotFound):
     """`not_found`: "Dossier not found" and friends."""
 
+    text_key = "error.dossier_not_found"
 
-class DSTimeout(DSError):
+
+class DSTimeout(DSError, BackendUnavailable):
     """DS's 30 s query timeout (`extensions.code = timeout`), or our own read timeout.
 
     `partial_data` holds what DS returned alongside the error, if anything: it is never
     treated as complete.
     """
 
-    retryable = True
-    ambiguous = True
+    text_key = "error.ds_unavailable"
 
     def __init__(self, message: str, *, partial_data: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.partial_data = partial_data
 
 
-class DSRateLimited(DSError):
+class DSRateLimited(DSError, BackendRateLimited):
     """HTTP 429 from Rack::Attack. `retry_after` is in seconds when DS said when to come back."""
 
-    retryable = True
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
+    text_key = "error.ds_rate_limited"
 
 
-class DSServerError(DSError):
+class DSServerError(DSError, BackendUnavailable):
     """HTTP 5xx or `internal_server_error`."""
 
-    retryable = True
-    ambiguous = True
+    text_key = "error.ds_unavailable"
 
 
-class DSTransportError(DSError):
+class DSTransportError(DSError, BackendUnavailable):
     """The request did not complete: connection refused or reset, DNS, TLS, read timeout."""
 
-    retryable = True
-    ambiguous = True
+    text_key = "error.ds_unavailable"
 
 
 class DSBadRequest(DSError):
     """A document or variables DS refused (`bad_request`, `graphql_parse_failed`, validation)."""
 
 
-class DSReadOnlyToken(DSError):
+class DSReadOnlyToken(DSError, BackendRefused):
     """A mutation with a read-only token: "Le jeton utilisé est configuré seulement en lecture"."""
 
+    text_key = "error.ds_read_only"
 
-class DSMutationError(DSError):
+
+class DSMutationError(DSError, BackendRefused):
     """Business errors returned as data in a mutation payload (`errors[].message`)."""
 
     def __init__(self, messages: list[str], **kw: Any) -> None:
@@ -106,13 +114,18 @@ class DSMutationError(DSError):
         self.messages = messages
 
 
-class DSFileTooLarge(DSError):
+class DSFileTooLarge(DSError, BackendRefused):
     """A file over DS's 20 MB attachment limit (checked before anything is sent)."""
+
+    text_key = "error.file_too_large"
 
     def __init__(self, byte_size: int, limit: int) -> None:
         super().__init__(f"Fichier trop volumineux : {byte_size} octets, maximum {limit} octets")
         self.byte_size = byte_size
         self.limit = limit
+
+    def text_params(self) -> dict[str, object]:
+        return {"limit_mb": self.limit // (1024 * 1024)}
 
 
 class DSUploadError(DSError):

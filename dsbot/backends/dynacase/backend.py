@@ -21,13 +21,13 @@ from dsbot.backends.dynacase.models import (
     WorkflowState,
     parse_date,
 )
+from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
 from dsbot.backends.port import (
     ActionForm,
     ActionInput,
     ActionRequest,
     ActionResult,
     BackendName,
-    BadCredential,
     HistoryEntry,
     InputKind,
     InputOption,
@@ -35,8 +35,6 @@ from dsbot.backends.port import (
     Item,
     ItemAction,
     ItemState,
-    NotFound,
-    Refused,
 )
 
 # Dynacase attribute types (§6.5) → the input a modal shows; anything else is a line of text.
@@ -119,9 +117,9 @@ class DynacaseSource:
             document = self.client.get_document(ref)
             entries = history_entries(self.client.history(document.initid), history)
         except (e.DynacaseNotFound, e.DynacaseAccessDenied) as exc:
-            raise NotFound(ref) from exc
+            raise BackendNotFound(ref) from exc
         except e.DynacaseNotAuthenticated as exc:
-            raise BadCredential(exc.content_text or str(exc)) from exc
+            raise BackendAuthFailed(exc.content_text or str(exc)) from exc
         return self.to_item(document, entries)
 
     def _next_states(self, ref: str, *, all_states: bool) -> list[NextState]:
@@ -130,7 +128,7 @@ class DynacaseSource:
         except e.DynacaseNoWorkflow:
             return []
         except e.DynacaseNotAuthenticated as exc:
-            raise BadCredential(exc.content_text or str(exc)) from exc
+            raise BackendAuthFailed(exc.content_text or str(exc)) from exc
 
     def available_actions(self, ref: str, *, for_anyone: bool = False) -> list[ItemAction]:
         states = self._next_states(ref, all_states=for_anyone)
@@ -156,7 +154,7 @@ class DynacaseSource:
         try:
             form = self.client.transition_form(ref, action.id)
         except e.DynacaseRefusal as exc:
-            raise Refused(exc.content_text or str(exc)) from exc
+            raise BackendRefused(exc.content_text or str(exc)) from exc
         target = item_state(form.end_state) if form.end_state else action.target
         return ActionForm(
             action=ItemAction(action.id, form.label or action.label, target),
@@ -181,7 +179,7 @@ class DynacaseSource:
         item: Item | None
         try:
             item = self.get_item(str(change.document.initid))
-        except (NotFound, e.DynacaseError):
+        except (BackendNotFound, e.DynacaseError):
             item = None
         return ActionResult(done=True, item=item, recovered=change.recovered)
 
@@ -214,7 +212,7 @@ class DynacaseBackend:
         try:
             self.client.as_user(credential).get_document("0", attributes=False)
         except e.DynacaseNotAuthenticated as exc:
-            raise BadCredential(exc.content_text or str(exc)) from exc
+            raise BackendAuthFailed(exc.content_text or str(exc)) from exc
         except (e.DynacaseNotFound, e.DynacaseAccessDenied, e.DynacaseBadRequest):
             return
 

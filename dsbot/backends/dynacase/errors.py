@@ -8,11 +8,22 @@ No message ever contains a token.
 
 from __future__ import annotations
 
+from dsbot.backends.errors import (
+    BackendAuthFailed,
+    BackendError,
+    BackendNotFound,
+    BackendRateLimited,
+    BackendRefused,
+    BackendUnavailable,
+)
 
-class DynacaseError(Exception):
-    """Base class. `message` is Dynacase's `contentText` when it gave one."""
 
-    retryable = False
+class DynacaseError(BackendError):
+    """Base class of Dynacase's errors; each also inherits the branch of the port's error root
+    (`dsbot/backends/errors.py`) that says what happened. `message` is Dynacase's `contentText`
+    when it gave one."""
+
+    alert_kind = "dynacase_down"
 
     def __init__(
         self,
@@ -22,10 +33,7 @@ class DynacaseError(Exception):
         http_status: int | None = None,
         exception_message: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
+        super().__init__(message, code=code, http_status=http_status)
         self.exception_message = exception_message
 
     @property
@@ -41,19 +49,19 @@ class DynacaseError(Exception):
         return digits or None
 
 
-class DynacaseNotAuthenticated(DynacaseError):
+class DynacaseNotAuthenticated(DynacaseError, BackendAuthFailed):
     """403 with no code: no token, or one Dynacase refuses ("User must be authenticated")."""
 
 
-class DynacaseAccessDenied(DynacaseError):
+class DynacaseAccessDenied(DynacaseError, BackendNotFound):
     """403 CRUD0201: no view (or edit) right on the document."""
 
 
-class DynacaseNotFound(DynacaseError):
+class DynacaseNotFound(DynacaseError, BackendNotFound):
     """404: document (CRUD0200), state (CRUD0228), transition (CRUD0229), route (API0004)."""
 
 
-class DynacaseRefusal(DynacaseError):
+class DynacaseRefusal(DynacaseError, BackendRefused):
     """A workflow refusal, to show in Dynacase's words (CRUD0230, CRUD0227, CRUD0235)."""
 
 
@@ -73,27 +81,25 @@ class DynacaseBadRequest(DynacaseError):
     """400 (bad parameter, orderBy, fields...), 405 and 501 (method not usable)."""
 
 
-class DynacaseServerError(DynacaseError):
+class DynacaseServerError(DynacaseError, BackendUnavailable):
     """5xx ("Dynacase Fatal Error", maintenance), or an answer that is not the envelope."""
 
-    retryable = True
 
-
-class DynacaseTransportError(DynacaseError):
+class DynacaseTransportError(DynacaseError, BackendUnavailable):
     """The request did not complete (reset, TLS, read timeout): it may have been processed."""
-
-    retryable = True
 
 
 class DynacaseConnectError(DynacaseTransportError):
     """The connection could not be opened: nothing reached Dynacase."""
+
+    ambiguous = False
 
 
 class DynacaseTimeout(DynacaseTransportError):
     """Our own timeout expired while waiting for the answer."""
 
 
-class DynacaseRateLimited(DynacaseError):
+class DynacaseRateLimited(DynacaseError, BackendRateLimited):
     """The process's own rate limit: the request was not sent.
 
     Dynacase itself has none (docs/dynacase-api.md §9)."""

@@ -19,7 +19,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.port import ActionRequest, BackendName, BadCredential, NotFound
+from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
+from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView, Prepared
 from dsbot.slack import ids
@@ -146,7 +147,7 @@ def connect(
     t = services.texts
     try:
         services.items.connect(team_id, user_id, backend, credential)
-    except BadCredential:
+    except BackendAuthFailed:
         message = t(f"connect.refused.{backend.value}")
     except SecretKeyError as exc:
         message = escape(str(exc))
@@ -376,7 +377,7 @@ def refresh_card(
                 response_type="ephemeral",
                 replace_original=True,
             )
-    except (SlackApiError, NotFound) as exc:
+    except (SlackApiError, BackendNotFound) as exc:
         log.info("card of %s not refreshed: %s", origin.ref, type(exc).__name__)
 
 
@@ -420,7 +421,7 @@ def share_card(
     # Only someone who may see the item can show it to a channel.
     try:
         mine = services.items.view(team_id, user_id, button.backend, button.ref)
-    except NotFound:
+    except BackendNotFound:
         mine = ItemView(Access.NOT_CONNECTED)
     if mine.item is None:
         text = access_text(t, mine.access, button.backend, mine.detail)

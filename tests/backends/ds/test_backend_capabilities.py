@@ -1,0 +1,141 @@
+"""DS's source behind the port's capabilities (annotations, labels, attachments, messages,
+follow) and its change feed as a `FeedSource`, against the DS sandbox over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dsbot.backends.ds.backend import DSBackend
+from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.feed_source import DSFeed
+from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
+from dsbot.backends.port import (
+    Annotations,
+    Attachments,
+    FeedSource,
+    Follow,
+    Labels,
+    Messaging,
+)
+from dsbot.texts import Texts
+
+
+@pytest.fixture
+def ds(sandbox):
+    client = DSClient(sandbox.graphql_url, "sandbox-token")
+    demarche = sandbox.control.demarches()[0]
+    groupe = next(g for g in demarche["groupes"] if not g["closed"] and g["instructeurs"])
+    number = sandbox.control.create_dossier(demarche["number"], "en_instruction", groupe["number"])[
+        "number"
+    ]
+    backend = DSBackend(client, Texts("fr"), "https://ds.example.fr")
+    instructeur = groupe["instructeurs"][0]
+    person = backend.as_person(instructeur["id"])
+    person.email = instructeur["email"]  # how the sandbox lists followers
+    yield backend, person, str(number), demarche["number"]
+    client.close()
+
+
+def test_the_ds_source_has_every_capability_and_the_reader_may_not_act(ds, sandbox) -> None:
+    backend, person, ref, _ = ds
+    for capability in (Annotations, Labels, Attachments, Messaging, Follow):
+        assert isinstance(person, capability), capability
+    before = sandbox.control.dossier(int(ref))["messages"]
+    with pytest.raises(BackendAuthFailed):
+        backend.reader().send_message(ref, "Bonjour")
+    assert sandbox.control.dossier(int(ref))["messages"] == before
+
+
+def test_a_message_with_an_attachment_reaches_the_dossier(ds, sandbox) -> None:
+    _, person, ref, _ = ds
+    handle = person.attach(
+        ref, b"%PDF-1.4 pieces", filename="pieces.pdf", content_type="application/pdf"
+    )
+    before = len(sandbox.control.dossier(int(ref))["messages"])
+    person.send_message(ref, "Merci de compléter.", attachment=handle)
+    messages = sandbox.control.dossier(int(ref))["messages"]
+    [message] = messages[before:]
+    assert message["body"] == "Merci de compléter."
+    assert [a["filename"] for a in message["attachments"]] == ["pieces.pdf"]
+
+
+def test_a_file_over_the_limit_is_refused_before_any_request(ds, sandbox) -> None:
+    _, person, ref, _ = ds
+    person.max_bytes = 10
+    before = sandbox.control.stats()
+    with pytest.raises(BackendRefused):
+        person.attach(ref, b"x" * 11, filename="big.bin", content_type="application/octet-stream")
+    assert sandbox.control.stats() == before
+
+
+def test_labels_offered_by_the_demarche_are_put_and_taken_off(ds) -> None:
+    _, person, ref, _ = ds
+    offered = person.offered_labels(ref)
+    assert "Urgent" in [lb.name for lb in offered]
+    urgent = next(lb for lb in offered if lb.name == "Urgent")
+    assert person.labels(ref) == ()
+    person.add_label(ref, urgent.id)
+    assert [lb.name for lb in person.labels(ref)] == ["Urgent"]
+    person.remove_label(ref, urgent.id)
+    assert person.labels(ref) == ()
+
+
+def test_annotations_are_read_and_written_in_their_type(ds) -> None:
+    _, person, ref, _ = ds
+    by_label = {a.label: a for a in person.annotations(ref)}
+    reference, complete = by_label["Référence interne"], by_label["Dossier complet"]
+    assert reference.text is None and complete.text == "Non"
+    person.set_annotations(ref, {reference.id: "REF-42", complete.id: True})
+    after = {a.label: a.text for a in person.annotations(ref)}
+    assert after["Référence interne"] == "REF-42" and after["Dossier complet"] == "Oui"
+    with pytest.raises(BackendRefused):
+        person.set_annotations(ref, {"no-such-annotation": "x"})
+
+
+def test_following_a_dossier_as_the_instructeur(ds, sandbox) -> None:
+    _, person, ref, _ = ds
+    person.follow(ref)
+    assert person.email in sandbox.control.dossier(int(ref))["followers"]
+    person.follow(ref, following=False)
+    assert person.email not in sandbox.control.dossier(int(ref))["followers"]
+
+
+def test_an_unknown_ref_is_not_found(ds) -> None:
+    _, person, _, _ = ds
+    with pytest.raises(BackendNotFound):
+        person.annotations("abc")
+    with pytest.raises(BackendNotFound):
+        person.annotations("999999")
+
+
+def test_the_feed_reports_changes_after_its_cursor_and_resumes_from_it(ds, sandbox) -> None:
+    backend, _, ref, demarche = ds
+    feed = DSFeed(backend.client, Texts("fr"), page_size=100)
+    assert isinstance(feed, FeedSource)
+    cursor = feed.start(str(demarche), datetime.now(UTC) - timedelta(hours=1))
+    batch = feed.changes(str(demarche), cursor)
+    refs = [c.ref for c in batch.changes]
+    assert ref in refs
+    change = next(c for c in batch.changes if c.ref == ref)
+    assert change.state is not None and change.state.label == "En instruction"
+    assert not batch.more
+    # Nothing new after the cursor: nothing reported; a touched dossier comes back.
+    assert feed.changes(str(demarche), batch.cursor).changes == ()
+    sandbox.control.advance(2)
+    sandbox.control.touch(int(ref))
+    again = feed.changes(str(demarche), batch.cursor)
+    assert [c.ref for c in again.changes] == [ref]
+
+
+def test_the_feed_pages_with_more_and_refuses_a_bad_scope(ds) -> None:
+    backend, _, _, demarche = ds
+    feed = DSFeed(backend.client, Texts("fr"), page_size=2)
+    cursor = feed.start(str(demarche), datetime(2000, 1, 1, tzinfo=UTC))
+    first = feed.changes(str(demarche), cursor)
+    assert len(first.changes) == 2 and first.more
+    second = feed.changes(str(demarche), first.cursor)
+    assert not {c.ref for c in first.changes} & {c.ref for c in second.changes}
+    with pytest.raises(BackendNotFound):
+        feed.start("not-a-number", datetime.now(UTC))
