@@ -24,17 +24,17 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from dsbot.backends.ds.models import DossierState
-from dsbot.store import Store
-from dsbot.store import index as iq
-from dsbot.store import notifications as q
-from dsbot.store.index import IndexEntry
-from dsbot.store.notifications import OutboxEntry, Subscription
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     DemarcheDigest,
     Digest,
     DigestLine,
     OutboxKind,
 )
+from dsbot.store import Store
+from dsbot.store import index as iq
+from dsbot.store import notifications as q
+from dsbot.store.index import IndexEntry
+from dsbot.store.notifications import OutboxEntry, Subscription
 
 log = logging.getLogger(__name__)
 

@@ -288,3 +288,87 @@ def m008_dynacase_subscriptions(db: Database) -> None:
         )
         """
     )
+
+
+# How m009 reads a number of the dossier columns: a DS dossier, or (negative) a Dynacase
+# document by its initid, as the bot wrote them until then.
+_BACKEND_OF_NUMBER = "CASE WHEN {col} < 0 THEN 'dynacase' ELSE 'ds' END"
+_REF_OF_NUMBER = "CAST(abs({col}) AS TEXT)"
+
+
+@migrations()
+def m009_item_keys(db: Database) -> None:
+    # The outbox and the channel messages name their item by (backend, ref), ref as text, so
+    # that a backend whose references are not numbers can be notified. Until now a Dynacase
+    # document took the negative of its initid in the columns made for DS dossier numbers.
+    # SQLite cannot change a primary key in place: each table is rebuilt and its rows copied.
+    db.execute(
+        """
+        CREATE TABLE outbox_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            backend TEXT,
+            ref TEXT,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sending_at TEXT,
+            thread_ts TEXT,
+            sent_ts TEXT,
+            last_error TEXT,
+            CHECK ((backend IS NULL) = (ref IS NULL))
+        )
+        """
+    )
+    backend = _BACKEND_OF_NUMBER.format(col="dossier_number")
+    ref = _REF_OF_NUMBER.format(col="dossier_number")
+    columns = (
+        "id, team_id, channel_id, kind, payload, dedupe_key, status, attempts, next_attempt_at,"
+        " created_at, sending_at, thread_ts, sent_ts, last_error"
+    )
+    # The ids are kept: Slack messages carry their outbox id in their metadata (DeliveryTag),
+    # and AUTOINCREMENT's counter goes on from the highest one ever given.
+    db.execute(
+        f"INSERT INTO outbox_new ({columns}, backend, ref) SELECT {columns},"
+        f" CASE WHEN dossier_number IS NULL THEN NULL ELSE {backend} END,"
+        f" CASE WHEN dossier_number IS NULL THEN NULL ELSE {ref} END FROM outbox"
+    )
+    db.execute("DELETE FROM sqlite_sequence WHERE name = 'outbox_new'")
+    db.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', max("
+        "coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = 'outbox'), 0),"
+        " coalesce((SELECT max(id) FROM outbox_new), 0))"
+    )
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_new RENAME TO outbox")
+    db.execute("CREATE INDEX outbox_status_channel ON outbox (status, channel_id, id)")
+    db.execute("CREATE INDEX outbox_channel_item ON outbox (channel_id, backend, ref, status)")
+
+    db.execute(
+        """
+        CREATE TABLE channel_messages_new (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, channel_id, backend, ref)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO channel_messages_new (team_id, channel_id, backend, ref, ts, created_at,"
+        f" updated_at) SELECT team_id, channel_id, {backend}, {ref}, ts, created_at, updated_at"
+        " FROM channel_messages"
+    )
+    db.execute("DROP TABLE channel_messages")
+    db.execute("ALTER TABLE channel_messages_new RENAME TO channel_messages")
+    # The thread of an action told from Slack is found by the message's ts.
+    db.execute("CREATE INDEX channel_messages_ts ON channel_messages (team_id, channel_id, ts)")
