@@ -94,8 +94,7 @@ def active_feeds(db: Database) -> list[Feed]:
     """Feeds with at least one subscription that is not paused (DS's and other backends')."""
     rows = db.query(
         f"SELECT * FROM feeds WHERE key IN (SELECT {_FEED_KEY_SQL} FROM subscriptions"
-        " WHERE paused_at IS NULL) OR key IN (SELECT backend || ':' || family"
-        " FROM item_subscriptions WHERE paused_at IS NULL) ORDER BY key",
+        " WHERE paused_at IS NULL) ORDER BY key",
     )
     return [Feed.from_row(r) for r in rows]
 

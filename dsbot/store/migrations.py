@@ -372,3 +372,39 @@ def m009_item_keys(db: Database) -> None:
     db.execute("ALTER TABLE channel_messages_new RENAME TO channel_messages")
     # The thread of an action told from Slack is found by the message's ts.
     db.execute("CREATE INDEX channel_messages_ts ON channel_messages (team_id, channel_id, ts)")
+
+    # One table of subscriptions, each to (backend, ref): a DS démarche (its number as text)
+    # or another backend's family (m008's item_subscriptions). DS rows keep their ids.
+    db.execute(
+        """
+        CREATE TABLE subscriptions_new (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            groupe_number INTEGER,
+            states TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            since TEXT NOT NULL,
+            paused_reason TEXT,
+            paused_at TEXT,
+            UNIQUE (team_id, channel_id, backend, ref)
+        )
+        """
+    )
+    common = "team_id, channel_id, states, created_by, created_at, paused_reason, paused_at"
+    db.execute(
+        f"INSERT INTO subscriptions_new (id, {common}, backend, ref, groupe_number, since)"
+        f" SELECT id, {common}, 'ds', CAST(demarche_number AS TEXT), groupe_number, since"
+        " FROM subscriptions"
+    )
+    # A family's feed starts when it is created: its `since` is its creation.
+    db.execute(
+        f"INSERT INTO subscriptions_new ({common}, backend, ref, since)"
+        f" SELECT {common}, backend, family, created_at FROM item_subscriptions ORDER BY id"
+    )
+    db.execute("DROP TABLE subscriptions")
+    db.execute("DROP TABLE item_subscriptions")
+    db.execute("ALTER TABLE subscriptions_new RENAME TO subscriptions")

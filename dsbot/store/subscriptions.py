@@ -1,5 +1,7 @@
 """Queries on the channel subscriptions: `subscriptions` (a DS démarche or groupe, migration
-m003_notifications) and `item_subscriptions` (another backend's family, m008)."""
+m003_notifications) and to another backend's family (m008), in one table since m009_item_keys:
+each row follows `(backend, ref)`, a DS démarche (`ref` its number, as text) or a Dynacase
+family (`ref` its name). `Subscription` is a DS row, `ItemSubscription` another backend's."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ class Subscription:
             id=row["id"],
             team_id=row["team_id"],
             channel_id=row["channel_id"],
-            demarche_number=row["demarche_number"],
+            demarche_number=int(row["ref"]),
             groupe_number=row["groupe_number"],
             states=tuple(json.loads(row["states"] or "[]")),
             created_by=row["created_by"],
@@ -60,8 +62,8 @@ class Subscription:
 
 
 FEED_KEY_SQL = (
-    "CASE WHEN groupe_number IS NULL THEN 'demarche:' || demarche_number "
-    "ELSE 'groupe:' || groupe_number END"
+    "CASE WHEN backend != 'ds' THEN backend || ':' || ref"
+    " WHEN groupe_number IS NULL THEN 'demarche:' || ref ELSE 'groupe:' || groupe_number END"
 )
 
 
@@ -70,14 +72,15 @@ def get_subscription(
 ) -> Subscription | None:
     row = _row(
         db,
-        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? AND demarche_number = ?",
-        [team_id, channel_id, demarche],
+        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? AND backend = 'ds'"
+        " AND ref = ?",
+        [team_id, channel_id, str(demarche)],
     )
     return Subscription.from_row(row) if row else None
 
 
 def subscription_by_id(db: Database, subscription_id: int) -> Subscription | None:
-    row = _row(db, "SELECT * FROM subscriptions WHERE id = ?", [subscription_id])
+    row = _row(db, "SELECT * FROM subscriptions WHERE id = ? AND backend = 'ds'", [subscription_id])
     return Subscription.from_row(row) if row else None
 
 
@@ -94,12 +97,12 @@ def insert_subscription(
     since: datetime,
 ) -> int:
     cursor = db.execute(
-        "INSERT INTO subscriptions (team_id, channel_id, demarche_number, groupe_number, states,"
-        " created_by, created_at, since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (team_id, channel_id, backend, ref, groupe_number, states,"
+        " created_by, created_at, since) VALUES (?, ?, 'ds', ?, ?, ?, ?, ?, ?)",
         [
             team_id,
             channel_id,
-            demarche,
+            str(demarche),
             groupe,
             json.dumps(sorted(set(states))),
             created_by,
@@ -136,14 +139,15 @@ def delete_subscription(db: Database, subscription_id: int) -> None:
 
 def channel_subscriptions(db: Database, team_id: str, channel_id: str) -> list[Subscription]:
     rows = db.query(
-        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? ORDER BY demarche_number",
+        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? AND backend = 'ds'"
+        " ORDER BY CAST(ref AS INTEGER)",
         [team_id, channel_id],
     )
     return [Subscription.from_row(r) for r in rows]
 
 
 def feed_subscriptions(db: Database, key: str, *, active_only: bool = True) -> list[Subscription]:
-    sql = f"SELECT * FROM subscriptions WHERE {FEED_KEY_SQL} = ?"
+    sql = f"SELECT * FROM subscriptions WHERE backend = 'ds' AND {FEED_KEY_SQL} = ?"
     if active_only:
         sql += " AND paused_at IS NULL"
     return [Subscription.from_row(r) for r in db.query(sql + " ORDER BY id", [key])]
@@ -188,7 +192,7 @@ class ItemSubscription:
             team_id=row["team_id"],
             channel_id=row["channel_id"],
             backend=row["backend"],
-            family=row["family"],
+            family=row["ref"],
             states=tuple(json.loads(row["states"] or "[]")),
             created_by=row["created_by"],
             created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
@@ -202,8 +206,8 @@ def get_item_subscription(
 ) -> ItemSubscription | None:
     row = _row(
         db,
-        "SELECT * FROM item_subscriptions WHERE team_id = ? AND channel_id = ? AND backend = ?"
-        " AND family = ?",
+        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? AND backend = ?"
+        " AND ref = ?",
         [team_id, channel_id, backend, family],
     )
     return ItemSubscription.from_row(row) if row else None
@@ -221,8 +225,8 @@ def insert_item_subscription(
     created_at: datetime,
 ) -> ItemSubscription:
     db.execute(
-        "INSERT INTO item_subscriptions (team_id, channel_id, backend, family, states,"
-        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO subscriptions (team_id, channel_id, backend, ref, states, created_by,"
+        " created_at, since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             team_id,
             channel_id,
@@ -231,6 +235,7 @@ def insert_item_subscription(
             json.dumps(sorted(set(states))),
             created_by,
             to_iso(created_at),
+            to_iso(created_at),  # a family's feed starts when it is created: no `since`
         ],
     )
     found = get_item_subscription(db, team_id, channel_id, backend, family)
@@ -241,22 +246,22 @@ def insert_item_subscription(
 def update_item_subscription(
     db: Database, subscription_id: int, *, states: Iterable[str], resume: bool
 ) -> None:
-    sql = "UPDATE item_subscriptions SET states = ?"
+    sql = "UPDATE subscriptions SET states = ?"
     if resume:
         sql += ", paused_reason = NULL, paused_at = NULL"
     db.execute(sql + " WHERE id = ?", [json.dumps(sorted(set(states))), subscription_id])
 
 
 def delete_item_subscription(db: Database, subscription_id: int) -> None:
-    db.execute("DELETE FROM item_subscriptions WHERE id = ?", [subscription_id])
+    db.execute("DELETE FROM subscriptions WHERE id = ? AND backend != 'ds'", [subscription_id])
 
 
 def channel_item_subscriptions(
     db: Database, team_id: str, channel_id: str
 ) -> list[ItemSubscription]:
     rows = db.query(
-        "SELECT * FROM item_subscriptions WHERE team_id = ? AND channel_id = ?"
-        " ORDER BY backend, family",
+        "SELECT * FROM subscriptions WHERE team_id = ? AND channel_id = ? AND backend != 'ds'"
+        " ORDER BY backend, ref",
         [team_id, channel_id],
     )
     return [ItemSubscription.from_row(r) for r in rows]
@@ -264,7 +269,7 @@ def channel_item_subscriptions(
 
 def feed_item_subscriptions(db: Database, key: str) -> list[ItemSubscription]:
     rows = db.query(
-        "SELECT * FROM item_subscriptions WHERE backend || ':' || family = ?"
+        "SELECT * FROM subscriptions WHERE backend != 'ds' AND backend || ':' || ref = ?"
         " AND paused_at IS NULL ORDER BY id",
         [key],
     )
@@ -273,7 +278,11 @@ def feed_item_subscriptions(db: Database, key: str) -> list[ItemSubscription]:
 
 def item_feed_in_use(db: Database, key: str) -> bool:
     return bool(
-        _row(db, "SELECT 1 AS x FROM item_subscriptions WHERE backend || ':' || family = ?", [key])
+        _row(
+            db,
+            "SELECT 1 AS x FROM subscriptions WHERE backend != 'ds' AND backend || ':' || ref = ?",
+            [key],
+        )
     )
 
 
@@ -283,8 +292,18 @@ def pause_item_subscriptions(
     """Pause the channel's active item subscriptions; returns those it paused."""
     paused = [s for s in channel_item_subscriptions(db, team_id, channel_id) if s.active]
     db.execute(
-        "UPDATE item_subscriptions SET paused_reason = ?, paused_at = ? WHERE team_id = ?"
-        " AND channel_id = ? AND paused_at IS NULL",
+        "UPDATE subscriptions SET paused_reason = ?, paused_at = ? WHERE team_id = ?"
+        " AND channel_id = ? AND backend != 'ds' AND paused_at IS NULL",
         [reason, to_iso(at), team_id, channel_id],
     )
     return paused
+
+
+def subscribed_families(db: Database, backend: str) -> list[str]:
+    """The families of `backend` some channel follows, paused or not. Reads a database not yet
+    upgraded to m009_item_keys too (`dsbot check` runs before any migration)."""
+    if "item_subscriptions" in db.table_names():
+        sql = "SELECT DISTINCT family AS ref FROM item_subscriptions WHERE backend = ? ORDER BY 1"
+    else:
+        sql = "SELECT DISTINCT ref FROM subscriptions WHERE backend = ? ORDER BY ref"
+    return [str(r["ref"]) for r in db.query(sql, [backend])]

@@ -34,7 +34,6 @@ from tests.store.test_migrations import schema
 
 FAMILY = "DEMANDE_SUBVENTION"
 NEW = "m009_item_keys"
-KEYED = ("outbox", "channel_messages")
 
 
 @pytest.fixture
@@ -61,15 +60,26 @@ def yesterdays_schema(tmp_path) -> Database:
     return db
 
 
+# Each table of the schema before m009: the table of today it is read back from, what its
+# columns that changed are made of, and which rows it holds.
+NUMBER = (
+    "CASE WHEN backend IS NULL THEN NULL WHEN backend = 'ds' THEN CAST(ref AS INTEGER)"
+    " ELSE -CAST(ref AS INTEGER) END"
+)
+YESTERDAY = {
+    "outbox": ("outbox", {"dossier_number": NUMBER}, "1"),
+    "channel_messages": ("channel_messages", {"dossier_number": NUMBER}, "1"),
+    "subscriptions": ("subscriptions", {"demarche_number": "CAST(ref AS INTEGER)"}, "backend='ds'"),
+    "item_subscriptions": ("subscriptions", {"family": "ref"}, "backend != 'ds'"),
+}
+
+
 def downgrade(store: Store, reference: Database) -> None:
-    """Put the keyed tables back as the migrations before m009 made them, each row encoded as
-    the bot wrote it until then (a Dynacase document: minus its initid)."""
-    number = (
-        "CASE WHEN backend IS NULL THEN NULL WHEN backend = 'ds' THEN CAST(ref AS INTEGER)"
-        " ELSE -CAST(ref AS INTEGER) END"
-    )
+    """Put the re-keyed tables back as the migrations before m009 made them, each row encoded
+    as the bot wrote it until then (a Dynacase document: minus its initid)."""
+    today = sorted({source for source, _, _ in YESTERDAY.values()})
     with store.connect() as db:
-        for table in KEYED:
+        for table in today:
             for (index,) in db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
                 " AND sql IS NOT NULL",
@@ -77,19 +87,20 @@ def downgrade(store: Store, reference: Database) -> None:
             ).fetchall():
                 db.execute(f"DROP INDEX {index}")
             db.execute(f"ALTER TABLE {table} RENAME TO {table}_keyed")
-        for table in KEYED:
+        for table, (source, made_of, where) in YESTERDAY.items():
             for (sql,) in reference.execute(
                 "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"
                 " ORDER BY type DESC",  # the table before its indexes
                 [table],
             ).fetchall():
                 db.execute(sql)
-            columns = [c.name for c in reference[table].columns if c.name != "dossier_number"]
-            listed = ", ".join(columns)
+            columns = [c.name for c in reference[table].columns]
+            values = ", ".join(made_of.get(c, c) for c in columns)
             db.execute(
-                f"INSERT INTO {table} ({listed}, dossier_number)"
-                f" SELECT {listed}, {number} FROM {table}_keyed"
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" SELECT {values} FROM {source}_keyed WHERE {where} ORDER BY rowid"
             )
+        for table in today:
             db.execute(f"DROP TABLE {table}_keyed")
         db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [NEW])
 
@@ -165,6 +176,8 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         assert schema(db) == schema(reference)
         assert NEW in [m.name for m in migrations.pending(db)]
         old = dict(db.execute("SELECT dossier_number, ts FROM channel_messages").fetchall())
+        assert db.execute("SELECT demarche_number FROM subscriptions").fetchall() == [(demarche,)]
+        assert db.execute("SELECT family FROM item_subscriptions").fetchall() == [(FAMILY,)]
         queued = db.execute(
             "SELECT DISTINCT dossier_number FROM outbox WHERE status = 'pending'"
         ).fetchall()
@@ -183,6 +196,11 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         }
         assert keyed == {("ds", str(number)): ds_ts, ("dynacase", str(initid)): doc_ts}
         assert q.open_rows(db) == pending  # the same rows, ids and keys, still to send
+        assert [s.demarche_number for s in q.channel_subscriptions(db, TEAM_ID, CHANNEL_ID)] == [
+            demarche
+        ]
+        (family,) = q.channel_item_subscriptions(db, TEAM_ID, CHANNEL_ID)
+        assert (family.backend, family.family, family.active) == ("dynacase", FAMILY, True)
         # AUTOINCREMENT goes on after the highest id ever given (Slack metadata names ids).
         assert db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[
             0
