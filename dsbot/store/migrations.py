@@ -408,3 +408,60 @@ def m009_item_keys(db: Database) -> None:
     db.execute("DROP TABLE subscriptions")
     db.execute("DROP TABLE item_subscriptions")
     db.execute("ALTER TABLE subscriptions_new RENAME TO subscriptions")
+
+    # The local index keys its items the same way (it holds DS dossiers: ref is the number).
+    db.execute(
+        """
+        CREATE TABLE dossier_index_new (
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            demarche_number INTEGER NOT NULL,
+            demarche_title TEXT NOT NULL DEFAULT '',
+            groupe_number INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0,
+            date_depot TEXT NOT NULL,
+            state_since TEXT NOT NULL,
+            date_derniere_modification TEXT NOT NULL,
+            date_derniere_correction_en_attente TEXT,
+            date_expiration TEXT,
+            date_previsionnelle_decision TEXT,
+            last_message_from_usager INTEGER NOT NULL DEFAULT 0,
+            last_message_at TEXT,
+            has_followers INTEGER NOT NULL DEFAULT 0,
+            indexed_at TEXT NOT NULL,
+            PRIMARY KEY (backend, ref)
+        )
+        """
+    )
+    indexed = (
+        "demarche_number, demarche_title, groupe_number, state, archived, date_depot,"
+        " state_since, date_derniere_modification, date_derniere_correction_en_attente,"
+        " date_expiration, date_previsionnelle_decision, last_message_from_usager,"
+        " last_message_at, has_followers, indexed_at"
+    )
+    db.execute(
+        f"INSERT INTO dossier_index_new (backend, ref, {indexed}) SELECT {backend}, {ref},"
+        f" {indexed} FROM dossier_index"
+    )
+    db.execute("DROP TABLE dossier_index")
+    db.execute("ALTER TABLE dossier_index_new RENAME TO dossier_index")
+    db.execute("CREATE INDEX dossier_index_groupe ON dossier_index (groupe_number, state)")
+    db.execute("CREATE INDEX dossier_index_demarche ON dossier_index (demarche_number, state)")
+    db.execute(
+        """
+        CREATE TABLE dossier_followers_new (
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            instructeur_id TEXT NOT NULL,
+            PRIMARY KEY (instructeur_id, backend, ref)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO dossier_followers_new (backend, ref, instructeur_id)"
+        f" SELECT {backend}, {ref}, instructeur_id FROM dossier_followers"
+    )
+    db.execute("DROP TABLE dossier_followers")
+    db.execute("ALTER TABLE dossier_followers_new RENAME TO dossier_followers")
+    db.execute("CREATE INDEX dossier_followers_item ON dossier_followers (backend, ref)")

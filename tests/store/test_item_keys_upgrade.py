@@ -23,7 +23,7 @@ from dsbot.notifications.model import ItemRef, OutboxStatus
 from dsbot.runtime import build_poller
 from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.store import Store
+from dsbot.store import Store, index
 from dsbot.store import notifications as q
 from dsbot.store.migrations import migrations
 from tests.e2e.dynacase.conftest import dc, dynacase_bot, secret_key  # noqa: F401  (fixtures)
@@ -71,6 +71,8 @@ YESTERDAY = {
     "channel_messages": ("channel_messages", {"dossier_number": NUMBER}, "1"),
     "subscriptions": ("subscriptions", {"demarche_number": "CAST(ref AS INTEGER)"}, "backend='ds'"),
     "item_subscriptions": ("subscriptions", {"family": "ref"}, "backend != 'ds'"),
+    "dossier_index": ("dossier_index", {"dossier_number": NUMBER}, "1"),
+    "dossier_followers": ("dossier_followers", {"dossier_number": NUMBER}, "1"),
 }
 
 
@@ -178,6 +180,7 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         old = dict(db.execute("SELECT dossier_number, ts FROM channel_messages").fetchall())
         assert db.execute("SELECT demarche_number FROM subscriptions").fetchall() == [(demarche,)]
         assert db.execute("SELECT family FROM item_subscriptions").fetchall() == [(FAMILY,)]
+        assert db.execute("SELECT dossier_number FROM dossier_index").fetchall() == [(number,)]
         queued = db.execute(
             "SELECT DISTINCT dossier_number FROM outbox WHERE status = 'pending'"
         ).fetchall()
@@ -199,6 +202,7 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         assert [s.demarche_number for s in q.channel_subscriptions(db, TEAM_ID, CHANNEL_ID)] == [
             demarche
         ]
+        assert [e.number for e in index.entries(db, demarche)] == [number]
         (family,) = q.channel_item_subscriptions(db, TEAM_ID, CHANNEL_ID)
         assert (family.backend, family.family, family.active) == ("dynacase", FAMILY, True)
         # AUTOINCREMENT goes on after the highest id ever given (Slack metadata names ids).
