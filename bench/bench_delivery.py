@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk.errors import SlackApiError
 
+from dsbot.notifications.model import AlertPayload, MessageReceived, ParentPayload, ThreadPayload
 from dsbot.services.poller import Poller
 from dsbot.slack.sender import Sender
 from dsbot.store import Store
 from dsbot.store import notifications as q
-from dsbot.store.payloads import AlertPayload, MessageReceived, ParentPayload, ThreadPayload
 from dsbot.texts import Texts
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
@@ -56,7 +56,8 @@ def new_store(tmp: str, name: str) -> Store:
 
 def queue(store: Store, channel: str, payload, key: str, number: int | None = None) -> None:
     with q.write(store) as db:
-        q.enqueue(db, q.OutboxEntry(TEAM, channel, number, payload, key), datetime.now(UTC))
+        item = q.ItemRef.ds(number) if number is not None else None
+        q.enqueue(db, q.OutboxEntry(TEAM, channel, item, payload, key), datetime.now(UTC))
 
 
 def alerts(store: Store, channel: str, count: int, prefix: str = "") -> None:

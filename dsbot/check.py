@@ -345,20 +345,18 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
 def subscribed_families(settings: Settings) -> list[str]:
     """The Dynacase families channels follow, read from an existing database (never created
     or migrated here)."""
+    from dsbot.backends.port import BackendName
     from dsbot.store import Store
+    from dsbot.store.subscriptions import subscribed_families as families_in
 
     store = Store(settings.db_path)
     if not store.exists():
         return []
     try:
         with store.connect() as db:
-            if "item_subscriptions" not in db.table_names():
+            if "subscriptions" not in db.table_names():
                 return []
-            rows = db.query(
-                "SELECT DISTINCT family FROM item_subscriptions WHERE backend = 'dynacase'"
-                " ORDER BY family"
-            )
-            return [str(r["family"]) for r in rows]
+            return families_in(db, BackendName.DYNACASE.value)
     except Exception:  # the database's own finding says what is wrong with it
         return []
 

@@ -5,7 +5,7 @@ differs from it, the full dossier is read and `classify` turns the difference in
 the events a channel may be told about (`announce=True`, shown in the dossier's thread) and
 the noise that only refreshes the card (`announce=False`).
 
-Each change's facts are a frozen dataclass of its kind (`dsbot.store.payloads`: StateChanged,
+Each change's facts are a frozen dataclass of its kind (`dsbot.notifications.model`: StateChanged,
 MessageReceived...): the feed queues it as is in the outbox, the Slack side renders it. Kinds:
 `deposited` (shown as the card itself, no thread event), `state_changed`, `message_received` (a
 message from the usager), `avis_requested` (noise: an instructeur asked it, the news is the
@@ -30,7 +30,7 @@ from dsbot.backends.ds.models import (
     DossierSummary,
     is_ds_notice,
 )
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     AvisGiven,
     AvisRequested,
     ChampsEdited,

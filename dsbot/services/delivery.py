@@ -285,7 +285,7 @@ class DeliveryService:
             id=0,
             team_id="",
             channel_id=channel,
-            dossier_number=None,
+            item=None,
             kind=OutboxKind.ALERT,
             payload=payload,
             dedupe_key="",
@@ -347,14 +347,14 @@ class DeliveryService:
     def _reserve(self, row: OutboxRow) -> float | None:
         """None if `row` may go now (a Tier 3 token taken for an update), else the monotonic
         time when it may."""
-        if row.kind is OutboxKind.PARENT and row.dossier_number is not None:
+        if row.kind is OutboxKind.PARENT and row.item is not None:
             with self.store.connect() as db:
-                ts = q.parent_ts(db, row.team_id, row.channel_id, row.dossier_number)
+                ts = q.parent_ts(db, row.team_id, row.channel_id, row.item)
             if ts is not None:
                 return self.pacer.tier3.try_take()
-        elif row.kind is OutboxKind.THREAD and row.dossier_number is not None:
+        elif row.kind is OutboxKind.THREAD and row.item is not None:
             with self.store.connect() as db:
-                if q.parent_ts(db, row.team_id, row.channel_id, row.dossier_number) is None:
+                if q.parent_ts(db, row.team_id, row.channel_id, row.item) is None:
                     return None  # queues its card: no Slack call
         return self.pacer.post_wait(row.channel_id)
 
@@ -366,7 +366,7 @@ class DeliveryService:
         with self.store.connect() as db:
             waiting: set[object] = set()
             for row in q.open_rows(db, channel):
-                key: object = row.dossier_number if row.dossier_number is not None else row.id
+                key: object = row.item if row.item is not None else row.id
                 if key in waiting:
                     continue
                 if (
@@ -376,10 +376,10 @@ class DeliveryService:
                 ):
                     waiting.add(key)
                     continue
-                if row.kind is OutboxKind.THREAD and row.dossier_number is not None:
-                    has_parent = q.parent_ts(db, row.team_id, channel, row.dossier_number)
+                if row.kind is OutboxKind.THREAD and row.item is not None:
+                    has_parent = q.parent_ts(db, row.team_id, channel, row.item)
                     parent = (
-                        None if has_parent else q.pending_parent(db, channel, row.dossier_number)
+                        None if has_parent else q.pending_parent(db, channel, row.item)
                     )
                     if parent is not None:
                         if (
@@ -413,12 +413,12 @@ class DeliveryService:
             self._retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
 
     def _send_parent(self, row: OutboxRow, report: DrainReport) -> None:
-        number = row.dossier_number
-        assert number is not None
+        item = row.item
+        assert item is not None
         payload = row.payload
         assert isinstance(payload, ParentPayload)
         with self.store.connect() as db:
-            ts = q.parent_ts(db, row.team_id, row.channel_id, number)
+            ts = q.parent_ts(db, row.team_id, row.channel_id, item)
         if ts is None and not payload.create:
             self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
             return
@@ -432,6 +432,8 @@ class DeliveryService:
                 message = self.slack.render_item_gone_card(payload.item)
             self._deliver(row, message, None, report, update_ts=ts)
             return
+        number = item.ds_number
+        assert number is not None
         try:
             message = self.slack.render_card(number)
         except BackendNotFound:
@@ -442,12 +444,12 @@ class DeliveryService:
         self._deliver(row, message, None, report, update_ts=ts)
 
     def _send_thread(self, row: OutboxRow, report: DrainReport) -> None:
-        number = row.dossier_number
-        assert number is not None
+        item = row.item
+        assert item is not None
         payload = row.payload
         assert isinstance(payload, ThreadPayload)
         with self.store.connect() as db:
-            ts = q.parent_ts(db, row.team_id, row.channel_id, number)
+            ts = q.parent_ts(db, row.team_id, row.channel_id, item)
         if ts is None:
             if not payload.create_parent:
                 self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
@@ -459,7 +461,7 @@ class DeliveryService:
                     OutboxEntry(
                         row.team_id,
                         row.channel_id,
-                        number,
+                        item,
                         ParentPayload(
                             create=True,
                             new=False,
@@ -481,7 +483,7 @@ class DeliveryService:
             self._deliver(row, message, ts, report, broadcast=payload.broadcast)
         except _Gone:
             with q.write(self.store) as db:
-                q.forget_parent(db, row.team_id, row.channel_id, number)
+                q.forget_parent(db, row.team_id, row.channel_id, item)
                 q.release(db, row.id)
 
     def _deliver(
@@ -512,7 +514,7 @@ class DeliveryService:
                         raise
                     log.info(
                         "card of %s in %s was deleted: posting a new one",
-                        row.dossier_number,
+                        row.item,
                         channel,
                     )
             if ts is None:
@@ -537,8 +539,8 @@ class DeliveryService:
         report.sent += 1
 
     def _record_success(self, db: Any, row: OutboxRow, ts: str) -> None:
-        if row.kind is OutboxKind.PARENT and row.dossier_number is not None:
-            q.set_parent_ts(db, row.team_id, row.channel_id, row.dossier_number, ts, self.clock())
+        if row.kind is OutboxKind.PARENT and row.item is not None:
+            q.set_parent_ts(db, row.team_id, row.channel_id, row.item, ts, self.clock())
         q.mark_sent(db, row.id, ts)
 
     # --- failure policy ----------------------------------------------------------------------

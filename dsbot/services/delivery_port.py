@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from dsbot.notifications.model import ItemRef
 from dsbot.store.notifications import OutboxRow
-from dsbot.store.payloads import ItemRef
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,17 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from dsbot.backends.ds.models import DossierState
-from dsbot.store import Store
-from dsbot.store import index as iq
-from dsbot.store import notifications as q
-from dsbot.store.index import IndexEntry
-from dsbot.store.notifications import OutboxEntry, Subscription
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     DemarcheDigest,
     Digest,
     DigestLine,
     OutboxKind,
 )
+from dsbot.store import Store
+from dsbot.store import index as iq
+from dsbot.store import notifications as q
+from dsbot.store.index import IndexEntry
+from dsbot.store.notifications import OutboxEntry, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,9 @@ def last_digest_at(db: Database, channel_id: str) -> datetime | None:
 def subscribed_channels(db: Database) -> dict[tuple[str, str], list[Subscription]]:
     """Active subscriptions grouped by (team, channel)."""
     channels: dict[tuple[str, str], list[Subscription]] = {}
-    for row in db.query("SELECT * FROM subscriptions ORDER BY team_id, channel_id"):
+    for row in db.query(
+        "SELECT * FROM subscriptions WHERE backend = 'ds' ORDER BY team_id, channel_id"
+    ):
         sub = Subscription.from_row(row)
         if sub.active:
             channels.setdefault((sub.team_id, sub.channel_id), []).append(sub)

@@ -10,8 +10,7 @@ event in its thread; anything else that moved (an edit) → the card refreshed.
 The outbox rows, the snapshots and the new cursor are written in one transaction, so a crash
 replays the cycle at most, and the dedupe keys make that replay harmless; delivery is the
 DS pipeline's (claim → post with metadata → record, recovered from the channel's history).
-Outbox rows name the document by `ItemRef.row_number` (a negative number) in the columns made
-for dossier numbers.
+Outbox rows and channel messages name the document by its `ItemRef` ("dynacase", initid).
 """
 
 from __future__ import annotations
@@ -28,17 +27,17 @@ from dsbot.backends.dynacase.client import DynacaseClient
 from dsbot.backends.dynacase.models import Document
 from dsbot.backends.errors import BackendError
 from dsbot.backends.port import BackendName
+from dsbot.notifications.model import ItemRef, ItemStateChanged, ParentPayload, ThreadPayload
 from dsbot.services.feed import FeedResult
 from dsbot.services.outbox import OWN_ACTION_WINDOW
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed, ItemSubscription, OutboxEntry
-from dsbot.store.payloads import ItemRef, ItemStateChanged, ParentPayload, ThreadPayload
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-BACKEND = BackendName.DYNACASE.value
+BACKEND = BackendName.DYNACASE
 
 
 @dataclass(frozen=True)
@@ -275,7 +274,6 @@ class DynacaseFeedProcessor:
         change: ItemStateChanged | None,
     ) -> list[OutboxEntry]:
         item = ItemRef(BACKEND, str(document.initid))
-        number = item.row_number
         stamp = (
             f"{document.revdate}:{document.revision}:{document.state.id if document.state else ''}"
         )
@@ -283,20 +281,20 @@ class DynacaseFeedProcessor:
         for sub in subs:
             prefix = f"{sub.team_id}:{sub.channel_id}:{BACKEND}:{document.initid}"
             has_card = (
-                q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
-                or q.pending_parent(db, sub.channel_id, number) is not None
+                q.parent_ts(db, sub.team_id, sub.channel_id, item) is not None
+                or q.pending_parent(db, sub.channel_id, item) is not None
             )
             announce = (previous is None or change is not None) and _passes(sub, change, document)
             if not (announce or has_card):
                 continue  # an edit, or a state not followed, of a card the channel never had
             parent = ParentPayload(create=announce, new=previous is None, item=item)
             entries.append(
-                OutboxEntry(sub.team_id, sub.channel_id, number, parent, f"{prefix}:card:{stamp}")
+                OutboxEntry(sub.team_id, sub.channel_id, item, parent, f"{prefix}:card:{stamp}")
             )
             if change is not None and announce:
                 thread = ThreadPayload(change, item=item)
                 key = f"{prefix}:state:{document.revdate}:{document.revision}:{change.to_state}"
-                entries.append(OutboxEntry(sub.team_id, sub.channel_id, number, thread, key))
+                entries.append(OutboxEntry(sub.team_id, sub.channel_id, item, thread, key))
         return entries
 
 

@@ -3,7 +3,7 @@
 Rows are written by the feed in the same transaction as its cursor and snapshots, with a
 dedupe key each, so a page processed twice (crash, overlap) never queues a message twice.
 The delivery service (`dsbot.services.delivery`) reads them back. Each row's payload is a
-typed dataclass of `dsbot.store.payloads`, one per `OutboxKind`: `ParentPayload` (the
+typed dataclass of `dsbot.notifications.model`, one per `OutboxKind`: `ParentPayload` (the
 dossier's card, posted once then updated in place), `ThreadPayload` (one event in the card's
 thread, carrying the change's own dataclass), `SummaryPayload` (many new dossiers at once),
 `AlertPayload` (an operational message).
@@ -20,11 +20,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from dsbot.backends.ds.models import DossierState, DossierSummary
-from dsbot.services.classify import Change, ChangeKind
-from dsbot.store import notifications as q
-from dsbot.store.notifications import OutboxEntry, OutboxRow, OutboxStatus, Subscription
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     Deleted,
+    ItemRef,
     ParentPayload,
     StateChanged,
     SummaryPayload,
@@ -33,6 +31,9 @@ from dsbot.store.payloads import (
     summary_from_json,
     summary_to_json,
 )
+from dsbot.services.classify import Change, ChangeKind
+from dsbot.store import notifications as q
+from dsbot.store.notifications import OutboxEntry, OutboxRow, OutboxStatus, Subscription
 
 # Events that put the dossier's card in the channel if it is not there yet. A deletion of a
 # dossier the channel never saw is not worth a new message.
@@ -160,6 +161,7 @@ def plan_deliveries(
     if not changes:
         return entries
     number = dossier.number
+    item = ItemRef.ds(number)
     # DS dates are to the second: two changes in one second need two card refreshes.
     card_stamp = (dossier.date_derniere_modification or changes[-1].at).isoformat()
     if dossier.version:
@@ -173,7 +175,7 @@ def plan_deliveries(
         # coalesce_bursts), not each one's story in a thread.
         live_from = sub.created_at.replace(microsecond=0)
         if all(c.at < live_from for c in recent):
-            shown = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
+            shown = q.parent_ts(db, sub.team_id, sub.channel_id, item) is not None
             if not shown and dossier.summary is not None:
                 backfill = ParentPayload(
                     create=True,
@@ -184,14 +186,14 @@ def plan_deliveries(
                     summary=dossier.summary,
                 )
                 key = f"{sub.team_id}:{sub.channel_id}:{number}:backfill"
-                entries.append(OutboxEntry(sub.team_id, sub.channel_id, number, backfill, key))
+                entries.append(OutboxEntry(sub.team_id, sub.channel_id, item, backfill, key))
             continue
         recent = [c for c in recent if c.at >= live_from]
         announced = [c for c in recent if c.announce and passes_states(sub, c, dossier.state)]
         prefix = f"{sub.team_id}:{sub.channel_id}:{number}"
-        has_card = q.parent_ts(db, sub.team_id, sub.channel_id, number) is not None
+        has_card = q.parent_ts(db, sub.team_id, sub.channel_id, item) is not None
         creates = any(c.kind in CREATES_PARENT for c in announced)
-        if not (has_card or creates or q.pending_parent(db, sub.channel_id, number)):
+        if not (has_card or creates or q.pending_parent(db, sub.channel_id, item)):
             continue  # nothing this channel shows, nothing worth a new message
         new = any(c.kind is ChangeKind.DEPOSITED for c in announced)
         parent = ParentPayload(
@@ -202,7 +204,7 @@ def plan_deliveries(
             summary=dossier.summary if new else None,
         )
         entries.append(
-            OutboxEntry(sub.team_id, sub.channel_id, number, parent, f"{prefix}:card:{card_stamp}")
+            OutboxEntry(sub.team_id, sub.channel_id, item, parent, f"{prefix}:card:{card_stamp}")
         )
         for change in announced:
             if change.kind is ChangeKind.DEPOSITED:
@@ -211,7 +213,7 @@ def plan_deliveries(
                 OutboxEntry(
                     sub.team_id,
                     sub.channel_id,
-                    number,
+                    item,
                     ThreadPayload(
                         change.params,
                         broadcast=change.broadcast,

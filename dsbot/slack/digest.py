@@ -7,11 +7,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.ds.backend import dossier_url
+from dsbot.notifications.model import Digest, ItemRef
 from dsbot.slack.blocks.common import SlackMessage
 from dsbot.slack.blocks.digest import build_digest
 from dsbot.store import Store
 from dsbot.store import notifications as q
-from dsbot.store.payloads import Digest
 from dsbot.texts import Texts
 
 
@@ -29,7 +29,7 @@ def digest_links(
     }
     for number, demarche in sorted(demarches.items()):
         with store.connect() as db:
-            ts = q.parent_ts(db, team_id, channel_id, number)
+            ts = q.parent_ts(db, team_id, channel_id, ItemRef.ds(number))
         if ts is not None:
             try:
                 permalink = client.chat_getPermalink(channel=channel_id, message_ts=ts)

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import SectionBlock
 from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import Dossier
 from dsbot.backends.port import Backend, BackendName
+from dsbot.notifications.model import Digest, ItemRef, ItemStateChanged
 from dsbot.redact import redact
 from dsbot.services.delivery import (
     DeliveryService,
@@ -44,7 +45,6 @@ from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.digest import render_digest
 from dsbot.store import Store
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
-from dsbot.store.payloads import Digest, ItemRef, ItemStateChanged
 from dsbot.texts import Texts
 
 __all__ = ["METADATA_EVENT_TYPE", "DrainReport", "Sender", "SlackOutbox"]
@@ -110,12 +110,13 @@ class SlackOutbox:
 
     def render_event(self, row: OutboxRow, mention: Callable[[str], str]) -> SlackMessage:
         payload = row.payload
-        assert isinstance(payload, ThreadPayload) and row.dossier_number is not None
+        assert isinstance(payload, ThreadPayload) and row.item is not None
         if isinstance(payload.change, ItemStateChanged):
             return events.build_item_change_message(
                 payload.change, title=payload.change.title, texts=self.texts
             )
-        number = row.dossier_number
+        number = row.item.ds_number
+        assert number is not None
         url = dossier_url(self.ds_web_base, payload.demarche, number) if payload.demarche else None
         return events.build_change_message(
             payload.change, dossier_number=number, texts=self.texts, url=url, mention=mention

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from dsbot.store.sql import from_iso
+
 # action_keys.status
 KEY_RUNNING = "running"
 KEY_DONE = "done"
@@ -107,3 +109,42 @@ def finish_key(db: Database, key: str, status: str, result: str | None = None) -
 def key_status(db: Database, key: str) -> str | None:
     row = next(db.query("SELECT status FROM action_keys WHERE key = ?", [key]), None)
     return row["status"] if row else None
+
+
+# --- the bot's own actions, read by the feeds (not to announce them back) ---------------------
+
+
+def own_actions(
+    db: Database, dossier_number: int, backend: str = "ds"
+) -> list[tuple[str, datetime]]:
+    """The bot's successful actions on a dossier (or another backend's item, by its number):
+    (action, at), newest first. A DS dossier and a Dynacase document may share a number."""
+    if "audit" not in db.table_names():
+        return []
+    rows = db.query(
+        "SELECT action, at FROM audit WHERE dossier_number = ? AND backend = ? AND (result IS"
+        " NULL OR result = 'ok') ORDER BY at DESC LIMIT 50",
+        [dossier_number, backend],
+    )
+    found = []
+    for row in rows:
+        at = from_iso(row["at"])
+        if at is not None:
+            found.append((row["action"] or "", at if at.tzinfo else at.replace(tzinfo=UTC)))
+    return found
+
+
+def own_item_changes(db: Database, number: int, backend: str) -> list[tuple[str, datetime]]:
+    """Who the bot acted as (the name the backend writes in its history), and when, for its
+    successful actions on another backend's item, newest first."""
+    rows = db.query(
+        "SELECT instructeur_id, at FROM audit WHERE dossier_number = ? AND backend = ? AND"
+        " result = 'ok' AND instructeur_id IS NOT NULL ORDER BY at DESC LIMIT 50",
+        [number, backend],
+    )
+    found = []
+    for row in rows:
+        at = from_iso(row["at"])
+        if at is not None:
+            found.append((str(row["instructeur_id"]), at if at.tzinfo else at.replace(tzinfo=UTC)))
+    return found

@@ -1,5 +1,6 @@
 """Queries on the local dossier index (migration m006_dossier_index): dossier_index,
-dossier_followers, groupe_members and home_tabs.
+dossier_followers, groupe_members and home_tabs. Indexed items are keyed by (backend, ref) since
+m009_item_keys; the index holds DS dossiers, whose ref is the number as text.
 
 The feed writes here (in its page transaction); the App Home and the digest only read. Every
 function takes an open `Database` and leaves transactions to its caller.
@@ -51,7 +52,7 @@ class IndexEntry:
     def from_row(cls, row: dict[str, Any]) -> IndexEntry:
         sva = row["date_previsionnelle_decision"]
         return cls(
-            number=row["dossier_number"],
+            number=int(row["ref"]),
             demarche_number=row["demarche_number"],
             demarche_title=row["demarche_title"],
             groupe_number=row["groupe_number"],
@@ -90,12 +91,12 @@ def _rows(db: Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -
 def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
     db.execute(
         """
-        INSERT INTO dossier_index (dossier_number, demarche_number, demarche_title,
+        INSERT INTO dossier_index (backend, ref, demarche_number, demarche_title,
             groupe_number, state, archived, date_depot, state_since, date_derniere_modification,
             date_derniere_correction_en_attente, date_expiration, date_previsionnelle_decision,
             last_message_from_usager, last_message_at, has_followers, indexed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (dossier_number) DO UPDATE SET
+        VALUES ('ds', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (backend, ref) DO UPDATE SET
             demarche_number = excluded.demarche_number,
             demarche_title = excluded.demarche_title,
             groupe_number = excluded.groupe_number,
@@ -113,7 +114,7 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             indexed_at = excluded.indexed_at
         """,
         [
-            entry.number,
+            str(entry.number),
             entry.demarche_number,
             entry.demarche_title,
             entry.groupe_number,
@@ -133,11 +134,13 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             to_iso(now),
         ],
     )
-    db.execute("DELETE FROM dossier_followers WHERE dossier_number = ?", [entry.number])
+    db.execute(
+        "DELETE FROM dossier_followers WHERE backend = 'ds' AND ref = ?", [str(entry.number)]
+    )
     for instructeur_id in set(entry.followers):
         db.execute(
-            "INSERT INTO dossier_followers (dossier_number, instructeur_id) VALUES (?, ?)",
-            [entry.number, instructeur_id],
+            "INSERT INTO dossier_followers (backend, ref, instructeur_id) VALUES ('ds', ?, ?)",
+            [str(entry.number), instructeur_id],
         )
     if entry.groupe_members:
         db.execute("DELETE FROM groupe_members WHERE groupe_number = ?", [entry.groupe_number])
@@ -167,7 +170,7 @@ def update_light(
         " state_since = COALESCE(?, state_since), date_derniere_modification = ?,"
         " date_derniere_correction_en_attente = ?,"
         " groupe_number = COALESCE(?, groupe_number), indexed_at = ?"
-        " WHERE dossier_number = ?",
+        " WHERE backend = 'ds' AND ref = ?",
         [
             state.value,
             int(archived),
@@ -176,7 +179,7 @@ def update_light(
             _opt(date_derniere_correction_en_attente),
             groupe_number,
             to_iso(now),
-            number,
+            str(number),
         ],
     )
     return cursor.rowcount == 1
@@ -185,23 +188,24 @@ def update_light(
 def delete(db: Database, number: int) -> list[str]:
     """Forget a dossier (deleted in DS); returns the instructeurs who could see it."""
     concerned = concerned_instructeurs(db, [number])
-    db.execute("DELETE FROM dossier_index WHERE dossier_number = ?", [number])
-    db.execute("DELETE FROM dossier_followers WHERE dossier_number = ?", [number])
+    db.execute("DELETE FROM dossier_index WHERE backend = 'ds' AND ref = ?", [str(number)])
+    db.execute("DELETE FROM dossier_followers WHERE backend = 'ds' AND ref = ?", [str(number)])
     return concerned
 
 
 def concerned_instructeurs(db: Database, numbers: Iterable[int]) -> list[str]:
     """Followers and groupe members of these dossiers."""
-    numbers = list(numbers)
-    if not numbers:
+    refs = [str(n) for n in numbers]
+    if not refs:
         return []
-    marks = ",".join("?" * len(numbers))
+    marks = ",".join("?" * len(refs))
     rows = _rows(
         db,
-        f"SELECT instructeur_id FROM dossier_followers WHERE dossier_number IN ({marks})"
-        " UNION SELECT m.instructeur_id FROM groupe_members m JOIN dossier_index i"
-        f" ON i.groupe_number = m.groupe_number WHERE i.dossier_number IN ({marks})",
-        numbers + numbers,
+        "SELECT instructeur_id FROM dossier_followers WHERE backend = 'ds'"
+        f" AND ref IN ({marks}) UNION SELECT m.instructeur_id FROM groupe_members m"
+        " JOIN dossier_index i ON i.groupe_number = m.groupe_number WHERE i.backend = 'ds'"
+        f" AND i.ref IN ({marks})",
+        refs + refs,
     )
     return sorted(r["instructeur_id"] for r in rows)
 
@@ -213,19 +217,20 @@ _MY_GROUPES = (
     " UNION SELECT groupe_number FROM instructeur_directory WHERE instructeur_id = :me)"
 )
 _FOLLOWED = (
-    "i.dossier_number IN (SELECT dossier_number FROM dossier_followers WHERE instructeur_id = :me)"
+    "i.ref IN (SELECT ref FROM dossier_followers WHERE backend = i.backend"
+    " AND instructeur_id = :me)"
 )
 # Each Home section: its condition on a dossier, and its order (the longest waiting first).
 SECTIONS: dict[str, tuple[str, str]] = {
     "a_traiter": (
         "i.archived = 0 AND (i.state = 'en_construction'"
         " OR (i.state = 'en_instruction' AND i.has_followers = 0))",
-        "i.state_since, i.dossier_number",
+        "i.state_since, CAST(i.ref AS INTEGER)",
     ),
-    "suivis": (_FOLLOWED, "i.date_derniere_modification DESC, i.dossier_number"),
+    "suivis": (_FOLLOWED, "i.date_derniere_modification DESC, CAST(i.ref AS INTEGER)"),
     "en_attente": (
         "i.last_message_from_usager = 1 AND i.archived = 0",
-        "i.last_message_at, i.dossier_number",
+        "i.last_message_at, CAST(i.ref AS INTEGER)",
     ),
 }
 # State filters of the Home: the states they keep ("" keeps the open ones).
@@ -301,7 +306,8 @@ def entries(db: Database, demarche: int, groupe: int | None = None) -> list[Inde
     if groupe is not None:
         sql += " AND groupe_number = ?"
         params.append(groupe)
-    return [IndexEntry.from_row(r) for r in _rows(db, sql + " ORDER BY dossier_number", params)]
+    rows = _rows(db, sql + " ORDER BY CAST(ref AS INTEGER)", params)
+    return [IndexEntry.from_row(r) for r in rows]
 
 
 # --- home_tabs -------------------------------------------------------------------------------

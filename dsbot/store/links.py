@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from dsbot.backends.ds.models import Demarche
+from dsbot.store.sql import one_row as _row
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,13 @@ def known_demarches(db: Database) -> list[int]:
 def oldest_refresh(db: Database) -> str | None:
     row = next(db.query("select min(refreshed_at) as oldest from instructeur_directory"), None)
     return row["oldest"] if row else None
+
+
+def linked_slack_user(db: Database, team_id: str, email: str) -> str | None:
+    """The Slack user linked to a DS email, to mention them instead of printing the email."""
+    row = _row(
+        db,
+        "SELECT slack_user_id FROM links WHERE team_id = ? AND lower(email) = ? LIMIT 1",
+        [team_id, email.lower()],
+    )
+    return row["slack_user_id"] if row else None

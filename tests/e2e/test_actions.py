@@ -7,6 +7,7 @@ import json
 import threading
 import time
 
+from dsbot.notifications.model import ItemRef
 from dsbot.slack import ids
 from dsbot.slack.interaction.seal import seal_for
 from tests.e2e.scene import (
@@ -262,7 +263,9 @@ def test_notification_thread_gets_a_note(scene: Scene) -> None:
     # The notifications engine posted this dossier's card in another channel.
     parent = scene.slack.client().chat_postMessage(channel="C0FOLLOW", text="Dossier")["ts"]
     with scene.bot.services.store.connect() as db:
-        notifications.set_parent_ts(db, TEAM_ID, "C0FOLLOW", number, parent, datetime.now(UTC))
+        notifications.set_parent_ts(
+            db, TEAM_ID, "C0FOLLOW", ItemRef.ds(number), parent, datetime.now(UTC)
+        )
 
     opened = scene.click(ids.ACTION_ACCEPTER, number)
     assert scene.submit(opened, decision_values(None)) == {}

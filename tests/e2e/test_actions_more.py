@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from dsbot.notifications.model import ItemRef
 from dsbot.slack import ids
 from dsbot.store.notifications import set_parent_ts
 from tests.e2e.scene import (
@@ -42,7 +43,7 @@ def notification(scene: Scene, number: int) -> str:
     """The dossier's notification message in the channel (its card, and its thread); its ts."""
     ts = scene.channel_card(number)
     with scene.bot.services.store.connect() as db:
-        set_parent_ts(db, TEAM_ID, CHANNEL_ID, number, ts, datetime.now(UTC))
+        set_parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef.ds(number), ts, datetime.now(UTC))
     return ts
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from dsbot.notifications.model import ItemRef
 from dsbot.runtime import build_poller
 from dsbot.services.digest import DigestScheduler
 from dsbot.store.notifications import set_parent_ts
@@ -65,7 +66,7 @@ def test_one_digest_per_channel_and_day_without_ds(scene: Scene, monkeypatch) ->
     carded = preview.line_numbers[0]
     card_ts = scene.channel_card(carded)
     with store.connect() as db:
-        set_parent_ts(db, TEAM_ID, CHANNEL_ID, carded, card_ts, clock[0])
+        set_parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef.ds(carded), card_ts, clock[0])
     assert engine().run_cycle().digests == 1
     (digest,) = channel_digests(scene)
     body = json.dumps(digest["blocks"], ensure_ascii=False)

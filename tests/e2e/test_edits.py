@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from dsbot.backends.ds.annotations import AnnotationType
+from dsbot.notifications.model import ItemRef
 from dsbot.slack import ids
 from tests.e2e.scene import ALICE, BRUNO, CHANNEL_ID, TEAM_ID, Opened, Scene, wait_until
 
@@ -424,7 +425,9 @@ def test_labels_after_a_lost_answer_thread_note_and_no_resend(scene: Scene) -> N
     number = scene.dossier("en_instruction")
     parent = scene.slack.client().chat_postMessage(channel="C0FOLLOW", text="Dossier")["ts"]
     with scene.bot.services.store.connect() as db:
-        notifications.set_parent_ts(db, TEAM_ID, "C0FOLLOW", number, parent, datetime.now(UTC))
+        notifications.set_parent_ts(
+            db, TEAM_ID, "C0FOLLOW", ItemRef.ds(number), parent, datetime.now(UTC)
+        )
     before = scene.ds(number)["labels"]
     opened = menu(scene, ids.MORE_ETIQUETTES, number)
     view = filled(scene, opened)

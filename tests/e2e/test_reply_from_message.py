@@ -42,7 +42,8 @@ def notification(scene: Scene, number: int) -> str:
             {
                 "team_id": TEAM_ID,
                 "channel_id": CHANNEL_ID,
-                "dossier_number": number,
+                "backend": "ds",
+                "ref": str(number),
                 "ts": ts,
                 "created_at": now,
                 "updated_at": now,

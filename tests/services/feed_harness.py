@@ -165,7 +165,9 @@ class NotifyHarness:
         """The parent message of each dossier in the channel (by dossier number)."""
         with self.store.connect() as db:
             rows = db.execute(
-                "SELECT dossier_number, ts FROM channel_messages WHERE channel_id = ?", [channel]
+                "SELECT CAST(ref AS INTEGER), ts FROM channel_messages WHERE channel_id = ?"
+                " AND backend = 'ds'",
+                [channel],
             ).fetchall()
         found = {}
         for number, ts in rows:

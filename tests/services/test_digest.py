@@ -37,8 +37,8 @@ def store(tmp_path) -> Store:
     with write(s) as db:
         for channel in ("C1", "C2"):
             db.execute(
-                "INSERT INTO subscriptions (team_id, channel_id, demarche_number, created_by,"
-                " created_at, since) VALUES ('T1', ?, 100, 'UADMIN', ?, ?)",
+                "INSERT INTO subscriptions (team_id, channel_id, backend, ref, created_by,"
+                " created_at, since) VALUES ('T1', ?, 'ds', '100', 'UADMIN', ?, ?)",
                 [channel, WEEK_AGO.isoformat(), WEEK_AGO.isoformat()],
             )
         for d in (
@@ -144,8 +144,8 @@ def test_once_per_channel_and_day_across_restarts_and_processes(store):
 def test_a_channel_subscribed_after_the_digest_time_waits_for_the_next_day(store):
     with write(store) as db:
         db.execute(
-            "INSERT INTO subscriptions (team_id, channel_id, demarche_number, created_by,"
-            " created_at, since) VALUES ('T1', 'C3', 100, 'UADMIN', ?, ?)",
+            "INSERT INTO subscriptions (team_id, channel_id, backend, ref, created_by,"
+            " created_at, since) VALUES ('T1', 'C3', 'ds', '100', 'UADMIN', ?, ?)",
             [(FRIDAY_0905 + timedelta(hours=5)).isoformat(), FRIDAY_0905.isoformat()],
         )
     clock = Clock(FRIDAY_0905 + timedelta(hours=6))

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dsbot.backends.ds.models import DossierState, DossierSummary
-from dsbot.store import notifications as q
-from dsbot.store.payloads import (
+from dsbot.backends.port import BackendName
+from dsbot.notifications.model import (
     CHANGE_TYPES,
     AlertPayload,
     ChangeKind,
@@ -27,6 +27,7 @@ from dsbot.store.payloads import (
     decode_payload,
     encode_payload,
 )
+from dsbot.store import notifications as q
 
 AT = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
 
@@ -121,7 +122,7 @@ def test_an_unknown_kind_is_a_clear_error():
 
 
 def test_an_entry_without_a_typed_payload_is_refused(store):
-    entry = q.OutboxEntry("T1", "C1", 1, {"create": True}, "k")  # type: ignore[arg-type]
+    entry = q.OutboxEntry("T1", "C1", ItemRef.ds(1), {"create": True}, "k")  # type: ignore[arg-type]
     with store.connect() as db, pytest.raises(TypeError, match="not an outbox payload"):
         q.enqueue(db, entry, AT)
     with store.connect() as db:
@@ -129,7 +130,8 @@ def test_an_entry_without_a_typed_payload_is_refused(store):
 
 
 def test_rows_come_back_typed(store):
-    entry = q.OutboxEntry("T1", "C1", 1, ThreadPayload(StateChanged(to_state="accepte")), "k")
+    payload = ThreadPayload(StateChanged(to_state="accepte"))
+    entry = q.OutboxEntry("T1", "C1", ItemRef.ds(1), payload, "k")
     with q.write(store) as db:
         assert q.enqueue(db, entry, AT)
     with store.connect() as db:
@@ -140,6 +142,27 @@ def test_rows_come_back_typed(store):
     assert row.payload == entry.payload
 
 
-def test_a_document_never_takes_a_dossier_s_number():
-    # Outbox rows and channel cards are keyed by a number made for DS dossiers.
-    assert ItemRef("dynacase", "1234").row_number == -1234
+def test_a_document_never_takes_a_dossier_s_card(store):
+    # Channel cards are keyed by (backend, ref): a DS dossier and a Dynacase document of the
+    # same number each keep their own message.
+    dossier, document = ItemRef.ds(1234), ItemRef("dynacase", "1234")
+    assert document.ds_number is None and dossier.ds_number == 1234
+    with q.write(store) as db:
+        q.set_parent_ts(db, "T1", "C1", dossier, "1.000", AT)
+        q.set_parent_ts(db, "T1", "C1", document, "2.000", AT)
+    with store.connect() as db:
+        assert q.parent_ts(db, "T1", "C1", dossier) == "1.000"
+        assert q.parent_ts(db, "T1", "C1", ItemRef("dynacase", "1234")) == "2.000"
+        assert q.parent_ts(db, "T1", "C1", ItemRef("dynacase", "doc-ab")) is None
+
+
+def test_an_item_ref_that_is_no_number_is_queued_and_read_back(store):
+    # A backend whose references are not numbers can be notified: the ref is text.
+    item = ItemRef("dynacase", "FAM_X-42")
+    entry = q.OutboxEntry("T1", "C1", item, ParentPayload(create=True, item=item), "k")
+    with q.write(store) as db:
+        assert q.enqueue(db, entry, AT)
+    with store.connect() as db:
+        (row,) = q.open_rows(db)
+        assert q.pending_parent(db, "C1", item) == row
+    assert row.item == item and row.item.backend is BackendName.DYNACASE

@@ -17,18 +17,19 @@ import pytest
 
 from dsbot.backends.ds.errors import DSNotFound, DSServerError
 from dsbot.backends.ds.models import Dossier, DossierState
-from dsbot.slack.scopes import BOT_SCOPES
-from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
-from dsbot.store import notifications as q
-from dsbot.store.notifications import OutboxEntry
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     AlertPayload,
     Deleted,
+    ItemRef,
     MessageReceived,
     ParentPayload,
     StateChanged,
     ThreadPayload,
 )
+from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
+from dsbot.store import notifications as q
+from dsbot.store.notifications import OutboxEntry
 from dsbot.texts import Texts
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
@@ -103,7 +104,8 @@ def queue(store, kind: str, key: str, *, number: int | None = 1, channel=CHANNEL
         )
     else:
         typed = AlertPayload(**payload)
-    entry = OutboxEntry(TEAM, channel, number, typed, key)
+    item = ItemRef.ds(number) if number is not None else None
+    entry = OutboxEntry(TEAM, channel, item, typed, key)
     with q.write(store) as db:
         assert q.enqueue(db, entry, datetime.now(UTC))
 
@@ -146,7 +148,7 @@ def test_parent_is_posted_once_then_updated_in_place(store, slack, dossiers, sen
     assert parent["metadata"]["event_payload"]["outbox_id"] == rows(store)[0].id
     assert any(b.get("type") == "actions" for b in parent["blocks"])  # buttons on the card
     with store.connect() as db:
-        assert q.parent_ts(db, TEAM, CHANNEL, 1) == parent["ts"]
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) == parent["ts"]
 
     dossiers.by_number[1] = make_dossier(number=1, state=DossierState.ACCEPTE)
     queue(store, "parent", "p2", create=False)
@@ -161,7 +163,7 @@ def test_parent_is_posted_once_then_updated_in_place(store, slack, dossiers, sen
 
 def test_a_dedupe_key_is_never_queued_twice(store):
     queue(store, "parent", "same")
-    entry = OutboxEntry(TEAM, CHANNEL, 1, ParentPayload(create=True), "same")
+    entry = OutboxEntry(TEAM, CHANNEL, ItemRef.ds(1), ParentPayload(create=True), "same")
     with q.write(store) as db:
         assert not q.enqueue(db, entry, datetime.now(UTC))
     assert len(rows(store)) == 1
@@ -217,7 +219,7 @@ def test_deleted_card_in_slack_is_posted_again(store, slack, dossiers, sender):
     (second,) = slack.top_level(CHANNEL)
     assert second["ts"] != first["ts"]
     with store.connect() as db:
-        assert q.parent_ts(db, TEAM, CHANNEL, 1) == second["ts"]
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) == second["ts"]
 
 
 def test_card_of_a_dossier_gone_from_ds_says_so(store, slack, dossiers, sender):
@@ -482,7 +484,7 @@ def test_recovery_finds_a_message_sent_before_a_crash(store, slack, sender):
     (parent,) = [m for m in slack.top_level(CHANNEL) if not m.get("reply_broadcast")]
     assert parent["text"] == "posted before the crash"  # not posted a second time
     with store.connect() as db:
-        assert q.parent_ts(db, TEAM, CHANNEL, 1) == parent["ts"]
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) == parent["ts"]
     # The thread reply was sent once; now crash after it too, and recover from the replies.
     replies = slack.thread(CHANNEL, parent["ts"])
     assert len(replies) == 1

@@ -12,6 +12,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
 from dsbot.backends.ds.models import DossierState
+from dsbot.notifications.model import CATEGORIES, DemarcheDigest, Digest, DigestLine
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     HEADER_TEXT_MAX,
@@ -25,7 +26,6 @@ from dsbot.slack.blocks.common import (
     state_label,
 )
 from dsbot.slack.blocks.home import age_text
-from dsbot.store.payloads import CATEGORIES, DemarcheDigest, Digest, DigestLine
 from dsbot.texts import Texts
 
 TITLE_MAX = 120

@@ -15,23 +15,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 from dsbot.backends.ds.backend import item_state
 from dsbot.backends.ds.models import DossierState, DossierSummary
 from dsbot.backends.port import ItemState
-from dsbot.slack import ids
-from dsbot.slack.blocks.common import (
-    CONTEXT_TEXT_MAX,
-    SlackMessage,
-    date_token,
-    escape,
-    escape_truncate,
-    link,
-    make_message,
-    mention,
-    mrkdwn,
-    one_line,
-    state_emoji,
-    state_label,
-)
-from dsbot.slack.blocks.parts import by_text, comment_block
-from dsbot.store.payloads import (
+from dsbot.notifications.model import (
     AlertPayload,
     AvisGiven,
     AvisRequested,
@@ -49,6 +33,22 @@ from dsbot.store.payloads import (
     Trashed,
     Updated,
 )
+from dsbot.slack import ids
+from dsbot.slack.blocks.common import (
+    CONTEXT_TEXT_MAX,
+    SlackMessage,
+    date_token,
+    escape,
+    escape_truncate,
+    link,
+    make_message,
+    mention,
+    mrkdwn,
+    one_line,
+    state_emoji,
+    state_label,
+)
+from dsbot.slack.blocks.parts import by_text, comment_block
 from dsbot.texts import Texts
 
 EVENT_DEPOSE = "depose"
@@ -207,7 +207,7 @@ def build_change_message(
     url: str | None = None,
     mention: Callable[[str], str] = lambda email: email,
 ) -> SlackMessage:
-    """The thread reply for one typed change of a dossier (`dsbot.store.payloads`).
+    """The thread reply for one typed change of a dossier (`dsbot.notifications.model`).
 
     `url` is the dossier's DS page; `mention(email)` gives a linked instructeur's Slack user
     id (shown as a mention) or the email itself.

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from dsbot.notifications.model import OutboxKind, OutboxStatus
 from dsbot.runtime import build_poller
 from dsbot.services.poller import Poller
 from dsbot.slack.sender import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q
-from dsbot.store.payloads import OutboxKind, OutboxStatus
 from tests.e2e.dynacase.scene import (
     CHANNEL_ID,
     CLAIRE,

@@ -6,6 +6,22 @@ from datetime import UTC, datetime
 import pytest
 
 from dsbot.backends.ds.models import DossierState
+from dsbot.notifications.model import (
+    AvisGiven,
+    AvisRequested,
+    ChampsEdited,
+    ChangeKind,
+    CorrectionRequested,
+    CorrectionResolved,
+    Deleted,
+    Deposited,
+    ItemStateChanged,
+    MessageReceived,
+    Restored,
+    StateChanged,
+    Trashed,
+    Updated,
+)
 from dsbot.slack import ids
 from dsbot.slack.blocks.events import (
     EVENT_AVIS,
@@ -22,22 +38,6 @@ from dsbot.slack.blocks.events import (
     build_burst_summary,
     build_change_message,
     build_event_message,
-)
-from dsbot.store.payloads import (
-    AvisGiven,
-    AvisRequested,
-    ChampsEdited,
-    ChangeKind,
-    CorrectionRequested,
-    CorrectionResolved,
-    Deleted,
-    Deposited,
-    ItemStateChanged,
-    MessageReceived,
-    Restored,
-    StateChanged,
-    Trashed,
-    Updated,
 )
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens

@@ -34,6 +34,7 @@ from dsbot.backends.port import (
     ItemAction,
     ItemState,
 )
+from dsbot.notifications.model import ItemStateChanged
 from dsbot.slack import ids
 from dsbot.slack.blocks.action_form import build_item_form_modal
 from dsbot.slack.blocks.card import Viewer, build_dossier_card, legal_actions
@@ -48,7 +49,6 @@ from dsbot.slack.blocks.events import (
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.blocks.modals import ACTION_BY_NAME, ModalOrigin, build_action_modal
 from dsbot.slack.item_refs import ItemOrigin
-from dsbot.store.payloads import ItemStateChanged
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import block, buttons
 from tests.slack.blocks.factories import DS_WEB_BASE, INSTRUCTEUR, make_dossier
