@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from dsbot.store import migration_item_keys
+from dsbot.store.migration_item_keys import convert as convert_to_item_keys
 
 migrations = Migrations("dsbot")
 
@@ -297,4 +297,4 @@ def m009_item_keys(db: Database) -> None:
     # Items are named by (backend, ref) with ref as text, in the outbox, the channel messages,
     # the subscriptions and the index: a Dynacase document was the negative of its initid in
     # columns made for DS dossier numbers. See dsbot/store/migration_item_keys.py.
-    migration_item_keys.convert(db)
+    convert_to_item_keys(db)
