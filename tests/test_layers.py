@@ -270,6 +270,8 @@ STILL_INTERNAL = {
     "dsbot/demo/run.py",
     "dsbot/demo/scenario.py",
     "dsbot/runtime.py",
+    "dsbot/notifications/model/digest.py",
+    "dsbot/notifications/model/payloads.py",
     "dsbot/services/access.py",
     "dsbot/services/actions.py",
     "dsbot/services/classify.py",
@@ -301,7 +303,6 @@ STILL_INTERNAL = {
     "dsbot/slack/services.py",
     "dsbot/store/index.py",
     "dsbot/store/links.py",
-    "dsbot/store/payloads.py",
 }
 BACKEND_ROOTS = {"DSError", "DynacaseError"}
 
