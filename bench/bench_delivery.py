@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk.errors import SlackApiError
 
+from dsbot.notifications.cycle import Poller
 from dsbot.notifications.model import AlertPayload, MessageReceived, ParentPayload, ThreadPayload
-from dsbot.services.poller import Poller
 from dsbot.slack.sender import Sender
 from dsbot.store import Store
 from dsbot.store import notifications as q

@@ -17,13 +17,13 @@ from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.notifications.health import PollerStatus
 from dsbot.runtime import build_item_service, build_poller, dynacase_client_of
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.item_subscriptions import DynacaseSubscriptionService
 from dsbot.services.linking import LinkingService
-from dsbot.services.poller_health import PollerStatus
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
 from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi

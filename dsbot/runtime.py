@@ -17,13 +17,14 @@ from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName
 from dsbot.config import Settings
+from dsbot.notifications.cycle import CycleReport, Poller, utc_now
+from dsbot.notifications.feeds import BackendFeeds, FeedReader, Feeds
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.dynacase_feed import DynacaseFeedProcessor
-from dsbot.services.feed import PAGE_SIZE, RecentDossiers
+from dsbot.services.feed import PAGE_SIZE, FeedProcessor, RecentDossiers
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
-from dsbot.services.poller import CycleReport, Poller, utc_now
 from dsbot.slack.home import HomePublisher
 from dsbot.slack.sender import Sender
 from dsbot.slack.users import SlackUserDirectory
@@ -86,14 +87,17 @@ def build_poller(
         clock=clock,
         backends=items.backends,
     )
-    return Poller(
+    feeds = build_feeds(
+        FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
+        DynacaseFeedProcessor(store, dynacase, clock=clock) if dynacase is not None else None,
+    )
+    poller = Poller(
         store,
-        ds,
+        feeds,
         sender,
         ops_channel=settings.ops_channel,
         clock=clock,
         cache=cache,
-        page_size=page_size,
         digests=DigestScheduler(
             store,
             digest_time=settings.digest_time,
@@ -101,11 +105,37 @@ def build_poller(
             clock=clock,
         ),
         homes=build_home_publisher(settings, store, ds, slack, texts, clock=clock),
-        dynacase=(
-            DynacaseFeedProcessor(store, dynacase, clock=clock) if dynacase is not None else None
-        ),
         **poller_options,
     )
+    return poller
+
+
+# The poller_state key of each backend's health, and its recovery notice.
+HEALTH = {
+    BackendName.DS: ("ds_health", "notify.ops.ds_recovered"),
+    BackendName.DYNACASE: ("dynacase_health", "notify.ops.dynacase_recovered"),
+}
+
+
+def build_feeds(ds: FeedProcessor, dynacase: DynacaseFeedProcessor | None) -> Feeds:
+    """The feeds of the registry's backends that are configured, in the registry's order
+    (Dynacase's wait while its client is not configured)."""
+    readers: dict[str, FeedReader | None] = {BackendName.DS: ds, BackendName.DYNACASE: dynacase}
+    feeds = []
+    for spec in registry.specs():
+        reader = readers.get(spec.name)
+        if reader is not None:
+            name = BackendName(spec.name)
+            key, recovered = HEALTH[name]
+            feeds.append(BackendFeeds(name, reader, key, recovered))
+    return Feeds(feeds)
+
+
+def close_ds(poller: Poller) -> None:
+    """Close the DS client the poller's DS feeds read with."""
+    reader = poller.feeds.reader(BackendName.DS)
+    if isinstance(reader, FeedProcessor):
+        reader.ds.close()
 
 
 def _has_work(store: Store) -> bool:
@@ -146,7 +176,7 @@ def run_once(settings: Settings, **options: Any) -> CycleReport:
     try:
         return poller.run_cycle()
     finally:
-        poller.processor.ds.close()
+        close_ds(poller)
 
 
 def run_digest(
@@ -189,7 +219,7 @@ def run_digest(
             finally:
                 poller.release_lease()
     finally:
-        poller.processor.ds.close()
+        close_ds(poller)
     return [f"digest queued for {c}" for _, c in queued] or [
         "no digest queued (none subscribed, or already sent today)"
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsbot"
-SLACK_FREE = ("services", "backends", "sandboxes", "store")
+SLACK_FREE = ("services", "notifications", "backends", "sandboxes", "store")
 FORBIDDEN = ("dsbot.slack", "slack_sdk", "slack_bolt")
 
 
@@ -270,6 +270,7 @@ STILL_INTERNAL = {
     "dsbot/demo/run.py",
     "dsbot/demo/scenario.py",
     "dsbot/runtime.py",
+    "dsbot/notifications/delivery/prepare.py",
     "dsbot/notifications/model/digest.py",
     "dsbot/notifications/model/payloads.py",
     "dsbot/services/access.py",
@@ -283,7 +284,6 @@ STILL_INTERNAL = {
     "dsbot/services/item_subscriptions.py",
     "dsbot/services/linking.py",
     "dsbot/services/outbox.py",
-    "dsbot/services/poller.py",
     "dsbot/services/subscriptions.py",
     "dsbot/slack/blocks/card.py",
     "dsbot/slack/blocks/common.py",
@@ -299,6 +299,7 @@ STILL_INTERNAL = {
     "dsbot/slack/listeners/annotations.py",
     "dsbot/slack/listeners/labels.py",
     "dsbot/slack/outcomes.py",
+    "dsbot/slack/rendering/renderers.py",
     "dsbot/slack/sender.py",
     "dsbot/slack/services.py",
     "dsbot/store/index.py",

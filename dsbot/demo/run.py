@@ -15,15 +15,17 @@ from slack_sdk import WebClient
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.dynacase.client import DynacaseClient
+from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
+from dsbot.notifications.cycle import Poller
 from dsbot.runtime import build_poller
 from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.sandboxes.dynacase.server import DynacaseSandbox
+from dsbot.services.feed import FeedProcessor
 from dsbot.services.item_subscriptions import DynacaseSubscriptionService
-from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
@@ -229,7 +231,9 @@ def _show_home(
         for page in ds.feed_pages(demarche=demarche, updated_since=_epoch())
         for d in page.dossiers
     ]
-    details = poller.processor.read_dossiers(numbers)
+    processor = poller.feeds.reader(BackendName.DS)
+    assert isinstance(processor, FeedProcessor)
+    details = processor.read_dossiers(numbers)
     now = datetime.now(UTC)
     with write(poller.store) as db:
         for _, dossier in details.values():

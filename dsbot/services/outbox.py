@@ -2,7 +2,7 @@
 
 Rows are written by the feed in the same transaction as its cursor and snapshots, with a
 dedupe key each, so a page processed twice (crash, overlap) never queues a message twice.
-The delivery service (`dsbot.services.delivery`) reads them back. Each row's payload is a
+The delivery engine (`dsbot.notifications.delivery`) reads them back. Each row's payload is a
 typed dataclass of `dsbot.notifications.model`, one per `OutboxKind`: `ParentPayload` (the
 dossier's card, posted once then updated in place), `ThreadPayload` (one event in the card's
 thread, carrying the change's own dataclass), `SummaryPayload` (many new dossiers at once),
@@ -11,7 +11,6 @@ thread, carrying the change's own dataclass), `SummaryPayload` (many new dossier
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,7 +24,6 @@ from dsbot.notifications.model import (
     ItemRef,
     ParentPayload,
     StateChanged,
-    SummaryPayload,
     ThreadPayload,
     Trashed,
     summary_from_json,
@@ -33,14 +31,13 @@ from dsbot.notifications.model import (
 )
 from dsbot.services.classify import Change, ChangeKind
 from dsbot.store import notifications as q
-from dsbot.store.notifications import OutboxEntry, OutboxRow, OutboxStatus, Subscription
+from dsbot.store.notifications import OutboxEntry, Subscription
 
 # Events that put the dossier's card in the channel if it is not there yet. A deletion of a
 # dossier the channel never saw is not worth a new message.
 CREATES_PARENT = frozenset(ChangeKind) - {ChangeKind.TRASHED, ChangeKind.DELETED}
 # How far apart an action recorded in `audit` and DS's date for it may be, to be the same.
 OWN_ACTION_WINDOW = timedelta(minutes=2)
-BURST_THRESHOLD = 20
 
 # What each bot action (the `audit.action` column, with or without its `dossier_` prefix)
 # makes happen in DS, to recognise our own changes in the feed.
@@ -86,18 +83,6 @@ def summary_payload(summary: DossierSummary) -> dict[str, Any]:
 
 def summary_from_payload(d: dict[str, Any]) -> DossierSummary:
     return summary_from_json(d)
-
-
-def is_burst_candidate(row: OutboxRow) -> bool:
-    """A new dossier's card not tried yet: it may still be folded into a summary."""
-    payload = row.payload
-    return (
-        isinstance(payload, ParentPayload)
-        and row.status is OutboxStatus.PENDING
-        and row.attempts == 0
-        and payload.new
-        and payload.summary is not None
-    )
 
 
 def _own_action_matches(action: str, change: Change) -> bool:
@@ -224,36 +209,3 @@ def plan_deliveries(
                 )
             )
     return entries
-
-
-def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOLD) -> int:
-    """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
-    by a single summary row (the feed commits page by page, so a burst is only known once the
-    cycle's pages are all in). Returns the number of summary rows written."""
-    groups: dict[tuple[str, str, int | None, bool], list[tuple[OutboxRow, ParentPayload]]]
-    groups = defaultdict(list)
-    for row in q.open_rows(db):
-        payload = row.payload
-        if is_burst_candidate(row):
-            assert isinstance(payload, ParentPayload)
-            group = (row.team_id, row.channel_id, payload.demarche, payload.backfill)
-            groups[group].append((row, payload))
-    written = 0
-    for (team_id, channel_id, demarche, backfill), rows in groups.items():
-        # A backfill is always one summary, however small; live deposits only above the
-        # threshold.
-        if not backfill and len(rows) <= threshold:
-            continue
-        for row, _ in rows:
-            q.mark_final(db, row.id, OutboxStatus.COLLAPSED, "burst summary")
-        summary = SummaryPayload(
-            demarche=demarche,
-            demarche_title=next((p.demarche_title for _, p in rows if p.demarche_title), None),
-            dossiers=tuple(p.summary for _, p in rows if p.summary is not None),
-        )
-        kind = "backfill" if backfill else "summary"
-        first, last = rows[0][0].id, rows[-1][0].id
-        key = f"{team_id}:{channel_id}:{kind}:{demarche}:{first}-{last}"
-        q.enqueue(db, OutboxEntry(team_id, channel_id, None, summary, key), now)
-        written += 1
-    return written

@@ -21,7 +21,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from dsbot.services.poller_health import STALE_CYCLES, PollerStatus
+from dsbot.notifications.health import STALE_CYCLES, PollerStatus
 from dsbot.slack.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
 

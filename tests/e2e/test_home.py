@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from dsbot.notifications.cycle import Poller
 from dsbot.runtime import build_poller
-from dsbot.services.poller import Poller
 from dsbot.slack import ids
 from tests.e2e.scene import ALICE, BRUNO, CLARA, TEAM_ID, Scene, wait_until
 from tests.fakes.bot import ADMIN_ID, CHANNEL_ID

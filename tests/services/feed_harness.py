@@ -17,9 +17,9 @@ from typing import Any
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.config import Settings
+from dsbot.notifications.cycle import CycleReport, Poller
 from dsbot.runtime import build_poller
 from dsbot.sandboxes.ds.server import SandboxServer
-from dsbot.services.poller import CycleReport, Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.store import Store

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from dsbot.services.delivery_port import DrainReport
-from dsbot.services.poller import Poller
+from dsbot.notifications.cycle import Poller
+from dsbot.notifications.delivery.port import DrainReport
 from dsbot.store import notifications as q
 
 WAIT = 10.0  # generous upper bounds for a loaded machine; nothing waits that long when it works

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dsbot.services.poller_health import PollerStatus
+from dsbot.notifications.health import PollerStatus
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.http_server import Health
 from dsbot.store import DatabaseUnavailable, Store

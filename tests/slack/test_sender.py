@@ -27,7 +27,8 @@ from dsbot.notifications.model import (
     ThreadPayload,
 )
 from dsbot.slack.scopes import BOT_SCOPES
-from dsbot.slack.sender import METADATA_EVENT_TYPE, Sender
+from dsbot.slack.sender import Sender
+from dsbot.slack.transport import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry
 from dsbot.texts import Texts

@@ -19,9 +19,9 @@ from sqlite_utils import Database
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName
+from dsbot.notifications.cycle import Poller
 from dsbot.notifications.model import ItemRef, OutboxStatus
 from dsbot.runtime import build_poller
-from dsbot.services.poller import Poller
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.store import Store, index
 from dsbot.store import notifications as q

@@ -34,6 +34,7 @@ from dsbot.notifications.model.kinds import (
     ChangeKind,
     OutboxKind,
     OutboxStatus,
+    register_kind,
 )
 from dsbot.notifications.model.payloads import (
     PAYLOAD_TYPES,
@@ -44,6 +45,7 @@ from dsbot.notifications.model.payloads import (
     ThreadPayload,
     decode_payload,
     encode_payload,
+    register_payload,
     summary_from_json,
     summary_to_json,
 )
@@ -81,6 +83,8 @@ __all__ = [
     "change_from_json",
     "decode_payload",
     "encode_payload",
+    "register_kind",
+    "register_payload",
     "summary_from_json",
     "summary_to_json",
 ]

@@ -4,6 +4,10 @@ carries (`OutboxKind`) and where it stands (`OutboxStatus`). Stored by value: ne
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+# Kinds registered at run time (`register_kind`), beyond the members below.
+_REGISTERED: set[str] = set()
 
 
 class ChangeKind(StrEnum):
@@ -28,6 +32,24 @@ class OutboxKind(StrEnum):
     SUMMARY = "summary"  # many new dossiers at once
     ALERT = "alert"  # an operational message (ops channel, or a DM to an admin)
     DIGEST = "digest"  # a channel's daily digest (dsbot.services.digest)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        """A registered kind becomes a member of its own, so that rows of it decode."""
+        if isinstance(value, str) and value in _REGISTERED:
+            member = str.__new__(cls, value)
+            member._name_ = value.upper()
+            member._value_ = value
+            cls._value2member_map_[value] = member
+            return member
+        return None
+
+
+def register_kind(value: str) -> OutboxKind:
+    """A new outbox kind (its payload class, its renderer and its texts come with it); the
+    same value gives the same member."""
+    _REGISTERED.add(value)
+    return OutboxKind(value)
 
 
 class OutboxStatus(StrEnum):

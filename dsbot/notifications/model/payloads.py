@@ -181,6 +181,12 @@ PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
 }
 
 
+def register_payload(payload_type: type[Any]) -> None:
+    """Decode rows of `payload_type.kind` as `payload_type` (a class with the payloads'
+    `kind`, `to_json` and `from_json`): the codec's half of a new outbox kind."""
+    PAYLOAD_TYPES[payload_type.kind] = payload_type
+
+
 def encode_payload(payload: OutboxPayload) -> str:
     return json.dumps(payload.to_json(), separators=(",", ":"), ensure_ascii=False)
 

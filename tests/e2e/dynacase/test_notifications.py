@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from dsbot.notifications.cycle import Poller
 from dsbot.notifications.model import OutboxKind, OutboxStatus
 from dsbot.runtime import build_poller
-from dsbot.services.poller import Poller
-from dsbot.slack.sender import METADATA_EVENT_TYPE
+from dsbot.slack.transport import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q
 from tests.e2e.dynacase.scene import (
     CHANNEL_ID,

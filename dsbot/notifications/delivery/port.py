@@ -1,7 +1,10 @@
-"""The port through which delivery reaches Slack, and what a drain reports.
+"""What delivery needs of Slack, and what a drain reports.
 
-`dsbot.slack.sender.SlackOutbox` implements `SlackPort` over slack_sdk; the delivery service
-(`dsbot.services.delivery`) only ever sees these types, so that it imports nothing of Slack.
+Two ports: a `Transport` only posts, updates and finds messages
+(`dsbot.slack.transport.SlackTransport`); a `Renderer` turns a row and what the engine
+prepared for it into a message (`dsbot.slack.rendering.TableRenderer`, a table of pure
+functions keyed by outbox kind). The engine (`dsbot.notifications.delivery.engine`) only ever
+sees these types, so that it imports nothing of Slack.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dsbot.notifications.model import ItemRef
 from dsbot.store.notifications import OutboxRow
 
 
@@ -48,29 +50,17 @@ class NoAnswer(Exception):
     """No answer from Slack (network, timeout): the call may or may not have been done."""
 
 
-class SlackPort(Protocol):
-    """What delivery needs of Slack. Renderers return an opaque message that `post` and
-    `update` take back; calls raise `SlackRefused` or `NoAnswer`."""
+class Renderer(Protocol):
+    """Renders a row: `prepared` is what the engine read for it beforehand
+    (`dsbot.notifications.delivery.prepare`), None for the kinds that need nothing. Never
+    reads a backend."""
 
-    def render_card(self, number: int) -> Any:
-        """The dossier's card (reads DS: may raise BackendError)."""
+    def render(self, row: OutboxRow, prepared: object) -> Any: ...
 
-    def render_gone_card(self, number: int) -> Any: ...
 
-    def render_item_card(self, item: ItemRef) -> Any:
-        """Another backend's item as a channel card, read with the bot's token (may raise the
-        port's NotFound, Refused, or the backend's own errors)."""
-
-    def render_item_gone_card(self, item: ItemRef) -> Any: ...
-
-    def render_event(self, row: OutboxRow, mention: Callable[[str], str]) -> Any:
-        """A thread event; `mention(email)` gives a linked Slack user id, or the email."""
-
-    def render_summary(self, row: OutboxRow) -> Any: ...
-
-    def render_alert(self, row: OutboxRow) -> Any: ...
-
-    def render_digest(self, row: OutboxRow) -> Any: ...
+class Transport(Protocol):
+    """Slack's calls delivery makes. Messages are opaque (what the Renderer made); calls raise
+    `SlackRefused` or `NoAnswer`."""
 
     def post(
         self,

@@ -1,20 +1,18 @@
 """The notification cycle: poll every followed feed, then send the outbox.
 
-`Poller.run_cycle()` is one cycle (polling, then a drain of the outbox; `dsbot poll --once`);
+A cycle is an ordered list of steps (`STEPS`): feeds, health, digests, drain, Homes, pruning;
+each is a small object whose `run(poller, report)` does its part and fills the report.
+`Poller.run_cycle()` is one cycle (`dsbot poll --once`);
 `Poller.run_forever()` is the loop of `dsbot run` and `dsbot poll`: a cycle at once, then one
 every interval, while a delivery thread drains the outbox, woken at the end of each cycle and
 whenever a retried row comes due, so that a long queue in Slack never delays the next poll.
 The Poller is built from Settings in `dsbot.runtime`; here it only knows its sender by the
 `Outbox` protocol, so that this layer imports nothing of Slack.
 
-Dynacase families' feeds (`dsbot.services.dynacase_feed`, when DYNACASE_API_URL is set) are
-polled in the same cycle and fill the same outbox; their health is tracked apart from DS's.
-
-DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
-exponentially (Dynacase faults too). Sustained failure (or a token problem, at once) posts one
-alert to the ops channel, again only after a cooldown, and a recovery message when DS answers
-again.
-Only one poller works on a database at a time (a lease in poller_state), so two processes
+The feeds come from `dsbot.notifications.feeds` (one reader per configured backend); a
+backend's fault stops the failing feed for this cycle, with its cursor kept, and backs it off
+(`dsbot.notifications.health.FeedHealth`, which also alerts the ops channel).
+Only one poller works on a database at a time (`dsbot.notifications.lease`), so two processes
 never send the same row.
 
 `run_forever` survives any fault of its own (the database read-only, full or deleted, a bug in
@@ -30,47 +28,42 @@ alert that went out while the fault lasted. `status` (PollerStatus) feeds /healt
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlite_utils import Database
-
-from dsbot.backends.ds.client import DSClient
-from dsbot.backends.errors import BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
-from dsbot.redact import redact
-from dsbot.services.delivery_port import DrainReport, Outbox
+from dsbot.notifications.delivery.port import DrainReport, Outbox
+from dsbot.notifications.feeds import Feeds
+from dsbot.notifications.health import (
+    ALERT_AFTER_FAILED_CYCLES,
+    ALERT_COOLDOWN,
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    FaultLog,
+    FeedHealth,
+    PollerStatus,
+    error_line,
+    queue_alert,
+)
+from dsbot.notifications.lease import Lease
 from dsbot.services.digest import DigestScheduler
-from dsbot.services.dynacase_feed import BACKEND as DYNACASE
-from dsbot.services.dynacase_feed import DynacaseFeedProcessor
-from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
-from dsbot.services.poller_health import FaultLog, PollerStatus, error_line
+from dsbot.services.feed import FeedResult, RecentDossiers
 from dsbot.store import Store
 from dsbot.store import notifications as q
-from dsbot.store.notifications import AlertPayload, OutboxEntry
+from dsbot.store.notifications import AlertPayload
 
 log = logging.getLogger(__name__)
 
-ALERT_AFTER_FAILED_CYCLES = 3
-ALERT_COOLDOWN = timedelta(hours=1)
-BACKOFF_BASE = 30.0
-BACKOFF_CAP = 1800.0
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
 # A failing loop waits the poll interval, then twice as long each time, at most this long.
 FAULT_BACKOFF_CAP = 300.0
 POLL_CYCLE = "notification cycle"
 DELIVERY = "outbox delivery"
-LEASE = "lease"
-HEALTH = "ds_health"
-DYNACASE_HEALTH = "dynacase_health"
 
 
 def utc_now() -> datetime:
@@ -97,6 +90,7 @@ class CycleReport:
     alerts: list[str] = field(default_factory=list)
     digests: int = 0
     homes: int = 0
+    deliver: bool = True  # drain in the cycle (False: the delivery thread does)
 
     @property
     def ok(self) -> bool:
@@ -130,30 +124,125 @@ class CycleReport:
         return " ; ".join(parts)
 
 
-def _alert_kind(error: BackendError) -> str:
-    return error.alert_kind  # each backend's error names its own alert
+# --- the steps of a cycle ------------------------------------------------------------------------
 
 
-def _error_text(error: BackendError | None) -> str:
-    if error is None:
-        return "?"
-    return redact(f"{type(error).__name__}: {error.message}")[:300]
+class Step(Protocol):
+    name: str
+
+    def run(self, poller: Poller, report: CycleReport) -> None: ...
+
+
+class PollFeeds:
+    """Every active feed that is not backing off, read by its backend's reader."""
+
+    name = "feeds"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        with poller.store.connect() as db:
+            feeds = q.active_feeds(db)
+        for feed in feeds:
+            # A long cycle (a large backlog) renews the lease as it goes; if another poller
+            # took the database over meanwhile, this one stops.
+            if not poller.lease.acquire():
+                return
+            if feed.next_poll_at is not None and feed.next_poll_at > poller.clock():
+                report.backing_off.append(feed.key)
+                continue
+            owner = poller.feeds.owner(feed)
+            if owner is None:
+                continue  # its backend is not configured: the feed waits
+            result = owner.reader.process(feed)
+            report.feeds.append(result)
+            poller.health.record(feed.key, feed.failures, result)
+            poller.status.progress()
+
+
+class CheckHealth:
+    """Each backend's health, from its feeds' results: alerts and recovery notices."""
+
+    name = "health"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        for backend in poller.feeds.backends:
+            results = [r for r in report.feeds if backend.owns_result(r)]
+            report.alerts += poller.health.check(
+                results, key=backend.health_key, recovered=backend.recovered
+            )
+
+
+class QueueDigests:
+    """Today's digests, if it is time (the index is read, not the backend)."""
+
+    name = "digests"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        if poller.digests is None:
+            return
+        try:
+            report.digests = poller.digests.run_if_due()
+        except Exception:
+            log.exception("digest scheduling failed")
+
+
+class Drain:
+    """Send what is due, or hand it to the delivery thread (told the cycle is over)."""
+
+    name = "drain"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        if report.deliver:
+            report.drain = poller.sender.drain(poller.drain_budget)
+        else:
+            poller.sender.admit()
+            poller.wake.set()
+
+
+class RefreshHomes:
+    name = "homes"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        if poller.homes is None:
+            return
+        try:
+            report.homes = poller.homes.refresh_due()
+        except Exception:
+            log.exception("Home refresh failed")
+
+
+class PruneOutbox:
+    """Rows done with for OUTBOX_RETENTION go."""
+
+    name = "pruning"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        with q.write(poller.store) as db:
+            q.prune_outbox(db, poller.clock() - OUTBOX_RETENTION)
+
+
+STEPS: tuple[Step, ...] = (
+    PollFeeds(),
+    CheckHealth(),
+    QueueDigests(),
+    Drain(),
+    RefreshHomes(),
+    PruneOutbox(),
+)
 
 
 class Poller:
-    """One notification engine on one database. `sender` is a DeliveryService
-    (dsbot.slack.sender.Sender in production)."""
+    """One notification engine on one database. `feeds`: the backends' feeds to poll (None:
+    none); `sender` is a DeliveryService (dsbot.slack.sender.Sender in production)."""
 
     def __init__(
         self,
         store: Store,
-        ds: DSClient,
+        feeds: Feeds | None,
         sender: Outbox,
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         cache: RecentDossiers | None = None,
-        page_size: int = PAGE_SIZE,
         backoff_base: float = BACKOFF_BASE,
         backoff_cap: float = BACKOFF_CAP,
         alert_after: int = ALERT_AFTER_FAILED_CYCLES,
@@ -162,89 +251,61 @@ class Poller:
         lease_seconds: float = 600.0,
         digests: DigestScheduler | None = None,
         homes: HomeRefresher | None = None,
-        dynacase: DynacaseFeedProcessor | None = None,
         fault_backoff_cap: float = FAULT_BACKOFF_CAP,
+        steps: tuple[Step, ...] = STEPS,
     ) -> None:
         self.store = store
-        # The feeds of Dynacase families (None: Dynacase not configured, its feeds wait).
-        self.dynacase = dynacase
+        self.feeds = feeds or Feeds()
         self.sender = sender
         self.ops_channel = ops_channel
         self.clock = clock
+        # What the feed read this cycle, for the cards the drain prepares.
         self.cache = cache
-        self.processor = FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size)
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.health = FeedHealth(
+            store,
+            ops_channel,
+            clock,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            alert_after=alert_after,
+            alert_cooldown=alert_cooldown,
+        )
         self.alert_after = alert_after
-        self.alert_cooldown = alert_cooldown
         self.drain_budget = drain_budget
-        self.lease_seconds = lease_seconds
+        self.lease = Lease(store, clock, lease_seconds)
         self.digests = digests
         self.homes = homes
         self.fault_backoff_cap = fault_backoff_cap
+        self.steps = steps
         self.status = PollerStatus()
         self.faults = FaultLog()
         self._fault: _Fault | None = None
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
-        self._wake = threading.Event()
+        self.wake = threading.Event()
         self._closing = False
 
     # --- the cycle -------------------------------------------------------------------------
 
     def run_cycle(self, *, keep_lease: bool = False, deliver: bool = True) -> CycleReport:
-        """Poll every active feed that is not backing off, then send what is due (with
-        `deliver` False: leave that to the delivery thread, told the cycle is over)."""
-        report = CycleReport(started_at=self.clock())
-        if not self.acquire_lease():
+        """Run the steps in order (with `deliver` False, the drain is left to the delivery
+        thread, told the cycle is over)."""
+        report = CycleReport(started_at=self.clock(), deliver=deliver)
+        if not self.lease.acquire():
             report.busy = True
             report.finished_at = self.clock()
             return report
         if not deliver and self.cache is not None:
-            # The delivery thread renders cards from what this cycle reads.
+            # The delivery thread prepares cards from what this cycle reads.
             self.cache.clear()
         try:
-            with self.store.connect() as db:
-                feeds = q.active_feeds(db)
-            for feed in feeds:
-                # A long cycle (a large backlog) renews the lease as it goes; if another
-                # poller took the database over meanwhile, this one stops.
-                if not self.acquire_lease():
-                    break
-                if feed.next_poll_at is not None and feed.next_poll_at > self.clock():
-                    report.backing_off.append(feed.key)
-                    continue
-                if feed.scope == DYNACASE:
-                    if self.dynacase is None:
-                        continue
-                    result = self.dynacase.process(feed)
-                else:
-                    result = self.processor.process(feed)
-                report.feeds.append(result)
-                self._record(feed.key, feed.failures, result)
-                self.status.progress()
-            dynacase_feeds = [f for f in report.feeds if f.key.startswith(f"{DYNACASE}:")]
-            ds_feeds = [f for f in report.feeds if f not in dynacase_feeds]
-            report.alerts = self._check_health(ds_feeds)
-            # Dynacase's health is its own: DS being fine says nothing of it, and back.
-            report.alerts += self._check_health(
-                dynacase_feeds, key=DYNACASE_HEALTH, recovered="notify.ops.dynacase_recovered"
-            )
-            report.digests = self._queue_digests()
-            if deliver:
-                report.drain = self.sender.drain(self.drain_budget)
-            else:
-                self.sender.admit()
-                self._wake.set()
-            report.homes = self._refresh_homes()
-            with q.write(self.store) as db:
-                q.prune_outbox(db, self.clock() - OUTBOX_RETENTION)
+            for step in self.steps:
+                step.run(self, report)
         finally:
             if deliver and self.cache is not None:
                 self.cache.clear()
             if not keep_lease:
                 # Must not hide the error in flight (the database failing makes this fail too).
-                self._release_quietly()
+                self.lease.release_quietly()
         report.finished_at = self.clock()
         log.info("notification cycle: %s", report.summary())
         return report
@@ -284,11 +345,11 @@ class Poller:
                 stop_event.wait(max(next_cycle - time.monotonic(), 0.0))
         finally:
             self._closing = True
-            self._wake.set()
+            self.wake.set()
             # The message in hand is finished (stop_event stops the drain after it); the lease
             # goes only once nothing is sending any more.
             delivery.join()
-            self._release_quietly()
+            self.lease.release_quietly()
             self.status.stopped()
 
     def _deliver_forever(self, stop_event: threading.Event) -> None:
@@ -308,12 +369,12 @@ class Poller:
                     failures, base=BETWEEN_DRAINS, cap=max(BETWEEN_DRAINS, self.fault_backoff_cap)
                 )
             # A cycle that ends wakes it at once, also from a backoff: the fault is over then.
-            self._wake.wait(wait)
-            self._wake.clear()
+            self.wake.wait(wait)
+            self.wake.clear()
             if stop_event.is_set() or self._closing:
                 continue
             try:
-                if not self._holds_lease():
+                if not self.lease.held():
                     continue
                 self.sender.drain(self.drain_budget, admit=False)
             except Exception as exc:
@@ -340,9 +401,9 @@ class Poller:
         }
         try:
             with q.write(self.store) as db:
-                self._alert(db, "notify.ops.poller_fault", params, self.clock())
+                queue_alert(db, self.ops_channel, "notify.ops.poller_fault", params, self.clock())
             fault.alert_sent_live = True
-            self._wake.set()
+            self.wake.set()
             return
         except Exception:
             pass  # the database is the fault: try Slack directly
@@ -388,29 +449,10 @@ class Poller:
             return  # a blip: logged, not worth a message
         try:
             with q.write(self.store) as db:
-                self._alert(db, key, params, now)
-            self._wake.set()
+                queue_alert(db, self.ops_channel, key, params, now)
+            self.wake.set()
         except Exception as exc:
             log.error("ops notice %s not queued: %s", key, error_line(exc))
-
-    def _queue_digests(self) -> int:
-        """Today's digests, if it is time (the index is read, not DS)."""
-        if self.digests is None:
-            return 0
-        try:
-            return self.digests.run_if_due()
-        except Exception:
-            log.exception("digest scheduling failed")
-            return 0
-
-    def _refresh_homes(self) -> int:
-        if self.homes is None:
-            return 0
-        try:
-            return self.homes.refresh_due()
-        except Exception:
-            log.exception("Home refresh failed")
-            return 0
 
     def _until_due(self) -> float:
         with self.store.connect() as db:
@@ -419,119 +461,13 @@ class Poller:
             return 3600.0
         return max((due - self.clock()).total_seconds(), 0.0)
 
-    # --- feed failures and DS health -------------------------------------------------------
-
-    def _record(self, key: str, failures_before: int, result: FeedResult) -> None:
-        now = self.clock()
-        with q.write(self.store) as db:
-            if result.ok:
-                q.record_feed_success(db, key, now)
-                return
-            error = result.error
-            # The first failure waits `backoff_base`, each further one twice as long.
-            delay = exponential_delay(
-                failures_before + 1, base=self.backoff_base, cap=self.backoff_cap
-            )
-            if isinstance(error, BackendRateLimited) and error.retry_after:
-                delay = max(delay, error.retry_after)
-            q.record_feed_failure(db, key, _error_text(error), now + timedelta(seconds=delay))
-        log.warning("feed %s failed (%s); next try in %.0f s", key, _error_text(error), delay)
-
-    def _check_health(
-        self,
-        results: list[FeedResult],
-        *,
-        key: str = HEALTH,
-        recovered: str = "notify.ops.ds_recovered",
-    ) -> list[str]:
-        """Count failed cycles; alert once past the threshold (auth problems at once), and
-        say when DS is back. Returns the alert keys queued."""
-        if not results:
-            return []
-        now = self.clock()
-        failed = [r for r in results if not r.ok]
-        queued: list[str] = []
-        with q.write(self.store) as db:
-            state = q.get_state(db, key) or {"failed_cycles": 0, "alert": None}
-            if not failed:
-                if state.get("alert"):
-                    queued.append(self._alert(db, recovered, {}, now))
-                q.set_state(db, key, {"failed_cycles": 0, "alert": None})
-                return queued
-            state["failed_cycles"] = int(state.get("failed_cycles") or 0) + 1
-            errors = [r.error for r in failed if r.error is not None]
-            kinds = [_alert_kind(e) for e in errors]
-            # A token problem says what to do; it wins over a generic outage (`*_down`).
-            kind = next(
-                (k for k in kinds if not k.endswith("_down")), kinds[0] if kinds else "ds_down"
-            )
-            error = errors[kinds.index(kind)] if errors else None
-            threshold = self.alert_after if kind.endswith("_down") else 1
-            last = q.from_iso(state.get("alerted_at"))
-            cooled = last is None or now - last >= self.alert_cooldown
-            if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):
-                params = {"count": state["failed_cycles"], "error": _error_text(error)}
-                queued.append(self._alert(db, f"notify.ops.{kind}", params, now))
-                state["alert"] = kind
-                state["alerted_at"] = q.to_iso(now)
-            q.set_state(db, key, state)
-        return queued
-
-    def _alert(self, db: Database, text_key: str, params: dict[str, Any], now: datetime) -> str:
-        if not self.ops_channel:
-            log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
-            return text_key
-        q.enqueue(
-            db,
-            OutboxEntry(
-                "",
-                self.ops_channel,
-                None,
-                AlertPayload(text_key, params),
-                f"ops:{text_key}:{q.to_iso(now)}",
-            ),
-            now,
-        )
-        return text_key
-
-    # --- single poller per database ----------------------------------------------------------
+    # --- the lease (dsbot.notifications.lease) -----------------------------------------------
 
     def acquire_lease(self) -> bool:
-        """Take (or renew) the database's poller lease; False if another live poller has it."""
-        now = self.clock()
-        with q.write(self.store) as db:
-            lease = q.get_state(db, LEASE)
-            if lease and lease.get("owner") != self.owner and _lease_alive(lease, now):
-                return False
-            q.set_state(
-                db,
-                LEASE,
-                {
-                    "owner": self.owner,
-                    "host": socket.gethostname(),
-                    "pid": os.getpid(),
-                    "expires_at": q.to_iso(now + timedelta(seconds=self.lease_seconds)),
-                },
-            )
-            return True
-
-    def _holds_lease(self) -> bool:
-        with self.store.connect() as db:
-            lease = q.get_state(db, LEASE)
-        return lease is not None and lease.get("owner") == self.owner
-
-    def _release_quietly(self) -> None:
-        try:
-            self.release_lease()
-        except Exception as exc:
-            # It expires by itself (lease_seconds); a fault here must not mask another.
-            log.warning("poller lease not released (%s): it will expire", error_line(exc))
+        return self.lease.acquire()
 
     def release_lease(self) -> None:
-        with q.write(self.store) as db:
-            lease = q.get_state(db, LEASE)
-            if lease and lease.get("owner") == self.owner:
-                db.execute("DELETE FROM poller_state WHERE key = ?", [LEASE])
+        self.lease.release()
 
 
 @dataclass
@@ -550,18 +486,3 @@ class _Fault:
 
 def _hhmm(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%d/%m %H:%M UTC")
-
-
-def _lease_alive(lease: dict[str, Any], now: datetime) -> bool:
-    expires = q.from_iso(lease.get("expires_at"))
-    if expires is None or expires <= now:
-        return False
-    if lease.get("host") != socket.gethostname():
-        return True  # cannot look at another machine's processes: trust the expiry
-    try:
-        os.kill(int(lease.get("pid") or 0), 0)
-    except ProcessLookupError:
-        return False  # killed (kill -9) without releasing it
-    except (PermissionError, ValueError, OSError):
-        return True
-    return True

@@ -1,4 +1,11 @@
-"""What the running poller tells /healthz, and how it reports its own faults.
+"""Health: the feeds' (backoff, alerts to the ops channel, recovery notices), what the running
+poller tells /healthz, and how it reports its own faults.
+
+`FeedHealth` records each feed's outcome (a failing feed backs off exponentially, its cursor
+kept) and counts a backend's failed cycles: past `alert_after` (a token problem: at once) ONE
+alert goes to the ops channel, again only after a cooldown, and a recovery message when the
+backend answers again. Each backend's health is its own (DS being fine says nothing of
+Dynacase).
 
 `PollerStatus` is written by the poller's threads and read by the health endpoint: plain
 attributes under a lock, in monotonic time for ages (the poller's own clock may be DS's) and in
@@ -17,13 +24,26 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dsbot.redact import redact
-from dsbot.store import DatabaseUnavailable
+from sqlite_utils import Database
 
-log = logging.getLogger("dsbot.services.poller")
+from dsbot.backends.errors import BackendError, BackendRateLimited
+from dsbot.backoff import exponential_delay
+from dsbot.redact import redact
+from dsbot.services.feed import FeedResult
+from dsbot.store import DatabaseUnavailable, Store
+from dsbot.store import notifications as q
+from dsbot.store.notifications import AlertPayload, OutboxEntry
+
+# The poller's logger: operators grep for it.
+log = logging.getLogger("dsbot.notifications.cycle")
+
+ALERT_AFTER_FAILED_CYCLES = 3
+ALERT_COOLDOWN = timedelta(hours=1)
+BACKOFF_BASE = 30.0
+BACKOFF_CAP = 1800.0
 
 # /healthz answers 503 once no poll cycle has succeeded for STALE_CYCLES poll intervals (a cycle
 # in progress that is still getting through its feeds counts as alive).
@@ -147,3 +167,92 @@ class FaultLog:
         if count:
             log.warning("%s works again after %s failure(s)", where, count)
         return count
+
+
+def error_text(error: BackendError | None) -> str:
+    if error is None:
+        return "?"
+    return redact(f"{type(error).__name__}: {error.message}")[:300]
+
+
+def queue_alert(
+    db: Database, ops_channel: str | None, text_key: str, params: dict[str, Any], now: datetime
+) -> str:
+    """Queue an ops alert (or log it, with no ops channel); returns its text key."""
+    if not ops_channel:
+        log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
+        return text_key
+    q.enqueue(
+        db,
+        OutboxEntry(
+            "", ops_channel, None, AlertPayload(text_key, params), f"ops:{text_key}:{q.to_iso(now)}"
+        ),
+        now,
+    )
+    return text_key
+
+
+@dataclass
+class FeedHealth:
+    """Each feed's backoff and each backend's alerts, kept in poller_state."""
+
+    store: Store
+    ops_channel: str | None
+    clock: Callable[[], datetime]
+    backoff_base: float = BACKOFF_BASE
+    backoff_cap: float = BACKOFF_CAP
+    alert_after: int = ALERT_AFTER_FAILED_CYCLES
+    alert_cooldown: timedelta = ALERT_COOLDOWN
+
+    def record(self, key: str, failures_before: int, result: FeedResult) -> None:
+        now = self.clock()
+        with q.write(self.store) as db:
+            if result.ok:
+                q.record_feed_success(db, key, now)
+                return
+            error = result.error
+            # The first failure waits `backoff_base`, each further one twice as long.
+            delay = exponential_delay(
+                failures_before + 1, base=self.backoff_base, cap=self.backoff_cap
+            )
+            if isinstance(error, BackendRateLimited) and error.retry_after:
+                delay = max(delay, error.retry_after)
+            q.record_feed_failure(db, key, error_text(error), now + timedelta(seconds=delay))
+        log.warning("feed %s failed (%s); next try in %.0f s", key, error_text(error), delay)
+
+    def check(self, results: list[FeedResult], *, key: str, recovered: str) -> list[str]:
+        """Count failed cycles; alert once past the threshold (auth problems at once), and
+        say when the backend is back. Returns the alert keys queued."""
+        if not results:
+            return []
+        now = self.clock()
+        failed = [r for r in results if not r.ok]
+        queued: list[str] = []
+        with q.write(self.store) as db:
+            state = q.get_state(db, key) or {"failed_cycles": 0, "alert": None}
+            if not failed:
+                if state.get("alert"):
+                    queued.append(queue_alert(db, self.ops_channel, recovered, {}, now))
+                q.set_state(db, key, {"failed_cycles": 0, "alert": None})
+                return queued
+            state["failed_cycles"] = int(state.get("failed_cycles") or 0) + 1
+            errors = [r.error for r in failed if r.error is not None]
+            # Each backend's error names its own alert.
+            kinds = [e.alert_kind for e in errors]
+            # A token problem says what to do; it wins over a generic outage (`*_down`).
+            kind = next(
+                (k for k in kinds if not k.endswith("_down")), kinds[0] if kinds else "ds_down"
+            )
+            error = errors[kinds.index(kind)] if errors else None
+            threshold = self.alert_after if kind.endswith("_down") else 1
+            last = q.from_iso(state.get("alerted_at"))
+            cooled = last is None or now - last >= self.alert_cooldown
+            if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):
+                params = {"count": state["failed_cycles"], "error": error_text(error)}
+                queued.append(
+                    queue_alert(db, self.ops_channel, f"notify.ops.{kind}", params, now)
+                )
+                state["alert"] = kind
+                state["alerted_at"] = q.to_iso(now)
+            q.set_state(db, key, state)
+        return queued

@@ -1,8 +1,10 @@
-"""Delivery of the outbox: exactly once, paced at Slack's limits, channels in parallel.
+"""The delivery engine: claim → send → record, exactly once, channels in parallel.
 
 For every row:
 
-1. the message is rendered (a dossier card from a fresh DS read);
+1. what the message needs of a backend is read (`prepare`: a dossier's card from a fresh DS
+   read, another backend's item through the port), then it is rendered (`Renderer`: the Slack
+   side's table of pure functions keyed by outbox kind);
 2. the row is marked `sending` and committed, then Slack is called with metadata naming the
    row (`DeliveryTag`);
 3. the message ts is stored and the row marked `sent` in one commit.
@@ -12,16 +14,18 @@ outcome is unknown. `recover()` (at the start of every drain) looks for a messag
 row's tag in the channel's history (or the thread's replies) and either records it or sends
 again.
 
-Policy lives here too: permanent Slack errors pause the channel's subscriptions and tell an
-admin once; a 429 reschedules the row after Retry-After; other errors retry with
-`dsbot.backoff`. Slack itself is reached through `SlackPort` (`dsbot.services.delivery_port`,
-implemented by `dsbot.slack.sender.SlackOutbox`): this module imports nothing of Slack.
+Which row goes when is the scheduler's (`scheduler.Scheduler`, with Slack's pacing); what a
+failure does is the policy's (`policy.Policy`). Slack itself is reached through the `Transport`
+and `Renderer` ports (`port`): this package imports nothing of Slack.
 
-Scheduling: a drain hands each channel to a bounded pool of workers one step at a time. A step
-sends what its channel can send now and gives the worker back as soon as the channel must
-wait for its next posting slot (`dsbot.services.pacing`), so a long queue in one channel
-never holds a worker that another channel could use, and a card update (Tier 3) never waits
-for a posting slot.
+A drain hands each channel to a bounded pool of workers one step at a time. A step sends what
+its channel can send now and gives the worker back as soon as the channel must wait for its
+next posting slot, so a long queue in one channel never holds a worker that another channel
+could use, and a card update (Tier 3) never waits for a posting slot.
+
+A kind other than the card (`parent`) and its thread events (`thread`) needs nothing
+prepared: its payload is rendered and posted as it is. A new kind is a payload class
+(`dsbot.notifications.model.register_payload`), a renderer and its texts.
 """
 
 from __future__ import annotations
@@ -33,21 +37,28 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from dsbot.backends.errors import BackendError, BackendNotFound, BackendRefused
-from dsbot.backoff import exponential_delay
-from dsbot.services.delivery_port import (
+from dsbot.backends.errors import BackendError
+from dsbot.notifications.delivery.policy import GONE_MESSAGE_ERRORS, Gone, Policy
+from dsbot.notifications.delivery.port import (
     DeliveryTag,
     DrainReport,
     NoAnswer,
-    Outbox,
-    SlackPort,
+    Renderer,
     SlackRefused,
+    Transport,
 )
-from dsbot.services.outbox import BURST_THRESHOLD, coalesce_bursts, is_burst_candidate
-from dsbot.services.pacing import TIER3_BURST, TIER3_PER_MINUTE, Pacer
+from dsbot.notifications.delivery.prepare import GoneCard, Preparer
+from dsbot.notifications.delivery.scheduler import (
+    BURST_THRESHOLD,
+    POST_INTERVAL,
+    TIER3_BURST,
+    TIER3_PER_MINUTE,
+    Pacer,
+    Scheduler,
+)
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import (
@@ -60,33 +71,7 @@ from dsbot.store.notifications import (
     ThreadPayload,
 )
 
-__all__ = [
-    "DeliveryService",
-    "DeliveryTag",
-    "DrainReport",
-    "NoAnswer",
-    "Outbox",
-    "SlackPort",
-    "SlackRefused",
-]
-
-log = logging.getLogger(__name__)
-
-# Slack errors that will not go away by retrying (docs/slack.md, "Errors"): stop and tell
-# someone.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "not_in_channel",
-        "invalid_auth",
-        "token_revoked",
-        "account_inactive",
-        "no_permission",
-    }
-)
-GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
-DEFAULT_RETRY_AFTER = 30.0
+log = logging.getLogger("dsbot.notifications.delivery")
 
 
 def utc_now() -> datetime:
@@ -101,23 +86,22 @@ class _Step:
     ready_at: float | None = None  # monotonic time of its next slot; None: nothing to do now
 
 
-class _Gone(Exception):
-    """The parent message a row relies on was deleted in Slack."""
-
-
 class DeliveryService:
-    """Sends the outbox through `slack`. Knobs: `post_interval` (seconds between two posts in
-    one channel, timed from the end of the previous one), `tier3_per_minute` (the workspace's
-    budget for chat.update and history reads), `workers` (channels served at once)."""
+    """Sends the outbox: `prepare` reads, `renderer` renders, `transport` calls Slack. Knobs:
+    `post_interval` (seconds between two posts in one channel, timed from the end of the
+    previous one), `tier3_per_minute` (the workspace's budget for chat.update and history
+    reads), `workers` (channels served at once)."""
 
     def __init__(
         self,
         store: Store,
-        slack: SlackPort,
+        transport: Transport,
+        renderer: Renderer,
+        prepare: Preparer,
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
-        post_interval: float = 1.0,
+        post_interval: float = POST_INTERVAL,
         tier3_per_minute: float = TIER3_PER_MINUTE,
         tier3_burst: int = TIER3_BURST,
         burst_threshold: int = BURST_THRESHOLD,
@@ -129,7 +113,9 @@ class DeliveryService:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.store = store
-        self.slack = slack
+        self.transport = transport
+        self.renderer = renderer
+        self.prepare = prepare
         self.ops_channel = ops_channel
         self.clock = clock
         self.pacer = Pacer(
@@ -138,11 +124,17 @@ class DeliveryService:
             tier3_burst=tier3_burst,
             monotonic=monotonic,
         )
+        self.scheduler = Scheduler(store, self.pacer, clock, burst_threshold)
+        self.policy = Policy(
+            store,
+            clock,
+            self._block,
+            ops_channel=ops_channel,
+            max_attempts=max_attempts,
+            retry_base=retry_base,
+            retry_cap=retry_cap,
+        )
         self.monotonic = monotonic
-        self.burst_threshold = burst_threshold
-        self.max_attempts = max_attempts
-        self.retry_base = retry_base
-        self.retry_cap = retry_cap
         self.workers = max(1, workers)
         # Set by the poller: a long queue must not hold up a shutdown.
         self.stop_event: threading.Event | None = None
@@ -150,9 +142,6 @@ class DeliveryService:
         self._lock = threading.Lock()
         self._blocked: set[str] = set()
         self._instance: str | None = None
-        # New-dossier cards above this id wait: a burst is only known once the poll cycle that
-        # queued it has ended (see admit()).
-        self._horizon = 0
         self._admit = threading.Event()
 
     # --- public ----------------------------------------------------------------------------
@@ -182,7 +171,7 @@ class DeliveryService:
             while not self._stopping() and self.monotonic() < deadline:
                 if self._admit.is_set():
                     self._admit.clear()
-                    report.collapsed += self._coalesce()
+                    report.collapsed += self.scheduler.coalesce()
                     idle.clear()  # the cycle may have queued something for them
                 now = self.monotonic()
                 with self.store.connect() as db:
@@ -295,15 +284,9 @@ class DeliveryService:
             created_at=now,
         )
         # Tagged with no database: the history check of a later drain never takes it for a row.
-        self.slack.post(channel, self.slack.render_alert(row), tag=DeliveryTag(0, "direct"))
+        self.transport.post(channel, self.renderer.render(row, None), tag=DeliveryTag(0, "direct"))
 
     # --- scheduling ------------------------------------------------------------------------
-
-    def _coalesce(self) -> int:
-        with q.write(self.store) as db:
-            collapsed = coalesce_bursts(db, self.clock(), self.burst_threshold)
-            self._horizon = q.last_outbox_id(db)
-        return collapsed
 
     def _stopping(self) -> bool:
         """dsbot is shutting down: finish the message in hand, start no other."""
@@ -334,64 +317,15 @@ class DeliveryService:
         posting slot or a Tier 3 token, and say until when."""
         step = _Step()
         while not self._stopping() and not self._is_blocked(channel):
-            row = self._next_row(channel)
+            row = self.scheduler.next_row(channel)
             if row is None:
                 return step
-            ready = self._reserve(row)
+            ready = self.scheduler.reserve(row)
             if ready is not None:
                 step.ready_at = ready
                 return step
             self._send(row, step.report)
         return step
-
-    def _reserve(self, row: OutboxRow) -> float | None:
-        """None if `row` may go now (a Tier 3 token taken for an update), else the monotonic
-        time when it may."""
-        if row.kind is OutboxKind.PARENT and row.item is not None:
-            with self.store.connect() as db:
-                ts = q.parent_ts(db, row.team_id, row.channel_id, row.item)
-            if ts is not None:
-                return self.pacer.tier3.try_take()
-        elif row.kind is OutboxKind.THREAD and row.item is not None:
-            with self.store.connect() as db:
-                if q.parent_ts(db, row.team_id, row.channel_id, row.item) is None:
-                    return None  # queues its card: no Slack call
-        return self.pacer.post_wait(row.channel_id)
-
-    def _next_row(self, channel: str) -> OutboxRow | None:
-        """The next row to send in this channel: rows of one dossier go in order, a thread
-        event waits for its dossier's parent message, and a new dossier's card waits for the
-        end of the poll cycle that queued it (it may belong to a burst)."""
-        now = self.clock()
-        with self.store.connect() as db:
-            waiting: set[object] = set()
-            for row in q.open_rows(db, channel):
-                key: object = row.item if row.item is not None else row.id
-                if key in waiting:
-                    continue
-                if (
-                    row.status is not OutboxStatus.PENDING
-                    or row.next_attempt_at > now
-                    or (row.id > self._horizon and is_burst_candidate(row))
-                ):
-                    waiting.add(key)
-                    continue
-                if row.kind is OutboxKind.THREAD and row.item is not None:
-                    has_parent = q.parent_ts(db, row.team_id, channel, row.item)
-                    parent = (
-                        None if has_parent else q.pending_parent(db, channel, row.item)
-                    )
-                    if parent is not None:
-                        if (
-                            parent.status is OutboxStatus.PENDING
-                            and parent.next_attempt_at <= now
-                            and not (parent.id > self._horizon and is_burst_candidate(parent))
-                        ):
-                            return parent
-                        waiting.add(key)
-                        continue
-                return row
-        return None
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -401,16 +335,13 @@ class DeliveryService:
                 self._send_parent(row, report)
             elif row.kind is OutboxKind.THREAD:
                 self._send_thread(row, report)
-            elif row.kind is OutboxKind.SUMMARY:
-                self._deliver(row, self.slack.render_summary(row), None, report)
-            elif row.kind is OutboxKind.DIGEST:
-                self._deliver(row, self.slack.render_digest(row), None, report)
             else:
-                self._deliver(row, self.slack.render_alert(row), None, report)
+                # Summaries, alerts, digests and any kind added later: the payload says all.
+                self._deliver(row, self.renderer.render(row, None), None, report)
         except BackendError as exc:
-            # The card could not be rendered: DS (or Dynacase) is down or slow. Wait for it,
+            # The card could not be read: DS (or Dynacase) is down or slow. Wait for it,
             # however long it takes (the rows behind it in this dossier's thread wait too).
-            self._retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
+            self.policy.retry(row, f"DS: {type(exc).__name__}", report, claimed=False, final=False)
 
     def _send_parent(self, row: OutboxRow, report: DrainReport) -> None:
         item = row.item
@@ -420,28 +351,20 @@ class DeliveryService:
         with self.store.connect() as db:
             ts = q.parent_ts(db, row.team_id, row.channel_id, item)
         if ts is None and not payload.create:
-            self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
+            self.policy.finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
             return
-        if payload.item is not None:
-            try:
-                message = self.slack.render_item_card(payload.item)
-            except (BackendNotFound, BackendRefused):
-                if ts is None:
-                    self._finish(row, OutboxStatus.SKIPPED, "item no longer visible", report)
-                    return
-                message = self.slack.render_item_gone_card(payload.item)
-            self._deliver(row, message, None, report, update_ts=ts)
-            return
-        number = item.ds_number
-        assert number is not None
+        prepared: object
         try:
-            message = self.slack.render_card(number)
-        except BackendNotFound:
+            prepared = self.prepare.card(item, payload)
+        except self.prepare.gone_errors(payload):
             if ts is None:
-                self._finish(row, OutboxStatus.SKIPPED, "dossier no longer visible", report)
+                what = "item" if payload.item is not None else "dossier"
+                self.policy.finish(
+                    row, OutboxStatus.SKIPPED, f"{what} no longer visible", report
+                )
                 return
-            message = self.slack.render_gone_card(number)
-        self._deliver(row, message, None, report, update_ts=ts)
+            prepared = GoneCard(payload.item or item)
+        self._deliver(row, self.renderer.render(row, prepared), None, report, update_ts=ts)
 
     def _send_thread(self, row: OutboxRow, report: DrainReport) -> None:
         item = row.item
@@ -452,7 +375,7 @@ class DeliveryService:
             ts = q.parent_ts(db, row.team_id, row.channel_id, item)
         if ts is None:
             if not payload.create_parent:
-                self._finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
+                self.policy.finish(row, OutboxStatus.SKIPPED, "no card in this channel", report)
                 return
             # The card is not there (never posted, or deleted in Slack): queue it first.
             with q.write(self.store) as db:
@@ -478,10 +401,10 @@ class DeliveryService:
                     q.mark_final(db, row.id, OutboxStatus.SKIPPED, "its card could not be posted")
                     report.skipped += 1
             return
-        message = self.slack.render_event(row, lambda email: self._who(row.team_id, email))
+        message = self.renderer.render(row, self.prepare.mentions(row.team_id))
         try:
             self._deliver(row, message, ts, report, broadcast=payload.broadcast)
-        except _Gone:
+        except Gone:
             with q.write(self.store) as db:
                 q.forget_parent(db, row.team_id, row.channel_id, item)
                 q.release(db, row.id)
@@ -507,7 +430,7 @@ class DeliveryService:
             if update_ts is not None:
                 # A Tier 3 call: its token was taken by _reserve, no posting slot needed.
                 try:
-                    self.slack.update(channel, update_ts, message, tag=tag)
+                    self.transport.update(channel, update_ts, message, tag=tag)
                     ts = update_ts
                 except SlackRefused as exc:
                     if exc.error not in GONE_MESSAGE_ERRORS:
@@ -521,13 +444,13 @@ class DeliveryService:
                 # Rare (a card deleted in Slack): wait for the slot here, on this channel's step.
                 self.pacer.wait_post(channel, self._pause, self._stopping)
                 try:
-                    ts = self.slack.post(
+                    ts = self.transport.post(
                         channel, message, tag=tag, thread_ts=thread_ts, broadcast=broadcast
                     )
                 finally:
                     self.pacer.posted(channel)
         except SlackRefused as exc:
-            self._slack_failed(row, exc, report, thread=thread_ts is not None)
+            self.policy.slack_failed(row, exc, report, thread=thread_ts is not None)
             return
         except NoAnswer as exc:
             # The message may or may not be in Slack: leave the row `sending` for recover().
@@ -543,113 +466,6 @@ class DeliveryService:
             q.set_parent_ts(db, row.team_id, row.channel_id, row.item, ts, self.clock())
         q.mark_sent(db, row.id, ts)
 
-    # --- failure policy ----------------------------------------------------------------------
-
-    def _slack_failed(
-        self, row: OutboxRow, exc: SlackRefused, report: DrainReport, *, thread: bool
-    ) -> None:
-        if exc.rate_limited:
-            retry_after = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
-            with q.write(self.store) as db:
-                q.reschedule(
-                    db, row.id, self.clock() + timedelta(seconds=retry_after), "ratelimited"
-                )
-            self._block(row.channel_id)
-            report.rescheduled += 1
-            log.info("Slack rate limit in %s: retry in %.0f s", row.channel_id, retry_after)
-            return
-        if thread and exc.error in GONE_MESSAGE_ERRORS:
-            raise _Gone(exc.error)
-        if exc.error in PERMANENT_ERRORS:
-            self._permanent(row, exc.error, report)
-            return
-        if exc.status >= 500:
-            # Slack may have done it anyway: settle it through the history, later.
-            log.warning("outbox %s: Slack answered %s; will check", row.id, exc.status)
-            self._block(row.channel_id)
-            return
-        self._retry(row, exc.error, report, claimed=True)
-
-    def _retry(
-        self, row: OutboxRow, error: str, report: DrainReport, *, claimed: bool, final: bool = True
-    ) -> None:
-        """Try again later with an exponential delay; after max_attempts give up (`dead`),
-        unless `final` is False."""
-        attempts = row.attempts + 1  # this try included (claim() counted it already)
-        with q.write(self.store) as db:
-            if final and attempts >= self.max_attempts:
-                q.mark_final(db, row.id, OutboxStatus.DEAD, error)
-                report.dead += 1
-                log.error("outbox %s given up after %s attempts: %s", row.id, attempts, error)
-                return
-            if not claimed:
-                q.count_attempt(db, row.id)
-            delay = exponential_delay(attempts, base=self.retry_base, cap=self.retry_cap)
-            q.reschedule(db, row.id, self.clock() + timedelta(seconds=delay), error)
-        report.rescheduled += 1
-
-    def _finish(
-        self, row: OutboxRow, status: OutboxStatus, reason: str, report: DrainReport
-    ) -> None:
-        with q.write(self.store) as db:
-            q.mark_final(db, row.id, status, reason)
-        if status is OutboxStatus.SKIPPED:
-            report.skipped += 1
-
-    def _permanent(self, row: OutboxRow, error: str, report: DrainReport) -> None:
-        """Slack will never accept this channel as it is: pause its subscriptions, drop what
-        was waiting for it, and tell an admin once (the paused subscriptions queue nothing
-        more, so there is no second notice)."""
-        now = self.clock()
-        with q.write(self.store) as db:
-            if row.kind is OutboxKind.ALERT:
-                q.mark_final(db, row.id, OutboxStatus.DEAD, error)
-                report.dead += 1
-                log.error("alert to %s cannot be delivered: %s", row.channel_id, error)
-                return
-            subs = [s for s in q.channel_subscriptions(db, row.team_id, row.channel_id) if s.active]
-            for sub in subs:
-                q.set_paused(db, sub.id, error, now)
-            families = q.pause_item_subscriptions(db, row.team_id, row.channel_id, error, now)
-            report.dead += q.close_channel_rows(db, row.channel_id, OutboxStatus.DEAD, error)
-            report.paused_channels += 1
-            targets = (
-                [self.ops_channel]
-                if self.ops_channel
-                else sorted({s.created_by for s in subs} | {f.created_by for f in families})
-            )
-            demarches = ", ".join(
-                [str(s.demarche_number) for s in subs] + [f.family for f in families]
-            )
-            for target in targets:
-                q.enqueue(
-                    db,
-                    OutboxEntry(
-                        row.team_id,
-                        target,
-                        None,
-                        AlertPayload(
-                            "notify.paused",
-                            {
-                                "channel": f"<#{row.channel_id}>",
-                                "error": error,
-                                "demarches": demarches or "?",
-                            },
-                        ),
-                        f"paused:{row.team_id}:{row.channel_id}:{target}:{q.to_iso(now)}",
-                    ),
-                    now,
-                )
-        self._block(row.channel_id)
-        log.error(
-            "Slack refuses channel %s (%s): its subscriptions are paused", row.channel_id, error
-        )
-
-    def _who(self, team_id: str, email: str) -> str:
-        """A linked instructeur as a Slack user id, anyone else by their email."""
-        with self.store.connect() as db:
-            return q.linked_slack_user(db, team_id, email) or email
-
     # --- crash recovery --------------------------------------------------------------------
 
     def _find_sent(self, row: OutboxRow) -> str | None:
@@ -658,7 +474,7 @@ class DeliveryService:
             return None  # a DM addressed by user id: no history to read; sent again if lost
         tag = DeliveryTag(row.id, self.instance_id())
         thread_ts = row.thread_ts if row.kind is OutboxKind.THREAD else None
-        return self.slack.find(
+        return self.transport.find(
             row.channel_id, tag, thread_ts=thread_ts, before_page=self.tier3_call
         )
 

@@ -1,0 +1,242 @@
+"""Which row is due in a channel, and when Slack lets it go.
+
+`Scheduler.next_row` picks a channel's next row (rows of one item in order, a thread event
+behind its card, a new dossier's card held until the cycle that queued it ended: it may
+belong to a burst, which `coalesce` folds into one summary). `Scheduler.reserve` says whether
+Slack's rate limits let it go now, kept on our side so that the outbox never earns a 429
+(docs/slack.md, "Rate limits"):
+
+- chat.postMessage: about one message a second per channel. The next slot is timed from the
+  END of the previous post: timed from its start, a slow answer leaves the next request less
+  than a second behind the one Slack counted, and Slack refuses it.
+- chat.update, conversations.history and conversations.replies are Tier 3 methods (about 50 a
+  minute, short bursts allowed), counted for the whole workspace and not per channel: one
+  token bucket shared by every channel, which a card update draws from instead of waiting for
+  a posting slot.
+
+Times are `monotonic()` seconds (injectable, so that tests move a fake clock).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from dsbot.store import Store
+from dsbot.store import notifications as q
+from dsbot.store.notifications import (
+    OutboxEntry,
+    OutboxKind,
+    OutboxRow,
+    OutboxStatus,
+    ParentPayload,
+    SummaryPayload,
+)
+
+BURST_THRESHOLD = 20
+POST_INTERVAL = 1.0
+TIER3_PER_MINUTE = 50.0
+TIER3_BURST = 10
+
+
+class TokenBucket:
+    """`per_minute` calls a minute on average, at most `burst` at once."""
+
+    def __init__(
+        self, per_minute: float, burst: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        if per_minute <= 0 or burst < 1:
+            raise ValueError("a token bucket needs a positive rate and a burst of at least 1")
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.monotonic = monotonic
+        self._tokens = float(burst)
+        self._at = monotonic()
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    def try_take(self) -> float | None:
+        """Take a token: None if taken, else the monotonic time when one will be there."""
+        with self._lock:
+            now = self.monotonic()
+            self._refill(now)
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return None
+            return now + (1.0 - self._tokens) / self.rate
+
+    def take(self, sleep: Callable[[float], None], stopped: Callable[[], bool] = bool) -> None:
+        """Take a token, sleeping until there is one (or until `stopped()`)."""
+        while (ready := self.try_take()) is not None and not stopped():
+            sleep(max(ready - self.monotonic(), 0.0))
+
+
+class Pacer:
+    """When each channel may post next, and the workspace's Tier 3 budget."""
+
+    def __init__(
+        self,
+        *,
+        post_interval: float = POST_INTERVAL,
+        tier3_per_minute: float = TIER3_PER_MINUTE,
+        tier3_burst: int = TIER3_BURST,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.post_interval = post_interval
+        self.monotonic = monotonic
+        self.tier3 = TokenBucket(tier3_per_minute, tier3_burst, monotonic)
+        self._next_post: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def post_ready_at(self, channel: str) -> float:
+        """The monotonic time from which `channel` may post (now or earlier: at once)."""
+        with self._lock:
+            return self._next_post.get(channel, float("-inf"))
+
+    def post_wait(self, channel: str) -> float | None:
+        """None if `channel` may post now, else the monotonic time when it may."""
+        ready = self.post_ready_at(channel)
+        return None if self.monotonic() >= ready else ready
+
+    def posted(self, channel: str) -> None:
+        """A post to `channel` just ended (answered or not): the next one waits a full
+        interval from now."""
+        with self._lock:
+            self._next_post[channel] = self.monotonic() + self.post_interval
+
+    def wait_post(
+        self, channel: str, sleep: Callable[[float], None], stopped: Callable[[], bool] = bool
+    ) -> None:
+        """Sleep until `channel` may post (or until `stopped()`). Checked again after each
+        sleep: a clock may wake a hair early."""
+        while (ready := self.post_wait(channel)) is not None and not stopped():
+            sleep(max(ready - self.monotonic(), 0.0))
+
+
+def is_burst_candidate(row: OutboxRow) -> bool:
+    """A new dossier's card not tried yet: it may still be folded into a summary."""
+    payload = row.payload
+    return (
+        isinstance(payload, ParentPayload)
+        and row.status is OutboxStatus.PENDING
+        and row.attempts == 0
+        and payload.new
+        and payload.summary is not None
+    )
+
+
+def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOLD) -> int:
+    """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
+    by a single summary row (the feed commits page by page, so a burst is only known once the
+    cycle's pages are all in). Returns the number of summary rows written."""
+    groups: dict[tuple[str, str, int | None, bool], list[tuple[OutboxRow, ParentPayload]]]
+    groups = defaultdict(list)
+    for row in q.open_rows(db):
+        payload = row.payload
+        if is_burst_candidate(row):
+            assert isinstance(payload, ParentPayload)
+            group = (row.team_id, row.channel_id, payload.demarche, payload.backfill)
+            groups[group].append((row, payload))
+    written = 0
+    for (team_id, channel_id, demarche, backfill), rows in groups.items():
+        # A backfill is always one summary, however small; live deposits only above the
+        # threshold.
+        if not backfill and len(rows) <= threshold:
+            continue
+        for row, _ in rows:
+            q.mark_final(db, row.id, OutboxStatus.COLLAPSED, "burst summary")
+        summary = SummaryPayload(
+            demarche=demarche,
+            demarche_title=next((p.demarche_title for _, p in rows if p.demarche_title), None),
+            dossiers=tuple(p.summary for _, p in rows if p.summary is not None),
+        )
+        kind = "backfill" if backfill else "summary"
+        first, last = rows[0][0].id, rows[-1][0].id
+        key = f"{team_id}:{channel_id}:{kind}:{demarche}:{first}-{last}"
+        q.enqueue(db, OutboxEntry(team_id, channel_id, None, summary, key), now)
+        written += 1
+    return written
+
+
+class Scheduler:
+    """Which row of a channel goes next, and whether its slot is there."""
+
+    def __init__(
+        self,
+        store: Store,
+        pacer: Pacer,
+        clock: Callable[[], datetime],
+        burst_threshold: int = BURST_THRESHOLD,
+    ) -> None:
+        self.store = store
+        self.pacer = pacer
+        self.clock = clock
+        self.burst_threshold = burst_threshold
+        # New-dossier cards above this id wait: a burst is only known once the poll cycle that
+        # queued it has ended (see coalesce()).
+        self.horizon = 0
+
+    def coalesce(self) -> int:
+        """A cycle ended: fold its bursts into summaries and let the other new cards go."""
+        with q.write(self.store) as db:
+            collapsed = coalesce_bursts(db, self.clock(), self.burst_threshold)
+            self.horizon = q.last_outbox_id(db)
+        return collapsed
+
+    def _held(self, row: OutboxRow) -> bool:
+        return row.id > self.horizon and is_burst_candidate(row)
+
+    def next_row(self, channel: str) -> OutboxRow | None:
+        """The next row to send in this channel: rows of one dossier go in order, a thread
+        event waits for its dossier's parent message, and a new dossier's card waits for the
+        end of the poll cycle that queued it (it may belong to a burst)."""
+        now = self.clock()
+        with self.store.connect() as db:
+            waiting: set[object] = set()
+            for row in q.open_rows(db, channel):
+                key: object = row.item if row.item is not None else row.id
+                if key in waiting:
+                    continue
+                if (
+                    row.status is not OutboxStatus.PENDING
+                    or row.next_attempt_at > now
+                    or self._held(row)
+                ):
+                    waiting.add(key)
+                    continue
+                if row.kind is OutboxKind.THREAD and row.item is not None:
+                    has_parent = q.parent_ts(db, row.team_id, channel, row.item)
+                    parent = None if has_parent else q.pending_parent(db, channel, row.item)
+                    if parent is not None:
+                        if (
+                            parent.status is OutboxStatus.PENDING
+                            and parent.next_attempt_at <= now
+                            and not self._held(parent)
+                        ):
+                            return parent
+                        waiting.add(key)
+                        continue
+                return row
+        return None
+
+    def reserve(self, row: OutboxRow) -> float | None:
+        """None if `row` may go now (a Tier 3 token taken for an update), else the monotonic
+        time when it may."""
+        if row.kind is OutboxKind.PARENT and row.item is not None:
+            with self.store.connect() as db:
+                ts = q.parent_ts(db, row.team_id, row.channel_id, row.item)
+            if ts is not None:
+                return self.pacer.tier3.try_take()
+        elif row.kind is OutboxKind.THREAD and row.item is not None:
+            with self.store.connect() as db:
+                if q.parent_ts(db, row.team_id, row.channel_id, row.item) is None:
+                    return None  # queues its card: no Slack call
+        return self.pacer.post_wait(row.channel_id)

@@ -1,0 +1,21 @@
+"""What every renderer is given besides the row and what was prepared for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from dsbot.store import Store
+from dsbot.texts import Texts
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """`store` and `client`: where a digest finds the channel's cards and their permalinks
+    (None: a digest's lines link to DS)."""
+
+    texts: Texts
+    ds_web_base: str
+    store: Store | None = None
+    client: WebClient | None = None

@@ -1,0 +1,92 @@
+"""The renderers of the built-in outbox kinds: pure functions of the row (its payload), what
+the engine prepared for it, and the context (texts, DS's web address). None reads a backend.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import SectionBlock
+
+from dsbot.backends.ds.backend import dossier_url
+from dsbot.notifications.delivery.prepare import DossierCard, GoneCard, ItemCard, Mentions
+from dsbot.notifications.model import Digest, ItemStateChanged
+from dsbot.slack.blocks import events
+from dsbot.slack.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
+from dsbot.slack.blocks.item import ItemViewer, build_item_card
+from dsbot.slack.digest import render_digest
+from dsbot.slack.rendering.context import RenderContext
+from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
+
+# Channel cards are seen by everyone: the buttons are shown and each click is authorized then.
+CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True)
+
+
+def render_parent(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """The card: a dossier's, another backend's item's, or one saying it is gone."""
+    texts = context.texts
+    if isinstance(prepared, DossierCard):
+        return build_dossier_card(
+            prepared.dossier,
+            viewer=CHANNEL_VIEWER,
+            texts=texts,
+            ds_web_base=context.ds_web_base,
+            ephemeral=False,
+        )
+    if isinstance(prepared, ItemCard):
+        return build_item_card(
+            prepared.item,
+            prepared.actions,
+            viewer=ItemViewer(can_act=True),
+            texts=texts,
+            ephemeral=False,
+        )
+    assert isinstance(prepared, GoneCard)
+    number = prepared.item.ds_number
+    if number is not None:
+        return events.build_gone_card(number, texts)
+    text = texts("notify.item.card_gone")
+    return make_message(text, [SectionBlock(text=mrkdwn(text))])
+
+
+def render_thread(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """One event in the card's thread; `prepared` says who is who (Mentions)."""
+    payload = row.payload
+    assert isinstance(payload, ThreadPayload) and row.item is not None
+    assert isinstance(prepared, Mentions)
+    if isinstance(payload.change, ItemStateChanged):
+        return events.build_item_change_message(
+            payload.change, title=payload.change.title, texts=context.texts
+        )
+    number = row.item.ds_number
+    assert number is not None
+    url = (
+        dossier_url(context.ds_web_base, payload.demarche, number) if payload.demarche else None
+    )
+    return events.build_change_message(
+        payload.change, dossier_number=number, texts=context.texts, url=url, mention=prepared.of
+    )
+
+
+def render_summary(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    assert isinstance(row.payload, SummaryPayload)
+    return events.build_outbox_summary(row.payload, context.texts)
+
+
+def render_alert(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    assert isinstance(row.payload, AlertPayload)
+    return events.build_alert(row.payload, context.texts)
+
+
+def render_digest_row(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """A channel's digest; its lines link to the channel's cards (the store's, and Slack's
+    permalinks), not to a backend."""
+    assert isinstance(row.payload, Digest) and context.store is not None
+    return render_digest(
+        context.store,
+        context.client,
+        context.texts,
+        context.ds_web_base,
+        row.team_id,
+        row.channel_id,
+        row.payload,
+    )
