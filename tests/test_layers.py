@@ -397,3 +397,24 @@ def test_the_error_check_sees_every_form():
         "isinstance DSError",
         "subclass of DynacaseError",
     ]
+
+
+def test_renderers_import_no_backend_client_and_the_transport_no_backend():
+    """Renderers are pure: what a card needs is read before, by the delivery engine's prepare
+    step. The transport only posts, updates and finds messages."""
+    offenders = []
+    for layer, forbidden in (
+        ("slack/rendering", lambda m: m.startswith("dsbot.backends.") and ".client" in m),
+        ("slack/transport", lambda m: m == "dsbot.backends" or m.startswith("dsbot.backends.")),
+    ):
+        files = modules_of(layer)
+        assert files, f"dsbot/{layer} has no module"
+        for path in files:
+            relative = path.relative_to(PACKAGE.parent)
+            package = ".".join(relative.with_suffix("").parts[:-1])
+            offenders += [
+                f"{relative}:{line} imports {module}"
+                for line, module in imported_modules(parse(path), package)
+                if forbidden(module)
+            ]
+    assert offenders == []
