@@ -331,7 +331,7 @@ TEXTS: dict[str, str] = {
     "action.cannot_act": "🔒 You cannot act on dossier #{number}. {reason}",
     "action.not_possible": "“{action}” is not possible: dossier #{number} is “{state}”{by}.",
     "action.uncertain": "DS did not confirm “{action}” on dossier #{number} and no longer answers: check the dossier in DS before trying again.",
-    # --- channel notifications (dsbot/slack/sender.py, dsbot/services/poller.py) ---
+    # --- channel notifications (dsbot/slack/rendering, dsbot/notifications/cycle.py) ---
     "notify.card_gone": "🗑️ Dossier #{number} is no longer visible in DS (deleted, or out of the token's scope).",
     "notify.item.state": "*{title}* moved to *{state}*",
     "notify.item.state_from": "*{title}* moved from *{previous}* to *{state}*",

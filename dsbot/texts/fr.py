@@ -345,7 +345,7 @@ TEXTS: dict[str, str] = {
     "action.cannot_act": "🔒 Vous ne pouvez pas agir sur le dossier n° {number}. {reason}",
     "action.not_possible": "« {action} » n’est pas possible : le dossier n° {number} est « {state} »{by}.",
     "action.uncertain": "DS n’a pas confirmé « {action} » sur le dossier n° {number} et ne répond plus : vérifiez le dossier dans DS avant de recommencer.",
-    # --- notifications des canaux (dsbot/slack/sender.py, dsbot/services/poller.py) ---
+    # --- notifications des canaux (dsbot/slack/rendering, dsbot/notifications/cycle.py) ---
     "notify.card_gone": "🗑️ Le dossier n° {number} n’est plus visible dans DS (supprimé, ou hors de portée du jeton).",
     "notify.item.state": "*{title}* est passé à l’état *{state}*",
     "notify.item.state_from": "*{title}* est passé de *{previous}* à *{state}*",
