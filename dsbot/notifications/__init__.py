@@ -1,3 +1,3 @@
-"""The notification pipeline's model: what changed in an item, what an outbox row carries and
-which item it is about. No I/O here (no SQLite, no HTTP, no Slack): the store keeps these types,
-the services produce them and Slack renders them."""
+"""The notification pipeline: the poller's cycle (`cycle`, `lease`, `health`, `feeds`), the
+delivery of the outbox (`delivery`) and the model (`model`: what changed in an item, what an
+outbox row carries, no I/O). Nothing here imports Slack: the Slack side renders and calls."""
