@@ -315,9 +315,14 @@ class Labels(Protocol):
         """Every label the item's kind (démarche) offers."""
         ...
 
-    def add_label(self, ref: str, label_id: str) -> None: ...
+    def add_label(self, ref: str, label_id: str) -> bool:
+        """Put the label on the item; True when the backend's answer was lost and a re-read
+        showed it applied."""
+        ...
 
-    def remove_label(self, ref: str, label_id: str) -> None: ...
+    def remove_label(self, ref: str, label_id: str) -> bool:
+        """Take the label off the item; True as for `add_label`."""
+        ...
 
 
 @runtime_checkable
@@ -336,8 +341,12 @@ class Attachments(Protocol):
 class Messaging(Protocol):
     """Messages to the item's author (the usager, for a DS dossier), as one person."""
 
-    def send_message(self, ref: str, body: str, *, attachment: str | None = None) -> None:
-        """`attachment` is a handle from `Attachments.attach`."""
+    def send_message(
+        self, ref: str, body: str, *, attachment: str | None = None, reason: str | None = None
+    ) -> None:
+        """`attachment` is a handle from `Attachments.attach`. `reason` makes the message a
+        request to the author to correct the item, for that reason (DS: `incomplete`,
+        `incorrect`, `outdated`); a backend without such requests refuses it."""
         ...
 
 
@@ -346,3 +355,12 @@ class Follow(Protocol):
     """Following an item (its news reach the person in the backend itself)."""
 
     def follow(self, ref: str, *, following: bool = True) -> None: ...
+
+
+@runtime_checkable
+class Primed(Protocol):
+    """A source that may be told of an item the caller has just read by other means, so that
+    acting on it needs no second read (DS acts on a dossier's global id, which its number does
+    not give). `read` is the backend's own object; a source ignores what it does not know."""
+
+    def prime(self, read: object) -> None: ...
