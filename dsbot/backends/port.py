@@ -31,6 +31,22 @@ class BackendName(StrEnum):
     DYNACASE = "dynacase"
 
 
+class DossierState(StrEnum):
+    """The five states of a DS dossier, which the services, the store and the Slack texts name
+    (open, closed, stale, the home's filters). Here rather than in DS's models so that they
+    need not import DS's internals; a backend without dossiers never meets them."""
+
+    EN_CONSTRUCTION = "en_construction"
+    EN_INSTRUCTION = "en_instruction"
+    ACCEPTE = "accepte"
+    REFUSE = "refuse"
+    SANS_SUITE = "sans_suite"
+
+    @property
+    def is_termine(self) -> bool:
+        return self in (DossierState.ACCEPTE, DossierState.REFUSE, DossierState.SANS_SUITE)
+
+
 @dataclass(frozen=True)
 class ItemState:
     """A state as people read it: `color` is `#rrggbb` or "" when the backend has none;

@@ -23,10 +23,18 @@ from dsbot.backends.ds.annotations import AnnotationChange, same_value
 from dsbot.backends.ds.backend import DECISIONS, TARGETS, moves_from
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
-from dsbot.backends.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
+from dsbot.backends.ds.models import Dossier, GroupeInstructeur, Label, Message
 from dsbot.backends.ds.upload import checksum_of
 from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRefused
-from dsbot.backends.port import Attachments, Backend, Follow, Labels, Messaging, Primed
+from dsbot.backends.port import (
+    Attachments,
+    Backend,
+    DossierState,
+    Follow,
+    Labels,
+    Messaging,
+    Primed,
+)
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
 from dsbot.services.audit import AuditService
