@@ -275,8 +275,6 @@ STILL_INTERNAL = {
     "dsbot/services/access.py",
     "dsbot/services/actions.py",
     "dsbot/services/classify.py",
-    "dsbot/services/digest.py",
-    "dsbot/services/directory.py",
     "dsbot/services/dynacase_feed.py",
     "dsbot/services/feed.py",
     "dsbot/services/index.py",
@@ -284,15 +282,12 @@ STILL_INTERNAL = {
     "dsbot/services/linking.py",
     "dsbot/services/outbox.py",
     "dsbot/services/poller.py",
-    "dsbot/services/subscriptions.py",
     "dsbot/slack/blocks/card.py",
     "dsbot/slack/blocks/common.py",
-    "dsbot/slack/blocks/digest.py",
     "dsbot/slack/blocks/edits.py",
     "dsbot/slack/blocks/events.py",
     "dsbot/slack/blocks/modals.py",
     "dsbot/slack/blocks/unfurl.py",
-    "dsbot/slack/command_grammar.py",
     "dsbot/slack/dossier_modals.py",
     "dsbot/slack/digest.py",
     "dsbot/slack/files.py",
@@ -301,8 +296,6 @@ STILL_INTERNAL = {
     "dsbot/slack/outcomes.py",
     "dsbot/slack/sender.py",
     "dsbot/slack/services.py",
-    "dsbot/store/index.py",
-    "dsbot/store/links.py",
 }
 BACKEND_ROOTS = {"DSError", "DynacaseError"}
 
