@@ -374,6 +374,17 @@ class Follow(Protocol):
 
 
 @runtime_checkable
+class Reassign(Protocol):
+    """Handing an item to another group of people of its kind (DS: a groupe instructeur of
+    the démarche). The backend may act with more rights than the person's: the caller checks
+    the person and the group first."""
+
+    def reassign(self, ref: str, group_id: str) -> bool:
+        """True when the backend's answer was lost and a re-read showed the move applied."""
+        ...
+
+
+@runtime_checkable
 class Primed(Protocol):
     """A source that may be told of an item the caller has just read by other means, so that
     acting on it needs no second read (DS acts on a dossier's global id, which its number does

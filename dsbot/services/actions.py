@@ -34,6 +34,7 @@ from dsbot.backends.port import (
     Labels,
     Messaging,
     Primed,
+    Reassign,
 )
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -280,8 +281,8 @@ def _lacking(capability: str) -> BackendAuthFailed:
 
 class ActionService:
     """DS's state moves still go through `DSClient`; what only some backends can do (labels,
-    messages and corrections with their file, follows) goes through the DS backend's
-    capabilities (`dsbot/backends/port.py`), acting as the instructeur."""
+    messages and corrections with their file, follows, a change of groupe) goes through the DS
+    backend's capabilities (`dsbot/backends/port.py`), acting as the instructeur."""
 
     def __init__(
         self,
@@ -609,8 +610,11 @@ class ActionService:
             return False
         if kind is ActionKind.CHANGER_GROUPE:
             assert request.groupe_id is not None
-            result = self.ds.changer_groupe_instructeur(dossier, request.groupe_id)
-        elif kind is ActionKind.SUPPRIMER_MESSAGE:
+            groupes = self._acting(dossier, instructeur_id)
+            if not isinstance(groupes, Reassign):
+                raise _lacking("reassign")
+            return groupes.reassign(ref, request.groupe_id)
+        if kind is ActionKind.SUPPRIMER_MESSAGE:
             assert request.message_id is not None
             result = self.ds.supprimer_message(dossier, instructeur_id, request.message_id)
         elif kind is ActionKind.DESARCHIVER:

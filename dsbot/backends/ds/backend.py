@@ -155,7 +155,8 @@ def _label(label: Label) -> ItemLabel:
 
 class DSSource:
     """The port's `ItemSource` over a `DSClient`, as one instructeur (or as the bot), with the
-    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging` and `Follow`, and
+    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging`, `Follow` and
+    `Reassign`, and
     `Primed`: DS mutations take a dossier's global id, so a dossier read elsewhere (the access
     check's fresh read) spares the read that would find it."""
 
@@ -357,6 +358,12 @@ class DSSource:
     def follow(self, ref: str, *, following: bool = True) -> None:
         person = self._person()
         self.client.bascule_suivi(self._ref(ref), person, follow=following)
+
+    def reassign(self, ref: str, group_id: str) -> bool:
+        """DS changes groupes as the token's administrateur: the instructeur is only required
+        here so that the bot's reader never moves a dossier."""
+        self._person()
+        return bool(self.client.changer_groupe_instructeur(self._ref(ref), group_id).recovered)
 
 
 class DSBackend:

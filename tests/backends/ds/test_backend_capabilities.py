@@ -19,6 +19,7 @@ from dsbot.backends.port import (
     Labels,
     Messaging,
     Primed,
+    Reassign,
 )
 from dsbot.texts import Texts
 
@@ -174,3 +175,16 @@ def test_an_unprimed_source_reads_the_dossier_once_before_acting(ds, sandbox) ->
     after = sandbox.control.stats()["by_operation"]
     reads = {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)}
     assert sum(reads.values()) == 3, reads
+
+
+def test_a_dossier_is_reassigned_to_another_groupe_but_not_by_the_reader(ds, sandbox) -> None:
+    backend, person, ref, demarche_number = ds
+    assert isinstance(person, Reassign)
+    demarche = backend.client.get_demarche(demarche_number)
+    current = backend.client.get_dossier(int(ref)).groupe_instructeur
+    other = next(g for g in demarche.groupes if not g.closed and g.id != current.id)
+    with pytest.raises(BackendAuthFailed):
+        backend.reader().reassign(ref, other.id)
+    assert backend.client.get_dossier(int(ref)).groupe_instructeur.id == current.id
+    assert person.reassign(ref, other.id) is False
+    assert backend.client.get_dossier(int(ref)).groupe_instructeur.id == other.id
