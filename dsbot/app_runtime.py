@@ -69,7 +69,9 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
         access=access,
         jobs=Jobs(),
         subscriptions=SubscriptionService(store, ds),
-        actions=build_action_service(store, ds, access),
+        actions=build_action_service(
+            store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
+        ),
         items=items,
         dynacase_subscriptions=(
             DynacaseSubscriptionService(store, dynacase) if dynacase is not None else None

@@ -31,6 +31,22 @@ class BackendName(StrEnum):
     DYNACASE = "dynacase"
 
 
+class DossierState(StrEnum):
+    """The five states of a DS dossier, which the services, the store and the Slack texts name
+    (open, closed, stale, the home's filters). Here rather than in DS's models so that they
+    need not import DS's internals; a backend without dossiers never meets them."""
+
+    EN_CONSTRUCTION = "en_construction"
+    EN_INSTRUCTION = "en_instruction"
+    ACCEPTE = "accepte"
+    REFUSE = "refuse"
+    SANS_SUITE = "sans_suite"
+
+    @property
+    def is_termine(self) -> bool:
+        return self in (DossierState.ACCEPTE, DossierState.REFUSE, DossierState.SANS_SUITE)
+
+
 @dataclass(frozen=True)
 class ItemState:
     """A state as people read it: `color` is `#rrggbb` or "" when the backend has none;
@@ -315,9 +331,14 @@ class Labels(Protocol):
         """Every label the item's kind (démarche) offers."""
         ...
 
-    def add_label(self, ref: str, label_id: str) -> None: ...
+    def add_label(self, ref: str, label_id: str) -> bool:
+        """Put the label on the item; True when the backend's answer was lost and a re-read
+        showed it applied."""
+        ...
 
-    def remove_label(self, ref: str, label_id: str) -> None: ...
+    def remove_label(self, ref: str, label_id: str) -> bool:
+        """Take the label off the item; True as for `add_label`."""
+        ...
 
 
 @runtime_checkable
@@ -336,8 +357,12 @@ class Attachments(Protocol):
 class Messaging(Protocol):
     """Messages to the item's author (the usager, for a DS dossier), as one person."""
 
-    def send_message(self, ref: str, body: str, *, attachment: str | None = None) -> None:
-        """`attachment` is a handle from `Attachments.attach`."""
+    def send_message(
+        self, ref: str, body: str, *, attachment: str | None = None, reason: str | None = None
+    ) -> None:
+        """`attachment` is a handle from `Attachments.attach`. `reason` makes the message a
+        request to the author to correct the item, for that reason (DS: `incomplete`,
+        `incorrect`, `outdated`); a backend without such requests refuses it."""
         ...
 
 
@@ -346,3 +371,23 @@ class Follow(Protocol):
     """Following an item (its news reach the person in the backend itself)."""
 
     def follow(self, ref: str, *, following: bool = True) -> None: ...
+
+
+@runtime_checkable
+class Reassign(Protocol):
+    """Handing an item to another group of people of its kind (DS: a groupe instructeur of
+    the démarche). The backend may act with more rights than the person's: the caller checks
+    the person and the group first."""
+
+    def reassign(self, ref: str, group_id: str) -> bool:
+        """True when the backend's answer was lost and a re-read showed the move applied."""
+        ...
+
+
+@runtime_checkable
+class Primed(Protocol):
+    """A source that may be told of an item the caller has just read by other means, so that
+    acting on it needs no second read (DS acts on a dossier's global id, which its number does
+    not give). `read` is the backend's own object; a source ignores what it does not know."""
+
+    def prime(self, read: object) -> None: ...

@@ -59,7 +59,9 @@ class BackendSpec:
     need it; `adapter(client, settings)` the port's `Backend` over it; `feed(client, settings)`
     its `FeedSource`. `texts` maps a purpose (`not_found`, `connect_refused`, `unavailable`…)
     to the key of `dsbot/texts` that says it for this backend. `items`: its items are served
-    by the port's ItemService (DS's dossiers still have their own services)."""
+    by the port's ItemService (DS's dossiers still have their own services).
+    `attachment_bytes`: the largest file its `Attachments` capability takes (0: none), known
+    before any client is built, for the Slack layer's download limit."""
 
     name: str
     enabled: Callable[[Settings], bool]
@@ -70,6 +72,7 @@ class BackendSpec:
     texts: Mapping[str, str] = field(default_factory=dict)
     check: Callable[[Settings], list[Problem]] = _no_problem
     items: bool = True
+    attachment_bytes: int = 0
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

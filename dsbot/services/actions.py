@@ -23,9 +23,19 @@ from dsbot.backends.ds.annotations import AnnotationChange, same_value
 from dsbot.backends.ds.backend import DECISIONS, TARGETS, moves_from
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
-from dsbot.backends.ds.models import Dossier, DossierState, GroupeInstructeur, Label, Message
+from dsbot.backends.ds.models import Dossier, GroupeInstructeur, Label, Message
 from dsbot.backends.ds.upload import checksum_of
-from dsbot.backends.errors import BackendError
+from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRefused
+from dsbot.backends.port import (
+    Attachments,
+    Backend,
+    DossierState,
+    Follow,
+    Labels,
+    Messaging,
+    Primed,
+    Reassign,
+)
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
 from dsbot.services.audit import AuditService
@@ -263,7 +273,17 @@ class _FileFacts:
     checksum: str | None = None
 
 
+def _lacking(capability: str) -> BackendAuthFailed:
+    """The DS adapter has every capability used here: this guards a mis-wired backend, not a
+    user's request."""
+    return BackendAuthFailed(f"no {capability} capability")
+
+
 class ActionService:
+    """DS's state moves still go through `DSClient`; what only some backends can do (labels,
+    messages and corrections with their file, follows, a change of groupe) goes through the DS
+    backend's capabilities (`dsbot/backends/port.py`), acting as the instructeur."""
+
     def __init__(
         self,
         ds: DSClient,
@@ -271,9 +291,11 @@ class ActionService:
         audit: AuditService,
         store: Store,
         *,
+        backend: Backend,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.ds = ds
+        self.backend = backend
         self.access = access
         self.audit = audit
         self.store = store
@@ -310,6 +332,13 @@ class ActionService:
         if plan is Plan.INSTRUCTION_FIRST and not instruction_first:
             return Status.NEEDS_INSTRUCTION
         return None
+
+    def _acting(self, dossier: Dossier, instructeur_id: str) -> object:
+        """The DS backend as the instructeur, told of the fresh read so it need not read again."""
+        source = self.backend.as_person(instructeur_id)
+        if isinstance(source, Primed):
+            source.prime(dossier)
+        return source
 
     # --- the action ----------------------------------------------------------------------
 
@@ -375,7 +404,7 @@ class ActionService:
             return self._run_edit(request, dossier, access, instructeur_id)
 
         try:
-            blob_id = self._upload(request, dossier, facts)
+            blob_id = self._upload(request, dossier, instructeur_id, facts)
         except (AttachmentError, BackendError) as exc:
             return failed(exc, dossier)
 
@@ -421,7 +450,12 @@ class ActionService:
         kind, number = request.kind, request.number
         try:
             if kind is ActionKind.ETIQUETTES:
-                report, recovered = self._edit_labels(request.labels or LabelEdit(), dossier)
+                labels = self._acting(dossier, instructeur_id)
+                if not isinstance(labels, Labels):
+                    raise _lacking("labels")
+                report, recovered = self._edit_labels(
+                    request.labels or LabelEdit(), dossier, labels
+                )
             else:
                 report, recovered = self._edit_annotations(request, dossier, instructeur_id)
         except BackendError as exc:
@@ -452,7 +486,9 @@ class ActionService:
             report=report,
         )
 
-    def _edit_labels(self, edit: LabelEdit, dossier: Dossier) -> tuple[EditReport, bool]:
+    def _edit_labels(
+        self, edit: LabelEdit, dossier: Dossier, labels: Labels
+    ) -> tuple[EditReport, bool]:
         """Add and remove labels one by one, against the fresh read: a label someone else put
         or removed meanwhile is left as they made it."""
         current = {lb.id for lb in dossier.labels}
@@ -462,13 +498,15 @@ class ActionService:
         refused: list[str] = []
         messages: list[str] = []
         recovered = False
+        ref = str(dossier.number)
         for index, (label, add) in enumerate(steps):
-            mutate = self.ds.ajouter_label if add else self.ds.supprimer_label
+            mutate = labels.add_label if add else labels.remove_label
             try:
-                recovered = mutate(dossier, label.id) or recovered
-            except DSMutationError as exc:
+                recovered = mutate(ref, label.id) or recovered
+            except BackendRefused as exc:
                 refused.append(label.name)
-                messages.extend(exc.messages)
+                # DS's refusals carry each of its messages; another refusal has its words.
+                messages.extend(getattr(exc, "messages", None) or [exc.message])
                 continue
             except BackendError as exc:
                 if not saved:
@@ -527,15 +565,23 @@ class ActionService:
             return request.correction is not None
         return True
 
-    def _upload(self, request: ActionRequest, dossier: Dossier, facts: _FileFacts) -> str | None:
+    def _upload(
+        self, request: ActionRequest, dossier: Dossier, instructeur_id: str, facts: _FileFacts
+    ) -> str | None:
         attachment = request.attachment
         if attachment is None or not request.kind.takes_file:
             return None
         facts.name = attachment.filename
         data = attachment.read()
         facts.checksum = checksum_of(data)
-        return self.ds.upload_file(
-            dossier, data, filename=attachment.filename, content_type=attachment.content_type
+        files = self._acting(dossier, instructeur_id)
+        if not isinstance(files, Attachments):
+            raise _lacking("attachments")
+        return files.attach(
+            str(dossier.number),
+            data,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
         )
 
     def _mutate(
@@ -545,26 +591,30 @@ class ActionService:
         kind = request.kind
         silent = request.disable_notification
         text = (request.text or "").strip() or None
-        if kind is ActionKind.REPONDRE:
-            self.ds.envoyer_message(dossier, instructeur_id, text or "", attachment=blob_id)
-            return False
-        if kind is ActionKind.DEMANDER_CORRECTION:
-            assert request.correction is not None
-            self.ds.envoyer_message(
-                dossier,
-                instructeur_id,
-                text or "",
-                attachment=blob_id,
-                correction=request.correction.value,
-            )
+        ref = str(dossier.number)
+        if kind in (ActionKind.REPONDRE, ActionKind.DEMANDER_CORRECTION):
+            messaging = self._acting(dossier, instructeur_id)
+            if not isinstance(messaging, Messaging):
+                raise _lacking("messaging")
+            reason = None
+            if kind is ActionKind.DEMANDER_CORRECTION:
+                assert request.correction is not None
+                reason = request.correction.value
+            messaging.send_message(ref, text or "", attachment=blob_id, reason=reason)
             return False
         if kind in (ActionKind.SUIVRE, ActionKind.NE_PLUS_SUIVRE):
-            self.ds.bascule_suivi(dossier, instructeur_id, follow=kind is ActionKind.SUIVRE)
+            follow = self._acting(dossier, instructeur_id)
+            if not isinstance(follow, Follow):
+                raise _lacking("follow")
+            follow.follow(ref, following=kind is ActionKind.SUIVRE)
             return False
         if kind is ActionKind.CHANGER_GROUPE:
             assert request.groupe_id is not None
-            result = self.ds.changer_groupe_instructeur(dossier, request.groupe_id)
-        elif kind is ActionKind.SUPPRIMER_MESSAGE:
+            groupes = self._acting(dossier, instructeur_id)
+            if not isinstance(groupes, Reassign):
+                raise _lacking("reassign")
+            return groupes.reassign(ref, request.groupe_id)
+        if kind is ActionKind.SUPPRIMER_MESSAGE:
             assert request.message_id is not None
             result = self.ds.supprimer_message(dossier, instructeur_id, request.message_id)
         elif kind is ActionKind.DESARCHIVER:
@@ -645,5 +695,8 @@ def own_messages(dossier: Dossier, instructeur_id: str) -> tuple[Message, ...]:
     return tuple(m for m in dossier.visible_messages if m.email.lower() in emails)
 
 
-def build_action_service(store: Store, ds: DSClient, access: DossierAccessService) -> ActionService:
-    return ActionService(ds, access, AuditService(store), store)
+def build_action_service(
+    store: Store, ds: DSClient, access: DossierAccessService, backend: Backend
+) -> ActionService:
+    """`backend`: the port's DS backend over the same client (the registry's `build`)."""
+    return ActionService(ds, access, AuditService(store), store, backend=backend)

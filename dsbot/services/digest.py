@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import DossierState
 from dsbot.notifications.model import (
     DemarcheDigest,
     Digest,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from dsbot.backends.ds.models import Demarche
 from dsbot.backends.errors import BackendError
 from dsbot.store import Store
 from dsbot.store import links as q
@@ -22,10 +21,46 @@ log = logging.getLogger(__name__)
 DEFAULT_TTL_SECONDS = 600.0
 
 
+class Person(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+class Groupe(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def instructeurs(self) -> Sequence[Person]: ...
+
+
+class Demarche(Protocol):
+    """What the directory reads of a démarche (DS's `Demarche` has it)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def groupes(self) -> Sequence[Groupe]: ...
+
+
 class DemarcheReader(Protocol):
     """What the directory needs from DS (DSClient satisfies it)."""
 
     def get_demarche(self, number: int) -> Demarche: ...
+
+
+def rosters(demarches: Iterable[Demarche]) -> dict[int, list[q.Membership]]:
+    """The store's rows of these démarches: each instructeur in each of their groupes."""
+    return {
+        d.number: [
+            q.Membership(p.id, p.email, g.number) for g in d.groupes for p in g.instructeurs
+        ]
+        for d in demarches
+    }
 
 
 class InstructeurDirectory:
@@ -56,7 +91,7 @@ class InstructeurDirectory:
     def remember(self, demarche: Demarche) -> None:
         """Record a démarche's instructeurs now (e.g. from a dossier someone opened)."""
         with self.store.connect() as db:
-            q.replace_directory(db, [demarche])
+            q.replace_directory(db, rosters([demarche]))
 
     def refresh(self) -> int:
         """Re-read every known démarche from DS. Démarches DS refuses are skipped, logged."""
@@ -71,7 +106,7 @@ class InstructeurDirectory:
             except BackendError as exc:
                 log.warning("directory: démarche %s unreadable: %s", number, exc.message)
         with self.store.connect() as db:
-            count = q.replace_directory(db, demarches)
+            count = q.replace_directory(db, rosters(demarches))
         self._refreshed_at = self.clock()
         return count
 

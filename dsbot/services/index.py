@@ -13,7 +13,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import Dossier, DossierState, DossierSummary
+from dsbot.backends.ds.models import Dossier, DossierSummary
+from dsbot.backends.port import DossierState
 from dsbot.services.classify import is_from_usager, staff_emails
 from dsbot.store import index as q
 from dsbot.store.index import IndexEntry

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from dsbot.backends.ds.models import Profile
-from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.directory import InstructeurDirectory, Person
 from dsbot.store import Store
 from dsbot.store import links as q
 from dsbot.store.links import LinkRow
@@ -81,7 +80,7 @@ class LinkingService:
         with self.store.connect() as db:
             return q.get_link(db, team_id, user_id)
 
-    def resolve(self, team_id: str, user_id: str, candidates: Iterable[Profile] = ()) -> LinkStatus:
+    def resolve(self, team_id: str, user_id: str, candidates: Iterable[Person] = ()) -> LinkStatus:
         """The user's link, trying the automatic e-mail match when there is none yet.
 
         `candidates` are instructeurs known from context (the groupe of the dossier being

@@ -7,17 +7,16 @@ feed per démarche or groupe however many channels follow it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.models import DossierState
 from dsbot.backends.errors import BackendRefused
+from dsbot.backends.port import DossierState
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Subscription
@@ -50,13 +49,30 @@ def to_second(value: datetime) -> datetime:
     return value.replace(microsecond=0)
 
 
+class _Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+class _WithGroupes(Protocol):
+    @property
+    def groupes(self) -> Sequence[_Numbered]: ...
+
+
+class DemarcheGroupes(Protocol):
+    """What subscribing needs of DS: a démarche's groupes, to check the one asked for (DSClient
+    has it; its errors are the root's branches)."""
+
+    def get_demarche(self, number: int) -> _WithGroupes: ...
+
+
 class SubscriptionService:
-    """Subscriptions of Slack channels. `ds` is a DSClient (only `get_demarche` is used)."""
+    """Subscriptions of Slack channels. `ds` reads a démarche's groupes (`DSClient` does)."""
 
     def __init__(
         self,
         store: Store,
-        ds: DSClient,
+        ds: DemarcheGroupes,
         *,
         clock: Callable[[], datetime] = utc_now,
         start_margin: timedelta = FEED_START_MARGIN,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import DossierState
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import DossierState
 from dsbot.store.notifications import from_iso, to_iso
 
 OPEN_STATES = (DossierState.EN_CONSTRUCTION.value, DossierState.EN_INSTRUCTION.value)

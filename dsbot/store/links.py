@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import Demarche
 from dsbot.store.sql import one_row as _row
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An instructeur in one groupe of a démarche, as the directory keeps it."""
+
+    instructeur_id: str
+    email: str
+    groupe_number: int
 
 
 @dataclass(frozen=True)
@@ -46,22 +54,21 @@ def delete_link(db: Database, team_id: str, user_id: str) -> bool:
     return existing is not None
 
 
-def replace_directory(db: Database, demarches: Iterable[Demarche]) -> int:
-    """Replace the directory rows of these démarches with their current instructeurs."""
+def replace_directory(db: Database, rosters: Mapping[int, Iterable[Membership]]) -> int:
+    """Replace the directory rows of these démarches (number → its instructeurs by groupe)."""
     at = now_iso()
     count = 0
-    for demarche in demarches:
-        db.execute("delete from instructeur_directory where demarche_number = ?", [demarche.number])
+    for demarche_number, members in rosters.items():
+        db.execute("delete from instructeur_directory where demarche_number = ?", [demarche_number])
         rows = [
             {
-                "instructeur_id": p.id,
-                "email": p.email.lower(),
-                "demarche_number": demarche.number,
-                "groupe_number": g.number,
+                "instructeur_id": m.instructeur_id,
+                "email": m.email.lower(),
+                "demarche_number": demarche_number,
+                "groupe_number": m.groupe_number,
                 "refreshed_at": at,
             }
-            for g in demarche.groupes
-            for p in g.instructeurs
+            for m in members
         ]
         if rows:
             db.table("instructeur_directory").insert_all(

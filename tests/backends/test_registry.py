@@ -58,6 +58,10 @@ def test_each_backend_is_built_from_the_settings_into_the_port(sandbox, dynacase
     try:
         backend = ds.build(env, client)
         assert backend.name is BackendName.DS
+        # What the spec says of DS's files is what its Attachments capability enforces.
+        person = backend.as_person("instructeur")
+        assert isinstance(person, Attachments)
+        assert ds.attachment_bytes == person.max_bytes == 20 * 1024 * 1024
         assert backend.reader().get_item(str(number)).ref == str(number)
         assert isinstance(ds.feed(client, env), FeedSource)
     finally:
@@ -71,6 +75,7 @@ def test_each_backend_is_built_from_the_settings_into_the_port(sandbox, dynacase
     # Dynacase has none of DS's extras: a caller asks the capability, not the backend's name.
     capabilities = (Annotations, Labels, Attachments, Messaging, Follow)
     assert not any(isinstance(built.reader(), c) for c in capabilities)
+    assert spec.attachment_bytes == 0
     assert isinstance(spec.feed(spec.client(env), env), FeedSource)
 
 

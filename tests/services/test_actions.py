@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from dsbot.backends.ds.backend import DSBackend
 from dsbot.backends.ds.errors import DSMutationError, DSTimeout
 from dsbot.backends.ds.models import Demarche, Dossier, DossierState, MutationResult
 from dsbot.services.access import DossierAccessService
@@ -24,6 +25,7 @@ from dsbot.services.audit import AuditService
 from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.linking import LinkingService, SlackProfile
 from dsbot.store import audit as q
+from dsbot.texts import get_texts
 from tests.slack.blocks.factories import INSTRUCTEUR, make_dossier
 
 S = DossierState
@@ -118,7 +120,8 @@ def service(store, ds: FakeDS) -> ActionService:
     directory = InstructeurDirectory(store, ds)
     linking = LinkingService(store, directory, Users())
     access = DossierAccessService(ds, linking, directory)
-    return ActionService(ds, access, AuditService(store), store)
+    backend = DSBackend(ds, get_texts("fr"), "https://ds.example")
+    return ActionService(ds, access, AuditService(store), store, backend=backend)
 
 
 def request(kind: ActionKind = K.ACCEPTER, key: str = "k1", **kw: Any) -> ActionRequest:

@@ -155,7 +155,10 @@ def _label(label: Label) -> ItemLabel:
 
 class DSSource:
     """The port's `ItemSource` over a `DSClient`, as one instructeur (or as the bot), with the
-    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging` and `Follow`."""
+    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging`, `Follow` and
+    `Reassign`, and
+    `Primed`: DS mutations take a dossier's global id, so a dossier read elsewhere (the access
+    check's fresh read) spares the read that would find it."""
 
     max_bytes = MAX_FILE_SIZE
 
@@ -165,11 +168,20 @@ class DSSource:
         label: Callable[..., str],
         web_base: str,
         instructeur_id: str | None = None,
+        *,
+        known: dict[int, str] | None = None,
     ) -> None:
         self.client = client
         self.label = label
         self.web_base = web_base
         self.instructeur_id = instructeur_id
+        # Dossier number → global id, as read from DS (never built: docs/ds-api.md); both are
+        # fixed for a dossier's life, so the backend's sources share one memo.
+        self.known: dict[int, str] = {} if known is None else known
+
+    def prime(self, read: object) -> None:
+        if isinstance(read, Dossier) and read.id:
+            self.known[read.number] = read.id
 
     def state(self, state: DossierState) -> ItemState:
         return item_state(state, self.label)
@@ -198,7 +210,9 @@ class DSSource:
         if not ref.isdigit():
             raise BackendNotFound(ref)
         try:
-            return self.client.get_dossier(int(ref))
+            dossier: Dossier = self.client.get_dossier(int(ref))
+            self.prime(dossier)
+            return dossier
         except (e.DSNotFound, e.DSPermissionDenied) as exc:
             raise BackendNotFound(ref) from exc
         except e.DSNotAuthenticated as exc:
@@ -278,8 +292,12 @@ class DSSource:
         return self.instructeur_id
 
     def _ref(self, ref: str) -> _DossierRef:
-        dossier = self.client.get_dossier_state(self._number(ref))
-        return _DossierRef(dossier.id, dossier.number)
+        number = self._number(ref)
+        if number not in self.known:
+            self.prime(self.client.get_dossier_state(number))
+        if number not in self.known:
+            raise BackendNotFound(ref)
+        return _DossierRef(self.known[number], number)
 
     def annotations(self, ref: str) -> tuple[ItemAnnotation, ...]:
         sheet = self.client.get_dossier_annotations(self._number(ref))
@@ -309,13 +327,13 @@ class DSSource:
         sheet = self.client.get_dossier_annotations(self._number(ref))
         return tuple(_label(lb) for lb in self.client.get_demarche(sheet.demarche_number).labels)
 
-    def add_label(self, ref: str, label_id: str) -> None:
+    def add_label(self, ref: str, label_id: str) -> bool:
         self._person()
-        self.client.ajouter_label(self._ref(ref), label_id)
+        return bool(self.client.ajouter_label(self._ref(ref), label_id))
 
-    def remove_label(self, ref: str, label_id: str) -> None:
+    def remove_label(self, ref: str, label_id: str) -> bool:
         self._person()
-        self.client.supprimer_label(self._ref(ref), label_id)
+        return bool(self.client.supprimer_label(self._ref(ref), label_id))
 
     def attach(self, ref: str, content: bytes, *, filename: str, content_type: str) -> str:
         """A signedBlobId; over 20 MB, `DSFileTooLarge` (a BackendRefused) before any request."""
@@ -327,13 +345,25 @@ class DSSource:
             )
         )
 
-    def send_message(self, ref: str, body: str, *, attachment: str | None = None) -> None:
+    def send_message(
+        self, ref: str, body: str, *, attachment: str | None = None, reason: str | None = None
+    ) -> None:
+        """`reason` (`incomplete`, `incorrect`, `outdated`): a correction request, which DS
+        accepts on a dossier en construction or en instruction."""
         person = self._person()
-        self.client.envoyer_message(self._ref(ref), person, body, attachment=attachment)
+        self.client.envoyer_message(
+            self._ref(ref), person, body, attachment=attachment, correction=reason
+        )
 
     def follow(self, ref: str, *, following: bool = True) -> None:
         person = self._person()
         self.client.bascule_suivi(self._ref(ref), person, follow=following)
+
+    def reassign(self, ref: str, group_id: str) -> bool:
+        """DS changes groupes as the token's administrateur: the instructeur is only required
+        here so that the bot's reader never moves a dossier."""
+        self._person()
+        return bool(self.client.changer_groupe_instructeur(self._ref(ref), group_id).recovered)
 
 
 class DSBackend:
@@ -345,12 +375,15 @@ class DSBackend:
         self.client = client
         self.label = label
         self.web_base = web_base
+        self.known: dict[int, str] = {}
 
     def reader(self) -> DSSource:
-        return DSSource(self.client, self.label, self.web_base)
+        return DSSource(self.client, self.label, self.web_base, known=self.known)
 
     def as_person(self, credential: str) -> DSSource:
-        return DSSource(self.client, self.label, self.web_base, instructeur_id=credential)
+        return DSSource(
+            self.client, self.label, self.web_base, instructeur_id=credential, known=self.known
+        )
 
     def check_credential(self, credential: str) -> None:
         if not credential:

@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
-
-class DossierState(StrEnum):
-    EN_CONSTRUCTION = "en_construction"
-    EN_INSTRUCTION = "en_instruction"
-    ACCEPTE = "accepte"
-    REFUSE = "refuse"
-    SANS_SUITE = "sans_suite"
-
-    @property
-    def is_termine(self) -> bool:
-        return self in (DossierState.ACCEPTE, DossierState.REFUSE, DossierState.SANS_SUITE)
-
+# The states live in the port, so that code outside the backends names them without DS's models.
+from dsbot.backends.port import DossierState as DossierState
 
 # DS writes its own notices to the usager (dossier déposé, passé en instruction, décision...)
 # into the messagerie, from its contact address, even when the e-mail is not sent

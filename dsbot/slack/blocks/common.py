@@ -17,8 +17,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
 from dsbot.backends.ds.backend import item_state
-from dsbot.backends.ds.models import DossierState
-from dsbot.backends.port import ItemState
+from dsbot.backends.port import DossierState, ItemState
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import DossierState
 from dsbot.notifications.model import CATEGORIES, DemarcheDigest, Digest, DigestLine
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (

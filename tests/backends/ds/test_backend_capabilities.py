@@ -18,6 +18,8 @@ from dsbot.backends.port import (
     Follow,
     Labels,
     Messaging,
+    Primed,
+    Reassign,
 )
 from dsbot.texts import Texts
 
@@ -139,3 +141,50 @@ def test_the_feed_pages_with_more_and_refuses_a_bad_scope(ds) -> None:
     assert not {c.ref for c in first.changes} & {c.ref for c in second.changes}
     with pytest.raises(BackendNotFound):
         feed.start("not-a-number", datetime.now(UTC))
+
+
+def test_a_message_with_a_reason_is_a_correction_request(ds, sandbox) -> None:
+    _, person, ref, _ = ds
+    person.send_message(ref, "La pièce d’identité est illisible.", reason="incorrect")
+    dossier = sandbox.control.dossier(int(ref))
+    # DS puts a dossier en instruction back en construction until the usager corrects it.
+    assert dossier["state"] == "en_construction"
+    assert dossier["messages"][-1]["body"] == "La pièce d’identité est illisible."
+
+
+def test_a_primed_source_acts_without_reading_the_dossier_again(ds, sandbox) -> None:
+    backend, person, ref, _ = ds
+    assert isinstance(person, Primed)
+    person.prime(backend.client.get_dossier(int(ref)))
+    reads = sandbox.control.stats()["graphql_requests"]
+    assert person.add_label(ref, person.offered_labels(ref)[0].id) is False
+    # offered_labels reads the sheet and the démarche; the mutation needs no other read.
+    assert sandbox.control.stats()["graphql_requests"] == reads + 3
+    # A source the backend makes later shares what the first one learnt.
+    follower = backend.as_person(person.instructeur_id)
+    before = sandbox.control.stats()["graphql_requests"]
+    follower.follow(ref)
+    assert sandbox.control.stats()["graphql_requests"] == before + 1
+
+
+def test_an_unprimed_source_reads_the_dossier_once_before_acting(ds, sandbox) -> None:
+    _, person, ref, _ = ds
+    before = sandbox.control.stats()["by_operation"]
+    person.follow(ref)
+    person.follow(ref, following=False)
+    after = sandbox.control.stats()["by_operation"]
+    reads = {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)}
+    assert sum(reads.values()) == 3, reads
+
+
+def test_a_dossier_is_reassigned_to_another_groupe_but_not_by_the_reader(ds, sandbox) -> None:
+    backend, person, ref, demarche_number = ds
+    assert isinstance(person, Reassign)
+    demarche = backend.client.get_demarche(demarche_number)
+    current = backend.client.get_dossier(int(ref)).groupe_instructeur
+    other = next(g for g in demarche.groupes if not g.closed and g.id != current.id)
+    with pytest.raises(BackendAuthFailed):
+        backend.reader().reassign(ref, other.id)
+    assert backend.client.get_dossier(int(ref)).groupe_instructeur.id == current.id
+    assert person.reassign(ref, other.id) is False
+    assert backend.client.get_dossier(int(ref)).groupe_instructeur.id == other.id

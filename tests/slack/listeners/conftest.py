@@ -24,7 +24,9 @@ import pytest
 from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends import registry as registry_of_backends
 from dsbot.backends.ds.client import DSClient
+from dsbot.backends.port import BackendName
 from dsbot.config import Settings
 from dsbot.ratelimit import RateLimiter
 from dsbot.runtime import build_item_service
@@ -298,7 +300,9 @@ def make_services(world: World, db_path: str, *, ds: Any = None) -> Services:
         access=access,
         jobs=jobs,  # type: ignore[arg-type]
         subscriptions=SubscriptionService(store, ds),
-        actions=build_action_service(store, ds, access),
+        actions=build_action_service(
+            store, ds, access, registry_of_backends.get(BackendName.DS).build(settings, client=ds)
+        ),
         items=build_item_service(settings, store),
     )
     return Services(app, slack, jobs, world)
