@@ -9,18 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from slack_sdk import WebClient
 
 from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.port import BackendName
+from dsbot.backends.port import BackendName, FeedSource
 from dsbot.config import Settings
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, RecentDossiers
+from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.poller import CycleReport, Poller, utc_now
@@ -31,9 +31,6 @@ from dsbot.slack.web_client import make_web_client
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
-
-if TYPE_CHECKING:
-    from dsbot.backends.dynacase.client import DynacaseClient
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +71,6 @@ def build_poller(
     texts = texts or get_texts(settings.lang)
     if items is None:
         items = build_item_service(settings, store)
-    dynacase = dynacase_client_of(items)
     sender = Sender(
         store,
         slack,
@@ -101,9 +97,10 @@ def build_poller(
             clock=clock,
         ),
         homes=build_home_publisher(settings, store, ds, slack, texts, clock=clock),
-        dynacase=(
-            DynacaseFeedProcessor(store, dynacase, clock=clock) if dynacase is not None else None
-        ),
+        item_feeds={
+            name: ItemFeedProcessor(store, name, feed, items.backends[name].reader(), clock=clock)
+            for name, feed in feeds_of(items, settings).items()
+        },
         **poller_options,
     )
 
@@ -198,28 +195,37 @@ def run_digest(
 # --- the backends other than DS ------------------------------------------------------------------
 
 
-def dynacase_client_of(items: ItemService) -> DynacaseClient | None:
-    """The bot's Dynacase reads client (DYNACASE_TOKEN), when Dynacase is configured."""
-    backend = items.backends.get(BackendName.DYNACASE)
-    return cast("DynacaseClient | None", getattr(backend, "client", None))
+def feeds_of(items: ItemService, settings: Settings) -> dict[BackendName, FeedSource]:
+    """The feed of each backend of `items`: its own, or, for a backend built elsewhere (a
+    caller's ItemService), its spec's over the client the backend reads with."""
+    feeds = dict(items.feeds)
+    for name, backend in items.backends.items():
+        client = getattr(backend, "client", None)
+        if name not in feeds and client is not None:
+            feeds[name] = registry.get(name).feed(client, settings)
+    return feeds
 
 
 def build_item_service(settings: Settings, store: Store) -> ItemService:
-    """The configured backends whose items ItemService serves (Dynacase), built through the
-    registry."""
+    """The configured backends whose items ItemService serves (all but DS), with their feeds
+    over the same client (the bot's credential), built through the registry."""
     from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
     from dsbot.services.credentials import CredentialVault
 
     backends: dict[BackendName, Backend] = {}
+    feeds: dict[BackendName, FeedSource] = {}
     for spec in registry.enabled(settings):
         if spec.items:
-            backend = spec.build(settings)
+            client = spec.client(settings)
+            backend = spec.adapter(client, settings)
             backends[backend.name] = backend
+            feeds[backend.name] = spec.feed(client, settings)
     return ItemService(
         store,
         backends,
         CredentialVault(store, settings.secret_key),
         AuditService(store),
         settings.admins,
+        feeds=feeds,
     )

@@ -24,6 +24,7 @@ from dsbot.backends.port import (
     ActionResult,
     Backend,
     BackendName,
+    FeedSource,
     Item,
     ItemAction,
     ItemSource,
@@ -89,9 +90,12 @@ class ItemService:
         admins: Collection[str],
         *,
         clock: Callable[[], datetime] | None = None,
+        feeds: Mapping[BackendName, FeedSource] | None = None,
     ) -> None:
         self.store = store
         self.backends = dict(backends)
+        # What changed in each backend, read by the bot (the poller's and subscriptions').
+        self.feeds = dict(feeds or {})
         self.vault = vault
         self.audit = audit
         self.admins = frozenset(admins)

@@ -7,8 +7,9 @@ whenever a retried row comes due, so that a long queue in Slack never delays the
 The Poller is built from Settings in `dsbot.runtime`; here it only knows its sender by the
 `Outbox` protocol, so that this layer imports nothing of Slack.
 
-Dynacase families' feeds (`dsbot.services.dynacase_feed`, when DYNACASE_API_URL is set) are
-polled in the same cycle and fill the same outbox; their health is tracked apart from DS's.
+The feeds of the other backends (`dsbot.services.item_feed`, one processor per configured
+backend) are polled in the same cycle and fill the same outbox; each backend's health is
+tracked apart from DS's.
 
 DS faults stop the failing feed for this cycle, with its cursor kept, and back it off
 exponentially (Dynacase faults too). Sustained failure (or a token problem, at once) posts one
@@ -35,22 +36,22 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.errors import BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
 from dsbot.redact import redact
 from dsbot.services.delivery_port import DrainReport, Outbox
 from dsbot.services.digest import DigestScheduler
-from dsbot.services.dynacase_feed import BACKEND as DYNACASE
-from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, FeedResult, RecentDossiers
+from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.poller_health import FaultLog, PollerStatus, error_line
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -70,7 +71,6 @@ POLL_CYCLE = "notification cycle"
 DELIVERY = "outbox delivery"
 LEASE = "lease"
 HEALTH = "ds_health"
-DYNACASE_HEALTH = "dynacase_health"
 
 
 def utc_now() -> datetime:
@@ -162,12 +162,12 @@ class Poller:
         lease_seconds: float = 600.0,
         digests: DigestScheduler | None = None,
         homes: HomeRefresher | None = None,
-        dynacase: DynacaseFeedProcessor | None = None,
+        item_feeds: Mapping[str, ItemFeedProcessor] | None = None,
         fault_backoff_cap: float = FAULT_BACKOFF_CAP,
     ) -> None:
         self.store = store
-        # The feeds of Dynacase families (None: Dynacase not configured, its feeds wait).
-        self.dynacase = dynacase
+        # The feeds of the other backends, by backend (one not configured: its feeds wait).
+        self.item_feeds = dict(item_feeds or {})
         self.sender = sender
         self.ops_channel = ops_channel
         self.clock = clock
@@ -214,22 +214,28 @@ class Poller:
                 if feed.next_poll_at is not None and feed.next_poll_at > self.clock():
                     report.backing_off.append(feed.key)
                     continue
-                if feed.scope == DYNACASE:
-                    if self.dynacase is None:
-                        continue
-                    result = self.dynacase.process(feed)
+                if feed.scope in self.item_feeds:
+                    result = self.item_feeds[feed.scope].process(feed)
+                elif feed.scope not in ("demarche", "groupe"):
+                    continue  # a backend's feed while the backend is not configured: it waits
                 else:
                     result = self.processor.process(feed)
                 report.feeds.append(result)
                 self._record(feed.key, feed.failures, result)
                 self.status.progress()
-            dynacase_feeds = [f for f in report.feeds if f.key.startswith(f"{DYNACASE}:")]
-            ds_feeds = [f for f in report.feeds if f not in dynacase_feeds]
+            by_backend = {
+                name: [f for f in report.feeds if f.key.startswith(f"{name}:")]
+                for name in self.item_feeds
+            }
+            ds_feeds = [f for f in report.feeds if not any(f in fs for fs in by_backend.values())]
             report.alerts = self._check_health(ds_feeds)
-            # Dynacase's health is its own: DS being fine says nothing of it, and back.
-            report.alerts += self._check_health(
-                dynacase_feeds, key=DYNACASE_HEALTH, recovered="notify.ops.dynacase_recovered"
-            )
+            # Each backend's health is its own: DS being fine says nothing of it, and back.
+            for name, results in by_backend.items():
+                report.alerts += self._check_health(
+                    results,
+                    key=f"{name}_health",
+                    recovered=registry.text_key(name, "notify.ops.recovered"),
+                )
             report.digests = self._queue_digests()
             if deliver:
                 report.drain = self.sender.drain(self.drain_budget)
