@@ -1,4 +1,4 @@
-"""The change feed of one scope of a backend other than DS (a Dynacase family, …), over the
+"""The change feed of one scope of a backend other than DS (a family of documents, …), over the
 port's `FeedSource`, feeding the same outbox as DS's feeds.
 
 Each cycle asks the backend's `FeedSource` what changed after the feed's cursor (opaque text,
@@ -11,7 +11,7 @@ The outbox rows, the snapshots and the new cursor are written in one transaction
 replays the cycle at most, and the dedupe keys make that replay harmless; delivery is the
 DS pipeline's (claim → post with metadata → record, recovered from the channel's history).
 Outbox rows and channel messages name the item by its `ItemRef` (backend, ref). The snapshot
-table is keyed by number: a feed's refs are numbers (a Dynacase initid).
+table is keyed by number: a feed's refs are numbers (a document's initid).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ class ItemSnapshot:
 
     @classmethod
     def from_json(cls, text: str) -> ItemSnapshot:
-        # A snapshot of the Dynacase-only feed (revision, revdate) has no `modified_at`: the
+        # A snapshot of the feed before it ran on the port (revision, revdate) has no
+        # `modified_at`: the
         # item differs once, and its card is refreshed, nothing told.
         d = json.loads(text)
         return cls(str(d.get("modified_at") or ""), d.get("state"), d.get("state_label"))

@@ -1,4 +1,4 @@
-"""Channel subscriptions to a scope of a backend other than DS (a Dynacase family, …):
+"""Channel subscriptions to a scope of a backend other than DS (a family of documents, …):
 create, merge, list, remove.
 
 The Slack listener checks the channel and who may subscribe (admins); this service checks,

@@ -252,8 +252,8 @@ class ItemService:
             team_id=team_id,
             slack_user_id=user_id,
             instructeur_id=who,
-            # The item's own number (a Dynacase initid, even when it was named by its logical
-            # name): the feed knows the bot's own changes by it.
+            # The item's own number (its backend's id, even when it was named by another
+            # reference): the feed knows the bot's own changes by it.
             dossier_number=number,
             action=request.action.id,
             result=result,

@@ -38,7 +38,7 @@ class Unsubscribe:
 @dataclass(frozen=True)
 class SubscribeFamily:
     """`/ds abonner <backend> <SCOPE> [etat <state id>…]`: a channel follows a scope of a
-    backend other than DS (a Dynacase family)."""
+    backend other than DS (a family of documents)."""
 
     backend: str
     family: str
@@ -143,7 +143,7 @@ USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
 MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-# A backend's scope or workflow state (a Dynacase family's logical name, a state id).
+# A backend's scope or workflow state (a family's logical name, a state id).
 FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
 # DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
