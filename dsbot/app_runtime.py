@@ -18,11 +18,11 @@ from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.notifications.health import PollerStatus
-from dsbot.runtime import build_item_service, build_poller, dynacase_client_of
+from dsbot.runtime import build_item_service, build_poller
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.item_subscriptions import DynacaseSubscriptionService
+from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
@@ -57,7 +57,6 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
     access = DossierAccessService(ds, linking, directory)
     items = build_item_service(settings, store)
-    dynacase = dynacase_client_of(items)
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
@@ -73,9 +72,7 @@ def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServ
             store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
         ),
         items=items,
-        dynacase_subscriptions=(
-            DynacaseSubscriptionService(store, dynacase) if dynacase is not None else None
-        ),
+        item_subscriptions=ItemSubscriptionService(store, items.feeds),
     )
 
 

@@ -86,6 +86,13 @@ def database_error(exc: DatabaseUnavailable) -> OperatorError:
 @click.version_option(package_name="dsbot", help="Affiche la version et quitte.")
 def cli() -> None:
     """dsbot : les dossiers de Démarche numérique (demarches-simplifiees.fr) dans Slack."""
+    from dsbot.backends import registry
+
+    # The backends of DSBOT_BACKEND_MODULES register before any command builds the wiring.
+    try:
+        registry.load_plugins()
+    except ImportError as exc:
+        raise OperatorError(f"{registry.PLUGINS_ENV} : {exc}") from None
 
 
 @cli.command()

@@ -7,22 +7,22 @@ import."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from slack_sdk import WebClient
 
 from dsbot.backends import registry
 from dsbot.backends.ds.client import DSClient
-from dsbot.backends.port import BackendName
+from dsbot.backends.port import BackendName, FeedSource
 from dsbot.config import Settings
 from dsbot.notifications.cycle import CycleReport, Poller, utc_now
 from dsbot.notifications.feeds import BackendFeeds, FeedReader, Feeds
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.dynacase_feed import DynacaseFeedProcessor
 from dsbot.services.feed import PAGE_SIZE, FeedProcessor, RecentDossiers
+from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.slack.home import HomePublisher
@@ -32,9 +32,6 @@ from dsbot.slack.web_client import make_web_client
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
-
-if TYPE_CHECKING:
-    from dsbot.backends.dynacase.client import DynacaseClient
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +72,6 @@ def build_poller(
     texts = texts or get_texts(settings.lang)
     if items is None:
         items = build_item_service(settings, store)
-    dynacase = dynacase_client_of(items)
     sender = Sender(
         store,
         slack,
@@ -89,7 +85,10 @@ def build_poller(
     )
     feeds = build_feeds(
         FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
-        DynacaseFeedProcessor(store, dynacase, clock=clock) if dynacase is not None else None,
+        {
+            name: ItemFeedProcessor(store, name, feed, items.backends[name].reader(), clock=clock)
+            for name, feed in feeds_of(items, settings).items()
+        },
     )
     poller = Poller(
         store,
@@ -110,24 +109,18 @@ def build_poller(
     return poller
 
 
-# The poller_state key of each backend's health, and its recovery notice.
-HEALTH = {
-    BackendName.DS: ("ds_health", "notify.ops.ds_recovered"),
-    BackendName.DYNACASE: ("dynacase_health", "notify.ops.dynacase_recovered"),
-}
-
-
-def build_feeds(ds: FeedProcessor, dynacase: DynacaseFeedProcessor | None) -> Feeds:
-    """The feeds of the registry's backends that are configured, in the registry's order
-    (Dynacase's wait while its client is not configured)."""
-    readers: dict[str, FeedReader | None] = {BackendName.DS: ds, BackendName.DYNACASE: dynacase}
-    feeds = []
+def build_feeds(ds: FeedProcessor, others: Mapping[str, FeedReader]) -> Feeds:
+    """DS's feeds, then those of the other configured backends in the registry's order (a
+    backend not configured has no reader: its feeds wait). Each backend's health is counted
+    under `<name>_health`, and its recovery notice is the text its spec names."""
+    feeds = [BackendFeeds(BackendName.DS, ds, "ds_health", "notify.ops.ds_recovered")]
     for spec in registry.specs():
-        reader = readers.get(spec.name)
+        reader = others.get(spec.name)
         if reader is not None:
-            name = BackendName(spec.name)
-            key, recovered = HEALTH[name]
-            feeds.append(BackendFeeds(name, reader, key, recovered))
+            recovered = spec.text_key("notify.ops.recovered")
+            feeds.append(
+                BackendFeeds(BackendName(spec.name), reader, f"{spec.name}_health", recovered)
+            )
     return Feeds(feeds)
 
 
@@ -228,28 +221,37 @@ def run_digest(
 # --- the backends other than DS ------------------------------------------------------------------
 
 
-def dynacase_client_of(items: ItemService) -> DynacaseClient | None:
-    """The bot's Dynacase reads client (DYNACASE_TOKEN), when Dynacase is configured."""
-    backend = items.backends.get(BackendName.DYNACASE)
-    return cast("DynacaseClient | None", getattr(backend, "client", None))
+def feeds_of(items: ItemService, settings: Settings) -> dict[BackendName, FeedSource]:
+    """The feed of each backend of `items`: its own, or, for a backend built elsewhere (a
+    caller's ItemService), its spec's over the client the backend reads with."""
+    feeds = dict(items.feeds)
+    for name, backend in items.backends.items():
+        client = getattr(backend, "client", None)
+        if name not in feeds and client is not None:
+            feeds[name] = registry.get(name).feed(client, settings)
+    return feeds
 
 
 def build_item_service(settings: Settings, store: Store) -> ItemService:
-    """The configured backends whose items ItemService serves (Dynacase), built through the
-    registry."""
+    """The configured backends whose items ItemService serves (all but DS), with their feeds
+    over the same client (the bot's credential), built through the registry."""
     from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
     from dsbot.services.credentials import CredentialVault
 
     backends: dict[BackendName, Backend] = {}
+    feeds: dict[BackendName, FeedSource] = {}
     for spec in registry.enabled(settings):
         if spec.items:
-            backend = spec.build(settings)
+            client = spec.client(settings)
+            backend = spec.adapter(client, settings)
             backends[backend.name] = backend
+            feeds[backend.name] = spec.feed(client, settings)
     return ItemService(
         store,
         backends,
         CredentialVault(store, settings.secret_key),
         AuditService(store),
         settings.admins,
+        feeds=feeds,
     )

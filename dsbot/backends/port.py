@@ -25,10 +25,36 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NewType, Protocol, runtime_checkable
 
+# The names of the backends registered besides the product's (`registry.register` admits
+# them): `BackendName` accepts these and no other.
+_ADMITTED: set[str] = set()
+
+
+def admit_name(name: str) -> None:
+    _ADMITTED.add(name)
+
+
+def forget_name(name: str) -> None:
+    _ADMITTED.discard(name)
+
 
 class BackendName(StrEnum):
+    """A backend's name: the two of the product, or one registered in the registry (a test's,
+    a plugin's, `DSBOT_BACKEND_MODULES`), which `BackendName(name)` accepts as a pseudo-member
+    so that everything keyed by a backend works the same for it."""
+
     DS = "ds"
     DYNACASE = "dynacase"
+
+    @classmethod
+    def _missing_(cls, value: object) -> BackendName | None:
+        # Only a registered name: a forged button or metadata naming no backend stays an error.
+        if not isinstance(value, str) or value not in _ADMITTED:
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
 
 
 class DossierState(StrEnum):

@@ -5,13 +5,15 @@ whether the settings turn it on, how its client, its port adapter and its feed a
 `/ds` words (data, not Slack code: the Slack layer makes its subcommands of them), the text keys
 it answers with, and what `dsbot check` finds missing in its settings. The wiring (`runtime.py`,
 `app_runtime.py`, `check.py`) builds backends through here, so this is the one module outside a
-backend's folder that names the backends' modules (`KNOWN`). A backend not in `KNOWN` (a test's)
-registers with `register()`.
+backend's folder that names the backends' modules (`KNOWN`). A backend not in `KNOWN` (a test's,
+a plugin's) registers with `register()`, from a module named in `DSBOT_BACKEND_MODULES`
+(`load_plugins`) when it must be known to a `dsbot` process.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,16 +30,34 @@ KNOWN: dict[str, str] = {
 }
 
 
+# What a backend's `/ds` word does, for the Slack layer to make its subcommand of it: show an
+# item (`/ds document 12`), subscribe or unsubscribe a channel to a scope (`/ds abonner
+# dynacase FAMILLE`), connect or disconnect one's own credential (`/ds connecter dynacase`).
+# A word without a role is only listed (DS's, whose subcommands are the core table's).
+SHOW = "show"
+SUBSCRIBE = "subscribe"
+UNSUBSCRIBE = "unsubscribe"
+CONNECT = "connect"
+DISCONNECT = "disconnect"
+ROLES = (SHOW, SUBSCRIBE, UNSUBSCRIBE, CONNECT, DISCONNECT)
+
+# Where the plugin modules are named: imported at start-up, each registers its backend.
+PLUGINS_ENV = "DSBOT_BACKEND_MODULES"
+
+
 @dataclass(frozen=True)
 class CommandWord:
-    """One `/ds` entry a backend brings: `words` typed after `/ds` (French first), `args` and
-    `help` the text keys of its help line, `admin` when only the bot's administrators may."""
+    """One `/ds` entry a backend brings: `words` typed after `/ds` (French first; a second word
+    is the backend's name, as in `abonner dynacase`), `args` and `help` the text keys of its
+    help line, `admin` when only the bot's administrators may, `role` what it does (`ROLES`)."""
 
     words: tuple[str, ...]
     args: str = ""
     help: str = ""
     aliases: tuple[str, ...] = ()
     admin: bool = False
+    role: str = ""
+    spellings: tuple[str, ...] = ()  # accented spellings, accepted, not shown
 
 
 @dataclass(frozen=True)
@@ -58,8 +78,11 @@ class BackendSpec:
     (options such as `timeout`, `max_read_retries` go to it), kept for the services that still
     need it; `adapter(client, settings)` the port's `Backend` over it; `feed(client, settings)`
     its `FeedSource`. `texts` maps a purpose (`not_found`, `connect_refused`, `unavailable`…)
-    to the key of `dsbot/texts` that says it for this backend. `items`: its items are served
-    by the port's ItemService (DS's dossiers still have their own services).
+    to the key of `dsbot/texts` that says it for this backend: a purpose is the key's stem, and
+    one the spec does not name is `<stem>.<name>` (`text_key`). `catalogs` are texts a backend
+    outside the product brings (language → key → text); the product's keep theirs in
+    `dsbot/texts`. `ref_pattern` is what its show word accepts as a reference. `items`: its
+    items are served by the port's ItemService (DS's dossiers still have their own services).
     `attachment_bytes`: the largest file its `Attachments` capability takes (0: none), known
     before any client is built, for the Slack layer's download limit."""
 
@@ -73,6 +96,12 @@ class BackendSpec:
     check: Callable[[Settings], list[Problem]] = _no_problem
     items: bool = True
     attachment_bytes: int = 0
+    ref_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+    catalogs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def text_key(self, stem: str) -> str:
+        """The key that says `stem` for this backend."""
+        return self.texts.get(stem) or f"{stem}.{self.name}"
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""
@@ -85,13 +114,45 @@ _specs: dict[str, BackendSpec] = {}
 def register(spec: BackendSpec) -> BackendSpec:
     """Make `spec` known under its name (a second spec of the same name replaces it: a test's
     stand-in, or a module imported again)."""
+    from dsbot.backends.port import admit_name
+    from dsbot.texts import add_catalogs
+
     _specs[str(spec.name)] = spec
+    admit_name(str(spec.name))
+    add_catalogs(str(spec.name), spec.catalogs)
     return spec
 
 
 def unregister(name: str) -> None:
     """Forget a backend registered by hand (tests)."""
+    from dsbot.backends.port import forget_name
+    from dsbot.texts import remove_catalogs
+
     _specs.pop(str(name), None)
+    forget_name(str(name))
+    remove_catalogs(str(name))
+
+
+def is_registered(name: str) -> bool:
+    """Whether `name` is a backend known now (a known one not imported yet is not)."""
+    return name in _specs
+
+
+def text_key(name: str, stem: str) -> str:
+    """The key that says `stem` for the backend `name` (see `BackendSpec.text_key`)."""
+    return get(name).text_key(stem)
+
+
+def load_plugins(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Import the modules named (comma-separated) in `DSBOT_BACKEND_MODULES`: each registers
+    its backend on import. Called at start-up by `dsbot run` and `dsbot poll`; the names of the
+    modules imported. An unimportable module raises (ImportError): a backend a deployment
+    asked for is never silently missing."""
+    value = (os.environ if environ is None else environ).get(PLUGINS_ENV, "")
+    modules = [m.strip() for m in value.split(",") if m.strip()]
+    for module in modules:
+        importlib.import_module(module)
+    return modules
 
 
 def get(name: str) -> BackendSpec:
@@ -115,12 +176,17 @@ def enabled(settings: Settings) -> list[BackendSpec]:
 
 __all__ = [
     "KNOWN",
+    "PLUGINS_ENV",
+    "ROLES",
     "BackendSpec",
     "CommandWord",
     "Problem",
     "enabled",
     "get",
+    "is_registered",
+    "load_plugins",
     "register",
     "specs",
+    "text_key",
     "unregister",
 ]

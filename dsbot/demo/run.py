@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.dynacase.client import DynacaseClient
+from dsbot.backends.dynacase.feed_source import DynacaseFeed
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
@@ -25,7 +26,7 @@ from dsbot.runtime import build_poller
 from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.sandboxes.dynacase.server import DynacaseSandbox
 from dsbot.services.feed import FeedProcessor
-from dsbot.services.item_subscriptions import DynacaseSubscriptionService
+from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
@@ -144,8 +145,9 @@ def _follow_dynacase(
 ) -> DynacaseScenario:
     """Subscribe the demo channel to a Dynacase family, as `/ds abonner dynacase` does."""
     with DynacaseClient(dynacase.api_url, dynacase.token) as client:
-        DynacaseSubscriptionService(poller.store, client).subscribe(
-            DEMO_TEAM, channel, FAMILY, created_by="U0DEMO"
+        feeds = {BackendName.DYNACASE: DynacaseFeed(client)}
+        ItemSubscriptionService(poller.store, feeds).subscribe(
+            DEMO_TEAM, channel, BackendName.DYNACASE, FAMILY, created_by="U0DEMO"
         )
     out.write(
         f"Un bac à sable Dynacase tourne aussi ; #{DEMO_CHANNEL_NAME} suit sa famille {FAMILY}\n"

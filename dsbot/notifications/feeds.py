@@ -2,7 +2,7 @@
 
 A stored feed names its backend by its scope (`demarche`/`groupe`: DS; a backend's name, e.g.
 `dynacase`: that backend's families). `Feeds` maps each backend to the reader of its feeds
-(`FeedReader`: DS's FeedProcessor, Dynacase's DynacaseFeedProcessor) and to the poller_state
+(`FeedReader`: DS's FeedProcessor, another backend's ItemFeedProcessor) and to the poller_state
 key where its health is counted; the wiring (`dsbot.runtime.build_feeds`) fills it from the
 registry's specs of the backends configured. A feed of a backend not configured waits.
 """
@@ -17,7 +17,8 @@ from dsbot.backends.port import BackendName
 from dsbot.services.feed import FeedResult
 from dsbot.store.feeds import Feed
 
-_OTHERS = frozenset(b.value for b in BackendName if b is not BackendName.DS)
+# DS's feeds are a démarche's or a groupe's; any other backend's scope is its name.
+_DS_SCOPES = ("demarche", "groupe")
 
 
 class FeedReader(Protocol):
@@ -37,13 +38,13 @@ class BackendFeeds:
 
     def owns(self, feed: Feed) -> bool:
         if self.backend is BackendName.DS:
-            return feed.scope not in _OTHERS  # a démarche's or a groupe's
+            return feed.scope in _DS_SCOPES
         return feed.scope == self.backend.value
 
     def owns_result(self, result: FeedResult) -> bool:
-        """Another backend's feed keys start with its name; DS's with its scope."""
+        """A feed's key starts with its scope: DS's démarche or groupe, another backend's name."""
         if self.backend is BackendName.DS:
-            return not result.key.startswith(tuple(f"{b}:" for b in _OTHERS))
+            return result.key.startswith(tuple(f"{scope}:" for scope in _DS_SCOPES))
         return result.key.startswith(f"{self.backend.value}:")
 
 

@@ -1,7 +1,7 @@
 """People's own backend tokens, encrypted at rest with `DSBOT_SECRET_KEY`.
 
-A Dynacase token is per person and made on the server (docs/dynacase-api.md §3.1), so each
-person gives theirs once. It is encrypted with Fernet (AES-128-CBC and HMAC-SHA256, from the
+A backend that acts per person (its tokens made on its server) gets each person's own token
+once. It is encrypted with Fernet (AES-128-CBC and HMAC-SHA256, from the
 `cryptography` package), decrypted only to make a request, and never logged or shown again.
 """
 
@@ -39,7 +39,8 @@ class CredentialVault:
     """Stores, reads and forgets one credential per (team, Slack user, backend).
 
     The key is checked when the vault is first used, not at start-up: a DS-only install needs
-    no key, and a Dynacase install without one gets a one-line error where it matters.
+    no key, and an install of a per-person backend without one gets a one-line error where it
+    matters.
     """
 
     def __init__(

@@ -24,6 +24,7 @@ from dsbot.backends.port import (
     ActionResult,
     Backend,
     BackendName,
+    FeedSource,
     Item,
     ItemAction,
     ItemSource,
@@ -89,9 +90,12 @@ class ItemService:
         admins: Collection[str],
         *,
         clock: Callable[[], datetime] | None = None,
+        feeds: Mapping[BackendName, FeedSource] | None = None,
     ) -> None:
         self.store = store
         self.backends = dict(backends)
+        # What changed in each backend, read by the bot (the poller's and subscriptions').
+        self.feeds = dict(feeds or {})
         self.vault = vault
         self.audit = audit
         self.admins = frozenset(admins)
@@ -248,8 +252,8 @@ class ItemService:
             team_id=team_id,
             slack_user_id=user_id,
             instructeur_id=who,
-            # The item's own number (a Dynacase initid, even when it was named by its logical
-            # name): the feed knows the bot's own changes by it.
+            # The item's own number (its backend's id, even when it was named by another
+            # reference): the feed knows the bot's own changes by it.
             dossier_number=number,
             action=request.action.id,
             result=result,

@@ -37,7 +37,8 @@ class Unsubscribe:
 
 @dataclass(frozen=True)
 class SubscribeFamily:
-    """`/ds abonner dynacase <FAMILY> [etat <state id>…]`: a channel follows a family."""
+    """`/ds abonner <backend> <SCOPE> [etat <state id>…]`: a channel follows a scope of a
+    backend other than DS (a family of documents)."""
 
     backend: str
     family: str
@@ -72,9 +73,10 @@ class Unlink:
 
 
 @dataclass(frozen=True)
-class ShowDocument:
-    """`/ds document <initid or logical name>`: a Dynacase document's card."""
+class ShowItem:
+    """`/ds <backend's word> <ref>` (`/ds document 2001`): an item's card."""
 
+    backend: str
     ref: str
 
 
@@ -122,16 +124,13 @@ Command = (
     | WhoAmI
     | Link
     | Unlink
-    | ShowDocument
+    | ShowItem
     | Connect
     | Disconnect
     | Summary
     | Help
     | Invalid
 )
-
-# Backends a person connects to with their own token.
-PERSONAL_BACKENDS = ("dynacase",)
 
 STATE_WORDS = {s.value: s for s in DossierState} | {
     "construction": DossierState.EN_CONSTRUCTION,
@@ -144,10 +143,7 @@ USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
 MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-# A Dynacase initid, or a logical name (letters, digits, underscores; no dot, which the API
-# would read as a format suffix: docs/dynacase-api.md §1.3).
-DOCUMENT_REF_RE = re.compile(r"^(?:[1-9]\d{0,9}|[A-Za-z][A-Za-z0-9_]{0,99})$")
-# A Dynacase family or workflow state: its logical name or id (docs/dynacase-api.md §1.3).
+# A backend's scope or workflow state (a family's logical name, a state id).
 FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
 # DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
@@ -178,7 +174,8 @@ def _email(token: str) -> str | None:
 
 
 # One function per subcommand, from its argument words (the subcommand's own word and, for a
-# qualified form such as `abonner dynacase`, the qualifier already taken off) to its request.
+# qualified form such as `abonner <backend>`, the qualifier already taken off) to its request.
+# A backend's entries get its name and its text keys bound (dsbot/slack/backend_subcommands.py).
 
 
 def parse_dossier(args: list[str]) -> ShowDossier | Invalid:
@@ -197,9 +194,11 @@ def parse_unsubscribe(args: list[str]) -> Unsubscribe | Invalid:
     return Unsubscribe(number)
 
 
-def parse_unsubscribe_family(backend: str, args: list[str]) -> UnsubscribeFamily | Invalid:
+def parse_unsubscribe_family(
+    backend: str, usage_key: str, args: list[str]
+) -> UnsubscribeFamily | Invalid:
     if len(args) != 1 or not FAMILY_RE.match(args[0]):
-        return Invalid("desabonner", f"error.unsubscribe_{backend}_usage")
+        return Invalid("desabonner", usage_key)
     return UnsubscribeFamily(backend, args[0])
 
 
@@ -225,28 +224,37 @@ def parse_summary(args: list[str]) -> Summary | Invalid:
     return Summary(number)
 
 
-def parse_document(args: list[str]) -> ShowDocument | Invalid:
+def parse_show(
+    backend: str,
+    word: str,
+    ref_re: re.Pattern[str],
+    usage_key: str,
+    ref_key: str,
+    args: list[str],
+) -> ShowItem | Invalid:
     if len(args) != 1:
-        return Invalid("document", "error.document_usage")
-    if not DOCUMENT_REF_RE.match(args[0]):
-        return Invalid("document", "error.document_ref", {"value": args[0]})
-    return ShowDocument(args[0])
+        return Invalid(word, usage_key)
+    if not ref_re.match(args[0]):
+        return Invalid(word, ref_key, {"value": args[0]})
+    return ShowItem(backend, args[0])
 
 
-def _personal_backend(sub: str, args: list[str]) -> str | Invalid:
+def _personal_backend(sub: str, backends: tuple[str, ...], args: list[str]) -> str | Invalid:
     backend = args[0].lower() if len(args) == 1 else ""
-    if backend not in PERSONAL_BACKENDS:
+    if backend not in backends:
         return Invalid(sub, f"error.{sub}_usage")
     return backend
 
 
-def parse_connect(args: list[str]) -> Connect | Invalid:
-    backend = _personal_backend("connecter", args)
+def parse_connect(backends: tuple[str, ...], args: list[str]) -> Connect | Invalid:
+    """`connecter <backend>`, one of `backends` (those a person connects to with their own
+    credential)."""
+    backend = _personal_backend("connecter", backends, args)
     return backend if isinstance(backend, Invalid) else Connect(backend)
 
 
-def parse_disconnect(args: list[str]) -> Disconnect | Invalid:
-    backend = _personal_backend("deconnecter", args)
+def parse_disconnect(backends: tuple[str, ...], args: list[str]) -> Disconnect | Invalid:
+    backend = _personal_backend("deconnecter", backends, args)
     return backend if isinstance(backend, Invalid) else Disconnect(backend)
 
 
@@ -315,10 +323,11 @@ def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
     return Subscribe(demarche, groupe, tuple(states), since)
 
 
-def parse_subscribe_family(backend: str, args: list[str]) -> SubscribeFamily | Invalid:
-    """`<FAMILY> [etat <state id>…]` after `abonner dynacase`: ids as the backend spells them
+def parse_subscribe_family(
+    backend: str, usage: str, state_key: str, args: list[str]
+) -> SubscribeFamily | Invalid:
+    """`<SCOPE> [etat <state id>…]` after `abonner <backend>`: ids as the backend spells them
     (case kept)."""
-    usage = f"error.subscribe_{backend}_usage"
     if not args or not FAMILY_RE.match(args[0]):
         return Invalid("abonner", usage)
     family, rest = args[0], [a.rstrip(",") for a in args[1:]]
@@ -329,7 +338,7 @@ def parse_subscribe_family(backend: str, args: list[str]) -> SubscribeFamily | I
             return Invalid("abonner", usage)
         for token in rest[1:]:
             if not FAMILY_RE.match(token):
-                return Invalid("abonner", f"error.subscribe_{backend}_state", {"value": token})
+                return Invalid("abonner", state_key, {"value": token})
             if token not in states:
                 states.append(token)
     return SubscribeFamily(backend, family, tuple(states))

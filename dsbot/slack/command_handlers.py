@@ -43,9 +43,13 @@ def answer_error(call: Invocation) -> Callable[[BaseException], None]:
 def run_help(call: Invocation, cmd: g.Help) -> None:
     services = call.services
     is_admin = call.user_id in services.settings.admins
-    dynacase = services.items is not None and bool(services.items.backends)
+    configured = set(services.items.backends) if services.items is not None else set()
     message = build_help(
-        services.texts, is_admin=is_admin, unknown=cmd.unknown, dynacase=dynacase, table=call.table
+        services.texts,
+        is_admin=is_admin,
+        unknown=cmd.unknown,
+        configured=configured,
+        table=call.table,
     )
     call.ack(**ephemeral(message))
 
@@ -206,8 +210,8 @@ def list_subscriptions_text(services: AppServices, team_id: str, channel_id: str
     t = services.texts
     subs = services.subscriptions.list(team_id, channel_id)
     families = (
-        services.dynacase_subscriptions.list(team_id, channel_id)
-        if services.dynacase_subscriptions is not None
+        services.item_subscriptions.list(team_id, channel_id)
+        if services.item_subscriptions is not None
         else []
     )
     if not subs and not families:
@@ -224,7 +228,7 @@ def family_line(t: Texts, sub: ItemSubscription) -> str:
     )
     paused = t("subscriptions.paused", reason=sub.paused_reason) if sub.paused_reason else ""
     return t(
-        "subscriptions.family_line",
+        _key(t, sub.backend, "subscriptions.scope_line"),
         family=f"`{sub.family}`",
         states=states,
         creator=f"<@{sub.created_by}>",
@@ -239,38 +243,45 @@ def family_subscription_text(
     channel_id: str,
     cmd: g.SubscribeFamily | g.UnsubscribeFamily,
 ) -> str:
-    """`/ds abonner dynacase …` and `/ds desabonner dynacase …` (admins only)."""
+    """`/ds abonner <backend> …` and `/ds desabonner <backend> …` (admins only)."""
     from dsbot.backends.errors import BackendError, BackendNotFound
+    from dsbot.backends.port import BackendName
 
     t = services.texts
-    service = services.dynacase_subscriptions
-    if service is None:
-        return t("subscriptions.dynacase_off")
+    service = services.item_subscriptions
+    if service is None or not service.enabled(cmd.backend):
+        return t(_key(t, cmd.backend, "subscriptions.off"))
+    backend = BackendName(cmd.backend)
     family = f"`{cmd.family}`"
     if isinstance(cmd, g.UnsubscribeFamily):
-        removed = service.unsubscribe(team_id, channel_id, cmd.family)
-        return t(
-            "subscriptions.family_removed" if removed else "subscriptions.family_not_found",
-            family=family,
-        )
+        removed = service.unsubscribe(team_id, channel_id, backend, cmd.family)
+        stem = "subscriptions.scope_removed" if removed else "subscriptions.scope_not_found"
+        return t(_key(t, cmd.backend, stem), family=family)
     problem = channel_problem(services, channel_id)
     if problem is not None:
         return problem
     try:
         result = service.subscribe(
-            team_id, channel_id, cmd.family, states=cmd.states, created_by=user_id
+            team_id, channel_id, backend, cmd.family, states=cmd.states, created_by=user_id
         )
     except BackendNotFound:
-        return t("subscriptions.family_unknown", family=family)
+        return t(_key(t, cmd.backend, "subscriptions.scope_unknown"), family=family)
     except BackendError as exc:
         from dsbot.slack.item_commands import backend_error_text
 
         return backend_error_text(exc, services)
     line = family_line(t, result.subscription)
-    key = (
-        "subscriptions.family_merged" if result.kind == "merged" else "subscriptions.family_created"
+    stem = (
+        "subscriptions.scope_merged" if result.kind == "merged" else "subscriptions.scope_created"
     )
-    return t(key, family=family, line=line)
+    return t(_key(t, cmd.backend, stem), family=family, line=line)
+
+
+def _key(t: Texts, backend: str, stem: str) -> str:
+    """The text key that says `stem` for `backend` (its spec names it)."""
+    from dsbot.slack.backend_texts import backend_key
+
+    return backend_key(t, backend, stem)
 
 
 def channel_problem(services: AppServices, channel_id: str) -> str | None:

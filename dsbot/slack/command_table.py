@@ -3,7 +3,8 @@
 A subcommand is one `Subcommand` entry: its words, who may run it, how its arguments become a
 typed request, what runs it, and its help line. The entries themselves are in
 `dsbot/slack/subcommands.py` (the core) and in a backend's own list
-(`dsbot/slack/dynacase_subcommands.py`), so that adding one touches one list.
+(its registry spec's words, made entries by `dsbot/slack/backend_subcommands.py`), so that
+adding one touches one list.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Subcommand(Generic[R]):
-    """One `/ds` subcommand, or one qualified form of it (`abonner dynacase …`)."""
+    """One `/ds` subcommand, or one qualified form of it (`abonner <backend> …`)."""
 
     name: str  # French, as typed and as help shows it
     request: type[R]  # what `parse` returns when the arguments are right
@@ -57,7 +58,7 @@ class Subcommand(Generic[R]):
     # admins are, so it runs in the job pool: an admin-only entry runs `in_job`.
     admins_only: bool = False
     in_job: bool = True
-    # A second word that selects this form of an existing subcommand (`abonner dynacase`): it
+    # A second word that selects this form of an existing subcommand (`abonner <backend>`): it
     # takes the words and aliases of the entry of the same name, which handles the other forms.
     qualifier: str | None = None
     bare_number: bool = False  # `/ds 1234` means this subcommand with `1234`

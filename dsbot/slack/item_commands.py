@@ -1,4 +1,5 @@
-"""Items of any backend for `/ds document`, `/ds connecter|deconnecter <backend>`, and what
+"""Items of any backend for its show word (`/ds document`), `/ds connecter|deconnecter
+<backend>`, and what
 the item listeners share with the command (texts of access and errors, the connection modal).
 
 Its own module, not a listener's: the `/ds` listener and the item listeners both import it
@@ -48,12 +49,12 @@ def access_text(t: Texts, access: Access, backend: BackendName, detail: str = ""
     return t(f"item.connect_first.{backend.value}")
 
 
-# --- /ds document, connecter, deconnecter ---------------------------------------------------
+# --- a backend's show word, connecter, deconnecter -------------------------------------------
 
 
 def handle_command(
     ack: Ack,
-    cmd: g.ShowDocument | g.Connect | g.Disconnect,
+    cmd: g.ShowItem | g.Connect | g.Disconnect,
     command: dict[str, Any],
     respond: Respond,
     services: AppServices,
@@ -61,12 +62,13 @@ def handle_command(
     user_id: str,
 ) -> None:
     t = services.texts
-    backend = BackendName.DYNACASE if isinstance(cmd, g.ShowDocument) else BackendName(cmd.backend)
+    backend = BackendName(cmd.backend)
     items = services.items
     if items is None or not items.enabled(backend):
         ack(text=t(f"item.backend_off.{backend.value}"), response_type="ephemeral")
         return
-    if isinstance(cmd, g.ShowDocument):
+    if isinstance(cmd, g.ShowItem):
+        # One budget for every read path, whatever the backend (the name is only logged).
         if not services.read_budget.spend(team_id, user_id, "/ds document"):
             limit = services.read_budget.limit
             ack(text=t("budget.spent", limit=limit), response_type="ephemeral")

@@ -16,7 +16,7 @@ from dsbot.config import Settings
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
 from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.item_subscriptions import DynacaseSubscriptionService
+from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
@@ -39,9 +39,9 @@ class AppServices:
     jobs: Jobs
     subscriptions: SubscriptionService
     actions: ActionService
-    # Items of the other backends (Dynacase), acted on with each person's own token.
+    # Items of the other backends, acted on with each person's own token.
     items: ItemService
-    # Channel subscriptions to Dynacase families (None: Dynacase is not configured).
-    dynacase_subscriptions: DynacaseSubscriptionService | None = None
+    # Channel subscriptions to the other backends' scopes (None: no such backend configured).
+    item_subscriptions: ItemSubscriptionService | None = None
     # The one per-person read budget of every path that reads a backend for someone.
     read_budget: ReadBudget = field(default_factory=ReadBudget)

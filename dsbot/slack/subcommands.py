@@ -7,7 +7,6 @@ help texts in `dsbot/texts/fr.py` and `en.py`, and one entry here (or in a backe
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 from dsbot.slack import command_grammar as g
@@ -105,14 +104,15 @@ def build_table(extra_entries: Iterable[Subcommand[Any]] = ()) -> CommandTable:
     return CommandTable((*CORE_SUBCOMMANDS, *extra_entries))
 
 
-@cache
 def default_table() -> CommandTable:
-    """The app's table: the core and Dynacase's entries. Dynacase's parse whether or not the
-    backend is configured (its handlers say when it is off); help lists them only when it is."""
-    # Imported here so that moving Dynacase's list under a backend registry is this one line.
-    from dsbot.slack.dynacase_subcommands import DYNACASE_SUBCOMMANDS
+    """The app's table: the core entries and those of every registered backend (its words in
+    the registry). A backend's parse whether or not it is configured (its handlers say when it
+    is off); help lists them only when it is. Built anew each time: a backend registered later
+    (a test's, a plugin's) is in the next table."""
+    from dsbot.backends import registry
+    from dsbot.slack.backend_subcommands import backend_subcommands
 
-    return build_table(DYNACASE_SUBCOMMANDS)
+    return build_table(backend_subcommands(registry.specs()))
 
 
 def parse(text: str) -> object:

@@ -122,8 +122,8 @@ def test_admin_commands_are_marked():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("document 2001", g.ShowDocument("2001")),
-        ("doc SUBV_0001", g.ShowDocument("SUBV_0001")),
+        ("document 2001", g.ShowItem("dynacase", "2001")),
+        ("doc SUBV_0001", g.ShowItem("dynacase", "SUBV_0001")),
         ("connecter dynacase", g.Connect("dynacase")),
         ("connect Dynacase", g.Connect("dynacase")),
         ("deconnecter dynacase", g.Disconnect("dynacase")),

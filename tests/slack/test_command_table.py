@@ -74,7 +74,8 @@ def test_every_entry_is_in_help_with_its_aliases_and_admin_mark(entry):
     usage = f"{ids.COMMAND_DS} {entry.name}"
     if entry.args_key:
         usage += f" {FR(entry.args_key)}"
-    lines = help_lines(build_help(FR, table=default_table(), is_admin=False, dynacase=True))
+    configured = {"dynacase"}
+    lines = help_lines(build_help(FR, table=default_table(), is_admin=False, configured=configured))
     line = next(line for line in lines if line.startswith(f"• `{escape(usage)}`"))
     for alias in TABLE.main(entry).aliases:
         assert f"`{ids.COMMAND_DS} {alias}`" in line
@@ -86,7 +87,9 @@ def test_every_entry_is_in_help_with_its_aliases_and_admin_mark(entry):
 
 
 def test_help_lists_the_entries_in_the_tables_order():
-    lines = help_lines(build_help(FR, table=default_table(), is_admin=False, dynacase=True))[1:]
+    configured = {"dynacase"}
+    message = build_help(FR, table=default_table(), is_admin=False, configured=configured)
+    lines = help_lines(message)[1:]
     assert len(lines) == len(TABLE.entries)
     for line, entry in zip(lines, TABLE.entries, strict=True):
         assert line.startswith(f"• `{ids.COMMAND_DS} {entry.name}"), (line, entry.name)

@@ -10,7 +10,17 @@ from dsbot.backends.dynacase.backend import DynacaseBackend
 from dsbot.backends.dynacase.client import DynacaseClient
 from dsbot.backends.dynacase.feed_source import DynacaseFeed
 from dsbot.backends.port import BackendName
-from dsbot.backends.registry import BackendSpec, CommandWord, Problem, register
+from dsbot.backends.registry import (
+    CONNECT,
+    DISCONNECT,
+    SHOW,
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    BackendSpec,
+    CommandWord,
+    Problem,
+    register,
+)
 from dsbot.config import Settings
 
 
@@ -44,22 +54,64 @@ def check(settings: Settings) -> list[Problem]:
 
 
 WORDS = (
-    CommandWord(("document",), "help.args.document", "help.desc.document", ("doc",)),
-    CommandWord(("connecter", "dynacase"), "help.args.connecter", "help.desc.connecter"),
-    CommandWord(("deconnecter", "dynacase"), "help.args.connecter", "help.desc.deconnecter"),
+    CommandWord(
+        ("document",), "help.args.document", "help.desc.document", ("doc",), role=SHOW
+    ),
+    CommandWord(
+        ("connecter", "dynacase"),
+        "help.args.connecter",
+        "help.desc.connecter",
+        ("connect",),
+        role=CONNECT,
+    ),
+    CommandWord(
+        ("deconnecter", "dynacase"),
+        "help.args.connecter",
+        "help.desc.deconnecter",
+        ("disconnect",),
+        role=DISCONNECT,
+        spellings=("déconnecter",),
+    ),
     CommandWord(
         ("abonner", "dynacase"),
         "help.args.abonner_dynacase",
         "help.desc.abonner_dynacase",
         admin=True,
+        role=SUBSCRIBE,
     ),
     CommandWord(
         ("desabonner", "dynacase"),
         "help.args.desabonner_dynacase",
         "help.desc.desabonner_dynacase",
         admin=True,
+        role=UNSUBSCRIBE,
     ),
 )
+
+# The stems whose Dynacase text has a key of its own name (the others are `<stem>.dynacase`).
+TEXTS = {
+    "not_found": "item.not_found.dynacase",
+    "scope_unknown": "subscriptions.family_unknown",
+    "connect_refused": "connect.refused.dynacase",
+    "error.show_usage": "error.document_usage",
+    "error.show_ref": "error.document_ref",
+    "error.subscribe_scope_usage": "error.subscribe_dynacase_usage",
+    "error.subscribe_scope_state": "error.subscribe_dynacase_state",
+    "error.unsubscribe_scope_usage": "error.unsubscribe_dynacase_usage",
+    "subscriptions.off": "subscriptions.dynacase_off",
+    "subscriptions.scope_unknown": "subscriptions.family_unknown",
+    "subscriptions.scope_line": "subscriptions.family_line",
+    "subscriptions.scope_created": "subscriptions.family_created",
+    "subscriptions.scope_merged": "subscriptions.family_merged",
+    "subscriptions.scope_removed": "subscriptions.family_removed",
+    "subscriptions.scope_not_found": "subscriptions.family_not_found",
+    "item.modal.intro": "item.modal.intro",
+    "item.modal.intro_target": "item.modal.intro_target",
+    "item.modal.refused": "item.modal.refused",
+    "connect.checking": "connect.checking",
+    "notify.ops.down": "notify.ops.dynacase_down",
+    "notify.ops.recovered": "notify.ops.dynacase_recovered",
+}
 
 SPEC = register(
     BackendSpec(
@@ -69,11 +121,10 @@ SPEC = register(
         adapter=adapter,
         feed=feed,
         words=WORDS,
-        texts={
-            "not_found": "item.not_found.dynacase",
-            "scope_unknown": "subscriptions.family_unknown",
-            "connect_refused": "connect.refused.dynacase",
-        },
+        texts=TEXTS,
         check=check,
+        # An initid, or a logical name (no dot, which the API would read as a format suffix:
+        # docs/dynacase-api.md §1.3).
+        ref_pattern=r"^(?:[1-9]\d{0,9}|[A-Za-z][A-Za-z0-9_]{0,99})$",
     )
 )

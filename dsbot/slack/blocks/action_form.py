@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from dsbot.backends.port import ActionForm, ActionInput, BackendName, InputKind, InputValue
 from dsbot.slack import ids
+from dsbot.slack.backend_texts import backend_text
 from dsbot.slack.blocks.common import CONTEXT_TEXT_MAX, escape, mrkdwn, plain
 from dsbot.slack.blocks.inputs import input_element, is_checked
 from dsbot.slack.blocks.modals import INPUT_LABEL_MAX, VIEW_TITLE_MAX
@@ -73,19 +74,25 @@ def build_item_form_modal(
     """The form of one action; `refusal` (the backend's words) is shown on top after a refusal."""
     action = form.action
     if action.target is not None:
-        intro = texts(
+        intro = backend_text(
+            texts,
+            origin.backend,
             "item.modal.intro_target",
             action=escape(action.label),
             target=escape(action.target.label),
         )
     else:
-        intro = texts("item.modal.intro", action=escape(action.label))
+        intro = backend_text(texts, origin.backend, "item.modal.intro", action=escape(action.label))
     blocks: list[Block] = []
     if refusal is not None:
         blocks.append(
             SectionBlock(
                 block_id=BLOCK_REFUSAL,
-                text=mrkdwn(texts("item.modal.refused", reason=_quote(refusal))),
+                text=mrkdwn(
+                    backend_text(
+                        texts, origin.backend, "item.modal.refused", reason=_quote(refusal)
+                    )
+                ),
             )
         )
     blocks.append(SectionBlock(block_id=BLOCK_INTRO, text=mrkdwn(intro)))

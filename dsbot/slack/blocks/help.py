@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
@@ -34,7 +35,7 @@ def _line(entry: Subcommand[Any], table: CommandTable, texts: Texts) -> str:
     if entry.bare_number and entry.args_key:
         bare = f"{ids.COMMAND_DS} {texts(entry.args_key)}"
         line += " " + texts("help.shortcut", usage=f"`{escape(bare)}`")
-    # A qualified form (`abonner dynacase`) is typed with the words of its main entry.
+    # A qualified form (`abonner <backend>`) is typed with the words of its main entry.
     aliases = table.main(entry).aliases
     if aliases:
         shown = ", ".join(f"`{ids.COMMAND_DS} {alias}`" for alias in aliases)
@@ -48,11 +49,10 @@ def build_help(
     table: CommandTable,
     is_admin: bool,
     unknown: str | None = None,
-    dynacase: bool = False,
+    configured: Collection[str] = (),
 ) -> SlackMessage:
     """Every entry of the table with its aliases, in its order, admin ones marked; "Commande
-    inconnue" first if asked; a backend's entries when that backend is configured."""
-    configured = {"dynacase"} if dynacase else set()
+    inconnue" first if asked; a backend's entries when that backend is in `configured`."""
     listed = [e for e in table.entries if e.backend is None or e.backend in configured]
     lines = [_line(entry, table, texts) for entry in listed]
     blocks: list[Block] = []

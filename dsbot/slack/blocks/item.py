@@ -1,4 +1,4 @@
-"""The card of an item of any backend (a Dynacase document today): pure Block Kit builders
+"""The card of an item of any backend (a document, a fiche…): pure Block Kit builders
 over the port's types (`dsbot/backends/port.py`), with the pieces it shares with the DS card
 (`common.state_text`, `parts.py`).
 

@@ -24,6 +24,7 @@ from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView, Prepared
 from dsbot.slack import ids
+from dsbot.slack.backend_texts import backend_text
 from dsbot.slack.blocks.action_form import (
     build_connect_info_modal,
     build_item_form_modal,
@@ -121,7 +122,9 @@ def handle_connect_submit(ack: Ack, view: dict[str, Any], context: BoltContext) 
     if not credential or any(c.isspace() for c in credential):
         ack_errors(ack, {ids.BLOCK_CONNECT_CREDENTIAL: t("connect.invalid")})
         return
-    checking = build_connect_info_modal(backend, t, t("connect.checking"))
+    checking = build_connect_info_modal(
+        backend, t, backend_text(t, backend, "connect.checking")
+    )
     ack_update(ack, services, checking, team_id, user_id)
     view_id = view.get("id", "")
 
@@ -317,7 +320,7 @@ def run_action(
     assert result is not None
     if not result.done:
         refusal = result.refusal or ""
-        # Show the form again, under Dynacase's reason, so that the person can correct it.
+        # Show the form again, under the backend's reason, so that the person can correct it.
         prepared = services.items.prepare(
             team_id, user_id, origin.backend, origin.ref, origin.action
         )

@@ -100,7 +100,7 @@ def test_english_help():
 def test_dynacase_subcommands_only_when_dynacase_is_configured():
     without = commands_text(build_help(FR, table=default_table(), is_admin=False))
     assert "/ds document" not in without and "/ds connecter" not in without
-    message = build_help(FR, table=default_table(), is_admin=False, dynacase=True)
+    message = build_help(FR, table=default_table(), is_admin=False, configured={"dynacase"})
     assert_within_slack_limits(message)
     assert "`/ds doc`" in line_of(message, "document")
     assert "`/ds connect`" in line_of(message, "connecter dynacase")
