@@ -311,10 +311,8 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
         return
     dynacase = client or spec.client(settings, max_read_retries=0)
     try:
-        # A document that cannot exist: a valid token gets "not found", a bad one 403.
-        dynacase.get_document("0", attributes=False)
-    except BackendNotFound:
-        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url} and accepts the token")
+        # A logical name no document carries: "not found" for a valid token, 403 for a bad one.
+        dynacase.probe_token()
     except BackendAuthFailed:
         yield Finding(
             FAIL,
@@ -326,7 +324,7 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
             FAIL, f"Dynacase is unreachable: {exc}", "Check DYNACASE_API_URL and the network"
         )
     else:
-        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url}")
+        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url} and accepts the token")
     try:
         yield from check_dynacase_families(settings, dynacase)
     finally:

@@ -24,6 +24,7 @@ from dsbot.slack.blocks.modals import (
     build_info_modal,
 )
 from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.html_text import to_plain
 from dsbot.slack.interaction.debounce import ClickDebounce
 from dsbot.slack.interaction.views import open_modal, update_view
 from dsbot.slack.outcomes import Audience, explain, refresh_card
@@ -154,5 +155,5 @@ def choice_modal(services: AppServices, origin: ModalOrigin, outcome: ActionOutc
 def message_choice_text(message: Message, texts: Texts) -> str:
     """A message as a select option: when, and how it begins (plain text, Paris time)."""
     when = message.created_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
-    body = " ".join(message.body.split()) or texts("modal.message_choice.no_text")
+    body = " ".join(to_plain(message.body).split()) or texts("modal.message_choice.no_text")
     return f"{when} · {body}"

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.errors import BackendNotFound
+from dsbot.backends.errors import BackendError, BackendNotFound
 from dsbot.backends.port import BackendName
 from dsbot.redact import redact
 from dsbot.services.credentials import SecretKeyError
@@ -24,6 +24,7 @@ from dsbot.slack import ids
 from dsbot.slack.blocks.action_form import build_connect_modal
 from dsbot.slack.blocks.common import escape, truncate
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
+from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.interaction.views import open_modal
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
@@ -34,6 +35,8 @@ ERROR_MAX = 300
 
 
 def backend_error_text(exc: BaseException, services: AppServices) -> str:
+    if isinstance(exc, BackendError) and exc.text_key:  # it names its own sentence
+        return ds_error_text(exc, services.texts)
     message = redact(f"{type(exc).__name__}: {exc}", services.settings.secrets)
     return services.texts("item.backend_error", error=escape(truncate(message, ERROR_MAX)))
 

@@ -412,6 +412,7 @@ TEXTS: dict[str, str] = {
     "connect.invalid": "Paste the token as it is, without spaces.",
     "connect.checking": "Checking the token with Dynacase…",
     "connect.done.dynacase": "✅ Your Dynacase account is connected. Your actions from Slack will be made as you.",
+    "error.dynacase_redirect": "⛔ Dynacase answered with a redirect (HTTP {status}) to `{location}`, which is not the configured server: dsbot sends it no token. Check that DYNACASE_API_URL is the address Dynacase gives itself (its CORE_URLINDEX parameter).",
     "connect.refused.dynacase": "⛔ Dynacase does not accept this token: nothing was saved. Check it and try again with `/ds connecter dynacase`.",
     "connect.removed.dynacase": "Your Dynacase token is erased: dsbot will no longer act as you in Dynacase.",
     "connect.none.dynacase": "No Dynacase token was stored for you.",

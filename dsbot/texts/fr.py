@@ -427,6 +427,7 @@ TEXTS: dict[str, str] = {
     "connect.invalid": "Collez le jeton tel quel, sans espace.",
     "connect.checking": "Vérification du jeton auprès de Dynacase…",
     "connect.done.dynacase": "✅ Votre compte Dynacase est connecté. Vos actions depuis Slack seront faites en votre nom.",
+    "error.dynacase_redirect": "⛔ Dynacase a répondu par une redirection (HTTP {status}) vers `{location}`, qui n’est pas le serveur configuré : dsbot ne lui envoie pas de jeton. Vérifiez que DYNACASE_API_URL est l’adresse que Dynacase se donne lui-même (son paramètre CORE_URLINDEX).",
     "connect.refused.dynacase": "⛔ Dynacase n’accepte pas ce jeton : rien n’a été enregistré. Vérifiez-le et recommencez avec `/ds connecter dynacase`.",
     "connect.removed.dynacase": "Votre jeton Dynacase est effacé : dsbot n’agira plus en votre nom dans Dynacase.",
     "connect.none.dynacase": "Aucun jeton Dynacase n’était enregistré pour vous.",

@@ -207,10 +207,10 @@ class DynacaseBackend:
         return DynacaseSource(self.client.as_user(credential))
 
     def check_credential(self, credential: str) -> None:
-        """A document that cannot exist: a valid token gets "not found", a bad one 403 with no
-        code (docs/dynacase-api.md §3.2)."""
+        """A logical name no document carries: a valid token gets "not found", a bad one 403
+        with no code (docs/dynacase-api.md §3.2, §4.1)."""
         try:
-            self.client.as_user(credential).get_document("0", attributes=False)
+            self.client.as_user(credential).probe_token()
         except e.DynacaseNotAuthenticated as exc:
             raise BackendAuthFailed(exc.content_text or str(exc)) from exc
         except (e.DynacaseNotFound, e.DynacaseAccessDenied, e.DynacaseBadRequest):

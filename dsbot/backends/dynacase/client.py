@@ -19,6 +19,7 @@ always addressed by `initid` (or logical name), and re-read by it after a change
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -31,6 +32,7 @@ import httpx
 from dsbot.backends.dynacase.errors import (
     DynacaseConnectError,
     DynacaseError,
+    DynacaseNotFound,
     DynacaseServerError,
     DynacaseTransportError,
 )
@@ -71,12 +73,31 @@ DEFAULT_LIMIT_PER_MINUTE = 600
 
 Ref = int | str  # an initid, or a logical name
 
+# What the module takes as a document's identifier (docs/dynacase-api.md §4.1): a positive
+# number, or a logical name of its syntax. Anything else is not sent: "0" and negative numbers
+# answer a 307 to `documents/0.json` forever, and a malformed name a 400.
+LOGICAL_NAME = re.compile(r"[a-z][a-z0-9_]{1,63}", re.IGNORECASE)
+# A logical name that no document carries: reading it tells a valid token ("not found") from a
+# refused one (403) with a request the module answers plainly, never with a redirect.
+PROBE_NAME = "DSBOT_TOKEN_PROBE"
+
 
 def _ref(ref: Ref) -> str:
     text = str(ref).strip()
     if not text:
         raise ValueError("empty document reference")
     return quote(text, safe="")
+
+
+def _document_ref(ref: Ref) -> str:
+    """`ref` for a `documents/{id}` path; DynacaseNotFound, without a request, when the module
+    could only refuse it or loop on it."""
+    text = _ref(ref)  # an empty one is the caller's bug: ValueError
+    if text.isdigit() and int(text) > 0:
+        return text
+    if LOGICAL_NAME.fullmatch(text):
+        return text
+    raise DynacaseNotFound(f'Document "{text[:80]}" not found', http_status=404)
 
 
 def _raw(value: Any) -> Any:
@@ -129,8 +150,8 @@ class DynacaseClient:
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
             headers={"User-Agent": "dsbot"},
-            follow_redirects=True,
-            max_redirects=5,
+            # The transport follows redirects itself, keeping the token only on the same server.
+            follow_redirects=False,
             verify=verified_context(),
         )
         self.policy = RetryPolicy(
@@ -236,19 +257,27 @@ class DynacaseClient:
         """The latest revision, by initid or logical name (a past revision's id is redirected
         to it). With `attributes`, every visible attribute as `{value, displayValue}`."""
         fields = DOCUMENT_FIELDS if attributes else LIST_FIELDS
-        answer = self._transport.get(f"documents/{_ref(ref)}", {"fields": fields})
+        answer = self._transport.get(f"documents/{_document_ref(ref)}", {"fields": fields})
         return Document.from_json((answer.data or {})["document"])
+
+    def probe_token(self) -> None:
+        """Returns when Dynacase accepts this token. Raises DynacaseNotAuthenticated when it
+        refuses it, and the transport's errors (unreachable, a refused redirect)."""
+        try:
+            self._transport.get(f"documents/{PROBE_NAME}", {"fields": "document.properties"})
+        except DynacaseNotFound:
+            return
 
     def next_states(self, ref: Ref, *, all_states: bool = False) -> list[NextState]:
         """The states this token's user may reach now (`NextState.can_take`), or with
         `all_states` every state of the workflow, each with the transition leading there."""
         params = {"allStates": "1"} if all_states else None
-        answer = self._transport.get(f"documents/{_ref(ref)}/workflows/states/", params)
+        answer = self._transport.get(f"documents/{_document_ref(ref)}/workflows/states/", params)
         return [NextState.from_json(s) for s in (answer.data or {}).get("states") or ()]
 
     def transition_form(self, ref: Ref, transition_id: str) -> TransitionForm:
         """What taking `transition_id` asks: a comment or not, and its parameters."""
-        path = f"documents/{_ref(ref)}/workflows/transitions/{_ref(transition_id)}"
+        path = f"documents/{_document_ref(ref)}/workflows/transitions/{_ref(transition_id)}"
         answer = self._transport.get(path)
         return TransitionForm.from_json((answer.data or {})["transition"])
 
@@ -256,7 +285,7 @@ class DynacaseClient:
         """The history, one item per revision (newest first), each with its entries (newest
         first). `revisions` keeps only the most recent ones."""
         params = {"slice": revisions} if revisions is not None else None
-        answer = self._transport.get(f"documents/{_ref(ref)}/history/", params)
+        answer = self._transport.get(f"documents/{_document_ref(ref)}/history/", params)
         return [HistoryRevision.from_json(h) for h in (answer.data or {}).get("history") or ()]
 
     # --- the state change --------------------------------------------------------------------

@@ -99,6 +99,25 @@ class DynacaseTimeout(DynacaseTransportError):
     """Our own timeout expired while waiting for the answer."""
 
 
+class DynacaseRedirectRefused(DynacaseError, BackendUnavailable):
+    """Dynacase answered with a redirect the client does not follow with a token: another
+    server's URL, or a loop (docs/dynacase-api.md §4.1). Nothing was sent there; trying again
+    gets the same answer, so it is not retried."""
+
+    retryable = False
+    ambiguous = False
+    text_key = "error.dynacase_redirect"
+
+    def __init__(self, message: str, *, location: str, http_status: int | None = None) -> None:
+        super().__init__(message, http_status=http_status)
+        self.location = location
+
+    def text_params(self) -> dict[str, object]:
+        # Shown in Slack mrkdwn: its three control characters escaped.
+        shown = self.location.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return {"status": self.http_status or "?", "location": shown}
+
+
 class DynacaseRateLimited(DynacaseError, BackendRateLimited):
     """The process's own rate limit: the request was not sent.
 
@@ -107,6 +126,11 @@ class DynacaseRateLimited(DynacaseError, BackendRateLimited):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# 400 "Dcp Exception" for a logical name that is not `[a-z][a-z0-9_]{1,63}`: to a person, just
+# a document that does not exist (docs/dynacase-api.md §4.1).
+MALFORMED_NAME = "APIDM0101"
 
 
 def error_for(
@@ -125,6 +149,6 @@ def error_for(
         cls = DynacaseInvalidTransition
     elif status == 403:
         cls = DynacaseAccessDenied if code else DynacaseNotAuthenticated
-    elif status == 404:
+    elif status == 404 or code == MALFORMED_NAME:
         cls = DynacaseNotFound
     return cls(text, code=code, http_status=status, exception_message=exception_message)

@@ -1,8 +1,10 @@
 """HTTP to Dynacase's `/api/v1/`: one request, the envelope, errors, ETag reuse, retries.
 
 - Authentication: `Authorization: DcpOpen <token>` (never in the URL, so never in a log line).
-- Redirects are followed: a past revision's id answers 307 to the document's canonical URL,
-  and 307 keeps the method and body (docs/dynacase-api.md §4.1).
+- Redirects are followed here, not by httpx: a past revision's id answers 307 to the
+  document's canonical URL, built from the server's own base URL, which may name another host
+  or scheme. A hop keeps the token only to the same server (`redirects.RedirectPolicy`); any
+  other target, or a loop, is refused before anything is sent (docs/dynacase-api.md §4.1).
 - The envelope `{success, messages, data}` gives `data`; an error envelope gives the
   `DynacaseError` for its status and code, keeping `code` and `contentText` (§2.2, §2.4).
 - GETs send `If-None-Match` with the ETag of the last answer to the same URL and token, and a
@@ -29,11 +31,13 @@ from dsbot.backends.dynacase.errors import (
     DynacaseConnectError,
     DynacaseError,
     DynacaseRateLimited,
+    DynacaseRedirectRefused,
     DynacaseServerError,
     DynacaseTimeout,
     DynacaseTransportError,
     error_for,
 )
+from dsbot.backends.dynacase.redirects import RedirectPolicy
 from dsbot.backoff import jittered_delay
 from dsbot.ratelimit import RateLimiter, WaitTooLong, token_key
 from dsbot.redact import redact
@@ -41,6 +45,8 @@ from dsbot.redact import redact
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_TEXT = 300
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ class Transport:
         self.stats = stats
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.redirects = RedirectPolicy(base_url)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -191,13 +198,7 @@ class Transport:
         started = time.monotonic()
         self.stats.add("requests")
         try:
-            try:
-                response = self._http.request(
-                    method, url, params=params, json=body, headers=headers
-                )
-            except httpx.HTTPError as exc:
-                raise map_http_exception(exc, self.secrets) from None
-            self.stats.add("redirects", len(response.history))
+            response = self._follow(method, url, params, body, headers)
             self.stats.add("bytes_received", len(response.content))
             if response.status_code == 304 and cached is not None:
                 self.stats.add("not_modified")
@@ -227,6 +228,51 @@ class Transport:
             (time.monotonic() - started) * 1000,
         )
         return answer
+
+    def _follow(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """The final answer, following the server's redirects that stay on the same server."""
+        seen = {str(httpx.URL(url, params=params))}
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = self._http.request(
+                    method, url, params=params, json=body, headers=headers, follow_redirects=False
+                )
+            except httpx.HTTPError as exc:
+                raise map_http_exception(exc, self.secrets) from None
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return response
+            target = response.url.join(location)
+            status = response.status_code
+            shown = redact(str(target), self.secrets)
+            why = self.redirects.refusal(target)
+            if why is None and str(target) in seen:
+                why = "a redirect loop"
+            if why is not None:
+                raise DynacaseRedirectRefused(
+                    f"HTTP {status} to {shown} not followed: {why}",
+                    location=shown,
+                    http_status=status,
+                )
+            seen.add(str(target))
+            self.stats.add("redirects")
+            # The query string travels in `Location` (the module keeps it); 303 and, as
+            # browsers do, 301/302 after a POST become a GET without a body.
+            url, params = str(target), None
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+        raise DynacaseRedirectRefused(
+            f"HTTP {response.status_code} to {shown} not followed: too many redirects",
+            location=shown,
+            http_status=response.status_code,
+        )
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Answer:
         """A read, retried on transient failures (5xx, timeouts, dropped connections)."""

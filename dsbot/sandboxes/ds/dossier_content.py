@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import random
 import zlib
 from typing import Any
@@ -75,10 +76,25 @@ NOTICES = {
 }
 
 
+DOSSIER_URL = "https://demarche.numerique.gouv.fr/dossiers/{n}"
+
+
 def notice_body(notice: str, number: int, title: str, decided: int) -> str:
     subject, body = NOTICES[notice]
     values = {"n": number, "title": title, "date": french_date(iso_date(decided))}
-    return f"[{subject.format(**values)}] {body.format(**values)}"
+    return email_as_message(subject.format(**values), body.format(**values), number)
+
+
+def email_as_message(subject: str, body: str, number: int) -> str:
+    """DS's e-mail copied into the messagerie, as HTML (docs/ds-api.md, "Message bodies"):
+    `<p>[subject]</p>` then the template's paragraphs, with the dossier's link and a signature."""
+    url = DOSSIER_URL.format(n=number)
+    return (
+        f"<p>[{html.escape(subject)}]</p><p>Bonjour,</p><p>{html.escape(body)}</p>"
+        f'<p>Vous pouvez suivre votre dossier : <a href="{url}" target="_blank" '
+        f'rel="noopener">{url}</a></p>'
+        "<p>Bonne journée,<br>\nL’équipe de la démarche</p>"
+    )
 
 
 CHAMP_TYPENAMES = {
@@ -668,8 +684,12 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
             _message(
                 next_id(),
                 SYSTEM_EMAIL,
-                f"[Votre dossier nº {number} a bien été déposé] Votre dossier a bien été "
-                "déposé. Vous serez informé de son avancement par courriel.",
+                email_as_message(
+                    f"Votre dossier nº {number} a bien été déposé",
+                    "Votre dossier a bien été déposé. Vous serez informé de son avancement par "
+                    "courriel.",
+                    number,
+                ),
                 depose,
                 [],
                 "system",

@@ -23,6 +23,7 @@ from dsbot.sandboxes.dynacase.errors import (
     ApiError,
     bad_request,
     document_not_found,
+    malformed_name,
     method_not_allowed,
     not_authenticated,
     route_not_found,
@@ -52,6 +53,10 @@ API_JSON = "application/json"  # Dynacase names no charset
 DEFAULT_SLICE = 10  # COLLECTION_DEFAULT_SLICE
 WVERSION = "3.2.23"
 SUFFIX = re.compile(r"^(?P<path>.*[^/])\.(?P<ext>[a-z]+)$")
+# PHP's is_numeric for what a path segment can hold, and DocManager::getIdFromName's syntax.
+NUMERIC = re.compile(r"[+-]?\d+")
+LOGICAL_NAME = re.compile(r"[a-z][a-z0-9_]{1,63}", re.IGNORECASE)
+REDIRECT_TEXT = "Redirect : the canonical URL is not here"
 _DOC = r"(?:/families/(?P<fam>[^/]+))?/documents/(?P<id>[^/]+)"
 
 
@@ -168,7 +173,8 @@ class Api:
     # --- helpers ----------------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        return f"{self.app.base_url}{PREFIX}/{path}"
+        """On the server's own base URL, as the module's `URLUtils::generateURL` does."""
+        return f"{self.app.own_base_url or self.app.base_url}{PREFIX}/{path}"
 
     def _family(self, ref: str) -> FamilyDef:
         family = family_by_id(int(ref)) if ref.isdigit() else family_by_name(ref)
@@ -179,6 +185,8 @@ class Api:
     def _revision(self, ref: str, fam: str | None) -> Revision:
         """The latest revision of the lineage `ref` names (any revision id, initid or name)."""
         store = self.app.store
+        if not NUMERIC.fullmatch(ref) and not LOGICAL_NAME.fullmatch(ref):
+            raise malformed_name(ref)
         named = store.resolve(ref)
         if named is None:
             raise document_not_found(ref)
@@ -347,6 +355,10 @@ class Api:
     def document(self, request: Request, id: str, fam: str | None = None) -> Response:
         if request.method != "GET":
             raise method_not_allowed(request.method, "a document in the sandbox")
+        if NUMERIC.fullmatch(id) and int(id) <= 0:
+            # The module finds no initid for it and redirects to `documents/0.json`, which
+            # redirects again, forever (docs/dynacase-api.md §4.1).
+            raise Redirect(self.url("documents/0.json"), request)
         with self.app.store.lock:
             latest = self._revision(id, fam)
             # A past revision's id, and the family variant, answer with the canonical URL.
@@ -591,8 +603,9 @@ class Redirect(ApiError):
     """307 to the canonical URL, the query string kept (docs/dynacase-api.md §4.1)."""
 
     def __init__(self, location: str, request: Request) -> None:
-        super().__init__(307, "This is a revision", "CRUD0222", f"Moved to {location}")
+        super().__init__(307, "This is a revision", "CRUD0222", REDIRECT_TEXT)
         self.location = location + (f"?{request.raw_query}" if request.raw_query else "")
+        self.uri = location
 
 
 def _change_body(request: Request) -> tuple[str, dict[str, Any]]:

@@ -68,6 +68,9 @@ class DynacaseApp:
     store: Store
     tokens: Tokens
     base_url: str = ""
+    # The base URL the server gives itself (Dynacase's CORE_URLINDEX): `Location` and `uri`
+    # are built on it, and it may name another host or scheme than the one requests reach.
+    own_base_url: str = ""
     verbose: bool = False
     stats: Stats = field(default_factory=Stats)
     faults: Faults = field(default_factory=Faults)

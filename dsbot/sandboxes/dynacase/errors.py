@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+ERROR_ID = "DCP-SANDBOX"  # LogException's error id; a real server logs under a random one
 API_INFO_TEXT = "You can consult ?app=HTTPAPI_V1 to have info on the API"
 
 
@@ -30,11 +31,14 @@ class ApiError(Exception):
         self.exception_message = exception_message or content_text
         # Router and API0xxx errors get a second, `debug` message pointing at the API's help.
         self.api_level = api_level
+        self.uri: str | None = None  # the canonical URL a 307 names in its message
 
     def envelope(self) -> dict[str, Any]:
         message: dict[str, Any] = {"type": "error", "contentText": self.content_text}
         if self.code:
             message["code"] = self.code
+        if self.uri:
+            message["uri"] = self.uri
         messages = [message]
         if self.api_level:
             messages.append(
@@ -63,6 +67,15 @@ def not_authenticated() -> ApiError:
 
 def document_not_found(ref: str) -> ApiError:
     return ApiError(404, "Document not found", "CRUD0200", f'Document "{ref}" not found')
+
+
+def malformed_name(ref: str) -> ApiError:
+    """DocManager::getIdFromName's exception for a name of the wrong syntax, which the router
+    answers as any `Dcp Exception`: 400, the error id before the text."""
+    text = f'{{APIDM0101}} Logical name syntax: not alphanum string "{ref}"'
+    return ApiError(
+        400, "Dcp Exception", "APIDM0101", f"[{ERROR_ID}] {text}", exception_message=text
+    )
 
 
 def bad_request(text: str, code: str = "API0001") -> ApiError:

@@ -101,8 +101,14 @@ class DynacaseSandbox(LoopbackSandbox):
         counts: dict[str, int] | None = None,
         clock: Callable[[], datetime] | None = None,
         verbose: bool = False,
+        own_host: str | None = None,
+        own_base_url: str | None = None,
     ) -> None:
+        """`own_host` (the bound port kept) or `own_base_url` is the address the server gives
+        itself in `Location` and `uri`, as Dynacase's CORE_URLINDEX; by default the bound one."""
         super().__init__(host, port)
+        self.own_host = own_host
+        self.own_base_url = own_base_url
         self.seed = random.randrange(1, 1_000_000) if seed is None else seed
         self.tokens = tuple(tokens)
         self.counts = counts
@@ -131,6 +137,10 @@ class DynacaseSandbox(LoopbackSandbox):
         self._bind(_HTTPServer((self.host, self.port), self.app))
         self.api_url = f"{self.base_url}{PREFIX}/"
         self.app.base_url = self.base_url
+        own = self.own_base_url or self.base_url
+        if self.own_host and not self.own_base_url:
+            own = f"http://{self.own_host}:{self.port}"
+        self.app.own_base_url = own.rstrip("/")
         self.app.api = Api(self.app)
         self._serve("dynacase-sandbox")
         return self

@@ -56,6 +56,7 @@ from dsbot.slack.blocks.parts import (
     open_button,
     share_button,
 )
+from dsbot.slack.html_text import excerpt_mrkdwn
 from dsbot.texts import Texts
 
 # Why a viewer may not act (Viewer.reason_key): catalog keys whose text also says how to fix it.
@@ -346,7 +347,7 @@ def _last_message(dossier: Dossier, texts: Texts) -> MarkdownTextObject | None:
     )
     parts = [heading]
     if last.body.strip():
-        parts.append(quote(excerpt(last.body, _MESSAGE_EXCERPT_MAX)))
+        parts.append(quote(excerpt_mrkdwn(last.body, _MESSAGE_EXCERPT_MAX)))
     if last.attachments:
         key = "card.attachments.one" if len(last.attachments) == 1 else "card.attachments.many"
         parts.append(texts(key, count=len(last.attachments)))

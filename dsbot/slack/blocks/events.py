@@ -49,6 +49,7 @@ from dsbot.slack.blocks.common import (
     state_label,
 )
 from dsbot.slack.blocks.parts import by_text, comment_block
+from dsbot.slack.html_text import to_plain
 from dsbot.texts import Texts
 
 EVENT_DEPOSE = "depose"
@@ -149,7 +150,7 @@ def build_event_message(
     body = params.get("body")
     if body and body.strip():
         blocks.append(comment_block(ids.BLOCK_EVENT_EXCERPT, body))
-        fallback = f"{line} : {escape_truncate(one_line(body), 150)}"
+        fallback = f"{line} : {escape_truncate(one_line(to_plain(body)), 150)}"
     else:
         fallback = line
     return make_message(fallback, blocks)

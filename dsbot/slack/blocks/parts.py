@@ -18,12 +18,12 @@ from dsbot.slack.blocks.common import (
     BUTTON_TEXT_MAX,
     CONTEXT_TEXT_MAX,
     date_token,
-    excerpt,
     mention,
     mrkdwn,
     plain,
     quote,
 )
+from dsbot.slack.html_text import excerpt_mrkdwn
 from dsbot.texts import Texts
 
 COMMENT_EXCERPT_MAX = 500
@@ -76,5 +76,5 @@ def by_text(who: str, texts: Texts) -> str:
 
 def comment_block(block_id: str | None, body: str) -> ContextBlock:
     """The start of a comment, a motivation or a message, quoted under a notification."""
-    text = quote(excerpt(body, COMMENT_EXCERPT_MAX, max_lines=COMMENT_EXCERPT_LINES))
+    text = quote(excerpt_mrkdwn(body, COMMENT_EXCERPT_MAX, max_lines=COMMENT_EXCERPT_LINES))
     return ContextBlock(block_id=block_id, elements=[mrkdwn(text, CONTEXT_TEXT_MAX)])
