@@ -42,6 +42,7 @@ from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.digest import render_digest
+from dsbot.slack.views import dossier_detail
 from dsbot.store import Store
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
 from dsbot.store.payloads import Digest, ItemRef, ItemStateChanged
@@ -84,10 +85,9 @@ class SlackOutbox:
 
     def render_card(self, number: int) -> SlackMessage:
         return build_dossier_card(
-            self.fetch_dossier(number),
+            dossier_detail(self.fetch_dossier(number), self.texts, self.ds_web_base),
             viewer=CHANNEL_VIEWER,
             texts=self.texts,
-            ds_web_base=self.ds_web_base,
             ephemeral=False,
         )
 
