@@ -76,6 +76,8 @@ class BackendSpec:
     detail: Callable[[Any, Callable[..., str], str], ItemDetail] | None = None
     states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
     url: Callable[[str, str, str], str] | None = None
+    # The largest file it takes (its `Attachments.max_bytes`), for forms to say before upload.
+    max_attachment_bytes: int | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

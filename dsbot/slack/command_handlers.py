@@ -345,7 +345,7 @@ def subscribe_text(
             channel_id,
             cmd.demarche,
             groupe=cmd.groupe,
-            states=tuple(s.value for s in cmd.states),
+            states=cmd.states,
             created_by=user_id,
             since=cmd.since,
         )

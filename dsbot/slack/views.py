@@ -4,6 +4,7 @@ backend's spec to turn it into what the builders render (`ItemDetail`, `ItemStat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dsbot.backends import registry
@@ -32,7 +33,15 @@ def dossier_url(web_base: str, demarche: int, number: int) -> str:
     return spec.url(web_base, str(demarche), str(number))
 
 
-def backend_states(backend: BackendName, texts: Texts) -> tuple[ItemState, ...]:
+def max_attachment_bytes(backend: BackendName) -> int:
+    """The largest file the backend takes; raises LookupError when it takes none."""
+    size = registry.get(backend).max_attachment_bytes
+    if size is None:
+        raise LookupError(f"backend {backend} takes no files")
+    return size
+
+
+def backend_states(backend: BackendName, texts: Callable[..., str]) -> tuple[ItemState, ...]:
     """Every state of the backend's items, in its order."""
     spec = registry.get(backend)
     if spec.states is None:
@@ -43,6 +52,16 @@ def backend_states(backend: BackendName, texts: Texts) -> tuple[ItemState, ...]:
 def ds_states(texts: Texts) -> tuple[ItemState, ...]:
     """DS's five states, from en construction to classé sans suite."""
     return backend_states(BackendName.DS, texts)
+
+
+def ds_state_ids() -> tuple[str, ...]:
+    """DS's state ids, in order (what a subscription's `etat` filter and counts hold)."""
+    return tuple(s.id for s in backend_states(BackendName.DS, _key))
+
+
+def _key(key: str, **params: object) -> str:
+    # Ids do not depend on the language: the text keys stand in for the labels.
+    return key
 
 
 def ds_state(state_id: str, texts: Texts) -> ItemState:
