@@ -284,7 +284,6 @@ STILL_INTERNAL = {
     "dsbot/services/poller.py",
     "dsbot/services/subscriptions.py",
     "dsbot/slack/blocks/edits.py",
-    "dsbot/slack/blocks/events.py",
     "dsbot/slack/blocks/modals.py",
     "dsbot/slack/dossier_modals.py",
     "dsbot/slack/outcomes.py",
