@@ -40,9 +40,9 @@ _SIRET_MAX = 40
 _DATE = "{date}"
 
 
-def states(label: Callable[..., str]) -> tuple[ItemState, ...]:
+def states(texts: Callable[..., str]) -> tuple[ItemState, ...]:
     """DS's five states, in their order (the digest's counts, the subscription filters)."""
-    return tuple(item_state(s, label) for s in DossierState)
+    return tuple(item_state(s, texts) for s in DossierState)
 
 
 def page_url(web_base: str, demarche: str, number: str) -> str:
@@ -78,42 +78,42 @@ def menu_entries(state: DossierState, *, archived: bool) -> tuple[str, ...]:
     return tuple(entries)
 
 
-def _actions(dossier: Dossier, label: Callable[..., str]) -> tuple[ItemAction, ...]:
-    moves = {a.id: a for a in state_actions(dossier.state, label)}
+def _actions(dossier: Dossier, texts: Callable[..., str]) -> tuple[ItemAction, ...]:
+    moves = {a.id: a for a in state_actions(dossier.state, texts)}
     return tuple(
-        moves.get(name) or ItemAction(name, label(f"button.{name}"))
+        moves.get(name) or ItemAction(name, texts(f"button.{name}"))
         for name in card_actions(dossier.state, archived=dossier.archived)
     )
 
 
-def _demandeur(dossier: Dossier, label: Callable[..., str]) -> DetailField:
+def _demandeur(dossier: Dossier, texts: Callable[..., str]) -> DetailField:
     demandeur = dossier.demandeur
     lines: list[str] = []
     if isinstance(demandeur, PersonnePhysique) and (
         demandeur.nom.strip() or demandeur.prenom.strip()
     ):
         civilite = (
-            label(f"civilite.{demandeur.civilite}") if demandeur.civilite in ("M", "Mme") else ""
+            texts(f"civilite.{demandeur.civilite}") if demandeur.civilite in ("M", "Mme") else ""
         )
         lines.append(
             " ".join(p for p in (civilite, demandeur.nom.strip(), demandeur.prenom.strip()) if p)
         )
     elif isinstance(demandeur, PersonneMorale) and (demandeur.raison_sociale or demandeur.siret):
         lines.append(
-            demandeur.raison_sociale or label("card.demandeur.raison_sociale_missing")
+            demandeur.raison_sociale or texts("card.demandeur.raison_sociale_missing")
         )
         if demandeur.siret:
-            lines.append(label("card.demandeur.siret", siret=demandeur.siret[:_SIRET_MAX]))
+            lines.append(texts("card.demandeur.siret", siret=demandeur.siret[:_SIRET_MAX]))
     else:
-        lines.append(label("card.demandeur.empty"))
+        lines.append(texts("card.demandeur.empty"))
     if dossier.usager_email:
         lines.append(dossier.usager_email)
-    return DetailField(label("card.field.demandeur"), tuple(lines), personal=True)
+    return DetailField(texts("card.field.demandeur"), tuple(lines), personal=True)
 
 
-def _dates(dossier: Dossier, label: Callable[..., str]) -> tuple[DetailDate, ...]:
+def _dates(dossier: Dossier, texts: Callable[..., str]) -> tuple[DetailDate, ...]:
     dates = [
-        DetailDate(label("card.date.depot"), dossier.date_depot, label("unfurl.depot", date=_DATE))
+        DetailDate(texts("card.date.depot"), dossier.date_depot, texts("unfurl.depot", date=_DATE))
     ]
     # DS keeps datePassageEnInstruction (and dateTraitement) when a dossier goes back: shown
     # for a dossier en construction, it would date an instruction that is no longer running.
@@ -121,35 +121,35 @@ def _dates(dossier: Dossier, label: Callable[..., str]) -> tuple[DetailDate, ...
     if dossier.date_passage_en_instruction and instruction_ran:
         dates.append(
             DetailDate(
-                label("card.date.instruction"),
+                texts("card.date.instruction"),
                 dossier.date_passage_en_instruction,
-                label("unfurl.instruction", date=_DATE),
+                texts("unfurl.instruction", date=_DATE),
             )
         )
     if dossier.date_traitement and dossier.state.is_termine:
         agent = dossier.last_traitement.email_agent_traitant if dossier.last_traitement else None
         dates.append(
             DetailDate(
-                label("card.date.traitement"),
+                texts("card.date.traitement"),
                 dossier.date_traitement,
-                label("unfurl.traitement", date=_DATE),
+                texts("unfurl.traitement", date=_DATE),
                 by=agent or None,
             )
         )
     if dossier.date_expiration:
         dates.append(
-            DetailDate(label("card.date.expiration"), dossier.date_expiration, with_time=False)
+            DetailDate(texts("card.date.expiration"), dossier.date_expiration, with_time=False)
         )
     return tuple(dates)
 
 
-def _notices(dossier: Dossier, label: Callable[..., str]) -> tuple[DetailNotice, ...]:
+def _notices(dossier: Dossier, texts: Callable[..., str]) -> tuple[DetailNotice, ...]:
     notices = (
         ("card.correction_pending", dossier.date_derniere_correction_en_attente),
         ("card.deleted_by_usager", dossier.date_suppression_par_usager),
         ("card.deleted_by_admin", dossier.date_suppression_par_administration),
     )
-    return tuple(DetailNotice(label(key, date=_DATE), at) for key, at in notices if at)
+    return tuple(DetailNotice(texts(key, date=_DATE), at) for key, at in notices if at)
 
 
 def _motivation(dossier: Dossier) -> QuotedText | None:
@@ -178,26 +178,26 @@ def _deletable_by(dossier: Dossier) -> frozenset[str]:
     return frozenset(p.id for p in profiles if p.email and p.email.lower() in emails)
 
 
-def dossier_detail(dossier: Dossier, label: Callable[..., str], web_base: str) -> ItemDetail:
-    """The dossier's card as the port's view; `label` is the text catalog (`dsbot.texts`)."""
+def dossier_detail(dossier: Dossier, texts: Callable[..., str], web_base: str) -> ItemDetail:
+    """The dossier's card as the port's view; `texts` is the text catalog (`dsbot.texts`)."""
     return ItemDetail(
         backend=BackendName.DS,
         ref=str(dossier.number),
-        title=label("item.ds_title", number=dossier.number),
+        title=texts("item.ds_title", number=dossier.number),
         kind=dossier.demarche.title,
-        state=item_state(dossier.state, label),
+        state=item_state(dossier.state, texts),
         url=dossier_url(web_base, dossier.demarche.number, dossier.number),
         groupe=dossier.groupe_instructeur.label,
         archived=dossier.archived,
-        fields=(_demandeur(dossier, label),),
+        fields=(_demandeur(dossier, texts),),
         followers=tuple(ItemPerson(p.id, p.email) for p in dossier.followers),
         labels=tuple(ItemLabel(lb.id, lb.name, lb.color) for lb in dossier.labels),
         message_count=len(dossier.conversation),
-        dates=_dates(dossier, label),
-        notices=_notices(dossier, label),
+        dates=_dates(dossier, texts),
+        notices=_notices(dossier, texts),
         motivation=_motivation(dossier),
         last_message=_last_message(dossier),
-        actions=_actions(dossier, label),
+        actions=_actions(dossier, texts),
         menu=menu_entries(dossier.state, archived=dossier.archived),
         deletable_by=_deletable_by(dossier),
         others_messages=any(m.email != dossier.usager_email for m in dossier.conversation),
