@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dsbot.backends.port import Backend, FeedSource
+    from dsbot.backends.port import Backend, FeedSource, ItemDetail, ItemState
     from dsbot.config import Settings
 
 # Backend name → the module that registers it, imported on first use: the CLI's quick commands
@@ -102,6 +102,13 @@ class BackendSpec:
     def text_key(self, stem: str) -> str:
         """The key that says `stem` for this backend."""
         return self.texts.get(stem) or f"{stem}.{self.name}"
+
+    # Its items as the port's view types, for the Slack builders: `detail(item, texts,
+    # web_base)` an item of its own model as an `ItemDetail`; `states(texts)` its states;
+    # `url(web_base, scope, ref)` an item's page, when only its scope and ref are at hand.
+    detail: Callable[[Any, Callable[..., str], str], ItemDetail] | None = None
+    states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
+    url: Callable[[str, str, str], str] | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

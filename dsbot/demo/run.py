@@ -30,6 +30,7 @@ from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.render_terminal import render_message
+from dsbot.slack.views import dossier_detail
 from dsbot.slack.web_client import make_web_client
 from dsbot.texts import get_texts
 
@@ -185,7 +186,10 @@ def _introduce(
         dossier = ds.get_dossier(feed.dossiers[0].number)
         viewer = Viewer(instructeur_id=None, can_act=True)
         card = build_dossier_card(
-            dossier, viewer=viewer, texts=texts, ds_web_base=settings.ds_web_base, ephemeral=True
+            dossier_detail(dossier, texts, settings.ds_web_base),
+            viewer=viewer,
+            texts=texts,
+            ephemeral=True,
         )
         out.write(f"━━ /ds dossier {dossier.number} (réponse visible de vous seul)\n")
         out.write(render_message(card, width=slack.width, color=slack.color) + "\n\n")
@@ -195,7 +199,6 @@ def _show_link_preview(
     out: TextIO, settings: Settings, ds: DSClient, demarche: int, slack: TerminalSlack
 ) -> None:
     """A dossier link pasted in the channel by an instructeur of its groupe, and its preview."""
-    from dsbot.backends.ds.backend import dossier_url
     from dsbot.slack.blocks.unfurl import build_unfurl, unfurl_fallback
 
     texts = get_texts(settings.lang)
@@ -203,9 +206,10 @@ def _show_link_preview(
     if not feed or not feed.dossiers:
         return
     dossier = ds.get_dossier(feed.dossiers[-1].number)
-    url = dossier_url(settings.ds_web_base, demarche, dossier.number)
-    preview = build_unfurl(dossier, texts, settings.ds_web_base)
-    message = {"text": unfurl_fallback(dossier, texts), "blocks": preview["blocks"]}
+    detail = dossier_detail(dossier, texts, settings.ds_web_base)
+    url = detail.url
+    preview = build_unfurl(detail, texts)
+    message = {"text": unfurl_fallback(detail, texts), "blocks": preview["blocks"]}
     out.write(
         f"━━ #{DEMO_CHANNEL_NAME} · un instructeur du groupe colle {url}\n"
         "   aperçu du lien (chat.unfurl), sans demandeur ni e-mail :\n"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from dsbot.backends.port import DossierState
+from dsbot.slack.views import ds_state_ids
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ShowDossier:
 class Subscribe:
     demarche: int
     groupe: int | None = None
-    states: tuple[DossierState, ...] = ()
+    states: tuple[str, ...] = ()  # DS's state ids (the registry's `states`)
     since: date | None = None
 
 
@@ -132,12 +132,21 @@ Command = (
     | Invalid
 )
 
-STATE_WORDS = {s.value: s for s in DossierState} | {
-    "construction": DossierState.EN_CONSTRUCTION,
-    "instruction": DossierState.EN_INSTRUCTION,
-    "accepté": DossierState.ACCEPTE,
-    "refusé": DossierState.REFUSE,
+# Words for DS's states besides their ids (`en_construction`…), as people type them.
+STATE_ALIASES = {
+    "construction": "en_construction",
+    "instruction": "en_instruction",
+    "accepté": "accepte",
+    "refusé": "refuse",
 }
+
+
+def ds_state_word(token: str) -> str | None:
+    """The DS state id `token` names (an id or an alias), None when it names none."""
+    known = ds_state_ids()
+    state = STATE_ALIASES.get(token, token)
+    return state if state in known else None
+
 
 USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
@@ -281,7 +290,7 @@ def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
     if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
     groupe: int | None = None
-    states: list[DossierState] = []
+    states: list[str] = []
     since: date | None = None
     rest = [a.lower().rstrip(",") for a in args[1:]]
     mode: str | None = None
@@ -305,7 +314,7 @@ def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
                 return Invalid("abonner", "error.subscribe_groupe", {"value": token})
             groupe, mode = number, None
         elif mode == "etat":
-            state = STATE_WORDS.get(token)
+            state = ds_state_word(token)
             if state is None:
                 return Invalid("abonner", "error.subscribe_state", {"value": token})
             if state not in states:

@@ -17,6 +17,7 @@ from dsbot.slack.blocks.help import build_help
 from dsbot.slack.command_table import Invocation
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_detail
 from dsbot.store.notifications import ItemSubscription, Subscription
 from dsbot.texts import Texts
 
@@ -138,7 +139,10 @@ def show_dossier(
         instructeur_id=access.instructeur_id, can_act=access.allowed, reason_key=access.reason_key
     )
     card = build_dossier_card(
-        dossier, viewer=viewer, texts=t, ds_web_base=services.settings.ds_web_base, ephemeral=True
+        dossier_detail(dossier, t, services.settings.ds_web_base),
+        viewer=viewer,
+        texts=t,
+        ephemeral=True,
     )
     respond(**ephemeral(card), replace_original=True)
 
@@ -352,7 +356,7 @@ def subscribe_text(
             channel_id,
             cmd.demarche,
             groupe=cmd.groupe,
-            states=tuple(s.value for s in cmd.states),
+            states=cmd.states,
             created_by=user_id,
             since=cmd.since,
         )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.ds.backend import dossier_url
 from dsbot.notifications.model import Digest, ItemRef
 from dsbot.slack.blocks.common import SlackMessage
 from dsbot.slack.blocks.digest import build_digest
+from dsbot.slack.views import dossier_url
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts

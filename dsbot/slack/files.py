@@ -22,18 +22,18 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.services.actions import AttachmentError
 from dsbot.slack.file_content import content_matches
 from dsbot.slack.hosts import slack_url as slack_file_url
+from dsbot.slack.views import max_attachment_bytes
 from dsbot.tls import verified_context
 
 log = logging.getLogger(__name__)
 
 # Slack's file_input accepts files of 10 MB at most; DS takes 20 MB. The smaller one rules.
 SLACK_FILE_INPUT_MAX = 10 * 1024 * 1024
-MAX_FILE_BYTES = min(registry.get(BackendName.DS).attachment_bytes, SLACK_FILE_INPUT_MAX)
+MAX_FILE_BYTES = min(max_attachment_bytes(BackendName.DS), SLACK_FILE_INPUT_MAX)
 DOWNLOAD_TIMEOUT_SECONDS = 30.0
 CHUNK_SIZE = 64 * 1024
 MAX_REDIRECTS = 3

@@ -33,6 +33,7 @@ from dsbot.slack.blocks.common import date_token, escape, mention
 from dsbot.slack.blocks.modals import NAME_BY_ACTION, ModalOrigin
 from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_detail
 from dsbot.store.threads import dossier_threads
 from dsbot.texts import Texts
 
@@ -191,10 +192,9 @@ def refresh_card(
             return False
         viewer = Viewer(access.instructeur_id, access.allowed, access.reason_key)
     card = build_dossier_card(
-        dossier,
+        dossier_detail(dossier, services.texts, services.settings.ds_web_base),
         viewer=viewer,
         texts=services.texts,
-        ds_web_base=services.settings.ds_web_base,
         ephemeral=ephemeral,
         acted=acted,
     )

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.slack.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_detail
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,9 @@ def share_card(
         )
         return
     card = build_dossier_card(
-        dossier,
+        dossier_detail(dossier, t, services.settings.ds_web_base),
         viewer=CHANNEL_VIEWER,
         texts=t,
-        ds_web_base=services.settings.ds_web_base,
         ephemeral=False,
     )
     shared_by = {

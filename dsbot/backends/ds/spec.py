@@ -9,6 +9,7 @@ from dsbot.backends.ds.backend import DSBackend
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
+from dsbot.backends.ds.views import dossier_detail, page_url, states
 from dsbot.backends.port import BackendName
 from dsbot.backends.registry import BackendSpec, CommandWord, Problem, register
 from dsbot.config import Settings
@@ -74,5 +75,8 @@ SPEC = register(
         check=check,
         items=False,  # dossiers go through DossierAccessService and ActionService for now
         attachment_bytes=MAX_FILE_SIZE,
+        detail=dossier_detail,
+        states=states,
+        url=page_url,
     )
 )

@@ -16,8 +16,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
-from dsbot.backends.ds.backend import item_state
-from dsbot.backends.port import DossierState, ItemState
+from dsbot.backends.port import ItemState
+from dsbot.slack.views import ds_state
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block
@@ -208,9 +208,10 @@ def state_text(state: ItemState) -> str:
     return f"{state_emoji(state)} {escape_truncate(state.label, _STATE_LABEL_MAX)}"
 
 
-def state_label(state: DossierState | str, texts: Texts) -> str:
-    """A dossier state, as the DS adapter names it, through `state_text`."""
-    return state_text(item_state(DossierState(state), texts))
+def state_label(state: str, texts: Texts) -> str:
+    """A dossier state by its id (a DS state is a `str`), as the DS adapter names it, through
+    `state_text`; raises ValueError for an id DS does not have."""
+    return state_text(ds_state(str(state), texts))
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> MarkdownTextObject:

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
-from dsbot.backends.port import DossierState
 from dsbot.notifications.model import CATEGORIES, DemarcheDigest, Digest, DigestLine
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
@@ -24,8 +23,10 @@ from dsbot.slack.blocks.common import (
     mrkdwn,
     plain,
     state_label,
+    state_text,
 )
 from dsbot.slack.blocks.home import age_text
+from dsbot.slack.views import ds_states
 from dsbot.texts import Texts
 
 TITLE_MAX = 120
@@ -50,9 +51,9 @@ def _demarche_blocks(
         part.title or texts("notify.demarche", number=part.demarche_number), TITLE_MAX
     )
     counts = " · ".join(
-        texts("digest.count", state=state_label(s, texts), count=part.counts[s.value])
-        for s in DossierState
-        if part.counts.get(s.value)
+        texts("digest.count", state=state_text(s), count=part.counts[s.id])
+        for s in ds_states(texts)
+        if part.counts.get(s.id)
     )
     heading = texts("digest.demarche", title=title, number=part.demarche_number)
     blocks: list[Block] = [

@@ -5,15 +5,13 @@ card of a dossier gone from DS), each rendered from its typed payload."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
-from dsbot.backends.ds.backend import item_state
-from dsbot.backends.ds.models import DossierState, DossierSummary
 from dsbot.backends.port import ItemState
 from dsbot.notifications.model import (
     AlertPayload,
@@ -46,10 +44,11 @@ from dsbot.slack.blocks.common import (
     mrkdwn,
     one_line,
     state_emoji,
-    state_label,
+    state_text,
 )
 from dsbot.slack.blocks.parts import by_text, comment_block
 from dsbot.slack.html_text import to_plain
+from dsbot.slack.views import ds_state, ds_states
 from dsbot.texts import Texts
 
 EVENT_DEPOSE = "depose"
@@ -108,7 +107,7 @@ def build_event_message(
 ) -> SlackMessage:
     """A one-line thread reply for `event_key` (one of EVENT_*), with an excerpt if any.
 
-    Params: `at`, `by`, `url` for every event; `state` (DossierState) for state_changed;
+    Params: `at`, `by`, `url` for every event; `state` (a DS state id) for state_changed;
     `author` and `body` for message; `body` for avis and correction; `reason` (a DS
     DeletedDossierReason) for trash. Unknown or missing params raise TypeError: a caller's
     typo should fail in tests, not silently drop a fact.
@@ -131,7 +130,7 @@ def build_event_message(
         "by": by_text(mention(by), texts) if by else "",
     }
     if event_key == EVENT_STATE_CHANGED:
-        state = item_state(DossierState(params["state"]), texts)
+        state = ds_state(str(params["state"]), texts)
         line = f"{state_emoji(state)} " + texts(f"event.state.{state.id}", **values)
     else:
         if event_key == EVENT_MESSAGE:
@@ -156,9 +155,21 @@ def build_event_message(
     return make_message(fallback, blocks)
 
 
+class ChangedDossier(Protocol):
+    """What a burst summary needs of a changed dossier (a feed's summary of it)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def state(self) -> str:
+        """A DS state id."""
+        ...
+
+
 def build_burst_summary(
     demarche_title: str,
-    dossiers: list[DossierSummary],
+    dossiers: Sequence[ChangedDossier],
     texts: Texts,
     limit: int = 20,
 ) -> SlackMessage:
@@ -168,11 +179,11 @@ def build_burst_summary(
     """
     title = escape_truncate(demarche_title, _NAME_MAX)
     heading = texts("burst.title", demarche=title, count=len(dossiers))
-    counts = Counter(d.state for d in dossiers)
+    counts = Counter(str(d.state) for d in dossiers)
     state_lines = [
-        texts("burst.state_line", state=state_label(state, texts), count=counts[state])
-        for state in DossierState
-        if counts[state]
+        texts("burst.state_line", state=state_text(state), count=counts[state.id])
+        for state in ds_states(texts)
+        if counts[state.id]
     ]
     # The caller's order (usually the feed's), without repeats.
     numbers = list(dict.fromkeys(d.number for d in dossiers))

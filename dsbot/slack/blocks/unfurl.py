@@ -11,8 +11,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
-from dsbot.backends.ds.backend import dossier_url
-from dsbot.backends.ds.models import Dossier, DossierState
+from dsbot.backends.port import ItemDetail
 from dsbot.slack import ids
 from dsbot.slack.blocks.common import (
     CONTEXT_TEXT_MAX,
@@ -22,39 +21,37 @@ from dsbot.slack.blocks.common import (
     field,
     link,
     mrkdwn,
-    state_label,
+    state_text,
 )
 from dsbot.texts import Texts
 
 _NAME_MAX = 200
 _LIST_MAX = 300
+# Where a date's brief puts the date (`DetailDate.brief`).
+_DATE_SLOT = "{date}"
 
 
-def build_unfurl(dossier: Dossier, texts: Texts, ds_web_base: str) -> dict[str, Any]:
-    """One entry of chat.unfurl's `unfurls` map: `{"blocks": [...]}`."""
+def build_unfurl(detail: ItemDetail, texts: Texts) -> dict[str, Any]:
+    """One entry of chat.unfurl's `unfurls` map: `{"blocks": [...]}`. `detail` is the DS
+    adapter's view of the dossier; its personal fields are never shown here."""
     t = texts
     title = t(
         "unfurl.title",
-        number=dossier.number,
-        demarche=escape_truncate(dossier.demarche.title, _NAME_MAX),
+        number=detail.ref,
+        demarche=escape_truncate(detail.kind, _NAME_MAX),
     )
-    url = dossier_url(ds_web_base, dossier.demarche.number, dossier.number)
-    state = state_label(dossier.state, t)
-    if dossier.archived:
+    state = state_text(detail.state)
+    if detail.archived:
         state += f" · {t('card.archived')}"
     fields = [
         field(t("card.field.state"), state),
-        field(t("card.field.groupe"), escape_truncate(dossier.groupe_instructeur.label, _NAME_MAX)),
+        field(t("card.field.groupe"), escape_truncate(detail.groupe, _NAME_MAX)),
     ]
-    if dossier.labels:
-        names = ", ".join(label.name for label in dossier.labels)
+    if detail.labels:
+        names = ", ".join(label.name for label in detail.labels)
         fields.append(field(t("card.field.labels"), escape_truncate(names, _LIST_MAX)))
-    dates = [t("unfurl.depot", date=date_token(dossier.date_depot))]
-    if dossier.date_passage_en_instruction and dossier.state is not DossierState.EN_CONSTRUCTION:
-        dates.append(t("unfurl.instruction", date=date_token(dossier.date_passage_en_instruction)))
-    if dossier.date_traitement and dossier.state.is_termine:
-        dates.append(t("unfurl.traitement", date=date_token(dossier.date_traitement)))
-    dates.append(link(url, t("unfurl.open")))
+    dates = [d.brief.replace(_DATE_SLOT, date_token(d.at)) for d in detail.dates if d.brief]
+    dates.append(link(detail.url, t("unfurl.open")))
     blocks: list[Block] = [
         SectionBlock(block_id=ids.BLOCK_UNFURL_SUMMARY, text=mrkdwn(f"*{title}*"), fields=fields),
         ContextBlock(
@@ -65,11 +62,11 @@ def build_unfurl(dossier: Dossier, texts: Texts, ds_web_base: str) -> dict[str, 
     return {"blocks": [block.to_dict() for block in blocks]}
 
 
-def unfurl_fallback(dossier: Dossier, texts: Texts) -> str:
+def unfurl_fallback(detail: ItemDetail, texts: Texts) -> str:
     """A one-line description of the preview (logs, the demo's terminal)."""
     return texts(
         "card.fallback",
-        number=dossier.number,
-        state=texts(f"state.{dossier.state.value}"),
-        demarche=escape(dossier.demarche.title),
+        number=detail.ref,
+        state=detail.state.label,
+        demarche=escape(detail.kind),
     )

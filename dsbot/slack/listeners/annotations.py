@@ -8,14 +8,14 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
-from dsbot.backends.ds.backend import dossier_url
-from dsbot.backends.ds.models import Dossier
 from dsbot.slack import edit_flow, ids
 from dsbot.slack.blocks.edits import EditOrigin, build_annotations_modal
 from dsbot.slack.menu import MORE_HANDLERS
 from dsbot.slack.outcomes import Audience
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_url
 
 
 def open_annotations(
@@ -27,7 +27,7 @@ def open_annotations(
 def fill_annotations(services: AppServices, audience: Audience, origin: EditOrigin) -> Any:
     """The form, once DS said the user may act; else why not."""
     dossier = edit_flow.checked(services, audience, origin)
-    if not isinstance(dossier, Dossier):
+    if isinstance(dossier, View):  # why the user may not act
         return dossier
     sheet = services.ds.get_dossier_annotations(origin.number)
     url = dossier_url(services.settings.ds_web_base, dossier.demarche.number, origin.number)

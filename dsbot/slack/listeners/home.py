@@ -20,6 +20,7 @@ from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.home import HomePublisher
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_detail
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +135,13 @@ def open_card(services: AppServices, team_id: str, user_id: str, number: int) ->
         )
         return
     card = build_dossier_card(
-        dossier,
+        dossier_detail(dossier, t, services.settings.ds_web_base),
         viewer=Viewer(
             instructeur_id=access.instructeur_id,
             can_act=access.allowed,
             reason_key=access.reason_key,
         ),
         texts=t,
-        ds_web_base=services.settings.ds_web_base,
         ephemeral=False,
     )
     services.slack.chat_postMessage(channel=user_id, text=card.text, blocks=card.blocks)

@@ -10,8 +10,8 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
-from dsbot.backends.ds.models import Dossier
 from dsbot.slack import edit_flow, ids
 from dsbot.slack.blocks.edits import EditOrigin, build_labels_modal
 from dsbot.slack.menu import MORE_HANDLERS
@@ -28,7 +28,7 @@ def open_labels(
 def fill_labels(services: AppServices, audience: Audience, origin: EditOrigin) -> Any:
     """The form, once DS said the user may act; else why not."""
     dossier = edit_flow.checked(services, audience, origin)
-    if not isinstance(dossier, Dossier):
+    if isinstance(dossier, View):  # why the user may not act
         return dossier
     demarche = services.ds.get_demarche(dossier.demarche.number)
     current = dossier.labels

@@ -21,6 +21,7 @@ from dsbot.slack.blocks.unfurl import build_unfurl
 from dsbot.slack.dossier_refs import DossierLink, dossier_link, ds_hosts
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.services import AppServices
+from dsbot.slack.views import dossier_detail
 from dsbot.store.unfurls import claim_unfurl, release_unfurl
 
 log = logging.getLogger(__name__)
@@ -148,4 +149,5 @@ def preview_of(
     if link.demarche is not None and link.demarche != dossier.demarche.number:
         # The URL names another démarche: it does not lead to this dossier.
         return None
-    return build_unfurl(dossier, services.texts, services.settings.ds_web_base)
+    detail = dossier_detail(dossier, services.texts, services.settings.ds_web_base)
+    return build_unfurl(detail, services.texts)

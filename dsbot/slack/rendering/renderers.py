@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
-from dsbot.backends.ds.backend import dossier_url
 from dsbot.notifications.delivery.prepare import DossierCard, GoneCard, ItemCard, Mentions
 from dsbot.notifications.model import Digest, ItemStateChanged
 from dsbot.slack.blocks import events
@@ -15,6 +14,7 @@ from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.digest import render_digest
 from dsbot.slack.rendering.context import RenderContext
+from dsbot.slack.views import dossier_detail, dossier_url
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
 
 # Channel cards are seen by everyone: the buttons are shown and each click is authorized then.
@@ -26,10 +26,9 @@ def render_parent(row: OutboxRow, prepared: object, context: RenderContext) -> S
     texts = context.texts
     if isinstance(prepared, DossierCard):
         return build_dossier_card(
-            prepared.dossier,
+            dossier_detail(prepared.dossier, texts, context.ds_web_base),
             viewer=CHANNEL_VIEWER,
             texts=texts,
-            ds_web_base=context.ds_web_base,
             ephemeral=False,
         )
     if isinstance(prepared, ItemCard):

@@ -19,6 +19,7 @@ from dsbot.slack.blocks.card import (
     build_dossier_card,
     legal_actions,
 )
+from dsbot.slack.views import dossier_detail
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import (
     all_text,
@@ -88,10 +89,9 @@ VISIBLE_START = {
 
 def card(dossier=None, *, viewer=CAN_ACT, texts=FR, **kwargs):
     message = build_dossier_card(
-        dossier or make_dossier(),
+        dossier_detail(dossier or make_dossier(), texts, DS_WEB_BASE),
         viewer=viewer,
         texts=texts,
-        ds_web_base=DS_WEB_BASE,
         **kwargs,
     )
     assert_within_slack_limits(message)
@@ -149,7 +149,9 @@ def test_archived_termine_dossier_has_no_archiver_button():
 def test_legal_actions_never_offer_repasser_en_construction():
     for state in DossierState:
         for archived in (False, True):
-            assert "dossier_repasser_en_construction" not in legal_actions(state, archived=archived)
+            assert "dossier_repasser_en_construction" not in legal_actions(
+                dossier_detail(make_dossier(state=state, archived=archived), FR, DS_WEB_BASE)
+            )
 
 
 def test_button_styles():
@@ -289,7 +291,9 @@ def test_no_menu_for_a_viewer_who_cannot_act():
 def test_voir_dans_ds_links_to_the_instructeur_page():
     dossier = make_dossier(number=5678)
     message = build_dossier_card(
-        dossier, viewer=CAN_ACT, texts=FR, ds_web_base="https://www.demarches-simplifiees.fr/"
+        dossier_detail(dossier, FR, "https://www.demarches-simplifiees.fr/"),
+        viewer=CAN_ACT,
+        texts=FR,
     )
     link = next(b for b in buttons(message) if b["action_id"] == ids.ACTION_VOIR_DANS_DS)
     assert link["url"] == "https://www.demarches-simplifiees.fr/procedures/42/dossiers/5678"

@@ -8,6 +8,7 @@ from dsbot.slack.blocks.events import EVENT_STATE_CHANGED, build_event_message
 from dsbot.slack.blocks.help import build_help
 from dsbot.slack.render_terminal import display_width, render_message, render_mrkdwn
 from dsbot.slack.subcommands import default_table
+from dsbot.slack.views import dossier_detail
 from dsbot.texts import Texts
 from tests.slack.blocks.factories import (
     DS_WEB_BASE,
@@ -23,7 +24,7 @@ FR = Texts("fr")
 def render_card(dossier, viewer=None, **kwargs):
     viewer = viewer or Viewer(instructeur_id=INSTRUCTEUR.id, can_act=True)
     message = build_dossier_card(
-        dossier, viewer=viewer, texts=FR, ds_web_base=DS_WEB_BASE, ephemeral=True
+        dossier_detail(dossier, FR, DS_WEB_BASE), viewer=viewer, texts=FR, ephemeral=True
     )
     return render_message(message, **kwargs)
 

@@ -49,6 +49,7 @@ from dsbot.slack.blocks.events import (
 from dsbot.slack.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.blocks.modals import ACTION_BY_NAME, ModalOrigin, build_action_modal
 from dsbot.slack.item_refs import ItemOrigin
+from dsbot.slack.views import dossier_detail
 from dsbot.texts import Texts
 from tests.slack.blocks.blockkit import block, buttons
 from tests.slack.blocks.factories import DS_WEB_BASE, INSTRUCTEUR, make_dossier
@@ -84,7 +85,7 @@ def test_a_dossier_state_is_the_adapters_item_state_rendered_by_the_one_renderer
     shown = state_text(item_state(state, FR))
     assert shown == state_label(state, FR) == f"{DS_EMOJI[state]} {FR(f'state.{state.value}')}"
     card = build_dossier_card(
-        make_dossier(state=state), viewer=CAN_ACT, texts=FR, ds_web_base=DS_WEB_BASE
+        dossier_detail(make_dossier(state=state), FR, DS_WEB_BASE), viewer=CAN_ACT, texts=FR
     )
     assert state_field(card, ids.BLOCK_CARD_FACTS) == f"*État*\n{shown}"
     generic = build_item_card(ds_item(state), [], viewer=ItemViewer(can_act=False), texts=FR)
@@ -111,11 +112,11 @@ def test_a_dossier_and_a_document_in_the_same_colour_show_the_same_state(state):
 def test_the_card_state_buttons_are_the_adapters_actions(state, archived):
     actions = state_actions(state, FR)
     moves = [ACTION_BY_NAME[a.id] for a in actions]
-    legal = legal_actions(state, archived=archived)
+    dossier = make_dossier(state=state, archived=archived)
+    legal = legal_actions(dossier_detail(dossier, FR, DS_WEB_BASE))
     assert list(legal[: len(moves)]) == moves
     assert set(legal[len(moves) :]) <= {ids.ACTION_ARCHIVER, ids.ACTION_REPONDRE}
-    dossier = make_dossier(state=state, archived=archived)
-    card = build_dossier_card(dossier, viewer=CAN_ACT, texts=FR, ds_web_base=DS_WEB_BASE)
+    card = build_dossier_card(dossier_detail(dossier, FR, DS_WEB_BASE), viewer=CAN_ACT, texts=FR)
     by_id = {b["action_id"]: b for b in buttons(card)}
     for action_id, action in zip(moves, actions, strict=True):
         button = by_id[action_id]
@@ -128,10 +129,9 @@ def test_an_action_is_the_same_button_on_a_dossier_card_and_an_item_card():
     refuser = next(a for a in state_actions(DossierState.EN_INSTRUCTION, FR) if a.id == "refuser")
     assert refuser.style is ActionStyle.DANGER
     card = build_dossier_card(
-        make_dossier(state=DossierState.EN_INSTRUCTION),
+        dossier_detail(make_dossier(state=DossierState.EN_INSTRUCTION), FR, DS_WEB_BASE),
         viewer=CAN_ACT,
         texts=FR,
-        ds_web_base=DS_WEB_BASE,
     )
     generic = build_item_card(
         document(ItemState("e_x", "Instruit")), [refuser], viewer=ItemViewer(True), texts=FR

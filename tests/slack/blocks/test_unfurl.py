@@ -7,6 +7,7 @@ import json
 from dsbot.backends.ds.models import DossierState, Label
 from dsbot.slack import ids
 from dsbot.slack.blocks.unfurl import build_unfurl
+from dsbot.slack.views import dossier_detail
 from dsbot.texts import Texts
 from tests.fakes.slack_rules import check_blocks
 from tests.slack.blocks.factories import DS_WEB_BASE, make_dossier, make_message, with_state
@@ -20,7 +21,7 @@ def shown(preview: dict) -> str:
 
 def test_preview_has_number_demarche_state_groupe_dates_labels_and_a_link():
     dossier = make_dossier()
-    preview = build_unfurl(dossier, FR, DS_WEB_BASE)
+    preview = build_unfurl(dossier_detail(dossier, FR, DS_WEB_BASE), FR)
     assert [b["block_id"] for b in preview["blocks"]] == [
         ids.BLOCK_UNFURL_SUMMARY,
         ids.BLOCK_UNFURL_DATES,
@@ -36,7 +37,7 @@ def test_preview_has_number_demarche_state_groupe_dates_labels_and_a_link():
 
 def test_preview_holds_nothing_personal():
     dossier = make_dossier(messages=(make_message(body="Mon IBAN est FR76 3000"),))
-    text = shown(build_unfurl(dossier, FR, DS_WEB_BASE))
+    text = shown(build_unfurl(dossier_detail(dossier, FR, DS_WEB_BASE), FR))
     demandeur = dossier.demandeur
     assert demandeur is not None
     for secret in (demandeur.nom, demandeur.prenom, dossier.usager_email, "FR76", "Demandeur"):
@@ -49,11 +50,11 @@ def test_data_from_ds_is_inert_mrkdwn():
     dossier = make_dossier(
         labels=(Label(id="TGFiZWwtMg==", name="<!channel> & co", color="bleu"),),
     )
-    text = shown(build_unfurl(dossier, FR, DS_WEB_BASE))
+    text = shown(build_unfurl(dossier_detail(dossier, FR, DS_WEB_BASE), FR))
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp; co" in text
 
 
 def test_decided_dossier_shows_its_decision_date():
     dossier = with_state(make_dossier(), DossierState.ACCEPTE)
-    text = shown(build_unfurl(dossier, FR, DS_WEB_BASE))
+    text = shown(build_unfurl(dossier_detail(dossier, FR, DS_WEB_BASE), FR))
     assert "Accepté" in text and "décidé" in text
