@@ -53,7 +53,7 @@ import binascii
 import json
 import re
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dsbot.sandboxes.ds import dossier_content
 from dsbot.sandboxes.ds.auth import Tokens
@@ -83,7 +83,7 @@ DELETED_REASONS = (
 DOSSIER_PATH = re.compile(r"^/_sandbox/dossiers/(\d+)(?:/(messages|state|touch|trash|avis))?$")
 
 
-def _file_json(file: dict | None) -> dict | None:
+def _file_json(file: dict[str, Any] | None) -> dict[str, Any] | None:
     if not file:
         return None
     return {
@@ -94,7 +94,7 @@ def _file_json(file: dict | None) -> dict | None:
     }
 
 
-def dossier_json(app: SandboxApp, row: dict) -> dict:
+def dossier_json(app: SandboxApp, row: dict[str, Any]) -> dict[str, Any]:
     """The stored dossier, with the keys docs/interface.md lists, and a few more."""
     store = app.store
     details = store.details(row)
@@ -146,7 +146,7 @@ def dossier_json(app: SandboxApp, row: dict) -> dict:
     }
 
 
-def demarches_json(app: SandboxApp) -> dict:
+def demarches_json(app: SandboxApp) -> dict[str, Any]:
     world = app.store.world
     result = []
     for number, demarche in sorted(world.demarches.items()):
@@ -185,16 +185,17 @@ def demarches_json(app: SandboxApp) -> dict:
 # --- writes ----------------------------------------------------------------------------------
 
 
-def _row(app: SandboxApp, number: int) -> dict:
+def _row(app: SandboxApp, number: int) -> dict[str, Any]:
     row = app.store.dossier(number)
     if row is None:
         raise ControlError(404, f"no dossier {number}")
     return row
 
 
-def _first_agent(app: SandboxApp, row: dict) -> str:
+def _first_agent(app: SandboxApp, row: dict[str, Any]) -> str:
     groupe = app.store.world.groupes[row["groupe"]]
-    return app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
+    email: str = app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
+    return email
 
 
 def _instructeur_id(app: SandboxApp, email: str) -> int | None:
@@ -203,7 +204,7 @@ def _instructeur_id(app: SandboxApp, email: str) -> int | None:
     return next(found, None)
 
 
-def create_dossier(app: SandboxApp, body: dict) -> Response:
+def create_dossier(app: SandboxApp, body: dict[str, Any]) -> Response:
     world = app.store.world
     number = body.get("demarche")
     demarche = world.demarches.get(number) if isinstance(number, int) else None
@@ -263,7 +264,7 @@ def _default_motivation(state: str) -> str | None:
     return {"refuse": "Dossier non éligible.", "sans_suite": "Demande abandonnée."}.get(state)
 
 
-def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
+def set_state(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     state = body.get("state")
     if state not in STATES:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
@@ -277,7 +278,7 @@ def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
+def add_message(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     text = body.get("body")
     if not isinstance(text, str) or not text.strip():
         raise ControlError(400, "body must be a non-empty string")
@@ -316,7 +317,7 @@ def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(201, {"id": message["id"], "createdAt": iso(message["createdAt"])})
 
 
-def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
+def add_avis(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     world = app.store.world
     claimant_id = world.groupes[row["groupe"]]["instructeurs"][0]
     claimant = {
@@ -334,7 +335,7 @@ def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(201, {"id": avis["id"]})
 
 
-def touch(app: SandboxApp, row: dict) -> Response:
+def touch(app: SandboxApp, row: dict[str, Any]) -> Response:
     change = Change(app.store, row, app.clock.now_us())
     change.edit_champ()
     if row["correction_at"] is not None:
@@ -344,7 +345,7 @@ def touch(app: SandboxApp, row: dict) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def delete(app: SandboxApp, row: dict, reason: str | None) -> Response:
+def delete(app: SandboxApp, row: dict[str, Any], reason: str | None) -> Response:
     if reason is None:
         reason = "user_request" if row["state"] == "en_construction" else "instructeur_request"
     if reason not in DELETED_REASONS:
@@ -357,7 +358,7 @@ def delete(app: SandboxApp, row: dict, reason: str | None) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def trash(app: SandboxApp, row: dict, body: dict) -> Response:
+def trash(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     by = body.get("by", "administration")
     if by not in ("administration", "usager"):
         raise ControlError(400, 'by must be "administration" or "usager"')
@@ -373,7 +374,7 @@ def trash(app: SandboxApp, row: dict, body: dict) -> Response:
 # --- routing ---------------------------------------------------------------------------------
 
 
-def _body(raw: bytes) -> dict:
+def _body(raw: bytes) -> dict[str, Any]:
     if not raw:
         return {}
     try:
@@ -391,7 +392,7 @@ def handle(
     return control_answer(lambda: _route(app, method, path.rstrip("/") or "/", query, raw))
 
 
-def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> Response:
+def _route(app: SandboxApp, method: str, path: str, query: dict[str, Any], raw: bytes) -> Response:
     if path == "/_sandbox/health" and method == "GET":
         return json_response(200, {"ok": True})
     if path == "/_sandbox/stats" and method == "GET":
@@ -440,7 +441,7 @@ def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> 
     raise ControlError(404, f"no route {method} {path}")
 
 
-def _move_clock(app: SandboxApp, body: dict) -> Response:
+def _move_clock(app: SandboxApp, body: dict[str, Any]) -> Response:
     unknown = set(body) - {"advance_s", "now", "freeze"}
     if unknown:
         raise ControlError(400, f"unknown clock field(s): {', '.join(sorted(unknown))}")
@@ -474,7 +475,7 @@ def _move_clock(app: SandboxApp, body: dict) -> Response:
     return json_response(200, clock.as_json())
 
 
-def _add_token(app: SandboxApp, body: dict) -> Response:
+def _add_token(app: SandboxApp, body: dict[str, Any]) -> Response:
     value = body.get("token")
     if not isinstance(value, str) or not value:
         raise ControlError(400, "token must be a non-empty string")

@@ -129,7 +129,7 @@ def md5_base64(data: bytes) -> str:
 
 def file_dict(
     key: str, filename: str, content_type: str, created: int, data: bytes | None = None
-) -> dict:
+) -> dict[str, Any]:
     data = generated_file_bytes(key) if data is None else data
     return {
         "__typename": "File",
@@ -159,7 +159,9 @@ def _between(rng: random.Random, low: int, high: int) -> int:
 class _Context:
     """What the champ makers need to know about the dossier being generated."""
 
-    def __init__(self, seed: int, row: dict, rng: random.Random, place: tuple) -> None:
+    def __init__(
+        self, seed: int, row: dict[str, Any], rng: random.Random, place: vocab.Commune
+    ) -> None:
         self.seed = seed
         self.row = row
         self.rng = rng
@@ -172,7 +174,7 @@ class _Context:
         return f"g{self.seed}-{self.number}-{self.files}-{stem}"
 
 
-def _address(rng: random.Random, place: tuple) -> dict:
+def _address(rng: random.Random, place: vocab.Commune) -> dict[str, Any]:
     city, insee, postal, dep_code, dep_name, reg_code, reg_name = place
     street_number = str(rng.randint(1, 120))
     street = rng.choice(vocab.VOIES)
@@ -197,7 +199,9 @@ def _address(rng: random.Random, place: tuple) -> dict:
     }
 
 
-def personne_morale(rng: random.Random, place: tuple, etablissement_id: int) -> dict:
+def personne_morale(
+    rng: random.Random, place: vocab.Commune, etablissement_id: int
+) -> dict[str, Any]:
     """A plausible établissement: valid SIRET (Luhn), raison sociale, entreprise, association."""
     siret = make_siret(rng)
     siren = siret[:9]
@@ -275,7 +279,7 @@ def _empty_value(kind: str) -> bool:
 
 
 def make_champ(
-    desc: dict, ctx: _Context, updated: int, filled: bool, row_id: str | None = None
+    desc: dict[str, Any], ctx: _Context, updated: int, filled: bool, row_id: str | None = None
 ) -> dict[str, Any]:
     """One champ for that descriptor; `filled=False` gives an empty (optional) champ."""
     kind = desc["type"]
@@ -523,7 +527,9 @@ def make_champ(
     return champ
 
 
-def empty_champ(desc: dict, number: int, updated: int, row_id: str | None = None) -> dict:
+def empty_champ(
+    desc: dict[str, Any], number: int, updated: int, row_id: str | None = None
+) -> dict[str, Any]:
     """An empty champ for that descriptor (a new repetition row, for instance)."""
     ctx = _Context(
         0, {"number": number, "depose_at": updated}, random.Random(number), vocab.COMMUNES[0]
@@ -537,7 +543,9 @@ def french_datetime(us: int) -> str:
     return f"{french_date(local.date().isoformat())} {local.hour:02d}:{local.minute:02d}"
 
 
-def _champs(descriptors: list, ctx: _Context, updated: int, fill_rate: float) -> list:
+def _champs(
+    descriptors: list[dict[str, Any]], ctx: _Context, updated: int, fill_rate: float
+) -> list[dict[str, Any]]:
     champs = []
     for desc in descriptors:
         filled = desc["required"] or ctx.rng.random() < fill_rate
@@ -548,16 +556,23 @@ def _champs(descriptors: list, ctx: _Context, updated: int, fill_rate: float) ->
 # --- the whole dossier -------------------------------------------------------------------
 
 
-def _revision(demarche: dict, number: int) -> dict:
-    for revision in demarche["revisions"]:
+def _revision(demarche: dict[str, Any], number: int) -> dict[str, Any]:
+    revisions: list[dict[str, Any]] = demarche["revisions"]
+    for revision in revisions:
         if revision["number"] == number:
             return revision
-    return demarche["revisions"][-2]
+    return revisions[-2]
 
 
-def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dict) -> dict:
+def build(
+    seed: int,
+    row: dict[str, Any],
+    demarche: dict[str, Any],
+    groupes: dict[int, dict[str, Any]],
+    instructeurs: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
     """Everything about the dossier that the core row does not hold (see module docstring)."""
-    number = row["number"]
+    number: int = row["number"]
     rng = random.Random(seed * 1_000_003 + number)
     place = rng.choice(vocab.COMMUNES)
     ctx = _Context(seed, row, rng, place)
@@ -776,7 +791,9 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
     }
 
 
-def _message(mid: int, email: str, body: str, created: int, files: list, author: str) -> dict:
+def _message(
+    mid: int, email: str, body: str, created: int, files: list[dict[str, Any]], author: str
+) -> dict[str, Any]:
     return {
         "id": gid("Commentaire", mid),
         "email": email,
@@ -791,8 +808,14 @@ def _message(mid: int, email: str, body: str, created: int, files: list, author:
 
 
 def new_message(
-    details: dict, number: int, email: str, body: str, created: int, files: list, author: str
-) -> dict:
+    details: dict[str, Any],
+    number: int,
+    email: str,
+    body: str,
+    created: int,
+    files: list[dict[str, Any]],
+    author: str,
+) -> dict[str, Any]:
     """Appends a message with the next id of that dossier and returns it."""
     details["seq"] += 1
     message = _message(number * ID_STRIDE + details["seq"], email, body, created, files, author)
@@ -801,7 +824,7 @@ def new_message(
 
 
 def new_traitement(
-    details: dict,
+    details: dict[str, Any],
     number: int,
     event: str,
     state: str,
@@ -809,7 +832,7 @@ def new_traitement(
     email: str | None,
     motivation: str | None,
     revision: int,
-) -> dict:
+) -> dict[str, Any]:
     details["seq"] += 1
     traitement = {
         "id": gid("Traitement", number * ID_STRIDE + details["seq"]),

@@ -261,7 +261,7 @@ class GraphQLEndpoint:
 
     # --- pieces ----------------------------------------------------------------------------
 
-    def _params(self, body: bytes) -> tuple[dict | HttpAbort, str]:
+    def _params(self, body: bytes) -> tuple[dict[str, Any] | HttpAbort, str]:
         try:
             params = json.loads(body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
@@ -279,7 +279,7 @@ class GraphQLEndpoint:
             name = str(params["queryId"])
         return params, str(name or "anonymous")
 
-    def _authenticate(self, authorization: str | None, params: dict) -> Token:
+    def _authenticate(self, authorization: str | None, params: dict[str, Any]) -> Token:
         token = self.app.tokens.get(bearer_token(authorization))
         # DS checks the network before the expiry: a token both gets the 403.
         if token is not None and token.forbidden_network:
@@ -300,7 +300,7 @@ class GraphQLEndpoint:
         return token
 
     @staticmethod
-    def _query_text(params: dict) -> str | None:
+    def _query_text(params: dict[str, Any]) -> str | None:
         query_id = params.get("queryId")
         if query_id:
             if query_id == "introspection":
@@ -310,7 +310,7 @@ class GraphQLEndpoint:
         return query if isinstance(query, str) and query.strip() else None
 
     @staticmethod
-    def _variables(value: Any) -> dict:
+    def _variables(value: Any) -> dict[str, Any]:
         if value is None or value == "":
             return {}
         if isinstance(value, str):
@@ -330,7 +330,11 @@ class _TimeoutOnce:
         self.fired = False
 
     def resolve(
-        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+        self,
+        next_: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[RequestContext],
+        **args: Any,
     ) -> Any:
         if info.path.prev is None and not self.fired:
             self.fired = True
@@ -346,7 +350,11 @@ class _HeavyTimeout:
         self.seen = 0
 
     def resolve(
-        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+        self,
+        next_: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[RequestContext],
+        **args: Any,
     ) -> Any:
         if info.parent_type.name == "Dossier" and info.field_name == "champs":
             self.seen += 1

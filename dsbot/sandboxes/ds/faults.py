@@ -73,11 +73,11 @@ class Faults:
         self._window = -1
         self._counts: dict[str, int] = {}
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {**self._values, "seed": self._seed}
 
-    def update(self, changes: dict) -> dict:
+    def update(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Validates then applies `changes`; unknown keys are an error (typos would be silent)."""
         if not isinstance(changes, dict):
             raise FaultError("expected a JSON object")
@@ -120,10 +120,10 @@ class Faults:
             return {**self._values, "seed": self._seed}
 
     def latency_s(self) -> float:
-        return self._values["latency_ms"] / 1000
+        return float(self._values["latency_ms"]) / 1000
 
     def roll(self, name: str) -> bool:
-        rate = self._values[name]
+        rate: float = self._values[name]
         if rate <= 0:
             return False
         with self._lock:
@@ -152,4 +152,5 @@ class Faults:
             if self._values["ambiguous_mutations"] <= 0:
                 return None
             self._values["ambiguous_mutations"] -= 1
-            return self._values["ambiguous_mode"]
+            mode: str | None = self._values["ambiguous_mode"]
+            return mode

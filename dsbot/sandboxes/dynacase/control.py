@@ -63,7 +63,7 @@ def handle(app: DynacaseApp, method: str, path: str, body: bytes) -> Response:
     return control_answer(lambda: _route(app, method, path.rstrip("/"), payload))
 
 
-def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
+def _route(app: DynacaseApp, method: str, path: str, payload: dict[str, Any]) -> Response:
     if path == "/_sandbox/health" and method == "GET":
         return json_response(200, {"ok": True})
     if path == "/_sandbox/families" and method == "GET":
@@ -98,7 +98,7 @@ def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
     raise ControlError(404, f"no route {method} {path}")
 
 
-def _create(app: DynacaseApp, payload: dict) -> Response:
+def _create(app: DynacaseApp, payload: dict[str, Any]) -> Response:
     family_name, title = payload.get("family"), payload.get("title")
     if not isinstance(family_name, str) or not isinstance(title, str) or not title.strip():
         raise ControlError(400, 'expected {"family": "<NAME>", "title": "<text>"}')
@@ -120,7 +120,7 @@ def _create(app: DynacaseApp, payload: dict) -> Response:
         return json_response(201, {"id": rev.id, "initid": rev.initid, "name": rev.name})
 
 
-def _change(app: DynacaseApp, initid: int, payload: dict) -> Response:
+def _change(app: DynacaseApp, initid: int, payload: dict[str, Any]) -> Response:
     state = payload.get("state")
     comment = payload.get("comment") or ""
     parameters = payload.get("parameters") or {}
