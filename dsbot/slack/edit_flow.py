@@ -17,6 +17,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends.ds.annotations import AnnotationChange
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -186,7 +187,7 @@ def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         return
     kind = KIND_BY_OPTION[origin.kind]
     labels: LabelEdit | None = None
-    annotations: tuple = ()
+    annotations: tuple[AnnotationChange, ...] = ()
     if kind is ActionKind.ETIQUETTES:
         form = read_labels(view, origin, t)
         if not isinstance(form, LabelsForm):

@@ -119,7 +119,7 @@ def _text_of(obj: dict[str, Any] | None, color: bool) -> str:
         return ""
     if obj.get("type") == "mrkdwn":
         return render_mrkdwn(obj.get("text", ""), color=color)
-    return obj.get("text", "")
+    return str(obj.get("text", ""))
 
 
 def _dim(lines: Iterable[str], color: bool) -> list[str]:
@@ -184,7 +184,7 @@ def _rich_text(node: Any) -> str:
         if "text" in node and isinstance(node["text"], str):
             return node["text"]
         if node.get("type") == "link":
-            return node.get("url", "")
+            return str(node.get("url", ""))
         return "".join(_rich_text(e) for e in node.get("elements") or ())
     if isinstance(node, list):
         return "".join(_rich_text(e) for e in node)

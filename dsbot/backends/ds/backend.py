@@ -198,7 +198,8 @@ class DSSource:
         if not ref.isdigit():
             raise BackendNotFound(ref)
         try:
-            return self.client.get_dossier(int(ref))
+            dossier: Dossier = self.client.get_dossier(int(ref))
+            return dossier
         except (e.DSNotFound, e.DSPermissionDenied) as exc:
             raise BackendNotFound(ref) from exc
         except e.DSNotAuthenticated as exc:

@@ -211,7 +211,7 @@ def build_dossier_card(
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def _facts(dossier: Dossier, texts: Texts) -> list:
+def _facts(dossier: Dossier, texts: Texts) -> list[MarkdownTextObject]:
     state = state_label(dossier.state, texts)
     if dossier.archived:
         state += f" · {texts('card.archived')}"
@@ -271,7 +271,7 @@ def _demandeur(dossier: Dossier, texts: Texts) -> str:
     return "\n".join(lines)
 
 
-def _dates(dossier: Dossier, texts: Texts) -> list:
+def _dates(dossier: Dossier, texts: Texts) -> list[MarkdownTextObject]:
     fields = [field(texts("card.date.depot"), date_token(dossier.date_depot))]
     # DS keeps datePassageEnInstruction (and dateTraitement) when a dossier goes back: shown
     # for a dossier en construction, it would date an instruction that is no longer running.
@@ -296,7 +296,7 @@ def _dates(dossier: Dossier, texts: Texts) -> list:
     return fields
 
 
-def _notices(dossier: Dossier, texts: Texts) -> list:
+def _notices(dossier: Dossier, texts: Texts) -> list[MarkdownTextObject]:
     notices: list[str] = []
     if dossier.date_derniere_correction_en_attente:
         notices.append(
