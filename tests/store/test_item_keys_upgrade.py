@@ -168,7 +168,8 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         pending = q.open_rows(db)
         sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
         last_id = q.last_outbox_id(db)
-    assert {r.item for r in pending} == {ItemRef.ds(number), ItemRef("dynacase", str(initid))}
+    document = ItemRef(BackendName.DYNACASE, str(initid))
+    assert {r.item for r in pending} == {ItemRef.ds(number), document}
     assert sent >= 4 and all(r.status is OutboxStatus.PENDING for r in pending)
 
     # Back to yesterday's schema and encoding; the check is against the old migrations' own.
