@@ -158,6 +158,7 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         ds_ts = q.parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef.ds(number))
         doc_ts = q.parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef(BackendName.DYNACASE, str(initid)))
     assert {ds_ts, doc_ts} == set(before)
+    assert ds_ts is not None and doc_ts is not None
     assert len(replies(dc, ds_ts)) == 1 and len(replies(dc, doc_ts)) == 1
 
     # One more change of each, queued by a cycle that leaves delivery for later.
