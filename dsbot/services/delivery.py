@@ -378,9 +378,7 @@ class DeliveryService:
                     continue
                 if row.kind is OutboxKind.THREAD and row.item is not None:
                     has_parent = q.parent_ts(db, row.team_id, channel, row.item)
-                    parent = (
-                        None if has_parent else q.pending_parent(db, channel, row.item)
-                    )
+                    parent = None if has_parent else q.pending_parent(db, channel, row.item)
                     if parent is not None:
                         if (
                             parent.status is OutboxStatus.PENDING

@@ -208,9 +208,10 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         (family,) = q.channel_item_subscriptions(db, TEAM_ID, CHANNEL_ID)
         assert (family.backend, family.family, family.active) == ("dynacase", FAMILY, True)
         # AUTOINCREMENT goes on after the highest id ever given (Slack metadata names ids).
-        assert db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[
-            0
-        ] >= last_id
+        assert (
+            db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[0]
+            >= last_id
+        )
 
     # Delivery goes on: the queued rows are sent once, in the existing threads.
     report = poller.run_cycle()
