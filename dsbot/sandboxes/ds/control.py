@@ -53,6 +53,7 @@ import binascii
 import json
 import re
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dsbot.sandboxes.ds import dossier_content
@@ -393,52 +394,81 @@ def handle(
 
 
 def _route(app: SandboxApp, method: str, path: str, query: dict[str, Any], raw: bytes) -> Response:
-    if path == "/_sandbox/health" and method == "GET":
-        return json_response(200, {"ok": True})
-    if path == "/_sandbox/stats" and method == "GET":
-        return json_response(200, app.stats.snapshot())
-    if path == "/_sandbox/faults":
-        if method == "GET":
-            return json_response(200, app.faults.snapshot())
-        if method == "POST":
-            try:
-                return json_response(200, app.faults.update(_body(raw)))
-            except FaultError as exc:
-                raise ControlError(400, str(exc)) from None
-    if path == "/_sandbox/tokens" and method == "POST":
-        return _add_token(app, _body(raw))
-    if path == "/_sandbox/clock":
-        if method == "GET":
-            return json_response(200, app.clock.as_json())
-        if method == "POST":
-            return _move_clock(app, _body(raw))
+    service = _SERVICE_ROUTES.get((method, path))
+    if service is not None:
+        return service(app, raw)
     with app.store.lock:
-        if path == "/_sandbox/demarches" and method == "GET":
-            return json_response(200, demarches_json(app))
-        if path == "/_sandbox/dossiers" and method == "POST":
-            return create_dossier(app, _body(raw))
-        if path == "/_sandbox/blobs/corrupt" and method == "POST":
-            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), app.clock.now_us())
-            return json_response(200 if ok else 404, {"ok": ok})
+        data = _DATA_ROUTES.get((method, path))
+        if data is not None:
+            return data(app, raw)
         match = DOSSIER_PATH.match(path)
         if match:
             row = _row(app, int(match.group(1)))
-            action = match.group(2)
-            if action is None and method == "GET":
-                return json_response(200, dossier_json(app, row))
-            if action is None and method == "DELETE":
-                return delete(app, row, (query.get("reason") or [None])[0])
-            if method == "POST" and action == "messages":
-                return add_message(app, row, _body(raw))
-            if method == "POST" and action == "state":
-                return set_state(app, row, _body(raw))
-            if method == "POST" and action == "touch":
-                return touch(app, row)
-            if method == "POST" and action == "trash":
-                return trash(app, row, _body(raw))
-            if method == "POST" and action == "avis":
-                return add_avis(app, row, _body(raw))
+            answer = _dossier_route(app, method, match.group(2), row, query, raw)
+            if answer is not None:
+                return answer
     raise ControlError(404, f"no route {method} {path}")
+
+
+def _update_faults(app: SandboxApp, raw: bytes) -> Response:
+    try:
+        return json_response(200, app.faults.update(_body(raw)))
+    except FaultError as exc:
+        raise ControlError(400, str(exc)) from None
+
+
+def _corrupt_blob(app: SandboxApp, raw: bytes) -> Response:
+    ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), app.clock.now_us())
+    return json_response(200 if ok else 404, {"ok": ok})
+
+
+Route = Callable[["SandboxApp", bytes], Response]
+
+# Paths that read or set the sandbox itself, by (method, path): no store lock.
+_SERVICE_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/_sandbox/health"): lambda app, raw: json_response(200, {"ok": True}),
+    ("GET", "/_sandbox/stats"): lambda app, raw: json_response(200, app.stats.snapshot()),
+    ("GET", "/_sandbox/faults"): lambda app, raw: json_response(200, app.faults.snapshot()),
+    ("POST", "/_sandbox/faults"): _update_faults,
+    ("POST", "/_sandbox/tokens"): lambda app, raw: _add_token(app, _body(raw)),
+    ("GET", "/_sandbox/clock"): lambda app, raw: json_response(200, app.clock.as_json()),
+    ("POST", "/_sandbox/clock"): lambda app, raw: _move_clock(app, _body(raw)),
+}
+
+# Paths that read or write the data, under the store lock.
+_DATA_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/_sandbox/demarches"): lambda app, raw: json_response(200, demarches_json(app)),
+    ("POST", "/_sandbox/dossiers"): lambda app, raw: create_dossier(app, _body(raw)),
+    ("POST", "/_sandbox/blobs/corrupt"): _corrupt_blob,
+}
+
+DossierChange = Callable[["SandboxApp", dict[str, Any], bytes], Response]
+
+# POST /_sandbox/dossiers/<number>/<action>
+_DOSSIER_CHANGES: dict[str, DossierChange] = {
+    "messages": lambda app, row, raw: add_message(app, row, _body(raw)),
+    "state": lambda app, row, raw: set_state(app, row, _body(raw)),
+    "touch": lambda app, row, raw: touch(app, row),
+    "trash": lambda app, row, raw: trash(app, row, _body(raw)),
+    "avis": lambda app, row, raw: add_avis(app, row, _body(raw)),
+}
+
+
+def _dossier_route(
+    app: SandboxApp,
+    method: str,
+    action: str | None,
+    row: dict[str, Any],
+    query: dict[str, Any],
+    raw: bytes,
+) -> Response | None:
+    """The answer of a dossier's path, or None when the method or action is not one."""
+    if action is None and method == "GET":
+        return json_response(200, dossier_json(app, row))
+    if action is None and method == "DELETE":
+        return delete(app, row, (query.get("reason") or [None])[0])
+    change = _DOSSIER_CHANGES.get(action) if method == "POST" and action is not None else None
+    return None if change is None else change(app, row, raw)
 
 
 def _move_clock(app: SandboxApp, body: dict[str, Any]) -> Response:
