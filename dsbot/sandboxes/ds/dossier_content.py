@@ -15,6 +15,7 @@ import base64
 import hashlib
 import random
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from dsbot.sandboxes.ds import vocab
@@ -278,6 +279,386 @@ def _empty_value(kind: str) -> bool:
     return kind in ("header_section", "explication")
 
 
+# A filled champ's stringValue, and its column's type and value (a column's value is the
+# champ's own type: text, number, boolean, files...), or None for a champ without a column.
+_Filled = tuple[str, str | None, Any]
+
+
+def _fill_text(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    sv = rng.choice(vocab.PROJETS)
+    column_type, column_value = "TextColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_textarea(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    sv = (
+        f"{rng.choice(vocab.PROJETS)} à {place[0]}. Le projet vise à "
+        f"{rng.choice(vocab.ASSOCIATION_OBJETS)}, en lien avec les acteurs locaux."
+    )
+    column_type, column_value = "TextColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_email(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = email_for(rng.choice(vocab.PRENOMS_F), rng.choice(vocab.NOMS), "exemple.fr")
+    return sv, None, None
+
+
+def _fill_phone(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = f"0{rng.randint(1, 7)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
+    sv += f"{rng.randint(10, 99)} {rng.randint(10, 99)}"
+    return sv, None, None
+
+
+def _fill_iban(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    sv = f"FR76 3000 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} "
+    sv += f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)} {rng.randint(100, 999)}"
+    return sv, None, None
+
+
+def _fill_civilite(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    champ["value"] = rng.choice(("M", "Mme"))
+    sv = champ["value"]
+    return sv, None, None
+
+
+def _fill_date_or_datetime(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    base = ctx.row["depose_at"] + rng.randint(10, 200) * 86_400 * US
+    day = iso_date(base)
+    if desc["type"] == "date":
+        champ["date"] = day
+        champ["value"] = base - base % (86_400 * US)
+        sv = french_date(day)
+        column_type, column_value = "DateColumn", day
+    else:
+        # Office hours, Paris time.
+        at = base - base % (86_400 * US) + rng.randint(7, 16) * 3600 * US
+        champ["datetime"] = at
+        sv = french_datetime(at)
+        column_type, column_value = "DateTimeColumn", at
+    return sv, column_type, column_value
+
+
+def _fill_integer_number(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    value = rng.randint(1, 500)
+    champ["value"] = value
+    sv = str(value)
+    column_type, column_value = "IntegerColumn", value
+    return sv, column_type, column_value
+
+
+def _fill_decimal_number(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    decimal = round(rng.randint(100, 5_000_000) / 100, 2)
+    champ["value"] = decimal
+    sv = str(decimal)
+    column_type, column_value = "DecimalColumn", decimal
+    return sv, column_type, column_value
+
+
+def _fill_checkbox(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    champ["value"] = True
+    sv = "Oui"
+    column_type, column_value = "BooleanColumn", True
+    return sv, column_type, column_value
+
+
+def _fill_yes_no(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    yes = rng.random() < 0.5
+    champ["value"] = yes
+    sv = "Oui" if yes else "Non"
+    column_type, column_value = "BooleanColumn", yes
+    return sv, column_type, column_value
+
+
+def _fill_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = rng.choice(desc["options"])
+    champ["value"] = sv
+    column_type, column_value = "EnumColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_multiple_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    values = rng.sample(desc["options"], rng.randint(1, 3))
+    champ["values"] = values
+    sv = ", ".join(values)
+    column_type, column_value = "EnumsColumn", values
+    return sv, column_type, column_value
+
+
+def _fill_linked_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    primary = rng.choice(list(vocab.SECTEURS))
+    secondary = rng.choice(vocab.SECTEURS[primary])
+    champ["primaryValue"] = primary
+    champ["secondaryValue"] = secondary
+    sv = f"{primary} / {secondary}"
+    return sv, None, None
+
+
+def _fill_address(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    address = _address(rng, place)
+    champ["address"] = address
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = address["label"]
+    return sv, None, None
+
+
+def _fill_communes(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = f"{place[0]} ({place[2]})"
+    return sv, None, None
+
+
+def _fill_departements(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = f"{place[3]} – {place[4]}"
+    return sv, None, None
+
+
+def _fill_regions(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["region"] = {"code": place[5], "name": place[6]}
+    sv = place[6]
+    return sv, None, None
+
+
+def _fill_pays(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    code, name = rng.choice(vocab.PAYS[:4])
+    champ["pays"] = {"code": code, "name": name}
+    sv = name
+    return sv, None, None
+
+
+def _fill_epci(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    code, name = rng.choice(vocab.EPCIS)
+    champ["epci"] = {"code": code, "name": name}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = name
+    return sv, None, None
+
+
+def _fill_siret(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    etab = personne_morale(rng, place, ctx.number * 10 + 1)
+    champ["etablissement"] = etab
+    sv = etab["siret"]
+    return sv, None, None
+
+
+def _fill_rna(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    rna = f"W{place[3][:2]}{rng.randint(1000000, 9999999)}"
+    title = rng.choice(vocab.ASSOCIATION_TITRES).format(ville=place[0])
+    champ["rna"] = {"id": rna, "title": title, "address": _address(rng, place)}
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = rna
+    return sv, None, None
+
+
+def _fill_rnf(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    rnf = f"{place[3]}-FDD-{rng.randint(10000, 99999)}-01"
+    champ["rnf"] = {
+        "id": rnf,
+        "title": f"Fondation {rng.choice(vocab.NOMS)}",
+        "address": _address(rng, place),
+    }
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = rnf
+    return sv, None, None
+
+
+def _fill_engagement_juridique(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    champ["engagementJuridique"] = {
+        "montantEngage": str(rng.randint(1000, 90000)),
+        "montantPaye": str(rng.randint(0, 1000)),
+    }
+    sv = f"EJ{rng.randint(1000000000, 2100000000)}"
+    return sv, None, None
+
+
+def _fill_piece_justificative(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    files = []
+    for _ in range(rng.randint(1, 2)):
+        name, ctype = rng.choice(vocab.PJ_NAMES)
+        files.append(file_dict(ctx.file_key(name.split(".")[0]), name, ctype, updated))
+    champ["files"] = files
+    champ["file"] = files[0]
+    sv = ", ".join(f["filename"] for f in files)
+    column_type, column_value = "AttachmentsColumn", files
+    return sv, column_type, column_value
+
+
+def _fill_titre_identite(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    champ["filled"] = True
+    champ["grantType"] = "piece_justificative"
+    sv = "Pièce d’identité fournie"
+    return sv, None, None
+
+
+def _fill_carte(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    lon = round(-1.0 + rng.random() * 2, 5)
+    lat = round(44.0 + rng.random() * 1.5, 5)
+    d = 0.002
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    parcel = rng.randint(1, 999)
+    champ["geoAreas"] = [
+        {
+            "__typename": "SelectionUtilisateur",
+            "id": gid("GeoArea", ctx.number * 10 + 1),
+            "source": "selection_utilisateur",
+            "description": "Zone d’intervention",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        },
+        {
+            "__typename": "ParcelleCadastrale",
+            "id": gid("GeoArea", ctx.number * 10 + 2),
+            "source": "cadastre",
+            "description": None,
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "commune": place[1],
+            "nomCom": place[0],
+            "codeCom": place[1][2:],
+            "codeDep": place[3],
+            "codeArr": "000",
+            "numero": str(parcel),
+            "section": rng.choice(("AB", "AC", "BK", "ZA")),
+            "prefixe": "000",
+            "feuille": 1,
+            "surface": str(rng.randint(200, 9000)),
+            "surfaceIntersection": float(rng.randint(100, 2000)),
+            "surfaceParcelle": float(rng.randint(200, 9000)),
+        },
+    ]
+    sv = "2 zones"
+    return sv, None, None
+
+
+def _fill_dossier_link(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    linked = ctx.number - rng.randint(1, 30)
+    champ["dossierNumber"] = linked
+    sv = str(linked)
+    return sv, None, None
+
+
+def _fill_other(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    """Text-like types: formatted, number, referentiel, cnaf, dgfip..."""
+    return str(ctx.rng.randint(100000, 999999)), None, None
+
+
+# Each filled champ's maker, by descriptor type; each draws from the dossier's generator in
+# the same order as before, so that a seed gives the same dossier.
+_FILLERS: dict[str, Callable[[dict[str, Any], dict[str, Any], _Context, int], _Filled]] = {
+    "text": _fill_text,
+    "textarea": _fill_textarea,
+    "email": _fill_email,
+    "phone": _fill_phone,
+    "iban": _fill_iban,
+    "civilite": _fill_civilite,
+    "date": _fill_date_or_datetime,
+    "datetime": _fill_date_or_datetime,
+    "integer_number": _fill_integer_number,
+    "decimal_number": _fill_decimal_number,
+    "checkbox": _fill_checkbox,
+    "yes_no": _fill_yes_no,
+    "drop_down_list": _fill_drop_down_list,
+    "multiple_drop_down_list": _fill_multiple_drop_down_list,
+    "linked_drop_down_list": _fill_linked_drop_down_list,
+    "address": _fill_address,
+    "communes": _fill_communes,
+    "departements": _fill_departements,
+    "regions": _fill_regions,
+    "pays": _fill_pays,
+    "epci": _fill_epci,
+    "siret": _fill_siret,
+    "rna": _fill_rna,
+    "rnf": _fill_rnf,
+    "engagement_juridique": _fill_engagement_juridique,
+    "piece_justificative": _fill_piece_justificative,
+    "titre_identite": _fill_titre_identite,
+    "carte": _fill_carte,
+    "dossier_link": _fill_dossier_link,
+}
+
+
 def make_champ(
     desc: dict[str, Any], ctx: _Context, updated: int, filled: bool, row_id: str | None = None
 ) -> dict[str, Any]:
@@ -296,9 +677,6 @@ def make_champ(
         "prefilled": False,
         "columns": [],
     }
-    column_type: str | None = None
-    # A column's value is the champ's own type: text, number, boolean, files...
-    column_value: Any = None
     if kind == "header_section":
         champ["level"] = desc.get("level", 1)
         return champ
@@ -337,182 +715,7 @@ def make_champ(
             champ["filled"] = False
             champ["grantType"] = "piece_justificative"
         return champ
-    place = ctx.place
-    sv = None
-    if kind == "text":
-        sv = rng.choice(vocab.PROJETS)
-        column_type, column_value = "TextColumn", sv
-    elif kind == "textarea":
-        sv = (
-            f"{rng.choice(vocab.PROJETS)} à {place[0]}. Le projet vise à "
-            f"{rng.choice(vocab.ASSOCIATION_OBJETS)}, en lien avec les acteurs locaux."
-        )
-        column_type, column_value = "TextColumn", sv
-    elif kind == "email":
-        sv = email_for(rng.choice(vocab.PRENOMS_F), rng.choice(vocab.NOMS), "exemple.fr")
-    elif kind == "phone":
-        sv = f"0{rng.randint(1, 7)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
-        sv += f"{rng.randint(10, 99)} {rng.randint(10, 99)}"
-    elif kind == "iban":
-        sv = f"FR76 3000 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} "
-        sv += f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)} {rng.randint(100, 999)}"
-    elif kind == "civilite":
-        champ["value"] = rng.choice(("M", "Mme"))
-        sv = champ["value"]
-    elif kind in ("date", "datetime"):
-        base = ctx.row["depose_at"] + rng.randint(10, 200) * 86_400 * US
-        day = iso_date(base)
-        if kind == "date":
-            champ["date"] = day
-            champ["value"] = base - base % (86_400 * US)
-            sv = french_date(day)
-            column_type, column_value = "DateColumn", day
-        else:
-            # Office hours, Paris time.
-            at = base - base % (86_400 * US) + rng.randint(7, 16) * 3600 * US
-            champ["datetime"] = at
-            sv = french_datetime(at)
-            column_type, column_value = "DateTimeColumn", at
-    elif kind == "integer_number":
-        value = rng.randint(1, 500)
-        champ["value"] = value
-        sv = str(value)
-        column_type, column_value = "IntegerColumn", value
-    elif kind == "decimal_number":
-        decimal = round(rng.randint(100, 5_000_000) / 100, 2)
-        champ["value"] = decimal
-        sv = str(decimal)
-        column_type, column_value = "DecimalColumn", decimal
-    elif kind == "checkbox":
-        champ["value"] = True
-        sv = "Oui"
-        column_type, column_value = "BooleanColumn", True
-    elif kind == "yes_no":
-        yes = rng.random() < 0.5
-        champ["value"] = yes
-        sv = "Oui" if yes else "Non"
-        column_type, column_value = "BooleanColumn", yes
-    elif kind == "drop_down_list":
-        sv = rng.choice(desc["options"])
-        champ["value"] = sv
-        column_type, column_value = "EnumColumn", sv
-    elif kind == "multiple_drop_down_list":
-        values = rng.sample(desc["options"], rng.randint(1, 3))
-        champ["values"] = values
-        sv = ", ".join(values)
-        column_type, column_value = "EnumsColumn", values
-    elif kind == "linked_drop_down_list":
-        primary = rng.choice(list(vocab.SECTEURS))
-        secondary = rng.choice(vocab.SECTEURS[primary])
-        champ["primaryValue"] = primary
-        champ["secondaryValue"] = secondary
-        sv = f"{primary} / {secondary}"
-    elif kind == "address":
-        address = _address(rng, place)
-        champ["address"] = address
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = address["label"]
-    elif kind == "communes":
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = f"{place[0]} ({place[2]})"
-    elif kind == "departements":
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = f"{place[3]} – {place[4]}"
-    elif kind == "regions":
-        champ["region"] = {"code": place[5], "name": place[6]}
-        sv = place[6]
-    elif kind == "pays":
-        code, name = rng.choice(vocab.PAYS[:4])
-        champ["pays"] = {"code": code, "name": name}
-        sv = name
-    elif kind == "epci":
-        code, name = rng.choice(vocab.EPCIS)
-        champ["epci"] = {"code": code, "name": name}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = name
-    elif kind == "siret":
-        etab = personne_morale(rng, place, ctx.number * 10 + 1)
-        champ["etablissement"] = etab
-        sv = etab["siret"]
-    elif kind == "rna":
-        rna = f"W{place[3][:2]}{rng.randint(1000000, 9999999)}"
-        title = rng.choice(vocab.ASSOCIATION_TITRES).format(ville=place[0])
-        champ["rna"] = {"id": rna, "title": title, "address": _address(rng, place)}
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = rna
-    elif kind == "rnf":
-        rnf = f"{place[3]}-FDD-{rng.randint(10000, 99999)}-01"
-        champ["rnf"] = {
-            "id": rnf,
-            "title": f"Fondation {rng.choice(vocab.NOMS)}",
-            "address": _address(rng, place),
-        }
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = rnf
-    elif kind == "engagement_juridique":
-        champ["engagementJuridique"] = {
-            "montantEngage": str(rng.randint(1000, 90000)),
-            "montantPaye": str(rng.randint(0, 1000)),
-        }
-        sv = f"EJ{rng.randint(1000000000, 2100000000)}"
-    elif kind == "piece_justificative":
-        files = []
-        for _ in range(rng.randint(1, 2)):
-            name, ctype = rng.choice(vocab.PJ_NAMES)
-            files.append(file_dict(ctx.file_key(name.split(".")[0]), name, ctype, updated))
-        champ["files"] = files
-        champ["file"] = files[0]
-        sv = ", ".join(f["filename"] for f in files)
-        column_type, column_value = "AttachmentsColumn", files
-    elif kind == "titre_identite":
-        champ["filled"] = True
-        champ["grantType"] = "piece_justificative"
-        sv = "Pièce d’identité fournie"
-    elif kind == "carte":
-        lon = round(-1.0 + rng.random() * 2, 5)
-        lat = round(44.0 + rng.random() * 1.5, 5)
-        d = 0.002
-        ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
-        parcel = rng.randint(1, 999)
-        champ["geoAreas"] = [
-            {
-                "__typename": "SelectionUtilisateur",
-                "id": gid("GeoArea", ctx.number * 10 + 1),
-                "source": "selection_utilisateur",
-                "description": "Zone d’intervention",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            },
-            {
-                "__typename": "ParcelleCadastrale",
-                "id": gid("GeoArea", ctx.number * 10 + 2),
-                "source": "cadastre",
-                "description": None,
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "commune": place[1],
-                "nomCom": place[0],
-                "codeCom": place[1][2:],
-                "codeDep": place[3],
-                "codeArr": "000",
-                "numero": str(parcel),
-                "section": rng.choice(("AB", "AC", "BK", "ZA")),
-                "prefixe": "000",
-                "feuille": 1,
-                "surface": str(rng.randint(200, 9000)),
-                "surfaceIntersection": float(rng.randint(100, 2000)),
-                "surfaceParcelle": float(rng.randint(200, 9000)),
-            },
-        ]
-        sv = "2 zones"
-    elif kind == "dossier_link":
-        linked = ctx.number - rng.randint(1, 30)
-        champ["dossierNumber"] = linked
-        sv = str(linked)
-    else:  # text-like types: formatted, number, referentiel, cnaf, dgfip...
-        sv = str(rng.randint(100000, 999999))
+    sv, column_type, column_value = _FILLERS.get(kind, _fill_other)(champ, desc, ctx, updated)
     champ["stringValue"] = sv
     if column_type is not None:
         champ["columns"] = [
