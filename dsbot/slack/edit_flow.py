@@ -17,7 +17,6 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.ds.annotations import AnnotationChange
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -187,7 +186,7 @@ def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         return
     kind = KIND_BY_OPTION[origin.kind]
     labels: LabelEdit | None = None
-    annotations: tuple[AnnotationChange, ...] = ()
+    annotations: tuple[Any, ...] = ()  # AnnotationChange: slack/ names no DS internals
     if kind is ActionKind.ETIQUETTES:
         form = read_labels(view, origin, t)
         if not isinstance(form, LabelsForm):
