@@ -159,7 +159,7 @@ class Runtime:
 
         app = build_app(self.services)
         handler = SocketModeHandler(app, self.settings.slack_app_token)
-        handler.connect()
+        handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
         self._stoppers.append(handler.close)
         if self.settings.health_port:
             self.serve_health()

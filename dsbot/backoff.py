@@ -12,7 +12,7 @@ import random
 def exponential_delay(failures: int, *, base: float, cap: float) -> float:
     """The delay after `failures` consecutive failures (1 for the first): base·2^(failures−1),
     at most `cap`. Zero or fewer failures count as one."""
-    return min(base * 2 ** (max(failures, 1) - 1), cap)
+    return min(base * 2.0 ** (max(failures, 1) - 1), cap)
 
 
 def jittered_delay(failures: int, *, base: float, cap: float, rng: random.Random) -> float:

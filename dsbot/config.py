@@ -157,30 +157,13 @@ class Settings:
             if not _is_http_url(url):
                 problems.append(f"{name} doit être une URL http(s) avec un hôte, pas {url!r}")
 
-        raw_interval = get("DSBOT_POLL_INTERVAL") or "60"
-        try:
-            poll_interval = float(raw_interval)
-        except ValueError:
-            poll_interval = 60.0
-            problems.append(
-                f"DSBOT_POLL_INTERVAL doit être un nombre de secondes, pas {raw_interval!r}"
-            )
-        else:
-            if not 0 < poll_interval < float("inf"):
-                problems.append(f"DSBOT_POLL_INTERVAL doit être positif, pas {raw_interval!r}")
+        poll_interval = _poll_interval(get("DSBOT_POLL_INTERVAL") or "60", problems)
 
         lang = (get("DSBOT_LANG") or "fr").lower()
         if lang not in LANGUAGES:
             problems.append(f"DSBOT_LANG doit valoir {' ou '.join(LANGUAGES)}, pas {lang!r}")
 
-        raw_demarches = get("DSBOT_DEMARCHES") or ""
-        items = [x for x in raw_demarches.replace(" ", "").split(",") if x]
-        demarches = tuple(int(x) for x in items if x.isdigit())
-        if len(demarches) != len(items) or not all(1 <= n <= MAX_DS_NUMBER for n in demarches):
-            problems.append(
-                "DSBOT_DEMARCHES doit être une liste de numéros de démarche séparés par des"
-                f" virgules, pas {raw_demarches!r}"
-            )
+        demarches = _demarches(get("DSBOT_DEMARCHES") or "", problems)
         raw_health = get("DSBOT_HEALTH_PORT") or "8080"
         if not raw_health.isdigit() or int(raw_health) > 65535:
             problems.append(
@@ -274,6 +257,30 @@ def _dynacase_problems(url: str | None, token: str | None) -> list[str]:
 
 def _missing(name: str) -> str:
     return f"{name} est requis mais absent ({CONFIG_HELP})"
+
+
+def _poll_interval(raw: str, problems: list[str]) -> float:
+    """DSBOT_POLL_INTERVAL in seconds; a problem is noted (and 60 kept) when it is not one."""
+    try:
+        seconds = float(raw)
+    except ValueError:
+        problems.append(f"DSBOT_POLL_INTERVAL doit être un nombre de secondes, pas {raw!r}")
+        return 60.0
+    if not 0 < seconds < float("inf"):
+        problems.append(f"DSBOT_POLL_INTERVAL doit être positif, pas {raw!r}")
+    return seconds
+
+
+def _demarches(raw: str, problems: list[str]) -> tuple[int, ...]:
+    """DSBOT_DEMARCHES: comma-separated démarche numbers; a problem is noted for anything else."""
+    items = [x for x in raw.replace(" ", "").split(",") if x]
+    demarches = tuple(int(x) for x in items if x.isdigit())
+    if len(demarches) != len(items) or not all(1 <= n <= MAX_DS_NUMBER for n in demarches):
+        problems.append(
+            "DSBOT_DEMARCHES doit être une liste de numéros de démarche séparés par des"
+            f" virgules, pas {raw!r}"
+        )
+    return demarches
 
 
 def _is_http_url(url: str) -> bool:

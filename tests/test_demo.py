@@ -83,6 +83,7 @@ def test_demo_stops_cleanly_on_ctrl_c(tmp_path):
         deadline = time.monotonic() + 60
         seen = ""
         while "▶ Dans DS" not in seen and time.monotonic() < deadline:
+            assert proc.stdout is not None
             seen += proc.stdout.readline()
         assert "▶ Dans DS" in seen
         proc.send_signal(signal.SIGINT)

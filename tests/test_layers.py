@@ -256,7 +256,6 @@ def test_the_cycle_finder_sees_a_cycle_through_others_and_a_function_level_impor
     assert "dsbot.sandboxes.ds.server" in found
 
 
-
 # --- outside the backends: the port, its error root and the registry ------------------------------
 
 # What code outside `dsbot/backends/` may import of it (the sandboxes are `dsbot.sandboxes`).

@@ -249,9 +249,7 @@ class FeedHealth:
             cooled = last is None or now - last >= self.alert_cooldown
             if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):
                 params = {"count": state["failed_cycles"], "error": error_text(error)}
-                queued.append(
-                    queue_alert(db, self.ops_channel, f"notify.ops.{kind}", params, now)
-                )
+                queued.append(queue_alert(db, self.ops_channel, f"notify.ops.{kind}", params, now))
                 state["alert"] = kind
                 state["alerted_at"] = q.to_iso(now)
             q.set_state(db, key, state)

@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from dsbot.store import Store
 from dsbot.store import audit as q
@@ -57,7 +57,9 @@ class AuditService:
         with self.store.connect() as db:
             return q.insert_audit(db, row)
 
-    def rows(self, *, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
+    def rows(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Rows with `since <= at < until`, oldest first."""
         with self.store.connect() as db:
             return list(

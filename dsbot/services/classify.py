@@ -28,6 +28,7 @@ from dsbot.backends.ds.models import (
     Dossier,
     DossierState,
     DossierSummary,
+    Traitement,
     is_ds_notice,
 )
 from dsbot.notifications.model import (
@@ -183,7 +184,7 @@ def summary_changed(previous: Snapshot | None, summary: DossierSummary) -> bool:
     )
 
 
-def _sorted_traitements(dossier: Dossier) -> list:
+def _sorted_traitements(dossier: Dossier) -> list[Traitement]:
     # Stable: same-second traitements keep DS's order, so an index names one for good.
     return sorted(dossier.traitements, key=lambda t: t.date)
 

@@ -56,9 +56,7 @@ class DemarcheReader(Protocol):
 def rosters(demarches: Iterable[Demarche]) -> dict[int, list[q.Membership]]:
     """The store's rows of these démarches: each instructeur in each of their groupes."""
     return {
-        d.number: [
-            q.Membership(p.id, p.email, g.number) for g in d.groupes for p in g.instructeurs
-        ]
+        d.number: [q.Membership(p.id, p.email, g.number) for g in d.groupes for p in g.instructeurs]
         for d in demarches
     }
 

@@ -128,9 +128,9 @@ class ItemFeedProcessor:
             result.error = exc
         return result
 
-    def _listed(self, scope: str, cursor: FeedCursor, result: FeedResult) -> tuple[
-        list[Change], FeedCursor
-    ]:
+    def _listed(
+        self, scope: str, cursor: FeedCursor, result: FeedResult
+    ) -> tuple[list[Change], FeedCursor]:
         """The changes after the cursor (one per item, the latest), and the cursor after them."""
         found: dict[str, Change] = {}
         for _ in range(MAX_BATCHES):

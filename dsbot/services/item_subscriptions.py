@@ -97,9 +97,7 @@ class ItemSubscriptionService:
             assert found is not None
             return ItemSubscribeResult("merged", found)
 
-    def unsubscribe(
-        self, team_id: str, channel_id: str, backend: BackendName, family: str
-    ) -> bool:
+    def unsubscribe(self, team_id: str, channel_id: str, backend: BackendName, family: str) -> bool:
         """Remove the channel's subscription to the scope; False if there was none. A feed
         nobody follows any more is forgotten."""
         with q.write(self.store) as db:

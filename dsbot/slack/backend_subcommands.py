@@ -89,9 +89,7 @@ def _subscription(spec: BackendSpec, word: CommandWord) -> Subcommand[Any]:
     )
 
 
-def _personal(
-    role: str, found: list[tuple[BackendSpec, CommandWord]]
-) -> Subcommand[Any] | None:
+def _personal(role: str, found: list[tuple[BackendSpec, CommandWord]]) -> Subcommand[Any] | None:
     """One `connecter` (or `deconnecter`) entry for every backend that has the word: its words
     and help line are the first backend's."""
     if not found:

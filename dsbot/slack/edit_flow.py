@@ -186,7 +186,7 @@ def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         return
     kind = KIND_BY_OPTION[origin.kind]
     labels: LabelEdit | None = None
-    annotations: tuple = ()
+    annotations: tuple[Any, ...] = ()  # AnnotationChange: slack/ names no DS internals
     if kind is ActionKind.ETIQUETTES:
         form = read_labels(view, origin, t)
         if not isinstance(form, LabelsForm):

@@ -31,8 +31,27 @@ HTML_HINT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 BLOCK_TAGS = frozenset(
-    {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr", "hr", "ul",
-     "ol", "pre", "section", "article", "header", "footer"}
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "table",
+        "tr",
+        "hr",
+        "ul",
+        "ol",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+    }
 )
 SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "template"})
 PARAGRAPH = "\x00P"  # markers, resolved once all text is in

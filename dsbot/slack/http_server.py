@@ -125,7 +125,7 @@ def slack_wsgi(
     return wsgi
 
 
-class DeadlineChannel(HTTPChannel):
+class DeadlineChannel(HTTPChannel):  # type: ignore[misc]  # waitress ships no type hints
     """A connection that remembers since when it has been reading its current request."""
 
     reading_since: float | None = None
@@ -139,7 +139,7 @@ class DeadlineChannel(HTTPChannel):
         return result
 
 
-class DeadlineServer(TcpWSGIServer):
+class DeadlineServer(TcpWSGIServer):  # type: ignore[misc]  # waitress ships no type hints
     """waitress closes idle connections; this one also closes those that dribble a request."""
 
     channel_class = DeadlineChannel

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dsbot.slack.blocks.common import SlackMessage
@@ -119,7 +119,7 @@ def _text_of(obj: dict[str, Any] | None, color: bool) -> str:
         return ""
     if obj.get("type") == "mrkdwn":
         return render_mrkdwn(obj.get("text", ""), color=color)
-    return obj.get("text", "")
+    return str(obj.get("text", ""))
 
 
 def _dim(lines: Iterable[str], color: bool) -> list[str]:
@@ -184,51 +184,84 @@ def _rich_text(node: Any) -> str:
         if "text" in node and isinstance(node["text"], str):
             return node["text"]
         if node.get("type") == "link":
-            return node.get("url", "")
+            return str(node.get("url", ""))
         return "".join(_rich_text(e) for e in node.get("elements") or ())
     if isinstance(node, list):
         return "".join(_rich_text(e) for e in node)
     return ""
 
 
+def _header(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    title = _text_of(block.get("text"), color)
+    rule = "═" * min(display_width(title), width)
+    return [f"{_BOLD}{title}{_RESET}" if color else title, rule]
+
+
+def _divider(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    return ["─" * width]
+
+
+def _section(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    lines: list[str] = []
+    if block.get("text"):
+        lines += _wrap(_text_of(block["text"], color), width)
+    if block.get("fields"):
+        lines += _fields(block["fields"], width, color)
+    accessory = block.get("accessory")
+    if accessory:
+        lines.append(_element(accessory, color))
+        if accessory.get("url"):
+            lines += _dim([f"  ↗ {accessory['url']}"], color)
+    return lines
+
+
+def _context(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    texts = [_element(e, False) for e in block.get("elements") or ()]
+    return _dim((line for t in texts for line in _wrap(t, width)), color)
+
+
+def _actions(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    elements = block.get("elements") or []
+    lines = _flow([_element(e, color) for e in elements], width)
+    for element in elements:
+        if element.get("url"):
+            label = _text_of(element.get("text"), False)
+            lines += _dim(_wrap(f"  ↗ {label}: {element['url']}", width), color)
+    return lines
+
+
+def _image(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    return [f"[image: {block.get('alt_text', '')}]"]
+
+
+def _input(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    label = _text_of(block.get("label"), color)
+    return [label, _element(block.get("element") or {}, color)]
+
+
+def _markdown(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    return _wrap(block.get("text", ""), width)
+
+
+def _rich_text_block(block: dict[str, Any], width: int, color: bool) -> list[str]:
+    return _wrap(_rich_text(block.get("elements")), width)
+
+
+# How each block type is drawn; any other type shows as its name.
+_BLOCKS: dict[str, Callable[[dict[str, Any], int, bool], list[str]]] = {
+    "header": _header,
+    "divider": _divider,
+    "section": _section,
+    "context": _context,
+    "actions": _actions,
+    "image": _image,
+    "input": _input,
+    "markdown": _markdown,
+    "rich_text": _rich_text_block,
+}
+
+
 def _render_block(block: dict[str, Any], width: int, color: bool) -> list[str]:
     kind = block.get("type")
-    if kind == "header":
-        title = _text_of(block.get("text"), color)
-        rule = "═" * min(display_width(title), width)
-        return [f"{_BOLD}{title}{_RESET}" if color else title, rule]
-    if kind == "divider":
-        return ["─" * width]
-    if kind == "section":
-        lines: list[str] = []
-        if block.get("text"):
-            lines += _wrap(_text_of(block["text"], color), width)
-        if block.get("fields"):
-            lines += _fields(block["fields"], width, color)
-        accessory = block.get("accessory")
-        if accessory:
-            lines.append(_element(accessory, color))
-            if accessory.get("url"):
-                lines += _dim([f"  ↗ {accessory['url']}"], color)
-        return lines
-    if kind == "context":
-        texts = [_element(e, False) for e in block.get("elements") or ()]
-        return _dim((line for t in texts for line in _wrap(t, width)), color)
-    if kind == "actions":
-        elements = block.get("elements") or []
-        lines = _flow([_element(e, color) for e in elements], width)
-        for element in elements:
-            if element.get("url"):
-                label = _text_of(element.get("text"), False)
-                lines += _dim(_wrap(f"  ↗ {label}: {element['url']}", width), color)
-        return lines
-    if kind == "image":
-        return [f"[image: {block.get('alt_text', '')}]"]
-    if kind == "input":
-        label = _text_of(block.get("label"), color)
-        return [label, _element(block.get("element") or {}, color)]
-    if kind == "markdown":
-        return _wrap(block.get("text", ""), width)
-    if kind == "rich_text":
-        return _wrap(_rich_text(block.get("elements")), width)
-    return [f"[{kind}]"]
+    draw = _BLOCKS.get(kind) if isinstance(kind, str) else None
+    return [f"[{kind}]"] if draw is None else draw(block, width, color)

@@ -35,6 +35,7 @@ def create_item_feed(
 def set_cursor(db: Database, key: str, cursor: str) -> None:
     db.execute("UPDATE feeds SET end_cursor = ? WHERE key = ?", [cursor, key])
 
+
 @dataclass(frozen=True)
 class Feed:
     key: str

@@ -81,7 +81,9 @@ def _opt(value: datetime | None) -> str | None:
     return to_iso(value) if value is not None else None
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict]:
+def _rows(
+    db: Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+) -> list[dict[str, Any]]:
     return list(db.query(sql, params if isinstance(params, dict) else list(params)))
 
 

@@ -115,9 +115,7 @@ def every_error_class() -> list[type[BackendError]]:
     found: list[type[BackendError]] = []
     for module in (ds, dc):
         found += [
-            c
-            for c in vars(module).values()
-            if isinstance(c, type) and issubclass(c, BackendError)
+            c for c in vars(module).values() if isinstance(c, type) and issubclass(c, BackendError)
         ]
     return found
 

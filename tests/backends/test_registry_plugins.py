@@ -13,7 +13,7 @@ from dsbot.backends.port import BackendName
 from dsbot.cli import cli
 from dsbot.texts import Texts
 
-PLUGIN = '''
+PLUGIN = """
 from dsbot.backends.registry import BackendSpec, register
 
 register(
@@ -26,7 +26,7 @@ register(
         catalogs={{"fr": {{"item.backend_off.{name}": "{name} est éteint"}}}},
     )
 )
-'''
+"""
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ class Opened:
     private_metadata: str
     trigger_id: str
     response_url: str
-    ack: httpx.Response
+    ack: httpx.Response | None  # None when the test read views.open without clicking
 
 
 @dataclass

@@ -377,9 +377,11 @@ def test_forged_menu_value_is_refused_and_nothing_happens(scene: Scene) -> None:
     number = scene.dossier("en_instruction")
     for value in ("suivre:0", "détruire:12", f"suivre:{2**31}", "suivre"):
         _, response_url, _ = scene.pick(ids.MORE_SUIVRE, number, value=value)
-        notice = wait_until(
-            lambda url=response_url: [r.body.get("text", "") for r in scene.slack.responses(url)]
-        )[0]
+
+        def notices(url: str = response_url) -> list[str]:
+            return [r.body.get("text", "") for r in scene.slack.responses(url)]
+
+        notice = wait_until(notices)[0]
         assert "mal formée" in notice
     assert mutations(scene) == 0
     assert scene.slack.calls("views.open") == []

@@ -54,7 +54,7 @@ def settings_of(env: dict[str, str]) -> Settings:
 def test_run_once_from_settings(sandbox, slack, env):
     number = sandbox.control.create_dossier(int(env["demarche"]))["number"]
     report = run_once(settings_of(env), pacing=0)
-    assert report.ok and report.drain.sent == 1
+    assert report.ok and report.drain is not None and report.drain.sent == 1
     (card,) = slack.top_level(CHANNEL)
     assert f"Dossier n° {number}" in card["text"]
     assert "1 envoyé(s)" in report.summary()

@@ -133,10 +133,16 @@ class SandboxControl:
         return self.request("POST", "/_sandbox/blobs/corrupt", {"signedBlobId": signed_blob_id})
 
 
-def start_sandbox(**kwargs: Any) -> SandboxServer:
+class ControlledSandbox(SandboxServer):
+    """The sandbox the tests start: with its control API client at hand."""
+
+    control: SandboxControl
+
+
+def start_sandbox(**kwargs: Any) -> ControlledSandbox:
     """A started sandbox with a `control` attribute (defaults: SMALL)."""
-    server = SandboxServer(**{**SMALL, **kwargs}).start()
-    server.control = SandboxControl(server.base_url)  # type: ignore[attr-defined]
+    server = ControlledSandbox(**{**SMALL, **kwargs}).start()
+    server.control = SandboxControl(server.base_url)
     return server
 
 

@@ -219,6 +219,7 @@ class FakeSlack:
     def base_url(self) -> str:
         assert self._server is not None, "FakeSlack is not started"
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an IPv4 loopback address, never bytes
         return f"http://{host}:{port}"
 
     @property
@@ -253,7 +254,7 @@ class FakeSlack:
         """Register a workspace member (what `users.info` and `users.lookupByEmail` know)."""
         name = name or (email.split("@")[0] if email else id.lower())
         real_name = real_name or name
-        user = {
+        user: dict[str, Any] = {
             "id": id,
             "team_id": self.team_id,
             "name": name,

@@ -65,11 +65,12 @@ class SlackHandler(BaseHTTPRequestHandler):
             status, extra, body = self.fake.handle_api(method, params, headers)
             self._send_json(status, body, extra)
         elif path.startswith("/response/") and self.command == "POST":
+            posted: Any
             try:
-                body = json.loads(raw or b"null")
+                posted = json.loads(raw or b"null")
             except ValueError:
-                body = raw.decode("utf-8", "replace")
-            status, answer = self.fake.handle_response_post(path.rsplit("/", 1)[-1], body)
+                posted = raw.decode("utf-8", "replace")
+            status, answer = self.fake.handle_response_post(path.rsplit("/", 1)[-1], posted)
             self._send_json(status, answer)
         elif path.startswith("/upload/") and self.command == "POST":
             status, text = self.fake.handle_upload(path.rsplit("/", 1)[-1], raw)

@@ -55,7 +55,7 @@ class NotifyHarness:
         self.page_size = page_size
         # The bot's clock is the sandbox's: a test moves both with `advance()` instead of
         # sleeping, and "from now" means the same instant on both sides.
-        self.poller_options = {
+        self.poller_options: dict[str, Any] = {
             "backoff_base": 0.0,
             "ops_channel": OPS,
             "clock": self.ds_now,

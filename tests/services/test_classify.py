@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dsbot.backends.ds.models import (
     DS_CONTACT_EMAIL,
@@ -19,6 +20,7 @@ from dsbot.backends.ds.models import (
     Profile,
     Traitement,
 )
+from dsbot.notifications.model import MessageReceived, StateChanged, Trashed
 from dsbot.services.classify import (
     ChangeKind,
     Snapshot,
@@ -43,8 +45,8 @@ def deposit(minutes: float = 0) -> Traitement:
     return Traitement(DossierState.EN_CONSTRUCTION, "depose", at(minutes), None, None)
 
 
-def make_dossier(**overrides) -> Dossier:
-    values = {
+def make_dossier(**overrides: Any) -> Dossier:
+    values: dict[str, Any] = {
         "id": "RG9zc2llci0x",
         "number": 1,
         "state": DossierState.EN_CONSTRUCTION,
@@ -59,8 +61,8 @@ def make_dossier(**overrides) -> Dossier:
     return Dossier(**(values | overrides))
 
 
-def summary_of(dossier: Dossier, **overrides) -> DossierSummary:
-    values = {
+def summary_of(dossier: Dossier, **overrides: Any) -> DossierSummary:
+    values: dict[str, Any] = {
         "id": dossier.id,
         "number": dossier.number,
         "state": dossier.state,
@@ -118,8 +120,9 @@ def test_history_before_the_baseline_is_known_and_later_events_are_news():
     summary = summary_of(dossier)
     changes = classify(as_of(summary, dossier, at(10)), observe(summary, dossier, LATER), dossier)
     assert kinds(changes) == [ChangeKind.MESSAGE_RECEIVED, ChangeKind.STATE_CHANGED]
-    assert changes[0].params.message_id == "m2"
-    assert changes[1].params.from_state == "en_construction"
+    message, state = changes[0].params, changes[1].params
+    assert isinstance(message, MessageReceived) and message.message_id == "m2"
+    assert isinstance(state, StateChanged) and state.from_state == "en_construction"
 
 
 def test_state_change_says_who_when_and_from_what():
@@ -366,11 +369,13 @@ def test_moved_to_trash_then_deleted_then_listed_again():
     dossier = make_dossier()
     snapshot = observe(summary_of(dossier), dossier, LATER)
     change, snapshot = classify_deletion(snapshot, deleted(pending=True))
-    assert change.kind is ChangeKind.TRASHED and change.params.reason == "user_request"
+    assert change is not None and change.kind is ChangeKind.TRASHED
+    assert isinstance(change.params, Trashed) and change.params.reason == "user_request"
     assert snapshot.status == "trash"
     again, same = classify_deletion(snapshot, deleted(pending=True))
     assert again is None and same == snapshot
     change, snapshot = classify_deletion(snapshot, deleted(pending=False, minutes=40))
+    assert change is not None
     assert change.kind is ChangeKind.DELETED and snapshot.status == "deleted"
     late, _ = classify_deletion(snapshot, deleted(pending=True))
     assert late is None
@@ -389,7 +394,7 @@ def test_restored_from_trash():
 
 def test_deletion_of_a_dossier_never_seen_keeps_a_snapshot():
     change, snapshot = classify_deletion(None, deleted(pending=False))
-    assert change.kind is ChangeKind.DELETED
+    assert change is not None and change.kind is ChangeKind.DELETED
     assert snapshot.status == "deleted" and snapshot.state is DossierState.EN_CONSTRUCTION
 
 

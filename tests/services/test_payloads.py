@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ def make_summary(number: int, state: DossierState = DossierState.EN_CONSTRUCTION
 def sample(kind: ChangeKind):
     """A change of `kind` with every field set to something other than its default."""
     cls = CHANGE_TYPES[kind]
-    values = {}
+    values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name == "at":
             values["at"] = AT
@@ -59,7 +60,7 @@ def test_every_change_kind_round_trips_through_a_thread_payload(kind):
     assert json.loads(text)["change"] == kind.value
     decoded = decode_payload(OutboxKind.THREAD, text)
     assert decoded == payload
-    assert decoded.change.kind is kind
+    assert isinstance(decoded, ThreadPayload) and decoded.change.kind is kind
 
 
 @pytest.mark.parametrize(
@@ -70,10 +71,10 @@ def test_every_change_kind_round_trips_through_a_thread_payload(kind):
             create=True, new=True, backfill=True, demarche=42, summary=make_summary(number=7)
         ),
         ParentPayload(create=False),
-        ParentPayload(create=True, new=True, item=ItemRef("dynacase", "2119")),
+        ParentPayload(create=True, new=True, item=ItemRef(BackendName.DYNACASE, "2119")),
         ThreadPayload(
             ItemStateChanged(AT, title="Fête", from_state="e_a", to_state="e_b", by="Claire"),
-            item=ItemRef("dynacase", "2119"),
+            item=ItemRef(BackendName.DYNACASE, "2119"),
         ),
         SummaryPayload(
             demarche=42,
@@ -110,7 +111,7 @@ def test_rows_stored_by_an_older_dsbot_still_decode():
     partial = decode_payload(
         "thread", '{"change": "state_changed", "params": {"to_state": "refuse"}}'
     )
-    assert partial.change == StateChanged(to_state="refuse")
+    assert isinstance(partial, ThreadPayload) and partial.change == StateChanged(to_state="refuse")
     assert decode_payload("parent", '{"create": true}') == ParentPayload(create=True)
 
 
@@ -145,20 +146,20 @@ def test_rows_come_back_typed(store):
 def test_a_document_never_takes_a_dossier_s_card(store):
     # Channel cards are keyed by (backend, ref): a DS dossier and a Dynacase document of the
     # same number each keep their own message.
-    dossier, document = ItemRef.ds(1234), ItemRef("dynacase", "1234")
+    dossier, document = ItemRef.ds(1234), ItemRef(BackendName.DYNACASE, "1234")
     assert document.ds_number is None and dossier.ds_number == 1234
     with q.write(store) as db:
         q.set_parent_ts(db, "T1", "C1", dossier, "1.000", AT)
         q.set_parent_ts(db, "T1", "C1", document, "2.000", AT)
     with store.connect() as db:
         assert q.parent_ts(db, "T1", "C1", dossier) == "1.000"
-        assert q.parent_ts(db, "T1", "C1", ItemRef("dynacase", "1234")) == "2.000"
-        assert q.parent_ts(db, "T1", "C1", ItemRef("dynacase", "doc-ab")) is None
+        assert q.parent_ts(db, "T1", "C1", ItemRef(BackendName.DYNACASE, "1234")) == "2.000"
+        assert q.parent_ts(db, "T1", "C1", ItemRef(BackendName.DYNACASE, "doc-ab")) is None
 
 
 def test_an_item_ref_that_is_no_number_is_queued_and_read_back(store):
     # A backend whose references are not numbers can be notified: the ref is text.
-    item = ItemRef("dynacase", "FAM_X-42")
+    item = ItemRef(BackendName.DYNACASE, "FAM_X-42")
     entry = q.OutboxEntry("T1", "C1", item, ParentPayload(create=True, item=item), "k")
     with q.write(store) as db:
         assert q.enqueue(db, entry, AT)

@@ -48,15 +48,16 @@ class FaultyStore(Store):
         store = self
 
         class Connection(sqlite3.Connection):
-            def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+            def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
                 store.check(sql)
                 return super().execute(sql, *args)
 
-            def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+            def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
                 store.check(sql)
                 return super().executemany(sql, *args)
 
-            def cursor(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+            # typeshed overloads cursor() on the factory's type; this wrapper passes it on.
+            def cursor(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:  # type: ignore[override]
                 store.check("cursor")
                 return super().cursor(*args, **kwargs)
 

@@ -52,6 +52,7 @@ def test_subscribe_creates_a_subscription_and_its_feed_starting_now(service, sto
     assert before - timedelta(seconds=1) <= sub.since <= datetime.now(UTC)
     with store.connect() as db:
         feed = q.get_feed(db, f"demarche:{number}")
+    assert feed is not None
     assert feed.end_cursor is None
     assert feed.updated_since == sub.since - FEED_START_MARGIN
 
@@ -147,4 +148,5 @@ def test_since_a_past_date_starts_a_new_feed_then(service, store, demarches):
     assert sub.subscription.since == datetime(2026, 1, 4, 23, 0, tzinfo=UTC)  # midnight, Paris
     with store.connect() as db:
         feed = q.get_feed(db, f"demarche:{number}")
+    assert feed is not None
     assert feed.updated_since == sub.subscription.since - FEED_START_MARGIN

@@ -60,7 +60,7 @@ def test_every_entry_has_a_sample():
 @pytest.mark.parametrize("entry", TABLE.entries, ids=entry_id)
 def test_every_word_of_an_entry_parses_to_the_same_request(entry):
     by_name = TABLE.parse(sample_text(entry))
-    assert by_name.entry is entry
+    assert by_name.entry is not None and by_name.entry is entry
     assert isinstance(by_name.request, entry.request), by_name.request
     main = TABLE.main(entry)
     words = (*main.aliases, *main.spellings, entry.name.capitalize())

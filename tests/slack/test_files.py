@@ -17,8 +17,8 @@ from dsbot.slack.files import (
     SlackFileTooLarge,
     SlackFileUnavailable,
     SlackLoginPage,
-    slack_file_url,
 )
+from dsbot.slack.hosts import slack_url as slack_file_url
 
 PDF = b"%PDF-1.4\n" + os.urandom(50_000) + b"\n%%EOF\n"
 

@@ -97,6 +97,7 @@ def sender(store, slack, dossiers):
 
 
 def queue(store, kind: str, key: str, *, number: int | None = 1, channel=CHANNEL, **payload):
+    typed: ParentPayload | ThreadPayload | AlertPayload
     if kind == "parent":
         typed = ParentPayload(**({"create": True, "new": False, "demarche": 42} | payload))
     elif kind == "thread":
@@ -120,7 +121,8 @@ def state_change(to: str, at: str = "2026-03-02T10:00:00+00:00") -> dict:
 
 def rows(store) -> list[q.OutboxRow]:
     with store.connect() as db:
-        return [q.outbox_row(db, r["id"]) for r in db.query("select id from outbox order by id")]
+        found = [q.outbox_row(db, r["id"]) for r in db.query("select id from outbox order by id")]
+    return [row for row in found if row is not None]
 
 
 def subscribe(store, channel=CHANNEL, created_by=ADMIN, demarche=42) -> int:
@@ -255,6 +257,7 @@ def test_permanent_error_pauses_the_channel_and_tells_the_admin_once(store, slac
     assert report.paused_channels == 1
     with store.connect() as db:
         sub = q.subscription_by_id(db, sub_id)
+    assert sub is not None
     assert sub.paused_reason == error and not sub.active
     assert [r.status for r in rows(store)[:2]] == ["dead", "dead"]
     (notice,) = slack.messages(ADMIN)  # a DM to whoever subscribed the channel
@@ -472,6 +475,7 @@ def claim_and_crash(store, slack, sender, row_id: int, *, post: bool, thread_ts=
 def restart(slack: FakeSlack) -> None:
     """A crashed dsbot takes more than a second to come back: its post is no longer the
     latest one in Slack's per-channel limit."""
+    assert isinstance(slack.clock, FakeClock)
     slack.clock.sleep(1.0)
 
 

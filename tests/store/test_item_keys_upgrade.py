@@ -158,6 +158,7 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         ds_ts = q.parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef.ds(number))
         doc_ts = q.parent_ts(db, TEAM_ID, CHANNEL_ID, ItemRef(BackendName.DYNACASE, str(initid)))
     assert {ds_ts, doc_ts} == set(before)
+    assert ds_ts is not None and doc_ts is not None
     assert len(replies(dc, ds_ts)) == 1 and len(replies(dc, doc_ts)) == 1
 
     # One more change of each, queued by a cycle that leaves delivery for later.
@@ -168,7 +169,8 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         pending = q.open_rows(db)
         sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
         last_id = q.last_outbox_id(db)
-    assert {r.item for r in pending} == {ItemRef.ds(number), ItemRef("dynacase", str(initid))}
+    document = ItemRef(BackendName.DYNACASE, str(initid))
+    assert {r.item for r in pending} == {ItemRef.ds(number), document}
     assert sent >= 4 and all(r.status is OutboxStatus.PENDING for r in pending)
 
     # Back to yesterday's schema and encoding; the check is against the old migrations' own.
@@ -206,9 +208,10 @@ def test_an_upgraded_database_reposts_nothing_and_keeps_every_thread(
         (family,) = q.channel_item_subscriptions(db, TEAM_ID, CHANNEL_ID)
         assert (family.backend, family.family, family.active) == ("dynacase", FAMILY, True)
         # AUTOINCREMENT goes on after the highest id ever given (Slack metadata names ids).
-        assert db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[
-            0
-        ] >= last_id
+        assert (
+            db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[0]
+            >= last_id
+        )
 
     # Delivery goes on: the queued rows are sent once, in the existing threads.
     report = poller.run_cycle()

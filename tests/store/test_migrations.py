@@ -3,6 +3,8 @@ latest schema by `Store.migrate()`, and keeps its data."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlite_utils import Database
 
 from dsbot.store import Store
@@ -54,9 +56,9 @@ DIRECTORY = [
 ]
 
 
-def schema(db: Database) -> dict[str, list[tuple[str, str, bool]]]:
+def schema(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's columns (name, type, not null), and its indexes, for comparison."""
-    tables = {}
+    tables: dict[str, list[tuple[Any, ...]]] = {}
     for table in db.tables:
         columns = [(c.name, c.type, bool(c.notnull)) for c in table.columns]
         indexes = sorted((i.name, tuple(i.columns)) for i in table.indexes)
@@ -76,8 +78,8 @@ def test_a_first_release_database_is_upgraded_to_the_latest_schema_with_its_data
     path = str(tmp_path / "dsbot.db")
     db = first_release_db(path)
     assert "audit" not in db.table_names() and "outbox" not in db.table_names()
-    db["links"].insert_all([row.__dict__ for row in LINKS])
-    db["instructeur_directory"].insert_all(DIRECTORY)
+    db.table("links").insert_all([row.__dict__ for row in LINKS])
+    db.table("instructeur_directory").insert_all(DIRECTORY)
     db.close()
 
     Store(path).migrate()
@@ -100,7 +102,7 @@ def test_a_first_release_database_is_upgraded_to_the_latest_schema_with_its_data
     assert sorted(known_demarches(upgraded)) == [1001, 1002]
     assert upgraded["instructeur_directory"].count == len(DIRECTORY)
     # The later tables work: a row written to the newest columns reads back.
-    upgraded["audit"].insert(
+    upgraded.table("audit").insert(
         {
             "at": "2025-03-06T10:00:00+00:00",
             "team_id": "T0PREF33",

@@ -27,7 +27,6 @@ URL_ENV = "LEDGER_URL"
 TOKEN_ENV = "LEDGER_TOKEN"
 
 
-
 def enabled(settings: Settings) -> bool:
     return bool(os.environ.get(URL_ENV))
 

@@ -277,7 +277,6 @@ class DSSource:
         items.sort(key=lambda i: i.modified_at or datetime.min, reverse=True)
         return items
 
-
     # --- capabilities ---------------------------------------------------------------------------
 
     def _number(self, ref: str) -> int:

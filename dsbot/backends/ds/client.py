@@ -182,7 +182,7 @@ class DSClient:
         *,
         mutation: bool = False,
         retry_timeouts: bool = True,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Send `queries/<name>.graphql` and return its `data`.
 
         Reads are retried on transient failures (timeouts too, unless `retry_timeouts` is

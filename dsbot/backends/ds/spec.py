@@ -41,9 +41,7 @@ def check(settings: Settings) -> list[Problem]:
 
 WORDS = (
     CommandWord(("dossier",), "help.args.dossier", "help.desc.dossier"),
-    CommandWord(
-        ("abonner",), "help.args.abonner", "help.desc.abonner", ("subscribe",), admin=True
-    ),
+    CommandWord(("abonner",), "help.args.abonner", "help.desc.abonner", ("subscribe",), admin=True),
     CommandWord(
         ("desabonner",),
         "help.args.desabonner",

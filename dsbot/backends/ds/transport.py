@@ -161,6 +161,26 @@ def map_response(response: httpx.Response, *, now: float) -> dict[str, Any]:
     """The `data` of a successful answer, or the matching DSError."""
     status = response.status_code
     errors, data = _json_errors(response)
+    _raise_for_status(response, errors, data, now)
+    try:
+        body = response.json()
+    except ValueError:
+        raise DSServerError("DS answered with a non-JSON body", http_status=status) from None
+    if not isinstance(body, dict):
+        raise DSServerError("DS answered with an unexpected JSON body", http_status=status)
+    if errors:
+        # docs/ds-api.md, pitfall 6: partial data alongside root errors is never taken as a result.
+        raise map_graphql_errors(errors, data=data, http_status=status)
+    if not isinstance(data, dict):
+        raise DSServerError("DS answered without data", http_status=status)
+    return data
+
+
+def _raise_for_status(
+    response: httpx.Response, errors: list[dict[str, Any]], data: Any, now: float
+) -> None:
+    """The DSError of an HTTP status other than 2xx; nothing for a 2xx."""
+    status = response.status_code
     if status == 429:
         retry_after = parse_retry_after(response.headers, now)
         text = response.text.strip()[:MAX_ERROR_TEXT] or "Too many requests"
@@ -183,18 +203,6 @@ def map_response(response: httpx.Response, *, now: float) -> dict[str, Any]:
         raise DSBadRequest(f"HTTP {status} from DS", http_status=status)
     if not 200 <= status < 300:
         raise DSServerError(f"Unexpected HTTP {status} from DS", http_status=status)
-    try:
-        body = response.json()
-    except ValueError:
-        raise DSServerError("DS answered with a non-JSON body", http_status=status) from None
-    if not isinstance(body, dict):
-        raise DSServerError("DS answered with an unexpected JSON body", http_status=status)
-    if errors:
-        # docs/ds-api.md, pitfall 6: partial data alongside root errors is never taken as a result.
-        raise map_graphql_errors(errors, data=data, http_status=status)
-    if not isinstance(data, dict):
-        raise DSServerError("DS answered without data", http_status=status)
-    return data
 
 
 def map_http_exception(exc: httpx.HTTPError, secrets: tuple[str, ...] = ()) -> DSError:

@@ -99,9 +99,7 @@ def _demandeur(dossier: Dossier, texts: Callable[..., str]) -> DetailField:
             " ".join(p for p in (civilite, demandeur.nom.strip(), demandeur.prenom.strip()) if p)
         )
     elif isinstance(demandeur, PersonneMorale) and (demandeur.raison_sociale or demandeur.siret):
-        lines.append(
-            demandeur.raison_sociale or texts("card.demandeur.raison_sociale_missing")
-        )
+        lines.append(demandeur.raison_sociale or texts("card.demandeur.raison_sociale_missing"))
         if demandeur.siret:
             lines.append(texts("card.demandeur.siret", siret=demandeur.siret[:_SIRET_MAX]))
     else:

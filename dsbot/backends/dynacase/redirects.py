@@ -43,9 +43,7 @@ def _port(url: httpx.URL) -> int | None:
 class RedirectPolicy:
     """Judges a redirect's target against the configured API base URL."""
 
-    def __init__(
-        self, base_url: str, resolve: Callable[[str], frozenset[str]] = addresses
-    ) -> None:
+    def __init__(self, base_url: str, resolve: Callable[[str], frozenset[str]] = addresses) -> None:
         self.base = httpx.URL(base_url)
         self._resolve = resolve
 

@@ -54,9 +54,7 @@ def check(settings: Settings) -> list[Problem]:
 
 
 WORDS = (
-    CommandWord(
-        ("document",), "help.args.document", "help.desc.document", ("doc",), role=SHOW
-    ),
+    CommandWord(("document",), "help.args.document", "help.desc.document", ("doc",), role=SHOW),
     CommandWord(
         ("connecter", "dynacase"),
         "help.args.connecter",

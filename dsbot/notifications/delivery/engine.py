@@ -359,9 +359,7 @@ class DeliveryService:
         except self.prepare.gone_errors(payload):
             if ts is None:
                 what = "item" if payload.item is not None else "dossier"
-                self.policy.finish(
-                    row, OutboxStatus.SKIPPED, f"{what} no longer visible", report
-                )
+                self.policy.finish(row, OutboxStatus.SKIPPED, f"{what} no longer visible", report)
                 return
             prepared = GoneCard(payload.item or item)
         self._deliver(row, self.renderer.render(row, prepared), None, report, update_ts=ts)

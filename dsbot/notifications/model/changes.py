@@ -213,4 +213,3 @@ assert set(CHANGE_TYPES) == set(ChangeKind), "every ChangeKind needs its params 
 
 def change_from_json(kind: ChangeKind | str, d: dict[str, Any]) -> ChangeParams:
     return CHANGE_TYPES[ChangeKind(kind)].from_json(d)
-

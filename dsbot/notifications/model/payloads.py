@@ -49,8 +49,6 @@ def _item(d: dict[str, Any]) -> ItemRef | None:
     return ItemRef.from_json(d["item"]) if d.get("item") else None
 
 
-
-
 @dataclass(frozen=True)
 class ParentPayload:
     """The dossier's card. `create` False only refreshes a card the channel has; `new` marks a
@@ -167,7 +165,6 @@ class AlertPayload:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> AlertPayload:
         return cls(text_key=d["text_key"], params=dict(d.get("params") or {}))
-
 
 
 OutboxPayload = ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest

@@ -29,7 +29,7 @@ class Stats:
             self.requests += 1
             self.by_operation[operation] += 1
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"graphql_requests": self.requests, "by_operation": dict(self.by_operation)}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Token:
     def can_see(self, demarche_number: int) -> bool:
         return self.demarches is None or demarche_number in self.demarches
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("value")
         data["demarches"] = None if self.demarches is None else list(self.demarches)
@@ -74,7 +75,7 @@ class Tokens:
             return self._tokens.get(value)
 
     @staticmethod
-    def from_json(value: str, data: dict) -> Token:
+    def from_json(value: str, data: dict[str, Any]) -> Token:
         demarches = data.get("demarches")
         return Token(
             value=value,

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -126,7 +127,7 @@ class SandboxClock:
                 self._frozen_at = None
         return self.peek_us()
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         now = self.peek_us()
         return {"now": iso(now), "now_us": now, "frozen": self.frozen}
 

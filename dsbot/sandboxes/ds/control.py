@@ -53,7 +53,8 @@ import binascii
 import json
 import re
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from dsbot.sandboxes.ds import dossier_content
 from dsbot.sandboxes.ds.auth import Tokens
@@ -83,7 +84,7 @@ DELETED_REASONS = (
 DOSSIER_PATH = re.compile(r"^/_sandbox/dossiers/(\d+)(?:/(messages|state|touch|trash|avis))?$")
 
 
-def _file_json(file: dict | None) -> dict | None:
+def _file_json(file: dict[str, Any] | None) -> dict[str, Any] | None:
     if not file:
         return None
     return {
@@ -94,7 +95,7 @@ def _file_json(file: dict | None) -> dict | None:
     }
 
 
-def dossier_json(app: SandboxApp, row: dict) -> dict:
+def dossier_json(app: SandboxApp, row: dict[str, Any]) -> dict[str, Any]:
     """The stored dossier, with the keys docs/interface.md lists, and a few more."""
     store = app.store
     details = store.details(row)
@@ -146,7 +147,7 @@ def dossier_json(app: SandboxApp, row: dict) -> dict:
     }
 
 
-def demarches_json(app: SandboxApp) -> dict:
+def demarches_json(app: SandboxApp) -> dict[str, Any]:
     world = app.store.world
     result = []
     for number, demarche in sorted(world.demarches.items()):
@@ -185,16 +186,17 @@ def demarches_json(app: SandboxApp) -> dict:
 # --- writes ----------------------------------------------------------------------------------
 
 
-def _row(app: SandboxApp, number: int) -> dict:
+def _row(app: SandboxApp, number: int) -> dict[str, Any]:
     row = app.store.dossier(number)
     if row is None:
         raise ControlError(404, f"no dossier {number}")
     return row
 
 
-def _first_agent(app: SandboxApp, row: dict) -> str:
+def _first_agent(app: SandboxApp, row: dict[str, Any]) -> str:
     groupe = app.store.world.groupes[row["groupe"]]
-    return app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
+    email: str = app.store.world.instructeurs[groupe["instructeurs"][0]]["email"]
+    return email
 
 
 def _instructeur_id(app: SandboxApp, email: str) -> int | None:
@@ -203,7 +205,7 @@ def _instructeur_id(app: SandboxApp, email: str) -> int | None:
     return next(found, None)
 
 
-def create_dossier(app: SandboxApp, body: dict) -> Response:
+def create_dossier(app: SandboxApp, body: dict[str, Any]) -> Response:
     world = app.store.world
     number = body.get("demarche")
     demarche = world.demarches.get(number) if isinstance(number, int) else None
@@ -263,7 +265,7 @@ def _default_motivation(state: str) -> str | None:
     return {"refuse": "Dossier non éligible.", "sans_suite": "Demande abandonnée."}.get(state)
 
 
-def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
+def set_state(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     state = body.get("state")
     if state not in STATES:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
@@ -277,7 +279,7 @@ def set_state(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
+def add_message(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     text = body.get("body")
     if not isinstance(text, str) or not text.strip():
         raise ControlError(400, "body must be a non-empty string")
@@ -316,7 +318,7 @@ def add_message(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(201, {"id": message["id"], "createdAt": iso(message["createdAt"])})
 
 
-def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
+def add_avis(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     world = app.store.world
     claimant_id = world.groupes[row["groupe"]]["instructeurs"][0]
     claimant = {
@@ -334,7 +336,7 @@ def add_avis(app: SandboxApp, row: dict, body: dict) -> Response:
     return json_response(201, {"id": avis["id"]})
 
 
-def touch(app: SandboxApp, row: dict) -> Response:
+def touch(app: SandboxApp, row: dict[str, Any]) -> Response:
     change = Change(app.store, row, app.clock.now_us())
     change.edit_champ()
     if row["correction_at"] is not None:
@@ -344,7 +346,7 @@ def touch(app: SandboxApp, row: dict) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def delete(app: SandboxApp, row: dict, reason: str | None) -> Response:
+def delete(app: SandboxApp, row: dict[str, Any], reason: str | None) -> Response:
     if reason is None:
         reason = "user_request" if row["state"] == "en_construction" else "instructeur_request"
     if reason not in DELETED_REASONS:
@@ -357,7 +359,7 @@ def delete(app: SandboxApp, row: dict, reason: str | None) -> Response:
     return json_response(200, dossier_json(app, change.row))
 
 
-def trash(app: SandboxApp, row: dict, body: dict) -> Response:
+def trash(app: SandboxApp, row: dict[str, Any], body: dict[str, Any]) -> Response:
     by = body.get("by", "administration")
     if by not in ("administration", "usager"):
         raise ControlError(400, 'by must be "administration" or "usager"')
@@ -373,7 +375,7 @@ def trash(app: SandboxApp, row: dict, body: dict) -> Response:
 # --- routing ---------------------------------------------------------------------------------
 
 
-def _body(raw: bytes) -> dict:
+def _body(raw: bytes) -> dict[str, Any]:
     if not raw:
         return {}
     try:
@@ -391,56 +393,85 @@ def handle(
     return control_answer(lambda: _route(app, method, path.rstrip("/") or "/", query, raw))
 
 
-def _route(app: SandboxApp, method: str, path: str, query: dict, raw: bytes) -> Response:
-    if path == "/_sandbox/health" and method == "GET":
-        return json_response(200, {"ok": True})
-    if path == "/_sandbox/stats" and method == "GET":
-        return json_response(200, app.stats.snapshot())
-    if path == "/_sandbox/faults":
-        if method == "GET":
-            return json_response(200, app.faults.snapshot())
-        if method == "POST":
-            try:
-                return json_response(200, app.faults.update(_body(raw)))
-            except FaultError as exc:
-                raise ControlError(400, str(exc)) from None
-    if path == "/_sandbox/tokens" and method == "POST":
-        return _add_token(app, _body(raw))
-    if path == "/_sandbox/clock":
-        if method == "GET":
-            return json_response(200, app.clock.as_json())
-        if method == "POST":
-            return _move_clock(app, _body(raw))
+def _route(app: SandboxApp, method: str, path: str, query: dict[str, Any], raw: bytes) -> Response:
+    service = _SERVICE_ROUTES.get((method, path))
+    if service is not None:
+        return service(app, raw)
     with app.store.lock:
-        if path == "/_sandbox/demarches" and method == "GET":
-            return json_response(200, demarches_json(app))
-        if path == "/_sandbox/dossiers" and method == "POST":
-            return create_dossier(app, _body(raw))
-        if path == "/_sandbox/blobs/corrupt" and method == "POST":
-            ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), app.clock.now_us())
-            return json_response(200 if ok else 404, {"ok": ok})
+        data = _DATA_ROUTES.get((method, path))
+        if data is not None:
+            return data(app, raw)
         match = DOSSIER_PATH.match(path)
         if match:
             row = _row(app, int(match.group(1)))
-            action = match.group(2)
-            if action is None and method == "GET":
-                return json_response(200, dossier_json(app, row))
-            if action is None and method == "DELETE":
-                return delete(app, row, (query.get("reason") or [None])[0])
-            if method == "POST" and action == "messages":
-                return add_message(app, row, _body(raw))
-            if method == "POST" and action == "state":
-                return set_state(app, row, _body(raw))
-            if method == "POST" and action == "touch":
-                return touch(app, row)
-            if method == "POST" and action == "trash":
-                return trash(app, row, _body(raw))
-            if method == "POST" and action == "avis":
-                return add_avis(app, row, _body(raw))
+            answer = _dossier_route(app, method, match.group(2), row, query, raw)
+            if answer is not None:
+                return answer
     raise ControlError(404, f"no route {method} {path}")
 
 
-def _move_clock(app: SandboxApp, body: dict) -> Response:
+def _update_faults(app: SandboxApp, raw: bytes) -> Response:
+    try:
+        return json_response(200, app.faults.update(_body(raw)))
+    except FaultError as exc:
+        raise ControlError(400, str(exc)) from None
+
+
+def _corrupt_blob(app: SandboxApp, raw: bytes) -> Response:
+    ok = app.uploads.corrupt(str(_body(raw).get("signedBlobId")), app.clock.now_us())
+    return json_response(200 if ok else 404, {"ok": ok})
+
+
+Route = Callable[["SandboxApp", bytes], Response]
+
+# Paths that read or set the sandbox itself, by (method, path): no store lock.
+_SERVICE_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/_sandbox/health"): lambda app, raw: json_response(200, {"ok": True}),
+    ("GET", "/_sandbox/stats"): lambda app, raw: json_response(200, app.stats.snapshot()),
+    ("GET", "/_sandbox/faults"): lambda app, raw: json_response(200, app.faults.snapshot()),
+    ("POST", "/_sandbox/faults"): _update_faults,
+    ("POST", "/_sandbox/tokens"): lambda app, raw: _add_token(app, _body(raw)),
+    ("GET", "/_sandbox/clock"): lambda app, raw: json_response(200, app.clock.as_json()),
+    ("POST", "/_sandbox/clock"): lambda app, raw: _move_clock(app, _body(raw)),
+}
+
+# Paths that read or write the data, under the store lock.
+_DATA_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/_sandbox/demarches"): lambda app, raw: json_response(200, demarches_json(app)),
+    ("POST", "/_sandbox/dossiers"): lambda app, raw: create_dossier(app, _body(raw)),
+    ("POST", "/_sandbox/blobs/corrupt"): _corrupt_blob,
+}
+
+DossierChange = Callable[["SandboxApp", dict[str, Any], bytes], Response]
+
+# POST /_sandbox/dossiers/<number>/<action>
+_DOSSIER_CHANGES: dict[str, DossierChange] = {
+    "messages": lambda app, row, raw: add_message(app, row, _body(raw)),
+    "state": lambda app, row, raw: set_state(app, row, _body(raw)),
+    "touch": lambda app, row, raw: touch(app, row),
+    "trash": lambda app, row, raw: trash(app, row, _body(raw)),
+    "avis": lambda app, row, raw: add_avis(app, row, _body(raw)),
+}
+
+
+def _dossier_route(
+    app: SandboxApp,
+    method: str,
+    action: str | None,
+    row: dict[str, Any],
+    query: dict[str, Any],
+    raw: bytes,
+) -> Response | None:
+    """The answer of a dossier's path, or None when the method or action is not one."""
+    if action is None and method == "GET":
+        return json_response(200, dossier_json(app, row))
+    if action is None and method == "DELETE":
+        return delete(app, row, (query.get("reason") or [None])[0])
+    change = _DOSSIER_CHANGES.get(action) if method == "POST" and action is not None else None
+    return None if change is None else change(app, row, raw)
+
+
+def _move_clock(app: SandboxApp, body: dict[str, Any]) -> Response:
     unknown = set(body) - {"advance_s", "now", "freeze"}
     if unknown:
         raise ControlError(400, f"unknown clock field(s): {', '.join(sorted(unknown))}")
@@ -474,7 +505,7 @@ def _move_clock(app: SandboxApp, body: dict) -> Response:
     return json_response(200, clock.as_json())
 
 
-def _add_token(app: SandboxApp, body: dict) -> Response:
+def _add_token(app: SandboxApp, body: dict[str, Any]) -> Response:
     value = body.get("token")
     if not isinstance(value, str) or not value:
         raise ControlError(400, "token must be a non-empty string")

@@ -16,6 +16,7 @@ import hashlib
 import html
 import random
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from dsbot.sandboxes.ds import vocab
@@ -145,7 +146,7 @@ def md5_base64(data: bytes) -> str:
 
 def file_dict(
     key: str, filename: str, content_type: str, created: int, data: bytes | None = None
-) -> dict:
+) -> dict[str, Any]:
     data = generated_file_bytes(key) if data is None else data
     return {
         "__typename": "File",
@@ -175,7 +176,9 @@ def _between(rng: random.Random, low: int, high: int) -> int:
 class _Context:
     """What the champ makers need to know about the dossier being generated."""
 
-    def __init__(self, seed: int, row: dict, rng: random.Random, place: tuple) -> None:
+    def __init__(
+        self, seed: int, row: dict[str, Any], rng: random.Random, place: vocab.Commune
+    ) -> None:
         self.seed = seed
         self.row = row
         self.rng = rng
@@ -188,7 +191,7 @@ class _Context:
         return f"g{self.seed}-{self.number}-{self.files}-{stem}"
 
 
-def _address(rng: random.Random, place: tuple) -> dict:
+def _address(rng: random.Random, place: vocab.Commune) -> dict[str, Any]:
     city, insee, postal, dep_code, dep_name, reg_code, reg_name = place
     street_number = str(rng.randint(1, 120))
     street = rng.choice(vocab.VOIES)
@@ -213,7 +216,9 @@ def _address(rng: random.Random, place: tuple) -> dict:
     }
 
 
-def personne_morale(rng: random.Random, place: tuple, etablissement_id: int) -> dict:
+def personne_morale(
+    rng: random.Random, place: vocab.Commune, etablissement_id: int
+) -> dict[str, Any]:
     """A plausible établissement: valid SIRET (Luhn), raison sociale, entreprise, association."""
     siret = make_siret(rng)
     siren = siret[:9]
@@ -290,8 +295,388 @@ def _empty_value(kind: str) -> bool:
     return kind in ("header_section", "explication")
 
 
+# A filled champ's stringValue, and its column's type and value (a column's value is the
+# champ's own type: text, number, boolean, files...), or None for a champ without a column.
+_Filled = tuple[str, str | None, Any]
+
+
+def _fill_text(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    sv = rng.choice(vocab.PROJETS)
+    column_type, column_value = "TextColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_textarea(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    sv = (
+        f"{rng.choice(vocab.PROJETS)} à {place[0]}. Le projet vise à "
+        f"{rng.choice(vocab.ASSOCIATION_OBJETS)}, en lien avec les acteurs locaux."
+    )
+    column_type, column_value = "TextColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_email(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = email_for(rng.choice(vocab.PRENOMS_F), rng.choice(vocab.NOMS), "exemple.fr")
+    return sv, None, None
+
+
+def _fill_phone(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = f"0{rng.randint(1, 7)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
+    sv += f"{rng.randint(10, 99)} {rng.randint(10, 99)}"
+    return sv, None, None
+
+
+def _fill_iban(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    sv = f"FR76 3000 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} "
+    sv += f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)} {rng.randint(100, 999)}"
+    return sv, None, None
+
+
+def _fill_civilite(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    champ["value"] = rng.choice(("M", "Mme"))
+    sv = champ["value"]
+    return sv, None, None
+
+
+def _fill_date_or_datetime(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    base = ctx.row["depose_at"] + rng.randint(10, 200) * 86_400 * US
+    day = iso_date(base)
+    if desc["type"] == "date":
+        champ["date"] = day
+        champ["value"] = base - base % (86_400 * US)
+        sv = french_date(day)
+        column_type, column_value = "DateColumn", day
+    else:
+        # Office hours, Paris time.
+        at = base - base % (86_400 * US) + rng.randint(7, 16) * 3600 * US
+        champ["datetime"] = at
+        sv = french_datetime(at)
+        column_type, column_value = "DateTimeColumn", at
+    return sv, column_type, column_value
+
+
+def _fill_integer_number(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    value = rng.randint(1, 500)
+    champ["value"] = value
+    sv = str(value)
+    column_type, column_value = "IntegerColumn", value
+    return sv, column_type, column_value
+
+
+def _fill_decimal_number(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    decimal = round(rng.randint(100, 5_000_000) / 100, 2)
+    champ["value"] = decimal
+    sv = str(decimal)
+    column_type, column_value = "DecimalColumn", decimal
+    return sv, column_type, column_value
+
+
+def _fill_checkbox(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    champ["value"] = True
+    sv = "Oui"
+    column_type, column_value = "BooleanColumn", True
+    return sv, column_type, column_value
+
+
+def _fill_yes_no(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    yes = rng.random() < 0.5
+    champ["value"] = yes
+    sv = "Oui" if yes else "Non"
+    column_type, column_value = "BooleanColumn", yes
+    return sv, column_type, column_value
+
+
+def _fill_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    sv = rng.choice(desc["options"])
+    champ["value"] = sv
+    column_type, column_value = "EnumColumn", sv
+    return sv, column_type, column_value
+
+
+def _fill_multiple_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    values = rng.sample(desc["options"], rng.randint(1, 3))
+    champ["values"] = values
+    sv = ", ".join(values)
+    column_type, column_value = "EnumsColumn", values
+    return sv, column_type, column_value
+
+
+def _fill_linked_drop_down_list(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    primary = rng.choice(list(vocab.SECTEURS))
+    secondary = rng.choice(vocab.SECTEURS[primary])
+    champ["primaryValue"] = primary
+    champ["secondaryValue"] = secondary
+    sv = f"{primary} / {secondary}"
+    return sv, None, None
+
+
+def _fill_address(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    address = _address(rng, place)
+    champ["address"] = address
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = address["label"]
+    return sv, None, None
+
+
+def _fill_communes(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = f"{place[0]} ({place[2]})"
+    return sv, None, None
+
+
+def _fill_departements(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = f"{place[3]} – {place[4]}"
+    return sv, None, None
+
+
+def _fill_regions(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    place = ctx.place
+    champ["region"] = {"code": place[5], "name": place[6]}
+    sv = place[6]
+    return sv, None, None
+
+
+def _fill_pays(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    code, name = rng.choice(vocab.PAYS[:4])
+    champ["pays"] = {"code": code, "name": name}
+    sv = name
+    return sv, None, None
+
+
+def _fill_epci(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    code, name = rng.choice(vocab.EPCIS)
+    champ["epci"] = {"code": code, "name": name}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = name
+    return sv, None, None
+
+
+def _fill_siret(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    etab = personne_morale(rng, place, ctx.number * 10 + 1)
+    champ["etablissement"] = etab
+    sv = etab["siret"]
+    return sv, None, None
+
+
+def _fill_rna(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    rna = f"W{place[3][:2]}{rng.randint(1000000, 9999999)}"
+    title = rng.choice(vocab.ASSOCIATION_TITRES).format(ville=place[0])
+    champ["rna"] = {"id": rna, "title": title, "address": _address(rng, place)}
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = rna
+    return sv, None, None
+
+
+def _fill_rnf(champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    rnf = f"{place[3]}-FDD-{rng.randint(10000, 99999)}-01"
+    champ["rnf"] = {
+        "id": rnf,
+        "title": f"Fondation {rng.choice(vocab.NOMS)}",
+        "address": _address(rng, place),
+    }
+    champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
+    champ["departement"] = {"code": place[3], "name": place[4]}
+    sv = rnf
+    return sv, None, None
+
+
+def _fill_engagement_juridique(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    champ["engagementJuridique"] = {
+        "montantEngage": str(rng.randint(1000, 90000)),
+        "montantPaye": str(rng.randint(0, 1000)),
+    }
+    sv = f"EJ{rng.randint(1000000000, 2100000000)}"
+    return sv, None, None
+
+
+def _fill_piece_justificative(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    files = []
+    for _ in range(rng.randint(1, 2)):
+        name, ctype = rng.choice(vocab.PJ_NAMES)
+        files.append(file_dict(ctx.file_key(name.split(".")[0]), name, ctype, updated))
+    champ["files"] = files
+    champ["file"] = files[0]
+    sv = ", ".join(f["filename"] for f in files)
+    column_type, column_value = "AttachmentsColumn", files
+    return sv, column_type, column_value
+
+
+def _fill_titre_identite(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    champ["filled"] = True
+    champ["grantType"] = "piece_justificative"
+    sv = "Pièce d’identité fournie"
+    return sv, None, None
+
+
+def _fill_carte(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    place = ctx.place
+    lon = round(-1.0 + rng.random() * 2, 5)
+    lat = round(44.0 + rng.random() * 1.5, 5)
+    d = 0.002
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    parcel = rng.randint(1, 999)
+    champ["geoAreas"] = [
+        {
+            "__typename": "SelectionUtilisateur",
+            "id": gid("GeoArea", ctx.number * 10 + 1),
+            "source": "selection_utilisateur",
+            "description": "Zone d’intervention",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        },
+        {
+            "__typename": "ParcelleCadastrale",
+            "id": gid("GeoArea", ctx.number * 10 + 2),
+            "source": "cadastre",
+            "description": None,
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "commune": place[1],
+            "nomCom": place[0],
+            "codeCom": place[1][2:],
+            "codeDep": place[3],
+            "codeArr": "000",
+            "numero": str(parcel),
+            "section": rng.choice(("AB", "AC", "BK", "ZA")),
+            "prefixe": "000",
+            "feuille": 1,
+            "surface": str(rng.randint(200, 9000)),
+            "surfaceIntersection": float(rng.randint(100, 2000)),
+            "surfaceParcelle": float(rng.randint(200, 9000)),
+        },
+    ]
+    sv = "2 zones"
+    return sv, None, None
+
+
+def _fill_dossier_link(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    rng = ctx.rng
+    linked = ctx.number - rng.randint(1, 30)
+    champ["dossierNumber"] = linked
+    sv = str(linked)
+    return sv, None, None
+
+
+def _fill_other(
+    champ: dict[str, Any], desc: dict[str, Any], ctx: _Context, updated: int
+) -> _Filled:
+    """Text-like types: formatted, number, referentiel, cnaf, dgfip..."""
+    return str(ctx.rng.randint(100000, 999999)), None, None
+
+
+# Each filled champ's maker, by descriptor type; each draws from the dossier's generator in
+# the same order as before, so that a seed gives the same dossier.
+_FILLERS: dict[str, Callable[[dict[str, Any], dict[str, Any], _Context, int], _Filled]] = {
+    "text": _fill_text,
+    "textarea": _fill_textarea,
+    "email": _fill_email,
+    "phone": _fill_phone,
+    "iban": _fill_iban,
+    "civilite": _fill_civilite,
+    "date": _fill_date_or_datetime,
+    "datetime": _fill_date_or_datetime,
+    "integer_number": _fill_integer_number,
+    "decimal_number": _fill_decimal_number,
+    "checkbox": _fill_checkbox,
+    "yes_no": _fill_yes_no,
+    "drop_down_list": _fill_drop_down_list,
+    "multiple_drop_down_list": _fill_multiple_drop_down_list,
+    "linked_drop_down_list": _fill_linked_drop_down_list,
+    "address": _fill_address,
+    "communes": _fill_communes,
+    "departements": _fill_departements,
+    "regions": _fill_regions,
+    "pays": _fill_pays,
+    "epci": _fill_epci,
+    "siret": _fill_siret,
+    "rna": _fill_rna,
+    "rnf": _fill_rnf,
+    "engagement_juridique": _fill_engagement_juridique,
+    "piece_justificative": _fill_piece_justificative,
+    "titre_identite": _fill_titre_identite,
+    "carte": _fill_carte,
+    "dossier_link": _fill_dossier_link,
+}
+
+
 def make_champ(
-    desc: dict, ctx: _Context, updated: int, filled: bool, row_id: str | None = None
+    desc: dict[str, Any], ctx: _Context, updated: int, filled: bool, row_id: str | None = None
 ) -> dict[str, Any]:
     """One champ for that descriptor; `filled=False` gives an empty (optional) champ."""
     kind = desc["type"]
@@ -308,9 +693,6 @@ def make_champ(
         "prefilled": False,
         "columns": [],
     }
-    column_type: str | None = None
-    # A column's value is the champ's own type: text, number, boolean, files...
-    column_value: Any = None
     if kind == "header_section":
         champ["level"] = desc.get("level", 1)
         return champ
@@ -349,182 +731,7 @@ def make_champ(
             champ["filled"] = False
             champ["grantType"] = "piece_justificative"
         return champ
-    place = ctx.place
-    sv = None
-    if kind == "text":
-        sv = rng.choice(vocab.PROJETS)
-        column_type, column_value = "TextColumn", sv
-    elif kind == "textarea":
-        sv = (
-            f"{rng.choice(vocab.PROJETS)} à {place[0]}. Le projet vise à "
-            f"{rng.choice(vocab.ASSOCIATION_OBJETS)}, en lien avec les acteurs locaux."
-        )
-        column_type, column_value = "TextColumn", sv
-    elif kind == "email":
-        sv = email_for(rng.choice(vocab.PRENOMS_F), rng.choice(vocab.NOMS), "exemple.fr")
-    elif kind == "phone":
-        sv = f"0{rng.randint(1, 7)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
-        sv += f"{rng.randint(10, 99)} {rng.randint(10, 99)}"
-    elif kind == "iban":
-        sv = f"FR76 3000 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} "
-        sv += f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)} {rng.randint(100, 999)}"
-    elif kind == "civilite":
-        champ["value"] = rng.choice(("M", "Mme"))
-        sv = champ["value"]
-    elif kind in ("date", "datetime"):
-        base = ctx.row["depose_at"] + rng.randint(10, 200) * 86_400 * US
-        day = iso_date(base)
-        if kind == "date":
-            champ["date"] = day
-            champ["value"] = base - base % (86_400 * US)
-            sv = french_date(day)
-            column_type, column_value = "DateColumn", day
-        else:
-            # Office hours, Paris time.
-            at = base - base % (86_400 * US) + rng.randint(7, 16) * 3600 * US
-            champ["datetime"] = at
-            sv = french_datetime(at)
-            column_type, column_value = "DateTimeColumn", at
-    elif kind == "integer_number":
-        value = rng.randint(1, 500)
-        champ["value"] = value
-        sv = str(value)
-        column_type, column_value = "IntegerColumn", value
-    elif kind == "decimal_number":
-        decimal = round(rng.randint(100, 5_000_000) / 100, 2)
-        champ["value"] = decimal
-        sv = str(decimal)
-        column_type, column_value = "DecimalColumn", decimal
-    elif kind == "checkbox":
-        champ["value"] = True
-        sv = "Oui"
-        column_type, column_value = "BooleanColumn", True
-    elif kind == "yes_no":
-        yes = rng.random() < 0.5
-        champ["value"] = yes
-        sv = "Oui" if yes else "Non"
-        column_type, column_value = "BooleanColumn", yes
-    elif kind == "drop_down_list":
-        sv = rng.choice(desc["options"])
-        champ["value"] = sv
-        column_type, column_value = "EnumColumn", sv
-    elif kind == "multiple_drop_down_list":
-        values = rng.sample(desc["options"], rng.randint(1, 3))
-        champ["values"] = values
-        sv = ", ".join(values)
-        column_type, column_value = "EnumsColumn", values
-    elif kind == "linked_drop_down_list":
-        primary = rng.choice(list(vocab.SECTEURS))
-        secondary = rng.choice(vocab.SECTEURS[primary])
-        champ["primaryValue"] = primary
-        champ["secondaryValue"] = secondary
-        sv = f"{primary} / {secondary}"
-    elif kind == "address":
-        address = _address(rng, place)
-        champ["address"] = address
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = address["label"]
-    elif kind == "communes":
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = f"{place[0]} ({place[2]})"
-    elif kind == "departements":
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = f"{place[3]} – {place[4]}"
-    elif kind == "regions":
-        champ["region"] = {"code": place[5], "name": place[6]}
-        sv = place[6]
-    elif kind == "pays":
-        code, name = rng.choice(vocab.PAYS[:4])
-        champ["pays"] = {"code": code, "name": name}
-        sv = name
-    elif kind == "epci":
-        code, name = rng.choice(vocab.EPCIS)
-        champ["epci"] = {"code": code, "name": name}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = name
-    elif kind == "siret":
-        etab = personne_morale(rng, place, ctx.number * 10 + 1)
-        champ["etablissement"] = etab
-        sv = etab["siret"]
-    elif kind == "rna":
-        rna = f"W{place[3][:2]}{rng.randint(1000000, 9999999)}"
-        title = rng.choice(vocab.ASSOCIATION_TITRES).format(ville=place[0])
-        champ["rna"] = {"id": rna, "title": title, "address": _address(rng, place)}
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = rna
-    elif kind == "rnf":
-        rnf = f"{place[3]}-FDD-{rng.randint(10000, 99999)}-01"
-        champ["rnf"] = {
-            "id": rnf,
-            "title": f"Fondation {rng.choice(vocab.NOMS)}",
-            "address": _address(rng, place),
-        }
-        champ["commune"] = {"name": place[0], "code": place[1], "postalCode": place[2]}
-        champ["departement"] = {"code": place[3], "name": place[4]}
-        sv = rnf
-    elif kind == "engagement_juridique":
-        champ["engagementJuridique"] = {
-            "montantEngage": str(rng.randint(1000, 90000)),
-            "montantPaye": str(rng.randint(0, 1000)),
-        }
-        sv = f"EJ{rng.randint(1000000000, 2100000000)}"
-    elif kind == "piece_justificative":
-        files = []
-        for _ in range(rng.randint(1, 2)):
-            name, ctype = rng.choice(vocab.PJ_NAMES)
-            files.append(file_dict(ctx.file_key(name.split(".")[0]), name, ctype, updated))
-        champ["files"] = files
-        champ["file"] = files[0]
-        sv = ", ".join(f["filename"] for f in files)
-        column_type, column_value = "AttachmentsColumn", files
-    elif kind == "titre_identite":
-        champ["filled"] = True
-        champ["grantType"] = "piece_justificative"
-        sv = "Pièce d’identité fournie"
-    elif kind == "carte":
-        lon = round(-1.0 + rng.random() * 2, 5)
-        lat = round(44.0 + rng.random() * 1.5, 5)
-        d = 0.002
-        ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
-        parcel = rng.randint(1, 999)
-        champ["geoAreas"] = [
-            {
-                "__typename": "SelectionUtilisateur",
-                "id": gid("GeoArea", ctx.number * 10 + 1),
-                "source": "selection_utilisateur",
-                "description": "Zone d’intervention",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            },
-            {
-                "__typename": "ParcelleCadastrale",
-                "id": gid("GeoArea", ctx.number * 10 + 2),
-                "source": "cadastre",
-                "description": None,
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "commune": place[1],
-                "nomCom": place[0],
-                "codeCom": place[1][2:],
-                "codeDep": place[3],
-                "codeArr": "000",
-                "numero": str(parcel),
-                "section": rng.choice(("AB", "AC", "BK", "ZA")),
-                "prefixe": "000",
-                "feuille": 1,
-                "surface": str(rng.randint(200, 9000)),
-                "surfaceIntersection": float(rng.randint(100, 2000)),
-                "surfaceParcelle": float(rng.randint(200, 9000)),
-            },
-        ]
-        sv = "2 zones"
-    elif kind == "dossier_link":
-        linked = ctx.number - rng.randint(1, 30)
-        champ["dossierNumber"] = linked
-        sv = str(linked)
-    else:  # text-like types: formatted, number, referentiel, cnaf, dgfip...
-        sv = str(rng.randint(100000, 999999))
+    sv, column_type, column_value = _FILLERS.get(kind, _fill_other)(champ, desc, ctx, updated)
     champ["stringValue"] = sv
     if column_type is not None:
         champ["columns"] = [
@@ -539,7 +746,9 @@ def make_champ(
     return champ
 
 
-def empty_champ(desc: dict, number: int, updated: int, row_id: str | None = None) -> dict:
+def empty_champ(
+    desc: dict[str, Any], number: int, updated: int, row_id: str | None = None
+) -> dict[str, Any]:
     """An empty champ for that descriptor (a new repetition row, for instance)."""
     ctx = _Context(
         0, {"number": number, "depose_at": updated}, random.Random(number), vocab.COMMUNES[0]
@@ -553,7 +762,9 @@ def french_datetime(us: int) -> str:
     return f"{french_date(local.date().isoformat())} {local.hour:02d}:{local.minute:02d}"
 
 
-def _champs(descriptors: list, ctx: _Context, updated: int, fill_rate: float) -> list:
+def _champs(
+    descriptors: list[dict[str, Any]], ctx: _Context, updated: int, fill_rate: float
+) -> list[dict[str, Any]]:
     champs = []
     for desc in descriptors:
         filled = desc["required"] or ctx.rng.random() < fill_rate
@@ -564,16 +775,23 @@ def _champs(descriptors: list, ctx: _Context, updated: int, fill_rate: float) ->
 # --- the whole dossier -------------------------------------------------------------------
 
 
-def _revision(demarche: dict, number: int) -> dict:
-    for revision in demarche["revisions"]:
+def _revision(demarche: dict[str, Any], number: int) -> dict[str, Any]:
+    revisions: list[dict[str, Any]] = demarche["revisions"]
+    for revision in revisions:
         if revision["number"] == number:
             return revision
-    return demarche["revisions"][-2]
+    return revisions[-2]
 
 
-def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dict) -> dict:
+def build(
+    seed: int,
+    row: dict[str, Any],
+    demarche: dict[str, Any],
+    groupes: dict[int, dict[str, Any]],
+    instructeurs: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
     """Everything about the dossier that the core row does not hold (see module docstring)."""
-    number = row["number"]
+    number: int = row["number"]
     rng = random.Random(seed * 1_000_003 + number)
     place = rng.choice(vocab.COMMUNES)
     ctx = _Context(seed, row, rng, place)
@@ -796,7 +1014,9 @@ def build(seed: int, row: dict, demarche: dict, groupes: dict, instructeurs: dic
     }
 
 
-def _message(mid: int, email: str, body: str, created: int, files: list, author: str) -> dict:
+def _message(
+    mid: int, email: str, body: str, created: int, files: list[dict[str, Any]], author: str
+) -> dict[str, Any]:
     return {
         "id": gid("Commentaire", mid),
         "email": email,
@@ -811,8 +1031,14 @@ def _message(mid: int, email: str, body: str, created: int, files: list, author:
 
 
 def new_message(
-    details: dict, number: int, email: str, body: str, created: int, files: list, author: str
-) -> dict:
+    details: dict[str, Any],
+    number: int,
+    email: str,
+    body: str,
+    created: int,
+    files: list[dict[str, Any]],
+    author: str,
+) -> dict[str, Any]:
     """Appends a message with the next id of that dossier and returns it."""
     details["seq"] += 1
     message = _message(number * ID_STRIDE + details["seq"], email, body, created, files, author)
@@ -821,7 +1047,7 @@ def new_message(
 
 
 def new_traitement(
-    details: dict,
+    details: dict[str, Any],
     number: int,
     event: str,
     state: str,
@@ -829,7 +1055,7 @@ def new_traitement(
     email: str | None,
     motivation: str | None,
     revision: int,
-) -> dict:
+) -> dict[str, Any]:
     details["seq"] += 1
     traitement = {
         "id": gid("Traitement", number * ID_STRIDE + details["seq"]),

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,20 @@ _PREPARED_LOCK = threading.Lock()
 # costs ~0.2 s of CPU (`dsbot check` asks for it on every run).
 _INTROSPECTED: dict[tuple[str, str, str | None], bytes] = {}
 _INTROSPECTED_SIZE = 16
+
+
+def _formatted_errors(errors: Iterable[GraphQLError]) -> list[dict[str, Any]] | Response:
+    """The errors as DS lists them; or the HTTP answer when one is an abort or a bug of ours."""
+    formatted: list[dict[str, Any]] = []
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, HttpAbort):
+            return _abort(original)
+        if original is not None and not isinstance(original, GraphQLError):
+            traceback.print_exception(original, file=sys.stderr)
+            return _abort(InternalError())
+        formatted.append(dict(error.formatted))
+    return formatted
 
 
 def _abort(exc: HttpAbort) -> Response:
@@ -144,27 +158,40 @@ class GraphQLEndpoint:
 
     # --- the request ---------------------------------------------------------------------
 
-    def handle(self, headers: dict[str, str], body: bytes) -> Response:
-        app = self.app
-        authorization = headers.get("authorization")
-        params, operation_name = self._params(body)
-        app.stats.count(operation_name)
-
-        limited = app.faults.rate_limited(authorization)
+    def _injected_fault(self, authorization: str | None) -> Response | None:
+        """The answer of a rate limit or an injected error, after the injected latency."""
+        faults = self.app.faults
+        limited = faults.rate_limited(authorization)
         if limited is not None:
             reset, wait = limited
             extra = {"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}
-            if app.faults.snapshot()["retry_after"]:
+            if faults.snapshot()["retry_after"]:
                 extra["Retry-After"] = str(wait)
             return Response(
                 429, RATE_LIMIT_BODY.encode(), "text/plain; charset=utf-8", headers=extra
             )
-        latency = app.faults.latency_s()
+        latency = faults.latency_s()
         if latency:
             time.sleep(latency)
-        if app.faults.roll("error_rate"):
+        if faults.roll("error_rate"):
             return _abort(InternalError("injected error_rate"))
+        return None
 
+    def _document(self, query: str) -> DocumentNode | Response:
+        """The parsed, validated document; or DS's answer to a query that is not one."""
+        prepared = self.prepare(query)
+        if prepared.parse_error is not None:
+            return Response(400, error_body(prepared.parse_error, "graphql_parse_failed"))
+        if prepared.errors:
+            return json_response(200, {"errors": prepared.errors})
+        assert prepared.document is not None
+        return prepared.document
+
+    def _read(
+        self, authorization: str | None, params: dict[str, Any] | HttpAbort
+    ) -> tuple[Token, str, dict[str, Any], str | None] | Response:
+        """The token, query, variables and operation name of a request; or DS's answer when
+        one is missing."""
         if isinstance(params, HttpAbort):
             return _abort(params)
         try:
@@ -175,30 +202,45 @@ class GraphQLEndpoint:
             return _abort(exc)
         if query is None:
             return json_response(200, {"errors": [{"message": "No query string was present"}]})
+        return token, query, variables, params.get("operationName")
 
-        prepared = self.prepare(query)
-        if prepared.parse_error is not None:
-            return Response(400, error_body(prepared.parse_error, "graphql_parse_failed"))
-        if prepared.errors:
-            return json_response(200, {"errors": prepared.errors})
-        document = prepared.document
-        assert document is not None
-        operation = get_operation_ast(document, params.get("operationName"))
-        if operation is not None:
-            depth = query_depth(document, operation)
-            if depth > MAX_DEPTH:
-                message = f"Query has depth of {depth}, which exceeds max depth of {MAX_DEPTH}"
-                return json_response(200, {"errors": [{"message": message}]})
-        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
-        ambiguous = app.faults.take_ambiguous() if is_mutation else None
-        middleware: list[object] = [_TimeoutOnce()] if app.faults.roll("timeout_rate") else []
-        heavy_limit = app.faults.snapshot()["timeout_above_full_dossiers"]
+    def _middleware(self) -> list[object]:
+        """The injected timeouts this request will meet, if any."""
+        faults = self.app.faults
+        middleware: list[object] = [_TimeoutOnce()] if faults.roll("timeout_rate") else []
+        heavy_limit = faults.snapshot()["timeout_above_full_dossiers"]
         if heavy_limit:
             middleware.append(_HeavyTimeout(heavy_limit))
+        return middleware
+
+    def handle(self, headers: dict[str, str], body: bytes) -> Response:
+        app = self.app
+        authorization = headers.get("authorization")
+        params, operation_name = self._params(body)
+        app.stats.count(operation_name)
+        injected = self._injected_fault(authorization)
+        if injected is not None:
+            return injected
+
+        request = self._read(authorization, params)
+        if isinstance(request, Response):
+            return request
+        token, query, variables, requested = request
+        document = self._document(query)
+        if isinstance(document, Response):
+            return document
+        operation = get_operation_ast(document, requested)
+        depth = query_depth(document, operation) if operation is not None else 0
+        if depth > MAX_DEPTH:
+            message = f"Query has depth of {depth}, which exceeds max depth of {MAX_DEPTH}"
+            return json_response(200, {"errors": [{"message": message}]})
+        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
+        ambiguous = app.faults.take_ambiguous() if is_mutation else None
+        middleware = self._middleware()
 
         introspection = not middleware and operation is not None and _introspects(operation)
         if introspection:
-            key = (query, json.dumps(variables, sort_keys=True), params.get("operationName"))
+            key = (query, json.dumps(variables, sort_keys=True), requested)
             cached = _INTROSPECTED.get(key)
             if cached is not None:
                 return Response(200, cached)
@@ -212,23 +254,16 @@ class GraphQLEndpoint:
                     document,
                     context_value=ctx,
                     variable_values=variables,
-                    operation_name=params.get("operationName"),
+                    operation_name=requested,
                     middleware=middleware or None,
                 )
             except Exception:  # a bug of ours: answer like DS in production
                 traceback.print_exc(file=sys.stderr)
                 return _abort(InternalError())
 
-        errors = []
-        for error in result.errors or ():
-            original = error.original_error
-            if isinstance(original, HttpAbort):
-                return _abort(original)
-            if original is not None and not isinstance(original, GraphQLError):
-                traceback.print_exception(original, file=sys.stderr)
-                return _abort(InternalError())
-            errors.append(error.formatted)
-
+        errors = _formatted_errors(result.errors or ())
+        if isinstance(errors, Response):
+            return errors
         if ambiguous is not None and operation is not None:
             return self._ambiguous(ambiguous, operation)
         payload: dict[str, Any] = {"data": result.data}
@@ -261,7 +296,7 @@ class GraphQLEndpoint:
 
     # --- pieces ----------------------------------------------------------------------------
 
-    def _params(self, body: bytes) -> tuple[dict | HttpAbort, str]:
+    def _params(self, body: bytes) -> tuple[dict[str, Any] | HttpAbort, str]:
         try:
             params = json.loads(body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
@@ -279,7 +314,7 @@ class GraphQLEndpoint:
             name = str(params["queryId"])
         return params, str(name or "anonymous")
 
-    def _authenticate(self, authorization: str | None, params: dict) -> Token:
+    def _authenticate(self, authorization: str | None, params: dict[str, Any]) -> Token:
         token = self.app.tokens.get(bearer_token(authorization))
         # DS checks the network before the expiry: a token both gets the 403.
         if token is not None and token.forbidden_network:
@@ -300,7 +335,7 @@ class GraphQLEndpoint:
         return token
 
     @staticmethod
-    def _query_text(params: dict) -> str | None:
+    def _query_text(params: dict[str, Any]) -> str | None:
         query_id = params.get("queryId")
         if query_id:
             if query_id == "introspection":
@@ -310,7 +345,7 @@ class GraphQLEndpoint:
         return query if isinstance(query, str) and query.strip() else None
 
     @staticmethod
-    def _variables(value: Any) -> dict:
+    def _variables(value: Any) -> dict[str, Any]:
         if value is None or value == "":
             return {}
         if isinstance(value, str):
@@ -330,7 +365,11 @@ class _TimeoutOnce:
         self.fired = False
 
     def resolve(
-        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+        self,
+        next_: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[RequestContext],
+        **args: Any,
     ) -> Any:
         if info.path.prev is None and not self.fired:
             self.fired = True
@@ -346,7 +385,11 @@ class _HeavyTimeout:
         self.seen = 0
 
     def resolve(
-        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+        self,
+        next_: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[RequestContext],
+        **args: Any,
     ) -> Any:
         if info.parent_type.name == "Dossier" and info.field_name == "champs":
             self.seen += 1

@@ -60,6 +60,41 @@ class FaultError(ValueError):
     """A bad value in `POST /_sandbox/faults`."""
 
 
+def _rate(key: str, value: Any) -> float:
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise FaultError(f"{key} must be a number between 0 and 1")
+    return float(value)
+
+
+def _count(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FaultError(f"{key} must be a non-negative integer")
+    return value
+
+
+def _flag(key: str, value: Any) -> bool:
+    return bool(value)
+
+
+def _ambiguous_mode(key: str, value: Any) -> str:
+    if value not in ("timeout", "drop"):
+        raise FaultError('ambiguous_mode must be "timeout" or "drop"')
+    return str(value)
+
+
+# Each fault's check: it returns the value to keep, or raises FaultError.
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "latency_ms": _count,
+    "error_rate": _rate,
+    "timeout_rate": _rate,
+    "rate_limit_per_minute": _count,
+    "retry_after": _flag,
+    "ambiguous_mutations": _count,
+    "ambiguous_mode": _ambiguous_mode,
+    "timeout_above_full_dossiers": _count,
+}
+
+
 class Faults:
     """The current faults. `clock` gives the seconds the rate-limit windows are cut from (the
     sandbox clock, so that a test moves to the next minute instead of waiting for it)."""
@@ -73,43 +108,21 @@ class Faults:
         self._window = -1
         self._counts: dict[str, int] = {}
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {**self._values, "seed": self._seed}
 
-    def update(self, changes: dict) -> dict:
+    def update(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Validates then applies `changes`; unknown keys are an error (typos would be silent)."""
         if not isinstance(changes, dict):
             raise FaultError("expected a JSON object")
         unknown = set(changes) - set(DEFAULTS) - {"seed"}
         if unknown:
             raise FaultError(f"unknown fault(s): {', '.join(sorted(unknown))}")
-        clean = {}
         seed = changes.get("seed")
         if "seed" in changes and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise FaultError("seed must be an integer")
-        for key, value in changes.items():
-            if key == "seed":
-                continue
-            if key in ("error_rate", "timeout_rate"):
-                if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                    raise FaultError(f"{key} must be a number between 0 and 1")
-                clean[key] = float(value)
-            elif key in (
-                "latency_ms",
-                "rate_limit_per_minute",
-                "ambiguous_mutations",
-                "timeout_above_full_dossiers",
-            ):
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise FaultError(f"{key} must be a non-negative integer")
-                clean[key] = value
-            elif key == "retry_after":
-                clean[key] = bool(value)
-            elif key == "ambiguous_mode":
-                if value not in ("timeout", "drop"):
-                    raise FaultError('ambiguous_mode must be "timeout" or "drop"')
-                clean[key] = value
+        clean = {k: _CHECKS[k](k, v) for k, v in changes.items() if k != "seed"}
         with self._lock:
             self._values.update(clean)
             if "rate_limit_per_minute" in clean:
@@ -120,10 +133,10 @@ class Faults:
             return {**self._values, "seed": self._seed}
 
     def latency_s(self) -> float:
-        return self._values["latency_ms"] / 1000
+        return float(self._values["latency_ms"]) / 1000
 
     def roll(self, name: str) -> bool:
-        rate = self._values[name]
+        rate: float = self._values[name]
         if rate <= 0:
             return False
         with self._lock:
@@ -152,4 +165,5 @@ class Faults:
             if self._values["ambiguous_mutations"] <= 0:
                 return None
             self._values["ambiguous_mutations"] -= 1
-            return self._values["ambiguous_mode"]
+            mode: str | None = self._values["ambiguous_mode"]
+            return mode

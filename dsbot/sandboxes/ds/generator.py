@@ -60,10 +60,10 @@ TERMINE = ("accepte", "refuse", "sans_suite")
 class World:
     """Reference data: small, kept in memory by the store and saved as JSON."""
 
-    demarches: dict[int, dict]
-    groupes: dict[int, dict]
-    instructeurs: dict[int, dict]
-    labels: dict[int, dict]
+    demarches: dict[int, dict[str, Any]]
+    groupes: dict[int, dict[str, Any]]
+    instructeurs: dict[int, dict[str, Any]]
+    labels: dict[int, dict[str, Any]]
 
 
 def visibility(
@@ -212,7 +212,9 @@ PRIVATE_FORM: tuple[FormItem, ...] = (
 DRAFT_ONLY: FormItem = ("text", "Nouveau champ en cours de rédaction", False, {})
 
 
-def _descriptor(kind: str, label: str, required: bool, extra: dict, stable_id: int) -> dict:
+def _descriptor(
+    kind: str, label: str, required: bool, extra: dict[str, Any], stable_id: int
+) -> dict[str, Any]:
     desc = {
         "__typename": DESCRIPTOR_TYPENAMES[kind],
         "id": gid("Champ", stable_id),
@@ -256,7 +258,13 @@ def _descriptor(kind: str, label: str, required: bool, extra: dict, stable_id: i
 REQUIRED_ANNOTATION = "Avis du service"
 
 
-def _private_form(index: int, next_stable: list[int], stable_ids: dict) -> list:
+# A descriptor keeps its stable id across revisions: the key is (kind, label).
+StableIds = dict[tuple[str, str], int]
+
+
+def _private_form(
+    index: int, next_stable: list[int], stable_ids: StableIds
+) -> list[dict[str, Any]]:
     descriptors = _form(PRIVATE_FORM, 1, next_stable, stable_ids)
     if index % 2 == 1:
         for desc in descriptors:
@@ -265,7 +273,9 @@ def _private_form(index: int, next_stable: list[int], stable_ids: dict) -> list:
     return descriptors
 
 
-def _form(spec: tuple, revision_index: int, next_stable: list[int], stable_ids: dict) -> list:
+def _form(
+    spec: tuple[FormItem, ...], revision_index: int, next_stable: list[int], stable_ids: StableIds
+) -> list[dict[str, Any]]:
     descriptors = []
     for kind, label, required, extra in spec:
         if extra.get("since_revision", 1) > revision_index:
@@ -361,7 +371,7 @@ def generate_world(seed: int, demarches: int, anchor_us: int) -> World:
         created = anchor_us - (700 - 7 * index) * DAY_US - rng.randint(0, 20) * HOUR_US
         published = created + rng.randint(10, 40) * DAY_US
         second = anchor_us - rng.randint(150, 250) * DAY_US
-        stable_ids: dict = {}
+        stable_ids: StableIds = {}
         revisions = []
         for rev_index, (rev_created, rev_published) in enumerate(
             ((created, published), (second - 5 * DAY_US, second), (anchor_us - DAY_US, None)),
@@ -456,7 +466,7 @@ WINDOW_DAYS = 540
 
 def generate_dossiers(
     seed: int, world: World, per_demarche: int, anchor_us: int, first_number: int = DOSSIER_BASE
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Core rows (in DOSSIER_COLUMNS order) for every démarche, numbered in creation order."""
     drafts = []
     for demarche in world.demarches.values():
@@ -491,7 +501,7 @@ def _cover_every_state(rng: random.Random, states: list[str]) -> None:
 
 def _demarche_dossiers(
     seed: int, world: World, demarche: dict[str, Any], count: int, anchor_us: int
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     rng = random.Random(f"dossiers:{seed}:{demarche['number']}")
     rand, randint, choice = rng.random, rng.randint, rng.choice
     published = demarche["datePublication"]

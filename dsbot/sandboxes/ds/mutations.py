@@ -57,7 +57,7 @@ class Failure(Exception):
     """A business error: the payload carries it in `errors`."""
 
 
-def errors(*messages: str) -> dict:
+def errors(*messages: str) -> dict[str, Any]:
     return {"errors": [{"message": m} for m in messages]}
 
 
@@ -69,7 +69,7 @@ class Loader:
         self.ctx = ctx
         self.payload = payload
 
-    def dossier(self, value: object) -> dict:
+    def dossier(self, value: object) -> dict[str, Any]:
         number = decode_int_gid(value, "Dossier")
         row = self.ctx.store.dossier(number) if number is not None else None
         if row is None or not row["visible"]:
@@ -103,16 +103,17 @@ class Loader:
         return number
 
 
-def _authorized(ctx: RequestContext, row: dict, instructeur_id: int) -> None:
+def _authorized(ctx: RequestContext, row: dict[str, Any], instructeur_id: int) -> None:
     if instructeur_id not in ctx.store.world.groupes[row["groupe"]]["instructeurs"]:
         raise Failure(NO_ACCESS)
 
 
 def _email(ctx: RequestContext, instructeur_id: int) -> str:
-    return ctx.store.world.instructeurs[instructeur_id]["email"]
+    email: str = ctx.store.world.instructeurs[instructeur_id]["email"]
+    return email
 
 
-def _blob(ctx: RequestContext, signed_id: object) -> dict | None:
+def _blob(ctx: RequestContext, signed_id: object) -> dict[str, Any] | None:
     if not signed_id:
         return None
     blob, message = ctx.uploads.validate(signed_id, ctx.now)
@@ -122,12 +123,12 @@ def _blob(ctx: RequestContext, signed_id: object) -> dict | None:
     return blob
 
 
-def _blob_file(ctx: RequestContext, signed_id: object) -> dict | None:
+def _blob_file(ctx: RequestContext, signed_id: object) -> dict[str, Any] | None:
     blob = _blob(ctx, signed_id)
     return None if blob is None else ctx.uploads.file_of(blob)
 
 
-def _can_terminer(ctx: RequestContext, row: dict, details: dict) -> bool:
+def _can_terminer(ctx: RequestContext, row: dict[str, Any], details: dict[str, Any]) -> bool:
     """DS's `can_terminer?`, annotation part: no required annotation privée left empty."""
     required = {d["id"] for d in _descriptors(ctx, row).values() if d.get("required")}
     for champ in details["annotations"]:
@@ -136,7 +137,7 @@ def _can_terminer(ctx: RequestContext, row: dict, details: dict) -> bool:
     return True
 
 
-def _is_blank(champ: dict) -> bool:
+def _is_blank(champ: dict[str, Any]) -> bool:
     if champ.get("__typename") == "RepetitionChamp":
         return not champ.get("rows")
     value = champ.get("stringValue")
@@ -152,7 +153,7 @@ Handler = Callable[[RequestContext, Loader, dict[str, Any]], dict[str, Any]]
 def _transition(
     required: tuple[str, ...], apply: Callable[..., None], *, decision: bool = False
 ) -> Handler:
-    def handler(ctx: RequestContext, load: Loader, data: dict) -> dict:
+    def handler(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
         justificatif = _blob_file(ctx, data.get("justificatif")) if decision else None
         row = load.dossier(data["dossierId"])
         instructeur_id = load.instructeur(data["instructeurId"])
@@ -198,7 +199,7 @@ repasser_en_construction = _transition(
 )
 
 
-def archiver(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def archiver(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     if row["state"] not in TERMINE:
@@ -210,7 +211,7 @@ def archiver(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"dossier": DossierView(ctx, change.row), "errors": None}
 
 
-def desarchiver(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def desarchiver(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     if not row["archived"]:
@@ -225,7 +226,7 @@ def desarchiver(ctx: RequestContext, load: Loader, data: dict) -> dict:
 # --- messages -----------------------------------------------------------------------------
 
 
-def envoyer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def envoyer_message(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     blob = _blob(ctx, data.get("attachment"))
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
@@ -254,7 +255,7 @@ def envoyer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"message": message, "errors": None}
 
 
-def supprimer_message(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def supprimer_message(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     message_id = decode_int_gid(data["messageId"], "Commentaire")
     row = ctx.store.dossier(message_id // ID_STRIDE) if message_id else None
     if row is None or message_id is None:
@@ -298,9 +299,9 @@ INPUT_KEYS = {
 }
 
 
-def _descriptors(ctx: RequestContext, row: dict) -> dict[int, dict]:
+def _descriptors(ctx: RequestContext, row: dict[str, Any]) -> dict[int, dict[str, Any]]:
     revision = revision_by_number(ctx, row["revision"]) or {}
-    found: dict[int, dict] = {}
+    found: dict[int, dict[str, Any]] = {}
     for desc in revision.get("annotationDescriptors", []):
         found[desc["stableId"]] = desc
         for child in desc.get("champDescriptors") or []:
@@ -308,18 +309,19 @@ def _descriptors(ctx: RequestContext, row: dict) -> dict[int, dict]:
     return found
 
 
-def _find_annotation(annotations: list, champ_id: str) -> dict | None:
+def _find_annotation(annotations: list[dict[str, Any]], champ_id: str) -> dict[str, Any] | None:
     for champ in annotations:
         if champ["id"] == champ_id:
             return champ
         for row in champ.get("rows") or []:
-            for child in row["champs"]:
+            children: list[dict[str, Any]] = row["champs"]
+            for child in children:
                 if child["id"] == champ_id:
                     return child
     return None
 
 
-def _set_value(champ: dict, kind: str, value: Any, now: int) -> None:
+def _set_value(champ: dict[str, Any], kind: str, value: Any, now: int) -> None:
     champ["updatedAt"] = now
     if kind in ("text", "textarea", "email"):
         champ["value"] = champ["stringValue"] = value
@@ -350,7 +352,9 @@ def _set_value(champ: dict, kind: str, value: Any, now: int) -> None:
         column["value"] = column_value
 
 
-def _add_rows(ctx: RequestContext, champ: dict, desc: dict, count: int, number: int) -> None:
+def _add_rows(
+    ctx: RequestContext, champ: dict[str, Any], desc: dict[str, Any], count: int, number: int
+) -> None:
     rows = champ.setdefault("rows", [])
     for _ in range(max(count, 0)):
         row_id = f"{number}{ctx.now % 1_000_000}{len(rows)}"
@@ -362,7 +366,7 @@ def _add_rows(ctx: RequestContext, champ: dict, desc: dict, count: int, number: 
     champ["updatedAt"] = ctx.now
 
 
-def _not_an_option(desc: dict, value: Any) -> str | None:
+def _not_an_option(desc: dict[str, Any], value: Any) -> str | None:
     """DS's inclusion check of a choice: the first value that is not an option, if any."""
     options = desc.get("options") or []
     if desc["type"] == "drop_down_list" and not desc.get("otherOption"):
@@ -372,7 +376,7 @@ def _not_an_option(desc: dict, value: Any) -> str | None:
     return None
 
 
-def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def modifier_annotations(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     _authorized(ctx, row, instructeur_id)
@@ -413,7 +417,7 @@ def modifier_annotations(ctx: RequestContext, load: Loader, data: dict) -> dict:
 def _modifier_annotation(key: str) -> Handler:
     """The deprecated one-value mutations, through dossierModifierAnnotations."""
 
-    def handler(ctx: RequestContext, load: Loader, data: dict) -> dict:
+    def handler(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
         row = load.dossier(data["dossierId"])
         descriptors = _descriptors(ctx, row)
         decoded = decode_gid(data["annotationId"])
@@ -444,7 +448,7 @@ def _modifier_annotation(key: str) -> Handler:
 # --- labels, suivi, groupe ------------------------------------------------------------------
 
 
-def ajouter_label(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def ajouter_label(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     label_id = load.label(data["labelId"])
     change = Change(ctx.store, row, ctx.now)
@@ -458,7 +462,7 @@ def ajouter_label(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"dossier": DossierView(ctx, row), "label": label_object(ctx, label_id), "errors": None}
 
 
-def supprimer_label(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def supprimer_label(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     label_id = load.label(data["labelId"])
     change = Change(ctx.store, row, ctx.now)
@@ -469,7 +473,7 @@ def supprimer_label(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"dossier": DossierView(ctx, row), "label": label_object(ctx, label_id), "errors": None}
 
 
-def bascule_suivi(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def bascule_suivi(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     _authorized(ctx, row, instructeur_id)
@@ -483,7 +487,7 @@ def bascule_suivi(ctx: RequestContext, load: Loader, data: dict) -> dict:
     }
 
 
-def changer_groupe(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def changer_groupe(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     groupe_number = load.groupe(data["groupeInstructeurId"])
     groupe = ctx.store.world.groupes[groupe_number]
@@ -503,7 +507,7 @@ def changer_groupe(ctx: RequestContext, load: Loader, data: dict) -> dict:
 # --- upload -------------------------------------------------------------------------------
 
 
-def create_direct_upload(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def create_direct_upload(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     row = load.dossier(data["dossierId"])
     upload = ctx.uploads.create(
         ctx.base_url,
@@ -517,13 +521,13 @@ def create_direct_upload(ctx: RequestContext, load: Loader, data: dict) -> dict:
     return {"directUpload": upload}
 
 
-def not_available(ctx: RequestContext, load: Loader, data: dict) -> dict:
+def not_available(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> dict[str, Any]:
     return errors(NOT_IN_SANDBOX)
 
 
 # --- wiring -------------------------------------------------------------------------------
 
-HANDLERS: dict[str, Callable[[RequestContext, Loader, dict], dict]] = {
+HANDLERS: dict[str, Callable[[RequestContext, Loader, dict[str, Any]], dict[str, Any]]] = {
     "dossierPasserEnInstruction": passer_en_instruction,
     "dossierAccepter": accepter,
     "dossierRefuser": refuser,
@@ -552,7 +556,9 @@ HANDLERS: dict[str, Callable[[RequestContext, Loader, dict], dict]] = {
 
 
 def _resolver(field_name: str, payload_type: str, handler: Handler) -> Callable[..., Any]:
-    def resolve(_root: object, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    def resolve(
+        _root: object, info: GraphQLResolveInfo[RequestContext], input: dict[str, Any]
+    ) -> dict[str, Any]:
         ctx: RequestContext = info.context
         if not ctx.token.write_access:
             if field_name == "createDirectUpload":

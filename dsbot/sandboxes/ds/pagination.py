@@ -101,11 +101,11 @@ def page_spec(
 
 
 def connection(
-    rows: list[dict],
+    rows: list[dict[str, Any]],
     spec: PageSpec,
-    sort_key: Callable[[dict], int],
-    node: Callable[[dict], Any],
-) -> dict:
+    sort_key: Callable[[dict[str, Any]], int],
+    node: Callable[[dict[str, Any]], Any],
+) -> dict[str, Any]:
     """The GraphQL connection (`nodes`, `edges`, `pageInfo`) for rows read with `spec`."""
     fetched = len(rows)
     rows = rows[: spec.size]

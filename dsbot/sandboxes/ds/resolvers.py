@@ -22,12 +22,12 @@ from dsbot.sandboxes.ds.schema import bind
 # --- small objects -------------------------------------------------------------------------
 
 
-def instructeur_profile(ctx: RequestContext, instructeur_id: int) -> dict:
+def instructeur_profile(ctx: RequestContext, instructeur_id: int) -> dict[str, Any]:
     instructeur = ctx.store.world.instructeurs[instructeur_id]
     return {"id": gid("Instructeur", instructeur_id), "email": instructeur["email"]}
 
 
-def groupe_object(ctx: RequestContext, number: int) -> dict:
+def groupe_object(ctx: RequestContext, number: int) -> dict[str, Any]:
     groupe = ctx.store.world.groupes[number]
     return {
         "id": gid("GroupeInstructeur", number),
@@ -38,12 +38,12 @@ def groupe_object(ctx: RequestContext, number: int) -> dict:
     }
 
 
-def label_object(ctx: RequestContext, label_id: int) -> dict:
+def label_object(ctx: RequestContext, label_id: int) -> dict[str, Any]:
     label = ctx.store.world.labels[label_id]
     return {"id": gid("Label", label_id), "name": label["name"], "color": label["color"]}
 
 
-def revision_by_number(ctx: RequestContext, number: int) -> dict | None:
+def revision_by_number(ctx: RequestContext, number: int) -> dict[str, Any] | None:
     for demarche in ctx.store.world.demarches.values():
         for revision in demarche["revisions"]:
             if revision["number"] == number:
@@ -51,7 +51,7 @@ def revision_by_number(ctx: RequestContext, number: int) -> dict | None:
     return None
 
 
-def published_revision(demarche: dict) -> dict:
+def published_revision(demarche: dict[str, Any]) -> dict[str, Any]:
     return demarche["revisions"][-2]
 
 
@@ -60,7 +60,7 @@ class View:
 
     __slots__ = ("ctx", "data")
 
-    def __init__(self, ctx: RequestContext, data: dict) -> None:
+    def __init__(self, ctx: RequestContext, data: dict[str, Any]) -> None:
         self.ctx = ctx
         self.data = data
 
@@ -75,7 +75,7 @@ class View:
 
 
 def dossiers_connection(
-    ctx: RequestContext, scope: str, scope_id: int, demarche: dict, args: dict[str, Any]
+    ctx: RequestContext, scope: str, scope_id: int, demarche: dict[str, Any], args: dict[str, Any]
 ) -> dict[str, Any]:
     spec = page_spec(
         args.get("first"),
@@ -109,12 +109,12 @@ def dossiers_connection(
     return connection(rows, spec, lambda r: r[sort], lambda r: DossierView(ctx, r))
 
 
-def _revision_filter(demarche: dict, args: dict) -> list[int] | None:
+def _revision_filter(demarche: dict[str, Any], args: dict[str, Any]) -> list[int] | None:
     """The revision numbers to list; an unknown revision id is `not_found`, as in DS."""
     revisions = demarche["revisions"]
     by_id = {r["id"]: r for r in revisions}
 
-    def find(value: object) -> dict:
+    def find(value: object) -> dict[str, Any]:
         if value not in by_id:
             raise not_found("ProcedureRevision")
         return by_id[value]
@@ -170,7 +170,7 @@ def deleted_record_id(number: int) -> int:
     return DELETED_RECORD_BASE + number
 
 
-def deleted_dossier(row: dict, pending: bool) -> dict:
+def deleted_dossier(row: dict[str, Any], pending: bool) -> dict[str, Any]:
     if pending:
         by_user = row["state"] == "en_construction" and row["hidden_user_at"] is not None
         reason = "user_request" if by_user else "instructeur_request"
@@ -196,25 +196,25 @@ class DemarcheView(View):
     __slots__ = ()
 
     @property
-    def activeRevision(self) -> dict:
+    def activeRevision(self) -> dict[str, Any]:
         return published_revision(self.data)
 
     publishedRevision = activeRevision
 
     @property
-    def draftRevision(self) -> dict:
+    def draftRevision(self) -> dict[str, Any]:
         return self.data["revisions"][-1]
 
     @property
-    def champDescriptors(self) -> list:
+    def champDescriptors(self) -> list[dict[str, Any]]:
         return published_revision(self.data)["champDescriptors"]
 
     @property
-    def annotationDescriptors(self) -> list:
+    def annotationDescriptors(self) -> list[dict[str, Any]]:
         return published_revision(self.data)["annotationDescriptors"]
 
     def groupeInstructeurs(
-        self, info: GraphQLResolveInfo, closed: bool | None = None
+        self, info: GraphQLResolveInfo[RequestContext], closed: bool | None = None
     ) -> list[dict[str, Any]]:
         if closed is not None:
             # DS calls `closed.true?` on a Ruby boolean: NoMethodError, HTTP 500
@@ -223,16 +223,20 @@ class DemarcheView(View):
         return [groupe_object(self.ctx, n) for n in self.data["groupes"]]
 
     @property
-    def labels(self) -> list:
+    def labels(self) -> list[dict[str, Any]]:
         return [label_object(self.ctx, i) for i in self.data["labels"]]
 
-    def dossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def dossiers(self, info: GraphQLResolveInfo[RequestContext], **args: Any) -> dict[str, Any]:
         return dossiers_connection(self.ctx, "demarche", self.data["number"], self.data, args)
 
-    def deletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def deletedDossiers(
+        self, info: GraphQLResolveInfo[RequestContext], **args: Any
+    ) -> dict[str, Any]:
         return deleted_connection(self.ctx, "demarche", self.data["number"], args, pending=False)
 
-    def pendingDeletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def pendingDeletedDossiers(
+        self, info: GraphQLResolveInfo[RequestContext], **args: Any
+    ) -> dict[str, Any]:
         return deleted_connection(self.ctx, "demarche", self.data["number"], args, pending=True)
 
 
@@ -244,20 +248,24 @@ class GroupeView(View):
         return gid("GroupeInstructeur", self.data["number"])
 
     @property
-    def instructeurs(self) -> list:
+    def instructeurs(self) -> list[dict[str, Any]]:
         return [instructeur_profile(self.ctx, i) for i in self.data["instructeurs"]]
 
-    def _demarche(self) -> dict:
+    def _demarche(self) -> dict[str, Any]:
         return self.ctx.store.world.demarches[self.data["demarche"]]
 
-    def dossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def dossiers(self, info: GraphQLResolveInfo[RequestContext], **args: Any) -> dict[str, Any]:
         number = self.data["number"]
         return dossiers_connection(self.ctx, "groupe", number, self._demarche(), args)
 
-    def deletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def deletedDossiers(
+        self, info: GraphQLResolveInfo[RequestContext], **args: Any
+    ) -> dict[str, Any]:
         return deleted_connection(self.ctx, "groupe", self.data["number"], args, pending=False)
 
-    def pendingDeletedDossiers(self, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    def pendingDeletedDossiers(
+        self, info: GraphQLResolveInfo[RequestContext], **args: Any
+    ) -> dict[str, Any]:
         return deleted_connection(self.ctx, "groupe", self.data["number"], args, pending=True)
 
 
@@ -266,11 +274,11 @@ class DemarcheDescriptorView(View):
 
     __slots__ = ("revision_data",)
 
-    def __init__(self, ctx: RequestContext, data: dict, revision: dict) -> None:
+    def __init__(self, ctx: RequestContext, data: dict[str, Any], revision: dict[str, Any]) -> None:
         super().__init__(ctx, data)
         self.revision_data = revision
 
-    def revision(self, info: GraphQLResolveInfo) -> dict[str, Any]:
+    def revision(self, info: GraphQLResolveInfo[RequestContext]) -> dict[str, Any]:
         return self.revision_data
 
     @property
@@ -286,7 +294,7 @@ class DemarcheDescriptorView(View):
     cadreJuridiqueUrl = cadreJuridiqueURL
 
 
-def _filter_by_id(items: list, wanted: str | None) -> list:
+def _filter_by_id(items: list[dict[str, Any]], wanted: str | None) -> list[dict[str, Any]]:
     return items if wanted is None else [item for item in items if item["id"] == wanted]
 
 
@@ -295,13 +303,13 @@ class DossierView:
 
     __slots__ = ("_details", "ctx", "row")
 
-    def __init__(self, ctx: RequestContext, row: dict) -> None:
+    def __init__(self, ctx: RequestContext, row: dict[str, Any]) -> None:
         self.ctx = ctx
         self.row = row
-        self._details: dict | None = None
+        self._details: dict[str, Any] | None = None
 
     @property
-    def details(self) -> dict:
+    def details(self) -> dict[str, Any]:
         if self._details is None:
             self._details = self.ctx.store.details(self.row)
         return self._details
@@ -383,22 +391,22 @@ class DossierView:
         return base + months * 30 * DAY_US
 
     @property
-    def attestation(self) -> dict | None:
+    def attestation(self) -> dict[str, Any] | None:
         # Built by a job after the acceptance: absent until it has run.
         ready_at = self.details.get("attestationReadyAt") or 0
         return self.details.get("attestation") if self.ctx.now >= ready_at else None
 
     @property
-    def groupeInstructeur(self) -> dict:
+    def groupeInstructeur(self) -> dict[str, Any]:
         return groupe_object(self.ctx, self.row["groupe"])
 
-    def _revision(self) -> dict:
+    def _revision(self) -> dict[str, Any]:
         revision = revision_by_number(self.ctx, self.row["revision"])
         assert revision is not None
         return revision
 
     @property
-    def revision(self) -> dict:
+    def revision(self) -> dict[str, Any]:
         return self._revision()
 
     @property
@@ -407,35 +415,45 @@ class DossierView:
         return DemarcheDescriptorView(self.ctx, data, self._revision())
 
     # heavy fields
-    def champs(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
+    def champs(
+        self, info: GraphQLResolveInfo[RequestContext], id: str | None = None
+    ) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["champs"], id)
 
-    def annotations(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
+    def annotations(
+        self, info: GraphQLResolveInfo[RequestContext], id: str | None = None
+    ) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["annotations"], id)
 
-    def messages(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
+    def messages(
+        self, info: GraphQLResolveInfo[RequestContext], id: str | None = None
+    ) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["messages"], id)
 
-    def avis(self, info: GraphQLResolveInfo, id: str | None = None) -> list[dict[str, Any]]:
+    def avis(
+        self, info: GraphQLResolveInfo[RequestContext], id: str | None = None
+    ) -> list[dict[str, Any]]:
         return _filter_by_id(self.details["avis"], id)
 
     @property
-    def labels(self) -> list:
+    def labels(self) -> list[dict[str, Any]]:
         return [label_object(self.ctx, i) for i in self.details["labels"]]
 
     @property
-    def instructeurs(self) -> list:
+    def instructeurs(self) -> list[dict[str, Any]]:
         return [instructeur_profile(self.ctx, i) for i in self.details["followers"]]
 
 
 # --- Query ---------------------------------------------------------------------------------
 
 
-def _ctx(info: GraphQLResolveInfo) -> RequestContext:
+def _ctx(info: GraphQLResolveInfo[RequestContext]) -> RequestContext:
     return info.context
 
 
-def resolve_demarche(_root: object, info: GraphQLResolveInfo, number: int) -> DemarcheView:
+def resolve_demarche(
+    _root: object, info: GraphQLResolveInfo[RequestContext], number: int
+) -> DemarcheView:
     ctx = _ctx(info)
     data = ctx.store.world.demarches.get(number)
     if data is None:
@@ -445,12 +463,14 @@ def resolve_demarche(_root: object, info: GraphQLResolveInfo, number: int) -> De
     return DemarcheView(ctx, data)
 
 
-def visible_dossier_row(ctx: RequestContext, number: int) -> dict | None:
+def visible_dossier_row(ctx: RequestContext, number: int) -> dict[str, Any] | None:
     row = ctx.store.dossier(number)
     return row if row is not None and row["visible"] else None
 
 
-def resolve_dossier(_root: object, info: GraphQLResolveInfo, number: int) -> DossierView:
+def resolve_dossier(
+    _root: object, info: GraphQLResolveInfo[RequestContext], number: int
+) -> DossierView:
     ctx = _ctx(info)
     row = visible_dossier_row(ctx, number)
     if row is None:
@@ -460,7 +480,9 @@ def resolve_dossier(_root: object, info: GraphQLResolveInfo, number: int) -> Dos
     return DossierView(ctx, row)
 
 
-def resolve_groupe(_root: object, info: GraphQLResolveInfo, number: int) -> GroupeView:
+def resolve_groupe(
+    _root: object, info: GraphQLResolveInfo[RequestContext], number: int
+) -> GroupeView:
     ctx = _ctx(info)
     data = ctx.store.world.groupes.get(number)
     if data is None:
@@ -471,7 +493,7 @@ def resolve_groupe(_root: object, info: GraphQLResolveInfo, number: int) -> Grou
 
 
 def resolve_demarche_descriptor(
-    _root: object, info: GraphQLResolveInfo, demarche: dict[str, Any]
+    _root: object, info: GraphQLResolveInfo[RequestContext], demarche: dict[str, Any]
 ) -> DemarcheDescriptorView:
     ctx = _ctx(info)
     number = demarche.get("number")
@@ -488,7 +510,7 @@ def resolve_demarche_descriptor(
 # --- references inside plain dicts ---------------------------------------------------------
 
 
-def resolve_file_url(source: object, info: GraphQLResolveInfo) -> str | None:
+def resolve_file_url(source: object, info: GraphQLResolveInfo[RequestContext]) -> str | None:
     ctx = _ctx(info)
     if not isinstance(source, dict) or not source.get("key"):
         return None
@@ -496,7 +518,9 @@ def resolve_file_url(source: object, info: GraphQLResolveInfo) -> str | None:
     return f"{ctx.base_url}/_files/{quote(key)}/{quote(source.get('filename') or 'fichier')}"
 
 
-def resolve_linked_dossier(source: dict[str, Any], info: GraphQLResolveInfo) -> DossierView | None:
+def resolve_linked_dossier(
+    source: dict[str, Any], info: GraphQLResolveInfo[RequestContext]
+) -> DossierView | None:
     ctx = _ctx(info)
     number = source.get("dossierNumber")
     row = visible_dossier_row(ctx, number) if number else None
@@ -506,7 +530,7 @@ def resolve_linked_dossier(source: dict[str, Any], info: GraphQLResolveInfo) -> 
 
 
 def resolve_traitement_revision(
-    source: dict[str, Any], info: GraphQLResolveInfo
+    source: dict[str, Any], info: GraphQLResolveInfo[RequestContext]
 ) -> dict[str, Any] | None:
     number = source.get("revisionNumber")
     return revision_by_number(_ctx(info), number) if number else None

@@ -30,11 +30,12 @@ from graphql import (
 from graphql.language import StringValueNode
 
 from dsbot.sandboxes.ds.clock import iso, parse_date, parse_iso
+from dsbot.sandboxes.ds.context import RequestContext
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "backends" / "ds" / "schema.graphql"
 
 
-def resolve_default(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def resolve_default(source: Any, info: GraphQLResolveInfo[RequestContext], **args: Any) -> Any:
     name = info.field_name
     if type(source) is dict:
         value = source.get(name)
@@ -62,7 +63,7 @@ _SCALAR_DEFAULTS = {
 }
 
 
-def fallback(gql_type: Any, info: GraphQLResolveInfo) -> Any:
+def fallback(gql_type: Any, info: GraphQLResolveInfo[RequestContext]) -> Any:
     """A valid value of that (nullable inner) type, for a non-null field with no data."""
     if isinstance(gql_type, GraphQLList):
         return []
@@ -151,7 +152,7 @@ def configure_scalars(schema: GraphQLSchema) -> None:
 def bind(schema: GraphQLSchema, type_name: str, field_name: str, resolver: Any) -> None:
     """Installs a specific resolver, still covered by the safety net."""
 
-    def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    def resolve(source: Any, info: GraphQLResolveInfo[RequestContext], **args: Any) -> Any:
         value = resolver(source, info, **args)
         if value is None and type(info.return_type) is GraphQLNonNull:
             return fallback(info.return_type.of_type, info)

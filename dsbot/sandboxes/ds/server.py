@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+from typing import Self
 
 from dsbot.sandboxes.ds.app import SandboxApp
 from dsbot.sandboxes.ds.auth import Token, Tokens
@@ -82,7 +83,7 @@ class SandboxServer(LoopbackSandbox):
         """The first accepted token (the default `sandbox-token`)."""
         return self.tokens[0] if self.tokens else ""
 
-    def start(self) -> SandboxServer:
+    def start(self) -> Self:
         """Generates (or loads) the data, then serves in a background thread."""
         clock = SandboxClock()
         store, self.loaded = open_store(

@@ -98,7 +98,7 @@ class Store:
         self.conn.executescript(SCHEMA)
         self.world = World({}, {}, {}, {})
         self.seed = 0
-        self._details_cache: OrderedDict[int, dict] = OrderedDict()
+        self._details_cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
     def close(self) -> None:
         with self.lock:
@@ -118,7 +118,9 @@ class Store:
     def is_initialized(self) -> bool:
         return self.meta("seed") is not None
 
-    def initialize(self, seed: int, world: World, rows: list[tuple], params: dict) -> None:
+    def initialize(
+        self, seed: int, world: World, rows: list[tuple[Any, ...]], params: dict[str, Any]
+    ) -> None:
         """Writes a freshly generated world in one transaction."""
         with self.lock:
             self.conn.execute("BEGIN")
@@ -163,19 +165,19 @@ class Store:
     def next_id(self, name: str, start: int) -> int:
         """A fresh id for `name` (blobs...), persisted."""
         with self.lock:
-            value = self.meta(f"next_{name}", start)
+            value: int = self.meta(f"next_{name}", start)
             self.set_meta(f"next_{name}", value + 1)
             return value
 
     # --- dossiers ------------------------------------------------------------------------
 
-    def dossier(self, number: int) -> dict | None:
+    def dossier(self, number: int) -> dict[str, Any] | None:
         """The core row (no details) or None."""
         cur = self.conn.execute(f"SELECT {CORE} FROM dossiers WHERE number = ?", (number,))
         row = cur.fetchone()
         return None if row is None else dict(zip(DOSSIER_COLUMNS, row, strict=True))
 
-    def details(self, row: dict) -> dict:
+    def details(self, row: dict[str, Any]) -> dict[str, Any]:
         """The dossier's details: saved ones, or derived from the seed (then cached)."""
         number = row["number"]
         cached = self._details_cache.get(number)
@@ -185,6 +187,7 @@ class Store:
         saved = self.conn.execute(
             "SELECT details FROM dossiers WHERE number = ?", (number,)
         ).fetchone()
+        details: dict[str, Any]
         if saved is not None and saved[0] is not None:
             details = json.loads(saved[0])
         else:
@@ -197,7 +200,7 @@ class Store:
             self._details_cache.popitem(last=False)
         return details
 
-    def saved_details(self, number: int) -> dict | None:
+    def saved_details(self, number: int) -> dict[str, Any] | None:
         """The details if something ever changed the dossier (cheap: never generates them)."""
         cached = self._details_cache.get(number)
         if cached is not None:
@@ -207,7 +210,9 @@ class Store:
         ).fetchone()
         return json.loads(saved[0]) if saved is not None and saved[0] is not None else None
 
-    def save_dossier(self, row: dict, details: dict | None = None) -> dict:
+    def save_dossier(
+        self, row: dict[str, Any], details: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Writes the row (visibility recomputed) and, when given, its details."""
         visible, pending_at = visibility(
             row["state"], row["hidden_user_at"], row["hidden_admin_at"], row["deleted_at"]
@@ -223,7 +228,7 @@ class Store:
         self.conn.execute(f"UPDATE dossiers SET {sets} WHERE number = ?", (*values, row["number"]))
         return row
 
-    def insert_dossier(self, row: dict) -> None:
+    def insert_dossier(self, row: dict[str, Any]) -> None:
         marks = ", ".join("?" * len(DOSSIER_COLUMNS))
         visible, pending_at = visibility(
             row["state"], row["hidden_user_at"], row["hidden_admin_at"], row["deleted_at"]
@@ -239,9 +244,10 @@ class Store:
 
     def count_dossiers(self, demarche: int) -> int:
         """Dossiers listed by the API for that démarche."""
-        return self.conn.execute(
+        count: int = self.conn.execute(
             "SELECT COUNT(*) FROM dossiers WHERE demarche = ? AND visible = 1", (demarche,)
         ).fetchone()[0]
+        return count
 
     def page(
         self,
@@ -258,7 +264,7 @@ class Store:
         before: tuple[int, int] | None = None,
         limit: int = 101,
         inverted: bool = False,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """One keyset page of core rows.
 
         `listing` is "dossiers" (visible ones), "deleted" or "pending"; `sort` the sort column;
@@ -314,7 +320,7 @@ class Store:
 
     # --- blobs ---------------------------------------------------------------------------
 
-    def create_blob(self, blob: dict) -> None:
+    def create_blob(self, blob: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT INTO blobs (id, key, dossier, filename, content_type, byte_size, checksum,"
             " created_at, data) VALUES (:id, :key, :dossier, :filename, :content_type,"
@@ -322,7 +328,7 @@ class Store:
             blob,
         )
 
-    def blob(self, *, blob_id: int | None = None, key: str | None = None) -> dict | None:
+    def blob(self, *, blob_id: int | None = None, key: str | None = None) -> dict[str, Any] | None:
         column, value = ("id", blob_id) if blob_id is not None else ("key", key)
         cur = self.conn.execute(
             "SELECT id, key, dossier, filename, content_type, byte_size, checksum, created_at,"
@@ -350,10 +356,10 @@ class Store:
 
     # --- tokens --------------------------------------------------------------------------
 
-    def saved_tokens(self) -> dict[str, dict]:
+    def saved_tokens(self) -> dict[str, dict[str, Any]]:
         return {t: json.loads(v) for t, v in self.conn.execute("SELECT token, value FROM tokens")}
 
-    def save_token(self, token: str, value: dict) -> None:
+    def save_token(self, token: str, value: dict[str, Any]) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO tokens (token, value) VALUES (?, ?)", (token, json.dumps(value))
         )

@@ -22,6 +22,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dsbot.sandboxes.ds import dossier_content
@@ -108,7 +109,7 @@ class Uploads:
         checksum: str,
         content_type: str,
         now: int,
-    ) -> dict:
+    ) -> dict[str, Any]:
         blob_id = self.store.next_id("blob", BLOB_BASE)
         key = secrets.token_hex(14)
         self.store.create_blob(
@@ -181,7 +182,7 @@ class Uploads:
 
     # --- use in mutations ----------------------------------------------------------------
 
-    def validate(self, signed_id: object, now: int) -> tuple[dict | None, str | None]:
+    def validate(self, signed_id: object, now: int) -> tuple[dict[str, Any] | None, str | None]:
         """(blob, None) when usable at `now`, else (None, DS's error message)."""
         if not isinstance(signed_id, str) or "--" not in signed_id:
             return None, INVALID_ID
@@ -205,7 +206,7 @@ class Uploads:
         return blob, None
 
     @staticmethod
-    def attachment_error(blob: dict) -> str | None:
+    def attachment_error(blob: dict[str, Any]) -> str | None:
         """DS's refusal of a blob as a message attachment (type, size), or None."""
         content_type = blob["content_type"].split(";", 1)[0].strip().lower()
         if content_type not in AUTHORIZED_CONTENT_TYPES:
@@ -215,7 +216,7 @@ class Uploads:
         return None
 
     @staticmethod
-    def file_of(blob: dict) -> dict:
+    def file_of(blob: dict[str, Any]) -> dict[str, Any]:
         """The API `File` of an uploaded blob."""
         return dossier_content.file_dict(
             f"up-{blob['key']}",

@@ -144,7 +144,8 @@ NOMS = (
 )
 
 # (commune, INSEE code, postal code, département code, département, région code, région)
-COMMUNES = (
+Commune = tuple[str, str, str, str, str, str, str]
+COMMUNES: tuple[Commune, ...] = (
     ("Bordeaux", "33063", "33000", "33", "Gironde", "75", "Nouvelle-Aquitaine"),
     ("Mérignac", "33281", "33700", "33", "Gironde", "75", "Nouvelle-Aquitaine"),
     ("Libourne", "33243", "33500", "33", "Gironde", "75", "Nouvelle-Aquitaine"),

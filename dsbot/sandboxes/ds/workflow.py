@@ -39,7 +39,7 @@ def already(state: str) -> str:
 class Change:
     """One write to one dossier: load, modify, `save()`."""
 
-    def __init__(self, store: Store, row: dict, now: int) -> None:
+    def __init__(self, store: Store, row: dict[str, Any], now: int) -> None:
         self.store = store
         self.row = row
         self.now = now
@@ -48,7 +48,7 @@ class Change:
     def touch(self) -> None:
         self.row["updated_at"] = max(self.row["updated_at"], self.now)
 
-    def save(self) -> dict:
+    def save(self) -> dict[str, Any]:
         return self.store.save_dossier(self.row, self.details)
 
     def traitement(
@@ -67,7 +67,7 @@ class Change:
 
     # --- transitions (callers check the preconditions) --------------------------------
 
-    def notify(self, notice: str) -> dict:
+    def notify(self, notice: str) -> dict[str, Any]:
         """DS's message from its contact address telling the usager about a transition."""
         number = self.row["number"]
         demarche = self.store.world.demarches[self.row["demarche"]]
@@ -97,7 +97,11 @@ class Change:
         self.touch()
 
     def decide(
-        self, state: str, email: str | None, motivation: str | None, justificatif: dict | None
+        self,
+        state: str,
+        email: str | None,
+        motivation: str | None,
+        justificatif: dict[str, Any] | None,
     ) -> None:
         self.row["state"] = state
         self.row["processed_at"] = self.now
@@ -147,8 +151,13 @@ class Change:
     # --- other changes ---------------------------------------------------------------
 
     def add_message(
-        self, email: str, body: str, files: list, author: str, correction: str | None = None
-    ) -> dict:
+        self,
+        email: str,
+        body: str,
+        files: list[dict[str, Any]],
+        author: str,
+        correction: str | None = None,
+    ) -> dict[str, Any]:
         message = dossier_content.new_message(
             self.details, self.row["number"], email, body, self.now, files, author
         )
@@ -159,7 +168,7 @@ class Change:
         return message
 
     def add_avis(
-        self, claimant: dict, expert_email: str, question: str, reponse: str | None
+        self, claimant: dict[str, Any], expert_email: str, question: str, reponse: str | None
     ) -> dict[str, Any]:
         """An avis asked to an expert (and maybe already answered): moves updated_at."""
         self.details["seq"] += 1
@@ -198,9 +207,10 @@ class Change:
         self.details["followers"] = [i for i in self.details["followers"] if i in members]
         self.touch()
 
-    def edit_champ(self) -> dict | None:
+    def edit_champ(self) -> dict[str, Any] | None:
         """The usager edits a field: the first text-like champ gets a new value."""
-        for champ in self.details["champs"]:
+        champs: list[dict[str, Any]] = self.details["champs"]
+        for champ in champs:
             if champ["__typename"] == "TextChamp":
                 base = (champ.get("stringValue") or "").split(" (modifié")[0]
                 champ["stringValue"] = f"{base} (modifié le {self.now // 1_000_000})"

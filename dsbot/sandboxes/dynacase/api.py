@@ -76,7 +76,7 @@ class Request:
 
 
 def envelope_response(
-    status: int, reason: str, data: Any, messages: list | None = None
+    status: int, reason: str, data: Any, messages: list[dict[str, str]] | None = None
 ) -> Response:
     body = {"success": True, "messages": messages or [], "data": data}
     return Response(status, json.dumps(body, ensure_ascii=False).encode(), API_JSON, reason=reason)

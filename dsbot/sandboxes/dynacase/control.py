@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dsbot.sandboxes.dynacase import engine, generator
@@ -63,30 +64,43 @@ def handle(app: DynacaseApp, method: str, path: str, body: bytes) -> Response:
     return control_answer(lambda: _route(app, method, path.rstrip("/"), payload))
 
 
-def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
-    if path == "/_sandbox/health" and method == "GET":
-        return json_response(200, {"ok": True})
-    if path == "/_sandbox/families" and method == "GET":
-        with app.store.lock:
-            return json_response(200, {"families": families_json(app)})
-    if path == "/_sandbox/users" and method == "GET":
-        return json_response(200, {"users": users_json()})
-    if path == "/_sandbox/stats" and method == "GET":
-        return json_response(200, app.stats.to_json())
-    if path == "/_sandbox/faults":
-        if method == "POST":
-            try:
-                return json_response(200, app.faults.update(payload))
-            except ValueError as exc:
-                raise ControlError(400, str(exc)) from None
+def _health(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    return json_response(200, {"ok": True})
+
+
+def _families(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    with app.store.lock:
+        return json_response(200, {"families": families_json(app)})
+
+
+def _users(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    return json_response(200, {"users": users_json()})
+
+
+def _stats(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    return json_response(200, app.stats.to_json())
+
+
+def _update_faults(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    try:
+        return json_response(200, app.faults.update(payload))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+
+
+def _token(app: DynacaseApp, payload: dict[str, Any]) -> Response:
+    login = payload.get("login")
+    if not isinstance(login, str) or user_by_login(login) is None:
+        raise ControlError(404, f"unknown login {login!r}")
+    return json_response(200, {"token": app.tokens.token_of(login)})
+
+
+def _route(app: DynacaseApp, method: str, path: str, payload: dict[str, Any]) -> Response:
+    handler = _ROUTES.get((method, path))
+    if handler is not None:
+        return handler(app, payload)
+    if path == "/_sandbox/faults":  # any other method reads them
         return json_response(200, app.faults.snapshot())
-    if path == "/_sandbox/tokens" and method == "POST":
-        login = payload.get("login")
-        if not isinstance(login, str) or user_by_login(login) is None:
-            raise ControlError(404, f"unknown login {login!r}")
-        return json_response(200, {"token": app.tokens.token_of(login)})
-    if path == "/_sandbox/documents" and method == "POST":
-        return _create(app, payload)
     match = DOCUMENT_PATH.match(path)
     if match:
         initid = int(match[1])
@@ -98,7 +112,7 @@ def _route(app: DynacaseApp, method: str, path: str, payload: dict) -> Response:
     raise ControlError(404, f"no route {method} {path}")
 
 
-def _create(app: DynacaseApp, payload: dict) -> Response:
+def _create(app: DynacaseApp, payload: dict[str, Any]) -> Response:
     family_name, title = payload.get("family"), payload.get("title")
     if not isinstance(family_name, str) or not isinstance(title, str) or not title.strip():
         raise ControlError(400, 'expected {"family": "<NAME>", "title": "<text>"}')
@@ -120,7 +134,19 @@ def _create(app: DynacaseApp, payload: dict) -> Response:
         return json_response(201, {"id": rev.id, "initid": rev.initid, "name": rev.name})
 
 
-def _change(app: DynacaseApp, initid: int, payload: dict) -> Response:
+# The fixed paths of the control API, by (method, path); documents are matched by pattern.
+_ROUTES: dict[tuple[str, str], Callable[[DynacaseApp, dict[str, Any]], Response]] = {
+    ("GET", "/_sandbox/health"): _health,
+    ("GET", "/_sandbox/families"): _families,
+    ("GET", "/_sandbox/users"): _users,
+    ("GET", "/_sandbox/stats"): _stats,
+    ("POST", "/_sandbox/faults"): _update_faults,
+    ("POST", "/_sandbox/tokens"): _token,
+    ("POST", "/_sandbox/documents"): _create,
+}
+
+
+def _change(app: DynacaseApp, initid: int, payload: dict[str, Any]) -> Response:
     state = payload.get("state")
     comment = payload.get("comment") or ""
     parameters = payload.get("parameters") or {}

@@ -7,6 +7,24 @@ import threading
 from typing import Any
 
 
+def _check(key: str, value: Any) -> None:
+    """Raises ValueError when `value` is not one `key` accepts."""
+    if key == "error_rate":
+        if not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError("error_rate must be a number between 0 and 1")
+    elif key == "fail_status":
+        if value not in (500, 503):
+            raise ValueError("fail_status must be 500 or 503")
+    elif key == "fail_method":
+        if value not in ("", "GET", "POST"):
+            raise ValueError('fail_method must be "", "GET" or "POST"')
+    elif key == "fail_after":
+        if not isinstance(value, bool):
+            raise ValueError("fail_after must be true or false")
+    elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a non-negative integer")
+
+
 class Faults:
     """Injected failures for `/api/v1/` (never for the control API); see `control`."""
 
@@ -32,20 +50,7 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
         for key, value in changes.items():
-            if key == "error_rate":
-                if not isinstance(value, int | float) or not 0 <= value <= 1:
-                    raise ValueError("error_rate must be a number between 0 and 1")
-            elif key == "fail_status":
-                if value not in (500, 503):
-                    raise ValueError("fail_status must be 500 or 503")
-            elif key == "fail_method":
-                if value not in ("", "GET", "POST"):
-                    raise ValueError('fail_method must be "", "GET" or "POST"')
-            elif key == "fail_after":
-                if not isinstance(value, bool):
-                    raise ValueError("fail_after must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{key} must be a non-negative integer")
+            _check(key, value)
         with self._lock:
             self._values.update(changes)
             if "seed" in changes:

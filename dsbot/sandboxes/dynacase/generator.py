@@ -126,7 +126,9 @@ def _content(family: FamilyDef, rng: random.Random, day: datetime) -> tuple[str,
     return f"{objet} ({expediteur})", attributes
 
 
-def _parameters(workflow: WorkflowDef, tid: str, rng: random.Random, day: datetime) -> dict:
+def _parameters(
+    workflow: WorkflowDef, tid: str, rng: random.Random, day: datetime
+) -> dict[str, Any]:
     transition = workflow.transition(tid)
     values: dict[str, Any] = {}
     for ask in transition.asks if transition else ():

@@ -68,6 +68,7 @@ class _Handler(SandboxHandler[DynacaseApp]):
     def _api(
         self, app: DynacaseApp, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> Response:
+        response: Response
         with app.stats.lock:
             app.stats.api_requests += 1
         fault = app.faults.take(self.command)

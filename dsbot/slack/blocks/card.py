@@ -208,7 +208,7 @@ def build_dossier_card(
 DATE_SLOT = "{date}"
 
 
-def _facts(detail: ItemDetail, texts: Texts) -> list:
+def _facts(detail: ItemDetail, texts: Texts) -> list[MarkdownTextObject]:
     state = state_text(detail.state)
     if detail.archived:
         state += f" · {texts('card.archived')}"
@@ -246,8 +246,8 @@ def _field(detail_field: DetailField) -> MarkdownTextObject:
     )
 
 
-def _dates(detail: ItemDetail, texts: Texts) -> list:
-    fields = []
+def _dates(detail: ItemDetail, texts: Texts) -> list[MarkdownTextObject]:
+    fields: list[MarkdownTextObject] = []
     for d in detail.dates:
         value = date_token(d.at, with_time=d.with_time)
         if d.by:

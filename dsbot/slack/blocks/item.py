@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     SectionBlock,
 )
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 
 from dsbot.backends.port import HistoryEntry, Item, ItemAction, ItemState
 from dsbot.slack import ids
@@ -133,7 +134,7 @@ def build_item_card(
     return make_message(fallback, blocks)
 
 
-def _facts(item: Item, texts: Texts) -> list:
+def _facts(item: Item, texts: Texts) -> list[MarkdownTextObject]:
     fields = [
         field(
             texts(f"item.field.kind.{item.backend.value}"), escape_truncate(item.kind, _NAME_MAX)

@@ -122,9 +122,7 @@ def handle_connect_submit(ack: Ack, view: dict[str, Any], context: BoltContext) 
     if not credential or any(c.isspace() for c in credential):
         ack_errors(ack, {ids.BLOCK_CONNECT_CREDENTIAL: t("connect.invalid")})
         return
-    checking = build_connect_info_modal(
-        backend, t, backend_text(t, backend, "connect.checking")
-    )
+    checking = build_connect_info_modal(backend, t, backend_text(t, backend, "connect.checking"))
     ack_update(ack, services, checking, team_id, user_id)
     view_id = view.get("id", "")
 

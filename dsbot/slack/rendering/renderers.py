@@ -58,9 +58,7 @@ def render_thread(row: OutboxRow, prepared: object, context: RenderContext) -> S
         )
     number = row.item.ds_number
     assert number is not None
-    url = (
-        dossier_url(context.ds_web_base, payload.demarche, number) if payload.demarche else None
-    )
+    url = dossier_url(context.ds_web_base, payload.demarche, number) if payload.demarche else None
     return events.build_change_message(
         payload.change, dossier_number=number, texts=context.texts, url=url, mention=prepared.of
     )

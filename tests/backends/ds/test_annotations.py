@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsbot.backends.ds.annotations import AnnotationChange, AnnotationType
+from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar, AnnotationType
 from dsbot.backends.ds.errors import DSPartialMutationError
 
 
@@ -37,7 +37,7 @@ def test_sheet_has_typed_descriptors_values_and_labels(ds_env, client):
 def test_typed_values_round_trip(ds_env, client, instructeur):
     ref = ds_env.dossier("en_instruction")
     sheet = client.get_dossier_annotations(ref.number)
-    wanted = {
+    wanted: dict[AnnotationType, AnnotationScalar] = {
         AnnotationType.CHECKBOX: True,
         AnnotationType.YES_NO: False,
         AnnotationType.DATE: "2026-03-05",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, build_schema, parse, validate
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_schema,
+    parse,
+    validate,
+)
 
 from dsbot.backends.ds.documents import QUERIES_DIR, Document, DocumentError, load_documents
 
@@ -34,8 +41,8 @@ def test_document_is_valid_against_the_ds_schema(schema, name):
     document = DOCUMENTS[name]
     assert errors_of(schema, document.text) == []
     ast = parse(document.text)
-    operations = [d for d in ast.definitions if d.kind == "operation_definition"]
-    assert [o.name.value for o in operations] == [document.operation_name]
+    operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+    assert [o.name and o.name.value for o in operations] == [document.operation_name]
     assert operations[0].operation.value == document.operation_type
 
 
@@ -43,10 +50,12 @@ def test_document_is_valid_against_the_ds_schema(schema, name):
 def test_only_used_fragments_are_appended(name):
     document = DOCUMENTS[name]
     ast = parse(document.text)
-    defined = [d.name.value for d in ast.definitions if d.kind == "fragment_definition"]
+    defined = [d.name.value for d in ast.definitions if isinstance(d, FragmentDefinitionNode)]
     # A document may define its own fragments (introspection does); the shared ones follow.
     source = (QUERIES_DIR / f"{name}.graphql").read_text()
-    local = [d.name.value for d in parse(source).definitions if d.kind == "fragment_definition"]
+    local = [
+        d.name.value for d in parse(source).definitions if isinstance(d, FragmentDefinitionNode)
+    ]
     assert [f for f in defined if f not in local] == list(document.fragments)
     assert len(set(defined)) == len(defined)
     for fragment in defined:
@@ -88,7 +97,9 @@ def test_a_file_must_hold_one_named_operation(tmp_path):
 def test_every_shared_fragment_is_used_somewhere():
     used = {f for d in DOCUMENTS.values() for f in d.fragments}
     defined = {
-        d.name.value for d in parse((QUERIES_DIR / "fragments.graphql").read_text()).definitions
+        d.name.value
+        for d in parse((QUERIES_DIR / "fragments.graphql").read_text()).definitions
+        if isinstance(d, FragmentDefinitionNode)
     }
     assert defined == used
 

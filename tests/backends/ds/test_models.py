@@ -16,6 +16,7 @@ def test_last_traitement_breaks_same_second_ties_by_ds_order():
         Traitement(DossierState.ACCEPTE, "accepte", SAME_SECOND, "b@x.fr", "ok"),
     )
     dossier = make_dossier(traitements=traitements)
+    assert dossier.last_traitement is not None
     assert dossier.last_traitement.state is DossierState.ACCEPTE
     assert dossier.last_traitement.email_agent_traitant == "b@x.fr"
 
@@ -28,4 +29,5 @@ def test_last_traitement_prefers_the_later_date():
             DossierState.EN_INSTRUCTION, "passe_en_instruction", SAME_SECOND, "a@x.fr", None
         ),
     )
-    assert make_dossier(traitements=traitements).last_traitement.email_agent_traitant == "b@x.fr"
+    last = make_dossier(traitements=traitements).last_traitement
+    assert last is not None and last.email_agent_traitant == "b@x.fr"

@@ -72,9 +72,9 @@ def test_corrupted_upload_is_refused(ds_env, client, instructeur):
         client.put_upload(upload, prepare(sent))
     assert info.value.http_status is not None and 400 <= info.value.http_status < 500
     # The blob never received valid bytes: DS refuses it, in French, at decision time.
-    with pytest.raises(DSMutationError) as info:
+    with pytest.raises(DSMutationError) as refused:
         client.accepter(ref, instructeur["id"], justificatif=upload.signed_blob_id)
-    assert "téléversé" in info.value.message
+    assert "téléversé" in refused.value.message
     assert ds_env.control.dossier(ref.number)["state"] == "en_instruction"
 
 

@@ -60,7 +60,8 @@ def test_list_documents_newest_change_first(client, dynacase):
     assert page.slice == 10 and page.length == 10 and not page.is_last
     assert page.order_by == "revdate desc, id desc"
     dates = [d.revdate for d in page.documents]
-    assert all(dates) and dates == sorted(dates, reverse=True)
+    known = [d for d in dates if d]
+    assert known == dates and dates == sorted(known, reverse=True)
     first = page.documents[0]
     assert first.family == SUBV and first.status == "alive" and first.state is not None
 
@@ -172,6 +173,7 @@ def test_transition_form(client, dynacase):
     initid = new_subvention(dynacase, "e_sub_instruit")
     form = client.transition_form(initid, "t_sub_refuser")
     assert isinstance(form, TransitionForm)
+    assert form.end_state is not None
     assert form.ask_comment is True and form.end_state.id == "e_sub_refuse"
     motif, when = form.ask_attributes
     assert (motif.id, motif.type, motif.needed) == ("sub_motif_refus", "enum", True)
@@ -214,6 +216,7 @@ def test_change_state_returns_the_new_revision_read_by_initid(client, dynacase, 
     assert change.previous_id == before.id
     assert change.document.id != before.id and change.document.initid == initid
     assert change.document.revision == before.revision + 1
+    assert change.document.state is not None
     assert change.document.state.id == "e_sub_instruit"
     assert change.messages[0].type == "notice"
     assert not change.recovered
@@ -230,6 +233,7 @@ def test_refusal_keeps_code_and_content_text(client, dynacase, as_user):
     assert isinstance(error, DynacaseRefusal)
     assert error.code == "CRUD0230" and error.code_number == "0230" and error.http_status == 403
     assert "Claire Martin" in error.content_text and "Refuser" in error.content_text
+    assert error.exception_message is not None
     assert error.exception_message.startswith("Cannot use transition")
     assert client.get_document(initid).state.id == "e_sub_transmis"
 
@@ -318,6 +322,7 @@ def test_client_rate_limit_refuses_without_sending(dynacase):
         dc.list_documents(SUBV)
         with pytest.raises(DynacaseRateLimited) as info:
             dc.list_documents(SUBV)
+    assert info.value.retry_after is not None
     assert info.value.retry_after > 1.0
     assert dynacase.control.stats()["api_requests"] == 1
 
@@ -372,7 +377,9 @@ def test_client_from_settings(dynacase):
     settings = Settings.from_mapping(
         {"DYNACASE_API_URL": dynacase.api_url, "DYNACASE_TOKEN": dynacase.token}
     )
-    with client_from_settings(settings, limiter=RateLimiter(10)) as dc:
+    configured = client_from_settings(settings, limiter=RateLimiter(10))
+    assert configured is not None
+    with configured as dc:
         assert dc.list_documents("DEMANDE_CONGE").length > 0
 
 

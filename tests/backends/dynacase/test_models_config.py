@@ -51,6 +51,7 @@ def test_models_round_trip_through_json(dynacase):
     for item in history:
         revision = HistoryRevision.from_json(item)
         assert HistoryRevision.from_json(revision.to_json()) == revision
+    assert doc.state is not None
     change = StateChange(doc.state, doc, doc.id - 1)
     assert StateChange.from_json(change.to_json()) == change
 

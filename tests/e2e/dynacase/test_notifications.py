@@ -14,6 +14,7 @@ import pytest
 from dsbot.notifications.cycle import Poller
 from dsbot.notifications.model import OutboxKind, OutboxStatus
 from dsbot.runtime import build_poller
+from dsbot.slack.sender import Sender
 from dsbot.slack.transport import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q
 from tests.e2e.dynacase.scene import (
@@ -168,6 +169,8 @@ def test_a_state_filter_keeps_only_the_states_followed(dc: DynacaseScene, poller
 def claim_and_post(dc: DynacaseScene, poller: Poller, row: q.OutboxRow, thread_ts: str | None):
     """What a process killed after posting leaves: the row `sending`, its message in Slack
     with the metadata naming it, the ts never recorded."""
+    sender = poller.sender
+    assert isinstance(sender, Sender)  # the Slack sender names its database in the metadata
     with q.write(poller.store) as db:
         assert q.claim(db, row.id, datetime.now(UTC), thread_ts)
     kwargs = {"thread_ts": thread_ts} if thread_ts else {}
@@ -176,7 +179,7 @@ def claim_and_post(dc: DynacaseScene, poller: Poller, row: q.OutboxRow, thread_t
         text="posted before the crash",
         metadata={
             "event_type": METADATA_EVENT_TYPE,
-            "event_payload": {"outbox_id": row.id, "db": poller.sender.instance_id()},
+            "event_payload": {"outbox_id": row.id, "db": sender.instance_id()},
         },
         **kwargs,
     )

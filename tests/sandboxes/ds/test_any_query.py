@@ -42,6 +42,7 @@ def selection(type_, depth: int, path: frozenset) -> str:
 
 def entry(type_name: str, depth: int, skip: frozenset | set = frozenset()) -> str:
     named = load_schema().type_map[type_name]
+    assert isinstance(named, GraphQLObjectType)
     return fields_of(named, depth, frozenset({f"{type_name}#0"}), skip)
 
 
@@ -83,9 +84,11 @@ def test_every_field_of_every_dossier(sandbox):
     skip = {"champs", "annotations"}
     documents = [f"nodes {{ {entry('Dossier', 7, skip)} }}"]
     path = frozenset({"Champ#0", "Champ#1", "Dossier#0"})
+    champ_type = schema.type_map["Champ"]
+    assert isinstance(champ_type, GraphQLInterfaceType)
     fragments = [
         f"... on {champ.name} {{ {fields_of(champ, 6, path)} }}"
-        for champ in schema.get_possible_types(schema.type_map["Champ"])
+        for champ in schema.get_possible_types(champ_type)
     ]
     for start in range(0, len(fragments), CHAMP_TYPES_PER_QUERY):
         inner = " ".join(["__typename", *fragments[start : start + CHAMP_TYPES_PER_QUERY]])

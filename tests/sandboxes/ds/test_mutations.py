@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.fakes.ds_sandbox import ControlledSandbox
 from tests.sandboxes.ds.gql import data, errors, first_demarche, open_groupe
 
 DOSSIER_FIELDS = "dossier { id state archived dateDerniereModification } errors { message }"
@@ -20,7 +21,7 @@ def mutate(sandbox, name: str, input_type: str, payload: str, values: dict) -> d
 
 @dataclass
 class Case:
-    sandbox: object
+    sandbox: ControlledSandbox
     demarche: dict
     groupe: dict
     instructeur: dict

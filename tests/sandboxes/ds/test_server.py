@@ -90,6 +90,7 @@ def test_dsbot_sandbox_command_serves_until_interrupted(tmp_path):
                     break
             except httpx.TransportError:
                 pass
+            assert process.stderr is not None
             assert process.poll() is None, process.stderr.read()
             assert time.monotonic() < deadline, "the sandbox did not start"
             time.sleep(0.1)

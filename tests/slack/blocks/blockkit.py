@@ -59,8 +59,15 @@ def button_ids(message: SlackMessage | dict[str, Any]) -> list[str]:
     return [b["action_id"] for b in buttons(message)]
 
 
-def block(message: SlackMessage | dict[str, Any], block_id: str) -> dict[str, Any] | None:
+def find_block(message: SlackMessage | dict[str, Any], block_id: str) -> dict[str, Any] | None:
     return next((b for b in as_dict(message)["blocks"] if b.get("block_id") == block_id), None)
+
+
+def block(message: SlackMessage | dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The block that must be there (a test reading a missing block fails here, by name)."""
+    found = find_block(message, block_id)
+    assert found is not None, f"no block {block_id}"
+    return found
 
 
 def text_objects(message: SlackMessage | dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -28,6 +28,7 @@ from tests.slack.blocks.blockkit import (
     block,
     button_ids,
     buttons,
+    find_block,
     mrkdwn_texts,
     tokens,
 )
@@ -192,7 +193,7 @@ def test_reason_not_in_groupe_names_the_groupe_escaped():
 
 
 def test_viewer_who_can_act_sees_no_reason_line():
-    assert block(card(), ids.BLOCK_CARD_CANNOT_ACT) is None
+    assert find_block(card(), ids.BLOCK_CARD_CANNOT_ACT) is None
 
 
 def test_share_only_when_ephemeral():
@@ -436,7 +437,7 @@ def test_messages_count_and_last_visible_message():
 
 def test_no_messages():
     message = card(make_dossier(messages=()))
-    assert block(message, ids.BLOCK_CARD_LAST_MESSAGE) is None
+    assert find_block(message, ids.BLOCK_CARD_LAST_MESSAGE) is None
     assert "Aucun message" in all_text(message)
 
 
@@ -444,7 +445,7 @@ def test_motivation_shown_when_decided_only():
     decided = card(make_dossier(state=DossierState.REFUSE, motivation="Pièce manquante"))
     assert "Pièce manquante" in block(decided, ids.BLOCK_CARD_MOTIVATION)["text"]["text"]
     reopened = card(make_dossier(state=DossierState.EN_INSTRUCTION, motivation="Ancienne"))
-    assert block(reopened, ids.BLOCK_CARD_MOTIVATION) is None
+    assert find_block(reopened, ids.BLOCK_CARD_MOTIVATION) is None
 
 
 def test_motivation_attachment_is_named():

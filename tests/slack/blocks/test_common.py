@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import DividerBlock, SectionBlock
+from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 
 from dsbot.backends.ds.backend import dossier_url
 from dsbot.backends.ds.models import DossierState
@@ -129,7 +129,8 @@ def test_mrkdwn_is_verbatim_and_cut():
 
 
 def test_make_message_caps_blocks_and_fallback():
-    blocks = [SectionBlock(text=mrkdwn("x")) for _ in range(60)] + [DividerBlock()]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn("x")) for _ in range(60)]
+    blocks.append(DividerBlock())
     message = make_message("t" * 50_000, blocks)
     assert isinstance(message, SlackMessage)
     assert len(message.blocks) == 50

@@ -11,6 +11,7 @@ from dsbot.notifications.model import (
     AvisRequested,
     ChampsEdited,
     ChangeKind,
+    ChangeParams,
     CorrectionRequested,
     CorrectionResolved,
     Deleted,
@@ -40,7 +41,13 @@ from dsbot.slack.blocks.events import (
     build_event_message,
 )
 from dsbot.texts import Texts
-from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens
+from tests.slack.blocks.blockkit import (
+    all_text,
+    assert_within_slack_limits,
+    block,
+    find_block,
+    tokens,
+)
 from tests.slack.blocks.factories import make_summary
 
 FR = Texts("fr")
@@ -143,8 +150,8 @@ def test_avis_and_correction_carry_an_excerpt():
 
 
 def test_no_excerpt_block_without_body():
-    assert block(event(EVENT_CHAMPS), ids.BLOCK_EVENT_EXCERPT) is None
-    assert block(event(EVENT_AVIS, body="  \n "), ids.BLOCK_EVENT_EXCERPT) is None
+    assert find_block(event(EVENT_CHAMPS), ids.BLOCK_EVENT_EXCERPT) is None
+    assert find_block(event(EVENT_AVIS, body="  \n "), ids.BLOCK_EVENT_EXCERPT) is None
 
 
 def test_wrong_params_fail_loudly():
@@ -189,7 +196,7 @@ def test_burst_summary_without_overflow_and_deduplicated():
 # --- from typed outbox payloads ------------------------------------------------------------
 
 AT_CHANGE = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-CHANGES = {
+CHANGES: dict[ChangeKind, ChangeParams] = {
     ChangeKind.DEPOSITED: Deposited(at=AT_CHANGE),
     ChangeKind.STATE_CHANGED: StateChanged(to_state="accepte", by="a@x.fr", at=AT_CHANGE),
     ChangeKind.MESSAGE_RECEIVED: MessageReceived(email="u@x.fr", body="Voici", at=AT_CHANGE),
@@ -250,6 +257,7 @@ def test_a_card_refresh_is_no_thread_reply():
 def test_a_document_state_change_says_from_where_to_where_by_whom_and_why():
     texts = Texts("fr")
     change = CHANGES[ChangeKind.ITEM_STATE_CHANGED]
+    assert isinstance(change, ItemStateChanged)
     message = build_change_message(change, dossier_number=-7, texts=texts)
     assert message.text == (
         "🟡 *Demande n° 7* est passé de *Transmis* à *Instruit* par Claire Martin"

@@ -7,7 +7,13 @@ from dsbot.slack.blocks.help import build_help
 from dsbot.slack.subcommands import CORE_SUBCOMMANDS as SUBCOMMANDS
 from dsbot.slack.subcommands import default_table
 from dsbot.texts import Texts
-from tests.slack.blocks.blockkit import all_text, assert_within_slack_limits, block, tokens
+from tests.slack.blocks.blockkit import (
+    all_text,
+    assert_within_slack_limits,
+    block,
+    find_block,
+    tokens,
+)
 
 FR = Texts("fr")
 
@@ -85,7 +91,7 @@ def test_unknown_very_long_command_is_cut():
 
 def test_no_unknown_line_by_default():
     message = build_help(FR, table=default_table(), is_admin=True)
-    assert block(message, ids.BLOCK_HELP_UNKNOWN) is None
+    assert find_block(message, ids.BLOCK_HELP_UNKNOWN) is None
     assert message.text == "Aide de la commande /ds"
 
 

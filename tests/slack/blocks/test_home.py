@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from dsbot.services.digest import Digest, channel_digest
+from dsbot.notifications.model import Digest
+from dsbot.services.digest import channel_digest
 from dsbot.services.home import MAX_LINES_PER_SECTION, HomeState, load_home
 from dsbot.slack import ids
 from dsbot.slack.blocks.digest import build_digest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
@@ -47,8 +48,8 @@ ACCORDER = ItemAction(
 REFUSER = ItemAction("t_sub_refuser", "Refuser", ItemState("e_sub_refuse", "Refusé", "#F5B0B0"))
 
 
-def item(**changes) -> Item:
-    base = dict(
+def item(**changes: Any) -> Item:
+    base: dict[str, Any] = dict(
         backend=BackendName.DYNACASE,
         ref="2001",
         title="Festival <!channel> & co",

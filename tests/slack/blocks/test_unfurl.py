@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dsbot.backends.ds.models import DossierState, Label
+from dsbot.backends.ds.models import DossierState, Label, PersonnePhysique
 from dsbot.slack import ids
 from dsbot.slack.blocks.unfurl import build_unfurl
 from dsbot.slack.views import dossier_detail
@@ -39,7 +39,7 @@ def test_preview_holds_nothing_personal():
     dossier = make_dossier(messages=(make_message(body="Mon IBAN est FR76 3000"),))
     text = shown(build_unfurl(dossier_detail(dossier, FR, DS_WEB_BASE), FR))
     demandeur = dossier.demandeur
-    assert demandeur is not None
+    assert isinstance(demandeur, PersonnePhysique)
     for secret in (demandeur.nom, demandeur.prenom, dossier.usager_email, "FR76", "Demandeur"):
         assert secret and secret not in text
     # No e-mail at all: neither the usager's nor the followers'.

@@ -30,7 +30,6 @@ from dsbot.backends.port import BackendName
 from dsbot.config import Settings
 from dsbot.ratelimit import RateLimiter
 from dsbot.runtime import build_item_service
-from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
 from dsbot.services.directory import InstructeurDirectory
@@ -42,7 +41,7 @@ from dsbot.slack.users import SlackUserDirectory
 from dsbot.store import Store
 from dsbot.texts import Texts, get_texts
 from tests.fakes.db_template import premigrated
-from tests.fakes.ds_sandbox import start_sandbox, stop_sandbox
+from tests.fakes.ds_sandbox import ControlledSandbox, start_sandbox, stop_sandbox
 
 TEAM = "T0UNIT"
 CHANNEL = "C0UNIT"
@@ -209,7 +208,7 @@ class InlineJobs:
 class World:
     """The sandbox's people and places the tests use."""
 
-    sandbox: SandboxServer
+    sandbox: ControlledSandbox
     demarche: int
     groupe: int
     alice_email: str
