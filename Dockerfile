@@ -11,7 +11,9 @@
 #
 # Secrets are given at run time (--env-file, orchestrator secrets), never built into the image:
 # .dockerignore keeps .env and databases out of the build context.
-FROM python:3.11-slim
+# Pinned to a patch release so that two builds of one commit start from the same Python (a digest
+# would pin the exact image too, but needs a registry lookup; bump this tag deliberately).
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -26,12 +28,16 @@ RUN groupadd --gid 10001 dsbot \
     && mkdir -p /data \
     && chown dsbot:dsbot /data
 
-# Only the package's own files reach the context (allow-list in .dockerignore); the source
-# tree is removed once installed so the image holds one copy of dsbot, in site-packages
-# (no RUN may follow in /src after that).
+# The exact, hash-checked versions of requirements.lock first (its own layer: cached until the
+# lock changes), then dsbot itself without resolving anything again (--no-deps). Only the
+# package's own files reach the context (allow-list in .dockerignore); the source tree is removed
+# once installed so the image holds one copy of dsbot, in site-packages (no RUN may follow in
+# /src after that).
 WORKDIR /src
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
     && rm -rf /src
 
 # SQLite database (subscriptions, links, notification state): keep it on a volume so that it

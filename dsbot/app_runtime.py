@@ -4,6 +4,7 @@ stopped in order. The one place where the Slack app and the services meet."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from collections.abc import Callable
@@ -39,6 +40,22 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """A one-line reason why dsbot cannot start (shown by the CLI)."""
+
+
+def listen(wsgi: Callable[..., Any], host: str, port: int, setting: str) -> BackgroundServer:
+    """A started server on host:port, or a StartupError naming the option or variable to change
+    (the port most often taken by another process, or by a dsbot already running)."""
+    try:
+        server = BackgroundServer(wsgi, host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"le port {port} est déjà pris sur {host} : changez {setting}"
+            ) from None
+        raise StartupError(
+            f"impossible d’écouter sur {host}:{port} ({exc.strerror or exc}) : vérifiez {setting}"
+        ) from None
+    return server.start()
 
 
 def required_settings(http: bool) -> tuple[str, ...]:
@@ -144,7 +161,7 @@ class Runtime:
     def serve_http(self, host: str, port: int) -> BackgroundServer:
         app = build_app(self.services)
         wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
-        server = BackgroundServer(wsgi, host, port).start()
+        server = listen(wsgi, host, port, "--port ou --host")
         self._stoppers.append(server.stop)
         self.http_port = server.port
         if self.settings.health_port and self.settings.health_port != server.port:
@@ -159,7 +176,15 @@ class Runtime:
 
         app = build_app(self.services)
         handler = SocketModeHandler(app, self.settings.slack_app_token)
-        handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refuse le jeton d’application ({exc.response.get('error')}) :"
+                " vérifiez SLACK_APP_TOKEN (xapp-…, portée connections:write)"
+            ) from None
+        except OSError as exc:
+            raise StartupError(f"Slack est injoignable (Socket Mode) : {exc}") from None
         self._stoppers.append(handler.close)
         if self.settings.health_port:
             self.serve_health()
@@ -167,8 +192,10 @@ class Runtime:
         log.info("connected to Slack in Socket Mode")
 
     def serve_health(self) -> None:
-        server = BackgroundServer(health_wsgi(self.health), "0.0.0.0", self.settings.health_port)
-        self._stoppers.append(server.start().stop)
+        server = listen(
+            health_wsgi(self.health), "0.0.0.0", self.settings.health_port, "DSBOT_HEALTH_PORT"
+        )
+        self._stoppers.append(server.stop)
 
     def stop(self) -> None:
         self.stop_event.set()

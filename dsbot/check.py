@@ -26,6 +26,7 @@ from dsbot.backends.ds import errors as e
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.documents import documents
 from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendNotFound
+from dsbot.cli_french import ngettext
 from dsbot.config import Settings
 from dsbot.redact import redact
 from dsbot.slack.scopes import missing_scopes
@@ -96,9 +97,8 @@ def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
             yield Finding(FAIL, f"Démarche {number} : {exc.message}")
         else:
             count = sum(len(g.instructeurs) for g in demarche.groupes)
-            yield Finding(
-                OK, f"Démarche {number} « {demarche.title} » : {count} place(s) d’instructeur"
-            )
+            places = ngettext("{n} place d’instructeur", "{n} places d’instructeur", count)
+            yield Finding(OK, f"Démarche {number} « {demarche.title} » : {places.format(n=count)}")
     if not settings.demarches:
         yield Finding(
             WARN,
@@ -268,8 +268,11 @@ def check_database(settings: Settings) -> Iterator[Finding]:
     if pending:
         yield Finding(
             OK,
-            f"Base {path} accessible en écriture ; {len(pending)} migration(s) à appliquer"
-            " au prochain `dsbot run`",
+            f"Base {path} accessible en écriture ; "
+            + ngettext(
+                "{n} migration à appliquer", "{n} migrations à appliquer", len(pending)
+            ).format(n=len(pending))
+            + " au prochain `dsbot run`",
         )
     else:
         yield Finding(OK, f"Base {path} accessible en écriture et à jour")

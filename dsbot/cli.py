@@ -1,11 +1,14 @@
 """The `dsbot` command line (docs/interface.md). Each command is a thin shell over a module.
 
-Operators read the README in French: help texts and errors are French too (the Slack texts
-follow DSBOT_LANG). Identifiers and logs stay English.
+Operators read the README in French: help texts and errors are French too, click's own
+included (dsbot/cli_french.py; the Slack texts follow DSBOT_LANG). Identifiers and logs stay
+English. Whatever goes wrong, a command ends with one French line on stderr and exit code 1,
+never a traceback (`_Group.main`).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Iterable
@@ -13,6 +16,8 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from dsbot.cli_french import install as speak_french
+from dsbot.cli_french import ngettext
 from dsbot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
 # and every short command start without loading the DS client and GraphQL (tests/test_cli.py).
 FEED_PAGE_SIZE = 100
 
-HEADINGS = {"Options": "Options", "Commands": "Commandes"}
+speak_french()
 
 
 class OperatorError(click.ClickException):
@@ -40,34 +45,54 @@ class OperatorError(click.ClickException):
                 click.echo(f"  - {line}", err=True)
 
 
-class _Formatter(click.HelpFormatter):
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "Utilisation : " if prefix is None else prefix)
-
-    def write_heading(self, heading: str) -> None:
-        super().write_heading(HEADINGS.get(heading, heading))
-
-    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        rows = [(term, text.replace("[default: ", "[défaut : ")) for term, text in rows]
-        super().write_dl(rows, col_max, col_spacing)
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
-class _Context(click.Context):
-    formatter_class = _Formatter
+def listen_error(exc: OSError, host: str, port: int, setting: str) -> OperatorError:
+    """Why a server could not listen on host:port, and which option or variable to change."""
+    if exc.errno == errno.EADDRINUSE:
+        return OperatorError(f"le port {port} est déjà pris sur {host} : changez {setting}")
+    return OperatorError(f"impossible d’écouter sur {host}:{port} ({exc.strerror or exc})")
 
 
-class _Command(click.Command):
-    context_class = _Context
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
-
-
-class _Group(_Command, click.Group):
-    command_class = _Command
+class _Group(click.Group):
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's standalone mode, except that every failure is one French line and exit code
+        1 (click's usage errors exit 2 and span three lines; the README promises one and 1)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except OperatorError as exc:
+            exc.show()
+            sys.exit(1)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "dsbot"
+            click.echo(
+                f"Erreur : {one_line(exc.format_message())} (aide : {where} --help)", err=True
+            )
+            sys.exit(1)
+        except click.ClickException as exc:
+            click.echo(f"Erreur : {one_line(exc.format_message())}", err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Interrompu.", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            # A fault nobody foresaw: still one line, naming what failed; never the traceback
+            # (operators and cron mails get one line; the logs keep their own details).
+            reason = one_line(str(exc)) or "sans message"
+            click.echo(f"Erreur : échec inattendu ({type(exc).__name__} : {reason})", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def load_settings(required: Iterable[str] = ()) -> Settings:
@@ -82,8 +107,12 @@ def database_error(exc: DatabaseUnavailable) -> OperatorError:
     return OperatorError(f"DSBOT_DB : {exc}")
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="dsbot", help="Affiche la version et quitte.")
+@click.group(
+    cls=_Group,
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(package_name="dsbot")
 def cli() -> None:
     """dsbot : les dossiers de Démarche numérique (demarches-simplifiees.fr) dans Slack."""
     from dsbot.backends import registry
@@ -140,19 +169,28 @@ def sandbox(
             raise click.UsageError(f"{', '.join(ds_only)} : seulement avec --backend ds")
         from dsbot.sandboxes.dynacase.server import run_from_cli as run_dynacase
 
-        run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
+        try:
+            run_dynacase(host=host, port=port, seed=seed, tokens=tokens or ("sandbox-token",))
+        except OSError as exc:
+            raise listen_error(exc, host, port, "--port") from None
         return
     from dsbot.sandboxes.ds.server import run_from_cli
+    from dsbot.store import DatabaseUnavailable
 
-    run_from_cli(
-        host=host,
-        port=port,
-        seed=seed,
-        demarches=demarches,
-        dossiers=dossiers,
-        tokens=tokens or ("sandbox-token",),
-        db_path=db_path,
-    )
+    try:
+        run_from_cli(
+            host=host,
+            port=port,
+            seed=seed,
+            demarches=demarches,
+            dossiers=dossiers,
+            tokens=tokens or ("sandbox-token",),
+            db_path=db_path,
+        )
+    except DatabaseUnavailable as exc:
+        raise OperatorError(f"--db : {exc}") from None
+    except OSError as exc:
+        raise listen_error(exc, host, port, "--port") from None
 
 
 @cli.command()
@@ -208,7 +246,9 @@ def check(http_mode: bool) -> None:
         click.echo(line)
     failed = sum(f.status == FAIL for f in findings)
     if failed:
-        raise OperatorError(f"{failed} problème(s) à corriger")
+        raise OperatorError(
+            ngettext("{n} problème à corriger", "{n} problèmes à corriger", failed).format(n=failed)
+        )
     click.echo("Tout est en ordre.")
 
 
@@ -248,7 +288,9 @@ def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> Non
     except DatabaseUnavailable as exc:
         raise database_error(exc) from None
     count = AuditService(store).export(output, since=bounds[0], until=bounds[1], fmt=fmt)
-    click.echo(f"{count} ligne(s) exportée(s).", err=True)
+    click.echo(
+        ngettext("{n} ligne exportée.", "{n} lignes exportées.", count).format(n=count), err=True
+    )
 
 
 @cli.command()
@@ -354,38 +396,45 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
         )
     except ConfigError as exc:
         raise OperatorError(str(exc)) from None
+    events = ngettext("{n} événement", "{n} événements", summary.cycles)
+    posted = ngettext("{n} message publié", "{n} messages publiés", summary.posted)
     click.echo(
-        f"Fin de la démo : {summary.cycles} événement(s) dans DS, "
-        f"{summary.posted} message(s) publié(s), {summary.updated} mis à jour."
+        f"Fin de la démo : {events.format(n=summary.cycles)} dans DS, "
+        f"{posted.format(n=summary.posted)}, {summary.updated} mis à jour."
     )
 
 
 @cli.command()
-@click.option("--channel", default=None, help="Only this channel (its id, e.g. C0123ABCD).")
-@click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+@click.option("--channel", default=None, help="Seulement ce canal (son id, p. ex. C0123ABCD).")
+@click.option("--dry-run", is_flag=True, help="Afficher les résumés au lieu de les publier.")
 def digest(channel: str | None, dry_run: bool) -> None:
-    """Post today's digest of the subscribed channels now (cron, tests).
+    """Publie maintenant le résumé du jour des canaux abonnés (cron, tests).
 
-    Read from the bot's local index (no DS request). At most one digest per channel and day:
-    a channel that already had today's is left alone.
+    Lu dans l’index local du bot (aucune requête à DS). Au plus un résumé par canal et par
+    jour : un canal qui a déjà eu celui du jour est laissé tel quel.
     """
     from dsbot.redact import setup_logging
     from dsbot.runtime import run_digest
+    from dsbot.store import DatabaseUnavailable, Store
 
-    settings = load_settings()
-    if not dry_run:
-        try:
-            settings.require("DS_API_TOKEN", "SLACK_BOT_TOKEN")
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
+    settings = load_settings(() if dry_run else ("DS_API_TOKEN", "SLACK_BOT_TOKEN"))
+    store = Store(settings.db_path)
+    if not store.exists():
+        # The digests come from the database's subscriptions: a missing one is a wrong path or
+        # folder, and creating it (empty) would hide that.
+        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun résumé à faire")
     setup_logging(logging.ERROR, secrets=settings.secrets)
-    for line in run_digest(settings, channel=channel, dry_run=dry_run):
+    try:
+        lines = run_digest(settings, channel=channel, dry_run=dry_run)
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
+    for line in lines:
         click.echo(line)
 
 
 def main() -> None:
     try:
-        cli(standalone_mode=True)
+        cli.main(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
 

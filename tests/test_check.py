@@ -154,7 +154,7 @@ def test_unreachable_ds_is_one_line_without_retries(socket_ready, sandbox, tmp_p
     assert done.returncode == 1
     failed = [line for line in done.stdout.splitlines() if line.startswith("✘")]
     assert len(failed) == 1 and "DS est injoignable" in failed[0], done.stdout
-    assert done.stderr.splitlines() == ["Erreur : 1 problème(s) à corriger"]
+    assert done.stderr.splitlines() == ["Erreur : 1 problème à corriger"]
 
 
 def test_missing_mode_settings_are_listed_before_calling_slack(socket_ready, sandbox, tmp_path):
@@ -213,7 +213,7 @@ def test_check_does_not_migrate_an_existing_database(no_services, tmp_path):
     old = tmp_path / "old.db"
     old.write_bytes(b"")  # an empty file is an empty SQLite database
     finding = database_finding(no_services(Settings.from_mapping({"DSBOT_DB": str(old)})))
-    assert finding.status == OK and "migration(s) à appliquer" in finding.what
+    assert finding.status == OK and "migrations à appliquer" in finding.what
     assert old.read_bytes() == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
 

@@ -41,7 +41,7 @@ def test_demo_shows_the_feed_live(tmp_path):
     assert "Nouveau message de" in out  # the usager's message, in the thread
     assert "✅ Accepté" in out and "❌ Refusé" in out
     assert "supprimé" in out
-    assert "Fin de la démo : 9 événement(s)" in out
+    assert "Fin de la démo : 9 événements" in out
     # The Home of an instructeur and the channel's digest, both read from the local index.
     assert "Onglet Accueil" in out and "À traiter (" in out and "[ Ouvrir ]" in out
     assert "Résumé quotidien de #instruction-demo" in out and "En construction :" in out

@@ -307,7 +307,17 @@ class Poller:
                 # Must not hide the error in flight (the database failing makes this fail too).
                 self.lease.release_quietly()
         report.finished_at = self.clock()
-        log.info("notification cycle: %s", report.summary())
+        # Logs are English; report.summary() is the operators' French line (dsbot poll --once).
+        log.info(
+            "notification cycle: feeds=%d pages=%d changes=%d queued=%d sent=%d failed=%d%s",
+            len(report.feeds),
+            sum(f.pages for f in report.feeds),
+            sum(f.changes for f in report.feeds),
+            sum(f.enqueued for f in report.feeds),
+            report.drain.sent if report.drain is not None else 0,
+            sum(not f.ok for f in report.feeds),
+            " (another poller holds the database)" if report.busy else "",
+        )
         return report
 
     def run_forever(self, interval: float, stop_event: threading.Event) -> None:

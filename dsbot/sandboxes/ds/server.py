@@ -143,7 +143,8 @@ def run_from_cli(
     origin = f"lues dans {db_path}" if server.loaded else f"générées avec --seed {server.seed}"
     print(f"Bac à sable DS à l’écoute sur {server.base_url}", flush=True)
     print(f"  point d’accès GraphQL : {server.graphql_url}")
-    print(f"  jeton(s) : {', '.join(tokens)}  (Authorization: Bearer <jeton>)")
+    accepted = "  jeton : " if len(tokens) == 1 else "  jetons : "
+    print(f"{accepted}{', '.join(tokens)}  (Authorization: Bearer <jeton>)")
     print(f"  données : {origin} ; démarches {numbers}")
     print(f"  API de contrôle : {server.base_url}/_sandbox/health")
     print("Ctrl-C pour arrêter.", flush=True)

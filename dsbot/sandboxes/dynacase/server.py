@@ -151,12 +151,14 @@ def run_from_cli(*, host: str, port: int, seed: int | None, tokens: tuple[str, .
     """Serves until Ctrl-C (or SIGTERM), then stops cleanly."""
     server = DynacaseSandbox(host, port, seed=seed, tokens=tokens).start()
     assert server.app is not None
-    print(f"Dynacase sandbox listening on {server.base_url}", flush=True)
-    print(f"  API: {server.api_url}  (Authorization: DcpOpen <token>)")
-    print(f"  admin token(s): {', '.join(tokens)}")
-    print(f"  data: generated with --seed {server.seed}")
+    # The operator's terminal: French, like the rest of the CLI (dsbot sandbox's DS banner).
+    admin = "  jeton admin : " if len(tokens) == 1 else "  jetons admin : "
+    print(f"Bac à sable Dynacase à l’écoute sur {server.base_url}", flush=True)
+    print(f"  API : {server.api_url}  (Authorization: DcpOpen <jeton>)")
+    print(admin + ", ".join(tokens))
+    print(f"  données : générées avec --seed {server.seed}")
     for user in USERS:
-        print(f"  user {user.login:<10} ({user.role}): {server.token_of(user.login)}")
-    print(f"  control API: {server.base_url}/_sandbox/health")
-    print("Press Ctrl-C to stop.", flush=True)
-    serve_until_stopped(server, "Dynacase sandbox stopped.")
+        print(f"  utilisateur {user.login:<10} ({user.role}) : {server.token_of(user.login)}")
+    print(f"  API de contrôle : {server.base_url}/_sandbox/health")
+    print("Ctrl-C pour arrêter.", flush=True)
+    serve_until_stopped(server, "Bac à sable Dynacase arrêté.")

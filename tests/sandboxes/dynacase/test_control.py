@@ -176,7 +176,7 @@ def test_cli_backend_option(tmp_path):
     help_text = runner.invoke(cli, ["sandbox", "--help"]).output
     assert "--backend [ds|dynacase]" in help_text
     refused = runner.invoke(cli, ["sandbox", "--backend", "dynacase", "--db", str(tmp_path / "x")])
-    assert refused.exit_code == 2 and "seulement avec --backend ds" in refused.output
+    assert refused.exit_code == 1 and "seulement avec --backend ds" in refused.output
 
 
 def test_cli_serves_the_dynacase_sandbox(tmp_path):
