@@ -42,7 +42,7 @@ from dsbot.store import notifications as q
 from dsbot.texts import Texts
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.blocks.factories import make_dossier
+from tests.slack.presentation.blocks.factories import make_dossier
 
 DS_WEB = "https://demarche.numerique.gouv.fr"
 TEAM = "T0BENCH"

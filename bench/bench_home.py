@@ -38,7 +38,7 @@ from dsbot.backends.ds.client import DSClient
 from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import FeedProcessor
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.home import HomePublisher
+from dsbot.slack.interaction.home import HomePublisher
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.index import busiest_instructeur as busiest_instructeur_in

@@ -27,11 +27,11 @@ from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
-from dsbot.slack.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
 from dsbot.slack.jobs import Jobs
 from dsbot.slack.services import AppServices
-from dsbot.slack.users import SlackUserDirectory
-from dsbot.slack.web_client import make_web_client
+from dsbot.slack.transport.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
+from dsbot.slack.transport.users import SlackUserDirectory
+from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import DatabaseUnavailable, Store
 from dsbot.texts import get_texts
 

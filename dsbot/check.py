@@ -29,7 +29,7 @@ from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendNotFou
 from dsbot.cli_french import ngettext
 from dsbot.config import Settings
 from dsbot.redact import redact
-from dsbot.slack.scopes import missing_scopes
+from dsbot.slack.transport.scopes import missing_scopes
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 # A probe answers at once or reports the failure: no retry lines before the checklist.

@@ -25,10 +25,10 @@ from dsbot.services.feed import PAGE_SIZE, FeedProcessor, RecentDossiers
 from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
-from dsbot.slack.home import HomePublisher
+from dsbot.slack.interaction.home import HomePublisher
 from dsbot.slack.sender import Sender
-from dsbot.slack.users import SlackUserDirectory
-from dsbot.slack.web_client import make_web_client
+from dsbot.slack.transport.users import SlackUserDirectory
+from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
@@ -184,8 +184,8 @@ def run_digest(
     with the day's dedupe key (a channel that had its digest today gets no second one), then
     sent unless another poller holds the database (it will send it). With `dry_run`: nothing
     is queued or sent; returns the digests as terminal text. Reads the local index, not DS."""
-    from dsbot.slack.digest import render_digest
-    from dsbot.slack.render_terminal import render_message
+    from dsbot.slack.presentation.render_terminal import render_message
+    from dsbot.slack.rendering.digest import render_digest
 
     store = Store(settings.db_path)
     store.migrate()

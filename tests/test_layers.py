@@ -278,10 +278,10 @@ STILL_INTERNAL = {
     "dsbot/services/feed.py",
     "dsbot/services/index.py",
     "dsbot/services/outbox.py",
-    "dsbot/slack/blocks/edits.py",
-    "dsbot/slack/blocks/modals.py",
-    "dsbot/slack/dossier_modals.py",
-    "dsbot/slack/outcomes.py",
+    "dsbot/slack/presentation/blocks/edits.py",
+    "dsbot/slack/presentation/blocks/modals.py",
+    "dsbot/slack/interaction/dossier_modals.py",
+    "dsbot/slack/interaction/outcomes.py",
     "dsbot/slack/sender.py",
     "dsbot/slack/services.py",
 }
@@ -398,3 +398,161 @@ def test_renderers_import_no_backend_client_and_the_transport_no_backend():
                 if forbidden(module)
             ]
     assert offenders == []
+
+
+# --- the Slack layer in wings (docs/architecture.md) ---------------------------------------------
+
+
+def imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
+    """(line, dotted name) of every import: `from m import a` gives `m.a` only, so that a rule
+    can admit one name of a module and not the rest of it."""
+    return [
+        (line, name)
+        for line, name in imported_modules(tree, package)
+        if not any(
+            other.startswith(name + ".") and other_line == line
+            for other_line, other in imported_modules(tree, package)
+        )
+    ]
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+# Presentation is pure Block Kit builders: data in, blocks out. Nothing of Bolt, of a Slack call,
+# of the listeners, the transport or the renderers' wiring, and none of the services' or the
+# store's I/O. What it may take of those is listed with the reason.
+NOT_FOR_PRESENTATION = (
+    "slack_bolt",
+    "slack_sdk",
+    "httpx",
+    "dsbot.slack.app",
+    "dsbot.slack.listeners",
+    "dsbot.slack.transport",
+    "dsbot.slack.rendering",
+    "dsbot.slack.interaction",
+    "dsbot.slack.services",
+    "dsbot.slack.middleware",
+    "dsbot.slack.jobs",
+    "dsbot.slack.sender",
+    "dsbot.slack.commands.handlers",
+    "dsbot.slack.commands.subcommands",
+    "dsbot.slack.commands.backend_subcommands",
+    "dsbot.slack.commands.items",
+    "dsbot.services",
+    "dsbot.store",
+    "dsbot.backends.ds.client",
+    "dsbot.backends.dynacase.client",
+)
+PRESENTATION_MAY_TAKE = (
+    "slack_sdk.models",  # Block Kit's own classes: building, no call
+    "dsbot.slack.interaction.seal",  # sealing a modal's metadata is a pure function of it
+    "dsbot.slack.interaction.item_refs",  # the typed values an item's button carries
+    "dsbot.services.home.MAX_LINES_PER_SECTION",  # the Home's data types, built by the service
+    "dsbot.services.home.HomeData",
+    "dsbot.services.home.HomeSection",
+    "dsbot.services.home.HomeState",
+    "dsbot.store.index.IndexEntry",  # a row's plain values
+    "dsbot.store.DatabaseUnavailable",  # an error to put in words
+)
+# The transport posts, updates and finds messages: it takes the message's type, nothing else of
+# what builds it, and nothing of who calls it.
+NOT_FOR_TRANSPORT = (
+    "dsbot.slack.presentation",
+    "dsbot.slack.listeners",
+    "dsbot.slack.interaction",
+    "dsbot.slack.commands",
+    "dsbot.slack.rendering",
+    "dsbot.slack.app",
+    "dsbot.slack.sender",
+)
+TRANSPORT_MAY_TAKE = ("dsbot.slack.presentation.blocks.common.SlackMessage",)
+
+
+def slack_offenders(folder: str, forbidden: tuple[str, ...], allowed: tuple[str, ...]) -> list:
+    files = modules_of(f"slack/{folder}")
+    assert files, f"dsbot/slack/{folder} has no module"
+    offenders = []
+    for path in files:
+        relative = path.relative_to(PACKAGE.parent)
+        package = ".".join(relative.with_suffix("").parts[:-1])
+        offenders += [
+            f"{relative}:{line} imports {name}"
+            for line, name in imported_names(parse(path), package)
+            if under(name, forbidden) and not under(name, allowed)
+        ]
+    return offenders
+
+
+def test_presentation_builds_blocks_and_calls_nothing():
+    assert slack_offenders("presentation", NOT_FOR_PRESENTATION, PRESENTATION_MAY_TAKE) == []
+
+
+def test_the_transport_knows_nothing_of_what_builds_or_calls_it():
+    assert slack_offenders("transport", NOT_FOR_TRANSPORT, TRANSPORT_MAY_TAKE) == []
+
+
+def listener_feature(module: str) -> str | None:
+    """The feature a module of `dsbot.slack.listeners` belongs to: its module, or its folder."""
+    parts = module.split(".")
+    return parts[3] if parts[:3] == ["dsbot", "slack", "listeners"] and len(parts) > 3 else None
+
+
+def test_no_listener_imports_another():
+    """Each feature registers itself; what two share lives in `dsbot.slack.interaction`."""
+    offenders = []
+    for path in modules_of("slack/listeners"):
+        relative = path.relative_to(PACKAGE.parent)
+        if relative.name == "__init__.py" and relative.parent.name == "listeners":
+            continue  # the list of features, which registers each
+        package = ".".join(relative.with_suffix("").parts[:-1])
+        own = listener_feature(module_name(path))
+        offenders += [
+            f"{relative}:{line} imports {name}"
+            for line, name in imported_names(parse(path), package)
+            if listener_feature(name) not in (None, own)
+        ]
+    assert offenders == []
+
+
+def test_the_slack_rules_see_what_they_forbid():
+    source = (
+        "from slack_sdk.models.blocks import SectionBlock\n"
+        "from slack_sdk import WebClient\n"
+        "from dsbot.slack.interaction import seal, outcomes\n"
+        "from dsbot.store import DatabaseUnavailable, Store\n"
+        "from ..listeners import more\n"
+        "def f():\n"
+        "    from dsbot.slack.presentation.blocks.common import SlackMessage, escape\n"
+    )
+    names = imported_names(ast.parse(source), "dsbot.slack.presentation")
+    caught = sorted(
+        n
+        for _, n in names
+        if under(n, NOT_FOR_PRESENTATION) and not under(n, PRESENTATION_MAY_TAKE)
+    )
+    assert caught == [
+        "dsbot.slack.interaction.outcomes",
+        "dsbot.slack.listeners.more",
+        "dsbot.store.Store",
+        "slack_sdk.WebClient",
+    ]
+    in_transport = [
+        n for _, n in names if under(n, NOT_FOR_TRANSPORT) and not under(n, TRANSPORT_MAY_TAKE)
+    ]
+    assert "dsbot.slack.presentation.blocks.common.escape" in in_transport
+    assert "dsbot.slack.presentation.blocks.common.SlackMessage" not in in_transport
+    assert listener_feature("dsbot.slack.listeners.items") == "items"
+    assert listener_feature("dsbot.slack.listeners.commands.grammar") == "commands"
+    assert listener_feature("dsbot.slack.listeners") is None
+    assert listener_feature("dsbot.slack.interaction.menu") is None
+
+
+def test_every_listener_feature_is_registered():
+    """A listener module nobody registers would be dead code that looks alive."""
+    from dsbot.slack.listeners import FEATURES
+
+    features = {p.stem if p.suffix else p.name for p in (PACKAGE / "slack" / "listeners").iterdir()}
+    features -= {"__init__", "__pycache__"}
+    assert {f.__name__.rsplit(".", 1)[1] for f in FEATURES} == features

@@ -22,20 +22,20 @@ GENERIC = (
     "dsbot/services/item_subscriptions.py",
     "dsbot/services/items.py",
     "dsbot/services/credentials.py",
-    "dsbot/slack/backend_subcommands.py",
-    "dsbot/slack/backend_texts.py",
-    "dsbot/slack/item_commands.py",
+    "dsbot/slack/commands/backend_subcommands.py",
+    "dsbot/slack/presentation/backend_texts.py",
+    "dsbot/slack/commands/items.py",
     "dsbot/slack/listeners/items.py",
-    "dsbot/slack/blocks/item.py",
-    "dsbot/slack/blocks/action_form.py",
-    "dsbot/slack/blocks/help.py",
-    "dsbot/slack/command_grammar.py",
-    "dsbot/slack/command_table.py",
-    "dsbot/slack/subcommands.py",
+    "dsbot/slack/presentation/blocks/item.py",
+    "dsbot/slack/presentation/blocks/action_form.py",
+    "dsbot/slack/presentation/blocks/help.py",
+    "dsbot/slack/commands/grammar.py",
+    "dsbot/slack/commands/table.py",
+    "dsbot/slack/commands/subcommands.py",
 )
 # The core /ds grammar is DS's too (its démarche states): it stays in test_layers.py's
 # STILL_INTERNAL for that, and names no other backend.
-DS_GRAMMAR = "dsbot/slack/command_grammar.py"
+DS_GRAMMAR = "dsbot/slack/commands/grammar.py"
 PUBLIC = {"dsbot.backends.port", "dsbot.backends.errors", "dsbot.backends.registry"}
 
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from dsbot.slack.scopes import BOT_SCOPES, missing_scopes
+from dsbot.slack.transport.scopes import BOT_SCOPES, missing_scopes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = REPO_ROOT / "manifest.yml"
@@ -135,7 +135,7 @@ def test_home_tab_and_its_event(manifest):
 
 def test_manifest_declares_link_previews_and_the_reply_shortcut(manifest):
     from dsbot.slack import ids
-    from dsbot.slack.dossier_refs import NATIONAL_HOSTS
+    from dsbot.slack.interaction.dossier_refs import NATIONAL_HOSTS
 
     features = manifest["features"]
     assert set(features["unfurl_domains"]) == NATIONAL_HOSTS

@@ -6,8 +6,9 @@ person may take on it now, each asking for typed *inputs*. A backend reads items
 performs actions as one person, and tells what changed since a moment.
 
 The Slack builders take these types for what every backend shares (state, actions, history,
-inputs: `dsbot/slack/blocks/parts.py`, `inputs.py`, `item.py`, `action_form.py`), so a new
-backend is a folder under `dsbot/backends/` implementing `Backend` and `ItemSource`, a
+inputs: `dsbot/slack/presentation/blocks/parts.py`, `inputs.py`, `item.py`,
+`action_form.py`), so a new backend is a folder under `dsbot/backends/` implementing `Backend`
+and `ItemSource`, a
 `FeedSource` for what changed, and registered in `dsbot/backends/registry.py`.
 Values that cross into Slack (button values, modal metadata) use `to_json`/`from_json`.
 

@@ -28,10 +28,10 @@ from dsbot.sandboxes.dynacase.server import DynacaseSandbox
 from dsbot.services.feed import FeedProcessor
 from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.render_terminal import render_message
-from dsbot.slack.views import dossier_detail
-from dsbot.slack.web_client import make_web_client
+from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.presentation.render_terminal import render_message
+from dsbot.slack.presentation.views import dossier_detail
+from dsbot.slack.transport.web_client import make_web_client
 from dsbot.texts import get_texts
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def _show_link_preview(
     out: TextIO, settings: Settings, ds: DSClient, demarche: int, slack: TerminalSlack
 ) -> None:
     """A dossier link pasted in the channel by an instructeur of its groupe, and its preview."""
-    from dsbot.slack.blocks.unfurl import build_unfurl, unfurl_fallback
+    from dsbot.slack.presentation.blocks.unfurl import build_unfurl, unfurl_fallback
 
     texts = get_texts(settings.lang)
     feed = next(ds.feed_pages(demarche=demarche, updated_since=_epoch()), None)
@@ -228,7 +228,7 @@ def _show_home(
     here at once; in `dsbot run` the feed fills it as dossiers change)."""
     from dsbot.services import index
     from dsbot.services.home import HomeState, load_home
-    from dsbot.slack.blocks.home import build_home
+    from dsbot.slack.presentation.blocks.home import build_home
     from dsbot.store import index as iq
     from dsbot.store.notifications import write
 
@@ -262,7 +262,7 @@ def _show_digest(
     out: TextIO, settings: Settings, poller: Poller, channel: str, slack: TerminalSlack
 ) -> None:
     from dsbot.services.digest import DigestScheduler
-    from dsbot.slack.digest import render_digest
+    from dsbot.slack.rendering.digest import render_digest
 
     scheduler = DigestScheduler(
         poller.store, digest_time=settings.digest_time, reminder_days=settings.reminder_days

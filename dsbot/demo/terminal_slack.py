@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from dsbot.slack.render_terminal import render_message
+from dsbot.slack.presentation.render_terminal import render_message
 
 INDENT = "    │ "
 

@@ -72,7 +72,7 @@ def utc_now() -> datetime:
 
 class HomeRefresher(Protocol):
     """Publishes again the Home tabs the feed marked out of date, debounced
-    (dsbot.slack.home.HomePublisher)."""
+    (dsbot.slack.interaction.home.HomePublisher)."""
 
     def refresh_due(self) -> int: ...
 

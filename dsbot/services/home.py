@@ -1,7 +1,7 @@
 """What a viewer's App Home shows, read from the local index (never from DS).
 
-The Slack layer (`dsbot.slack.home`) decides who the viewer is and publishes; this module
-only answers "which dossiers, in which section" for an instructeur (their groupes) or for an
+The Slack layer (`dsbot.slack.interaction.home`) decides who the viewer is and publishes; this
+module only answers "which dossiers, in which section" for an instructeur (their groupes) or for an
 admin (every tracked dossier).
 """
 

@@ -31,7 +31,7 @@ class SlackProfile:
 
 
 class SlackUsers(Protocol):
-    """What linking needs from Slack (implemented over users.info in dsbot.slack.users)."""
+    """What linking needs from Slack (over users.info in dsbot.slack.transport.users)."""
 
     def profile(self, user_id: str) -> SlackProfile: ...
 

@@ -21,7 +21,8 @@ LISTENER_THREADS = 16
 class DropRequestBodies(logging.Filter):
     """Bolt logs the whole body of a request whose signature fails (at INFO): never kept.
 
-    In HTTP mode dsbot.slack.edge refuses such requests before Bolt; this covers any other path.
+    In HTTP mode dsbot.slack.transport.edge refuses such requests before Bolt; this covers any
+    other path.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

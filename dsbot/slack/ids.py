@@ -192,13 +192,13 @@ def decode_more(value: object) -> tuple[str, int]:
     return option, number
 
 
-# --- additions of the decision modals (dsbot/slack/blocks/modals.py) ------------------------
+# --- additions of the decision modals (dsbot/slack/presentation/blocks/modals.py) -----------------
 # Shown when a decision is asked on a dossier still en_construction.
 BLOCK_INSTRUCTION_FIRST = "instruction_first"
 ACTION_INSTRUCTION_FIRST_INPUT = "instruction_first_input"
 
 
-# --- items of any backend (dsbot/slack/blocks/item.py, listeners/items.py) -------------------
+# --- items of any backend (dsbot/slack/presentation/blocks/item.py, listeners/items.py) -----------
 # A card has one button per action; Slack wants distinct action_ids in a block, so each is
 # ACTION_ITEM_ACTION_PREFIX + its position, and the listener matches the prefix.
 ACTION_ITEM_ACTION_PREFIX = "item_action_"
@@ -221,7 +221,7 @@ ACTION_ITEM_INPUT = "item_input_value"
 BLOCK_CONNECT_CREDENTIAL = "connect_credential"
 ACTION_CONNECT_CREDENTIAL_INPUT = "connect_credential_input"
 
-# --- the App Home (dsbot/slack/blocks/home.py) ---------------------------------------------
+# --- the App Home (dsbot/slack/presentation/blocks/home.py) ---------------------------------------
 # Opens the dossier's card in the viewer's direct messages with the app (value: encode_ref).
 ACTION_HOME_OPEN = "home_open_dossier"
 # « Voir plus » of a section (value: the section name).
@@ -231,7 +231,7 @@ ACTION_HOME_FILTER = "home_state_filter"
 BLOCK_HOME_FILTER = "home_filter"
 BLOCK_HOME_FRESHNESS = "home_freshness"
 
-# --- the daily digest (dsbot/slack/blocks/digest.py) ----------------------------------------
+# --- the daily digest (dsbot/slack/presentation/blocks/digest.py) ---------------------------------
 BLOCK_DIGEST_HEADER = "digest_header"
 BLOCK_DIGEST_COUNTS = "digest_counts"
 
@@ -252,7 +252,7 @@ ACTION_CARD_MORE = "dossier_more"
 MORE_ETIQUETTES = "etiquettes"
 MORE_ANNOTATIONS = "annotations"
 
-# --- the Étiquettes and Annotations modals (dsbot/slack/blocks/edits.py) ----------------------
+# --- the Étiquettes and Annotations modals (dsbot/slack/presentation/blocks/edits.py) -------------
 VIEW_ETIQUETTES = "view_etiquettes"
 VIEW_ANNOTATIONS = "view_annotations"
 BLOCK_LABELS = "labels"

@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
     "state.accepte": "Accepted",
     "state.refuse": "Refused",
     "state.sans_suite": "Closed without action",
-    # --- dossier card (dsbot/slack/blocks/card.py) ---
+    # --- dossier card (dsbot/slack/presentation/blocks/card.py) ---
     "card.header": "Dossier #{number} · {demarche}",
     "card.fallback": "Dossier #{number} ({state}) · {demarche}",
     "card.field.state": "State",
@@ -100,7 +100,7 @@ TEXTS: dict[str, str] = {
     "acted.repasser_en_construction": "🟡 Sent back to draft by {who} · {at}",
     "acted.desarchiver": "🗄️ Unarchived by {who} · {at}",
     "acted.supprimer_message": "🗑️ Message deleted by {who} · {at}",
-    # --- /ds help (dsbot/slack/blocks/help.py) ---
+    # --- /ds help (dsbot/slack/presentation/blocks/help.py) ---
     "help.title": "Help for the /ds command",
     "help.intro": "Read and process Démarche numérique (formerly demarches-simplifiees) dossiers without leaving Slack:",
     "help.unknown": "Unknown command: “{command}”. Here are the available commands.",
@@ -137,7 +137,7 @@ TEXTS: dict[str, str] = {
     ),
     "help.admin_legend": "🔒: bot admins only.",
     "help.admin_you": "🔒: bot admins only (you are one).",
-    # --- thread notifications (dsbot/slack/blocks/events.py) ---
+    # --- thread notifications (dsbot/slack/presentation/blocks/events.py) ---
     "event.by": " by {who}",
     "event.depose": "New dossier #{number} submitted{when}",
     "event.state.en_construction": "Dossier #{number} sent back for editing{by}{when}",
@@ -233,8 +233,8 @@ TEXTS: dict[str, str] = {
     "card.shared_by": "Shared by {user}",
     "card.share_refused": "🔒 Only an instructeur of the groupe of dossier #{number} may share it in a channel. {reason}",
     "card.share_not_in_channel": "dsbot cannot post in this channel ({error}). Invite it: `/invite @DS Instruction`.",
-    # --- actions on dossiers: modals, errors, results (dsbot/slack/blocks/modals.py,
-    # dsbot/slack/listeners/decisions.py, dsbot/slack/outcomes.py) ---
+    # --- actions on dossiers: modals, errors, results (dsbot/slack/presentation/blocks/modals.py,
+    # dsbot/slack/listeners/decisions.py, dsbot/slack/interaction/outcomes.py) ---
     "modal.title.passer_en_instruction": "Start review",
     "modal.title.accepter": "Accept dossier",
     "modal.title.refuser": "Refuse dossier",
@@ -476,7 +476,7 @@ TEXTS: dict[str, str] = {
     "shortcut.no_dossier": "This message belongs to no dossier: use “Reply to the usager” on a message in the thread of a dossier's notification or card, or on a message naming the dossier (“n° 1234” or its DS link).",
     "shortcut.several_dossiers": "This message names several dossiers ({numbers}): use the shortcut on a message naming only one, or reply from the card (`/ds dossier ‹number›`).",
     "shortcut.bad_payload": "This shortcut could not be read (message or channel missing): nothing was done.",
-    # --- labels and private annotations (dsbot/slack/blocks/edits.py) ---
+    # --- labels and private annotations (dsbot/slack/presentation/blocks/edits.py) ---
     "edit.title.etiquettes": "Labels",
     "edit.title.annotations": "Private annotations",
     "edit.submit": "Save",

@@ -7,7 +7,7 @@ TEXTS: dict[str, str] = {
     "state.accepte": "Accepté",
     "state.refuse": "Refusé",
     "state.sans_suite": "Classé sans suite",
-    # --- fiche dossier (dsbot/slack/blocks/card.py) ---
+    # --- fiche dossier (dsbot/slack/presentation/blocks/card.py) ---
     # Les valeurs des champs sont du mrkdwn ; les données y arrivent déjà échappées.
     "card.header": "Dossier n° {number} · {demarche}",
     "card.fallback": "Dossier n° {number} ({state}) · {demarche}",
@@ -105,7 +105,7 @@ TEXTS: dict[str, str] = {
     "acted.repasser_en_construction": "🟡 Repassé en construction par {who} · {at}",
     "acted.desarchiver": "🗄️ Désarchivé par {who} · {at}",
     "acted.supprimer_message": "🗑️ Message supprimé par {who} · {at}",
-    # --- aide de /ds (dsbot/slack/blocks/help.py) ---
+    # --- aide de /ds (dsbot/slack/presentation/blocks/help.py) ---
     "help.title": "Aide de la commande /ds",
     "help.intro": (
         "Consultez et traitez les dossiers de Démarche numérique (ex-Démarches simplifiées) sans quitter Slack :"
@@ -145,7 +145,7 @@ TEXTS: dict[str, str] = {
     ),
     "help.admin_legend": "🔒 : réservé aux administrateurs du bot.",
     "help.admin_you": "🔒 : réservé aux administrateurs du bot (vous en faites partie).",
-    # --- notifications dans les fils (dsbot/slack/blocks/events.py) ---
+    # --- notifications dans les fils (dsbot/slack/presentation/blocks/events.py) ---
     # {number} peut être un lien, {when} vaut « · <date> » ou rien, {by} vaut « par … » ou rien.
     "event.by": " par {who}",
     "event.depose": "Nouveau dossier n° {number} déposé{when}",
@@ -243,8 +243,8 @@ TEXTS: dict[str, str] = {
     "card.shared_by": "Partagé par {user}",
     "card.share_refused": "🔒 Seul un instructeur du groupe du dossier n° {number} peut le partager dans un canal. {reason}",
     "card.share_not_in_channel": "dsbot ne peut pas publier dans ce canal ({error}). Invitez-le : `/invite @DS Instruction`.",
-    # --- actions sur les dossiers : fenêtres, erreurs, résultats (dsbot/slack/blocks/modals.py,
-    # dsbot/slack/listeners/decisions.py, dsbot/slack/outcomes.py) ---
+    # --- actions sur les dossiers : fenêtres, erreurs, résultats (dsbot/slack/presentation/blocks/modals.py,
+    # dsbot/slack/listeners/decisions.py, dsbot/slack/interaction/outcomes.py) ---
     # Titres et boutons des fenêtres : 24 caractères au plus (limite de Slack).
     "modal.title.passer_en_instruction": "Passer en instruction",
     "modal.title.accepter": "Accepter le dossier",
@@ -375,7 +375,7 @@ TEXTS: dict[str, str] = {
     "notify.ops.ds_token_expired": "🔑 Le jeton de l’API DS a expiré : les notifications sont arrêtées. Créez un nouveau jeton dans DS (Mon profil › Jetons d’API) et mettez à jour DS_API_TOKEN.",
     "notify.ops.ds_not_authenticated": "🔑 DS refuse le jeton de l’API (inconnu ou révoqué) : les notifications sont arrêtées. Vérifiez DS_API_TOKEN.",
     "notify.ops.ds_forbidden_network": "🌐 DS refuse les appels venant de l’adresse IP du bot : ajoutez-la aux réseaux autorisés du jeton (Mon profil › Jetons d’API). DS dit : {error}",
-    # --- documents Dynacase et autres backends (dsbot/slack/blocks/item.py, listeners/items.py) ---
+    # --- documents Dynacase et autres backends (dsbot/slack/presentation/blocks/item.py, listeners/items.py) ---
     "item.loading": "Lecture du document {ref}…",
     "item.backend_off.dynacase": "Dynacase n’est pas configuré sur ce bot (DYNACASE_API_URL et DYNACASE_TOKEN).",
     "item.backend_off.ds": "DS n’est pas configuré sur ce bot.",
@@ -435,7 +435,7 @@ TEXTS: dict[str, str] = {
     "error.document_ref": "« {value} » n’est ni un numéro de document ni un nom logique Dynacase.",
     "error.connecter_usage": "Usage : `/ds connecter dynacase`.",
     "error.deconnecter_usage": "Usage : `/ds deconnecter dynacase`.",
-    # --- accueil de l’app (App Home, dsbot/slack/blocks/home.py) ---
+    # --- accueil de l’app (App Home, dsbot/slack/presentation/blocks/home.py) ---
     "home.title": "Mes dossiers",
     "home.section.a_traiter": "À traiter",
     "home.section.suivis": "Mes dossiers suivis",
@@ -458,7 +458,7 @@ TEXTS: dict[str, str] = {
     "home.unlinked": "Votre compte Slack n’est lié à aucun instructeur DS : le bot ne peut pas vous montrer vos dossiers. {reason}\nPour être lié : votre e-mail Slack doit être celui de votre compte instructeur DS (vérifiez avec `/ds moi`), ou demandez à un administrateur `/ds lier @vous votre.email@exemple.gouv.fr`.",
     "home.guest": "Les comptes invités ne voient pas les dossiers.",
     "home.open_failed": "Le dossier n° {number} n’a pas pu être ouvert : {error}",
-    # --- résumés quotidiens (dsbot/slack/blocks/digest.py, dsbot/services/digest.py) ---
+    # --- résumés quotidiens (dsbot/slack/presentation/blocks/digest.py, dsbot/services/digest.py) ---
     "digest.title": "Résumé du {date}",
     "digest.title_now": "Résumé",
     "digest.demarche": "*{title}* (démarche {number})",
@@ -491,7 +491,7 @@ TEXTS: dict[str, str] = {
     "shortcut.no_dossier": "Ce message ne se rattache à aucun dossier : utilisez « Répondre à l’usager » sur un message du fil d’une notification ou d’une fiche de dossier, ou sur un message qui nomme le dossier (« n° 1234 » ou son lien DS).",
     "shortcut.several_dossiers": "Ce message nomme plusieurs dossiers ({numbers}) : utilisez le raccourci sur un message qui n’en nomme qu’un, ou répondez depuis la fiche (`/ds dossier ‹numéro›`).",
     "shortcut.bad_payload": "Ce raccourci n’a pas pu être lu (message ou canal manquant) : rien n’a été fait.",
-    # --- Étiquettes et annotations privées (dsbot/slack/blocks/edits.py) ---
+    # --- Étiquettes et annotations privées (dsbot/slack/presentation/blocks/edits.py) ---
     "edit.title.etiquettes": "Étiquettes",
     "edit.title.annotations": "Annotations privées",
     "edit.submit": "Enregistrer",

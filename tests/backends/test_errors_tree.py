@@ -15,7 +15,7 @@ from dsbot.backends.errors import (
     BackendRefused,
     BackendUnavailable,
 )
-from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.texts import Texts
 
 BRANCHES = (

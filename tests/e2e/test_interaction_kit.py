@@ -15,7 +15,7 @@ import pytest
 
 from dsbot.slack import ids
 from dsbot.slack.interaction.budget import ReadBudget
-from dsbot.slack.throttle import UserRateLimit
+from dsbot.slack.interaction.throttle import UserRateLimit
 from tests.e2e.scene import ALICE, BRUNO, TEAM_ID, Opened, Scene, decision_values, wait_until
 from tests.fakes.bot import CHANNEL_ID
 from tests.fakes.recorder import Recorder

@@ -19,7 +19,7 @@ import pytest
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import Store
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 

@@ -32,7 +32,7 @@ from urllib.parse import quote
 import pytest
 from slack_sdk import WebClient
 
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from tests.fakes import slack_rules as rules
 from tests.fakes.slack_http import handler_for
 

@@ -21,7 +21,7 @@ from dsbot.notifications.cycle import CycleReport, Poller
 from dsbot.runtime import build_poller
 from dsbot.sandboxes.ds.server import SandboxServer
 from dsbot.services.subscriptions import SubscriptionService
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from tests.fakes.db_template import premigrated

@@ -26,7 +26,7 @@ from dsbot.services.directory import InstructeurDirectory
 from dsbot.services.linking import LinkingService, SlackProfile
 from dsbot.store import audit as q
 from dsbot.texts import get_texts
-from tests.slack.blocks.factories import INSTRUCTEUR, make_dossier
+from tests.slack.presentation.blocks.factories import INSTRUCTEUR, make_dossier
 
 S = DossierState
 K = ActionKind

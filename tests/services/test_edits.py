@@ -18,7 +18,7 @@ from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
 from dsbot.backends.ds.models import Champ, DossierState, Label
 from dsbot.services.actions import ActionKind, EditReport, LabelEdit, Plan, Status, plan_for
 from tests.services.test_actions import FakeDS, request, service
-from tests.slack.blocks.factories import make_dossier
+from tests.slack.presentation.blocks.factories import make_dossier
 
 URGENT = Label("L1", "Urgent", "pink_macaron")
 RELANCE = Label("L2", "À relancer", "yellow_tournesol")

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from dsbot.notifications.health import PollerStatus
-from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.http_server import Health
+from dsbot.slack.presentation.error_texts import ds_error_text
+from dsbot.slack.transport.http_server import Health
 from dsbot.store import DatabaseUnavailable, Store
 from dsbot.texts import get_texts
 from tests.services.feed_harness import OPS, NotifyHarness

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
 

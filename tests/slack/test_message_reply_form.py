@@ -4,10 +4,10 @@ how its submission is read."""
 from __future__ import annotations
 
 from dsbot.slack import ids
-from dsbot.slack.blocks.modals import MessageFile, ModalOrigin, build_action_modal
-from dsbot.slack.files import SlackFileRef
-from dsbot.slack.forms import read_form, validate
+from dsbot.slack.interaction.files import SlackFileRef
+from dsbot.slack.interaction.forms import read_form, validate
 from dsbot.slack.listeners.shortcuts import MessageShortcut, card_dossiers, offered_files
+from dsbot.slack.presentation.blocks.modals import MessageFile, ModalOrigin, build_action_modal
 from dsbot.texts import Texts
 from tests.fakes.slack_rules import check_view
 

@@ -19,7 +19,7 @@ from dsbot.notifications.model import (
     register_payload,
 )
 from dsbot.slack import rendering
-from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
+from dsbot.slack.presentation.blocks.common import SlackMessage, make_message, mrkdwn
 from dsbot.slack.rendering import RenderContext
 from dsbot.slack.transport import METADATA_EVENT_TYPE
 from dsbot.store import notifications as q

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from dsbot.slack import ids
-from dsbot.slack.throttle import UserRateLimit
+from dsbot.slack.interaction.throttle import UserRateLimit
 from tests.fakes.bot import ADMIN_ID, CHANNEL_ID, BotUnderTest
 
 INSTRUCTEUR = "U0PRIV001"

@@ -26,15 +26,15 @@ from dsbot.notifications.model import (
     StateChanged,
     ThreadPayload,
 )
-from dsbot.slack.scopes import BOT_SCOPES
 from dsbot.slack.sender import Sender
 from dsbot.slack.transport import METADATA_EVENT_TYPE
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry
 from dsbot.texts import Texts
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.blocks.factories import make_dossier, make_summary
+from tests.slack.presentation.blocks.factories import make_dossier, make_summary
 
 TEAM = "T0TEST"
 CHANNEL = "C0NOTIF"

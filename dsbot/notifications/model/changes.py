@@ -3,7 +3,7 @@
 are ignored and missing ones take their default, so that a row is never lost to a format change.
 
 Adding an event kind: its `ChangeKind`, its dataclass here (registered in `CHANGE_TYPES`),
-what the classifier emits, and its block in `dsbot.slack.blocks.events`.
+what the classifier emits, and its block in `dsbot.slack.presentation.blocks.events`.
 """
 
 from __future__ import annotations

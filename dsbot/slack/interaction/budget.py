@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from dsbot.slack.throttle import UserRateLimit
+from dsbot.slack.interaction.throttle import UserRateLimit
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsbot.slack.hosts import slack_url
 from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.hosts import slack_url
 from dsbot.slack.services import AppServices
 
 

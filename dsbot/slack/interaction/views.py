@@ -13,8 +13,8 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
-from dsbot.slack.blocks.modals import build_error_modal
 from dsbot.slack.interaction.seal import Seal, SealError, seal_for
+from dsbot.slack.presentation.blocks.modals import build_error_modal
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)

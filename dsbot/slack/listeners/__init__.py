@@ -1,7 +1,12 @@
-"""Listeners by kind. Each module exposes `register(app)`; they stay thin."""
+"""Listeners by feature. Each module registers its own listeners (`register(app)`) and imports
+no other listener module (tests/test_layers.py); what two features share lives in
+`dsbot.slack.interaction`. A new feature is a module here and a line in FEATURES."""
 
 # No `from __future__ import annotations` here: it would bind the name `annotations` in this
 # package, hiding the listener module of that name.
+from collections.abc import Callable
+from types import ModuleType
+
 from slack_bolt import App
 
 from dsbot.slack.listeners import (
@@ -17,15 +22,22 @@ from dsbot.slack.listeners import (
     unfurl,
 )
 
+# In registration order: Bolt tries listeners in the order they were added.
+FEATURES: tuple[ModuleType, ...] = (
+    commands,
+    actions,
+    decisions,
+    items,
+    home,
+    unfurl,
+    shortcuts,
+    more,
+    labels,
+    annotations,
+)
+
 
 def register_listeners(app: App) -> None:
-    commands.register(app)
-    actions.register(app)
-    decisions.register(app)
-    items.register(app)
-    home.register(app)
-    unfurl.register(app)
-    shortcuts.register(app)
-    more.register(app)
-    labels.register(app)
-    annotations.register(app)
+    for feature in FEATURES:
+        register: Callable[[App], None] = feature.register
+        register(app)

@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.slack import ids
-from dsbot.slack.error_texts import ds_error_text
+from dsbot.slack.interaction.payloads import Click, PayloadError
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.sharing import share_card
 from dsbot.slack.interaction.urls import api_base
 from dsbot.slack.middleware import SERVICES_KEY, actor
-from dsbot.slack.payloads import Click, PayloadError
+from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
-from dsbot.slack.sharing import share_card
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from dsbot.slack import edit_flow, ids
-from dsbot.slack.blocks.edits import EditOrigin, build_annotations_modal
-from dsbot.slack.menu import MORE_HANDLERS
-from dsbot.slack.outcomes import Audience
+from dsbot.slack import ids
+from dsbot.slack.interaction import edit_flow
+from dsbot.slack.interaction.menu import MORE_HANDLERS
+from dsbot.slack.interaction.outcomes import Audience
+from dsbot.slack.presentation.blocks.edits import EditOrigin, build_annotations_modal
+from dsbot.slack.presentation.views import dossier_url
 from dsbot.slack.services import AppServices
-from dsbot.slack.views import dossier_url
 
 
 def open_annotations(

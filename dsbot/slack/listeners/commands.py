@@ -1,5 +1,5 @@
 """The `/ds` slash command: parse with the table of subcommands, ack at once, then do the work
-in the job pool. What each subcommand does is in `dsbot/slack/command_handlers.py`."""
+in the job pool. What each subcommand does is in `dsbot/slack/commands/handlers.py`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from dsbot.slack import command_grammar as g
-from dsbot.slack.blocks.common import escape, truncate
-from dsbot.slack.command_handlers import answer_error, run_help
-from dsbot.slack.command_table import CommandTable, Invocation, Subcommand
+from dsbot.slack.commands import grammar as g
+from dsbot.slack.commands.handlers import answer_error, run_help
+from dsbot.slack.commands.table import CommandTable, Invocation, Subcommand
 from dsbot.slack.interaction.errors import PayloadError
 from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.presentation.blocks.common import escape, truncate
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def register(app: App, table: CommandTable | None = None) -> None:
 
 
 def _default_table() -> CommandTable:
-    from dsbot.slack.subcommands import default_table
+    from dsbot.slack.commands.subcommands import default_table
 
     return default_table()
 

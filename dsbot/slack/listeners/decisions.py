@@ -1,7 +1,8 @@
 """The buttons that act on a dossier, and the submission of the modals they open.
 
-A click opens its modal at once (dsbot.slack.dossier_modals), with the click's fresh trigger_id
-and before any DS call (Slack's trigger expires in 3 seconds); a job then reads the dossier and,
+A click opens its modal at once (dsbot.slack.interaction.dossier_modals), with the click's fresh
+trigger_id and before any DS call (Slack's trigger expires in 3 seconds); a job then reads the
+dossier and,
 if the user cannot act or the dossier moved on, turns the modal into an explanation.
 
 A submission is checked inline (its seal, bound to the person; required motivation, file size
@@ -18,17 +19,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.services.actions import ActionKind, ActionRequest, CorrectionReason
 from dsbot.slack import ids
-from dsbot.slack.blocks.modals import ACTION_BY_CALLBACK, ModalOrigin
-from dsbot.slack.dossier_modals import KIND_BY_ACTION, open_action_modal
-from dsbot.slack.files import SlackAttachment, SlackFileFetcher
-from dsbot.slack.forms import read_form, validate
 from dsbot.slack.interaction.debounce import ClickDebounce
+from dsbot.slack.interaction.dossier_modals import KIND_BY_ACTION, open_action_modal
+from dsbot.slack.interaction.files import SlackAttachment, SlackFileFetcher
+from dsbot.slack.interaction.forms import read_form, validate
+from dsbot.slack.interaction.outcomes import Audience, present_outcome, present_unexpected
+from dsbot.slack.interaction.payloads import Click, PayloadError
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
 from dsbot.slack.interaction.urls import api_base
 from dsbot.slack.interaction.views import ack_errors, open_metadata, refuse_submission
 from dsbot.slack.middleware import SERVICES_KEY, actor
-from dsbot.slack.outcomes import Audience, present_outcome, present_unexpected
-from dsbot.slack.payloads import Click, PayloadError
+from dsbot.slack.presentation.blocks.modals import ACTION_BY_CALLBACK, ModalOrigin
 from dsbot.slack.services import AppServices
 
 log = logging.getLogger(__name__)

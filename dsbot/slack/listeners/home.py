@@ -14,13 +14,13 @@ from slack_bolt import Ack, App, BoltContext
 
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
-from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.blocks.home import build_home_note
-from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.home import HomePublisher
+from dsbot.slack.interaction.home import HomePublisher
 from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.presentation.blocks.home import build_home_note
+from dsbot.slack.presentation.error_texts import ds_error_text
+from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
-from dsbot.slack.views import dossier_detail
 
 log = logging.getLogger(__name__)
 

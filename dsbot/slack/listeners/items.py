@@ -24,19 +24,16 @@ from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView, Prepared
 from dsbot.slack import ids
-from dsbot.slack.backend_texts import backend_text
-from dsbot.slack.blocks.action_form import (
-    build_connect_info_modal,
-    build_item_form_modal,
-    build_item_info_modal,
-    build_item_loading_modal,
-    read_comment,
-    read_values,
+from dsbot.slack.commands.items import (
+    access_text,
+    backend_error_text,
+    open_connect_modal,
+    viewer_of,
 )
-from dsbot.slack.blocks.common import escape
-from dsbot.slack.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.interaction.debounce import ClickDebounce
 from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.item_refs import ItemButton, ItemOrigin
+from dsbot.slack.interaction.outcomes import post_response
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
 from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.interaction.views import (
@@ -47,15 +44,18 @@ from dsbot.slack.interaction.views import (
     refuse_submission,
     update_view,
 )
-from dsbot.slack.item_commands import (
-    access_text,
-    backend_error_text,
-    open_connect_modal,
-    viewer_of,
-)
-from dsbot.slack.item_refs import ItemButton, ItemOrigin
 from dsbot.slack.middleware import SERVICES_KEY, actor
-from dsbot.slack.outcomes import post_response
+from dsbot.slack.presentation.backend_texts import backend_text
+from dsbot.slack.presentation.blocks.action_form import (
+    build_connect_info_modal,
+    build_item_form_modal,
+    build_item_info_modal,
+    build_item_loading_modal,
+    read_comment,
+    read_values,
+)
+from dsbot.slack.presentation.blocks.common import escape
+from dsbot.slack.presentation.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
 

@@ -17,18 +17,18 @@ from slack_sdk import WebClient
 
 from dsbot.services.actions import ActionKind, ActionRequest
 from dsbot.slack import ids
-from dsbot.slack.blocks.modals import ModalOrigin
-from dsbot.slack.dossier_modals import new_key, open_action_modal
-from dsbot.slack.error_texts import ds_error_text
 from dsbot.slack.interaction.debounce import ClickDebounce
+from dsbot.slack.interaction.dossier_modals import new_key, open_action_modal
+from dsbot.slack.interaction.menu import MORE_HANDLERS, MoreHandler
+from dsbot.slack.interaction.outcomes import Audience, present_outcome, present_unexpected
+from dsbot.slack.interaction.payloads import Click, MenuPick
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.sharing import share_card
 from dsbot.slack.interaction.urls import api_base
-from dsbot.slack.menu import MORE_HANDLERS, MoreHandler
 from dsbot.slack.middleware import SERVICES_KEY
-from dsbot.slack.outcomes import Audience, present_outcome, present_unexpected
-from dsbot.slack.payloads import Click, MenuPick
+from dsbot.slack.presentation.blocks.modals import ModalOrigin
+from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
-from dsbot.slack.sharing import share_card
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def partager(services: AppServices, body: dict[str, Any], client: WebClient, num
 
 
 # Étiquettes and Annotations register themselves from their own modules (labels.py,
-# annotations.py) in the same registry (dsbot.slack.menu).
+# annotations.py) in the same registry (dsbot.slack.interaction.menu).
 MORE_HANDLERS.update(
     {
         ids.MORE_SUIVRE: suivre,

@@ -4,7 +4,7 @@ On a message in the thread of a dossier's notification, on a shared card, or on 
 names one dossier (« n° 1234 », a DS link), it opens the Répondre modal of that dossier at once
 (the trigger expires in 3 seconds: no DS call before views.open), pre-filled with the message
 as plain text and offering its files. The modal is then checked and submitted exactly as the
-card's Répondre button's (dsbot.slack.dossier_modals): access is decided there, on a
+card's Répondre button's (dsbot.slack.interaction.dossier_modals): access is decided there, on a
 fresh read of DS. Elsewhere the user is told why the shortcut cannot apply.
 """
 
@@ -18,18 +18,18 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
 from dsbot.slack import ids
-from dsbot.slack.blocks.modals import MessageFile, ModalOrigin, build_action_modal
-from dsbot.slack.dossier_modals import new_key, prepare_modal
-from dsbot.slack.dossier_refs import dossiers_named, ds_hosts
-from dsbot.slack.error_texts import ds_error_text
-from dsbot.slack.files import MAX_FILE_BYTES, ds_accepts
+from dsbot.slack.interaction.dossier_modals import new_key, prepare_modal
+from dsbot.slack.interaction.dossier_refs import dossiers_named, ds_hosts
 from dsbot.slack.interaction.errors import PayloadError
+from dsbot.slack.interaction.files import MAX_FILE_BYTES, ds_accepts
+from dsbot.slack.interaction.outcomes import Audience
 from dsbot.slack.interaction.refusal import tell_budget_spent
 from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.interaction.views import open_modal, update_view
 from dsbot.slack.middleware import SERVICES_KEY, actor
-from dsbot.slack.mrkdwn import to_plain_text
-from dsbot.slack.outcomes import Audience
+from dsbot.slack.presentation.blocks.modals import MessageFile, ModalOrigin, build_action_modal
+from dsbot.slack.presentation.error_texts import ds_error_text
+from dsbot.slack.presentation.mrkdwn import to_plain_text
 from dsbot.slack.services import AppServices
 from dsbot.store.threads import dossier_of_message
 
@@ -127,7 +127,7 @@ def handle_reply_from_message(
     audience = Audience(team_id, user_id, origin)
 
     def on_error(exc: BaseException) -> None:
-        from dsbot.slack.blocks.modals import build_info_modal
+        from dsbot.slack.presentation.blocks.modals import build_info_modal
 
         text = ds_error_text(exc, t, number=origin.number) if isinstance(exc, Exception) else ""
         update_view(services, view_id, build_info_modal(origin, t, text), team_id, user_id)

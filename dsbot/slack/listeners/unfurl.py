@@ -2,7 +2,8 @@
 
 A preview is seen by everyone in the channel, so it is given only when the person who shared
 the link may see the dossier (docs/interface.md, "Who may see a dossier") and has read budget
-left (dsbot.slack.interaction.budget), it stays compact (dsbot.slack.blocks.unfurl), and it is
+left (dsbot.slack.interaction.budget), it stays compact
+(dsbot.slack.presentation.blocks.unfurl), and it is
 given at most once per link and channel every UNFURL_WINDOW. A message with MAX_LINKS links or
 more gets none: a list of dossiers pasted in a channel would otherwise fill it with previews.
 """
@@ -17,11 +18,11 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from dsbot.slack.blocks.unfurl import build_unfurl
-from dsbot.slack.dossier_refs import DossierLink, dossier_link, ds_hosts
+from dsbot.slack.interaction.dossier_refs import DossierLink, dossier_link, ds_hosts
 from dsbot.slack.middleware import SERVICES_KEY, actor
+from dsbot.slack.presentation.blocks.unfurl import build_unfurl
+from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
-from dsbot.slack.views import dossier_detail
 from dsbot.store.unfurls import claim_unfurl, release_unfurl
 
 log = logging.getLogger(__name__)

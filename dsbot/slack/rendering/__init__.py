@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dsbot.notifications.model import OutboxKind
-from dsbot.slack.blocks.common import SlackMessage
+from dsbot.slack.presentation.blocks.common import SlackMessage
 from dsbot.slack.rendering.context import RenderContext
 from dsbot.slack.rendering.renderers import (
     render_alert,

@@ -8,13 +8,13 @@ from slack_sdk.models.blocks import SectionBlock
 
 from dsbot.notifications.delivery.prepare import DossierCard, GoneCard, ItemCard, Mentions
 from dsbot.notifications.model import Digest, ItemStateChanged
-from dsbot.slack.blocks import events
-from dsbot.slack.blocks.card import Viewer, build_dossier_card
-from dsbot.slack.blocks.common import SlackMessage, make_message, mrkdwn
-from dsbot.slack.blocks.item import ItemViewer, build_item_card
-from dsbot.slack.digest import render_digest
+from dsbot.slack.presentation.blocks import events
+from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.presentation.blocks.common import SlackMessage, make_message, mrkdwn
+from dsbot.slack.presentation.blocks.item import ItemViewer, build_item_card
+from dsbot.slack.presentation.views import dossier_detail, dossier_url
 from dsbot.slack.rendering.context import RenderContext
-from dsbot.slack.views import dossier_detail, dossier_url
+from dsbot.slack.rendering.digest import render_digest
 from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
 
 # Channel cards are seen by everyone: the buttons are shown and each click is authorized then.

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.notifications.delivery.port import DeliveryTag, NoAnswer, SlackRefused
 from dsbot.redact import redact
-from dsbot.slack.blocks.common import SlackMessage
+from dsbot.slack.presentation.blocks.common import SlackMessage
 
 __all__ = ["METADATA_EVENT_TYPE", "SlackTransport"]
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from dsbot.backends.ds.backend import DSBackend
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import ActionRequest, BackendName, InputKind
-from dsbot.slack.blocks.item import ItemViewer, build_item_card
+from dsbot.slack.presentation.blocks.item import ItemViewer, build_item_card
 from dsbot.texts import Texts
 
 

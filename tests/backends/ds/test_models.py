@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from dsbot.backends.ds.models import DossierState, Traitement
-from tests.slack.blocks.factories import make_dossier
+from tests.slack.presentation.blocks.factories import make_dossier
 
 SAME_SECOND = datetime(2026, 3, 4, 9, 30, 0, tzinfo=UTC)
 

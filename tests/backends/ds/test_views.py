@@ -16,7 +16,7 @@ from dsbot.backends.ds.models import (
 from dsbot.backends.ds.views import dossier_detail, page_url, states
 from dsbot.backends.port import BackendName, ItemLabel, ItemPerson
 from dsbot.texts import Texts
-from tests.slack.blocks.factories import (
+from tests.slack.presentation.blocks.factories import (
     DEPOT,
     DS_WEB_BASE,
     INSTRUCTEUR,

@@ -10,7 +10,7 @@ from typing import Any
 
 from dsbot.slack import ids
 from dsbot.slack.interaction.budget import ReadBudget
-from dsbot.slack.throttle import UserRateLimit
+from dsbot.slack.interaction.throttle import UserRateLimit
 from tests.e2e.dynacase.scene import (
     CLAIRE,
     PAUL,

@@ -11,7 +11,7 @@ import pytest
 from dsbot.notifications.cycle import Poller
 from dsbot.runtime import build_poller
 from dsbot.slack import ids
-from dsbot.slack.subcommands import parse
+from dsbot.slack.commands.subcommands import parse
 from tests.e2e.dynacase.scene import action_buttons, form_values, text_of
 from tests.e2e.thirdbackend.conftest import ALICE, BOB, LedgerScene
 from tests.fakes.bot import ADMIN_ID, CHANNEL_ID
@@ -50,7 +50,7 @@ def cards(lg: LedgerScene) -> list[dict[str, Any]]:
 
 def test_its_words_come_from_its_spec_and_leave_with_it(registered) -> None:
     from dsbot.backends import registry
-    from dsbot.slack import command_grammar as g
+    from dsbot.slack.commands import grammar as g
 
     assert parse("fiche 7001") == g.ShowItem("ledger", "7001")
     assert parse("connecter ledger") == g.Connect("ledger")

@@ -19,7 +19,7 @@ import pytest
 from dsbot.backends.port import BackendName
 from dsbot.backends.registry import PLUGINS_ENV
 from dsbot.services.item_subscriptions import ItemSubscriptionService
-from dsbot.slack.scopes import BOT_SCOPES
+from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import Store
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.thirdbackend.adapter import NAME, LedgerClient, LedgerFeed

@@ -37,7 +37,7 @@ from dsbot.services.linking import LinkingService
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.listeners import register_listeners
 from dsbot.slack.services import AppServices
-from dsbot.slack.users import SlackUserDirectory
+from dsbot.slack.transport.users import SlackUserDirectory
 from dsbot.store import Store
 from dsbot.texts import Texts, get_texts
 from tests.fakes.db_template import premigrated

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from dsbot.slack import command_grammar as g
-from dsbot.slack.command_table import CommandTable, Invocation, Subcommand
+from dsbot.slack.commands import grammar as g
+from dsbot.slack.commands.subcommands import build_table, default_table
+from dsbot.slack.commands.table import CommandTable, Invocation, Subcommand
 from dsbot.slack.listeners import commands
-from dsbot.slack.subcommands import build_table, default_table
+from tests.slack.commands.test_table import SAMPLES, entry_id, sample_text
 from tests.slack.listeners.conftest import (
     ADMIN,
     ALICE,
@@ -22,7 +23,6 @@ from tests.slack.listeners.conftest import (
     Registry,
     Services,
 )
-from tests.slack.test_command_table import SAMPLES, entry_id, sample_text
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from dsbot.slack import ids
-from dsbot.slack.menu import MORE_HANDLERS
+from dsbot.slack.interaction.menu import MORE_HANDLERS
 from tests.slack.listeners.conftest import ALICE, CHANNEL, TEAM, Recorder, Registry, Services
 
 CARD_TS = "1700000000.000100"

@@ -1,0 +1,63 @@
+"""Sharing a dossier card in its channel, from the card's button or its menu."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Respond
+from slack_sdk.errors import SlackApiError
+
+from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.presentation.views import dossier_detail
+from dsbot.slack.services import AppServices
+
+log = logging.getLogger(__name__)
+
+# Shown in a channel, the card offers its buttons to everyone; each click is authorised then.
+CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
+
+
+def share_card(
+    services: AppServices,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    number: int,
+    respond: Respond,
+) -> None:
+    """Post the card in the channel: an act of an instructeur of the dossier's groupe, checked
+    again at the click on a fresh read (the card may be old, the user may have lost access)."""
+    t = services.texts
+    dossier, access = services.access.open(team_id, user_id, number)
+    if not access.allowed:
+        log.info("share of dossier %s by %s refused: %s", number, user_id, access.reason_key)
+        reason = t(access.reason_key or "link.reason_no_match", email="?")
+        respond(
+            text=t("card.share_refused", number=number, reason=reason), response_type="ephemeral"
+        )
+        return
+    card = build_dossier_card(
+        dossier_detail(dossier, t, services.settings.ds_web_base),
+        viewer=CHANNEL_VIEWER,
+        texts=t,
+        ephemeral=False,
+    )
+    shared_by = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
+    }
+    try:
+        services.slack.chat_postMessage(
+            channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "")
+        log.info("share of dossier %s in %s failed: %s", number, channel_id, error)
+        key = (
+            "card.share_not_in_channel"
+            if error in ("not_in_channel", "channel_not_found")
+            else "error.slack"
+        )
+        respond(text=t(key, error=error), response_type="ephemeral")
+        return
+    respond(delete_original=True)

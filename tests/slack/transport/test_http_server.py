@@ -1,0 +1,78 @@
+"""The waitress server behind --http and /healthz."""
+
+from __future__ import annotations
+
+import select
+import threading
+import time
+
+import httpx
+
+from dsbot.slack.transport.http_server import BackgroundServer, Health, health_wsgi
+
+
+def test_healthz_is_503_until_every_part_is_ready():
+    health = Health()
+    server = BackgroundServer(health_wsgi(health), "127.0.0.1", 0).start()
+    try:
+        url = f"http://127.0.0.1:{server.port}/healthz"
+        health.server_up = health.slack_ok = True
+        answer = httpx.get(url)
+        assert answer.status_code == 503
+        assert answer.json() == {
+            "ok": False,
+            "server": True,
+            "slack": True,
+            "poller": {"started": False},
+            "reasons": ["poller : pas encore démarré"],
+        }
+        health.poller_started = True
+        answer = httpx.get(url)
+        assert answer.status_code == 200
+        assert answer.json()["ok"] is True and answer.json()["reasons"] == []
+    finally:
+        server.stop()
+
+
+def test_stop_is_immediate_despite_open_keep_alive_connections():
+    server = BackgroundServer(health_wsgi(Health()), "127.0.0.1", 0).start()
+    client = httpx.Client()  # keeps its connection open, as Slack does
+    client.get(f"http://127.0.0.1:{server.port}/healthz")
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 1.0
+    assert not server._thread.is_alive()
+    client.close()
+
+
+def test_the_idle_loop_blocks_in_select_instead_of_spinning(monkeypatch):
+    # waitress reads its loop timeout as an int: 0.2 became 0 and an idle dsbot burnt 75 % of a
+    # core. Every wait of the server's loop must block for a while (until a socket or stop()).
+    timeouts: list[float] = []
+    waited = threading.Event()
+    real_select = select.select
+
+    def recording_select(r, w, e, timeout=None):
+        if threading.current_thread().name == "dsbot-http":
+            timeouts.append(timeout)
+            if len(timeouts) >= 3:
+                waited.set()
+        return real_select(r, w, e, timeout)
+
+    monkeypatch.setattr(select, "select", recording_select)
+    server = BackgroundServer(health_wsgi(Health()), "127.0.0.1", 0).start()
+    try:
+        with httpx.Client() as client:  # a request and a keep-alive connection: loop turns
+            client.get(f"http://127.0.0.1:{server.port}/healthz")
+            client.get(f"http://127.0.0.1:{server.port}/healthz")
+        assert waited.wait(5)
+    finally:
+        server.stop()
+    assert timeouts and min(timeouts) >= 1, timeouts
+
+
+def test_stop_twice_is_harmless():
+    server = BackgroundServer(health_wsgi(Health()), "127.0.0.1", 0).start()
+    server.stop()
+    server.stop()
+    assert not server._thread.is_alive()
