@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dsbot.backends.port import Backend, FeedSource, ItemDetail, ItemState
+    from dsbot.backends.port import ActionInput, Backend, FeedSource, ItemDetail, ItemState
     from dsbot.config import Settings
 
 # Backend name → the module that registers it, imported on first use: the CLI's quick commands
@@ -109,6 +109,11 @@ class BackendSpec:
     detail: Callable[[Any, Callable[..., str], str], ItemDetail] | None = None
     states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
     url: Callable[[str, str, str], str] | None = None
+
+    # R3: its decisions (the actions that close an item, DS's accepter…), and what a decision
+    # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.
+    decisions: tuple[str, ...] = ()
+    decision_input: Callable[[str, Callable[..., str]], ActionInput | None] | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsbot.backends.ds.backend import DSBackend
+from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
@@ -78,5 +78,7 @@ SPEC = register(
         detail=dossier_detail,
         states=states,
         url=page_url,
+        decisions=DECISIONS,
+        decision_input=motivation_input,
     )
 )
