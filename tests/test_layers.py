@@ -279,7 +279,6 @@ STILL_INTERNAL = {
     "dsbot/services/feed.py",
     "dsbot/services/index.py",
     "dsbot/services/outbox.py",
-    "dsbot/slack/outcomes.py",
     "dsbot/slack/sender.py",
     "dsbot/slack/services.py",
 }

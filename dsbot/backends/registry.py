@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from dsbot.backends.port import ActionInput, Backend, FeedSource, ItemDetail, ItemState
     from dsbot.config import Settings
 
@@ -114,6 +116,9 @@ class BackendSpec:
     # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.
     decisions: tuple[str, ...] = ()
     decision_input: Callable[[str, Callable[..., str]], ActionInput | None] | None = None
+    # `reached_by(item)`: who put the item in its current state and when, to say why an
+    # action is no longer possible; None when the backend names nobody.
+    reached_by: Callable[[Any], tuple[str, datetime] | None] | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

@@ -9,7 +9,7 @@ from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
-from dsbot.backends.ds.views import dossier_detail, page_url, states
+from dsbot.backends.ds.views import dossier_detail, page_url, reached_by, states
 from dsbot.backends.port import BackendName
 from dsbot.backends.registry import BackendSpec, CommandWord, Problem, register
 from dsbot.config import Settings
@@ -80,5 +80,6 @@ SPEC = register(
         url=page_url,
         decisions=DECISIONS,
         decision_input=motivation_input,
+        reached_by=reached_by,
     )
 )
