@@ -278,10 +278,6 @@ STILL_INTERNAL = {
     "dsbot/services/feed.py",
     "dsbot/services/index.py",
     "dsbot/services/outbox.py",
-    "dsbot/slack/presentation/blocks/edits.py",
-    "dsbot/slack/presentation/blocks/modals.py",
-    "dsbot/slack/interaction/dossier_modals.py",
-    "dsbot/slack/interaction/outcomes.py",
     "dsbot/slack/sender.py",
     "dsbot/slack/services.py",
 }

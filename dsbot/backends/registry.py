@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dsbot.backends.port import Backend, FeedSource, ItemDetail, ItemState
+    from datetime import datetime
+
+    from dsbot.backends.port import ActionInput, Backend, FeedSource, ItemDetail, ItemState
     from dsbot.config import Settings
 
 # Backend name → the module that registers it, imported on first use: the CLI's quick commands
@@ -109,6 +111,14 @@ class BackendSpec:
     detail: Callable[[Any, Callable[..., str], str], ItemDetail] | None = None
     states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
     url: Callable[[str, str, str], str] | None = None
+
+    # R3: its decisions (the actions that close an item, DS's accepter…), and what a decision
+    # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.
+    decisions: tuple[str, ...] = ()
+    decision_input: Callable[[str, Callable[..., str]], ActionInput | None] | None = None
+    # `reached_by(item)`: who put the item in its current state and when, to say why an
+    # action is no longer possible; None when the backend names nobody.
+    reached_by: Callable[[Any], tuple[str, datetime] | None] | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

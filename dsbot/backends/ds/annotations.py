@@ -7,55 +7,33 @@ its options), `Annotation` holds the dossier's current value in that type, and
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from dsbot.backends.ds.models import Champ, Label, parse_datetime, parse_label
+from dsbot.backends.ds.models import Champ, parse_datetime, parse_label
+from dsbot.backends.port import (
+    AnnotationChange,
+    AnnotationDescriptor,
+    AnnotationScalar,
+    AnnotationSheet,
+    AnnotationType,
+    TypedAnnotation,
+    fingerprint,
+)
 
-# A value as the modal reads it and DS takes it: text, boolean, ISO date or datetime text,
-# number, or the choices of a multiple drop-down.
-AnnotationScalar = str | bool | int | float | tuple[str, ...] | None
+__all__ = [
+    "Annotation",
+    "AnnotationChange",
+    "AnnotationDescriptor",
+    "AnnotationScalar",
+    "AnnotationSheet",
+    "AnnotationType",
+    "SavedAnnotations",
+    "fingerprint",
+]
 
-
-class AnnotationType(StrEnum):
-    """The annotation types the modal edits; the value is DS's `TypeDeChamp`."""
-
-    TEXT = "text"
-    TEXTAREA = "textarea"
-    EMAIL = "email"
-    CHECKBOX = "checkbox"
-    YES_NO = "yes_no"
-    DATE = "date"
-    DATETIME = "datetime"
-    INTEGER = "integer_number"
-    DECIMAL = "decimal_number"
-    DROP_DOWN = "drop_down_list"
-    MULTIPLE_DROP_DOWN = "multiple_drop_down_list"
-    REPETITION = "repetition"
-
-    @property
-    def input_key(self) -> str:
-        """Its key in `AnnotationValueInput` (docs/ds-api.md, "Mutations")."""
-        return _INPUT_KEYS[self]
-
-
-_INPUT_KEYS = {
-    AnnotationType.TEXT: "text",
-    AnnotationType.TEXTAREA: "textarea",
-    AnnotationType.EMAIL: "email",
-    AnnotationType.CHECKBOX: "checkbox",
-    AnnotationType.YES_NO: "yesNo",
-    AnnotationType.DATE: "date",
-    AnnotationType.DATETIME: "datetime",
-    AnnotationType.INTEGER: "integerNumber",
-    AnnotationType.DECIMAL: "decimalNumber",
-    AnnotationType.DROP_DOWN: "dropDownList",
-    AnnotationType.MULTIPLE_DROP_DOWN: "multipleDropDownList",
-    AnnotationType.REPETITION: "repetition",
-}
+# The typed values are the port's (the Slack modals build from them); DS's names kept here.
+Annotation = TypedAnnotation
 
 TYPE_BY_DESCRIPTOR: dict[str, AnnotationType] = {
     "TextChampDescriptor": AnnotationType.TEXT,
@@ -74,91 +52,6 @@ TYPE_BY_DESCRIPTOR: dict[str, AnnotationType] = {
 
 
 @dataclass(frozen=True)
-class AnnotationDescriptor:
-    id: str
-    label: str
-    typename: str
-    # None: a type the modal does not edit (shown read-only, with a link to DS).
-    type: AnnotationType | None
-    required: bool = False
-    description: str | None = None
-    options: tuple[str, ...] = ()
-    # A drop-down whose « Autre » lets the usager type a value outside the options.
-    other_option: bool = False
-
-    def accepts(self, value: AnnotationScalar) -> bool:
-        """DS's own check of a choice: one of the options (any value when « Autre » is on)."""
-        if self.type is AnnotationType.DROP_DOWN:
-            return value is None or self.other_option or value in self.options
-        if self.type is AnnotationType.MULTIPLE_DROP_DOWN:
-            return isinstance(value, tuple) and all(v in self.options for v in value)
-        return True
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """One annotation privée of the dossier, with its value in its type."""
-
-    id: str
-    descriptor_id: str
-    label: str
-    typename: str
-    string_value: str | None
-    value: AnnotationScalar
-    # Répétition: each row's (label, shown value) pairs.
-    rows: tuple[tuple[tuple[str, str], ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class AnnotationSheet:
-    """The dossier's labels and annotations with the descriptors of its revision."""
-
-    dossier_id: str
-    number: int
-    demarche_number: int
-    descriptors: tuple[AnnotationDescriptor, ...]
-    annotations: tuple[Annotation, ...]
-    labels: tuple[Label, ...]
-
-    def annotation_for(self, descriptor: AnnotationDescriptor) -> Annotation | None:
-        return next((a for a in self.annotations if a.descriptor_id == descriptor.id), None)
-
-    def descriptor_of(self, annotation_id: str) -> AnnotationDescriptor | None:
-        annotation = next((a for a in self.annotations if a.id == annotation_id), None)
-        if annotation is None:
-            return None
-        return next((d for d in self.descriptors if d.id == annotation.descriptor_id), None)
-
-
-@dataclass(frozen=True)
-class AnnotationChange:
-    """One value to set: `id` is the dossier's annotation (champ) id."""
-
-    id: str
-    type: AnnotationType
-    value: AnnotationScalar
-    label: str = ""
-
-    def to_input(self) -> dict[str, Any]:
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {"id": self.id, "value": {self.type.input_key: value}}
-
-    def to_json(self) -> dict[str, Any]:
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {"id": self.id, "type": self.type.value, "value": value, "label": self.label}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AnnotationChange:
-        value = data.get("value")
-        return cls(
-            id=str(data["id"]),
-            type=AnnotationType(data["type"]),
-            value=tuple(value) if isinstance(value, list) else value,
-            label=str(data.get("label") or ""),
-        )
-
-
-@dataclass(frozen=True)
 class SavedAnnotations:
     """What `dossierModifierAnnotations` saved (all it was asked)."""
 
@@ -167,7 +60,7 @@ class SavedAnnotations:
     recovered: bool = False
 
 
-_TYPE_BY_INPUT_KEY = {key: type_ for type_, key in _INPUT_KEYS.items()}
+_TYPE_BY_INPUT_KEY = {type_.input_key: type_ for type_ in AnnotationType}
 
 
 def holds(annotation: Annotation, item: dict[str, Any]) -> bool:
@@ -182,14 +75,6 @@ def holds(annotation: Annotation, item: dict[str, Any]) -> bool:
         return False
     wanted = tuple(wanted) if isinstance(wanted, list) else wanted
     return same_value(type_, annotation.value, wanted)
-
-
-def fingerprint(value: AnnotationScalar) -> str:
-    """A short stable digest of a value, to tell later whether the user changed it."""
-    canonical = json.dumps(
-        list(value) if isinstance(value, tuple) else value, ensure_ascii=False, sort_keys=True
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
 def same_value(type_: AnnotationType, a: AnnotationScalar, b: AnnotationScalar) -> bool:

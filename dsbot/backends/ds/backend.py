@@ -21,11 +21,12 @@ from datetime import date, datetime
 from typing import Any
 
 from dsbot.backends.ds import errors as e
-from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar, AnnotationType
+from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar
 from dsbot.backends.ds.models import Dossier, DossierState, Label
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
 from dsbot.backends.port import (
+    ANNOTATION_INPUT_KINDS,
     ActionForm,
     ActionInput,
     ActionRequest,
@@ -73,19 +74,8 @@ STYLES: dict[str, ActionStyle] = {
     "refuser": ActionStyle.DANGER,
     "classer_sans_suite": ActionStyle.DANGER,
 }
-# The annotation types that are one of the port's input kinds; the others (date and time,
-# several choices, a repetition's rows) have no counterpart there.
-INPUT_KINDS: dict[AnnotationType, InputKind] = {
-    AnnotationType.TEXT: InputKind.TEXT,
-    AnnotationType.EMAIL: InputKind.TEXT,
-    AnnotationType.TEXTAREA: InputKind.LONG_TEXT,
-    AnnotationType.CHECKBOX: InputKind.CHECKBOX,
-    AnnotationType.YES_NO: InputKind.ENUM,
-    AnnotationType.DROP_DOWN: InputKind.ENUM,
-    AnnotationType.DATE: InputKind.DATE,
-    AnnotationType.INTEGER: InputKind.NUMBER,
-    AnnotationType.DECIMAL: InputKind.DECIMAL,
-}
+# The annotation types that are one of the port's input kinds (the port holds the table).
+INPUT_KINDS = ANNOTATION_INPUT_KINDS
 MOTIVATION = "motivation"
 MOTIVATION_REQUIRED = ("refuser", "classer_sans_suite")
 DECISIONS = ("accepter", "refuser", "classer_sans_suite")

@@ -12,6 +12,7 @@ from typing import Any
 
 # The states live in the port, so that code outside the backends names them without DS's models.
 from dsbot.backends.port import DossierState as DossierState
+from dsbot.backends.port import ItemLabel
 
 # DS writes its own notices to the usager (dossier déposé, passé en instruction, décision...)
 # into the messagerie, from its contact address, even when the e-mail is not sent
@@ -70,11 +71,9 @@ class GroupeInstructeur:
         return any(p.id == instructeur_id for p in self.instructeurs)
 
 
-@dataclass(frozen=True)
-class Label:
-    id: str
-    name: str
-    color: str
+# A dossier's étiquette: the port's label (id, name, DS's colour name), so the Slack modals
+# take it without importing DS.
+Label = ItemLabel
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsbot.backends.ds.backend import DSBackend
+from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
-from dsbot.backends.ds.views import dossier_detail, page_url, states
+from dsbot.backends.ds.views import dossier_detail, page_url, reached_by, states
 from dsbot.backends.port import BackendName
 from dsbot.backends.registry import BackendSpec, CommandWord, Problem, register
 from dsbot.config import Settings
@@ -76,5 +76,8 @@ SPEC = register(
         detail=dossier_detail,
         states=states,
         url=page_url,
+        decisions=DECISIONS,
+        decision_input=motivation_input,
+        reached_by=reached_by,
     )
 )

@@ -6,6 +6,7 @@ only render the result."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from dsbot.backends.ds.backend import dossier_url, item_state, moves_from, state_actions
 from dsbot.backends.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
@@ -174,6 +175,17 @@ def _deletable_by(dossier: Dossier) -> frozenset[str]:
     emails = {m.email.lower() for m in dossier.visible_messages}
     profiles = (*dossier.groupe_instructeur.instructeurs, *dossier.followers)
     return frozenset(p.id for p in profiles if p.email and p.email.lower() in emails)
+
+
+def reached_by(dossier: Dossier) -> tuple[str, datetime] | None:
+    """Who put the dossier in its current state, and when: the agent of the latest traitement
+    into that state; None when DS names nobody."""
+    # DS dates traitements to the second: on a tie, the later one in DS's list is the newer.
+    ordered = sorted(dossier.traitements, key=lambda tr: tr.date)
+    last = next((tr for tr in reversed(ordered) if tr.state == dossier.state), None)
+    if last is None or not last.email_agent_traitant:
+        return None
+    return last.email_agent_traitant, last.date
 
 
 def dossier_detail(dossier: Dossier, texts: Callable[..., str], web_base: str) -> ItemDetail:

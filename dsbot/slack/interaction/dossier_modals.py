@@ -8,12 +8,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from dsbot.backends.ds.models import Message
 from dsbot.services.actions import ActionKind, ActionOutcome, Status, own_messages
 from dsbot.slack import ids
 from dsbot.slack.interaction.debounce import ClickDebounce
@@ -152,7 +152,17 @@ def choice_modal(services: AppServices, origin: ModalOrigin, outcome: ActionOutc
     return build_choice_modal(origin, t, choices)
 
 
-def message_choice_text(message: Message, texts: Texts) -> str:
+class ChoiceMessage(Protocol):
+    """What an option shows of a message of the dossier's messagerie (DS's `Message` is one)."""
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def message_choice_text(message: ChoiceMessage, texts: Texts) -> str:
     """A message as a select option: when, and how it begins (plain text, Paris time)."""
     when = message.created_at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
     body = " ".join(to_plain(message.body).split()) or texts("modal.message_choice.no_text")

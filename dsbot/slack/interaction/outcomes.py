@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from dsbot.backends.ds.models import Dossier
+from dsbot.backends.port import BackendName
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -32,7 +32,7 @@ from dsbot.slack.presentation.blocks.card import (
 from dsbot.slack.presentation.blocks.common import date_token, escape, mention
 from dsbot.slack.presentation.blocks.modals import NAME_BY_ACTION, ModalOrigin
 from dsbot.slack.presentation.error_texts import ds_error_text
-from dsbot.slack.presentation.views import dossier_detail
+from dsbot.slack.presentation.views import dossier_detail, reached_by
 from dsbot.slack.services import AppServices
 from dsbot.store.threads import dossier_threads
 from dsbot.texts import Texts
@@ -74,22 +74,21 @@ def error_text(exc: BaseException, texts: Texts, number: int) -> str:
     return texts("error.unexpected")
 
 
-def state_text(dossier: Dossier, texts: Texts) -> str:
+def state_text(state: str, archived: bool, texts: Texts) -> str:
     """The state's name, and whether the dossier is archived."""
-    state = texts(f"state.{dossier.state.value}")
-    if dossier.archived:
-        state += f" · {texts('card.archived')}"
-    return state
+    text = texts(f"state.{state}")
+    if archived:
+        text += f" · {texts('card.archived')}"
+    return text
 
 
-def by_text(dossier: Dossier, texts: Texts) -> str:
-    """The " (par agent, date)" of the traitement that put the dossier in its current state."""
-    # DS dates traitements to the second: on a tie, the later one in DS's list is the newer.
-    ordered = sorted(dossier.traitements, key=lambda tr: tr.date)
-    last = next((tr for tr in reversed(ordered) if tr.state == dossier.state), None)
-    if last is None or not last.email_agent_traitant:
+def by_text(dossier: Any, texts: Texts) -> str:
+    """The " (par agent, date)" of whoever put the dossier (DS's) in its current state."""
+    who = reached_by(BackendName.DS, dossier)
+    if who is None:
         return ""
-    return texts("action.by", who=escape(last.email_agent_traitant), at=date_token(last.date))
+    agent, at = who
+    return texts("action.by", who=escape(agent), at=date_token(at))
 
 
 def explain(
@@ -118,7 +117,7 @@ def explain(
             "action.not_possible" if before else "action.not_allowed",
             number=number,
             action=action_label(action_id, t),
-            state=state_text(dossier, t),
+            state=state_text(dossier.state.value, dossier.archived, t),
             by=by_text(dossier, t),
         )
     if outcome.status is Status.NEEDS_INSTRUCTION:

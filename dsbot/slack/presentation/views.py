@@ -5,6 +5,7 @@ backend's spec to turn it into what the builders render (`ItemDetail`, `ItemStat
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from dsbot.backends import registry
@@ -23,6 +24,13 @@ def item_detail(backend: BackendName, item: Any, texts: Texts, web_base: str) ->
 def dossier_detail(dossier: Any, texts: Texts, web_base: str) -> ItemDetail:
     """A DS dossier (as DossierAccessService or the client gives it) as its card shows it."""
     return item_detail(BackendName.DS, dossier, texts, web_base)
+
+
+def reached_by(backend: BackendName, item: Any) -> tuple[str, datetime] | None:
+    """Who put `item` (the backend's own model) in its current state, and when; None when the
+    backend names nobody or does not say."""
+    spec = registry.get(backend)
+    return spec.reached_by(item) if spec.reached_by else None
 
 
 def dossier_url(web_base: str, demarche: int, number: int) -> str:

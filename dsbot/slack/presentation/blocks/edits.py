@@ -26,18 +26,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from dsbot.backends.ds.annotations import (
-    Annotation,
+from dsbot.backends.port import (
+    ANNOTATION_INPUT_KINDS,
     AnnotationChange,
     AnnotationDescriptor,
     AnnotationScalar,
     AnnotationSheet,
     AnnotationType,
+    InputKind,
+    InputOption,
+    TypedAnnotation,
     fingerprint,
 )
-from dsbot.backends.ds.backend import INPUT_KINDS
-from dsbot.backends.ds.models import Label, parse_datetime
-from dsbot.backends.port import InputKind, InputOption
+from dsbot.backends.port import ItemLabel as Label
 from dsbot.slack import ids
 from dsbot.slack.interaction.seal import SEAL_MAX_CHARS
 from dsbot.slack.presentation.blocks.common import (
@@ -254,7 +255,7 @@ def shown_value(type_: AnnotationType, value: AnnotationScalar) -> AnnotationSca
     if type_ is AnnotationType.CHECKBOX:
         return bool(value)
     if type_ is AnnotationType.DATETIME:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        parsed = _parse_datetime(value) if isinstance(value, str) else None
         return int(parsed.timestamp()) if parsed else None
     if type_ is AnnotationType.MULTIPLE_DROP_DOWN:
         return tuple(sorted(value)) if isinstance(value, tuple) else ()
@@ -263,6 +264,12 @@ def shown_value(type_: AnnotationType, value: AnnotationScalar) -> AnnotationSca
     if type_ is AnnotationType.REPETITION:
         return False
     return value
+
+
+def _parse_datetime(value: str) -> datetime | None:
+    """An annotation's datetime as the backend sends it: ISO 8601 with an offset (DS writes
+    `Z` for UTC, docs/ds-api.md pitfall 2)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def build_annotations_modal(
@@ -354,7 +361,7 @@ def _fits(desc: AnnotationDescriptor, value: AnnotationScalar) -> bool:
 
 
 def _read_only(
-    desc: AnnotationDescriptor, annotation: Annotation | None, texts: Texts, ds_url: str
+    desc: AnnotationDescriptor, annotation: TypedAnnotation | None, texts: Texts, ds_url: str
 ) -> Block:
     value = (annotation.string_value if annotation else None) or texts("edit.annotations.empty")
     text = texts(
@@ -366,7 +373,7 @@ def _read_only(
     return SectionBlock(text=mrkdwn(text, SECTION_TEXT_MAX))
 
 
-def _rows(desc: AnnotationDescriptor, annotation: Annotation, texts: Texts) -> Block:
+def _rows(desc: AnnotationDescriptor, annotation: TypedAnnotation, texts: Texts) -> Block:
     lines = [
         " · ".join(f"{escape(label)} : {escape(value or '—')}" for label, value in row)
         for row in annotation.rows
@@ -377,10 +384,11 @@ def _rows(desc: AnnotationDescriptor, annotation: Annotation, texts: Texts) -> B
 
 def _input(block_id: str, desc: AnnotationDescriptor, value: AnnotationScalar, t: Texts) -> Block:
     """An annotation's input: the port's input elements for the types that are one of its
-    kinds (`INPUT_KINDS`), DS's own for date and time, several choices, a repetition's row."""
+    kinds (`ANNOTATION_INPUT_KINDS`), their own for date and time, several choices, a
+    repetition's row."""
     action_id = ids.ACTION_ANNOTATION_INPUT
     type_ = desc.type
-    kind = INPUT_KINDS.get(type_) if type_ is not None else None
+    kind = ANNOTATION_INPUT_KINDS.get(type_) if type_ is not None else None
     element: Any
     if kind is not None:
         element = input_element(

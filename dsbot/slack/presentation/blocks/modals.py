@@ -7,6 +7,7 @@ the `ModalOrigin` (dossier, card to refresh, idempotency key) to the submission.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,8 +26,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from dsbot.backends.ds import backend as ds
-from dsbot.backends.port import ActionInput
+from dsbot.backends import registry
+from dsbot.backends.port import ActionInput, BackendName
 from dsbot.slack import ids
 from dsbot.slack.interaction.seal import SEAL_MAX_CHARS
 from dsbot.slack.presentation.blocks.common import CONTEXT_TEXT_MAX, mrkdwn, plain
@@ -82,8 +83,25 @@ NAME_BY_ACTION: dict[str, str] = {
 # An action's name (the DS adapter's action id) → its button's action_id.
 ACTION_BY_NAME: dict[str, str] = {name: action_id for action_id, name in NAME_BY_ACTION.items()}
 # The DS adapter's decisions, and those whose motivation DS requires, as button action_ids.
-DECISIONS = tuple(ACTION_BY_NAME[name] for name in ds.DECISIONS)
-MOTIVATION_REQUIRED = tuple(ACTION_BY_NAME[name] for name in ds.MOTIVATION_REQUIRED)
+_DS = registry.get(BackendName.DS)
+
+
+def decision_input(name: str, texts: Callable[..., str]) -> ActionInput | None:
+    """What DS's decision `name` asks besides its justificatif (the motivation), or None."""
+    return _DS.decision_input(name, texts) if _DS.decision_input else None
+
+
+def _key(key: str, **params: object) -> str:
+    # Whether an input is required does not depend on the language: keys stand in for texts.
+    return key
+
+
+DECISIONS = tuple(ACTION_BY_NAME[name] for name in _DS.decisions)
+MOTIVATION_REQUIRED = tuple(
+    ACTION_BY_NAME[name]
+    for name in _DS.decisions
+    if (needed := decision_input(name, _key)) is not None and needed.required
+)
 # Mutations without `disableNotification`.
 NO_SILENCE = (
     ids.ACTION_REPONDRE,
@@ -222,7 +240,7 @@ def build_action_modal(
     if origin.action_id in DECISIONS:
         if origin.instruction_first:
             blocks += _instruction_first_blocks(number, t)
-        motivation = ds.motivation_input(origin.name, t)
+        motivation = decision_input(origin.name, t)
         if motivation is not None:
             blocks.append(_motivation_block(motivation, t))
         blocks.append(
