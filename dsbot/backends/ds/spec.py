@@ -8,6 +8,7 @@ from typing import Any
 from dsbot.backends.ds.backend import DSBackend
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
+from dsbot.backends.ds.probe import probe
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
 from dsbot.backends.ds.views import dossier_detail, page_url, states
 from dsbot.backends.port import BackendName
@@ -78,5 +79,6 @@ SPEC = register(
         detail=dossier_detail,
         states=states,
         url=page_url,
+        probe=probe,
     )
 )
