@@ -15,7 +15,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends import registry
-from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.notifications.health import PollerStatus
@@ -64,8 +63,9 @@ def required_settings(http: bool) -> tuple[str, ...]:
     return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
-def build_services(settings: Settings, *, ds: DSClient | None = None) -> AppServices:
-    """Every service of the Slack app, built from Settings (`ds` may be passed in instead)."""
+def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
+    """Every service of the Slack app, built from Settings (`ds`, DS's client as the registry
+    builds it, may be passed in instead)."""
     store = Store(settings.db_path)
     store.migrate()
     ds = ds or registry.get(BackendName.DS).client(settings)
@@ -216,7 +216,7 @@ def start(
     host: str = "0.0.0.0",
     port: int = 3000,
     poller: bool = True,
-    ds: DSClient | None = None,
+    ds: Any = None,
 ) -> Runtime:
     """Start the bot; returns the running Runtime (call .stop() to end it).
 

@@ -2,156 +2,50 @@
 
 Each check yields a Finding (in French, for operators); nothing here changes anything in DS,
 in Slack or in the database. The probes expect refusals ("not found" for a dossier that cannot
-exist): the DS client's log lines about them, and its retries, would only bury the checklist.
+exist): the clients' log lines about them, and their retries, would only bury the checklist.
+What only DS's errors tell apart is its spec's probe (`dsbot/backends/ds/probe.py`).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from graphql import IntrospectionQuery, build_client_schema, validate
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends import registry
-from dsbot.backends.ds import errors as e
-from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.documents import documents
 from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendNotFound
+from dsbot.backends.registry import FAIL as FAIL
+from dsbot.backends.registry import OK as OK
+from dsbot.backends.registry import WARN as WARN
+from dsbot.backends.registry import Finding as Finding
 from dsbot.cli_french import ngettext
 from dsbot.config import Settings
 from dsbot.redact import redact
 from dsbot.slack.transport.scopes import missing_scopes
 
-OK, WARN, FAIL = "ok", "warn", "fail"
 # A probe answers at once or reports the failure: no retry lines before the checklist.
 PROBE_TIMEOUT_SECONDS = 10.0
-QUIET_LOGGERS = ("dsbot.backends.ds", "slack_sdk", "httpx", "httpcore")
+# "dsbot.backends": every backend's client, whose refusals the probes expect.
+QUIET_LOGGERS = ("dsbot.backends", "slack_sdk", "httpx", "httpcore")
 
 
-@dataclass(frozen=True)
-class Finding:
-    status: str  # ok | warn | fail
-    what: str
-    fix: str = ""
-
-
-def _gid(kind: str, n: int) -> str:
-    return base64.b64encode(f"{kind}-{n}".encode()).decode()
-
-
-def check_ds(settings: Settings, ds: DSClient) -> Iterator[Finding]:
-    problems = registry.get("ds").check(settings)
+def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
+    """DS's settings, then what DS itself answers (its spec's probe, over `ds`, its client)."""
+    spec = registry.get("ds")
+    problems = spec.check(settings)
     for problem in problems:
         yield Finding(FAIL, problem.what, problem.fix)
     if problems:
         return
-    try:
-        # A dossier that cannot exist: a valid token gets "not found", a bad one an auth error.
-        ds.get_dossier_state(0)
-    except e.DSNotFound:
-        yield Finding(OK, f"DS répond à {settings.ds_api_url} et accepte le jeton")
-    except e.DSTokenExpired:
-        yield Finding(
-            FAIL,
-            "Le jeton DS a expiré",
-            "Créez un nouveau jeton dans DS, mettez-le dans DS_API_TOKEN",
-        )
-        return
-    except e.DSNotAuthenticated:
-        yield Finding(
-            FAIL, "DS ne reconnaît pas le jeton", "Copiez le jeton entier dans DS_API_TOKEN"
-        )
-        return
-    except e.DSForbiddenNetwork as exc:
-        yield Finding(
-            FAIL,
-            f"DS refuse l’adresse IP de cette machine : {exc.message}",
-            "Autorisez-la sur le jeton dans DS",
-        )
-        return
-    except BackendError as exc:
-        yield Finding(
-            FAIL, f"DS est injoignable : {exc.message}", "Vérifiez DS_API_URL et le réseau"
-        )
-        return
-
-    for number in settings.demarches:
-        try:
-            demarche = ds.get_demarche(number)
-        except e.DSPermissionDenied:
-            yield Finding(
-                FAIL,
-                f"La démarche {number} est hors de portée du jeton",
-                "Ajoutez-la au jeton dans DS, ou retirez-la de DSBOT_DEMARCHES",
-            )
-        except BackendError as exc:
-            yield Finding(FAIL, f"Démarche {number} : {exc.message}")
-        else:
-            count = sum(len(g.instructeurs) for g in demarche.groupes)
-            places = ngettext("{n} place d’instructeur", "{n} places d’instructeur", count)
-            yield Finding(OK, f"Démarche {number} « {demarche.title} » : {places.format(n=count)}")
-    if not settings.demarches:
-        yield Finding(
-            WARN,
-            "DSBOT_DEMARCHES est vide : la liaison automatique ne connaît que les démarches"
-            " abonnées",
-            "Listez vos numéros de démarche dans DSBOT_DEMARCHES",
-        )
-
-    try:
-        ds.execute(
-            "dossier_passer_en_instruction",
-            {"input": {"dossierId": _gid("Dossier", 0), "instructeurId": _gid("Instructeur", 0)}},
-        )
-    except e.DSReadOnlyToken:
-        yield Finding(
-            FAIL,
-            "Le jeton DS est en lecture seule : les boutons ne peuvent pas agir",
-            "Créez un jeton en lecture et écriture",
-        )
-    except BackendError:
-        # Any other refusal (not found...) means DS got past the read-only check.
-        yield Finding(OK, "Le jeton DS peut écrire")
-    else:
-        yield Finding(OK, "Le jeton DS peut écrire")
-
-    yield from check_schema(ds)
-
-
-def check_schema(ds: DSClient) -> Iterator[Finding]:
-    """Validate every dsbot document against the live schema (docs/ds-api.md, "Schema drift")."""
-    try:
-        # DS's answer is checked by build_client_schema itself (TypeError/KeyError below).
-        live = build_client_schema(cast(IntrospectionQuery, ds.execute("introspection", {})))
-    except (BackendError, TypeError, KeyError) as exc:
-        yield Finding(WARN, f"Schéma en ligne illisible ({exc}) : documents non revérifiés")
-        return
-    from graphql import parse
-
-    broken = []
-    for doc in documents().values():
-        errors = validate(live, parse(doc.text))
-        if errors:
-            broken.append(f"{doc.name}: {errors[0].message}")
-    if broken:
-        yield Finding(
-            FAIL,
-            "Le schéma en ligne de DS refuse : " + " ; ".join(broken),
-            "Mettez dsbot à jour (le schéma de DS a changé)",
-        )
-    else:
-        yield Finding(
-            OK, f"Les {len(documents())} documents de dsbot sont valides sur le schéma en ligne"
-        )
+    if spec.probe is not None:
+        yield from spec.probe(ds, settings)
 
 
 def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:

@@ -14,7 +14,6 @@ from typing import Any, cast
 from slack_sdk import WebClient
 
 from dsbot.backends import registry
-from dsbot.backends.ds.client import DSClient
 from dsbot.backends.port import BackendName, FeedSource
 from dsbot.config import Settings
 from dsbot.notifications.cycle import CycleReport, Poller, utc_now
@@ -43,7 +42,7 @@ def build_poller(
     settings: Settings,
     *,
     store: Store | None = None,
-    ds: DSClient | None = None,
+    ds: Any = None,
     slack: WebClient | None = None,
     texts: Texts | None = None,
     pacing: float = 1.0,
@@ -150,7 +149,7 @@ class _SlackTokenMissing:
 def build_home_publisher(
     settings: Settings,
     store: Store,
-    ds: DSClient,
+    ds: Any,
     slack: WebClient,
     texts: Texts,
     *,

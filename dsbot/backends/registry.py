@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,20 @@ class Problem:
     fix: str = ""
 
 
+# What `dsbot check` says of one thing it checked (R1: a backend's probe answers these too).
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of `dsbot check`: its status (OK, WARN, FAIL), what was found, in French for
+    operators, and how to fix it."""
+
+    status: str  # ok | warn | fail
+    what: str
+    fix: str = ""
+
+
 def _no_problem(settings: Settings) -> list[Problem]:
     return []
 
@@ -119,6 +133,10 @@ class BackendSpec:
     # `reached_by(item)`: who put the item in its current state and when, to say why an
     # action is no longer possible; None when the backend names nobody.
     reached_by: Callable[[Any], tuple[str, datetime] | None] | None = None
+    # R1: `probe(client, settings)`: what `dsbot check` learns by asking the backend itself,
+    # once `check` finds its settings complete (its token, its reach, its schema); only the
+    # backend's own errors tell those refusals apart. None: nothing beyond `check`.
+    probe: Callable[[Any, Settings], Iterable[Finding]] | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""
@@ -192,11 +210,15 @@ def enabled(settings: Settings) -> list[BackendSpec]:
 
 
 __all__ = [
+    "FAIL",
     "KNOWN",
+    "OK",
     "PLUGINS_ENV",
     "ROLES",
+    "WARN",
     "BackendSpec",
     "CommandWord",
+    "Finding",
     "Problem",
     "enabled",
     "get",

@@ -9,13 +9,11 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 
 from slack_sdk import WebClient
 
-from dsbot.backends.ds.client import DSClient
-from dsbot.backends.dynacase.client import DynacaseClient
-from dsbot.backends.dynacase.feed_source import DynacaseFeed
+from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
 from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
@@ -77,13 +75,13 @@ def run_demo(
 
     with tempfile.TemporaryDirectory(prefix="dsbot-demo-") as tmp:
         sandbox = SandboxServer(seed=options.seed, demarches=1, dossiers=40).start()
-        ds = DSClient(sandbox.graphql_url, sandbox.token)
         demo_settings = dataclasses.replace(
             settings,
             ds_api_url=sandbox.graphql_url,
             ds_api_token=sandbox.token,
             db_path=str(Path(tmp) / "demo.db"),
         )
+        ds = registry.get(BackendName.DS).client(demo_settings)
         dynacase: DynacaseSandbox | None = None
         if options.dynacase:
             dynacase = DynacaseSandbox(seed=options.seed).start()
@@ -114,7 +112,7 @@ def run_demo(
             )
             scenario = Scenario(sandbox.base_url, ds, demarche.number)
             if dynacase is not None:
-                dynacase_scenario = _follow_dynacase(out, poller, dynacase, channel)
+                dynacase_scenario = _follow_dynacase(out, demo_settings, poller, dynacase, channel)
             while not stop.is_set() and (options.cycles == 0 or cycles < options.cycles):
                 what = scenario.step()
                 steps.append(what)
@@ -142,11 +140,13 @@ def run_demo(
 
 
 def _follow_dynacase(
-    out: TextIO, poller: Poller, dynacase: DynacaseSandbox, channel: str
+    out: TextIO, settings: Settings, poller: Poller, dynacase: DynacaseSandbox, channel: str
 ) -> DynacaseScenario:
-    """Subscribe the demo channel to a Dynacase family, as `/ds abonner dynacase` does."""
-    with DynacaseClient(dynacase.api_url, dynacase.token) as client:
-        feeds = {BackendName.DYNACASE: DynacaseFeed(client)}
+    """Subscribe the demo channel to a Dynacase family, as `/ds abonner dynacase` does
+    (`settings` name the Dynacase sandbox)."""
+    spec = registry.get(BackendName.DYNACASE)
+    with spec.client(settings) as client:
+        feeds = {BackendName.DYNACASE: spec.feed(client, settings)}
         ItemSubscriptionService(poller.store, feeds).subscribe(
             DEMO_TEAM, channel, BackendName.DYNACASE, FAMILY, created_by="U0DEMO"
         )
@@ -168,7 +168,7 @@ def _demarche_numbers(sandbox: SandboxServer) -> list[int]:
 def _introduce(
     out: TextIO,
     settings: Settings,
-    ds: DSClient,
+    ds: Any,
     demarche: int,
     title: str,
     slack: TerminalSlack,
@@ -196,7 +196,7 @@ def _introduce(
 
 
 def _show_link_preview(
-    out: TextIO, settings: Settings, ds: DSClient, demarche: int, slack: TerminalSlack
+    out: TextIO, settings: Settings, ds: Any, demarche: int, slack: TerminalSlack
 ) -> None:
     """A dossier link pasted in the channel by an instructeur of its groupe, and its preview."""
     from dsbot.slack.presentation.blocks.unfurl import build_unfurl, unfurl_fallback
@@ -222,7 +222,7 @@ def _epoch() -> datetime:
 
 
 def _show_home(
-    out: TextIO, poller: Poller, ds: DSClient, demarche: int, slack: TerminalSlack, lang: str
+    out: TextIO, poller: Poller, ds: Any, demarche: int, slack: TerminalSlack, lang: str
 ) -> None:
     """The Home tab of the instructeur with the most dossiers, from the local index (filled
     here at once; in `dsbot run` the feed fills it as dossiers change)."""

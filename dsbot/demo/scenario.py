@@ -9,10 +9,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
-
-from dsbot.backends.ds.client import DSClient
 
 USAGER_MESSAGES = (
     "Bonjour, je vous joins l’attestation demandée. Cordialement.",
@@ -28,7 +27,7 @@ MOTIVATIONS = (
 @dataclass
 class Scenario:
     sandbox_url: str
-    ds: DSClient
+    ds: Any  # DS's client, as the registry builds it
     demarche: int
     control: httpx.Client = field(init=False)
     deposited: list[int] = field(default_factory=list)

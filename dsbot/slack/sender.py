@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 
-from dsbot.backends.ds.models import Dossier
 from dsbot.backends.port import Backend, BackendName
 from dsbot.notifications.delivery.engine import DeliveryService, utc_now
 from dsbot.notifications.delivery.prepare import Preparer
@@ -42,7 +42,7 @@ class Sender(DeliveryService):
         self,
         store: Store,
         client: WebClient,
-        fetch_dossier: Callable[[int], Dossier],
+        fetch_dossier: Callable[[int], Any],
         texts: Texts,
         *,
         ds_web_base: str,

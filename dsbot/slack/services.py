@@ -8,10 +8,10 @@ listener never checks whether a service is there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
-from dsbot.backends.ds.client import DSClient
 from dsbot.config import Settings
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
@@ -26,12 +26,25 @@ from dsbot.store import Store
 from dsbot.texts import Texts
 
 
+class DossierClient(Protocol):
+    """What the Slack layer still asks DS's client itself, beside the services: the annotations'
+    sheet and the démarche's labels for their modals, and closing it when the app stops. The
+    registry builds it (`registry.get("ds").client(settings)`); its answers are DS's own models,
+    which the modals' builders read."""
+
+    def get_dossier_annotations(self, number: int) -> Any: ...
+
+    def get_demarche(self, number: int) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class AppServices:
     settings: Settings
     texts: Texts
     store: Store
-    ds: DSClient
+    ds: DossierClient
     slack: WebClient
     directory: InstructeurDirectory
     linking: LinkingService

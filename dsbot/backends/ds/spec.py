@@ -8,6 +8,7 @@ from typing import Any
 from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
+from dsbot.backends.ds.probe import probe
 from dsbot.backends.ds.upload import MAX_FILE_SIZE
 from dsbot.backends.ds.views import dossier_detail, page_url, reached_by, states
 from dsbot.backends.port import BackendName
@@ -79,5 +80,6 @@ SPEC = register(
         decisions=DECISIONS,
         decision_input=motivation_input,
         reached_by=reached_by,
+        probe=probe,
     )
 )

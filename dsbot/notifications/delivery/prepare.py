@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from dsbot.backends.ds.models import Dossier
 from dsbot.backends.errors import BackendNotFound, BackendRefused
 from dsbot.backends.port import Backend, BackendName, Item, ItemAction
 from dsbot.notifications.model import ItemRef, ParentPayload
@@ -23,7 +23,11 @@ from dsbot.store import notifications as q
 
 @dataclass(frozen=True)
 class DossierCard:
-    dossier: Dossier
+    """A DS dossier as DS's reader gives it: the renderer turns it into the port's `ItemDetail`
+    through the registry (`dsbot.slack.presentation.views.dossier_detail`), so nothing here
+    reads its model."""
+
+    dossier: Any
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Preparer:
     def __init__(
         self,
         store: Store,
-        fetch_dossier: Callable[[int], Dossier] | None,
+        fetch_dossier: Callable[[int], Any] | None,
         backends: Mapping[BackendName, Backend] | None = None,
     ) -> None:
         self.store = store

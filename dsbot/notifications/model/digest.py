@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.port import DossierState
 from dsbot.notifications.model.changes import _dt
 from dsbot.notifications.model.kinds import OutboxKind
 

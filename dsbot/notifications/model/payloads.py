@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from dsbot.backends.ds.models import DossierState, DossierSummary
+from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.notifications.model.changes import ChangeParams, change_from_json
 from dsbot.notifications.model.digest import Digest
 from dsbot.notifications.model.items import ItemRef

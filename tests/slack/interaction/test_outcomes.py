@@ -11,7 +11,12 @@ from dsbot.services.actions import ActionKind, ActionOutcome, Status
 from dsbot.slack import ids
 from dsbot.slack.interaction.outcomes import explain
 from dsbot.texts import Texts
-from tests.slack.presentation.blocks.factories import DEPOT, INSTRUCTEUR, OTHER_INSTRUCTEUR, make_dossier
+from tests.slack.presentation.blocks.factories import (
+    DEPOT,
+    INSTRUCTEUR,
+    OTHER_INSTRUCTEUR,
+    make_dossier,
+)
 
 T = Texts("fr")
 
