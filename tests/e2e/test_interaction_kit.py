@@ -276,3 +276,22 @@ def test_one_read_budget_spent_across_paths_then_refused_on_each(
     assert len(scene.slack.calls("views.open")) == views_opened
     assert len(scene.slack.unfurls()) == 1
     assert scene.ops("DsbotSuivre") == 0
+
+
+def test_a_modal_submission_spends_the_read_budget_too(scene: Scene) -> None:
+    # A submission reads DS as a click does (the permission check, the dossier read again):
+    # once the budget is spent, it is refused in the modal, and DS is neither read nor changed.
+    number = scene.dossier("en_construction")
+    small_budget(scene, 1)
+    # The one read the budget allows: the modal turns into « passer en instruction d'abord ».
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+    scene.wait_for_view_update(opened)
+    reads = scene.control.stats()["graphql_requests"]
+
+    answer = scene.submit(opened, decision_values("Conforme."))
+
+    assert answer["response_action"] == "update"
+    assert SPENT in json.dumps(answer["view"], ensure_ascii=False)
+    assert scene.control.stats()["graphql_requests"] == reads
+    assert scene.ops("DsbotPasserEnInstruction") == scene.ops("DsbotAccepter") == 0
+    assert scene.ds(number)["state"] == "en_construction"

@@ -36,10 +36,21 @@ def sealed(services: AppServices, view: Any, team_id: str, user_id: str) -> Any:
     return view
 
 
+class ReadBudgetSpent(ValueError):
+    """The person's read budget is spent (`AppServices.read_budget`)."""
+
+
 def open_metadata(services: AppServices, view: Any, team_id: str, user_id: str) -> str:
-    """The submitted view's metadata under a seal written for this person; SealError if not."""
+    """The submitted view's metadata under a seal written for this person; SealError if not,
+    ReadBudgetSpent when the person's read budget is spent."""
     metadata = view.get("private_metadata") if isinstance(view, dict) else None
-    return seal(services).open(metadata, team_id, user_id)
+    text = seal(services).open(metadata, team_id, user_id)
+    # A submission reads the backend as a click does (the permission check, the item read
+    # again), so it spends the same budget: submissions sent again and again cannot drain the
+    # backend's rate limit that everyone shares.
+    if not services.read_budget.spend(team_id, user_id, "modal submission"):
+        raise ReadBudgetSpent("read budget spent")
+    return text
 
 
 def open_modal(
@@ -65,8 +76,11 @@ def refuse_submission(ack: Ack, services: AppServices, view: Any, error: ValueEr
     callback = view.get("callback_id") if isinstance(view, dict) else None
     log.warning("submission of %s refused: %s", callback, error)
     t = services.texts
-    key = error.text_key if isinstance(error, SealError) else "error.bad_payload"
-    ack(response_action="update", view=build_error_modal(t, t(key)))
+    if isinstance(error, ReadBudgetSpent):
+        text = t("budget.spent", limit=services.read_budget.limit)
+    else:
+        text = t(error.text_key if isinstance(error, SealError) else "error.bad_payload")
+    ack(response_action="update", view=build_error_modal(t, text))
 
 
 def ack_errors(ack: Ack, errors: dict[str, str]) -> None:
