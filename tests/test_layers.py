@@ -278,7 +278,6 @@ STILL_INTERNAL = {
     "dsbot/services/classify.py",
     "dsbot/services/feed.py",
     "dsbot/services/index.py",
-    "dsbot/services/outbox.py",
     "dsbot/slack/blocks/edits.py",
     "dsbot/slack/blocks/modals.py",
     "dsbot/slack/dossier_modals.py",

@@ -504,3 +504,25 @@ class ItemDetail:
     menu: tuple[str, ...] = ()
     deletable_by: frozenset[str] = frozenset()
     others_messages: bool = False
+
+
+# --- R2: DS value types the services keep as plain data --------------------------------------
+
+
+@dataclass(frozen=True)
+class DossierSummary:
+    """The light fields of a DS change-feed page. Here rather than in DS's models because the
+    services keep it as plain data (the outbox's parent payloads, the index's light refresh)."""
+
+    id: str
+    number: int
+    state: DossierState
+    archived: bool
+    date_depot: datetime
+    date_derniere_modification: datetime
+    date_derniere_modification_champs: datetime | None = None
+    date_derniere_modification_annotations: datetime | None = None
+    date_derniere_correction_en_attente: datetime | None = None
+    date_passage_en_instruction: datetime | None = None
+    date_traitement: datetime | None = None
+    groupe_number: int | None = None

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-# The states live in the port, so that code outside the backends names them without DS's models.
+# The states and a feed page's light fields live in the port, so that code outside the backends
+# names them (the store, the outbox's payloads, the index) without DS's models.
 from dsbot.backends.port import DossierState as DossierState
+from dsbot.backends.port import DossierSummary as DossierSummary
 
 # DS writes its own notices to the usager (dossier déposé, passé en instruction, décision...)
 # into the messagerie, from its contact address, even when the e-mail is not sent
@@ -196,24 +198,6 @@ class Dossier:
     def conversation(self) -> tuple[Message, ...]:
         """The visible messages people wrote (DS's own notices left out)."""
         return tuple(m for m in self.visible_messages if not is_ds_notice(m.email))
-
-
-@dataclass(frozen=True)
-class DossierSummary:
-    """The light fields of a change-feed page."""
-
-    id: str
-    number: int
-    state: DossierState
-    archived: bool
-    date_depot: datetime
-    date_derniere_modification: datetime
-    date_derniere_modification_champs: datetime | None = None
-    date_derniere_modification_annotations: datetime | None = None
-    date_derniere_correction_en_attente: datetime | None = None
-    date_passage_en_instruction: datetime | None = None
-    date_traitement: datetime | None = None
-    groupe_number: int | None = None
 
 
 @dataclass(frozen=True)
