@@ -273,7 +273,6 @@ STILL_INTERNAL = {
     "dsbot/notifications/delivery/prepare.py",
     "dsbot/notifications/model/digest.py",
     "dsbot/notifications/model/payloads.py",
-    "dsbot/services/access.py",
     "dsbot/services/actions.py",
     "dsbot/services/classify.py",
     "dsbot/services/feed.py",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from dsbot.backends.ds.client import DSClient
+from dsbot.backends.ds.models import Dossier
 from dsbot.config import Settings
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import ActionService
@@ -35,7 +36,7 @@ class AppServices:
     slack: WebClient
     directory: InstructeurDirectory
     linking: LinkingService
-    access: DossierAccessService
+    access: DossierAccessService[Dossier]
     jobs: Jobs
     subscriptions: SubscriptionService
     actions: ActionService
