@@ -276,7 +276,6 @@ STILL_INTERNAL = {
     "dsbot/services/actions.py",
     "dsbot/services/classify.py",
     "dsbot/services/feed.py",
-    "dsbot/services/index.py",
     "dsbot/slack/blocks/edits.py",
     "dsbot/slack/blocks/modals.py",
     "dsbot/slack/dossier_modals.py",
