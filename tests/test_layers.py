@@ -275,7 +275,6 @@ STILL_INTERNAL = {
     "dsbot/notifications/model/payloads.py",
     "dsbot/services/actions.py",
     "dsbot/services/classify.py",
-    "dsbot/services/feed.py",
     "dsbot/slack/blocks/edits.py",
     "dsbot/slack/blocks/modals.py",
     "dsbot/slack/dossier_modals.py",
