@@ -56,6 +56,11 @@ class BackendUnavailable(BackendError):
     ambiguous = True
 
 
+class BackendTimeout(BackendUnavailable):
+    """The backend gave up on the request in time (a query too heavy for its limit), or we
+    did: the same request asked for less may pass, which the feed tries before reading light."""
+
+
 class BackendRateLimited(BackendError):
     """Too many requests; `retry_after` is in seconds when the backend said when to come back."""
 

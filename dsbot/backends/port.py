@@ -509,7 +509,7 @@ class ItemDetail:
     others_messages: bool = False
 
 
-# --- R3: the annotations' typed values, for the Annotations and Labels modals ---------------------
+# --- the annotations' typed values, for the Annotations and Labels modals ---------------------
 # The Slack modals edit an item's annotations one typed input each, and send back only what the
 # user changed. These are the values they build from and read back into; a backend's
 # `Annotations` source turns its own answers into them (DS: `dsbot/backends/ds/annotations.py`).
@@ -668,7 +668,7 @@ def fingerprint(value: AnnotationScalar) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
-# --- R1: a dossier's summary, as the notifications keep it ---------------------------------------
+# --- a dossier's summary, as the notifications and the services keep it -------------------------
 
 
 @dataclass(frozen=True)

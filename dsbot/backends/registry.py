@@ -70,7 +70,7 @@ class Problem:
     fix: str = ""
 
 
-# What `dsbot check` says of one thing it checked (R1: a backend's probe answers these too).
+# What `dsbot check` says of one thing it checked (a backend's probe answers these too).
 OK, WARN, FAIL = "ok", "warn", "fail"
 
 
@@ -126,14 +126,14 @@ class BackendSpec:
     states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
     url: Callable[[str, str, str], str] | None = None
 
-    # R3: its decisions (the actions that close an item, DS's accepter…), and what a decision
+    # its decisions (the actions that close an item, DS's accepter…), and what a decision
     # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.
     decisions: tuple[str, ...] = ()
     decision_input: Callable[[str, Callable[..., str]], ActionInput | None] | None = None
     # `reached_by(item)`: who put the item in its current state and when, to say why an
     # action is no longer possible; None when the backend names nobody.
     reached_by: Callable[[Any], tuple[str, datetime] | None] | None = None
-    # R1: `probe(client, settings)`: what `dsbot check` learns by asking the backend itself,
+    # `probe(client, settings)`: what `dsbot check` learns by asking the backend itself,
     # once `check` finds its settings complete (its token, its reach, its schema); only the
     # backend's own errors tell those refusals apart. None: nothing beyond `check`.
     probe: Callable[[Any, Settings], Iterable[Finding]] | None = None

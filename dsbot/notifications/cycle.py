@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from dsbot.backoff import exponential_delay
 from dsbot.notifications.delivery.port import DrainReport, Outbox
@@ -242,7 +242,7 @@ class Poller:
         *,
         ops_channel: str | None = None,
         clock: Callable[[], datetime] = utc_now,
-        cache: RecentDossiers | None = None,
+        cache: RecentDossiers[Any] | None = None,
         backoff_base: float = BACKOFF_BASE,
         backoff_cap: float = BACKOFF_CAP,
         alert_after: int = ALERT_AFTER_FAILED_CYCLES,

@@ -6,16 +6,45 @@ dossier's groupe, or to an admin; never to a Slack guest (restricted or ultra-re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
-from dsbot.backends.ds.models import Dossier
-from dsbot.services.directory import InstructeurDirectory
+from dsbot.services.directory import InstructeurDirectory, Person
 from dsbot.services.linking import LinkingService, LinkStatus
 
+# What the check reads of a dossier, as protocols: the service hands the caller back the
+# backend's own dossier (DS's `Dossier`) without this module importing DS's models.
 
-class DossierReader(Protocol):
-    def get_dossier(self, number: int) -> Dossier: ...
+
+class Groupe(Protocol):
+    @property
+    def instructeurs(self) -> Sequence[Person]: ...
+
+    def has_instructeur(self, instructeur_id: str) -> bool: ...
+
+
+class Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+class GroupedDossier(Protocol):
+    """A dossier of a démarche, handled by one groupe of instructeurs."""
+
+    @property
+    def demarche(self) -> Numbered: ...
+
+    @property
+    def groupe_instructeur(self) -> Groupe: ...
+
+
+D = TypeVar("D", bound=GroupedDossier)
+D_co = TypeVar("D_co", bound=GroupedDossier, covariant=True)
+
+
+class DossierReader(Protocol[D_co]):
+    def get_dossier(self, number: int) -> D_co: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +65,7 @@ class Access:
 GUEST = Access(None, False, "access.reason_guest")
 
 
-def access_for(dossier: Dossier, status: LinkStatus, *, is_admin: bool = False) -> Access:
+def access_for(dossier: GroupedDossier, status: LinkStatus, *, is_admin: bool = False) -> Access:
     """Allowed only for a linked instructeur of the dossier's groupe, as DS itself requires."""
     if status.link is None:
         access = Access(None, False, status.reason or "link.reason_no_match")
@@ -47,9 +76,9 @@ def access_for(dossier: Dossier, status: LinkStatus, *, is_admin: bool = False) 
     return replace(access, admin=True) if is_admin else access
 
 
-class DossierAccessService:
+class DossierAccessService(Generic[D]):
     def __init__(
-        self, ds: DossierReader, linking: LinkingService, directory: InstructeurDirectory
+        self, ds: DossierReader[D], linking: LinkingService, directory: InstructeurDirectory
     ) -> None:
         self.ds = ds
         self.linking = linking
@@ -59,7 +88,7 @@ class DossierAccessService:
         """A Slack guest never sees a dossier: known without reading DS."""
         return self.linking.users.profile(user_id).is_restricted
 
-    def open(self, team_id: str, user_id: str, number: int) -> tuple[Dossier, Access]:
+    def open(self, team_id: str, user_id: str, number: int) -> tuple[D, Access]:
         """Read the dossier (a BackendError propagates) and decide what the user may do with it."""
         dossier = self.ds.get_dossier(number)
         if self.is_guest(user_id):

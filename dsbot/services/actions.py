@@ -287,7 +287,7 @@ class ActionService:
     def __init__(
         self,
         ds: DSClient,
-        access: DossierAccessService,
+        access: DossierAccessService[Dossier],
         audit: AuditService,
         store: Store,
         *,
@@ -696,7 +696,7 @@ def own_messages(dossier: Dossier, instructeur_id: str) -> tuple[Message, ...]:
 
 
 def build_action_service(
-    store: Store, ds: DSClient, access: DossierAccessService, backend: Backend
+    store: Store, ds: DSClient, access: DossierAccessService[Dossier], backend: Backend
 ) -> ActionService:
     """`backend`: the port's DS backend over the same client (the registry's `build`)."""
     return ActionService(ds, access, AuditService(store), store, backend=backend)

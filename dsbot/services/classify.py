@@ -29,7 +29,6 @@ from dsbot.backends.ds.models import (
     DossierState,
     DossierSummary,
     Traitement,
-    is_ds_notice,
 )
 from dsbot.notifications.model import (
     AvisGiven,
@@ -269,29 +268,6 @@ def baseline(
     return replace(rebuilt, status=previous.status, status_at=previous.status_at)
 
 
-def staff_emails(dossier: Dossier) -> frozenset[str]:
-    """Emails of the people on the administration's side of this dossier (lower-cased)."""
-    emails = {p.email for p in dossier.groupe_instructeur.instructeurs}
-    emails.update(p.email for p in dossier.followers)
-    for avis in dossier.avis:
-        emails.update(e for e in (avis.claimant_email, avis.expert_email) if e)
-    return frozenset(e.lower() for e in emails if e)
-
-
-def is_from_usager(email: str, dossier: Dossier, staff: frozenset[str]) -> bool:
-    """A message written on the usager's side (not by an instructeur, an expert or DS).
-
-    DS writes a notice from its contact address after every instructeur transition: without
-    an usager e-mail to compare with, that address would otherwise pass for the usager's.
-    """
-    email = email.strip().lower()
-    if is_ds_notice(email):
-        return False
-    if dossier.usager_email:
-        return email == dossier.usager_email.strip().lower()
-    return bool(email) and email not in staff
-
-
 def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Change]:
     """The changes between `previous` and `current` (the snapshot of `dossier`), oldest first.
 
@@ -310,11 +286,11 @@ def classify(previous: Snapshot, current: Snapshot, dossier: Dossier) -> list[Ch
             )
         )
     changes.extend(_state_changes(previous, dossier))
-    staff = staff_emails(dossier)
+    staff = dossier.staff_emails
     for message in dossier.messages:
         if message.id in previous.message_ids or message.discarded_at is not None:
             continue
-        if not is_from_usager(message.email, dossier, staff):
+        if not dossier.is_from_usager(message.email, staff):
             continue
         changes.append(
             Change(

@@ -23,12 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from dsbot.backends.ds.client import BATCH_SIZE
-from dsbot.backends.ds.errors import DSTimeout
-from dsbot.backends.ds.models import DeletedDossier, Dossier, FeedPage
-from dsbot.backends.errors import BackendError
+from dsbot.backends.errors import BackendError, BackendTimeout
 from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,
@@ -44,9 +41,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
 
-# BATCH_SIZE is the client's (DSClient.get_dossiers), named here too for the feed's readers.
 __all__ = [
-    "BATCH_SIZE",
     "DELETION_OVERLAP",
     "FALLBACK_HOLD",
     "FULL_FALLBACK_SIZE",
@@ -71,21 +66,30 @@ FULL_FALLBACK_SIZE = 25
 FALLBACK_HOLD = timedelta(hours=1)
 
 
-class RecentDossiers:
+class Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+# The backend's full dossier (DS's `Dossier`): the cache keeps what the fetch gives.
+D = TypeVar("D", bound=Numbered)
+
+
+class RecentDossiers(Generic[D]):
     """Full dossiers read by the feed in this cycle, so that the sender can render a card
     without reading the same dossier again seconds later. Thread-safe."""
 
-    def __init__(self, fetch: Callable[[int], Dossier], ttl: float = 60.0) -> None:
+    def __init__(self, fetch: Callable[[int], D], ttl: float = 60.0) -> None:
         self._fetch = fetch
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._items: dict[int, tuple[float, Dossier]] = {}
+        self._items: dict[int, tuple[float, D]] = {}
 
-    def put(self, dossier: Dossier) -> None:
+    def put(self, dossier: D) -> None:
         with self._lock:
             self._items[dossier.number] = (time.monotonic(), dossier)
 
-    def get(self, number: int) -> Dossier:
+    def get(self, number: int) -> D:
         """The dossier as read at most `ttl` seconds ago, or a fresh read."""
         with self._lock:
             item = self._items.get(number)
@@ -134,7 +138,7 @@ class FeedProcessor:
         ds: Any,
         *,
         clock: Callable[[], datetime],
-        cache: RecentDossiers | None = None,
+        cache: RecentDossiers[Any] | None = None,
         page_size: int = PAGE_SIZE,
         deletion_overlap: timedelta = DELETION_OVERLAP,
     ) -> None:
@@ -166,9 +170,8 @@ class FeedProcessor:
 
     def _deletions(self, feed: Feed, result: FeedResult) -> None:
         since = feed.deleted_since - self.deletion_overlap
-        listed: list[DeletedDossier] = self.ds.deleted_dossiers(
-            **{feed.scope: feed.number}, since=since
-        )
+        # DS's DeletedDossier (number, state, date_supression, pending), as the client gives it.
+        listed: list[Any] = self.ds.deleted_dossiers(**{feed.scope: feed.number}, since=since)
         if not listed:
             return
         # Oldest first; at the same date, the trash before the definitive deletion.
@@ -209,14 +212,15 @@ class FeedProcessor:
             size = full_size if as_full else self.page_size
             read_at = self.clock()
             try:
-                page: FeedPage = self.ds.feed_page(
+                # DS's FeedPage: the summaries, the cursor, the full dossiers when `full`.
+                page = self.ds.feed_page(
                     **{feed.scope: feed.number},
                     updated_since=feed.updated_since,
                     after=cursor,
                     page_size=size,
                     full=as_full,
                 )
-            except DSTimeout:
+            except BackendTimeout:
                 if not as_full:
                     raise
                 # Too heavy for DS's 30 s: the same cursor again, smaller, then light.
@@ -251,7 +255,7 @@ class FeedProcessor:
         with self._lock:
             self._slow[key] = _Slow(full_size, self.clock() + FALLBACK_HOLD)
 
-    def _page(self, feed: Feed, page: FeedPage, read_at: datetime, result: FeedResult) -> int:
+    def _page(self, feed: Feed, page: Any, read_at: datetime, result: FeedResult) -> int:
         """Classifies and commits one page; returns how many of its dossiers had changed."""
         result.pages += 1
         result.listed += len(page.dossiers)
@@ -300,14 +304,14 @@ class FeedProcessor:
             q.advance_cursor(db, feed.key, page.end_cursor)
         return len(changed)
 
-    def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Dossier]]:
+    def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Any]]:
         """The full dossiers (DSClient.get_dossiers), with when the read started. A dossier
         gone since it was listed is left out."""
         if not numbers:
             return {}
         read_at = self.clock()
-        dossiers: dict[int, Dossier] = self.ds.get_dossiers(numbers)
-        found: dict[int, tuple[datetime, Dossier]] = {}
+        dossiers: dict[int, Any] = self.ds.get_dossiers(numbers)
+        found: dict[int, tuple[datetime, Any]] = {}
         for number in numbers:
             dossier = dossiers.get(number)
             if dossier is None:

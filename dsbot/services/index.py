@@ -9,25 +9,109 @@ date (published again, debounced, by the Slack layer).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import Dossier, DossierSummary
-from dsbot.backends.port import DossierState
-from dsbot.services.classify import is_from_usager, staff_emails
+from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.store import index as q
 from dsbot.store.index import IndexEntry
 
+# What the index reads of a dossier read in full (DS's `Dossier`), as protocols, so that it
+# needs none of DS's models; who wrote a message is DS's to say (`is_from_usager`).
 
-def entry_from_dossier(dossier: Dossier) -> IndexEntry:
+
+class _Someone(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class _Demarche(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+class _Groupe(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def instructeurs(self) -> Sequence[_Someone]: ...
+
+
+class _Message(Protocol):
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class IndexedDossier(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def state(self) -> DossierState: ...
+
+    @property
+    def archived(self) -> bool: ...
+
+    @property
+    def demarche(self) -> _Demarche: ...
+
+    @property
+    def groupe_instructeur(self) -> _Groupe: ...
+
+    @property
+    def date_depot(self) -> datetime: ...
+
+    @property
+    def date_derniere_modification(self) -> datetime: ...
+
+    @property
+    def date_passage_en_construction(self) -> datetime | None: ...
+
+    @property
+    def date_passage_en_instruction(self) -> datetime | None: ...
+
+    @property
+    def date_traitement(self) -> datetime | None: ...
+
+    @property
+    def date_derniere_correction_en_attente(self) -> datetime | None: ...
+
+    @property
+    def date_expiration(self) -> datetime | None: ...
+
+    @property
+    def date_previsionnelle_decision(self) -> date | None: ...
+
+    @property
+    def followers(self) -> Sequence[_Someone]: ...
+
+    @property
+    def visible_messages(self) -> Sequence[_Message]: ...
+
+    @property
+    def staff_emails(self) -> frozenset[str]: ...
+
+    def is_from_usager(self, email: str, staff: frozenset[str]) -> bool: ...
+
+
+def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
     state_since = {
         DossierState.EN_CONSTRUCTION: dossier.date_passage_en_construction or dossier.date_depot,
         DossierState.EN_INSTRUCTION: dossier.date_passage_en_instruction,
     }.get(dossier.state, dossier.date_traitement)
     messages = sorted(dossier.visible_messages, key=lambda m: m.created_at)
     last = messages[-1] if messages else None
-    staff = staff_emails(dossier)
+    staff = dossier.staff_emails
     return IndexEntry(
         number=dossier.number,
         demarche_number=dossier.demarche.number,
@@ -41,14 +125,14 @@ def entry_from_dossier(dossier: Dossier) -> IndexEntry:
         date_derniere_correction_en_attente=dossier.date_derniere_correction_en_attente,
         date_expiration=dossier.date_expiration,
         date_previsionnelle_decision=dossier.date_previsionnelle_decision,
-        last_message_from_usager=last is not None and is_from_usager(last.email, dossier, staff),
+        last_message_from_usager=last is not None and dossier.is_from_usager(last.email, staff),
         last_message_at=last.created_at if last else None,
         followers=tuple(p.id for p in dossier.followers if p.id),
         groupe_members=tuple(p.id for p in dossier.groupe_instructeur.instructeurs if p.id),
     )
 
 
-def record(db: Database, dossier: Dossier, now: datetime) -> None:
+def record(db: Database, dossier: IndexedDossier, now: datetime) -> None:
     """Index a dossier just read in full, and mark the Homes that show it out of date (those
     of its previous and its current groupe and followers)."""
     concerned = set(q.concerned_instructeurs(db, [dossier.number]))

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dsbot.backends.ds.models import DossierState, DossierSummary
+from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.notifications.model import (
     Deleted,
     ItemRef,

@@ -48,7 +48,7 @@ class AppServices:
     slack: WebClient
     directory: InstructeurDirectory
     linking: LinkingService
-    access: DossierAccessService
+    access: DossierAccessService[Any]
     jobs: Jobs
     subscriptions: SubscriptionService
     actions: ActionService

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dsbot.backends.ds.client import BATCH_SIZE
 from dsbot.backends.ds.documents import QUERIES_DIR, load_documents
-from dsbot.services.feed import BATCH_SIZE, FeedProcessor
+from dsbot.services.feed import FeedProcessor
 from dsbot.services.subscriptions import utc_now
 from tests.services.feed_harness import NotifyHarness
 

@@ -16,6 +16,7 @@ from dsbot.backends.errors import (
     BackendNotFound,
     BackendRateLimited,
     BackendRefused,
+    BackendTimeout,
     BackendUnavailable,
 )
 
@@ -64,7 +65,7 @@ class DSNotFound(DSError, BackendNotFound):
     text_key = "error.dossier_not_found"
 
 
-class DSTimeout(DSError, BackendUnavailable):
+class DSTimeout(DSError, BackendTimeout):
     """DS's 30 s query timeout (`extensions.code = timeout`), or our own read timeout.
 
     `partial_data` holds what DS returned alongside the error, if anything: it is never

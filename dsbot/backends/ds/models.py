@@ -198,6 +198,29 @@ class Dossier:
         """The visible messages people wrote (DS's own notices left out)."""
         return tuple(m for m in self.visible_messages if not is_ds_notice(m.email))
 
+    @property
+    def staff_emails(self) -> frozenset[str]:
+        """Emails of the people on the administration's side of this dossier (lower-cased)."""
+        emails = {p.email for p in self.groupe_instructeur.instructeurs}
+        emails.update(p.email for p in self.followers)
+        for avis in self.avis:
+            emails.update(e for e in (avis.claimant_email, avis.expert_email) if e)
+        return frozenset(e.lower() for e in emails if e)
+
+    def is_from_usager(self, email: str, staff: frozenset[str]) -> bool:
+        """A message written on the usager's side (not by an instructeur, an expert or DS);
+        `staff` is `staff_emails`, computed once by a caller that checks many messages.
+
+        DS writes a notice from its contact address after every instructeur transition: without
+        an usager e-mail to compare with, that address would otherwise pass for the usager's.
+        """
+        email = email.strip().lower()
+        if is_ds_notice(email):
+            return False
+        if self.usager_email:
+            return email == self.usager_email.strip().lower()
+        return bool(email) and email not in staff
+
 
 @dataclass(frozen=True)
 class FeedPage:
