@@ -7,6 +7,7 @@ Checked on the source with `ast`, so that an import hidden in a function counts 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,10 @@ def imported_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     return found
 
 
+@functools.cache
 def parse(path: Path) -> ast.AST:
+    """The module's tree, parsed once per process: a dozen checks walk the whole package, and
+    parsing it again for each was a tenth of the suite's CPU. The trees are only read."""
     source = path.read_text(encoding="utf-8")
     try:
         return ast.parse(source, filename=str(path))
