@@ -8,6 +8,7 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
+from dsbot.slack.presentation.blocks.common import SlackMessage
 from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
 
@@ -42,6 +43,21 @@ def share_card(
         texts=t,
         ephemeral=False,
     )
+    post_shared(services, channel_id, card, user_id, respond, what=f"dossier {number}")
+
+
+def post_shared(
+    services: AppServices,
+    channel_id: str,
+    card: SlackMessage,
+    user_id: str,
+    respond: Respond,
+    *,
+    what: str,
+) -> None:
+    """Post a card to the channel for everyone, with who shared it; the ephemeral original goes
+    away, or the person is told why Slack refused (the bot not in the channel, most often)."""
+    t = services.texts
     shared_by = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
@@ -52,7 +68,7 @@ def share_card(
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("share of dossier %s in %s failed: %s", number, channel_id, error)
+        log.info("share of %s in %s failed: %s", what, channel_id, error)
         key = (
             "card.share_not_in_channel"
             if error in ("not_in_channel", "channel_not_found")

@@ -35,6 +35,7 @@ from dsbot.slack.interaction.errors import PayloadError
 from dsbot.slack.interaction.item_refs import ItemButton, ItemOrigin
 from dsbot.slack.interaction.outcomes import post_response
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
+from dsbot.slack.interaction.sharing import post_shared
 from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.interaction.views import (
     ack_errors,
@@ -433,21 +434,4 @@ def share_card(
     card = build_item_card(
         shared.item, shared.actions, viewer=ItemViewer(can_act=True), texts=t, ephemeral=False
     )
-    shared_by = {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
-    }
-    try:
-        services.slack.chat_postMessage(
-            channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
-        )
-    except SlackApiError as exc:
-        error = exc.response.get("error", "")
-        key = (
-            "card.share_not_in_channel"
-            if error in ("not_in_channel", "channel_not_found")
-            else "error.slack"
-        )
-        respond(text=t(key, error=error), response_type="ephemeral")
-        return
-    respond(delete_original=True)
+    post_shared(services, channel_id, card, user_id, respond, what=f"item {button.ref}")

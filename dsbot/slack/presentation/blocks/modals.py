@@ -265,19 +265,7 @@ def build_action_modal(
         # Filled by build_choice_modal once DS has been read; nothing to submit until then.
         return build_info_modal(origin, t, t("modal.loading"))
     elif origin.action_id == ids.ACTION_REPONDRE:
-        blocks.append(
-            InputBlock(
-                block_id=ids.BLOCK_MESSAGE_BODY,
-                label=plain(t("modal.message.label"), INPUT_LABEL_MAX),
-                element=PlainTextInputElement(
-                    action_id=ids.ACTION_MESSAGE_BODY_INPUT,
-                    multiline=True,
-                    max_length=TEXT_INPUT_MAX,
-                    placeholder=plain(t("modal.message.placeholder"), 150),
-                    initial_value=initial_text[:TEXT_INPUT_MAX] if initial_text else None,
-                ),
-            )
-        )
+        blocks.append(_message_body_block(t, initial_text))
         blocks.append(
             _file_block(
                 ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT, "attachment", t
@@ -392,19 +380,25 @@ def _instruction_first_blocks(number: int, t: Texts) -> list[Block]:
     ]
 
 
+def _message_body_block(t: Texts, initial_text: str | None = None) -> InputBlock:
+    """The message to the usager (required), pre-filled when the person starts from a text."""
+    return InputBlock(
+        block_id=ids.BLOCK_MESSAGE_BODY,
+        label=plain(t("modal.message.label"), INPUT_LABEL_MAX),
+        element=PlainTextInputElement(
+            action_id=ids.ACTION_MESSAGE_BODY_INPUT,
+            multiline=True,
+            max_length=TEXT_INPUT_MAX,
+            placeholder=plain(t("modal.message.placeholder"), 150),
+            initial_value=initial_text[:TEXT_INPUT_MAX] if initial_text else None,
+        ),
+    )
+
+
 def _message_blocks(t: Texts) -> list[Block]:
     """The body of a message to the usager (required) and its optional attachment."""
     return [
-        InputBlock(
-            block_id=ids.BLOCK_MESSAGE_BODY,
-            label=plain(t("modal.message.label"), INPUT_LABEL_MAX),
-            element=PlainTextInputElement(
-                action_id=ids.ACTION_MESSAGE_BODY_INPUT,
-                multiline=True,
-                max_length=TEXT_INPUT_MAX,
-                placeholder=plain(t("modal.message.placeholder"), 150),
-            ),
-        ),
+        _message_body_block(t),
         _file_block(
             ids.BLOCK_MESSAGE_ATTACHMENT, ids.ACTION_MESSAGE_ATTACHMENT_INPUT, "attachment", t
         ),
