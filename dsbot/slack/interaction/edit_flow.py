@@ -17,6 +17,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.backends.port import AnnotationChange
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -40,9 +41,8 @@ from dsbot.slack.interaction.payloads import PayloadError, reply_url
 from dsbot.slack.interaction.urls import api_base
 from dsbot.slack.interaction.views import (
     ack_errors,
-    open_metadata,
     open_modal,
-    refuse_submission,
+    read_origin,
     update_view,
 )
 from dsbot.slack.middleware import SERVICES_KEY, actor
@@ -177,16 +177,12 @@ def handle_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
-    try:
-        origin = EditOrigin.decode(open_metadata(services, view, team_id, user_id))
-        if origin.callback_id != view.get("callback_id"):
-            raise ValueError(f"{view.get('callback_id')} carries another modal's origin")
-    except ValueError as exc:
-        refuse_submission(ack, services, view, exc)
+    origin = read_origin(ack, services, view, team_id, user_id, EditOrigin.decode)
+    if origin is None:
         return
     kind = KIND_BY_OPTION[origin.kind]
     labels: LabelEdit | None = None
-    annotations: tuple[Any, ...] = ()  # AnnotationChange: slack/ names no DS internals
+    annotations: tuple[AnnotationChange, ...] = ()
     if kind is ActionKind.ETIQUETTES:
         form = read_labels(view, origin, t)
         if not isinstance(form, LabelsForm):

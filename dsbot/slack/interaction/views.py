@@ -8,7 +8,8 @@ seal is not the bot's, is of an older format, or was written for someone else.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
@@ -68,6 +69,32 @@ def update_view(services: AppServices, view_id: str, view: Any, team_id: str, us
     except SlackApiError as exc:
         # The person may have submitted or closed the modal meanwhile: the submission re-checks.
         log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
+
+
+Origin = TypeVar("Origin")
+
+
+def read_origin(
+    ack: Ack,
+    services: AppServices,
+    view: Any,
+    team_id: str,
+    user_id: str,
+    decode: Callable[[str], Origin],
+) -> Origin | None:
+    """What the submitted modal was opened for, decoded from metadata sealed for this person and
+    written for this very modal (an origin naming its `callback_id` must name the view's). None
+    when it is forged, broken, expired or someone else's: the modal then says so, and nothing
+    is done."""
+    try:
+        origin = decode(open_metadata(services, view, team_id, user_id))
+        callback_id = getattr(origin, "callback_id", None)
+        if callback_id is not None and callback_id != view.get("callback_id"):
+            raise ValueError(f"{view.get('callback_id')} carries another modal's origin")
+    except ValueError as exc:
+        refuse_submission(ack, services, view, exc)
+        return None
+    return origin
 
 
 def refuse_submission(ack: Ack, services: AppServices, view: Any, error: ValueError) -> None:

@@ -27,7 +27,7 @@ from dsbot.slack.interaction.outcomes import Audience, present_outcome, present_
 from dsbot.slack.interaction.payloads import Click, PayloadError
 from dsbot.slack.interaction.refusal import refuse_payload, tell_budget_spent
 from dsbot.slack.interaction.urls import api_base
-from dsbot.slack.interaction.views import ack_errors, open_metadata, refuse_submission
+from dsbot.slack.interaction.views import ack_errors, read_origin
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.blocks.modals import ACTION_BY_CALLBACK, ModalOrigin
 from dsbot.slack.services import AppServices
@@ -77,13 +77,8 @@ def handle_submit(
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
-    try:
-        origin = ModalOrigin.decode(open_metadata(services, view, team_id, user_id))
-        if origin.callback_id != view.get("callback_id"):
-            raise ValueError(f"{view.get('callback_id')} carries another modal's origin")
-    except ValueError as exc:
-        # Forged, broken, expired or someone else's: nothing is done, the modal says so.
-        refuse_submission(ack, services, view, exc)
+    origin = read_origin(ack, services, view, team_id, user_id, ModalOrigin.decode)
+    if origin is None:
         return
     state = view.get("state")
     form = read_form(state.get("values") if isinstance(state, dict) else None, origin)

@@ -42,6 +42,7 @@ from dsbot.slack.interaction.views import (
     ack_update,
     open_metadata,
     open_modal,
+    read_origin,
     refuse_submission,
     update_view,
 )
@@ -268,11 +269,8 @@ def handle_action_submit(
     services: AppServices = context[SERVICES_KEY]
     t = services.texts
     team_id, user_id = actor(context)
-    try:
-        origin = ItemOrigin.decode(open_metadata(services, view, team_id, user_id))
-    except ValueError as exc:
-        # Forged, broken, expired or someone else's: nothing is done, the modal says so.
-        refuse_submission(ack, services, view, exc)
+    origin = read_origin(ack, services, view, team_id, user_id, ItemOrigin.decode)
+    if origin is None:
         return
     values = (view.get("state") or {}).get("values") or {}
     try:
