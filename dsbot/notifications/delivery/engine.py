@@ -199,22 +199,33 @@ class DeliveryService:
                     return_when=FIRST_COMPLETED,
                 )
                 for future in done:
-                    channel = running.pop(future)
-                    try:
-                        step = future.result()
-                    except Exception:
-                        log.exception("outbox: delivery in %s failed", channel)
-                        idle.add(channel)
-                        continue
-                    report.add(step.report)
-                    if step.report.paused_channels:
-                        idle.clear()  # a notice was queued, maybe to a channel already done
-                    if step.ready_at is None:
-                        idle.add(channel)
-                        ready_at.pop(channel, None)
-                    else:
-                        ready_at[channel] = step.ready_at
+                    self._settle(running.pop(future), future, report, idle, ready_at)
         return report
+
+    @staticmethod
+    def _settle(
+        channel: str,
+        future: Future[_Step],
+        report: DrainReport,
+        idle: set[str],
+        ready_at: dict[str, float],
+    ) -> None:
+        """Take a finished step of `channel` into the drain: its report, and when the channel
+        is next due (never again in this drain when nothing is left for it)."""
+        try:
+            step = future.result()
+        except Exception:
+            log.exception("outbox: delivery in %s failed", channel)
+            idle.add(channel)
+            return
+        report.add(step.report)
+        if step.report.paused_channels:
+            idle.clear()  # a notice was queued, maybe to a channel already done
+        if step.ready_at is None:
+            idle.add(channel)
+            ready_at.pop(channel, None)
+        else:
+            ready_at[channel] = step.ready_at
 
     def recover(self, report: DrainReport | None = None) -> int:
         """Settle rows left `sending` (a crash, a lost answer): found in Slack → sent with
