@@ -286,51 +286,81 @@ def parse_unlink(args: list[str]) -> Unlink | Invalid:
     return Unlink(unlinked)
 
 
+# The words that say what the next values of `abonner <démarche> …` are, alone (`groupe 3`) or
+# as a prefix (`groupe:3`), French and English.
+_SUBSCRIBE_MODES = {
+    "groupe": "groupe",
+    "group": "groupe",
+    "etat": "etat",
+    "état": "etat",
+    "state": "etat",
+    "etats": "etat",
+    "états": "etat",
+    "states": "etat",
+    "depuis": "depuis",
+    "since": "depuis",
+}
+_SUBSCRIBE_PREFIXED = ("groupe", "group", "etat", "état", "state")
+
+
+def _subscribe_token(token: str) -> tuple[str | None, str | None]:
+    """(the mode the token names, the value it carries): `groupe` → (groupe, None),
+    `groupe:3` → (groupe, 3), `3` → (None, 3)."""
+    if token in _SUBSCRIBE_MODES:
+        return _SUBSCRIBE_MODES[token], None
+    prefix, colon, value = token.partition(":")
+    if colon and prefix in _SUBSCRIBE_PREFIXED:
+        return _SUBSCRIBE_MODES[prefix], value
+    return None, token
+
+
+@dataclass
+class _SubscribeArgs:
+    groupe: int | None = None
+    states: list[str] = field(default_factory=list)
+    since: date | None = None
+
+    def take(self, mode: str | None, value: str) -> Invalid | None:
+        """Take one value for `mode`; the refusal that names it when it is not one."""
+        if mode == "groupe":
+            self.groupe = _number(value)
+            if self.groupe is None:
+                return Invalid("abonner", "error.subscribe_groupe", {"value": value})
+        elif mode == "etat":
+            state = ds_state_word(value)
+            if state is None:
+                return Invalid("abonner", "error.subscribe_state", {"value": value})
+            if state not in self.states:
+                self.states.append(state)
+        elif mode == "depuis":
+            try:
+                self.since = date.fromisoformat(value)
+            except ValueError:
+                return Invalid("abonner", "error.subscribe_since", {"value": value})
+        else:
+            return Invalid("abonner", "error.subscribe_usage")
+        return None
+
+
 def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
     demarche = _number(args[0]) if args else None
     if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
-    groupe: int | None = None
-    states: list[str] = []
-    since: date | None = None
-    rest = [a.lower().rstrip(",") for a in args[1:]]
+    parsed = _SubscribeArgs()
     mode: str | None = None
-    for token in rest:
-        if token in ("groupe", "group"):
-            mode = "groupe"
+    for token in (a.lower().rstrip(",") for a in args[1:]):
+        named, value = _subscribe_token(token)
+        mode = named or mode
+        if value is None:
             continue
-        if token in ("etat", "état", "state", "etats", "états", "states"):
-            mode = "etat"
-            continue
-        if token in ("depuis", "since"):
-            mode = "depuis"
-            continue
-        if token.startswith(("groupe:", "group:")):
-            mode, token = "groupe", token.split(":", 1)[1]
-        elif token.startswith(("etat:", "état:", "state:")):
-            mode, token = "etat", token.split(":", 1)[1]
-        if mode == "groupe":
-            number = _number(token)
-            if number is None:
-                return Invalid("abonner", "error.subscribe_groupe", {"value": token})
-            groupe, mode = number, None
-        elif mode == "etat":
-            state = ds_state_word(token)
-            if state is None:
-                return Invalid("abonner", "error.subscribe_state", {"value": token})
-            if state not in states:
-                states.append(state)
-        elif mode == "depuis":
-            try:
-                since = date.fromisoformat(token)
-            except ValueError:
-                return Invalid("abonner", "error.subscribe_since", {"value": token})
-            mode = None
-        else:
-            return Invalid("abonner", "error.subscribe_usage")
+        refused = parsed.take(mode, value)
+        if refused is not None:
+            return refused
+        if mode != "etat":
+            mode = None  # a groupe and a date take one value; états take several
     if mode in ("groupe", "depuis"):
         return Invalid("abonner", "error.subscribe_usage")
-    return Subscribe(demarche, groupe, tuple(states), since)
+    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since)
 
 
 def parse_subscribe_family(
