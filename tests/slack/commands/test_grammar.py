@@ -170,3 +170,35 @@ def test_dynacase_commands(text, expected):
 def test_dynacase_commands_with_bad_arguments(text, key):
     parsed = parse(text)
     assert isinstance(parsed, g.Invalid) and parsed.error_key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("abonner 12", g.Subscribe(12, None, (), None)),
+        ("subscribe 12 group:3", g.Subscribe(12, 3, (), None)),
+        ("abonner 12 groupe:3 état:accepté", g.Subscribe(12, 3, ("accepte",), None)),
+        (
+            "abonner 12 etats construction, instruction",
+            g.Subscribe(12, None, ("en_construction", "en_instruction"), None),
+        ),
+        ("abonner 12 states refuse refuse", g.Subscribe(12, None, ("refuse",), None)),
+        ("abonner 12 since 2026-11-01 groupe 4", g.Subscribe(12, 4, (), date(2026, 11, 1))),
+    ],
+)
+def test_subscribe_words_alone_prefixed_and_in_english(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("abonner 12 groupe:", "error.subscribe_groupe"),
+        ("abonner 12 groupe 3 4", "error.subscribe_usage"),
+        ("abonner 12 depuis", "error.subscribe_usage"),
+        ("abonner 12 state:brouillon", "error.subscribe_state"),
+    ],
+)
+def test_subscribe_refusals_name_the_faulty_value(text, key):
+    result = parse(text)
+    assert isinstance(result, g.Invalid) and result.error_key == key
