@@ -25,7 +25,18 @@ def _gid(kind: str, n: int) -> str:
 
 
 def probe(ds: Any, settings: Settings) -> Iterator[Finding]:
-    """DS's findings, asked through `ds` (its client)."""
+    """DS's findings, asked through `ds` (its client): the token, then (when DS accepts it)
+    the démarches, the right to write and the schema."""
+    token = list(_check_token(ds, settings))
+    yield from token
+    if any(finding.status == FAIL for finding in token):
+        return
+    yield from _check_demarches(ds, settings)
+    yield from _check_write_access(ds)
+    yield from check_schema(ds)
+
+
+def _check_token(ds: Any, settings: Settings) -> Iterator[Finding]:
     try:
         # A dossier that cannot exist: a valid token gets "not found", a bad one an auth error.
         ds.get_dossier_state(0)
@@ -37,25 +48,23 @@ def probe(ds: Any, settings: Settings) -> Iterator[Finding]:
             "Le jeton DS a expiré",
             "Créez un nouveau jeton dans DS, mettez-le dans DS_API_TOKEN",
         )
-        return
     except e.DSNotAuthenticated:
         yield Finding(
             FAIL, "DS ne reconnaît pas le jeton", "Copiez le jeton entier dans DS_API_TOKEN"
         )
-        return
     except e.DSForbiddenNetwork as exc:
         yield Finding(
             FAIL,
             f"DS refuse l’adresse IP de cette machine : {exc.message}",
             "Autorisez-la sur le jeton dans DS",
         )
-        return
     except BackendError as exc:
         yield Finding(
             FAIL, f"DS est injoignable : {exc.message}", "Vérifiez DS_API_URL et le réseau"
         )
-        return
 
+
+def _check_demarches(ds: Any, settings: Settings) -> Iterator[Finding]:
     for number in settings.demarches:
         try:
             demarche = ds.get_demarche(number)
@@ -82,6 +91,8 @@ def probe(ds: Any, settings: Settings) -> Iterator[Finding]:
             "Listez vos numéros de démarche dans DSBOT_DEMARCHES",
         )
 
+
+def _check_write_access(ds: Any) -> Iterator[Finding]:
     try:
         ds.execute(
             "dossier_passer_en_instruction",
@@ -98,8 +109,6 @@ def probe(ds: Any, settings: Settings) -> Iterator[Finding]:
         yield Finding(OK, "Le jeton DS peut écrire")
     else:
         yield Finding(OK, "Le jeton DS peut écrire")
-
-    yield from check_schema(ds)
 
 
 def check_schema(ds: Any) -> Iterator[Finding]:
