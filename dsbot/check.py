@@ -107,6 +107,11 @@ def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
     if http:
         yield Finding(OK, "SLACK_SIGNING_SECRET est défini")
         return
+    yield from _check_app_token(settings)
+
+
+def _check_app_token(settings: Settings) -> Iterator[Finding]:
+    """Socket Mode: whether Slack opens a connection with the app-level token."""
     try:
         WebClient(
             base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
