@@ -12,6 +12,7 @@ timestamps move without sleeping.
 
 from __future__ import annotations
 
+import calendar
 import threading
 import time
 from collections.abc import Callable
@@ -186,3 +187,22 @@ def us_from_date(day: date, hour: int = 0) -> int:
     dt = datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
     delta = dt - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * US
+
+
+def add_months(us: int, months: int) -> int:
+    """`us` plus `months` calendar months, as Rails' `time + n.months` (docs/ds-api.md,
+    "dateExpiration").
+
+    DS runs in the Paris zone: the wall-clock time is kept and the day is clamped to the end of
+    the target month (31 January + 1 month = 28 or 29 February), so the UTC offset may change.
+    """
+    local = to_datetime(us).astimezone(PARIS)
+    index = local.year * 12 + local.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    moved = local.replace(year=year, month=month, day=min(local.day, last_day))
+    # Rebuilt from its wall clock so that the offset is the target day's (summer or winter).
+    rebuilt = datetime.combine(moved.date(), moved.timetz().replace(tzinfo=None), tzinfo=PARIS)
+    delta = rebuilt - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
-from dsbot.sandboxes.ds.clock import DAY_US
+from dsbot.sandboxes.ds.clock import add_months
 from dsbot.sandboxes.ds.context import RequestContext
 from dsbot.sandboxes.ds.errors import InternalError, hidden, not_found
 from dsbot.sandboxes.ds.ids import decode_int_gid, gid
@@ -381,14 +381,15 @@ class DossierView:
 
     @property
     def dateExpiration(self) -> int | None:
-        # DS counts from the passage en construction or the decision; en instruction, none.
+        # DS adds calendar months (Rails' `+ n.months`, in Paris time) to the passage en
+        # construction or to the decision; en instruction, none (docs/ds-api.md).
         months = self.ctx.store.world.demarches[self.row["demarche"]]["dureeConservationDossiers"]
         state = self.row["state"]
         if state == "en_instruction":
             return None
         base = self.datePassageEnConstruction if state == "en_construction" else None
         base = base or self.row["processed_at"] or self.row["depose_at"]
-        return base + months * 30 * DAY_US
+        return add_months(base, months)
 
     @property
     def attestation(self) -> dict[str, Any] | None:
