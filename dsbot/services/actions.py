@@ -282,7 +282,7 @@ def _lacking(capability: str) -> BackendAuthFailed:
 class ActionService:
     """DS's state moves still go through `DSClient`; what only some backends can do (labels,
     messages and corrections with their file, follows, a change of groupe) goes through the DS
-    backend's capabilities (`dsbot/backends/port.py`), acting as the instructeur."""
+    backend's capabilities (`dsbot/backends/port/`), acting as the instructeur."""
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 Free of Slack: the listeners ask "what may this person see and do on this item", "prepare this
 action", "perform it", and turn the answers into cards and modals. Works on the backend port
-only (`dsbot/backends/port.py`), so a new backend needs nothing here.
+only (`dsbot/backends/port/`), so a new backend needs nothing here.
 
 Privacy: an item's content goes to a person who has connected their own credential and whom
 the backend lets see it (the read is made with *their* credential), or to an admin (read with

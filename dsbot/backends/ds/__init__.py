@@ -1,4 +1,4 @@
-"""Démarche numérique (DS) as a backend of the port (`dsbot/backends/port.py`).
+"""Démarche numérique (DS) as a backend of the port (`dsbot/backends/port/`).
 
 - `client`, `transport`, `upload`, `documents`, `errors`, `models`, `annotations`: the GraphQL
   client (its documents in `queries/`, the real schema in `schema.graphql`).

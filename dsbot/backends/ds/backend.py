@@ -1,4 +1,4 @@
-"""DS as an implementation of the backend port (`dsbot/backends/port.py`), over the existing
+"""DS as an implementation of the backend port (`dsbot/backends/port/`), over the existing
 DS client (`dsbot.backends.ds.client.DSClient`), without changing it.
 
 An item is a dossier addressed by its number; its actions are the state mutations DS allows

@@ -1,4 +1,4 @@
-"""Dynacase as an implementation of the backend port (`dsbot/backends/port.py`).
+"""Dynacase as an implementation of the backend port (`dsbot/backends/port/`).
 
 An item is a document addressed by its initid (docs/dynacase-api.md §4.1, §6.8); its actions
 are the workflow's transitions leaving the current state (§6.2); an action's form is the

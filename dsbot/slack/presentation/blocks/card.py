@@ -1,6 +1,6 @@
 """The dossier card: what an instructeur needs to decide, and the buttons DS allows now.
 
-It renders the port's `ItemDetail` (`dsbot/backends/port.py`), which the DS adapter makes of a
+It renders the port's `ItemDetail` (`dsbot/backends/port/`), which the DS adapter makes of a
 dossier (`dsbot.slack.presentation.views.dossier_detail`): which dates, demandeur, actions and
 menu entries a dossier has is the adapter's decision; escaping, Slack's limits, the buttons'
 action_ids and

@@ -1,5 +1,5 @@
 """The card of an item of any backend (a document, a fiche…): pure Block Kit builders
-over the port's types (`dsbot/backends/port.py`), with the pieces it shares with the DS card
+over the port's types (`dsbot/backends/port/`), with the pieces it shares with the DS card
 (`common.state_text`, `parts.py`).
 
 Title, kind, state with its colour, activity, last change, recent history, one button per
