@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -574,64 +575,110 @@ def _read_value(
     type_: AnnotationType, state: dict[str, Any], view: Any, block_id: str
 ) -> AnnotationScalar:
     """The value as the input holds it (`shown_value`'s form); ValueError(text key) if bad."""
-    if type_ in (AnnotationType.TEXT, AnnotationType.TEXTAREA, AnnotationType.EMAIL):
-        value = state.get("value")
-        if value is not None and not isinstance(value, str):
-            raise ValueError("edit.annotations.bad_value")
-        return value or ""
-    if type_ in (AnnotationType.CHECKBOX, AnnotationType.REPETITION):
-        return is_checked(state)
-    if type_ is AnnotationType.YES_NO:
-        option = state.get("selected_option")
-        chosen = option.get("value") if isinstance(option, dict) else None
-        if chosen not in (None, OPTION_YES, OPTION_NO):
-            raise ValueError("edit.annotations.bad_choice")
-        return None if chosen is None else chosen == OPTION_YES
-    if type_ is AnnotationType.DATE:
-        chosen = state.get("selected_date")
-        if chosen is None:
-            return None
-        if not isinstance(chosen, str) or not _ISO_DATE.fullmatch(chosen):
-            raise ValueError("edit.annotations.bad_value")
-        try:
-            date.fromisoformat(chosen)
-        except ValueError:
-            raise ValueError("edit.annotations.bad_value") from None
-        return chosen
-    if type_ is AnnotationType.DATETIME:
-        chosen = state.get("selected_date_time")
-        if chosen is None:
-            return None
-        if not isinstance(chosen, int) or isinstance(chosen, bool) or chosen < 0:
-            raise ValueError("edit.annotations.bad_value")
-        return chosen
-    if type_ in (AnnotationType.INTEGER, AnnotationType.DECIMAL):
-        raw = state.get("value")
-        if raw in (None, ""):
-            return None
-        try:
-            if type_ is AnnotationType.INTEGER:
-                number: int | float = int(str(raw))
-                if not -(2**31) <= number < 2**31:
-                    raise ValueError
-                return number
-            number = float(str(raw))
-        except ValueError:
-            raise ValueError("edit.annotations.bad_number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("edit.annotations.bad_number")
-        return number
+    reader = _READERS.get(type_)
+    if reader is not None:
+        return reader(state)
+    # Only the lists check the choice against the options the modal offered.
     offered = _block_options(view, block_id)
     if type_ is AnnotationType.DROP_DOWN:
-        option = state.get("selected_option")
-        chosen = option.get("value") if isinstance(option, dict) else None
-        if chosen is not None and chosen not in offered:
-            raise ValueError("edit.annotations.bad_choice")
-        return chosen
+        return _read_drop_down(state, offered)
+    return _read_multiple_drop_down(state, offered)
+
+
+def _read_text(state: dict[str, Any]) -> AnnotationScalar:
+    value = state.get("value")
+    if value is not None and not isinstance(value, str):
+        raise ValueError("edit.annotations.bad_value")
+    return value or ""
+
+
+def _read_yes_no(state: dict[str, Any]) -> AnnotationScalar:
+    option = state.get("selected_option")
+    chosen = option.get("value") if isinstance(option, dict) else None
+    if chosen not in (None, OPTION_YES, OPTION_NO):
+        raise ValueError("edit.annotations.bad_choice")
+    return None if chosen is None else chosen == OPTION_YES
+
+
+def _read_date(state: dict[str, Any]) -> AnnotationScalar:
+    chosen = state.get("selected_date")
+    if chosen is None:
+        return None
+    if not isinstance(chosen, str) or not _ISO_DATE.fullmatch(chosen):
+        raise ValueError("edit.annotations.bad_value")
+    try:
+        date.fromisoformat(chosen)
+    except ValueError:
+        raise ValueError("edit.annotations.bad_value") from None
+    return chosen
+
+
+def _read_datetime(state: dict[str, Any]) -> AnnotationScalar:
+    chosen = state.get("selected_date_time")
+    if chosen is None:
+        return None
+    if not isinstance(chosen, int) or isinstance(chosen, bool) or chosen < 0:
+        raise ValueError("edit.annotations.bad_value")
+    return chosen
+
+
+def _read_integer(state: dict[str, Any]) -> AnnotationScalar:
+    raw = state.get("value")
+    if raw in (None, ""):
+        return None
+    try:
+        number = int(str(raw))
+    except ValueError:
+        raise ValueError("edit.annotations.bad_number") from None
+    # DS stores an integer annotation on 32 bits.
+    if not -(2**31) <= number < 2**31:
+        raise ValueError("edit.annotations.bad_number")
+    return number
+
+
+def _read_decimal(state: dict[str, Any]) -> AnnotationScalar:
+    raw = state.get("value")
+    if raw in (None, ""):
+        return None
+    try:
+        number = float(str(raw))
+    except ValueError:
+        raise ValueError("edit.annotations.bad_number") from None
+    # float() takes "nan" and "inf", which DS cannot store.
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("edit.annotations.bad_number")
+    return number
+
+
+def _read_drop_down(state: dict[str, Any], offered: dict[str, str]) -> AnnotationScalar:
+    option = state.get("selected_option")
+    chosen = option.get("value") if isinstance(option, dict) else None
+    if chosen is not None and chosen not in offered:
+        raise ValueError("edit.annotations.bad_choice")
+    return chosen
+
+
+def _read_multiple_drop_down(state: dict[str, Any], offered: dict[str, str]) -> AnnotationScalar:
     chosen_all = _selected(state)
     if any(v not in offered for v in chosen_all):
         raise ValueError("edit.annotations.bad_choice")
     return tuple(sorted(chosen_all))
+
+
+# The reader of each type whose value the input's state alone decides; the lists, which also
+# need the options offered, are read apart.
+_READERS: dict[AnnotationType, Callable[[dict[str, Any]], AnnotationScalar]] = {
+    AnnotationType.TEXT: _read_text,
+    AnnotationType.TEXTAREA: _read_text,
+    AnnotationType.EMAIL: _read_text,
+    AnnotationType.CHECKBOX: is_checked,
+    AnnotationType.REPETITION: is_checked,
+    AnnotationType.YES_NO: _read_yes_no,
+    AnnotationType.DATE: _read_date,
+    AnnotationType.DATETIME: _read_datetime,
+    AnnotationType.INTEGER: _read_integer,
+    AnnotationType.DECIMAL: _read_decimal,
+}
 
 
 def _to_ds(type_: AnnotationType, value: AnnotationScalar) -> AnnotationScalar:

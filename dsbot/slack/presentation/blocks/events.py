@@ -224,50 +224,78 @@ def build_change_message(
     `url` is the dossier's DS page; `mention(email)` gives a linked instructeur's Slack user
     id (shown as a mention) or the email itself.
     """
+    if isinstance(change, Updated):
+        raise ValueError("an `updated` change only refreshes the card: no thread event")
+    if isinstance(change, ItemStateChanged):
+        return build_item_change_message(change, title=change.title, texts=texts, url=url)
     params: dict[str, Any] = {}
     if change.at is not None:
         params["at"] = change.at
     if url:
         params["url"] = url
-    match change:
-        case StateChanged():
-            key = EVENT_STATE_CHANGED
-            params["state"] = change.to_state
-            if change.by:
-                params["by"] = mention(change.by)
-        case MessageReceived():
-            key = EVENT_MESSAGE
-            params["author"] = change.email or texts("notify.usager")
-            if change.body:
-                params["body"] = change.body
-        case AvisGiven() | AvisRequested():
-            key = EVENT_AVIS
-            body = change.reponse if isinstance(change, AvisGiven) else change.question
-            if body:
-                params["body"] = body
-            if change.expert:
-                params["by"] = mention(change.expert)
-        case Trashed():
-            key = EVENT_TRASH
-            if change.reason:
-                params["reason"] = change.reason
-        case CorrectionRequested():
-            key = EVENT_CORRECTION
-        case CorrectionResolved():
-            key = EVENT_CORRECTION_RESOLVED
-        case ChampsEdited():
-            key = EVENT_CHAMPS
-        case Deleted():
-            key = EVENT_DELETED
-        case Restored():
-            key = EVENT_RESTORED
-        case Deposited():
-            key = EVENT_DEPOSE
-        case Updated():
-            raise ValueError("an `updated` change only refreshes the card: no thread event")
-        case ItemStateChanged():
-            return build_item_change_message(change, title=change.title, texts=texts, url=url)
+    key, details = _CHANGE_EVENTS[type(change)]
+    params.update(details(change, texts, mention))
     return build_event_message(key, dossier_number=dossier_number, texts=texts, **params)
+
+
+# What a change adds to its event's text, given the texts and `mention` (see above).
+_Details = Callable[[Any, Texts, Callable[[str], str]], dict[str, Any]]
+
+
+def _no_details(
+    change: ChangeParams, texts: Texts, mention: Callable[[str], str]
+) -> dict[str, Any]:
+    return {}
+
+
+def _state_details(
+    change: StateChanged, texts: Texts, mention: Callable[[str], str]
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"state": change.to_state}
+    if change.by:
+        params["by"] = mention(change.by)
+    return params
+
+
+def _message_details(
+    change: MessageReceived, texts: Texts, mention: Callable[[str], str]
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"author": change.email or texts("notify.usager")}
+    if change.body:
+        params["body"] = change.body
+    return params
+
+
+def _avis_details(
+    change: AvisGiven | AvisRequested, texts: Texts, mention: Callable[[str], str]
+) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    body = change.reponse if isinstance(change, AvisGiven) else change.question
+    if body:
+        params["body"] = body
+    if change.expert:
+        params["by"] = mention(change.expert)
+    return params
+
+
+def _trash_details(change: Trashed, texts: Texts, mention: Callable[[str], str]) -> dict[str, Any]:
+    return {"reason": change.reason} if change.reason else {}
+
+
+# Each dossier change with a thread event: its text key and what it adds to the text.
+_CHANGE_EVENTS: dict[type, tuple[str, _Details]] = {
+    StateChanged: (EVENT_STATE_CHANGED, _state_details),
+    MessageReceived: (EVENT_MESSAGE, _message_details),
+    AvisGiven: (EVENT_AVIS, _avis_details),
+    AvisRequested: (EVENT_AVIS, _avis_details),
+    Trashed: (EVENT_TRASH, _trash_details),
+    CorrectionRequested: (EVENT_CORRECTION, _no_details),
+    CorrectionResolved: (EVENT_CORRECTION_RESOLVED, _no_details),
+    ChampsEdited: (EVENT_CHAMPS, _no_details),
+    Deleted: (EVENT_DELETED, _no_details),
+    Restored: (EVENT_RESTORED, _no_details),
+    Deposited: (EVENT_DEPOSE, _no_details),
+}
 
 
 def build_outbox_summary(payload: SummaryPayload, texts: Texts) -> SlackMessage:

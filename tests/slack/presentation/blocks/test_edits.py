@@ -296,6 +296,21 @@ def test_every_type_is_read_back_typed() -> None:
         ),
         (AnnotationType.DATE, {"selected_date": None}, "edit.annotations.cannot_empty"),
         (AnnotationType.INTEGER, {"value": None}, "edit.annotations.cannot_empty"),
+        # Each reader's other refusals: a wrong JSON type, out of DS's range, not a real date.
+        (AnnotationType.TEXTAREA, {"value": 7}, "edit.annotations.bad_value"),
+        (AnnotationType.EMAIL, {"value": ["a@b.fr"]}, "edit.annotations.bad_value"),
+        (AnnotationType.INTEGER, {"value": str(2**31)}, "edit.annotations.bad_number"),
+        (AnnotationType.INTEGER, {"value": str(-(2**31) - 1)}, "edit.annotations.bad_number"),
+        (AnnotationType.DECIMAL, {"value": "inf"}, "edit.annotations.bad_number"),
+        (AnnotationType.DECIMAL, {"value": "trois"}, "edit.annotations.bad_number"),
+        (AnnotationType.DECIMAL, {"value": ""}, "edit.annotations.cannot_empty"),
+        (AnnotationType.DATE, {"selected_date": "2026-02-30"}, "edit.annotations.bad_value"),
+        (AnnotationType.DATE, {"selected_date": 20260301}, "edit.annotations.bad_value"),
+        (AnnotationType.DATETIME, {"selected_date_time": -1}, "edit.annotations.bad_value"),
+        (AnnotationType.DATETIME, {"selected_date_time": True}, "edit.annotations.bad_value"),
+        (AnnotationType.DATETIME, {"selected_date_time": None}, "edit.annotations.cannot_empty"),
+        (AnnotationType.YES_NO, {"selected_option": None}, "edit.annotations.cannot_empty"),
+        (AnnotationType.DROP_DOWN, {"selected_option": None}, "edit.annotations.cannot_empty"),
     ],
 )
 def test_bad_inputs_get_an_inline_error(type_: AnnotationType, state: dict, key: str) -> None:
@@ -313,6 +328,23 @@ def test_a_text_can_be_emptied() -> None:
     assert read_annotations(submitted(view, values), restored, T) == (
         AnnotationChange("A0", AnnotationType.TEXT, "", "Annotation text"),
     )
+
+
+@pytest.mark.parametrize(
+    ("type_", "state", "expected"),
+    [
+        (AnnotationType.INTEGER, {"value": str(2**31 - 1)}, 2**31 - 1),
+        (AnnotationType.INTEGER, {"value": str(-(2**31))}, -(2**31)),
+        (AnnotationType.MULTIPLE_DROP_DOWN, {"selected_options": []}, ()),
+    ],
+)
+def test_edge_values_are_read_back(type_: AnnotationType, state: dict, expected: object) -> None:
+    view, restored = built()
+    values = initial_state(view)
+    put(view, values, type_, **state)
+    changes = read_annotations(submitted(view, values), restored, T)
+    assert isinstance(changes, tuple)
+    assert [c.value for c in changes if c.type is type_] == [expected]
 
 
 # --- labels and metadata ---------------------------------------------------------------------

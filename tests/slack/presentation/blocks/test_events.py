@@ -231,6 +231,55 @@ def test_every_announced_change_kind_has_its_thread_reply(kind):
     assert "7" in message.text
 
 
+# Each dossier change's event key and the facts it passes on (`mention` gives "<@U…>" ids).
+_EXPECTED_EVENTS: dict[ChangeKind, tuple[str, dict[str, object]]] = {
+    ChangeKind.DEPOSITED: (EVENT_DEPOSE, {"at": AT_CHANGE}),
+    ChangeKind.STATE_CHANGED: (
+        EVENT_STATE_CHANGED,
+        {"at": AT_CHANGE, "state": "accepte", "by": "U:a@x.fr"},
+    ),
+    ChangeKind.MESSAGE_RECEIVED: (
+        EVENT_MESSAGE,
+        {"at": AT_CHANGE, "author": "u@x.fr", "body": "Voici"},
+    ),
+    ChangeKind.AVIS_REQUESTED: (EVENT_AVIS, {"body": "Conforme ?", "by": "U:e@x.fr"}),
+    ChangeKind.AVIS_GIVEN: (EVENT_AVIS, {"at": AT_CHANGE, "body": "Favorable", "by": "U:e@x.fr"}),
+    ChangeKind.CORRECTION_REQUESTED: (EVENT_CORRECTION, {"at": AT_CHANGE}),
+    ChangeKind.CORRECTION_RESOLVED: (EVENT_CORRECTION_RESOLVED, {"at": AT_CHANGE}),
+    ChangeKind.CHAMPS_EDITED: (EVENT_CHAMPS, {"at": AT_CHANGE}),
+    ChangeKind.TRASHED: (EVENT_TRASH, {"reason": "user_request"}),
+    ChangeKind.DELETED: (EVENT_DELETED, {}),
+    ChangeKind.RESTORED: (EVENT_RESTORED, {"at": AT_CHANGE}),
+}
+
+
+@pytest.mark.parametrize("kind", list(_EXPECTED_EVENTS))
+def test_each_change_kind_is_told_by_its_own_event_with_its_facts(kind):
+    texts = Texts("fr")
+    url = "https://ds.example/dossiers/7"
+    key, params = _EXPECTED_EVENTS[kind]
+    message = build_change_message(
+        CHANGES[kind], dossier_number=7, texts=texts, url=url, mention=lambda e: f"U:{e}"
+    )
+    expected = build_event_message(key, dossier_number=7, texts=texts, url=url, **params)
+    assert message.text == expected.text
+    assert message.blocks == expected.blocks
+
+
+def test_a_change_without_its_optional_facts_leaves_them_out():
+    texts = Texts("fr")
+    bare: dict[ChangeParams, tuple[str, dict[str, object]]] = {
+        StateChanged(to_state="accepte"): (EVENT_STATE_CHANGED, {"state": "accepte"}),
+        AvisGiven(): (EVENT_AVIS, {}),
+        AvisRequested(): (EVENT_AVIS, {}),
+        Trashed(): (EVENT_TRASH, {}),
+    }
+    for change, (key, params) in bare.items():
+        message = build_change_message(change, dossier_number=7, texts=texts)
+        expected = build_event_message(key, dossier_number=7, texts=texts, **params)
+        assert message.text == expected.text
+
+
 def test_a_change_renders_its_facts():
     texts = Texts("fr")
     state = build_change_message(
