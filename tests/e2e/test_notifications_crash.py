@@ -21,6 +21,7 @@ from dsbot.backends.ds.client import DSClient
 from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import Store
+from tests.fakes.process import cards_and_replies, run_until_quiet
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 
 CHANNEL = "C0CRASH"
@@ -124,19 +125,9 @@ def test_every_change_is_delivered_exactly_once_across_kill_9(sandbox, slack, tm
 
     # DS is quiet now: clean cycles finish what the killed ones left, until one has nothing
     # left to do.
-    for _ in range(CLEAN_CYCLES):
-        calls = len(slack.calls())
-        child = start_cycle(env, tmp_path)
-        _, err = child.communicate(timeout=60)
-        assert child.returncode == 0, err.decode()
-        if len(slack.calls()) == calls:
-            break
-    else:
-        raise AssertionError(f"still sending after {CLEAN_CYCLES} clean cycles")
+    run_until_quiet(lambda: start_cycle(env, tmp_path), slack, CLEAN_CYCLES)
 
-    messages = slack.messages(CHANNEL)
-    cards = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
-    replies = [m for m in messages if m.get("thread_ts") not in (None, m["ts"])]
+    cards, replies = cards_and_replies(slack.messages(CHANNEL))
     # One card per dossier, each dossier's.
     card_numbers = sorted(_card_number(m["text"]) for m in cards)
     assert card_numbers == sorted(created)

@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -57,3 +59,25 @@ def stop(proc: subprocess.Popen) -> int:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def run_until_quiet(start: Callable[[], subprocess.Popen], slack: Any, cycles: int) -> None:
+    """Clean `dsbot poll --once` cycles (`start` launches one) until one makes no Slack call:
+    what killed cycles left is then finished. Fails after `cycles` busy ones."""
+    for _ in range(cycles):
+        calls = len(slack.calls())
+        child = start()
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 0, err.decode()
+        if len(slack.calls()) == calls:
+            return
+    raise AssertionError(f"still sending after {cycles} clean cycles")
+
+
+def cards_and_replies(
+    messages: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A channel's top-level messages (its cards) and its thread replies."""
+    cards = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+    replies = [m for m in messages if m.get("thread_ts") not in (None, m["ts"])]
+    return cards, replies

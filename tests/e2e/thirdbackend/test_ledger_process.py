@@ -21,6 +21,7 @@ from dsbot.backends.registry import PLUGINS_ENV
 from dsbot.services.item_subscriptions import ItemSubscriptionService
 from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import Store
+from tests.fakes.process import cards_and_replies, run_until_quiet
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.thirdbackend.adapter import NAME, LedgerClient, LedgerFeed
 from tests.thirdbackend.server import BOT_TOKEN, LedgerServer
@@ -130,19 +131,9 @@ def test_a_plugin_backend_is_notified_exactly_once_across_kill_9(
         if child.wait(timeout=30) == 0:
             unread.clear()
 
-    for _ in range(CLEAN_CYCLES):
-        calls = len(slack.calls())
-        child = start_cycle(env, tmp_path)
-        _, err = child.communicate(timeout=60)
-        assert child.returncode == 0, err.decode()
-        if len(slack.calls()) == calls:
-            break
-    else:
-        raise AssertionError(f"still sending after {CLEAN_CYCLES} clean cycles")
+    run_until_quiet(lambda: start_cycle(env, tmp_path), slack, CLEAN_CYCLES)
 
-    messages = slack.messages(CHANNEL)
-    cards = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
-    replies = [m for m in messages if m.get("thread_ts") not in (None, m["ts"])]
+    cards, replies = cards_and_replies(slack.messages(CHANNEL))
     by_ts = {m["ts"]: _ref(m["text"]) for m in cards}
     # One card per entry.
     assert sorted(by_ts.values()) == sorted(created)
