@@ -27,7 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from dsbot.backends.errors import BackendError, BackendTimeout
 from dsbot.services import index
-from dsbot.services.classify import (
+from dsbot.backends.ds.classify import (
     Snapshot,
     baseline,
     classify,
@@ -35,7 +35,7 @@ from dsbot.services.classify import (
     fingerprint,
     observe,
 )
-from dsbot.services.classify import summary_changed as _summary_changed
+from dsbot.backends.ds.classify import summary_changed as _summary_changed
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
 from dsbot.store import Store
 from dsbot.store import notifications as q

@@ -29,7 +29,7 @@ from dsbot.notifications.model import (
     summary_from_json,
     summary_to_json,
 )
-from dsbot.services.classify import Change, ChangeKind
+from dsbot.backends.ds.classify import Change, ChangeKind
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry, Subscription
 

@@ -21,7 +21,7 @@ from dsbot.backends.ds.models import (
     Traitement,
 )
 from dsbot.notifications.model import MessageReceived, StateChanged, Trashed
-from dsbot.services.classify import (
+from dsbot.backends.ds.classify import (
     ChangeKind,
     Snapshot,
     as_of,
