@@ -275,7 +275,6 @@ PUBLIC = ("dsbot.backends.port", "dsbot.backends.errors", "dsbot.backends.regist
 STILL_INTERNAL = {
     "dsbot/services/actions.py",
     "dsbot/services/feed.py",
-    "dsbot/services/outbox.py",
 }
 BACKEND_ROOTS = {"DSError", "DynacaseError"}
 

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from dsbot.backends.errors import BackendError, BackendTimeout
-from dsbot.services import index
 from dsbot.backends.ds.classify import (
     Snapshot,
     baseline,
@@ -36,6 +34,8 @@ from dsbot.backends.ds.classify import (
     observe,
 )
 from dsbot.backends.ds.classify import summary_changed as _summary_changed
+from dsbot.backends.errors import BackendError, BackendTimeout
+from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
 from dsbot.store import Store
 from dsbot.store import notifications as q

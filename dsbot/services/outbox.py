@@ -20,6 +20,8 @@ from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.notifications.model import (
+    Change,
+    ChangeKind,
     Deleted,
     ItemRef,
     ParentPayload,
@@ -29,7 +31,6 @@ from dsbot.notifications.model import (
     summary_from_json,
     summary_to_json,
 )
-from dsbot.backends.ds.classify import Change, ChangeKind
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry, Subscription
 

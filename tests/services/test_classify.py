@@ -6,6 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dsbot.backends.ds.classify import (
+    ChangeKind,
+    Snapshot,
+    as_of,
+    baseline,
+    classify,
+    classify_deletion,
+    observe,
+    summary_changed,
+)
 from dsbot.backends.ds.models import (
     DS_CONTACT_EMAIL,
     Avis,
@@ -21,16 +31,6 @@ from dsbot.backends.ds.models import (
     Traitement,
 )
 from dsbot.notifications.model import MessageReceived, StateChanged, Trashed
-from dsbot.backends.ds.classify import (
-    ChangeKind,
-    Snapshot,
-    as_of,
-    baseline,
-    classify,
-    classify_deletion,
-    observe,
-    summary_changed,
-)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 USAGER = "usager@example.org"

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dsbot.notifications.model import CorrectionRequested, MessageReceived, StateChanged
-from dsbot.backends.ds.classify import Change
+from dsbot.notifications.model import Change, CorrectionRequested, MessageReceived, StateChanged
 from dsbot.services.outbox import silence_own_actions
 from dsbot.store import notifications as q
 from tests.services.feed_harness import NotifyHarness

@@ -34,8 +34,8 @@ from dsbot.notifications.model import (
     AvisGiven,
     AvisRequested,
     ChampsEdited,
+    Change,
     ChangeKind,
-    ChangeParams,
     CorrectionRequested,
     CorrectionResolved,
     Deleted,
@@ -57,25 +57,6 @@ _JUST_BEFORE = timedelta(microseconds=1)
 # little.
 DATE_PRECISION = timedelta(seconds=1)
 CLOCK_SKEW = timedelta(seconds=2)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One thing that happened to a dossier.
-
-    `ident` is stable across re-listings (a message id, a traitement's index...), so the
-    same event seen twice gives the same outbox dedupe key.
-    """
-
-    at: datetime
-    ident: str
-    params: ChangeParams
-    announce: bool = True
-    broadcast: bool = False
-
-    @property
-    def kind(self) -> ChangeKind:
-        return self.params.kind
 
 
 @dataclass(frozen=True)

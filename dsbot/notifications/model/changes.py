@@ -213,3 +213,23 @@ assert set(CHANGE_TYPES) == set(ChangeKind), "every ChangeKind needs its params 
 
 def change_from_json(kind: ChangeKind | str, d: dict[str, Any]) -> ChangeParams:
     return CHANGE_TYPES[ChangeKind(kind)].from_json(d)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that happened to a dossier, as a backend's classifier says it (DS's:
+    `dsbot.backends.ds.classify`) and the outbox queues it.
+
+    `ident` is stable across re-listings (a message id, a traitement's index...), so the
+    same event seen twice gives the same outbox dedupe key.
+    """
+
+    at: datetime
+    ident: str
+    params: ChangeParams
+    announce: bool = True
+    broadcast: bool = False
+
+    @property
+    def kind(self) -> ChangeKind:
+        return self.params.kind
