@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from dsbot.backends.port import ActionInput, Backend, FeedSource, ItemDetail, ItemState
+    from dsbot.backends.port import (
+        ActionInput,
+        Backend,
+        ChangeClassifier,
+        FeedSource,
+        ItemDetail,
+        ItemState,
+    )
     from dsbot.config import Settings
 
 # Backend name → the module that registers it, imported on first use: the CLI's quick commands
@@ -137,6 +144,10 @@ class BackendSpec:
     # once `check` finds its settings complete (its token, its reach, its schema); only the
     # backend's own errors tell those refusals apart. None: nothing beyond `check`.
     probe: Callable[[Any, Settings], Iterable[Finding]] | None = None
+    # `classifier`: how its full reads become the notification model's changes, for the feed
+    # processor that lists summaries and reads what moved (DS's démarches,
+    # `dsbot.services.feed`); None for a backend fed through its `FeedSource` alone.
+    classifier: ChangeClassifier | None = None
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

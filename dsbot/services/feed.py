@@ -25,16 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from dsbot.backends.ds.classify import (
-    Snapshot,
-    baseline,
-    classify,
-    classify_deletion,
-    fingerprint,
-    observe,
-)
-from dsbot.backends.ds.classify import summary_changed as _summary_changed
+from dsbot.backends import registry
 from dsbot.backends.errors import BackendError, BackendTimeout
+from dsbot.backends.port import BackendName, ChangeClassifier
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
 from dsbot.store import Store
@@ -128,9 +121,18 @@ class _Slow:
     until: datetime
 
 
+def ds_classifier() -> ChangeClassifier:
+    """DS's classifier, from the registry: the pages this processor reads are DS's."""
+    classifier = registry.get(BackendName.DS).classifier
+    assert classifier is not None, "DS's spec names its classifier"
+    return classifier
+
+
 class FeedProcessor:
     """Runs one cycle of one feed. `ds` is a DSClient (feed_page, deleted_dossiers,
-    get_dossiers). Keep one per process: it remembers how each feed's pages are best read."""
+    get_dossiers). Keep one per process: it remembers how each feed's pages are best read.
+    `classifier` turns what it reads into changes (the port's `ChangeClassifier`; DS's by
+    default): the processor never looks inside a dossier."""
 
     def __init__(
         self,
@@ -141,9 +143,11 @@ class FeedProcessor:
         cache: RecentDossiers[Any] | None = None,
         page_size: int = PAGE_SIZE,
         deletion_overlap: timedelta = DELETION_OVERLAP,
+        classifier: ChangeClassifier | None = None,
     ) -> None:
         self.store = store
         self.ds = ds
+        self.classifier = classifier or ds_classifier()
         self.clock = clock
         self.cache = cache
         self.page_size = page_size
@@ -180,9 +184,11 @@ class FeedProcessor:
         with q.write(self.store) as db:
             subs = q.feed_subscriptions(db, feed.key)
             stored = q.load_snapshots(db, feed.key, {d.number for d in listed})
-            snapshots = {n: Snapshot.from_json(s) for n, s in stored.items()}
+            snapshots = {n: self.classifier.from_json(s) for n, s in stored.items()}
             for deleted in listed:
-                change, snapshot = classify_deletion(snapshots.get(deleted.number), deleted)
+                change, snapshot = self.classifier.classify_deletion(
+                    snapshots.get(deleted.number), deleted
+                )
                 snapshots[deleted.number] = snapshot
                 if change is None:
                     continue
@@ -261,8 +267,9 @@ class FeedProcessor:
         result.listed += len(page.dossiers)
         with self.store.connect() as db:
             stored = q.load_snapshots(db, feed.key, [s.number for s in page.dossiers])
-        previous = {n: Snapshot.from_json(s) for n, s in stored.items()}
-        changed = [s for s in page.dossiers if _summary_changed(previous.get(s.number), s)]
+        previous = {n: self.classifier.from_json(s) for n, s in stored.items()}
+        worth = self.classifier.summary_changed
+        changed = [s for s in page.dossiers if worth(previous.get(s.number), s)]
         if page.details is not None:
             result.full_pages += 1
             wanted = {s.number for s in changed}
@@ -282,18 +289,18 @@ class FeedProcessor:
                 if summary.number not in details:
                     continue
                 observed_at, dossier = details[summary.number]
-                before = baseline(
+                before = self.classifier.baseline(
                     previous.get(summary.number), summary, dossier, feed.updated_since
                 )
-                current = observe(summary, dossier, observed_at)
-                changes = classify(before, current, dossier)
+                current = self.classifier.observe(summary, dossier, observed_at)
+                changes = self.classifier.classify(before, current, dossier)
                 changes = silence_own_actions(changes, q.own_actions(db, summary.number))
                 result.changes += sum(c.announce for c in changes)
                 context = DossierContext(
                     number=summary.number,
                     state=dossier.state,
                     date_derniere_modification=summary.date_derniere_modification,
-                    version=fingerprint(current),
+                    version=self.classifier.fingerprint(current),
                     demarche_title=dossier.demarche.title or None,
                     summary=summary,
                 )

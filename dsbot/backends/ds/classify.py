@@ -47,7 +47,14 @@ from dsbot.notifications.model import (
     Updated,
 )
 
-__all__ = ["Change", "ChangeKind", "Snapshot", "classify", "classify_deletion"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "DossierClassifier",
+    "Snapshot",
+    "classify",
+    "classify_deletion",
+]
 
 Status = Literal["visible", "trash", "deleted"]
 
@@ -429,3 +436,33 @@ def classify_deletion(
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+class DossierClassifier:
+    """The functions above as the port's `ChangeClassifier`: what DS's spec hands the feed
+    processor (`dsbot.services.feed`), which reads DS's pages without knowing DS's models."""
+
+    def from_json(self, text: str) -> Snapshot:
+        return Snapshot.from_json(text)
+
+    def summary_changed(self, previous: Snapshot | None, summary: DossierSummary) -> bool:
+        return summary_changed(previous, summary)
+
+    def baseline(
+        self, previous: Snapshot | None, summary: DossierSummary, read: Dossier, start: datetime
+    ) -> Snapshot:
+        return baseline(previous, summary, read, start)
+
+    def observe(self, summary: DossierSummary, read: Dossier, observed_at: datetime) -> Snapshot:
+        return observe(summary, read, observed_at)
+
+    def classify(self, previous: Snapshot, current: Snapshot, read: Dossier) -> list[Change]:
+        return classify(previous, current, read)
+
+    def classify_deletion(
+        self, previous: Snapshot | None, entry: DeletedDossier
+    ) -> tuple[Change | None, Snapshot]:
+        return classify_deletion(previous, entry)
+
+    def fingerprint(self, snapshot: Snapshot) -> str:
+        return fingerprint(snapshot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
+from dsbot.backends.ds.classify import DossierClassifier
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.probe import probe
@@ -81,5 +82,6 @@ SPEC = register(
         decision_input=motivation_input,
         reached_by=reached_by,
         probe=probe,
+        classifier=DossierClassifier(),
     )
 )

@@ -39,7 +39,7 @@ from dsbot.backends.port.capabilities import (
     Primed,
     Reassign,
 )
-from dsbot.backends.port.feed import Change, FeedBatch, FeedCursor, FeedSource
+from dsbot.backends.port.feed import Change, ChangeClassifier, FeedBatch, FeedCursor, FeedSource
 from dsbot.backends.port.items import (
     ActionForm,
     ActionInput,
@@ -87,6 +87,7 @@ __all__ = [
     "Backend",
     "BackendName",
     "Change",
+    "ChangeClassifier",
     "DetailDate",
     "DetailField",
     "DetailNotice",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NewType, Protocol, runtime_checkable
+from typing import Any, NewType, Protocol, runtime_checkable
 
 from dsbot.backends.port.items import ItemState
 
@@ -44,4 +44,44 @@ class FeedSource(Protocol):
     def changes(self, scope: str, cursor: FeedCursor) -> FeedBatch:
         """One batch of changes after `cursor`. Raises BackendError, and the cursor stays
         good to try again."""
+        ...
+
+
+class ChangeClassifier(Protocol):
+    """How a backend's full reads become the notification model's changes, for a feed that
+    lists summaries and reads what moved in full (DS's démarches: `dsbot.services.feed`).
+
+    The objects are the backend's own, opaque to the feed: a *snapshot* (what the feed last
+    knew of an item, stored as its `to_json()` text), a listing's *summary* (it has a
+    `number`), a *read* (the item in full) and a deletion listing's *entry*. The changes are
+    the notification model's `Change`s (`dsbot.notifications.model`), which the port does not
+    import: that model builds on the port."""
+
+    def from_json(self, text: str) -> Any:
+        """The snapshot stored as `text`."""
+        ...
+
+    def summary_changed(self, previous: Any | None, summary: Any) -> bool:
+        """Whether a listed item may differ from its snapshot: worth a full read."""
+        ...
+
+    def baseline(self, previous: Any | None, summary: Any, read: Any, start: datetime) -> Any:
+        """What to compare a read with: the snapshot, or the item as it was at `start` when
+        the feed never read it in full."""
+        ...
+
+    def observe(self, summary: Any, read: Any, observed_at: datetime) -> Any:
+        """The snapshot of the item as read (the read started at `observed_at`)."""
+        ...
+
+    def classify(self, previous: Any, current: Any, read: Any) -> list[Any]:
+        """The changes from snapshot `previous` to `current`, oldest first."""
+        ...
+
+    def classify_deletion(self, previous: Any | None, entry: Any) -> tuple[Any | None, Any]:
+        """A deleted or trashed item: its change (None when already known) and its snapshot."""
+        ...
+
+    def fingerprint(self, snapshot: Any) -> str:
+        """A short digest of what the snapshot says of the item (the card's version)."""
         ...
