@@ -104,11 +104,21 @@ BACKENDS = sorted(
 ABOVE_BACKENDS = (
     "dsbot.services",
     "dsbot.store",
+    "dsbot.notifications",
     "dsbot.slack",
     "dsbot.runtime",
     "dsbot.app_runtime",
     "dsbot.cli",
 )
+# What a backend may take of those: the notification model, pure data (what changed in an
+# item, what an outbox row carries), which a backend's classifier builds (DS's
+# `backends/ds/classify.py`). Nothing of the pipeline's I/O (cycle, delivery, lease).
+BACKENDS_MAY_TAKE = ("dsbot.notifications.model",)
+
+
+def above_backend(module: str, others: tuple[str, ...] = ()) -> bool:
+    """Whether a backend may not import `module` (`others`: the other backends)."""
+    return under(module, (*ABOVE_BACKENDS, *others)) and not under(module, BACKENDS_MAY_TAKE)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -122,8 +132,36 @@ def test_a_backend_imports_no_layer_above_it_and_no_other_backend(backend):
         offenders += [
             f"{relative}:{line} imports {module}"
             for line, module in imported_modules(tree, package)
-            if any(module == n or module.startswith(n + ".") for n in (*ABOVE_BACKENDS, *others))
+            if above_backend(module, others)
         ]
+    assert offenders == []
+
+
+def test_the_backend_rule_takes_the_notification_model_and_nothing_else_of_the_pipeline():
+    assert not above_backend("dsbot.notifications.model")
+    assert not above_backend("dsbot.notifications.model.changes.Change")
+    assert above_backend("dsbot.notifications.delivery.engine")
+    assert above_backend("dsbot.notifications.cycle")
+    assert above_backend("dsbot.services.feed") and above_backend("dsbot.store")
+    assert above_backend("dsbot.backends.dynacase.client", ("dsbot.backends.dynacase",))
+
+
+# The notification model is pure data: the standard library's values, the port, itself. So a
+# backend that builds it (BACKENDS_MAY_TAKE) takes no I/O with it.
+MODEL_MAY_IMPORT = ("dsbot.backends.port", "dsbot.notifications.model")
+PURE_STDLIB = {"__future__", "dataclasses", "datetime", "enum", "json", "typing", "collections"}
+
+
+def test_the_notification_model_is_pure_data():
+    offenders = []
+    for path in [PACKAGE / "notifications" / "__init__.py", *modules_of("notifications/model")]:
+        relative = path.relative_to(PACKAGE.parent)
+        package = ".".join(relative.with_suffix("").parts[:-1])
+        for line, module in imported_modules(parse(path), package):
+            top = module.split(".")[0]
+            allowed = under(module, MODEL_MAY_IMPORT) if top == "dsbot" else top in PURE_STDLIB
+            if not allowed:
+                offenders.append(f"{relative}:{line} imports {module}")
     assert offenders == []
 
 
