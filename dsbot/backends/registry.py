@@ -136,6 +136,10 @@ class BackendSpec:
     # its decisions (the actions that close an item, DS's accepter…), and what a decision
     # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.
     decisions: tuple[str, ...] = ()
+    # its state moves (DS's: passer en instruction, the decisions, repasser en instruction),
+    # and `moves_from(state)`: those an item's state allows, in button order.
+    moves: tuple[str, ...] = ()
+    moves_from: Callable[[Any], tuple[str, ...]] | None = None
     decision_input: Callable[[str, Callable[..., str]], ActionInput | None] | None = None
     # `reached_by(item)`: who put the item in its current state and when, to say why an
     # action is no longer possible; None when the backend names nobody.

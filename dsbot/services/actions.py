@@ -13,28 +13,28 @@ dossier untouched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from dsbot.backends.ds.annotations import AnnotationChange, same_value
-from dsbot.backends.ds.backend import DECISIONS, TARGETS, moves_from
-from dsbot.backends.ds.client import DSClient
-from dsbot.backends.ds.errors import DSMutationError, DSPartialMutationError
-from dsbot.backends.ds.models import Dossier, GroupeInstructeur, Label, Message
-from dsbot.backends.ds.upload import checksum_of
+from dsbot.backends import registry
 from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRefused
 from dsbot.backends.port import (
+    AnnotationChange,
+    AnnotationEdits,
     Attachments,
     Backend,
+    BackendName,
     DossierState,
     Follow,
     Labels,
+    MessageRemoval,
     Messaging,
     Primed,
     Reassign,
+    StateMoves,
 )
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
@@ -43,6 +43,94 @@ from dsbot.store import Store
 from dsbot.store import audit as q
 
 log = logging.getLogger(__name__)
+
+
+# What the service reads of a dossier, as protocols: the access check hands it the backend's
+# own read (DS's `Dossier`, with its groupes, labels and messages), which it does not import.
+class Person(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+class Message(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class Label(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class GroupeInstructeur(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    @property
+    def instructeurs(self) -> Sequence[Person]: ...
+
+    def has_instructeur(self, instructeur_id: str) -> bool: ...
+
+
+class Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+class Dossier(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def state(self) -> DossierState: ...
+
+    @property
+    def archived(self) -> bool: ...
+
+    @property
+    def demarche(self) -> Numbered: ...
+
+    @property
+    def groupe_instructeur(self) -> GroupeInstructeur: ...
+
+    @property
+    def followers(self) -> Sequence[Person]: ...
+
+    @property
+    def labels(self) -> Sequence[Label]: ...
+
+    @property
+    def visible_messages(self) -> Sequence[Message]: ...
+
+
+class DossierReads(Protocol):
+    """What the service still reads with DS's client itself: the dossier after an action, and
+    its démarche's groupes (`open_groupes`)."""
+
+    def get_dossier(self, number: int) -> Any: ...
+
+    def get_demarche(self, number: int) -> Any: ...
 
 
 class ActionKind(StrEnum):
@@ -104,8 +192,13 @@ class CorrectionReason(StrEnum):
     OUTDATED = "outdated"
 
 
-# The state moves and which of them decide: the DS adapter's, one table for the card and here.
-_DECISIONS = frozenset(ActionKind(name) for name in DECISIONS)
+# The state moves and which of them decide: DS's spec, one table for the card and here (the
+# dossiers acted on here are DS's: their reads and rights are the access check's).
+_DS = registry.get(BackendName.DS)
+assert _DS.moves_from is not None, "DS's spec names its state machine"
+moves_from = _DS.moves_from
+TARGETS = _DS.moves
+_DECISIONS = frozenset(ActionKind(name) for name in _DS.decisions)
 _SILENCEABLE = frozenset(ActionKind(name) for name in TARGETS)
 # A dossier the usager may still change: DS accepts a correction request or a new groupe.
 _OPEN_STATES = (DossierState.EN_CONSTRUCTION, DossierState.EN_INSTRUCTION)
@@ -280,14 +373,15 @@ def _lacking(capability: str) -> BackendAuthFailed:
 
 
 class ActionService:
-    """DS's state moves still go through `DSClient`; what only some backends can do (labels,
-    messages and corrections with their file, follows, a change of groupe) goes through the DS
-    backend's capabilities (`dsbot/backends/port/`), acting as the instructeur."""
+    """Every change goes through the DS backend's capabilities (`dsbot/backends/port/`),
+    acting as the instructeur: its state moves, labels, annotations, messages and corrections
+    with their file, follows, a change of groupe, a message withdrawn. DS's client (`ds`) is
+    only read: the dossier after an action, the démarche's groupes."""
 
     def __init__(
         self,
-        ds: DSClient,
-        access: DossierAccessService[Dossier],
+        ds: DossierReads,
+        access: DossierAccessService[Any],
         audit: AuditService,
         store: Store,
         *,
@@ -411,8 +505,10 @@ class ActionService:
         passed = False
         if plan_for(kind, dossier.state, archived=dossier.archived) is Plan.INSTRUCTION_FIRST:
             try:
-                self.ds.passer_en_instruction(
-                    dossier, instructeur_id, disable_notification=request.disable_notification
+                self._moves(dossier, instructeur_id).move(
+                    str(dossier.number),
+                    ActionKind.PASSER_EN_INSTRUCTION.value,
+                    silent=request.disable_notification,
                 )
             except BackendError as exc:
                 return failed(exc, dossier)
@@ -467,7 +563,8 @@ class ActionService:
             )
         error: BackendError | None = None
         if report.refused:
-            error = DSMutationError(list(report.messages))
+            # The backend's refusals as one, in its words (the audit keeps them).
+            error = BackendRefused(" ; ".join(report.messages) or "Erreur inconnue")
         if report.refused and not report.saved:
             status = Status.FAILED
         elif report.refused:
@@ -523,29 +620,19 @@ class ActionService:
     ) -> tuple[EditReport, bool]:
         """Send only the values that differ from DS's, so that an annotation someone else
         changed meanwhile, and the user left alone, keeps their value."""
-        current = {a.id: a for a in self.ds.get_annotation_values(dossier.number)}
-        changes = [
-            c
-            for c in request.annotations
-            if c.id not in current or not same_value(c.type, current[c.id].value, c.value)
-        ]
-        if not changes:
-            return EditReport(), False
-        try:
-            result = self.ds.modifier_annotations(
-                dossier, instructeur_id, [c.to_input() for c in changes]
-            )
-        except DSPartialMutationError as exc:
-            saved_ids = {champ.id for champ in exc.result or ()}
-            return (
-                EditReport(
-                    tuple(c.label for c in changes if c.id in saved_ids),
-                    tuple(c.label for c in changes if c.id not in saved_ids),
-                    tuple(exc.messages),
-                ),
-                False,
-            )
-        return EditReport(tuple(c.label for c in changes)), result.recovered
+        edits = self._acting(dossier, instructeur_id)
+        if not isinstance(edits, AnnotationEdits):
+            raise _lacking("annotation edits")
+        result = edits.edit_annotations(str(dossier.number), request.annotations)
+        label = {c.id: c.label for c in request.annotations}
+        return (
+            EditReport(
+                tuple(label[i] for i in result.saved),
+                tuple(label[i] for i in result.refused),
+                result.messages,
+            ),
+            result.recovered,
+        )
 
     def _target_allowed(
         self, request: ActionRequest, dossier: Dossier, instructeur_id: str
@@ -573,10 +660,10 @@ class ActionService:
             return None
         facts.name = attachment.filename
         data = attachment.read()
-        facts.checksum = checksum_of(data)
         files = self._acting(dossier, instructeur_id)
         if not isinstance(files, Attachments):
             raise _lacking("attachments")
+        facts.checksum = files.checksum(data)
         return files.attach(
             str(dossier.number),
             data,
@@ -616,37 +703,27 @@ class ActionService:
             return groupes.reassign(ref, request.groupe_id)
         if kind is ActionKind.SUPPRIMER_MESSAGE:
             assert request.message_id is not None
-            result = self.ds.supprimer_message(dossier, instructeur_id, request.message_id)
-        elif kind is ActionKind.DESARCHIVER:
-            result = self.ds.desarchiver(dossier, instructeur_id)
-        elif kind is ActionKind.REPASSER_EN_CONSTRUCTION:
-            result = self.ds.repasser_en_construction(dossier, instructeur_id)
-        elif kind is ActionKind.ARCHIVER:
-            result = self.ds.archiver(dossier, instructeur_id)
-        elif kind is ActionKind.PASSER_EN_INSTRUCTION:
-            result = self.ds.passer_en_instruction(
-                dossier, instructeur_id, disable_notification=silent
-            )
-        elif kind is ActionKind.REPASSER_EN_INSTRUCTION:
-            result = self.ds.repasser_en_instruction(
-                dossier, instructeur_id, disable_notification=silent
-            )
-        else:
-            # accepter, refuser, classer_sans_suite: same signature, named like the kind.
-            decide = getattr(self.ds, kind.value)
-            result = decide(
-                dossier,
-                instructeur_id,
-                motivation=text,
-                justificatif=blob_id,
-                disable_notification=silent,
-            )
-        return bool(result.recovered)
+            messages = self._acting(dossier, instructeur_id)
+            if not isinstance(messages, MessageRemoval):
+                raise _lacking("message removal")
+            return messages.delete_message(ref, request.message_id)
+        # The state moves, the decisions (with their motivation and justificatif) and the
+        # archive: named like the kind, DS's own names.
+        return self._moves(dossier, instructeur_id).move(
+            ref, kind.value, text=text, attachment=blob_id, silent=silent
+        )
+
+    def _moves(self, dossier: Dossier, instructeur_id: str) -> StateMoves:
+        moves = self._acting(dossier, instructeur_id)
+        if not isinstance(moves, StateMoves):
+            raise _lacking("state moves")
+        return moves
 
     def _reread(self, number: int) -> Dossier | None:
         """The dossier after the action, for the card; None if DS cannot say right now."""
         try:
-            return self.ds.get_dossier(number)
+            dossier: Dossier = self.ds.get_dossier(number)
+            return dossier
         except BackendError as exc:
             log.warning("dossier %s: re-read after action failed: %s", number, type(exc).__name__)
             return None
@@ -696,7 +773,7 @@ def own_messages(dossier: Dossier, instructeur_id: str) -> tuple[Message, ...]:
 
 
 def build_action_service(
-    store: Store, ds: DSClient, access: DossierAccessService[Dossier], backend: Backend
+    store: Store, ds: DossierReads, access: DossierAccessService[Any], backend: Backend
 ) -> ActionService:
     """`backend`: the port's DS backend over the same client (the registry's `build`)."""
     return ActionService(ds, access, AuditService(store), store, backend=backend)

@@ -12,13 +12,16 @@ import pytest
 
 from dsbot.backends import registry
 from dsbot.backends.port import (
+    AnnotationEdits,
     Annotations,
     Attachments,
     BackendName,
     FeedSource,
     Follow,
     Labels,
+    MessageRemoval,
     Messaging,
+    StateMoves,
 )
 from dsbot.config import Settings
 from dsbot.runtime import build_item_service
@@ -74,7 +77,8 @@ def test_each_backend_is_built_from_the_settings_into_the_port(sandbox, dynacase
     assert built.reader().get_item(str(initid)).ref == str(initid)
     # Dynacase has none of DS's extras: a caller asks the capability, not the backend's name.
     capabilities = (Annotations, Labels, Attachments, Messaging, Follow)
-    assert not any(isinstance(built.reader(), c) for c in capabilities)
+    extras = (AnnotationEdits, StateMoves, MessageRemoval)
+    assert not any(isinstance(built.reader(), c) for c in (*capabilities, *extras))
     assert spec.attachment_bytes == 0
     assert isinstance(spec.feed(spec.client(env), env), FeedSource)
 

@@ -15,15 +15,15 @@ This module is also the one place where a DS state becomes an `ItemState` and a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from dsbot.backends.ds import errors as e
-from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar
+from dsbot.backends.ds.annotations import AnnotationChange, AnnotationScalar, same_value
 from dsbot.backends.ds.models import Dossier, DossierState, Label
-from dsbot.backends.ds.upload import MAX_FILE_SIZE
+from dsbot.backends.ds.upload import MAX_FILE_SIZE, checksum_of
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
 from dsbot.backends.port import (
     ANNOTATION_INPUT_KINDS,
@@ -33,6 +33,7 @@ from dsbot.backends.port import (
     ActionResult,
     ActionStyle,
     BackendName,
+    EditResult,
     HistoryEntry,
     InputKind,
     InputValue,
@@ -79,6 +80,10 @@ INPUT_KINDS = ANNOTATION_INPUT_KINDS
 MOTIVATION = "motivation"
 MOTIVATION_REQUIRED = ("refuser", "classer_sans_suite")
 DECISIONS = ("accepter", "refuser", "classer_sans_suite")
+# The moves that may go without telling the usager (`disableNotification`), and those that
+# take no option at all: with the decisions, every `StateMoves.move` DS knows.
+SILENCEABLE = ("passer_en_instruction", "repasser_en_instruction")
+PLAIN_MOVES = ("repasser_en_construction", "archiver", "desarchiver")
 
 
 def moves_from(state: DossierState) -> tuple[str, ...]:
@@ -145,8 +150,8 @@ def _label(label: Label) -> ItemLabel:
 
 class DSSource:
     """The port's `ItemSource` over a `DSClient`, as one instructeur (or as the bot), with the
-    port's capabilities `Annotations`, `Labels`, `Attachments`, `Messaging`, `Follow` and
-    `Reassign`, and
+    port's capabilities `Annotations`, `AnnotationEdits`, `Labels`, `Attachments`,
+    `Messaging`, `Follow`, `Reassign`, `StateMoves`, `MessageRemoval`, and
     `Primed`: DS mutations take a dossier's global id, so a dossier read elsewhere (the access
     check's fresh read) spares the read that would find it."""
 
@@ -343,6 +348,65 @@ class DSSource:
         self.client.envoyer_message(
             self._ref(ref), person, body, attachment=attachment, correction=reason
         )
+
+    def checksum(self, content: bytes) -> str:
+        return checksum_of(content)
+
+    def move(
+        self,
+        ref: str,
+        move: str,
+        *,
+        text: str | None = None,
+        attachment: str | None = None,
+        silent: bool = False,
+    ) -> bool:
+        """One of DS's mutations by its name (`DECISIONS`, `SILENCEABLE`, `PLAIN_MOVES`); the
+        client re-reads the dossier when the answer is lost (`recovered`)."""
+        person = self._person()
+        if move in DECISIONS:
+            options: dict[str, Any] = {
+                "motivation": text,
+                "justificatif": attachment,
+                "disable_notification": silent,
+            }
+        elif move in SILENCEABLE:
+            options = {"disable_notification": silent}
+        elif move in PLAIN_MOVES:
+            options = {}
+        else:
+            raise BackendRefused(move)
+        mutation = getattr(self.client, move)
+        return bool(mutation(self._ref(ref), person, **options).recovered)
+
+    def delete_message(self, ref: str, message_id: str) -> bool:
+        person = self._person()
+        return bool(self.client.supprimer_message(self._ref(ref), person, message_id).recovered)
+
+    def edit_annotations(self, ref: str, changes: Sequence[AnnotationChange]) -> EditResult:
+        """Compared with a light re-read of the typed values; DS saves the valid values even
+        when it refuses others (`DSPartialMutationError`, with what it saved)."""
+        person = self._person()
+        current = {a.id: a for a in self.client.get_annotation_values(self._number(ref))}
+        sent = [
+            c
+            for c in changes
+            if c.id not in current or not same_value(c.type, current[c.id].value, c.value)
+        ]
+        if not sent:
+            return EditResult()
+        try:
+            result = self.client.modifier_annotations(
+                self._ref(ref), person, [c.to_input() for c in sent]
+            )
+        except e.DSPartialMutationError as exc:
+            saved = {champ.id for champ in exc.result or ()}
+            return EditResult(
+                saved=tuple(c.id for c in sent if c.id in saved),
+                refused=tuple(c.id for c in sent if c.id not in saved),
+                messages=tuple(exc.messages),
+            )
+        return EditResult(saved=tuple(c.id for c in sent), recovered=bool(result.recovered))
 
     def follow(self, ref: str, *, following: bool = True) -> None:
         person = self._person()

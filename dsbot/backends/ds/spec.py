@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
+from dsbot.backends.ds.backend import DECISIONS, TARGETS, DSBackend, motivation_input, moves_from
 from dsbot.backends.ds.classify import DossierClassifier
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
@@ -79,6 +79,8 @@ SPEC = register(
         states=states,
         url=page_url,
         decisions=DECISIONS,
+        moves=tuple(TARGETS),
+        moves_from=moves_from,
         decision_input=motivation_input,
         reached_by=reached_by,
         probe=probe,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from dsbot.backends.port.capabilities import ItemLabel
 from dsbot.backends.port.items import InputKind
@@ -167,3 +168,27 @@ def fingerprint(value: AnnotationScalar) -> str:
         list(value) if isinstance(value, tuple) else value, ensure_ascii=False, sort_keys=True
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit of several values did, each saved or refused on its own: the ids saved
+    and refused, in the order asked; the backend's refusals in its words; `recovered` when
+    its answer was lost and a re-read showed the values saved."""
+
+    saved: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+    recovered: bool = False
+
+
+@runtime_checkable
+class AnnotationEdits(Protocol):
+    """Typed annotation values, saved one by one, as one person: only the values that differ
+    from the backend's now are sent (a value someone else changed meanwhile, and the person
+    left alone, keeps theirs), and a backend that saves some and refuses others says which."""
+
+    def edit_annotations(self, ref: str, changes: Sequence[AnnotationChange]) -> EditResult:
+        """Nothing differs: an empty result, nothing sent. Raises BackendError when nothing
+        could be saved for another reason than a refusal of values."""
+        ...

@@ -72,6 +72,11 @@ class Attachments(Protocol):
         Raises BackendRefused over `max_bytes`, before anything is sent."""
         ...
 
+    def checksum(self, content: bytes) -> str:
+        """The fingerprint the backend checks the upload with (DS: base64 of the MD5), which
+        the audit keeps to name the file without its content."""
+        ...
+
 
 @runtime_checkable
 class Messaging(Protocol):
@@ -101,6 +106,40 @@ class Reassign(Protocol):
 
     def reassign(self, ref: str, group_id: str) -> bool:
         """True when the backend's answer was lost and a re-read showed the move applied."""
+        ...
+
+
+@runtime_checkable
+class StateMoves(Protocol):
+    """Moving an item by the backend's own moves, richer than `ItemSource.perform`: a
+    decision's text and file, without telling the item's author, and a lost answer checked by
+    a re-read. DS's moves are its mutations: `passer_en_instruction`, `accepter`, `refuser`,
+    `classer_sans_suite` (the `decisions` of its spec, with a motivation and a justificatif),
+    `repasser_en_instruction`, `repasser_en_construction`, `archiver`, `desarchiver`. The
+    caller checks the person and the item's state first (the spec's `moves_from`)."""
+
+    def move(
+        self,
+        ref: str,
+        move: str,
+        *,
+        text: str | None = None,
+        attachment: str | None = None,
+        silent: bool = False,
+    ) -> bool:
+        """`text`: a decision's motivation; `attachment`: a handle from `Attachments.attach`;
+        `silent`: the backend tells nobody (DS: `disableNotification`, where it takes it).
+        True when the answer was lost and a re-read showed the move applied. A move the
+        backend does not know raises BackendRefused."""
+        ...
+
+
+@runtime_checkable
+class MessageRemoval(Protocol):
+    """Withdrawing a message the person sent on an item (DS keeps it, with an empty body)."""
+
+    def delete_message(self, ref: str, message_id: str) -> bool:
+        """True when the answer was lost and a re-read showed the message gone."""
         ...
 
 

@@ -12,14 +12,17 @@ from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound, BackendRefused
 from dsbot.backends.port import (
+    AnnotationEdits,
     Annotations,
     Attachments,
     FeedSource,
     Follow,
     Labels,
+    MessageRemoval,
     Messaging,
     Primed,
     Reassign,
+    StateMoves,
 )
 from dsbot.texts import Texts
 
@@ -42,7 +45,8 @@ def ds(sandbox):
 
 def test_the_ds_source_has_every_capability_and_the_reader_may_not_act(ds, sandbox) -> None:
     backend, person, ref, _ = ds
-    for capability in (Annotations, Labels, Attachments, Messaging, Follow):
+    capabilities = (Annotations, Labels, Attachments, Messaging, Follow)
+    for capability in (*capabilities, AnnotationEdits, StateMoves, MessageRemoval, Reassign):
         assert isinstance(person, capability), capability
     before = sandbox.control.dossier(int(ref))["messages"]
     with pytest.raises(BackendAuthFailed):
