@@ -20,7 +20,7 @@ from dsbot.notifications.cycle import CycleReport, Poller, utc_now
 from dsbot.notifications.feeds import BackendFeeds, FeedReader, Feeds
 from dsbot.services.digest import PARIS, DigestScheduler
 from dsbot.services.directory import InstructeurDirectory
-from dsbot.services.feed import PAGE_SIZE, FeedProcessor, RecentDossiers
+from dsbot.services.feed import DS_SCOPES, PAGE_SIZE, FeedProcessor, RecentDossiers
 from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
@@ -112,7 +112,7 @@ def build_feeds(ds: FeedProcessor, others: Mapping[str, FeedReader]) -> Feeds:
     """DS's feeds, then those of the other configured backends in the registry's order (a
     backend not configured has no reader: its feeds wait). Each backend's health is counted
     under `<name>_health`, and its recovery notice is the text its spec names."""
-    feeds = [BackendFeeds(BackendName.DS, ds, "ds_health", "notify.ops.ds_recovered")]
+    feeds = [BackendFeeds(BackendName.DS, ds, "ds_health", "notify.ops.ds_recovered", DS_SCOPES)]
     for spec in registry.specs():
         reader = others.get(spec.name)
         if reader is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -307,12 +308,6 @@ def test_the_cycle_finder_sees_a_cycle_through_others_and_a_function_level_impor
 
 # What code outside `dsbot/backends/` may import of it (the sandboxes are `dsbot.sandboxes`).
 PUBLIC = ("dsbot.backends.port", "dsbot.backends.errors", "dsbot.backends.registry")
-# The files that still import a backend's internals (DS's client and models, mostly): a ratchet.
-# A file not listed may not start; a listed file that no longer does must leave the list, so
-# that it only shrinks as services and Slack builders move onto the port.
-STILL_INTERNAL = {
-    "dsbot/services/actions.py",
-}
 BACKEND_ROOTS = {"DSError", "DynacaseError"}
 
 
@@ -340,11 +335,24 @@ def test_outside_the_backends_only_the_port_errors_and_registry_are_imported():
         for relative, tree, package in outside_the_backends()
         if any(is_internal(module) for _, module in imported_modules(tree, package))
     }
-    assert sorted(importing - STILL_INTERNAL) == [], "import the port, errors or registry"
-    assert sorted(STILL_INTERNAL - importing) == [], "no longer imports internals: unlist it"
+    assert sorted(importing) == [], "import the port, errors or registry"
 
 
-def test_the_ratchet_tells_internals_from_the_public_modules():
+def test_no_product_file_outside_the_backends_names_a_backends_module():
+    """The issue's proof by hand, `grep -rl "backends\\.\\(ds\\|dynacase\\)" dsbot`, kept: not
+    even a string or a comment outside the backends and the sandboxes names their modules
+    (a string could be imported with importlib; the registry's `KNOWN` is the one door)."""
+    pattern = re.compile(r"backends\.(ds|dynacase)")
+    named = [
+        relative
+        for relative in (p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py"))
+        if not relative.startswith(("dsbot/backends/", "dsbot/sandboxes/"))
+        and pattern.search((PACKAGE.parent / relative).read_text(encoding="utf-8"))
+    ]
+    assert sorted(named) == []
+
+
+def test_the_rule_tells_internals_from_the_public_modules():
     assert is_internal("dsbot.backends.ds.client") and is_internal("dsbot.backends.dynacase")
     assert not is_internal("dsbot.backends.port") and not is_internal("dsbot.backends.errors")
     assert not is_internal("dsbot.backends.registry") and not is_internal("dsbot.backends")
@@ -405,6 +413,70 @@ def test_the_error_check_sees_every_form():
         "isinstance DSError",
         "subclass of DynacaseError",
     ]
+
+
+# --- no branch on a backend's name outside the backends -----------------------------------------
+
+# The names of the backends the product knows, as strings and as `BackendName` members.
+BACKEND_NAMES = {"ds", "dynacase"}
+BACKEND_MEMBERS = {"DS", "DYNACASE"}
+# Where comparing with a backend's name is the point, not a branch on a backend's behaviour:
+# `dsbot sandbox --backend` picks which fake to serve (a sandbox is not a backend), and
+# `ItemRef.ds_number` is the key's DS dossier number (None for any other backend's item), for
+# the code that still speaks to DS by number.
+NAMED_ON_PURPOSE = {"dsbot/cli.py", "dsbot/notifications/model/items.py"}
+
+
+def names_a_backend(node: ast.AST) -> bool:
+    """`"ds"`, `BackendName.DYNACASE`, `BackendName.DS.value`, or a tuple/list/set holding one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value in BACKEND_NAMES
+    if isinstance(node, ast.Attribute):
+        if node.attr == "value":
+            return names_a_backend(node.value)
+        return node.attr in BACKEND_MEMBERS and names_in(node.value) == {"BackendName"}
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(names_a_backend(e) for e in node.elts)
+    return False
+
+
+def backend_name_branches(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, source) of every comparison (`==`, `is`, `in`…) or `case` with a backend's name."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(
+            names_a_backend(side) for side in (node.left, *node.comparators)
+        ):
+            found.append((node.lineno, ast.unparse(node)))
+        elif isinstance(node, ast.MatchValue) and names_a_backend(node.value):
+            found.append((node.lineno, f"case {ast.unparse(node.value)}"))
+    return sorted(found)
+
+
+def test_no_branch_on_a_backends_name_outside_the_backends():
+    """What differs between backends is asked of the registry or a capability, never decided
+    by comparing a backend's name (`if backend == "ds"`, `is BackendName.DYNACASE`)."""
+    offenders = [
+        f"{relative}:{line} {source}"
+        for relative, tree, _ in outside_the_backends()
+        if relative not in NAMED_ON_PURPOSE and not relative.startswith("dsbot/sandboxes/")
+        for line, source in backend_name_branches(tree)
+    ]
+    assert offenders == [], "ask the registry's spec or a capability instead"
+
+
+def test_the_name_check_sees_strings_members_values_containers_and_cases():
+    source = (
+        "if backend == 'ds':\n    pass\n"
+        "x = spec.name != 'dynacase'\n"
+        "y = self.backend is BackendName.DS\n"
+        "z = name in (BackendName.DYNACASE.value, 'other')\n"
+        "match backend:\n    case 'ds':\n        pass\n"
+        "ok = backend == BackendName('ledger') or scope == 'demarche' or e.DS == 1\n"
+    )
+    assert [line for line, _ in backend_name_branches(ast.parse(source))] == [1, 3, 4, 5, 7]
+    for path in NAMED_ON_PURPOSE:
+        assert backend_name_branches(parse(PACKAGE.parent / path)), f"{path}: unlist it"
 
 
 def test_renderers_import_no_backend_client_and_the_transport_no_backend():

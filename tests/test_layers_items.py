@@ -33,9 +33,6 @@ GENERIC = (
     "dsbot/slack/commands/table.py",
     "dsbot/slack/commands/subcommands.py",
 )
-# The core /ds grammar is DS's too (its démarche states): it stays in test_layers.py's
-# STILL_INTERNAL for that, and names no other backend.
-DS_GRAMMAR = "dsbot/slack/commands/grammar.py"
 PUBLIC = {"dsbot.backends.port", "dsbot.backends.errors", "dsbot.backends.registry"}
 
 
@@ -57,10 +54,7 @@ def test_a_generic_module_names_no_backend(relative: str) -> None:
     text = (ROOT / relative).read_text(encoding="utf-8")
     named = [n for n, line in enumerate(text.splitlines(), 1) if "dynacase" in line.lower()]
     assert named == [], f"{relative} names Dynacase on lines {named}"
-    internals = backend_internals(parse(ROOT / relative), package_of(relative))
-    if relative == DS_GRAMMAR:
-        internals = [m for m in internals if not m.startswith("dsbot.backends.ds.")]
-    assert internals == []
+    assert backend_internals(parse(ROOT / relative), package_of(relative)) == []
 
 
 def test_the_check_sees_a_backend_named_and_its_folder_imported() -> None:

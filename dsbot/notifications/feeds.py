@@ -2,9 +2,10 @@
 
 A stored feed names its backend by its scope (`demarche`/`groupe`: DS; a backend's name, e.g.
 `dynacase`: that backend's families). `Feeds` maps each backend to the reader of its feeds
-(`FeedReader`: DS's FeedProcessor, another backend's ItemFeedProcessor) and to the poller_state
-key where its health is counted; the wiring (`dsbot.runtime.build_feeds`) fills it from the
-registry's specs of the backends configured. A feed of a backend not configured waits.
+(`FeedReader`: DS's FeedProcessor, another backend's ItemFeedProcessor), the scopes it reads
+and the poller_state key where its health is counted; the wiring (`dsbot.runtime.build_feeds`)
+fills it from the registry's specs of the backends configured. A feed of a backend not
+configured waits.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from dsbot.backends.port import BackendName
 from dsbot.services.feed import FeedResult
 from dsbot.store.feeds import Feed
 
-# DS's feeds are a démarche's or a groupe's; any other backend's scope is its name.
-_DS_SCOPES = ("demarche", "groupe")
-
 
 class FeedReader(Protocol):
     def process(self, feed: Feed) -> FeedResult:
@@ -29,23 +27,26 @@ class FeedReader(Protocol):
 
 @dataclass(frozen=True)
 class BackendFeeds:
-    """One backend's feeds: who reads them, and where its health is counted."""
+    """One backend's feeds: who reads them, and where its health is counted. `scopes`: the
+    scopes of its stored feeds (DS's démarches and groupes, `services.feed.DS_SCOPES`); by
+    default the backend's name."""
 
     backend: BackendName
     reader: FeedReader
     health_key: str
     recovered: str  # the text key of its recovery notice
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def feed_scopes(self) -> tuple[str, ...]:
+        return self.scopes or (self.backend.value,)
 
     def owns(self, feed: Feed) -> bool:
-        if self.backend is BackendName.DS:
-            return feed.scope in _DS_SCOPES
-        return feed.scope == self.backend.value
+        return feed.scope in self.feed_scopes
 
     def owns_result(self, result: FeedResult) -> bool:
         """A feed's key starts with its scope: DS's démarche or groupe, another backend's name."""
-        if self.backend is BackendName.DS:
-            return result.key.startswith(tuple(f"{scope}:" for scope in _DS_SCOPES))
-        return result.key.startswith(f"{self.backend.value}:")
+        return result.key.startswith(tuple(f"{scope}:" for scope in self.feed_scopes))
 
 
 class Feeds:

@@ -36,6 +36,7 @@ from dsbot.store.notifications import Feed
 
 __all__ = [
     "DELETION_OVERLAP",
+    "DS_SCOPES",
     "FALLBACK_HOLD",
     "FULL_FALLBACK_SIZE",
     "PAGE_SIZE",
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# The scopes of the stored feeds this processor reads: a démarche's or a groupe's (DS's).
+DS_SCOPES = ("demarche", "groupe")
 
 # DS lists the trash by a date that may be older than the newest one we saw (two
 # connections, two sort keys): read a little behind the watermark and dedupe by snapshot.

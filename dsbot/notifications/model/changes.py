@@ -218,7 +218,7 @@ def change_from_json(kind: ChangeKind | str, d: dict[str, Any]) -> ChangeParams:
 @dataclass(frozen=True)
 class Change:
     """One thing that happened to a dossier, as a backend's classifier says it (DS's:
-    `dsbot.backends.ds.classify`) and the outbox queues it.
+    `backends/ds/classify.py`) and the outbox queues it.
 
     `ident` is stable across re-listings (a message id, a traitement's index...), so the
     same event seen twice gives the same outbox dedupe key.
