@@ -150,7 +150,9 @@ def test_a_number_parameter_and_the_decision_recorded(dc: DynacaseScene) -> None
         for e in r["history"]
         if "Instruit vers Accordé" in e["comment"]
     )
-    assert change["uname"] == "Paul Durand" and "-Montant accordé (€) : 25000.5" in change["comment"]
+    assert (
+        change["uname"] == "Paul Durand" and "-Montant accordé (€) : 25000.5" in change["comment"]
+    )
 
 
 def test_a_refusal_is_shown_in_the_modal_in_dynacases_words(dc: DynacaseScene) -> None:

@@ -100,6 +100,10 @@ def test_one_state_and_unknown_state(dynacase):
     assert "id" not in target["data"]["state"]["transition"]
     assert unknown.status_code == 404 and unknown.reason_phrase == "State not found"
     assert error_of(unknown)["code"] == "CRUD0228"
+    # The module's text, two spaces included: state, workflow title, workflow id.
+    assert error_of(unknown)["contentText"] == (
+        'State "e_nope" is not available for  workflow "Cycle des demandes de subvention" (1052)'
+    )
 
 
 def test_transitions_list_has_valid_and_no_id(dynacase):
@@ -154,6 +158,7 @@ def test_unknown_transition_and_the_unrouted_family_variant(dynacase):
         )
         family_states = http.get(f"families/{SUBV}/documents/{initid}/workflows/states/")
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "CRUD0229"
+    assert error_of(unknown)["contentText"].startswith('transition "t_nope" is not available for ')
     assert family.status_code == 404 and error_of(family)["code"] == "API0004"
     assert family_states.status_code == 200
 
@@ -276,6 +281,9 @@ def test_transition_not_from_the_current_state_is_crud0235(dynacase):
         invalid = http.post(f"documents/{initid}/workflows/transitions/t_sub_accorder", json={})
     assert invalid.status_code == 404 and invalid.reason_phrase == "Invalid transition"
     assert error_of(invalid)["code"] == "CRUD0235"
+    assert error_of(invalid)["contentText"] == (
+        'Destination state is not defined for workflow "Cycle des demandes de subvention" (1052)'
+    )
     with api(dynacase, "s.bernard") as http:
         valid = http.post(f"documents/{initid}/workflows/transitions/t_sub_transmettre", json={})
     assert valid.status_code == 201
