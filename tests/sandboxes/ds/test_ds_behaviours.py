@@ -120,6 +120,30 @@ def test_changing_groupe_unfollows_the_instructeurs_outside_the_new_groupe(case,
     assert read(case, dossier)["instructeurs"] == []
 
 
+def test_a_message_cannot_be_deleted_once_its_author_left_the_dossiers_groupe(case, sandbox):
+    # DossierSupprimerMessage#authorized?: soft_deletable?, then dossier_authorized_for?.
+    dossier = case.new()
+    sent = send(case, dossier, "Pièce manquante.")["message"]
+    target = next(
+        g
+        for g in case.demarche["groupes"]
+        if g["number"] != case.groupe["number"]
+        and case.instructeur["id"] not in {i["id"] for i in g["instructeurs"]}
+    )
+    mutate(
+        sandbox,
+        "dossierChangerGroupeInstructeur",
+        "DossierChangerGroupeInstructeurInput",
+        "dossier { id } errors { message }",
+        {"dossierId": dossier["id"], "groupeInstructeurId": target["id"]},
+    )
+    refused = delete_message(case, sent["id"])
+    assert refused["errors"] == [
+        {"message": "L’instructeur n’a pas les droits d’accès à ce dossier"}
+    ]
+    assert [m["body"] for m in read(case, dossier)["messages"]][-1] == "Pièce manquante."
+
+
 # --- the message from DS's contact address --------------------------------------------------
 
 
