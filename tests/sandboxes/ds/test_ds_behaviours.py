@@ -448,8 +448,12 @@ query($n: Int!, $r: ID, $min: ID, $max: ID) { demarche(number: $n) {
 def test_an_unknown_revision_is_not_found(sandbox, argument):
     number = first_demarche(sandbox)["number"]
     found = errors(sandbox, REVISION, {"n": number, argument: "UHJvY2VkdXJlUmV2aXNpb24tOTk5OQ=="})
-    assert found[0]["message"] == "ProcedureRevision not found"
+    # RecordNotFound, worded by the schema's rescue_from after the field's type: `dossiers`.
+    assert found[0]["message"] == "DossierConnection not found"
     assert found[0]["extensions"]["code"] == "not_found"
+    assert found[0]["path"] == ["demarche", "dossiers"]
+    not_an_id = errors(sandbox, REVISION, {"n": number, argument: "not an id"})
+    assert not_an_id[0]["message"] == 'Invalid input: "not an id"'
 
 
 def test_a_token_expired_and_from_a_forbidden_network_gets_the_network_error(sandbox):
