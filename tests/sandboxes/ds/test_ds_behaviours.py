@@ -150,13 +150,22 @@ def test_a_message_cannot_be_deleted_once_its_author_left_the_dossiers_groupe(ca
 def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(case):
     dossier = case.new()
     number = dossier["number"]
+    # The deposit wrote the first one (DossierStateConcern#after_passer_en_construction).
+    deposit = read(case, dossier)["messages"][0]
+    assert deposit["email"] == CONTACT_EMAIL
+    assert deposit["body"].startswith(f"<p>[Votre dossier n° {number} a bien été déposé (")
+    # DS's default templates (subjects and words of notification_mailer/default_templates).
     steps = [
-        ("dossierPasserEnInstruction", {}, "passé en instruction"),
-        ("dossierAccepter", {"motivation": "Complet."}, "accepté"),
-        ("dossierRepasserEnInstruction", {}, "repassé en instruction"),
-        ("dossierRefuser", {"motivation": "Hors délai."}, "refusé"),
-        ("dossierRepasserEnInstruction", {}, "repassé en instruction"),
-        ("dossierClasserSansSuite", {"motivation": "Abandon."}, "classé sans suite"),
+        ("dossierPasserEnInstruction", {}, "va être examiné"),
+        ("dossierAccepter", {"motivation": "Complet."}, "<strong>a été accepté le "),
+        ("dossierRepasserEnInstruction", {}, "la précédente décision sur ce dossier est caduque"),
+        ("dossierRefuser", {"motivation": "Hors délai."}, "<blockquote>Hors délai.</blockquote>"),
+        ("dossierRepasserEnInstruction", {}, "est en train d’être réexaminé"),
+        (
+            "dossierClasserSansSuite",
+            {"motivation": "Abandon."},
+            "<blockquote>Abandon.</blockquote>",
+        ),
     ]
     for name, extra, words in steps:
         before = len(read(case, dossier)["messages"])
@@ -165,7 +174,7 @@ def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(c
         messages = read(case, dossier)["messages"]
         assert len(messages) == before + 1, name
         assert messages[-1]["email"] == CONTACT_EMAIL
-        assert f"Votre dossier nº {number}" in messages[-1]["body"]
+        assert messages[-1]["body"].startswith(f"<p>[Votre dossier n° {number} ")
         assert words in messages[-1]["body"], name
 
 
