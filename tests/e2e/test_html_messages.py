@@ -61,7 +61,8 @@ def test_ds_notices_are_html_in_the_sandbox_and_never_raw_in_slack(
     notices = [
         m for m in sandbox.control.dossier(number)["messages"] if m["email"].startswith("contact@")
     ]
-    assert notices and notices[-1]["body"].startswith("<p>[Votre dossier nº")
-    assert f'<a href="https://demarche.numerique.gouv.fr/dossiers/{number}"' in notices[-1]["body"]
+    assert notices and notices[-1]["body"].startswith("<p>[Votre dossier n° ")
+    # DS's default « pris en charge » notice: its words in <p> and <strong>, no link.
+    assert "<strong>pris en charge</strong>" in notices[-1]["body"]
     everything = json.dumps(fake_slack.messages("C0NOTIFS"), ensure_ascii=False)
     assert "<p>" not in everything and "</a>" not in everything

@@ -48,54 +48,99 @@ MONTHS = (
     "décembre",
 )
 ID_STRIDE = 10_000  # message/avis/traitement ids are number * ID_STRIDE + a per-dossier sequence
-# DS's notices to the usager, written in the messagerie from SYSTEM_EMAIL on each transition
-# an instructeur makes (subject in brackets, then the body, as DS's mailer stores them).
-NOTICES = {
+# DS's notices to the usager, copied into the messagerie from SYSTEM_EMAIL on the deposit and
+# on each transition an instructeur makes (MailTemplatePresenterService.create_commentaire_for_
+# state: `<p>[subject]</p>` then the mail's body). The default templates' words: subjects from
+# config/locales/models/mail/*/fr.yml, bodies from app/views/notification_mailer/
+# default_templates/*.html.haml with config/locales/fr.yml l. 1110-1142. `{strong}` is the part
+# the template puts in <strong>; `{quote}` the motivation, in a <blockquote>.
+NOTICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "en_construction": (
+        "Votre dossier n° {n} a bien été déposé ({title})",
+        (
+            "Votre dossier n° {n} <strong>a bien été déposé</strong>. Si besoin est, vous "
+            "pouvez encore y apporter des modifications.",
+        ),
+    ),
     "en_instruction": (
-        "Votre dossier nº {n} est en cours d’instruction",
-        "Votre dossier nº {n} a bien été passé en instruction. Il va maintenant être examiné "
-        "par le service, qui vous informera de sa décision.",
+        "Votre dossier n° {n} va être examiné ({title})",
+        (
+            "Votre dossier n° {n} a bien été reçu et <strong>pris en charge</strong>. Il va "
+            "maintenant être examiné par le service.",
+        ),
     ),
     "repasse_en_instruction": (
-        "Votre dossier nº {n} est de nouveau en cours d’instruction",
-        "Votre dossier nº {n} a été repassé en instruction : la décision prise le {date} "
-        "n’est plus valable.",
+        "Votre dossier n° {n} est en train d’être réexaminé ({title})",
+        (
+            "Votre dossier n° {n} va être réexaminé, la précédente décision sur ce dossier est "
+            "caduque. Vous pouvez retrouver le dossier que vous avez créé pour la démarche "
+            "{title} à l’adresse suivante : {link}",
+            "Pour obtenir le détail de cette modification de la décision, vous pouvez contacter "
+            "le service : {service}.",
+        ),
     ),
     "accepte": (
-        "Votre dossier nº {n} a été accepté ({title})",
-        "Votre dossier nº {n} a été accepté le {date}.",
+        "Votre dossier n° {n} a été accepté ({title})",
+        (
+            "Votre dossier n° {n} <strong>a été accepté le {date}</strong>",
+            "À tout moment, vous pouvez consulter votre dossier et les éventuels messages de "
+            "l’administration à cette adresse : {link}",
+        ),
     ),
     "refuse": (
-        "Votre dossier nº {n} a été refusé ({title})",
-        "Votre dossier nº {n} a été refusé le {date}. Vous pouvez consulter le motif du refus "
-        "dans la messagerie de votre dossier.",
+        "Votre dossier n° {n} a été refusé ({title})",
+        (
+            "Votre dossier n° {n} <strong>a été refusé le {date}</strong>",
+            "Le motif de refus est le suivant :",
+            "{quote}",
+            "Pour en savoir plus sur le motif du refus, vous pouvez consulter votre dossier et "
+            "les éventuels messages de l’administration à cette adresse : {link}",
+        ),
     ),
     "sans_suite": (
-        "Votre dossier nº {n} a été classé sans suite ({title})",
-        "Votre dossier nº {n} a été classé sans suite le {date}.",
+        "Votre dossier n° {n} a été classé sans suite ({title})",
+        (
+            "Votre dossier n° {n} <strong>a été classé sans suite le {date}</strong>",
+            "Le motif est le suivant :",
+            "{quote}",
+            "Pour en savoir plus sur les raisons de ce classement sans suite, vous pouvez "
+            "consulter votre dossier et les éventuels messages de l’administration à cette "
+            "adresse : {link}",
+        ),
     ),
 }
 
 
-DOSSIER_URL = "https://demarche.numerique.gouv.fr/dossiers/{n}"
-
-
-def notice_body(notice: str, number: int, title: str, decided: int) -> str:
-    subject, body = NOTICES[notice]
-    values = {"n": number, "title": title, "date": french_date(iso_date(decided))}
-    return email_as_message(subject.format(**values), body.format(**values), number)
-
-
-def email_as_message(subject: str, body: str, number: int) -> str:
-    """DS's e-mail copied into the messagerie, as HTML (docs/ds-api.md, "Message bodies"):
-    `<p>[subject]</p>` then the template's paragraphs, with the dossier's link and a signature."""
+def notice_body(
+    notice: str,
+    number: int,
+    title: str,
+    decided: int,
+    *,
+    service: str = "",
+    motivation: str | None = None,
+) -> str:
+    """The notice as DS stores it in the messagerie (docs/ds-api.md, "Message bodies")."""
+    subject, paragraphs = NOTICES[notice]
     url = DOSSIER_URL.format(n=number)
-    return (
-        f"<p>[{html.escape(subject)}]</p><p>Bonjour,</p><p>{html.escape(body)}</p>"
-        f'<p>Vous pouvez suivre votre dossier : <a href="{url}" target="_blank" '
-        f'rel="noopener">{url}</a></p>'
-        "<p>Bonne journée,<br>\nL’équipe de la démarche</p>"
-    )
+    values = {
+        "n": number,
+        "title": html.escape(title),
+        "date": french_date(iso_date(decided)),
+        "link": f'<a href="{url}" target="_blank" rel="noopener">{url}</a>',
+        "service": html.escape(service),
+    }
+    parts = [f"<p>[{html.escape(subject.format(n=number, title=title))}]</p>", "<p>Bonjour,</p>"]
+    for paragraph in paragraphs:
+        if paragraph == "{quote}":
+            parts.append(f"<blockquote>{html.escape(motivation or '')}</blockquote>")
+        else:
+            parts.append(f"<p>{paragraph.format(**values)}</p>")
+    parts.append(f"<p>Cordialement,<br>\n{html.escape(service)}</p>")
+    return "".join(parts)
+
+
+DOSSIER_URL = "https://demarche.numerique.gouv.fr/dossiers/{n}"
 
 
 CHAMP_TYPENAMES = {
@@ -897,22 +942,13 @@ def build(
     # A dossier deposited just now (control API) has no history yet.
     fresh = updated == depose
     messages = []
-    if rng.random() < 0.5 and not fresh:
-        messages.append(
-            _message(
-                next_id(),
-                SYSTEM_EMAIL,
-                email_as_message(
-                    f"Votre dossier nº {number} a bien été déposé",
-                    "Votre dossier a bien été déposé. Vous serez informé de son avancement par "
-                    "courriel.",
-                    number,
-                ),
-                depose,
-                [],
-                "system",
-            )
-        )
+    # DS writes its deposit notice into the messagerie on every deposit
+    # (DossierStateConcern#after_passer_en_construction → create_commentaire_for_state). The
+    # draw below once made it one dossier in two; it is kept so the seeded data stays the same.
+    rng.random()
+    service = demarche.get("service", {}).get("nom", "")
+    deposit = notice_body("en_construction", number, demarche["title"], depose, service=service)
+    messages.append(_message(next_id(), SYSTEM_EMAIL, deposit, depose, [], "system"))
     # DS's notices of the transitions in the generated history (no rng: the rest stays as is).
     for traitement in traitements[1:]:
         notice = {
@@ -923,7 +959,14 @@ def build(
         kind = notice.get(traitement["event"], traitement["event"])
         if kind in NOTICES:
             at = traitement["dateTraitement"]
-            body = notice_body(kind, number, demarche["title"], at)
+            body = notice_body(
+                kind,
+                number,
+                demarche["title"],
+                at,
+                service=demarche.get("service", {}).get("nom", ""),
+                motivation=traitement.get("motivation"),
+            )
             messages.append(_message(next_id(), SYSTEM_EMAIL, body, at, [], "system"))
     if updated - depose > 120 * US:
         for _ in range(rng.randint(0, 4)):

@@ -28,7 +28,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLFormattedError,
     GraphQLResolveInfo,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -46,6 +45,7 @@ from dsbot.sandboxes.ds.context import RequestContext
 from dsbot.sandboxes.ds.errors import HttpAbort, InternalError, api_error, error_body
 from dsbot.sandboxes.ds.executable import load_schema
 from dsbot.sandboxes.ds.faults import RATE_LIMIT_BODY
+from dsbot.sandboxes.ds.ruby_validation import ruby_errors
 from dsbot.sandboxes.http import Response, json_response
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class Prepared:
 
     document: DocumentNode | None
     parse_error: str | None = None
-    errors: list[GraphQLFormattedError] | None = None
+    errors: list[dict[str, Any]] | None = None  # as DS words them (graphql-ruby)
 
 
 def _depth(
@@ -149,7 +149,9 @@ class GraphQLEndpoint:
             prepared = Prepared(None, parse_error=exc.message)
         else:
             errors = validate(self.schema, document)
-            prepared = Prepared(document, errors=[e.formatted for e in errors] or None)
+            worded = ruby_errors(self.schema, document) if errors else None
+            fallback = [dict(e.formatted) for e in errors]
+            prepared = Prepared(document, errors=worded or fallback or None)
         with self._cache_lock:
             self._cache[query] = prepared
             if len(self._cache) > _CACHE_SIZE:

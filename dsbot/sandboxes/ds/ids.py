@@ -52,3 +52,21 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         return parse_iso(stamp), int(db_id)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"invalid cursor {cursor!r}") from exc
+
+
+def ruby_urlsafe_decode(text: str) -> bytes | None:
+    """Ruby's `Base64.urlsafe_decode64` (graphql-ruby's cursor and id decoder): padding added
+    when missing, then a strict decode; None where Ruby raises ArgumentError."""
+    if not text.endswith("=") and len(text) % 4:
+        text = text.ljust((len(text) + 3) & ~3, "=")
+    try:
+        return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def ruby_inspect(text: str) -> str:
+    """Ruby's String#inspect for what a client may send: quotes, backslashes, controls."""
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\e"}
+    shown = "".join(escapes.get(c, c if c.isprintable() else f"\\u{ord(c):04X}") for c in text)
+    return f'"{shown}"'

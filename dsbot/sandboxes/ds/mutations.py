@@ -42,13 +42,19 @@ NOT_TERMINE = (
 )
 NOT_ARCHIVED = "Un dossier non archivé ne peut pas être désarchivé"
 EMPTY_BODY = "Le champ « Votre message » ne peut être vide"
+# errors.add(:dossier, …) under DS's error format « Le champ « %{attribute} » %{message} », the
+# attribute having no French name of its own.
 MESSAGERIE_CLOSED = (
-    "Il n’est pas possible d’envoyer un message sur un dossier supprimé, à archiver ou en brouillon"
+    "Le champ « Dossier » Il n’est pas possible d’envoyer un message sur un dossier supprimé, "
+    "à archiver ou en brouillon"
 )
 SIRET_DEGRADED = (
     "Les informations du SIRET du dossier ne sont pas complètes. Veuillez réessayer plus tard."
 )
 BAD_EMAIL = "est invalide. Saisissez une adresse électronique valide. Exemple : adresse@mail.com"
+# Champs::DropDownListChamp / MultipleDropDownListChamp: errors.add(:value, :not_in_options),
+# whose full message is the bare text (the champ's `format` is "%{message}"): no label, no value.
+NOT_IN_OPTIONS = "doit être dans les options proposées"
 NOT_IN_SANDBOX = "Cette mutation n’est pas disponible dans le bac à sable dsbot"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -231,13 +237,16 @@ def envoyer_message(ctx: RequestContext, load: Loader, data: dict[str, Any]) -> 
     row = load.dossier(data["dossierId"])
     instructeur_id = load.instructeur(data["instructeurId"])
     _authorized(ctx, row, instructeur_id)
+    # Commentaire's validations, all run, in the order the model declares them: messagerie,
+    # body, attachment; the payload lists every full message.
+    problems = [MESSAGERIE_CLOSED] if row["archived"] or not row["visible"] else []
     if not (data.get("body") or "").strip():
-        raise Failure(EMPTY_BODY)
-    if row["archived"] or not row["visible"]:
-        raise Failure(MESSAGERIE_CLOSED)
+        problems.append(EMPTY_BODY)
     refused = ctx.uploads.attachment_error(blob) if blob is not None else None
     if refused is not None:
-        raise Failure(refused)
+        problems.append(refused)
+    if problems:
+        return {"message": None, **errors(*problems)}
     attachment = ctx.uploads.file_of(blob) if blob is not None else None
     change = Change(ctx.store, row, ctx.now)
     correction = data.get("correction")
@@ -270,6 +279,8 @@ def supprimer_message(ctx: RequestContext, load: Loader, data: dict[str, Any]) -
         raise not_found(load.payload)
     if message["email"] != _email(ctx, instructeur_id) or message.get("discardedAt"):
         raise Failure("Le message ne peut pas être supprimé")
+    # Then DS checks the author still reaches the dossier: after a change of groupe they may not.
+    _authorized(ctx, row, instructeur_id)
     message["discardedAt"] = ctx.now
     message["body"] = ""  # DS empties the body; its web interface writes « Message supprimé »
     message["attachments"], message["attachment"] = [], None
@@ -401,7 +412,7 @@ def modifier_annotations(ctx: RequestContext, load: Loader, data: dict[str, Any]
             continue
         refused = _not_an_option(desc, value)
         if refused is not None:
-            messages.append(f"{desc['label']} : « {refused} » n’est pas une option valide")
+            messages.append(NOT_IN_OPTIONS)
             continue
         if desc["type"] == "repetition":
             _add_rows(ctx, champ, desc, value, row["number"])

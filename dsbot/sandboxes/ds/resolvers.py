@@ -10,13 +10,19 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
 
 from dsbot.sandboxes.ds.clock import add_months
 from dsbot.sandboxes.ds.context import RequestContext
 from dsbot.sandboxes.ds.errors import InternalError, hidden, not_found
-from dsbot.sandboxes.ds.ids import decode_int_gid, gid
-from dsbot.sandboxes.ds.pagination import connection, page_spec
+from dsbot.sandboxes.ds.ids import (
+    decode_gid,
+    decode_int_gid,
+    gid,
+    ruby_inspect,
+    ruby_urlsafe_decode,
+)
+from dsbot.sandboxes.ds.pagination import connection, failing_connection, page_spec
 from dsbot.sandboxes.ds.schema import bind
 
 # --- small objects -------------------------------------------------------------------------
@@ -77,13 +83,16 @@ class View:
 def dossiers_connection(
     ctx: RequestContext, scope: str, scope_id: int, demarche: dict[str, Any], args: dict[str, Any]
 ) -> dict[str, Any]:
-    spec = page_spec(
-        args.get("first"),
-        args.get("last"),
-        args.get("after"),
-        args.get("before"),
-        args.get("order"),
-    )
+    try:
+        spec = page_spec(
+            args.get("first"),
+            args.get("last"),
+            args.get("after"),
+            args.get("before"),
+            args.get("order"),
+        )
+    except GraphQLError as error:
+        return failing_connection(error)
     updated_since = args.get("updatedSince")
     created_since = args.get("createdSince")
     since: tuple[str, Any] | None
@@ -93,6 +102,8 @@ def dossiers_connection(
         sort = "depose_at"
         since = ("depose_at", created_since) if created_since is not None else None
     revisions = _revision_filter(demarche, args)
+    if spec.matches_nothing:
+        return connection([], spec, lambda r: r[sort], lambda r: DossierView(ctx, r))
     rows = ctx.store.page(
         scope=scope,
         scope_id=scope_id,
@@ -109,15 +120,27 @@ def dossiers_connection(
     return connection(rows, spec, lambda r: r[sort], lambda r: DossierView(ctx, r))
 
 
+def _db_id(global_id: str) -> str:
+    decoded = decode_gid(global_id)
+    return decoded[1] if decoded else ""
+
+
 def _revision_filter(demarche: dict[str, Any], args: dict[str, Any]) -> list[int] | None:
     """The revision numbers to list; an unknown revision id is `not_found`, as in DS."""
     revisions = demarche["revisions"]
-    by_id = {r["id"]: r for r in revisions}
 
     def find(value: object) -> dict[str, Any]:
-        if value not in by_id:
-            raise not_found("ProcedureRevision")
-        return by_id[value]
+        # DemarcheType#find_revision: graphql-ruby's id decoder, then `revisions.find` on the
+        # id after the first "-", whatever the type before it; RecordNotFound becomes
+        # "<field type> not found" (the schema's rescue_from), the field being `dossiers`.
+        raw = ruby_urlsafe_decode(str(value))
+        if raw is None:
+            raise GraphQLError(f"Invalid input: {ruby_inspect(str(value))}")
+        _, _, db_id = raw.decode("utf-8", "replace").partition("-")
+        found = next((r for r in revisions if _db_id(r["id"]) == db_id), None)
+        if found is None:
+            raise not_found("DossierConnection")
+        return found
 
     if args.get("revision") is not None:
         return [find(args["revision"])["number"]]
@@ -137,18 +160,23 @@ def _revision_filter(demarche: dict[str, Any], args: dict[str, Any]) -> list[int
 def deleted_connection(
     ctx: RequestContext, scope: str, scope_id: int, args: dict[str, Any], pending: bool
 ) -> dict[str, Any]:
-    spec = page_spec(
-        args.get("first"),
-        args.get("last"),
-        args.get("after"),
-        args.get("before"),
-        args.get("order"),
-    )
+    try:
+        spec = page_spec(
+            args.get("first"),
+            args.get("last"),
+            args.get("after"),
+            args.get("before"),
+            args.get("order"),
+        )
+    except GraphQLError as error:
+        return failing_connection(error)
     since_value = args.get("deletedSince")
     sort = "pending_at" if pending else "deleted_at"
     since = None
     if since_value is not None:
         since = ("hidden", since_value) if pending else ("deleted_at", since_value)
+    if spec.matches_nothing:
+        return connection([], spec, lambda r: r[sort], lambda r: deleted_dossier(r, pending))
     rows = ctx.store.page(
         scope=scope,
         scope_id=scope_id,

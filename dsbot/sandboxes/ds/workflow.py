@@ -72,7 +72,14 @@ class Change:
         number = self.row["number"]
         demarche = self.store.world.demarches[self.row["demarche"]]
         decided = self.row["processed_at"] or self.now
-        text = dossier_content.notice_body(notice, number, demarche["title"], decided)
+        text = dossier_content.notice_body(
+            notice,
+            number,
+            demarche["title"],
+            decided,
+            service=demarche.get("service", {}).get("nom", ""),
+            motivation=self.details.get("motivation"),
+        )
         return dossier_content.new_message(
             self.details, number, CONTACT_EMAIL, text, self.now, [], "system"
         )

@@ -22,6 +22,7 @@ from dsbot.sandboxes.dynacase import engine
 from dsbot.sandboxes.dynacase.errors import (
     ApiError,
     bad_request,
+    dcp_error,
     document_not_found,
     malformed_name,
     method_not_allowed,
@@ -32,6 +33,7 @@ from dsbot.sandboxes.dynacase.formats import (
     ORDERABLE_PROPERTIES,
     Fields,
     all_properties,
+    check_attribute,
     history_item,
 )
 from dsbot.sandboxes.dynacase.store import Revision
@@ -58,6 +60,27 @@ NUMERIC = re.compile(r"[+-]?\d+")
 LOGICAL_NAME = re.compile(r"[a-z][a-z0-9_]{1,63}", re.IGNORECASE)
 REDIRECT_TEXT = "Redirect : the canonical URL is not here"
 _DOC = r"(?:/families/(?P<fam>[^/]+))?/documents/(?P<id>[^/]+)"
+
+
+def php_intval(text: str) -> int:
+    """PHP's intval on a string: the leading integer, 0 when there is none."""
+    match = re.match(r"\s*([+-]?\d+)", text)
+    return int(match.group(1)) if match else 0
+
+
+def crud_verb(method: str, override: str | None) -> str:
+    """Router::convertActionToCrud: GET reads whatever the override; an override counts on any
+    other verb, compared case-sensitively; HEAD is not GET (API0007)."""
+    if method == "GET":
+        return "GET"
+    if method == "POST" and override is None:
+        return "POST"
+    for verb in ("PUT", "DELETE"):
+        if method == verb or override == verb:
+            return verb
+    if override is None:
+        raise dcp_error("API0007", method, api_level=True)
+    raise dcp_error("API0008", override, method, api_level=True)
 
 
 @dataclass
@@ -126,31 +149,22 @@ class Api:
         stats = self.app.stats
         try:
             user = self._authenticate(headers, query)
-            if method == "POST" and "x-http-method-override" in headers:
-                override = headers["x-http-method-override"].upper()
-                if override not in ("PUT", "DELETE"):
-                    raise bad_request(f"Method override {override} not supported", "API0008")
-                method = override
-            if method == "HEAD":
-                method = "GET"
-            if method not in ("GET", "POST", "PUT", "DELETE"):
-                raise bad_request(f"Method {method} not supported", "API0007")
+            method = crud_verb(method, headers.get("x-http-method-override"))
             rest = path[len(PREFIX) :] or "/"
             suffix = SUFFIX.match(rest)
             if suffix:
                 if suffix["ext"] != "json":
-                    raise bad_request(f'Format "{suffix["ext"]}" not supported', "API0005")
+                    raise dcp_error("API0005", suffix["ext"], api_level=True)
                 rest = suffix["path"]
-            accept = headers.get("accept", "")
-            if accept and "application/json" not in accept and "*/*" not in accept:
-                raise bad_request(f'Accept "{accept}" not supported', "API0006")
+            # No check of `Accept`: Router::parseAcceptHeader is never reached (its caller waits
+            # for a `false` that verifyExtension never returns), so any header is served JSON.
             request = Request(method, rest, query, raw_query, headers, body, user)
             for name, pattern, handler in self.routes:
                 match = pattern.match(rest)
                 if match:
                     stats.count_route(name)
                     return handler(request, **match.groupdict())
-            raise route_not_found()
+            raise route_not_found(rest)
         except ApiError as error:
             headers_out = {}
             if error.status == 307 and isinstance(error, Redirect):
@@ -179,7 +193,7 @@ class Api:
     def _family(self, ref: str) -> FamilyDef:
         family = family_by_id(int(ref)) if ref.isdigit() else family_by_name(ref)
         if family is None:
-            raise ApiError(404, "Document not found", "CRUD0200", f'Family "{ref}" not found')
+            raise dcp_error("CRUD0200", ref, status=(404, "Family not found"))
         return family
 
     def _revision(self, ref: str, fam: str | None) -> Revision:
@@ -195,11 +209,11 @@ class Api:
         if fam is not None:
             family = self._family(fam)
             if latest.family.id != family.id:
-                raise ApiError(
-                    404,
-                    "Document not found",
+                raise dcp_error(
                     "CRUD0220",
-                    f'Document "{ref}" is not a document of the family "{family.name}"',
+                    ref,
+                    family.name,
+                    status=(404, f"Document is not a document of the family {family.name}"),
                 )
         return latest
 
@@ -227,7 +241,7 @@ class Api:
 
     def documents(self, request: Request, fam: str | None = None) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "a collection")
+            raise method_not_allowed(request.method, "collection")
         family: FamilyDef | None = None
         if fam is not None:
             if fam.isdigit():
@@ -235,68 +249,66 @@ class Api:
                 if found is not None:
                     raise Redirect(self.url(f"families/{found.name}/documents/"), request)
             family = self._family(fam)
-        slice_raw = request.param("slice", str(DEFAULT_SLICE)) or str(DEFAULT_SLICE)
-        offset_raw = request.param("offset", "0") or "0"
-        if slice_raw != "all" and not slice_raw.isdigit():
-            raise bad_request(f'slice must be a number or "all", got "{slice_raw}"')
-        if not offset_raw.isdigit():
-            raise bad_request(f'offset must be a number, got "{offset_raw}"')
-        order = self._order_by(request.param("orderBy") or "title:asc", family)
-        fields = Fields.parse(request.param("fields"), "document.properties", family)
+        # DocumentCollection::prepareDocumentList: PHP's intval, so a word is 0 (no document),
+        # never a refusal; `slice=ALL` in any case is every document.
+        slice_raw = (request.param("slice") or str(DEFAULT_SLICE)).lower()
+        limit = None if slice_raw == "all" else php_intval(slice_raw)
+        offset = php_intval(request.param("offset") or "0")
+        if (limit is not None and limit < 0) or offset < 0:
+            # (Inferred) PostgreSQL refuses a negative LIMIT or OFFSET.
+            raise bad_request("LIMIT/OFFSET must not be negative", "DB0001")
+        order_raw = request.param("orderBy")
+        order = self._order_by("title:asc" if order_raw is None else order_raw, family)
+        fields = Fields.parse(
+            request.param("fields"), "document.properties", family, collection=True
+        )
         with self.app.store.lock:
             revisions = [
                 r for r in self.app.store.alive() if family is None or r.family.id == family.id
             ]
             revisions = _sorted(revisions, order)
-            offset = int(offset_raw)
-            chosen = (
-                revisions[offset:] if slice_raw == "all" else revisions[offset:][: int(slice_raw)]
-            )
+            chosen = revisions[offset:] if limit is None else revisions[offset:][:limit]
             items = [fields.render(r, self.url(f"documents/{r.initid}.json")) for r in chosen]
         data = {
             "requestParameters": {
-                "slice": slice_raw if slice_raw == "all" else int(slice_raw),
+                "slice": "all" if limit is None else limit,
                 "offset": offset,
                 "length": len(items),
                 "orderBy": ", ".join(f"{f} {d}" for f, d in order),
             },
             "uri": self.url(f"families/{family.name}/documents/" if family else "documents/"),
-            "properties": (
-                {"title": family.title, "uri": self.url(f"families/{family.name}.json")}
-                if family
-                else {"title": "Documents"}
-            ),
+            # getCollectionProperties: "" on documents/, "%s Documents" on a family's.
+            "properties": {"title": f"{family.title} Documents" if family else ""},
             "documents": items,
         }
         return envelope_response(200, "OK", data)
 
     def _order_by(self, raw: str, family: FamilyDef | None) -> list[tuple[str, str]]:
+        """DocumentUtils::extractOrderBy: split on "," with no trimming; a name that is not a
+        `Doc::$infofields` property must be an attribute of the family; `id desc` is added."""
         order: list[tuple[str, str]] = []
-        for part in (p.strip() for p in raw.split(",") if p.strip()):
+        for part in raw.split(","):
             name, _, direction = part.partition(":")
             direction = (direction or "asc").lower()
             if direction not in ("asc", "desc"):
-                raise ApiError(
-                    400, "Bad Request", "CRUD0501", f'Order direction "{direction}" unknown'
-                )
-            if name not in ORDERABLE_PROPERTIES and (
-                family is None or family.attribute(name) is None
-            ):
-                raise ApiError(400, "Bad Request", "CRUD0502", f'Order field "{name}" unknown')
+                raise dcp_error("CRUD0501", direction)
+            if name not in ORDERABLE_PROPERTIES:
+                check_attribute(family, name)
             order.append((name, direction))
-        order.append(("id", "desc"))  # the tie-breaker Dynacase always adds
+        if not any(name == "id" for name, _ in order):
+            order.append(("id", "desc"))  # "for avoid double result in slice"
         return order
 
     # --- families and enumerates --------------------------------------------------------------
 
     def family(self, request: Request, fam: str) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "a family")
+            raise method_not_allowed(request.method, "family")
         if fam.isdigit() and family_by_id(int(fam)) is not None:
             raise Redirect(self.url(f"families/{family_by_id(int(fam)).name}.json"), request)  # type: ignore[union-attr]
         family = family_by_name(fam)
         if family is None:
-            raise ApiError(404, "Family not found", "CRUD0203", f'Family "{fam}" not found')
+            raise dcp_error("CRUD0203", fam, status=(404, "Family not found"))
         props = {
             "id": family.id,
             "title": family.title,
@@ -314,7 +326,7 @@ class Api:
 
     def enumerate(self, request: Request, fam: str, attr: str) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "an enumerate")
+            raise method_not_allowed(request.method, "enumerate")
         workflow = workflow_family(fam)
         family = family_by_name(fam)
         definition = None
@@ -354,7 +366,7 @@ class Api:
 
     def document(self, request: Request, id: str, fam: str | None = None) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "a document in the sandbox")
+            raise method_not_allowed(request.method, "document")
         if NUMERIC.fullmatch(id) and int(id) <= 0:
             # The module finds no initid for it and redirects to `documents/0.json`, which
             # redirects again, forever (docs/dynacase-api.md §4.1).
@@ -376,10 +388,8 @@ class Api:
             )
 
     def history(self, request: Request, id: str, fam: str | None = None) -> Response:
-        if request.method == "POST":
-            raise ApiError(501, "Not Implemented", "CRUD0103", "Cannot add a history entry")
         if request.method != "GET":
-            raise method_not_allowed(request.method, "the history")
+            raise method_not_allowed(request.method, "history")
         values = {}
         for name in ("slice", "offset", "revision"):
             raw = request.param(name, "-1" if name != "offset" else "0") or "0"
@@ -420,7 +430,7 @@ class Api:
 
     def states(self, request: Request, id: str, fam: str | None = None) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "the states")
+            raise method_not_allowed(request.method, "states")
         with self.app.store.lock:
             rev, workflow = self._workflow_target(id, fam)
             every = bool(request.param("allStates"))
@@ -460,11 +470,17 @@ class Api:
         if request.method == "POST":
             return self._change(request, id, fam, target_state=state)
         if request.method != "GET":
-            raise ApiError(405, "You cannot change state", "CRUD0103", "Use POST to change state")
+            raise method_not_allowed(request.method, "state")
         with self.app.store.lock:
             rev, workflow = self._workflow_target(id, fam)
             if workflow.state(state) is None:
-                raise ApiError(404, "State not found", "CRUD0228", f'State "{state}" not found')
+                raise dcp_error(
+                    "CRUD0228",
+                    state,
+                    workflow.title,
+                    workflow.doc_id,
+                    status=(404, "State not found"),
+                )
             etag = self._doc_etag(request, rev, f"state:{state}")
             base = f"documents/{rev.initid}/workflows"
             obj = engine.state_object(workflow, state, rev.state)
@@ -482,7 +498,7 @@ class Api:
 
     def transitions(self, request: Request, id: str, fam: str | None = None) -> Response:
         if request.method != "GET":
-            raise method_not_allowed(request.method, "the transitions")
+            raise method_not_allowed(request.method, "transitions")
         with self.app.store.lock:
             rev, workflow = self._workflow_target(id, fam)
             base = f"documents/{rev.initid}/workflows"
@@ -502,13 +518,17 @@ class Api:
         if request.method == "POST":
             return self._change(request, id, None, transition_id=tr)
         if request.method != "GET":
-            raise method_not_allowed(request.method, "a transition")
+            raise method_not_allowed(request.method, "transition")
         with self.app.store.lock:
             rev, workflow = self._workflow_target(id, None)
             transition = workflow.transition(tr)
             if transition is None:
-                raise ApiError(
-                    404, "Transition not found", "CRUD0229", f'Transition "{tr}" not found'
+                raise dcp_error(
+                    "CRUD0229",
+                    tr,
+                    workflow.title,
+                    workflow.doc_id,
+                    status=(404, "Transition not found"),
                 )
             end = workflow.end_state(rev.state or "", tr)
             asks = []
@@ -565,20 +585,20 @@ class Api:
             rev, workflow = self._workflow_target(id, fam)
             if transition_id is not None:
                 if workflow.transition(transition_id) is None:
-                    raise ApiError(
-                        404,
-                        "Transition not found",
+                    raise dcp_error(
                         "CRUD0229",
-                        f'Transition "{transition_id}" not found',
+                        transition_id,
+                        workflow.title,
+                        workflow.doc_id,
+                        status=(404, "Transition not found"),
                     )
                 target_state = workflow.end_state(rev.state or "", transition_id)
                 if target_state is None:
-                    raise ApiError(
-                        404,
-                        "Invalid transition",
+                    raise dcp_error(
                         "CRUD0235",
-                        f'Destination state is not defined for workflow "{workflow.family_name}"'
-                        f' with transition "{transition_id}" from "{rev.state}"',
+                        workflow.title,
+                        workflow.doc_id,
+                        status=(404, "Invalid transition"),
                     )
             assert target_state is not None
             new = engine.change_state(

@@ -73,6 +73,13 @@ def m0_error(transition: TransitionDef, revision: Revision) -> str | None:
     return M0_CHECKS[transition.m0](revision)
 
 
+def raw_text(value: Any) -> str:
+    """A raw value as `getRawValue` gives it: a multiple value joined with ", "."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def state_display(state: StateDef) -> str:
     return state.activity or state.label
 
@@ -186,29 +193,35 @@ def change_state(
     state = workflow.state(target)
     transition = workflow.edge(current.id, target)
     if state is None or (transition is None and user.id != ADMIN_ID):
+        # WDoc::changeState: this message has no French translation in the core's catalog, so
+        # a French server says it in English (docs/dynacase-api.md §6.6).
         shown = state.label if state else target
         raise refused(
-            f"changement d'état : le nouvel état « {shown} » n'est pas connu "
-            f"ou n'est pas autorisé depuis « {current.label} »"
+            f"ChangeState :: the new state '{shown}' is not known or is not allowed "
+            f"from {current.label}"
         )
     if transition is not None:
         if not holds_right(workflow, transition, user):
+            # Doc::noPrivilegeMessage on the workflow document, the transition as privilege.
             raise refused(
-                f"Permission refusée : {user.title} ne peut pas utiliser "
-                f"la transition « {transition.label} »"
+                f"pas de privilège {transition.id} pour le document {workflow.title} "
+                f"[{workflow.doc_id}]"
             )
         error = m0_error(transition, revision)
         if error:
-            raise refused(error)
+            raise refused(f"Erreur : {error}")
     stamp = format_date(when)
     revision.state = state.id
     if comment:
         revision.history.append(HistoryEntry(user.id, user.title, stamp, "info", None, comment))
-    lines = [f"changement d'état : {current.label} vers {state.label}"]
+    # WDoc::changeState's revision comment: the raw value of each asked parameter that has
+    # one (an enumerate's key, not its label), empty ones left out (docs/dynacase-api.md §6.8).
+    lines = [f"changement d'état de {current.label or ' '} vers {state.label}"]
     for ask in transition.asks if transition else ():
         param = workflow.param(ask)
-        if param is not None:
-            lines.append(f"-{param.label} : {display_value(param, values.get(ask))}")
+        raw = values.get(ask)
+        if param is not None and raw not in (None, ""):
+            lines.append(f"-{param.label} : {raw_text(raw)}")
     revision.history.append(
         HistoryEntry(user.id, user.title, stamp, "message", "REVISION", "\n".join(lines))
     )

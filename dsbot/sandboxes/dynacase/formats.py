@@ -5,24 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from dsbot.sandboxes.dynacase.engine import display_value, state_property
-from dsbot.sandboxes.dynacase.errors import ApiError
+from dsbot.sandboxes.dynacase.errors import dcp_error, dcp_exception, fatal_error
 from dsbot.sandboxes.dynacase.store import Revision
 from dsbot.sandboxes.dynacase.world import FamilyDef, user_by_id
 
+PROPERTY = "document.properties."
+ATTRIBUTE = "document.attributes."
 DEFAULT_PROPERTIES = ("id", "title", "icon", "initid", "name", "revision", "state")
-# Raw properties usable in `orderBy` (a subset of Doc::$infofields).
+# `Doc::$infofields` (dynacase-core 3.2, Class/Fdl/Class.Doc.php l. 105): the raw properties
+# `orderBy` accepts; any other name must be an attribute of the collection's family.
 ORDERABLE_PROPERTIES = (
-    "id",
-    "title",
-    "revdate",
-    "cdate",
-    "adate",
-    "initid",
-    "state",
-    "owner",
-    "name",
-    "revision",
-)
+    "id", "owner", "icon", "title", "revision", "version", "initid", "fromid", "doctype",
+    "locked", "allocated", "lmodify", "profid", "usefor", "cdate", "adate", "revdate", "comment",
+    "classname", "state", "wid", "postitid", "cvid", "name", "dprofid", "atags", "prelid",
+    "lockdomainid", "domainid", "confidential", "svalues", "ldapdn",
+)  # fmt: skip
+
+
+def check_attribute(family: FamilyDef | None, name: str) -> None:
+    """DocumentUtils::isAttribute: an unknown name is CRUD0502. On `documents/` the module passes
+    no document to it, which PHP refuses with a fatal error: a 500."""
+    if family is None:
+        raise fatal_error(
+            "Argument 1 passed to Dcp\\HttpApi\\V1\\Crud\\DocumentUtils::isAttribute() "
+            "must be an instance of Doc, null given"
+        )
+    if family.attribute(name) is None:
+        raise dcp_error("CRUD0502", name)
 
 
 def _user_ref(user_id: int) -> dict[str, Any]:
@@ -90,43 +99,37 @@ class Fields:
         self.all_attributes = False
 
     @classmethod
-    def parse(cls, raw: str | None, default: str, family: FamilyDef | None) -> Fields:
-        """`family` is the collection's reference family, None on `documents/` (where plain
-        `document.attributes` yields nothing)."""
-        entries = [e.strip() for e in (raw or default).split(",") if e.strip()]
+    def parse(
+        cls, raw: str | None, default: str, family: FamilyDef | None, *, collection: bool = False
+    ) -> Fields:
+        """`family` is the reference family (None on `documents/`, whose attributes are taken as
+        asked, unchecked). DocumentFormatter::addProperty refuses an unknown property (a
+        DocManager exception); a single document refuses fields with nothing usable (CRUD0214), a
+        collection just shows nothing."""
+        entries = [e.strip() for e in (raw or default).split(",")]
+        asked = [e[len(PROPERTY) :] for e in entries if e.startswith(PROPERTY)]
+        with_defaults = "document.properties" in entries
         props: list[str] = []
-        attrs: list[str] | None = None
-        all_attributes = False
-        usable = False
-        known = set(DEFAULT_PROPERTIES) | set(_ALL_PROPERTY_NAMES)
-        for entry in entries:
-            if entry == "document.properties":
-                props.extend(p for p in DEFAULT_PROPERTIES if p not in props)
-                usable = True
-            elif entry == "document.properties.all":
+        for name in asked:
+            if name == "all":
                 props.extend(p for p in _ALL_PROPERTY_NAMES if p not in props)
-                usable = True
-            elif entry.startswith("document.properties."):
-                name = entry[len("document.properties.") :]
-                if name not in known:
-                    raise ApiError(400, "Bad Request", "CRUD0202", f'Unknown property "{name}"')
-                if name not in props:
-                    props.append(name)
-                usable = True
-            elif entry == "document.attributes":
-                attrs = attrs or []
-                all_attributes = family is not None
-                usable = True
-            elif entry.startswith("document.attributes."):
-                name = entry[len("document.attributes.") :]
-                if family is not None and family.attribute(name) is None:
-                    raise ApiError(400, "Bad Request", "CRUD0218", f'Unknown attribute "{name}"')
-                attrs = (attrs or []) + [name]
-                usable = True
-        if not usable:
-            raise ApiError(400, "Bad Request", "CRUD0214", "Fields parameter has nothing usable")
+            elif name not in _ALL_PROPERTY_NAMES:
+                raise dcp_exception("CRUD0202", f'Document property fields "{name}" not known')
+            elif name not in props:
+                props.append(name)
+        if with_defaults:
+            props.extend(p for p in DEFAULT_PROPERTIES if p not in props)
+        names = [e[len(ATTRIBUTE) :] for e in entries if e.startswith(ATTRIBUTE)]
+        wants_attributes = any(e.startswith("document.attributes") for e in entries)
+        if family is not None and wants_attributes:
+            for name in names:
+                check_attribute(family, name)
+        usable = bool(asked) or with_defaults or wants_attributes
+        if not usable and not collection:
+            raise dcp_error("CRUD0214", ",".join(entries))
+        attrs = list(dict.fromkeys(names)) if wants_attributes else None
         fields = cls(tuple(props), None if attrs is None else tuple(attrs))
-        fields.all_attributes = all_attributes
+        fields.all_attributes = family is not None and wants_attributes and not names
         return fields
 
     def render(self, rev: Revision, uri: str) -> dict[str, Any]:

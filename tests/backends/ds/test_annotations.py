@@ -74,7 +74,8 @@ def test_a_choice_outside_the_options_is_refused_the_others_saved(ds_env, client
                 AnnotationChange(text.id, AnnotationType.TEXT, "REF-42").to_input(),
             ],
         )
-    assert "« Météo » n’est pas une option valide" in info.value.message
+    # DS's words: the champ's error format is the bare message, with no label and no value.
+    assert info.value.messages == ["doit être dans les options proposées"]
     assert [c.id for c in info.value.result] == [text.id]
 
 

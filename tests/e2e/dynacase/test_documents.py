@@ -96,7 +96,9 @@ def test_a_transition_with_a_comment_and_parameters_as_the_connected_person(
     )
     change = next(e for e in entries if "Transmis vers Instruit" in e["comment"])
     assert change["uname"] == "Claire Martin"
-    assert "Favorable avec réserves" in change["comment"] and "20/11/2026" in change["comment"]
+    # WDoc::changeState writes each parameter's raw value: the enumerate's key, the ISO date.
+    assert "-Avis de l'instructeur : reserve" in change["comment"]
+    assert "-Date d'instruction : 2026-11-20" in change["comment"]
 
     done = dc.settled_view(opened, versions=3)
     assert "Instruit" in text_of(done) and "effectué" in text_of(done)
@@ -148,7 +150,9 @@ def test_a_number_parameter_and_the_decision_recorded(dc: DynacaseScene) -> None
         for e in r["history"]
         if "Instruit vers Accordé" in e["comment"]
     )
-    assert change["uname"] == "Paul Durand" and "25 000,50" in change["comment"]
+    assert (
+        change["uname"] == "Paul Durand" and "-Montant accordé (€) : 25000.5" in change["comment"]
+    )
 
 
 def test_a_refusal_is_shown_in_the_modal_in_dynacases_words(dc: DynacaseScene) -> None:
@@ -176,7 +180,8 @@ def test_a_refusal_is_shown_in_the_modal_in_dynacases_words(dc: DynacaseScene) -
         PAUL,
     )
     shown = text_of(dc.settled_view(opened, versions=3))
-    assert "n’est pas connu ou n’est pas autorisé depuis « Refusé »" in shown.replace("'", "’")
+    # Untranslated in the core's French catalog: the server says it in English.
+    assert "is not known or is not allowed from Refusé" in shown
     assert "Dynacase" in shown or "pas possible" in shown
     assert dc.control.stats()["state_changes"] == changes
     assert dc.control.document(doc["initid"])["state"]["reference"] == "e_sub_refuse"

@@ -61,7 +61,9 @@ def test_create_read_and_change_a_dossier(sandbox):
     assert stored["state"] == "en_construction"
     assert stored["groupe"] == closed["number"]
     assert stored["deleted"] is None
-    assert stored["messages"] == []
+    # Only DS's deposit notice, as on every deposit.
+    (notice,) = stored["messages"]
+    assert notice["author"] == "system" and "a bien été déposé" in notice["body"]
     # Deposited now: the newest dossier by deposit date.
     listed = data(
         sandbox,

@@ -120,19 +120,52 @@ def test_changing_groupe_unfollows_the_instructeurs_outside_the_new_groupe(case,
     assert read(case, dossier)["instructeurs"] == []
 
 
+def test_a_message_cannot_be_deleted_once_its_author_left_the_dossiers_groupe(case, sandbox):
+    # DossierSupprimerMessage#authorized?: soft_deletable?, then dossier_authorized_for?.
+    dossier = case.new()
+    sent = send(case, dossier, "Pièce manquante.")["message"]
+    target = next(
+        g
+        for g in case.demarche["groupes"]
+        if g["number"] != case.groupe["number"]
+        and case.instructeur["id"] not in {i["id"] for i in g["instructeurs"]}
+    )
+    mutate(
+        sandbox,
+        "dossierChangerGroupeInstructeur",
+        "DossierChangerGroupeInstructeurInput",
+        "dossier { id } errors { message }",
+        {"dossierId": dossier["id"], "groupeInstructeurId": target["id"]},
+    )
+    refused = delete_message(case, sent["id"])
+    assert refused["errors"] == [
+        {"message": "L’instructeur n’a pas les droits d’accès à ce dossier"}
+    ]
+    assert [m["body"] for m in read(case, dossier)["messages"]][-1] == "Pièce manquante."
+
+
 # --- the message from DS's contact address --------------------------------------------------
 
 
 def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(case):
     dossier = case.new()
     number = dossier["number"]
+    # The deposit wrote the first one (DossierStateConcern#after_passer_en_construction).
+    deposit = read(case, dossier)["messages"][0]
+    assert deposit["email"] == CONTACT_EMAIL
+    assert deposit["body"].startswith(f"<p>[Votre dossier n° {number} a bien été déposé (")
+    # DS's default templates (subjects and words of notification_mailer/default_templates).
     steps = [
-        ("dossierPasserEnInstruction", {}, "passé en instruction"),
-        ("dossierAccepter", {"motivation": "Complet."}, "accepté"),
-        ("dossierRepasserEnInstruction", {}, "repassé en instruction"),
-        ("dossierRefuser", {"motivation": "Hors délai."}, "refusé"),
-        ("dossierRepasserEnInstruction", {}, "repassé en instruction"),
-        ("dossierClasserSansSuite", {"motivation": "Abandon."}, "classé sans suite"),
+        ("dossierPasserEnInstruction", {}, "va être examiné"),
+        ("dossierAccepter", {"motivation": "Complet."}, "<strong>a été accepté le "),
+        ("dossierRepasserEnInstruction", {}, "la précédente décision sur ce dossier est caduque"),
+        ("dossierRefuser", {"motivation": "Hors délai."}, "<blockquote>Hors délai.</blockquote>"),
+        ("dossierRepasserEnInstruction", {}, "est en train d’être réexaminé"),
+        (
+            "dossierClasserSansSuite",
+            {"motivation": "Abandon."},
+            "<blockquote>Abandon.</blockquote>",
+        ),
     ]
     for name, extra, words in steps:
         before = len(read(case, dossier)["messages"])
@@ -141,7 +174,7 @@ def test_every_instructeur_transition_writes_a_message_from_ds_contact_address(c
         messages = read(case, dossier)["messages"]
         assert len(messages) == before + 1, name
         assert messages[-1]["email"] == CONTACT_EMAIL
-        assert f"Votre dossier nº {number}" in messages[-1]["body"]
+        assert messages[-1]["body"].startswith(f"<p>[Votre dossier n° {number} ")
         assert words in messages[-1]["body"], name
 
 
@@ -424,8 +457,12 @@ query($n: Int!, $r: ID, $min: ID, $max: ID) { demarche(number: $n) {
 def test_an_unknown_revision_is_not_found(sandbox, argument):
     number = first_demarche(sandbox)["number"]
     found = errors(sandbox, REVISION, {"n": number, argument: "UHJvY2VkdXJlUmV2aXNpb24tOTk5OQ=="})
-    assert found[0]["message"] == "ProcedureRevision not found"
+    # RecordNotFound, worded by the schema's rescue_from after the field's type: `dossiers`.
+    assert found[0]["message"] == "DossierConnection not found"
     assert found[0]["extensions"]["code"] == "not_found"
+    assert found[0]["path"] == ["demarche", "dossiers"]
+    not_an_id = errors(sandbox, REVISION, {"n": number, argument: "not an id"})
+    assert not_an_id[0]["message"] == 'Invalid input: "not an id"'
 
 
 def test_a_token_expired_and_from_a_forbidden_network_gets_the_network_error(sandbox):

@@ -220,9 +220,24 @@ def test_messages_from_the_instructeur(case):
         payload,
         {"dossierId": archived["id"], "instructeurId": case.instructeur["id"], "body": "Bonjour"},
     )
-    assert closed["errors"][0]["message"].startswith(
-        "Il n’est pas possible d’envoyer un message sur un dossier"
+    # Commentaire#messagerie_available? under DS's error format: the attribute comes first.
+    closed_text = (
+        "Le champ « Dossier » Il n’est pas possible d’envoyer un message sur un dossier "
+        "supprimé, à archiver ou en brouillon"
     )
+    assert closed["errors"] == [{"message": closed_text}]
+    both = mutate(
+        case.sandbox,
+        "dossierEnvoyerMessage",
+        "DossierEnvoyerMessageInput",
+        payload,
+        {"dossierId": archived["id"], "instructeurId": case.instructeur["id"], "body": " "},
+    )
+    # Every validation runs, in the model's order: messagerie, then the body.
+    assert both["errors"] == [
+        {"message": closed_text},
+        {"message": "Le champ « Votre message » ne peut être vide"},
+    ]
 
 
 def test_a_correction_request_sends_an_en_instruction_dossier_back(case):

@@ -151,28 +151,55 @@ def test_created_since_state_and_archived_filters(big):
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"first": -1}, 'Argument "first" must be a non-negative integer'),
-        ({"last": -2}, 'Argument "last" must be a non-negative integer'),
         ({"first": 1, "last": 1}, 'Arguments "first" and "last" are exclusive'),
         ({"after": "x", "before": "y"}, 'Arguments "before" and "after" are exclusive'),
+        ({"last": 1, "order": "DESC"}, 'Argument "last" is not supported with order "desc"'),
     ],
 )
 def test_bad_pagination_arguments_are_bad_requests(sandbox, variables, message):
+    # Raised by CursorConnection#load_nodes: on the first field that loads the nodes (here
+    # pageInfo.hasNextPage), the null climbing through the non-null parents.
     number = first_demarche(sandbox)["number"]
     from tests.sandboxes.ds.gql import DOSSIER_PAGE
 
-    found = errors(sandbox, DOSSIER_PAGE, {"number": number, **variables})
+    response = post(sandbox, DOSSIER_PAGE, {"number": number, **variables})
+    assert response.status_code == 200
+    found = response.json()["errors"]
     assert found[0]["message"] == message
     assert found[0]["extensions"]["code"] == "bad_request"
+    assert found[0]["path"] == ["demarche", "dossiers", "pageInfo", "hasNextPage"]
+    assert response.json()["data"] is None
 
 
-def test_a_garbage_cursor_is_an_http_400(sandbox):
+def test_negative_counts_are_clamped_to_zero_not_refused(sandbox):
+    # graphql-ruby clamps them before DS's own check of negatives could run.
     from tests.sandboxes.ds.gql import DOSSIER_PAGE
 
     number = first_demarche(sandbox)["number"]
-    response = post(sandbox, DOSSIER_PAGE, {"number": number, "after": "not-a-cursor"})
+    for variables in ({"first": -1}, {"last": -2}):
+        page = data(sandbox, DOSSIER_PAGE, {"number": number, **variables})
+        assert page["demarche"]["dossiers"]["nodes"] == []
+
+
+def test_cursors_as_ds_decodes_them(sandbox):
+    from tests.sandboxes.ds.gql import DOSSIER_PAGE
+
+    number = first_demarche(sandbox)["number"]
+    # Not base64: graphql-ruby's decoder, an execution error with no code.
+    response = post(sandbox, DOSSIER_PAGE, {"number": number, "after": "not base64 at all"})
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert error["message"] == 'Invalid input: "not base64 at all"'
+    assert "extensions" not in error
+    # A date Ruby recognises but cannot build: ArgumentError, which DS's controller answers 400.
+    out_of_range = base64.urlsafe_b64encode(b"2026-13-45T00:00:00.000000000Z;1").decode()
+    response = post(sandbox, DOSSIER_PAGE, {"number": number, "after": out_of_range})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "bad_request"
+    # A time that means nothing: Time.zone.parse gives nil and nothing matches.
+    nonsense = base64.urlsafe_b64encode(b"hello;1").decode()
+    page = data(sandbox, DOSSIER_PAGE, {"number": number, "after": nonsense})
+    assert page["demarche"]["dossiers"]["nodes"] == []
 
 
 DELETED = """

@@ -80,7 +80,8 @@ def test_control_changes_follow_the_rights(dynacase):
     with pytest.raises(httpx.HTTPStatusError) as info:
         dynacase.control.set_state(initid, "e_cg_attente", user="l.petit")
     assert info.value.response.status_code == 403
-    assert "Soumettre" in info.value.response.json()["error"]
+    # Doc::noPrivilegeMessage: the transition id as the privilege, on the workflow document.
+    assert "pas de privilège t_cg_soumettre pour le document" in info.value.response.json()["error"]
 
 
 @pytest.mark.parametrize(

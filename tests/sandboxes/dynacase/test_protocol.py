@@ -36,7 +36,9 @@ def test_trailing_slash_matters(dynacase):
     assert body["messages"][0]["code"] == "API0004"
     # API-level errors carry a second, debug message pointing at the API's help.
     assert body["messages"][1]["type"] == "debug"
-    assert body["exceptionMessage"] == "Route not found"
+    # Router::identifyCRUD names the path (after /api/v1, suffix removed) in API0004's text.
+    text = "The URL /documents is not compatible with the ressources of the API"
+    assert body["exceptionMessage"] == text and body["messages"][0]["contentText"] == text
 
 
 def test_resource_with_a_trailing_slash_is_no_route(dynacase):
@@ -58,13 +60,28 @@ def test_json_suffix_is_the_same_resource(dynacase):
     assert other.status_code == 400 and error_of(other)["code"] == "API0005"
 
 
-def test_accept_without_json_is_refused(dynacase):
-    # docs/dynacase-api.md §1.4
+def test_any_accept_header_is_served_json(dynacase):
+    # docs/dynacase-api.md §1.4: the module never reaches its Accept check.
     with api(dynacase) as http:
-        refused = http.get("documents/", headers={"Accept": "text/csv"})
+        csv = http.get("documents/", headers={"Accept": "text/csv"})
+        xml = http.get("documents/", headers={"Accept": "application/xml"})
         ok = http.get("documents/", headers={"Accept": "application/json"})
-    assert refused.status_code == 400 and error_of(refused)["code"] == "API0006"
-    assert ok.status_code == 200
+    assert csv.status_code == xml.status_code == ok.status_code == 200
+    assert csv.json()["data"]["documents"] == ok.json()["data"]["documents"]
+    assert csv.headers["Content-Type"] == "application/json"
+
+
+def test_an_unknown_format_suffix_is_api0005_in_the_modules_words(dynacase):
+    # docs/dynacase-api.md §1.3
+    doc = first_document(dynacase)
+    with api(dynacase) as http:
+        response = http.get(f"documents/{doc['properties']['initid']}.xml")
+    assert (response.status_code, response.reason_phrase) == (400, "Dcp Exception")
+    assert error_of(response) == {
+        "type": "error",
+        "code": "API0005",
+        "contentText": "Unable to return the type xml",
+    }
 
 
 def test_method_override_and_unknown_verbs(dynacase):
@@ -74,8 +91,45 @@ def test_method_override_and_unknown_verbs(dynacase):
         bad_verb = http.request("PATCH", "documents/")
         override = http.post("documents/", headers={"X-HTTP-Method-Override": "DELETE"})
     assert error_of(bad_override)["code"] == "API0008"
+    assert error_of(bad_override)["contentText"] == (
+        'Override http method "PATCH" not allowed for "POST" /  '
+    )
     assert error_of(bad_verb)["code"] == "API0007"
+    assert error_of(bad_verb)["contentText"] == 'No compatible http method  "PATCH" '
+    assert bad_verb.reason_phrase == "Dcp Exception" and bad_verb.status_code == 400
     assert override.status_code == 405 and error_of(override)["code"] == "CRUD0103"
+    # DocumentCollection::delete's own status line and __METHOD__ in CRUD0103's text.
+    assert override.reason_phrase == "You cannot delete all the documents."
+    assert error_of(override)["contentText"] == (
+        'Action "Dcp\\HttpApi\\V1\\Crud\\DocumentCollection::delete" is not usable'
+    )
+
+
+def test_head_is_not_get_and_the_override_is_case_sensitive(dynacase):
+    # docs/dynacase-api.md §1.5: Router::convertActionToCrud compares the verbs as sent.
+    with api(dynacase) as http:
+        head = http.request("HEAD", "documents/")
+        lower = http.post("documents/", headers={"X-HTTP-Method-Override": "delete"})
+        get_with_override = http.get("documents/", headers={"X-HTTP-Method-Override": "DELETE"})
+    assert head.status_code == 400
+    assert error_of(lower)["code"] == "API0008"
+    assert get_with_override.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("verb", "path", "status", "reason"),
+    [
+        ("PUT", "documents/", 405, "You cannot update all the documents"),
+        ("DELETE", "families/DEMANDE_SUBVENTION", 405, "You cannot delete a family with the API"),
+        ("PUT", "families/DEMANDE_SUBVENTION/enumerates/sub_avis", 501, "No yet implemented"),
+    ],
+)
+def test_a_refused_verb_has_its_resources_status_line(dynacase, verb, path, status, reason):
+    # docs/dynacase-api.md §1.5
+    with api(dynacase) as http:
+        response = http.request(verb, path)
+    assert (response.status_code, response.reason_phrase) == (status, reason)
+    assert error_of(response)["code"] == "CRUD0103"
 
 
 # --- §2 envelope and statuses -------------------------------------------------------------
@@ -177,8 +231,27 @@ def test_fields_select_properties_and_refuse_unknown_ones(dynacase):
     assert "attributes" not in doc
     assert doc["properties"]["family"]["name"] == SUBV
     assert len(doc["properties"]["revdate"]) == len("2026-03-05 14:02:11")
+    # An unknown property is DocManager's exception (400 "Dcp Exception", error id first); an
+    # unknown attribute goes through DocumentUtils::isAttribute: CRUD0502, never CRUD0218.
+    assert (bad_prop.status_code, bad_prop.reason_phrase) == (400, "Dcp Exception")
     assert error_of(bad_prop)["code"] == "CRUD0202"
-    assert error_of(bad_attr)["code"] == "CRUD0218"
+    assert error_of(bad_prop)["contentText"].endswith(
+        '{CRUD0202} Document property fields "nope" not known'
+    )
+    assert error_of(bad_attr)["code"] == "CRUD0502"
+    assert error_of(bad_attr)["contentText"] == (
+        'The required field must be an attribute with value or a property (not "nope")'
+    )
+
+
+def test_a_collection_never_refuses_its_fields(dynacase):
+    # docs/dynacase-api.md §4.4: no CRUD0214 on collections, attributes unchecked on documents/.
+    with api(dynacase) as http:
+        nothing = http.get("documents/", params={"fields": "nope", "slice": 2})
+        unknown = http.get("documents/", params={"fields": "document.attributes.nope", "slice": 2})
+    assert nothing.status_code == unknown.status_code == 200
+    assert all(d["properties"] == {} for d in nothing.json()["data"]["documents"])
+    assert len(unknown.json()["data"]["documents"]) == 2
 
 
 def test_a_revision_id_other_than_the_initid_redirects(dynacase):
@@ -226,7 +299,8 @@ def test_default_slice_is_10_and_length_is_what_came_back(dynacase):
     assert len(first["documents"]) == 10
     assert tail.json()["data"]["requestParameters"]["length"] == total - 10  # not a total
     assert every["requestParameters"]["length"] == total
-    assert first["properties"]["title"] == "Demande de subvention"
+    # FamilyDocumentCollection::getCollectionProperties: "%s Documents"; documents/ has "".
+    assert first["properties"] == {"title": "Demande de subvention Documents"}
 
 
 def test_order_by_is_echoed_with_the_id_tie_breaker(dynacase):
@@ -248,7 +322,9 @@ def test_order_by_is_echoed_with_the_id_tie_breaker(dynacase):
     dates = [d["properties"]["revdate"] for d in by_date["documents"]]
     assert dates == sorted(dates, reverse=True)
     assert error_of(bad_dir)["code"] == "CRUD0501"
-    assert error_of(bad_field)["code"] == "CRUD0502"
+    assert error_of(bad_dir)["contentText"] == 'The sort direction must be desc or asc (not "up")'
+    # On documents/ the module checks a non-property with no document: PHP's fatal error.
+    assert (bad_field.status_code, bad_field.reason_phrase) == (500, "Dynacase Fatal Error")
 
 
 def test_family_attribute_orders_family_collections(dynacase):
@@ -259,7 +335,12 @@ def test_family_attribute_orders_family_collections(dynacase):
         on_all = http.get("documents/", params={"orderBy": "sub_montant"})
     amounts = [d["attributes"]["sub_montant"]["value"] for d in data["documents"]]
     assert amounts == sorted(amounts, reverse=True)
-    assert error_of(on_all)["code"] == "CRUD0502"  # no reference family on documents/
+    assert on_all.status_code == 500  # no reference family on documents/: a fatal error
+    with api(dynacase) as http:
+        unknown = http.get(f"families/{SUBV}/documents/", params={"orderBy": "nope"})
+        spaced = http.get(f"families/{SUBV}/documents/", params={"orderBy": "title, revdate"})
+    assert error_of(unknown)["code"] == "CRUD0502"
+    assert error_of(spaced)["code"] == "CRUD0502"  # " revdate": the module does not trim
 
 
 def test_numeric_family_redirects_and_unknown_family_is_404(dynacase):
@@ -273,11 +354,16 @@ def test_numeric_family_redirects_and_unknown_family_is_404(dynacase):
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "CRUD0200"
 
 
-def test_bad_slice_is_a_clear_400(dynacase):
-    # docs/dynacase-api.md §10.6
+def test_slice_and_offset_are_phps_intval(dynacase):
+    # docs/dynacase-api.md §5.2: a word is 0, never a refusal; ALL in any case is every document.
     with api(dynacase) as http:
-        response = http.get("documents/", params={"slice": "many"})
-    assert response.status_code == 400 and "slice" in error_of(response)["contentText"]
+        words = http.get("documents/", params={"slice": "many", "offset": "x"}).json()["data"]
+        upper = http.get("documents/", params={"slice": "ALL"}).json()["data"]
+        prefix = http.get("documents/", params={"slice": "3abc"}).json()["data"]
+    assert words["documents"] == [] and words["requestParameters"]["slice"] == 0
+    assert words["requestParameters"]["offset"] == 0
+    assert upper["requestParameters"]["slice"] == "all" and len(upper["documents"]) > 10
+    assert len(prefix["documents"]) == 3
 
 
 # --- §8 ETags -----------------------------------------------------------------------------

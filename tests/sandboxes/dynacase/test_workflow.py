@@ -81,7 +81,8 @@ def test_m0_pre_condition_shows_as_error(dynacase):
     with api(dynacase, "p.durand") as http:
         response = http.post(f"documents/{large}/workflows/states/e_sub_accorde", json={})
     assert response.status_code == 403
-    assert error_of(response)["contentText"] == by_large["e_sub_accorde"]["error"]
+    # The list shows m0's own text; the refusal wraps it as WDoc::changeState does.
+    assert error_of(response)["contentText"] == "Erreur : " + by_large["e_sub_accorde"]["error"]
 
 
 # --- §6.3, §6.4, §6.5 ---------------------------------------------------------------------
@@ -99,6 +100,10 @@ def test_one_state_and_unknown_state(dynacase):
     assert "id" not in target["data"]["state"]["transition"]
     assert unknown.status_code == 404 and unknown.reason_phrase == "State not found"
     assert error_of(unknown)["code"] == "CRUD0228"
+    # The module's text, two spaces included: state, workflow title, workflow id.
+    assert error_of(unknown)["contentText"] == (
+        'State "e_nope" is not available for  workflow "Cycle des demandes de subvention" (1052)'
+    )
 
 
 def test_transitions_list_has_valid_and_no_id(dynacase):
@@ -153,6 +158,7 @@ def test_unknown_transition_and_the_unrouted_family_variant(dynacase):
         )
         family_states = http.get(f"families/{SUBV}/documents/{initid}/workflows/states/")
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "CRUD0229"
+    assert error_of(unknown)["contentText"].startswith('transition "t_nope" is not available for ')
     assert family.status_code == 404 and error_of(family)["code"] == "API0004"
     assert family_states.status_code == 200
 
@@ -210,8 +216,8 @@ def test_history_entries_are_on_the_frozen_revision(dynacase):
     assert frozen["properties"]["id"] == initid
     revision, comment = frozen["messages"]  # newest first
     assert revision["code"] == "REVISION" and revision["level"] == "message"
-    assert revision["comment"].startswith("changement d'état : Transmis vers Instruit")
-    assert "-Avis de l'instructeur : Favorable" in revision["comment"]
+    assert revision["comment"].startswith("changement d'état de Transmis vers Instruit")
+    assert "-Avis de l'instructeur : favorable" in revision["comment"]  # the raw key
     assert comment == {
         "uid": 1013,
         "uname": "Claire Martin",
@@ -232,7 +238,8 @@ def test_lacking_the_right_is_crud0230(dynacase):
     assert response.status_code == 403 and response.reason_phrase == "Forbidden"
     message = error_of(response)
     assert message["code"] == "CRUD0230"
-    assert "Refuser" in message["contentText"] and "Claire Martin" in message["contentText"]
+    # Doc::noPrivilegeMessage: the transition id is the privilege, the workflow the document.
+    assert message["contentText"].startswith("pas de privilège t_sub_refuser pour le document ")
     assert response.json()["exceptionMessage"].startswith("Cannot use transition")
     assert dynacase.control.document(initid)["state"]["reference"] == "e_sub_transmis"
 
@@ -274,6 +281,9 @@ def test_transition_not_from_the_current_state_is_crud0235(dynacase):
         invalid = http.post(f"documents/{initid}/workflows/transitions/t_sub_accorder", json={})
     assert invalid.status_code == 404 and invalid.reason_phrase == "Invalid transition"
     assert error_of(invalid)["code"] == "CRUD0235"
+    assert error_of(invalid)["contentText"] == (
+        'Destination state is not defined for workflow "Cycle des demandes de subvention" (1052)'
+    )
     with api(dynacase, "s.bernard") as http:
         valid = http.post(f"documents/{initid}/workflows/transitions/t_sub_transmettre", json={})
     assert valid.status_code == 201
@@ -298,7 +308,7 @@ def test_form_encoded_body_and_bad_parameters(dynacase):
     assert form.status_code == 201
     history = dynacase.control.document(initid)["revisions"][1]["history"]
     assert history[1]["comment"] == "Par formulaire"
-    assert "-Avis de l'instructeur : Favorable" in history[0]["comment"]
+    assert "-Avis de l'instructeur : favorable" in history[0]["comment"]  # the key, raw
 
 
 def test_post_on_history_is_not_implemented(dynacase):
