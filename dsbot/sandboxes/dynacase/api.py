@@ -59,6 +59,8 @@ SUFFIX = re.compile(r"^(?P<path>.*[^/])\.(?P<ext>[a-z]+)$")
 NUMERIC = re.compile(r"[+-]?\d+")
 LOGICAL_NAME = re.compile(r"[a-z][a-z0-9_]{1,63}", re.IGNORECASE)
 REDIRECT_TEXT = "Redirect : the canonical URL is not here"
+FAMILY_ID = "This is an id request for a family"
+NOT_CANONICAL = "This is not the canonical URI"
 _DOC = r"(?:/families/(?P<fam>[^/]+))?/documents/(?P<id>[^/]+)"
 
 
@@ -247,7 +249,9 @@ class Api:
             if fam.isdigit():
                 found = family_by_id(int(fam))
                 if found is not None:
-                    raise Redirect(self.url(f"families/{found.name}/documents/"), request)
+                    raise Redirect(
+                        self.url(f"families/{found.name}/documents/"), request, FAMILY_ID
+                    )
             family = self._family(fam)
         # DocumentCollection::prepareDocumentList: PHP's intval, so a word is 0 (no document),
         # never a refusal; `slice=ALL` in any case is every document.
@@ -305,7 +309,9 @@ class Api:
         if request.method != "GET":
             raise method_not_allowed(request.method, "family")
         if fam.isdigit() and family_by_id(int(fam)) is not None:
-            raise Redirect(self.url(f"families/{family_by_id(int(fam)).name}.json"), request)  # type: ignore[union-attr]
+            raise Redirect(
+                self.url(f"families/{family_by_id(int(fam)).name}.json"), request, FAMILY_ID
+            )  # type: ignore[union-attr]
         family = family_by_name(fam)
         if family is None:
             raise dcp_error("CRUD0203", fam, status=(404, "Family not found"))
@@ -375,7 +381,8 @@ class Api:
             latest = self._revision(id, fam)
             # A past revision's id, and the family variant, answer with the canonical URL.
             if fam is not None or (id.isdigit() and int(id) != latest.initid):
-                raise Redirect(self.url(f"documents/{latest.initid}.json"), request)
+                reason = NOT_CANONICAL if fam is not None else "This is a revision"
+                raise Redirect(self.url(f"documents/{latest.initid}.json"), request, reason)
             fields = Fields.parse(
                 request.param("fields"), "document.properties,document.attributes", latest.family
             )
@@ -622,8 +629,11 @@ class Api:
 class Redirect(ApiError):
     """307 to the canonical URL, the query string kept (docs/dynacase-api.md §4.1)."""
 
-    def __init__(self, location: str, request: Request) -> None:
-        super().__init__(307, "This is a revision", "CRUD0222", REDIRECT_TEXT)
+    def __init__(self, location: str, request: Request, reason: str = "This is a revision") -> None:
+        # The status line says which check redirected: DocumentUtils::checkDocumentId ("This is
+        # a revision"), ::checkFamilyId ("This is an id request for a family"), FamilyDocument::
+        # checkId ("This is not the canonical URI").
+        super().__init__(307, reason, "CRUD0222", REDIRECT_TEXT)
         self.location = location + (f"?{request.raw_query}" if request.raw_query else "")
         self.uri = location
 

@@ -280,6 +280,8 @@ def test_family_variant_checks_membership_then_redirects(dynacase):
         right = http.get(f"families/demande_subvention/documents/{initid}")
     assert wrong.status_code == 404 and error_of(wrong)["code"] == "CRUD0220"
     assert right.status_code == 307
+    # FamilyDocument::checkId's own status line.
+    assert right.reason_phrase == "This is not the canonical URI"
     assert right.headers["Location"].endswith(f"/documents/{initid}.json")
 
 
@@ -350,8 +352,12 @@ def test_numeric_family_redirects_and_unknown_family_is_404(dynacase):
         numeric = http.get(f"families/{family_id}/documents/")
         unknown = http.get("families/NOPE/documents/")
     assert numeric.status_code == 307
+    assert numeric.reason_phrase == "This is an id request for a family"  # checkFamilyId
     assert numeric.headers["Location"].endswith(f"/families/{SUBV}/documents/")
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "CRUD0200"
+    # FamilyDocumentCollection names the family as a document: 'Document "NOPE" not found'.
+    assert unknown.reason_phrase == "Family not found"
+    assert error_of(unknown)["contentText"] == 'Document "NOPE" not found'
 
 
 def test_slice_and_offset_are_phps_intval(dynacase):
