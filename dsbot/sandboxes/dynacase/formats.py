@@ -70,6 +70,21 @@ def all_properties(rev: Revision) -> dict[str, Any]:
         "usage": "normal",
         "type": "document",
         "tags": [],
+        # Raw Doc::$infofields columns and FormatCollection's other properties, as a document
+        # with no allocation, note, view control or profile shows them.
+        "allocated": 0,
+        "lmodify": "N",
+        "profid": 0,
+        "usefor": "N",
+        "postitid": 0,
+        "cvid": 0,
+        "dprofid": 0,
+        "atags": None,
+        "prelid": 0,
+        "confidential": 0,
+        "viewController": {"id": 0, "title": ""},
+        "affected": {"id": 0, "title": ""},
+        "note": {"id": 0, "title": ""},
         "security": {
             "lock": {"id": rev.locked},
             "readOnly": rev.locked == -1,
@@ -176,7 +191,20 @@ _ALL_PROPERTY_NAMES = (
     "type",
     "tags",
     "security",
-)
+    "allocated",
+    "lmodify",
+    "profid",
+    "usefor",
+    "postitid",
+    "cvid",
+    "dprofid",
+    "atags",
+    "prelid",
+    "confidential",
+    "viewController",
+    "affected",
+    "note",
+)  # FormatCollection::getAvailableProperties less DocumentFormatter's useless properties
 
 
 def history_item(rev: Revision, uri: str) -> dict[str, Any]:

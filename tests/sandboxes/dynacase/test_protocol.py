@@ -411,3 +411,19 @@ def test_collections_have_no_etag(dynacase):
     with api(dynacase) as http:
         response = http.get("documents/")
     assert "ETag" not in response.headers
+
+
+def test_properties_all_is_every_available_property_but_the_useless_ones(dynacase):
+    # docs/dynacase-api.md §4.4: DocumentFormatter::addProperty("all").
+    initid = first_document(dynacase)["properties"]["initid"]
+    with api(dynacase) as http:
+        doc = http.get(f"documents/{initid}", params={"fields": "document.properties.all"}).json()[
+            "data"
+        ]["document"]
+        useless = http.get(f"documents/{initid}", params={"fields": "document.properties.svalues"})
+        note = http.get(f"documents/{initid}", params={"fields": "document.properties.note"})
+    shown = set(doc["properties"])
+    assert {"allocated", "cvid", "viewController", "note", "affected", "status", "usage"} <= shown
+    assert not shown & {"lockdomainid", "domainid", "svalues", "ldapdn", "comment", "classname"}
+    assert error_of(useless)["code"] == "CRUD0202"  # useless: refused when named
+    assert note.json()["data"]["document"]["properties"]["note"] == {"id": 0, "title": ""}
