@@ -50,14 +50,18 @@ WORKDIR /data
 # HTTP mode (`dsbot run --http --port 3000`) listens here; Socket Mode needs no inbound port.
 EXPOSE 3000
 
-# `dsbot run` serves GET /healthz on DSBOT_HEALTH_PORT in both modes: 200 once Slack's
-# auth.test has succeeded and the poller has started, 503 before. python:slim has no curl,
-# so the probe is Python's urllib (a non-2xx answer or no answer raises, exit code 1).
-# DSBOT_HEALTH_PORT=0 turns /healthz off: there is nothing to probe, so the check passes
-# rather than marking a working bot unhealthy (`docker run --no-healthcheck` to drop it).
+# `dsbot run` serves GET /livez, /readyz (= /healthz) and /metrics on DSBOT_HEALTH_PORT in both
+# modes. The HEALTHCHECK probes liveness (/livez: the process answers, its notification loop and
+# its delivery thread run), not readiness: an unhealthy container gets restarted by Swarm or an
+# autoheal, and a restart cures a dead thread or a stuck loop, never DS refusing the token or
+# being down. Those make /readyz answer 503 with the reason and reach the ops channel (see
+# docs/operations.md). python:slim has no curl, so the probe is Python's urllib (a non-2xx answer
+# or no answer raises, exit code 1). DSBOT_HEALTH_PORT=0 turns the listener off: there is nothing
+# to probe, so the check passes rather than marking a working bot unhealthy
+# (`docker run --no-healthcheck` to drop it).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD [ "${DSBOT_HEALTH_PORT:-8080}" -eq 0 ] 2>/dev/null \
-        || python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/healthz', timeout=4)" \
+        || python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/livez', timeout=4)" \
         || exit 1
 
 USER 10001:10001

@@ -17,7 +17,9 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.notifications.cycle import Poller
 from dsbot.notifications.health import PollerStatus
+from dsbot.notifications.readiness import NotificationHealth
 from dsbot.runtime import build_item_service, build_poller
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
@@ -93,16 +95,10 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
     )
 
 
-def start_background_poller(
-    services: AppServices, stop_event: threading.Event, *, status: PollerStatus | None = None
-) -> Callable[[], None]:
-    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
-    liveness, for /healthz).
-
-    Returns a function that stops it and waits for the cycle in progress to end.
-    """
+def background_poller(services: AppServices) -> Poller:
+    """The poller of `dsbot run`, on the services' database and clients."""
     settings = services.settings
-    poller = build_poller(
+    return build_poller(
         settings,
         store=services.store,
         ds=services.ds,
@@ -111,6 +107,22 @@ def start_background_poller(
         items=services.items,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
+
+
+def start_background_poller(
+    services: AppServices,
+    stop_event: threading.Event,
+    *,
+    status: PollerStatus | None = None,
+    poller: Poller | None = None,
+) -> Callable[[], None]:
+    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
+    liveness, for /healthz; `poller`: one already built by `background_poller`).
+
+    Returns a function that stops it and waits for the cycle in progress to end.
+    """
+    settings = services.settings
+    poller = poller or background_poller(services)
     if status is not None:
         poller.status = status
     thread = threading.Thread(
@@ -154,7 +166,16 @@ class Runtime:
 
     def start_poller(self) -> None:
         self.health.poller = PollerStatus()
-        stop = start_background_poller(self.services, self.stop_event, status=self.health.poller)
+        poller = background_poller(self.services)
+        self.health.notifications = NotificationHealth(
+            self.services.store,
+            poller.feeds,
+            poller.clock,
+            outbox_max_age=self.settings.outbox_max_age,
+        )
+        stop = start_background_poller(
+            self.services, self.stop_event, status=self.health.poller, poller=poller
+        )
         self._stoppers.append(stop)
         self.health.poller_started = True
 
@@ -166,12 +187,12 @@ class Runtime:
         self.http_port = server.port
         if self.settings.health_port and self.settings.health_port != server.port:
             # The same probe works in both modes (the Dockerfile's HEALTHCHECK uses this port).
-            self.serve_health()
+            self.serve_health(host)
         self.health.server_up = True
         log.info("listening on http://%s:%s/slack/events", server.host, server.port)
         return server
 
-    def serve_socket_mode(self) -> None:
+    def serve_socket_mode(self, host: str) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         app = build_app(self.services)
@@ -187,15 +208,21 @@ class Runtime:
             raise StartupError(f"Slack est injoignable (Socket Mode) : {exc}") from None
         self._stoppers.append(handler.close)
         if self.settings.health_port:
-            self.serve_health()
+            self.serve_health(host)
         self.health.server_up = True
         log.info("connected to Slack in Socket Mode")
 
-    def serve_health(self) -> None:
+    def serve_health(self, host: str) -> None:
+        """/livez, /readyz, /healthz and /metrics on DSBOT_HEALTH_PORT, on the interface
+        `--host` names (127.0.0.1 keeps them off the network)."""
         server = listen(
-            health_wsgi(self.health), "0.0.0.0", self.settings.health_port, "DSBOT_HEALTH_PORT"
+            health_wsgi(self.health),
+            host,
+            self.settings.health_port,
+            "DSBOT_HEALTH_PORT ou --host",
         )
         self._stoppers.append(server.stop)
+        log.info("health and metrics on http://%s:%s/", server.host, server.port)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -240,7 +267,7 @@ def start(
         if http:
             runtime.serve_http(host, port)
         else:
-            runtime.serve_socket_mode()
+            runtime.serve_socket_mode(host)
         if poller:
             runtime.start_poller()
         else:

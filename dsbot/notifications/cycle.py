@@ -43,6 +43,7 @@ from dsbot.notifications.health import (
     ALERT_COOLDOWN,
     BACKOFF_BASE,
     BACKOFF_CAP,
+    FAULT_BACKOFF_CAP,
     FaultLog,
     FeedHealth,
     PollerStatus,
@@ -60,8 +61,6 @@ log = logging.getLogger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
-# A failing loop waits the poll interval, then twice as long each time, at most this long.
-FAULT_BACKOFF_CAP = 300.0
 POLL_CYCLE = "notification cycle"
 DELIVERY = "outbox delivery"
 
@@ -328,6 +327,7 @@ class Poller:
         self.sender.stop_event = stop_event
         self._closing = False
         self.status.started()
+        self.status.delivery_started()
         delivery = threading.Thread(
             target=self._deliver_forever, args=(stop_event,), name="dsbot-delivery", daemon=True
         )
@@ -364,7 +364,16 @@ class Poller:
 
     def _deliver_forever(self, stop_event: threading.Event) -> None:
         """The delivery thread: drain when a cycle ends or a row comes due. A failure (the
-        database, a bug) backs off and tries again; only a stop ends it."""
+        database, a bug) backs off and tries again; only a stop ends it. /healthz and /livez
+        say when it ended anyway (something no `except Exception` catches)."""
+        try:
+            self._deliver_loop(stop_event)
+        finally:
+            self.status.delivery_stopped()
+            if not (stop_event.is_set() or self._closing):
+                log.critical("the outbox delivery thread ended; nothing will be sent to Slack")
+
+    def _deliver_loop(self, stop_event: threading.Event) -> None:
         failures = 0
         while not (stop_event.is_set() or self._closing):
             try:
