@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.metrics import Metrics
 from dsbot.notifications.cycle import Poller
 from dsbot.notifications.health import PollerStatus
 from dsbot.notifications.readiness import NotificationHealth
@@ -65,17 +66,24 @@ def required_settings(http: bool) -> tuple[str, ...]:
     return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
-def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
+def build_services(
+    settings: Settings, *, ds: Any = None, metrics: Metrics | None = None
+) -> AppServices:
     """Every service of the Slack app, built from Settings (`ds`, DS's client as the registry
-    builds it, may be passed in instead)."""
+    builds it, may be passed in instead); `metrics` counts their requests and actions."""
     store = Store(settings.db_path)
     store.migrate()
-    ds = ds or registry.get(BackendName.DS).client(settings)
-    slack = make_web_client(settings)
+    ds = ds or registry.get(BackendName.DS).observed_client(settings, metrics)
+    slack = make_web_client(settings, observer=metrics)
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
     access = DossierAccessService(ds, linking, directory)
-    items = build_item_service(settings, store)
+    items = build_item_service(settings, store, metrics=metrics)
+    actions = build_action_service(
+        store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
+    )
+    if metrics is not None:
+        actions.audit.on_action = metrics.action
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
@@ -87,26 +95,27 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
         access=access,
         jobs=Jobs(),
         subscriptions=SubscriptionService(store, ds),
-        actions=build_action_service(
-            store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
-        ),
+        actions=actions,
         items=items,
         item_subscriptions=ItemSubscriptionService(store, items.feeds),
     )
 
 
-def background_poller(services: AppServices) -> Poller:
-    """The poller of `dsbot run`, on the services' database and clients."""
+def background_poller(services: AppServices, metrics: Metrics | None = None) -> Poller:
+    """The poller of `dsbot run`, on the services' database and clients (`metrics` counts its
+    cycles and its Slack calls)."""
     settings = services.settings
-    return build_poller(
+    poller = build_poller(
         settings,
         store=services.store,
         ds=services.ds,
-        slack=make_web_client(settings, retry_rate_limits=False),
+        slack=make_web_client(settings, retry_rate_limits=False, observer=metrics),
         texts=services.texts,
         items=services.items,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
+    poller.metrics = metrics
+    return poller
 
 
 def start_background_poller(
@@ -145,6 +154,7 @@ class Runtime:
     settings: Settings
     services: AppServices
     health: Health = field(default_factory=Health)
+    metrics: Metrics = field(default_factory=Metrics)
     http_port: int | None = None
     warmup: Future[Any] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -166,13 +176,14 @@ class Runtime:
 
     def start_poller(self) -> None:
         self.health.poller = PollerStatus()
-        poller = background_poller(self.services)
+        poller = background_poller(self.services, self.metrics)
         self.health.notifications = NotificationHealth(
             self.services.store,
             poller.feeds,
             poller.clock,
             outbox_max_age=self.settings.outbox_max_age,
         )
+        self.metrics.watch_store(self.services.store, poller.clock)
         stop = start_background_poller(
             self.services, self.stop_event, status=self.health.poller, poller=poller
         )
@@ -180,7 +191,7 @@ class Runtime:
         self.health.poller_started = True
 
     def serve_http(self, host: str, port: int) -> BackgroundServer:
-        app = build_app(self.services)
+        app = build_app(self.services, on_ack=self.metrics.ack)
         wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
         server = listen(wsgi, host, port, "--port ou --host")
         self._stoppers.append(server.stop)
@@ -195,7 +206,7 @@ class Runtime:
     def serve_socket_mode(self, host: str) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        app = build_app(self.services)
+        app = build_app(self.services, on_ack=self.metrics.ack)
         handler = SocketModeHandler(app, self.settings.slack_app_token)
         try:
             handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
@@ -253,12 +264,14 @@ def start(
         settings.require(*required_settings(http))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
+    metrics = Metrics()
     try:
-        services = build_services(settings, ds=ds)
+        services = build_services(settings, ds=ds, metrics=metrics)
     except DatabaseUnavailable as exc:
         raise StartupError(f"DSBOT_DB : {exc}") from None
-    runtime = Runtime(settings, services)
+    runtime = Runtime(settings, services, metrics=metrics)
     runtime.health.store = services.store
+    runtime.health.metrics = metrics.exposition
     runtime.health.poll_interval = settings.poll_interval
     try:
         runtime.check_slack()

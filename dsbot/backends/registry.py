@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from dsbot.backends.port import ActionInput, Backend, FeedSource, ItemDetail, ItemState
+    from dsbot.backends.port import (
+        ActionInput,
+        Backend,
+        FeedSource,
+        ItemDetail,
+        ItemState,
+        RequestObserver,
+    )
     from dsbot.config import Settings
 
 # Backend name → the module that registers it, imported on first use: the CLI's quick commands
@@ -114,6 +121,9 @@ class BackendSpec:
     attachment_bytes: int = 0
     ref_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
     catalogs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Its client takes `observer=` (a port `RequestObserver`) and counts its requests with it,
+    # for /metrics; a backend without says nothing of its requests.
+    observed: bool = False
 
     def text_key(self, stem: str) -> str:
         """The key that says `stem` for this backend."""
@@ -137,6 +147,12 @@ class BackendSpec:
     # once `check` finds its settings complete (its token, its reach, its schema); only the
     # backend's own errors tell those refusals apart. None: nothing beyond `check`.
     probe: Callable[[Any, Settings], Iterable[Finding]] | None = None
+
+    def observed_client(self, settings: Settings, observer: RequestObserver | None) -> Any:
+        """Its client, counting its requests with `observer` when it can."""
+        if observer is not None and self.observed:
+            return self.client(settings, observer=observer)
+        return self.client(settings)
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

@@ -69,6 +69,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class CycleObserver(Protocol):
+    """Who counts the cycles (/metrics: `dsbot.metrics.Metrics`)."""
+
+    def cycle(self, outcome: str, seconds: float) -> None: ...
+
+
 class HomeRefresher(Protocol):
     """Publishes again the Home tabs the feed marked out of date, debounced
     (dsbot.slack.interaction.home.HomePublisher)."""
@@ -277,6 +283,7 @@ class Poller:
         self.fault_backoff_cap = fault_backoff_cap
         self.steps = steps
         self.status = PollerStatus()
+        self.metrics: CycleObserver | None = None
         self.faults = FaultLog()
         self._fault: _Fault | None = None
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
@@ -288,6 +295,18 @@ class Poller:
     def run_cycle(self, *, keep_lease: bool = False, deliver: bool = True) -> CycleReport:
         """Run the steps in order (with `deliver` False, the drain is left to the delivery
         thread, told the cycle is over)."""
+        if self.metrics is None:
+            return self._run_cycle(keep_lease=keep_lease, deliver=deliver)
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            report = self._run_cycle(keep_lease=keep_lease, deliver=deliver)
+            outcome = "busy" if report.busy else "ok" if report.ok else "feeds_failed"
+            return report
+        finally:
+            self.metrics.cycle(outcome, time.monotonic() - started)
+
+    def _run_cycle(self, *, keep_lease: bool, deliver: bool) -> CycleReport:
         report = CycleReport(started_at=self.clock(), deliver=deliver)
         if not self.lease.acquire():
             report.busy = True

@@ -60,6 +60,7 @@ from dsbot.backends.port.items import (
     admit_name,
     forget_name,
 )
+from dsbot.backends.port.observer import RequestObserver
 from dsbot.backends.port.summaries import DossierSummary
 from dsbot.backends.port.views import (
     DetailDate,
@@ -113,6 +114,7 @@ __all__ = [
     "Primed",
     "QuotedText",
     "Reassign",
+    "RequestObserver",
     "TypedAnnotation",
     "admit_name",
     "fingerprint",
