@@ -174,7 +174,7 @@ def test_the_audit_tells_metrics_each_action(store):
         (DSRateLimited("429"), "rate_limited"),
         (DSTokenExpired("401"), "auth_failed"),
         (DSPermissionDenied("no"), "not_found"),
-        (DSMutationError("no"), "refused"),
+        (DSMutationError(["no"]), "refused"),
         (DSBadRequest("?"), "error"),
         (ValueError("x"), "error"),
     ],

@@ -48,6 +48,7 @@ from dsbot.notifications.health import (
     FeedHealth,
     PollerStatus,
     error_line,
+    log_alert,
     queue_alert,
 )
 from dsbot.notifications.lease import Lease
@@ -452,6 +453,7 @@ class Poller:
             except Exception as post_error:
                 fault.error_posting = error_line(post_error)
             else:
+                log_alert("notify.ops.poller_fault", params)
                 fault.alert_sent_live = True
                 return
         if not fault.logged:

@@ -215,10 +215,10 @@ def log_alert(text_key: str, params: dict[str, Any]) -> None:
 def queue_alert(
     db: Database, ops_channel: str | None, text_key: str, params: dict[str, Any], now: datetime
 ) -> str:
-    """Log an ops alert and queue it for the ops channel (when there is one); returns its text
-    key."""
-    log_alert(text_key, params)
+    """Queue an ops alert for the ops channel (when there is one) and log it; returns its text
+    key. Logged once queued: a database that refuses it is the caller's to report."""
     if not ops_channel:
+        log_alert(text_key, params)
         return text_key
     q.enqueue(
         db,
@@ -227,6 +227,7 @@ def queue_alert(
         ),
         now,
     )
+    log_alert(text_key, params)
     return text_key
 
 
