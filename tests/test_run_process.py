@@ -108,7 +108,8 @@ def test_http_mode_serves_signed_requests_health_and_metrics(fake_slack, sandbox
     )
     base, health = f"http://{host}:{port}", f"http://{host}:{health_port}"
     try:
-        wait_healthy(port, proc, host=host, path="/livez")
+        # The health listener starts after the Slack one: once it answers, both do.
+        wait_healthy(health_port, proc, host=host, path="/livez")
         body = urllib.parse.urlencode(
             command_payload("aide", "U0X", fake_slack.response_url())
         ).encode()
@@ -133,7 +134,8 @@ def test_http_mode_serves_signed_requests_health_and_metrics(fake_slack, sandbox
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{health_port}/livez")
 
-        found = samples(httpx.get(f"{health}/metrics").text)
+        # The cycle is counted once it ends (after the health step that made /readyz fail).
+        found = wait_metrics(f"{health}/metrics", "dsbot_cycles_total", proc)
         assert value(found, "dsbot_cycles_total", outcome="feeds_failed") >= 1
         assert value(found, "dsbot_backend_requests_total", backend="ds", outcome="auth_failed")
         assert value(found, "dsbot_slack_calls_total", method="auth.test", outcome="ok") == 1
@@ -156,6 +158,18 @@ def test_http_mode_serves_signed_requests_health_and_metrics(fake_slack, sandbox
         assert not (tmp_path / "run.db").exists()
     finally:
         assert stop(proc) == 0
+
+
+def wait_metrics(url: str, sample: str, proc: subprocess.Popen, timeout: float = 20) -> dict:
+    """The parsed metrics of `url` once `sample` counts something."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None
+        found = samples(httpx.get(url).text)
+        if value(found, sample):
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{sample} stayed at 0")
 
 
 def wait_answer(url: str, status: int, proc: subprocess.Popen, timeout: float = 20) -> dict:
