@@ -22,7 +22,12 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from dsbot.notifications.health import FAULT_BACKOFF_CAP, STALE_CYCLES, PollerStatus
+from dsbot.notifications.health import (
+    FAULT_BACKOFF_CAP,
+    STALE_CYCLES,
+    PollerStatus,
+    error_line,
+)
 from dsbot.notifications.readiness import NotificationHealth
 from dsbot.slack.transport.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
@@ -108,6 +113,7 @@ class Health:
         if not self.slack_ok:
             reasons.append("slack : auth.test n’a pas encore réussi")
         body: dict[str, Any] = {"server": self.server_up, "slack": self.slack_ok}
+        problem = None
         if self.store is not None:
             problem = self.store.probe()
             body["database"] = {"ok": problem is None, "error": problem}
@@ -125,10 +131,15 @@ class Health:
                     f" DSBOT_POLL_INTERVAL ({STALE_CYCLES * self.poll_interval:g} s)"
                 )
         body["poller"] = poller
-        if self.notifications is not None and (self.store is None or not self.store.probe()):
-            notifications = self.notifications.report()
-            body |= notifications.body
-            reasons += notifications.reasons
+        # The feeds and the outbox are read from the database: only when it works.
+        if self.notifications is not None and problem is None:
+            try:
+                notifications = self.notifications.report()
+            except Exception as exc:  # the answer must still come, with the reason
+                reasons.append(f"base de données (DSBOT_DB) : {error_line(exc)}")
+            else:
+                body |= notifications.body
+                reasons += notifications.reasons
         return {"ok": not reasons, **body, "reasons": reasons, **self.details}
 
 
