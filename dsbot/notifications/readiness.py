@@ -49,7 +49,7 @@ def refusal_sentence(backend: str, refused: dict[str, Any]) -> str:
         # The Slack message starts with an emoji; the operator's line does not need it.
         first, _, rest = sentence.partition(" ")
         return rest if rest and not first[:1].isalnum() else sentence
-    return f"{backend} refuse l’identifiant du bot ({error}) : vérifiez son jeton"
+    return f"{backend.capitalize()} refuse le jeton du bot ({error}) : vérifiez-le"
 
 
 def feed_json(feed: Feed, backend: str) -> dict[str, Any]:

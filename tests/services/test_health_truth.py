@@ -12,11 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 
+from dsbot.backends.dynacase.errors import DynacaseNotAuthenticated
+from dsbot.backends.port import BackendName
+from dsbot.notifications.feeds import BackendFeeds, Feeds
+from dsbot.notifications.health import FeedHealth
 from dsbot.notifications.readiness import NotificationHealth
+from dsbot.services.feed import FeedResult
 from dsbot.slack.transport.http_server import Health, health_wsgi
 from tests.services.feed_harness import OPS, NotifyHarness
 from tests.services.test_poller_faults import Loop, wait_until
@@ -159,3 +166,28 @@ def test_a_dead_delivery_thread_fails_liveness_and_readiness(h, monkeypatch):
         status, live = get(health, "/livez")
         assert (status, live["ok"], live["poller"]["delivery"]) == (200, True, True)
         assert_ready(health)
+
+
+def test_any_backends_refusal_fails_readiness_at_once_with_its_name(store):
+    """A backend with no refusal sentence of its own (Dynacase's feed alerts are `_down`):
+    readiness says so at once all the same, and forgets it once the backend answers."""
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    feeds = Feeds([BackendFeeds(BackendName.DYNACASE, Mock(), "dynacase_health", "recovered")])
+    readiness = NotificationHealth(store, feeds, lambda: now)
+    health = FeedHealth(store, None, lambda: now)
+    refused = DynacaseNotAuthenticated("User must be authenticated")
+    health.check(
+        [FeedResult("dynacase:DEMANDE_SUBVENTION", ok=False, error=refused)],
+        key="dynacase_health",
+        recovered="notify.ops.dynacase_recovered",
+    )
+    assert readiness.report().reasons == [
+        "dynacase : Dynacase refuse le jeton du bot (DynacaseNotAuthenticated: User must be"
+        " authenticated) : vérifiez-le"
+    ]
+    health.check(
+        [FeedResult("dynacase:DEMANDE_SUBVENTION")],
+        key="dynacase_health",
+        recovered="notify.ops.dynacase_recovered",
+    )
+    assert readiness.report().reasons == []
