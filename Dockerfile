@@ -50,14 +50,19 @@ WORKDIR /data
 # HTTP mode (`dsbot run --http --port 3000`) listens here; Socket Mode needs no inbound port.
 EXPOSE 3000
 
-# `dsbot run` serves GET /healthz on DSBOT_HEALTH_PORT in both modes: 200 once Slack's
-# auth.test has succeeded and the poller has started, 503 before. python:slim has no curl,
-# so the probe is Python's urllib (a non-2xx answer or no answer raises, exit code 1).
-# DSBOT_HEALTH_PORT=0 turns /healthz off: there is nothing to probe, so the check passes
-# rather than marking a working bot unhealthy (`docker run --no-healthcheck` to drop it).
+# `dsbot run` serves GET /livez, /readyz (= /healthz) and /metrics on DSBOT_HEALTH_PORT in both
+# modes. The HEALTHCHECK probes readiness (/readyz), so that `docker ps` says "unhealthy" whenever
+# no dossier can reach Slack: DS or Dynacase refusing the token, a feed failing two cycles in a
+# row, a dead delivery thread, an outbox stuck too long (the 503's body gives the French reason,
+# and the ops channel is told). Under Swarm or an autoheal a restart is harmless: the outbox
+# resumes where it stopped. /livez is for orchestrators that want liveness alone (Kubernetes).
+# python:slim has no curl, so the probe is Python's urllib (a non-2xx answer or no answer raises,
+# exit code 1). DSBOT_HEALTH_PORT=0 turns the listener off: there is nothing to probe, so the
+# check passes rather than marking a working bot unhealthy (`docker run --no-healthcheck` to
+# drop it).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD [ "${DSBOT_HEALTH_PORT:-8080}" -eq 0 ] 2>/dev/null \
-        || python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/healthz', timeout=4)" \
+        || python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${DSBOT_HEALTH_PORT:-8080}/readyz', timeout=4)" \
         || exit 1
 
 USER 10001:10001

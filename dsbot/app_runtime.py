@@ -17,7 +17,10 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.metrics import Metrics
+from dsbot.notifications.cycle import Poller
 from dsbot.notifications.health import PollerStatus
+from dsbot.notifications.readiness import NotificationHealth
 from dsbot.runtime import build_item_service, build_poller
 from dsbot.services.access import DossierAccessService
 from dsbot.services.actions import build_action_service
@@ -63,17 +66,24 @@ def required_settings(http: bool) -> tuple[str, ...]:
     return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
-def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
+def build_services(
+    settings: Settings, *, ds: Any = None, metrics: Metrics | None = None
+) -> AppServices:
     """Every service of the Slack app, built from Settings (`ds`, DS's client as the registry
-    builds it, may be passed in instead)."""
+    builds it, may be passed in instead); `metrics` counts their requests and actions."""
     store = Store(settings.db_path)
     store.migrate()
-    ds = ds or registry.get(BackendName.DS).client(settings)
-    slack = make_web_client(settings)
+    ds = ds or registry.get(BackendName.DS).observed_client(settings, metrics)
+    slack = make_web_client(settings, observer=metrics)
     directory = InstructeurDirectory(store, ds, extra_demarches=lambda: settings.demarches)
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
     access = DossierAccessService(ds, linking, directory)
-    items = build_item_service(settings, store)
+    items = build_item_service(settings, store, metrics=metrics)
+    actions = build_action_service(
+        store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
+    )
+    if metrics is not None:
+        actions.audit.on_action = metrics.action
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),
@@ -85,32 +95,43 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
         access=access,
         jobs=Jobs(),
         subscriptions=SubscriptionService(store, ds),
-        actions=build_action_service(
-            store, ds, access, registry.get(BackendName.DS).build(settings, client=ds)
-        ),
+        actions=actions,
         items=items,
         item_subscriptions=ItemSubscriptionService(store, items.feeds),
     )
 
 
-def start_background_poller(
-    services: AppServices, stop_event: threading.Event, *, status: PollerStatus | None = None
-) -> Callable[[], None]:
-    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
-    liveness, for /healthz).
-
-    Returns a function that stops it and waits for the cycle in progress to end.
-    """
+def background_poller(services: AppServices, metrics: Metrics | None = None) -> Poller:
+    """The poller of `dsbot run`, on the services' database and clients (`metrics` counts its
+    cycles and its Slack calls)."""
     settings = services.settings
     poller = build_poller(
         settings,
         store=services.store,
         ds=services.ds,
-        slack=make_web_client(settings, retry_rate_limits=False),
+        slack=make_web_client(settings, retry_rate_limits=False, observer=metrics),
         texts=services.texts,
         items=services.items,
         lease_seconds=max(600.0, 3 * settings.poll_interval),
     )
+    poller.metrics = metrics
+    return poller
+
+
+def start_background_poller(
+    services: AppServices,
+    stop_event: threading.Event,
+    *,
+    status: PollerStatus | None = None,
+    poller: Poller | None = None,
+) -> Callable[[], None]:
+    """Start `run_forever` on its own thread for `dsbot run` (`status`: where it reports its
+    liveness, for /healthz; `poller`: one already built by `background_poller`).
+
+    Returns a function that stops it and waits for the cycle in progress to end.
+    """
+    settings = services.settings
+    poller = poller or background_poller(services)
     if status is not None:
         poller.status = status
     thread = threading.Thread(
@@ -133,6 +154,7 @@ class Runtime:
     settings: Settings
     services: AppServices
     health: Health = field(default_factory=Health)
+    metrics: Metrics = field(default_factory=Metrics)
     http_port: int | None = None
     warmup: Future[Any] | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
@@ -154,27 +176,37 @@ class Runtime:
 
     def start_poller(self) -> None:
         self.health.poller = PollerStatus()
-        stop = start_background_poller(self.services, self.stop_event, status=self.health.poller)
+        poller = background_poller(self.services, self.metrics)
+        self.health.notifications = NotificationHealth(
+            self.services.store,
+            poller.feeds,
+            poller.clock,
+            outbox_max_age=self.settings.outbox_max_age,
+        )
+        self.metrics.watch_store(self.services.store, poller.clock)
+        stop = start_background_poller(
+            self.services, self.stop_event, status=self.health.poller, poller=poller
+        )
         self._stoppers.append(stop)
         self.health.poller_started = True
 
     def serve_http(self, host: str, port: int) -> BackgroundServer:
-        app = build_app(self.services)
+        app = build_app(self.services, on_ack=self.metrics.ack)
         wsgi = slack_wsgi(app, self.health, signing_secret=self.settings.slack_signing_secret or "")
         server = listen(wsgi, host, port, "--port ou --host")
         self._stoppers.append(server.stop)
         self.http_port = server.port
         if self.settings.health_port and self.settings.health_port != server.port:
             # The same probe works in both modes (the Dockerfile's HEALTHCHECK uses this port).
-            self.serve_health()
+            self.serve_health(host)
         self.health.server_up = True
         log.info("listening on http://%s:%s/slack/events", server.host, server.port)
         return server
 
-    def serve_socket_mode(self) -> None:
+    def serve_socket_mode(self, host: str) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        app = build_app(self.services)
+        app = build_app(self.services, on_ack=self.metrics.ack)
         handler = SocketModeHandler(app, self.settings.slack_app_token)
         try:
             handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
@@ -187,15 +219,21 @@ class Runtime:
             raise StartupError(f"Slack est injoignable (Socket Mode) : {exc}") from None
         self._stoppers.append(handler.close)
         if self.settings.health_port:
-            self.serve_health()
+            self.serve_health(host)
         self.health.server_up = True
         log.info("connected to Slack in Socket Mode")
 
-    def serve_health(self) -> None:
+    def serve_health(self, host: str) -> None:
+        """/livez, /readyz, /healthz and /metrics on DSBOT_HEALTH_PORT, on the interface
+        `--host` names (127.0.0.1 keeps them off the network)."""
         server = listen(
-            health_wsgi(self.health), "0.0.0.0", self.settings.health_port, "DSBOT_HEALTH_PORT"
+            health_wsgi(self.health),
+            host,
+            self.settings.health_port,
+            "DSBOT_HEALTH_PORT ou --host",
         )
         self._stoppers.append(server.stop)
+        log.info("health and metrics on http://%s:%s/", server.host, server.port)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -226,12 +264,14 @@ def start(
         settings.require(*required_settings(http))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
+    metrics = Metrics()
     try:
-        services = build_services(settings, ds=ds)
+        services = build_services(settings, ds=ds, metrics=metrics)
     except DatabaseUnavailable as exc:
         raise StartupError(f"DSBOT_DB : {exc}") from None
-    runtime = Runtime(settings, services)
+    runtime = Runtime(settings, services, metrics=metrics)
     runtime.health.store = services.store
+    runtime.health.metrics = metrics.exposition
     runtime.health.poll_interval = settings.poll_interval
     try:
         runtime.check_slack()
@@ -240,7 +280,7 @@ def start(
         if http:
             runtime.serve_http(host, port)
         else:
-            runtime.serve_socket_mode()
+            runtime.serve_socket_mode(host)
         if poller:
             runtime.start_poller()
         else:

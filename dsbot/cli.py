@@ -198,12 +198,17 @@ def sandbox(
     "--http", "http_mode", is_flag=True, help="Recevoir Slack en HTTP plutôt qu’en Socket Mode."
 )
 @click.option("--port", type=int, default=3000, show_default=True, help="Port HTTP (avec --http).")
-@click.option("--host", default="0.0.0.0", show_default=True, help="Interface HTTP (avec --http).")
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Interface d’écoute : HTTP (avec --http) et port de santé (DSBOT_HEALTH_PORT).",
+)
 def run(http_mode: bool, port: int, host: str) -> None:
     """Lance le bot : écouteurs Slack et scrutation des notifications.
 
-    Socket Mode par défaut (aucune URL publique) ; --http sert POST /slack/events et
-    GET /healthz.
+    Socket Mode par défaut (aucune URL publique) ; --http sert POST /slack/events. Santé
+    (/livez, /readyz, /healthz) et mesures (/metrics) sur DSBOT_HEALTH_PORT.
     """
     import signal
     import threading

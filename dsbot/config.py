@@ -76,6 +76,8 @@ class Settings:
     # how many days a dossier may wait before the digest lists it.
     digest_time: clock_time | None = clock_time(9, 0)
     reminder_days: int = 7
+    # /readyz answers 503 once the oldest row of the outbox has waited longer (seconds).
+    outbox_max_age: float = 1800.0
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -182,6 +184,7 @@ class Settings:
             reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
         except ConfigError as exc:
             problems += exc.problems
+        outbox_max_age = _outbox_max_age(get("DSBOT_OUTBOX_MAX_AGE"), problems)
         if problems:
             raise ConfigError(*problems)
 
@@ -205,6 +208,7 @@ class Settings:
             secret_key=get("DSBOT_SECRET_KEY"),
             digest_time=digest_time,
             reminder_days=reminder_days,
+            outbox_max_age=outbox_max_age,
         )
 
 
@@ -229,6 +233,16 @@ def _digest_time(raw: str | None) -> clock_time | None:
         "DSBOT_DIGEST_TIME doit être une heure HH:MM (par exemple 09:00), ou vide pour désactiver"
         f" le résumé, pas {raw!r}"
     )
+
+
+def _outbox_max_age(raw: str | None, problems: list[str]) -> float:
+    """DSBOT_OUTBOX_MAX_AGE: seconds (≥ 60) a row may wait in the outbox before /readyz fails."""
+    if raw is None:
+        return 1800.0
+    if not raw.isdigit() or int(raw) < 60:
+        problems.append(f"DSBOT_OUTBOX_MAX_AGE doit être un nombre de secondes ≥ 60, pas {raw!r}")
+        return 1800.0
+    return float(raw)
 
 
 def _reminder_days(raw: str | None) -> int:
@@ -331,4 +345,5 @@ ENV_TO_FIELD = {
     "DSBOT_SECRET_KEY": "secret_key",
     "DSBOT_DIGEST_TIME": "digest_time",
     "DSBOT_REMINDER_DAYS": "reminder_days",
+    "DSBOT_OUTBOX_MAX_AGE": "outbox_max_age",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk import WebClient
 
@@ -31,6 +31,9 @@ from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
+
+if TYPE_CHECKING:  # prometheus_client is for `dsbot run`, not for cron commands
+    from dsbot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -231,9 +234,12 @@ def feeds_of(items: ItemService, settings: Settings) -> dict[BackendName, FeedSo
     return feeds
 
 
-def build_item_service(settings: Settings, store: Store) -> ItemService:
+def build_item_service(
+    settings: Settings, store: Store, *, metrics: Metrics | None = None
+) -> ItemService:
     """The configured backends whose items ItemService serves (all but DS), with their feeds
-    over the same client (the bot's credential), built through the registry."""
+    over the same client (the bot's credential), built through the registry (`metrics` counts
+    their requests and the actions taken)."""
     from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
     from dsbot.services.credentials import CredentialVault
@@ -242,7 +248,7 @@ def build_item_service(settings: Settings, store: Store) -> ItemService:
     feeds: dict[BackendName, FeedSource] = {}
     for spec in registry.enabled(settings):
         if spec.items:
-            client = spec.client(settings)
+            client = spec.observed_client(settings, metrics)
             backend = spec.adapter(client, settings)
             backends[backend.name] = backend
             feeds[backend.name] = spec.feed(client, settings)
@@ -250,7 +256,7 @@ def build_item_service(settings: Settings, store: Store) -> ItemService:
         store,
         backends,
         CredentialVault(store, settings.secret_key),
-        AuditService(store),
+        AuditService(store, on_action=metrics.action if metrics is not None else None),
         settings.admins,
         feeds=feeds,
     )

@@ -191,3 +191,11 @@ def test_digest_settings():
     assert Settings.from_mapping({"DSBOT_DIGEST_TIME": ""}).digest_time is None
     custom = Settings.from_mapping({"DSBOT_DIGEST_TIME": "17:30", "DSBOT_REMINDER_DAYS": "3"})
     assert (custom.digest_time, custom.reminder_days) == (time(17, 30), 3)
+
+
+def test_outbox_max_age_is_seconds_of_at_least_a_minute():
+    assert Settings.from_mapping({}).outbox_max_age == 1800.0
+    assert Settings.from_mapping({"DSBOT_OUTBOX_MAX_AGE": "600"}).outbox_max_age == 600.0
+    for bad in ("10", "1h", "-5"):
+        with pytest.raises(ConfigError, match="DSBOT_OUTBOX_MAX_AGE"):
+            Settings.from_mapping({"DSBOT_OUTBOX_MAX_AGE": bad})

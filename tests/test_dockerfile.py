@@ -145,11 +145,12 @@ def test_default_command_and_ports(instructions):
     assert any("3000" in i.args.split() for i in only(instructions, "EXPOSE"))
 
 
-def test_healthcheck_probes_healthz_with_python(instructions):
+def test_healthcheck_probes_readiness_with_python(instructions):
+    # Readiness: `docker ps` must not say healthy while no dossier can reach Slack.
     [check] = only(instructions, "HEALTHCHECK")
     assert "CMD" in check.args
     probe = healthcheck_command(instructions)
-    assert "urllib" in probe and "/healthz" in probe
+    assert "urllib" in probe and "/readyz" in probe and "/livez" not in probe
     assert "${DSBOT_HEALTH_PORT:-8080}" in probe
     assert "curl" not in probe and "wget" not in probe  # not in python:slim
 
@@ -218,12 +219,12 @@ def healthcheck_command(instructions: list[Instruction]) -> str:
 
 @pytest.fixture
 def health_server() -> Iterator[tuple[int, list[int]]]:
-    """A loopback /healthz whose status the test sets through the returned list."""
+    """A loopback /readyz whose status the test sets through the returned list."""
     status = [200]
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(status[0] if self.path == "/healthz" else 404)
+            self.send_response(status[0] if self.path == "/readyz" else 404)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -253,10 +254,10 @@ def run_probe(instructions: list[Instruction], port: int | str) -> int:
     ).returncode
 
 
-def test_healthcheck_probe_follows_healthz(instructions, health_server):
+def test_healthcheck_probe_follows_livez(instructions, health_server):
     port, status = health_server
     assert run_probe(instructions, port) == 0
-    status[0] = 503  # not ready yet: auth.test not done or poller not started
+    status[0] = 503  # the notification loop or the delivery thread is dead
     assert run_probe(instructions, port) != 0
 
 

@@ -11,9 +11,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from dsbot.backends.ds.client import DSClient
+from dsbot.services.subscriptions import SubscriptionService
+from dsbot.store import Store
 from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
 from tests.fakes.socket_mode import FakeSocketMode
+from tests.test_metrics import samples, value
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
 
@@ -74,55 +78,110 @@ def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
         assert stop(proc) == 0
 
 
-def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
-    port = free_port()
-    env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    env["DSBOT_HEALTH_PORT"] = "0"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dsbot.cli",
-            "run",
-            "--http",
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-        ],
-        env=env,
-        stderr=subprocess.PIPE,
+def subscribed_database(sandbox, path) -> int:
+    """A database where C0GENERAL follows a démarche; returns its number."""
+    store = Store(path)
+    store.migrate()
+    demarche = sandbox.control.demarches()[0]["number"]
+    with DSClient(sandbox.graphql_url, "sandbox-token") as ds:
+        SubscriptionService(store, ds).subscribe(TEAM_ID, "C0GENERAL", demarche, created_by="U0A")
+    return int(demarche)
+
+
+def test_http_mode_serves_signed_requests_health_and_metrics(fake_slack, sandbox, tmp_path):
+    """One process for the Slack side, readiness, liveness, --host and /metrics: it follows a
+    démarche with a token DS says has expired."""
+    demarche = subscribed_database(sandbox, tmp_path / "run.db")
+    sandbox.control.add_token("expired-token", expired=True)
+    port, health_port, host = free_port(), free_port(), "127.0.0.2"
+    env = dsbot_env(
+        fake_slack,
+        sandbox,
+        tmp_path,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        DS_API_TOKEN="expired-token",
+        DSBOT_HEALTH_PORT=str(health_port),
     )
+    command = ["run", "--http", "--port", str(port), "--host", host]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dsbot.cli", *command], env=env, stderr=subprocess.PIPE
+    )
+    base, health = f"http://{host}:{port}", f"http://{host}:{health_port}"
     try:
-        wait_healthy(port, proc)
+        # The health listener starts after the Slack one: once it answers, both do.
+        wait_healthy(health_port, proc, host=host, path="/livez")
         body = urllib.parse.urlencode(
             command_payload("aide", "U0X", fake_slack.response_url())
         ).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers)
+        answer = httpx.post(f"{base}/slack/events", content=body, headers=headers)
         assert answer.status_code == 200
         assert "abonner" in answer.text
         forged = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
-        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=forged)
+        answer = httpx.post(f"{base}/slack/events", content=body, headers=forged)
         assert answer.status_code == 401
 
-        health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
-        assert health["database"] == {"ok": True, "error": None}
-        assert health["poller"]["alive"] is True and health["reasons"] == []
+        # The token refused in the first cycle: not ready at once, with the reason; alive.
+        ready = wait_answer(f"{health}/readyz", 503, proc)
+        assert any("Le jeton de l’API DS a expiré" in r for r in ready["reasons"]), ready
+        (feed,) = ready["feeds"]
+        assert feed["key"] == f"demarche:{demarche}" and feed["consecutive_failures"] == 1
+        assert ready["database"] == {"ok": True, "error": None}
+        assert httpx.get(f"{health}/healthz").status_code == 503
+        live = httpx.get(f"{health}/livez")
+        assert live.status_code == 200 and live.json()["poller"]["delivery"] is True
+        # --host is honoured by the health listener too: nothing on the other loopback address.
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{health_port}/livez")
+
+        # The cycle is counted once it ends (after the health step that made /readyz fail).
+        found = wait_metrics(f"{health}/metrics", "dsbot_cycles_total", proc)
+        assert value(found, "dsbot_cycles_total", outcome="feeds_failed") >= 1
+        assert value(found, "dsbot_backend_requests_total", backend="ds", outcome="auth_failed")
+        assert value(found, "dsbot_slack_calls_total", method="auth.test", outcome="ok") == 1
+        assert value(found, "dsbot_ack_latency_seconds_count", kind="slash_command") == 1
+        assert value(found, "dsbot_feed_consecutive_failures", feed=feed["key"]) == 1
+        assert value(found, "dsbot_outbox_depth") == 0
+        assert httpx.get(f"{base}/metrics").text.startswith("# HELP")  # the Slack port too
+
         # The database file deleted under it: reported, and never recreated empty.
         (tmp_path / "run.db").unlink()
-        answer = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        answer = httpx.get(f"{base}/healthz")
         assert answer.status_code == 503
         assert "a disparu" in answer.json()["database"]["error"]
         url = fake_slack.response_url()
         body = urllib.parse.urlencode(command_payload("abonnements", "U0X", url)).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-        httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers)
+        httpx.post(f"{base}/slack/events", content=body, headers=headers)
         reply = fake_slack.wait_for_response(url, timeout=10)[-1].body
         assert reply["text"].startswith("La base de données de dsbot est indisponible")
         assert not (tmp_path / "run.db").exists()
     finally:
         assert stop(proc) == 0
+
+
+def wait_metrics(url: str, sample: str, proc: subprocess.Popen, timeout: float = 20) -> dict:
+    """The parsed metrics of `url` once `sample` counts something."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None
+        found = samples(httpx.get(url).text)
+        if value(found, sample):
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{sample} stayed at 0")
+
+
+def wait_answer(url: str, status: int, proc: subprocess.Popen, timeout: float = 20) -> dict:
+    """The JSON of `url` once it answers `status` (the first cycle runs as dsbot starts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None
+        answer = httpx.get(url)
+        if answer.status_code == status:
+            return answer.json()
+        time.sleep(0.05)
+    raise AssertionError(f"{url} never answered {status}: {answer.text}")
 
 
 @pytest.mark.parametrize(

@@ -90,4 +90,23 @@ __all__ = [
     "BackendRateLimited",
     "BackendRefused",
     "BackendUnavailable",
+    "request_outcome",
 ]
+
+
+# The outcome of a request, by the branch of its error (a bounded set, for /metrics' labels).
+_OUTCOMES: tuple[tuple[type[BackendError], str], ...] = (
+    (BackendTimeout, "timeout"),
+    (BackendUnavailable, "unavailable"),
+    (BackendRateLimited, "rate_limited"),
+    (BackendAuthFailed, "auth_failed"),
+    (BackendNotFound, "not_found"),
+    (BackendRefused, "refused"),
+)
+
+
+def request_outcome(error: BaseException | None) -> str:
+    """`ok`, or what went wrong in one word of the error root's branches (`error` else)."""
+    if error is None:
+        return "ok"
+    return next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "error")

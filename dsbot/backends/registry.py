@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         FeedSource,
         ItemDetail,
         ItemState,
+        RequestObserver,
     )
     from dsbot.config import Settings
 
@@ -121,6 +122,9 @@ class BackendSpec:
     attachment_bytes: int = 0
     ref_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
     catalogs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Its client takes `observer=` (a port `RequestObserver`) and counts its requests with it,
+    # for /metrics; a backend without says nothing of its requests.
+    observed: bool = False
 
     def text_key(self, stem: str) -> str:
         """The key that says `stem` for this backend."""
@@ -152,6 +156,12 @@ class BackendSpec:
     # processor that lists summaries and reads what moved (DS's démarches,
     # `dsbot.services.feed`); None for a backend fed through its `FeedSource` alone.
     classifier: ChangeClassifier | None = None
+
+    def observed_client(self, settings: Settings, observer: RequestObserver | None) -> Any:
+        """Its client, counting its requests with `observer` when it can."""
+        if observer is not None and self.observed:
+            return self.client(settings, observer=observer)
+        return self.client(settings)
 
     def build(self, settings: Settings, client: Any = None) -> Backend:
         """The port's `Backend`, over `client` when given (else a new one)."""

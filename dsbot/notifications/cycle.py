@@ -43,10 +43,12 @@ from dsbot.notifications.health import (
     ALERT_COOLDOWN,
     BACKOFF_BASE,
     BACKOFF_CAP,
+    FAULT_BACKOFF_CAP,
     FaultLog,
     FeedHealth,
     PollerStatus,
     error_line,
+    log_alert,
     queue_alert,
 )
 from dsbot.notifications.lease import Lease
@@ -60,14 +62,18 @@ log = logging.getLogger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
-# A failing loop waits the poll interval, then twice as long each time, at most this long.
-FAULT_BACKOFF_CAP = 300.0
 POLL_CYCLE = "notification cycle"
 DELIVERY = "outbox delivery"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class CycleObserver(Protocol):
+    """Who counts the cycles (/metrics: `dsbot.metrics.Metrics`)."""
+
+    def cycle(self, outcome: str, seconds: float) -> None: ...
 
 
 class HomeRefresher(Protocol):
@@ -278,6 +284,7 @@ class Poller:
         self.fault_backoff_cap = fault_backoff_cap
         self.steps = steps
         self.status = PollerStatus()
+        self.metrics: CycleObserver | None = None
         self.faults = FaultLog()
         self._fault: _Fault | None = None
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
@@ -289,6 +296,18 @@ class Poller:
     def run_cycle(self, *, keep_lease: bool = False, deliver: bool = True) -> CycleReport:
         """Run the steps in order (with `deliver` False, the drain is left to the delivery
         thread, told the cycle is over)."""
+        if self.metrics is None:
+            return self._run_cycle(keep_lease=keep_lease, deliver=deliver)
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            report = self._run_cycle(keep_lease=keep_lease, deliver=deliver)
+            outcome = "busy" if report.busy else "ok" if report.ok else "feeds_failed"
+            return report
+        finally:
+            self.metrics.cycle(outcome, time.monotonic() - started)
+
+    def _run_cycle(self, *, keep_lease: bool, deliver: bool) -> CycleReport:
         report = CycleReport(started_at=self.clock(), deliver=deliver)
         if not self.lease.acquire():
             report.busy = True
@@ -328,6 +347,7 @@ class Poller:
         self.sender.stop_event = stop_event
         self._closing = False
         self.status.started()
+        self.status.delivery_started()
         delivery = threading.Thread(
             target=self._deliver_forever, args=(stop_event,), name="dsbot-delivery", daemon=True
         )
@@ -364,7 +384,16 @@ class Poller:
 
     def _deliver_forever(self, stop_event: threading.Event) -> None:
         """The delivery thread: drain when a cycle ends or a row comes due. A failure (the
-        database, a bug) backs off and tries again; only a stop ends it."""
+        database, a bug) backs off and tries again; only a stop ends it. /healthz and /livez
+        say when it ended anyway (something no `except Exception` catches)."""
+        try:
+            self._deliver_loop(stop_event)
+        finally:
+            self.status.delivery_stopped()
+            if not (stop_event.is_set() or self._closing):
+                log.critical("the outbox delivery thread ended; nothing will be sent to Slack")
+
+    def _deliver_loop(self, stop_event: threading.Event) -> None:
         failures = 0
         while not (stop_event.is_set() or self._closing):
             try:
@@ -424,6 +453,7 @@ class Poller:
             except Exception as post_error:
                 fault.error_posting = error_line(post_error)
             else:
+                log_alert("notify.ops.poller_fault", params)
                 fault.alert_sent_live = True
                 return
         if not fault.logged:

@@ -29,13 +29,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from dsbot.backends.errors import BackendError, BackendRateLimited
+from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
 from dsbot.redact import redact
 from dsbot.services.feed import FeedResult
 from dsbot.store import DatabaseUnavailable, Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload, OutboxEntry
+from dsbot.texts import get_texts
 
 # The poller's logger: operators grep for it.
 log = logging.getLogger("dsbot.notifications.cycle")
@@ -48,6 +49,8 @@ BACKOFF_CAP = 1800.0
 # /healthz answers 503 once no poll cycle has succeeded for STALE_CYCLES poll intervals (a cycle
 # in progress that is still getting through its feeds counts as alive).
 STALE_CYCLES = 3
+# A failing loop waits the poll interval, then twice as long each time, at most this long.
+FAULT_BACKOFF_CAP = 300.0
 
 
 def error_line(exc: BaseException) -> str:
@@ -66,10 +69,14 @@ class PollerSnapshot:
     consecutive_failures: int
     last_error: str | None
     stale_for: float | None  # seconds past the allowed age; None when fresh
+    # The delivery thread: True running, False ended, None never started (no loop).
+    delivering: bool | None = None
+    silent_for: float = 0.0  # seconds since the loop last ended a cycle or got through a feed
 
     def to_json(self) -> dict[str, Any]:
         return {
             "alive": self.alive,
+            "delivery": self.delivering,
             "last_success": self.last_success.isoformat() if self.last_success else None,
             "consecutive_failures": self.consecutive_failures,
             "last_error": self.last_error,
@@ -91,12 +98,23 @@ class PollerStatus:
         self._progress_at: float | None = None
         self.consecutive_failures = 0
         self.last_error: str | None = None
+        self.delivering: bool | None = None
+        # The loop's heartbeat, success or not: a loop that stops beating is stuck.
+        self._beat_at: float | None = None
 
     def started(self) -> None:
         with self._lock:
             self.alive = True
             self.ended = False
-            self.started_at = self._monotonic()
+            self.started_at = self._beat_at = self._monotonic()
+
+    def delivery_started(self) -> None:
+        with self._lock:
+            self.delivering = True
+
+    def delivery_stopped(self) -> None:
+        with self._lock:
+            self.delivering = False
 
     def stopped(self) -> None:
         with self._lock:
@@ -106,17 +124,18 @@ class PollerStatus:
     def progress(self) -> None:
         """A long cycle got through one more feed: it is working, not stuck."""
         with self._lock:
-            self._progress_at = self._monotonic()
+            self._progress_at = self._beat_at = self._monotonic()
 
     def succeeded(self) -> None:
         with self._lock:
-            self._last_success_at = self._progress_at = self._monotonic()
+            self._last_success_at = self._progress_at = self._beat_at = self._monotonic()
             self.last_success = datetime.now(UTC)
             self.consecutive_failures = 0
             self.last_error = None
 
     def failed(self, exc: BaseException) -> int:
         with self._lock:
+            self._beat_at = self._monotonic()
             self.consecutive_failures += 1
             self.last_error = error_line(exc)
             return self.consecutive_failures
@@ -129,6 +148,7 @@ class PollerStatus:
                 marks.append(self._progress_at)
             age = self._monotonic() - max(marks) if marks else 0.0
             over = age - STALE_CYCLES * interval
+            beat = self._beat_at if self._beat_at is not None else self.started_at
             return PollerSnapshot(
                 alive=self.alive,
                 ended=self.ended,
@@ -136,6 +156,8 @@ class PollerStatus:
                 consecutive_failures=self.consecutive_failures,
                 last_error=self.last_error,
                 stale_for=over if over > 0 else None,
+                delivering=self.delivering,
+                silent_for=self._monotonic() - beat if beat is not None else 0.0,
             )
 
 
@@ -175,12 +197,28 @@ def error_text(error: BackendError | None) -> str:
     return redact(f"{type(error).__name__}: {error.message}")[:300]
 
 
+def alert_level(text_key: str) -> int:
+    """A fault is an ERROR; its end is news, not a fault: a recovery is INFO, a fault that is
+    already over when it can be told (`poller_fault_over`) a WARNING."""
+    if text_key.endswith("_recovered"):
+        return logging.INFO
+    if text_key.endswith("_over"):
+        return logging.WARNING
+    return logging.ERROR
+
+
+def log_alert(text_key: str, params: dict[str, Any]) -> None:
+    """The ops alert's sentence, as the catalog says it in French (the operators' language)."""
+    log.log(alert_level(text_key), "%s", redact(get_texts("fr")(text_key, **params)))
+
+
 def queue_alert(
     db: Database, ops_channel: str | None, text_key: str, params: dict[str, Any], now: datetime
 ) -> str:
-    """Queue an ops alert (or log it, with no ops channel); returns its text key."""
+    """Queue an ops alert for the ops channel (when there is one) and log it; returns its text
+    key. Logged once queued: a database that refuses it is the caller's to report."""
     if not ops_channel:
-        log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
+        log_alert(text_key, params)
         return text_key
     q.enqueue(
         db,
@@ -189,6 +227,7 @@ def queue_alert(
         ),
         now,
     )
+    log_alert(text_key, params)
     return text_key
 
 
@@ -245,6 +284,11 @@ class FeedHealth:
             )
             error = errors[kinds.index(kind)] if errors else None
             threshold = self.alert_after if kind.endswith("_down") else 1
+            # /readyz says so at once, whatever alert the backend's errors name.
+            refused = next((e for e in errors if isinstance(e, BackendAuthFailed)), None)
+            state["refused"] = (
+                {"kind": refused.alert_kind, "error": error_text(refused)} if refused else None
+            )
             last = q.from_iso(state.get("alerted_at"))
             cooled = last is None or now - last >= self.alert_cooldown
             if state["failed_cycles"] >= threshold and (state.get("alert") != kind or cooled):

@@ -16,9 +16,17 @@ FORMATS = ("csv", "jsonl")
 
 
 class AuditService:
-    def __init__(self, store: Store, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        on_action: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        """`on_action(backend, action, result)` is told each row written (/metrics)."""
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.on_action = on_action
 
     def record(
         self,
@@ -55,7 +63,10 @@ class AuditService:
             backend=backend,
         )
         with self.store.connect() as db:
-            return q.insert_audit(db, row)
+            row_id = q.insert_audit(db, row)
+        if self.on_action is not None:
+            self.on_action(backend, action, result)
+        return row_id
 
     def rows(
         self, *, since: datetime | None = None, until: datetime | None = None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from dsbot.slack.listeners import register_listeners
 from dsbot.slack.middleware import inject_services
@@ -36,9 +38,41 @@ def bolt_logger() -> logging.Logger:
     return logger
 
 
-def build_app(services: AppServices) -> App:
+def request_kind(body: dict[str, Any]) -> str:
+    """What a request is, for /metrics: Slack's payload type (`block_actions`,
+    `view_submission`, `event_callback`…), `slash_command` for a command."""
+    if body.get("command"):
+        return "slash_command"
+    kind = body.get("type")
+    return kind if isinstance(kind, str) and kind.isidentifier() else "other"
+
+
+class TimedApp(App):
+    """Bolt's App, timing each request until Bolt has its ack (`dispatch` returns then, in
+    both modes): `on_ack(kind, seconds)`."""
+
+    def __init__(
+        self, *args: Any, on_ack: Callable[[str, float], None] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_ack = on_ack
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if self._on_ack is None:
+            return super().dispatch(req)
+        started = time.monotonic()
+        try:
+            return super().dispatch(req)
+        finally:
+            body = req.body if isinstance(req.body, dict) else {}
+            self._on_ack(request_kind(body), time.monotonic() - started)
+
+
+def build_app(services: AppServices, *, on_ack: Callable[[str, float], None] | None = None) -> App:
+    """The app over `services`; `on_ack` is told each request's time to its ack (/metrics)."""
     settings = services.settings
-    app = App(
+    app = TimedApp(
+        on_ack=on_ack,
         logger=bolt_logger(),
         client=services.slack,
         # Socket Mode skips signature checks; HTTP mode requires the secret (checked by config).

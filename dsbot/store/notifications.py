@@ -32,8 +32,10 @@ from dsbot.store.feeds import (
 )
 from dsbot.store.links import linked_slack_user
 from dsbot.store.outbox import (
+    Backlog,
     OutboxEntry,
     OutboxRow,
+    backlog,
     channels_with_open_rows,
     claim,
     close_channel_rows,
@@ -80,6 +82,7 @@ from dsbot.store.subscriptions import (
 
 __all__ = [
     "AlertPayload",
+    "Backlog",
     "Feed",
     "ItemRef",
     "ItemSubscription",
@@ -94,6 +97,7 @@ __all__ = [
     "active_feeds",
     "advance_cursor",
     "advance_deleted_since",
+    "backlog",
     "channel_item_subscriptions",
     "channel_subscriptions",
     "channels_with_open_rows",

@@ -132,6 +132,26 @@ def next_due_at(db: Database) -> datetime | None:
     return from_iso(row["at"]) if row else None
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: how many rows, and since when the oldest one was queued."""
+
+    depth: int
+    oldest: datetime | None
+
+
+def backlog(db: Database) -> Backlog:
+    """Rows still to send (pending or sending), for /healthz and /metrics."""
+    row = _row(
+        db,
+        "SELECT count(*) AS depth, min(created_at) AS oldest FROM outbox"
+        " WHERE status IN ('pending', 'sending')",
+    )
+    if row is None:
+        return Backlog(0, None)
+    return Backlog(int(row["depth"]), from_iso(row["oldest"]))
+
+
 def sending_rows(db: Database) -> list[OutboxRow]:
     rows = db.query("SELECT * FROM outbox WHERE status = 'sending' ORDER BY id")
     return [OutboxRow.from_row(r) for r in rows]

@@ -38,17 +38,25 @@ def dsbot_env(fake_slack, sandbox, tmp_path, **extra: str) -> dict[str, str]:
     return env
 
 
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+def wait_healthy(
+    port: int,
+    proc: subprocess.Popen,
+    timeout: float = 20,
+    *,
+    host: str = "127.0.0.1",
+    path: str = "/healthz",
+) -> None:
+    """Until `path` answers 200 (`/livez`: the process is up, whatever its readiness)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://{host}:{port}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise AssertionError("dsbot never became healthy")
+    raise AssertionError(f"dsbot never answered 200 on {path}")
 
 
 def stop(proc: subprocess.Popen) -> int:

@@ -71,6 +71,7 @@ from dsbot.backends.ds.transport import (
     map_http_exception,
 )
 from dsbot.backends.ds.upload import PreparedFile, Source, parse_direct_upload, prepare, put_file
+from dsbot.backends.port import RequestObserver
 from dsbot.ratelimit import RateLimiter, shared_limiter
 from dsbot.tls import verified_context
 
@@ -118,9 +119,10 @@ class DSClient:
         keepalive_expiry: float = 5.0,
         rng: random.Random | None = None,
         wall_clock: Callable[[], float] = time.time,
+        observer: RequestObserver | None = None,
     ) -> None:
         """`wall_clock` is the epoch time DS's `RateLimit-Reset` is read against (tests give
-        the sandbox's clock)."""
+        the sandbox's clock); `observer` counts the requests (/metrics)."""
         self.url = url
         self._token = token
         self._sleep = sleep
@@ -154,6 +156,7 @@ class DSClient:
             sleep=sleep,
             rng=self._rng,
             wall_clock=wall_clock,
+            observer=observer,
         )
 
     def __repr__(self) -> str:

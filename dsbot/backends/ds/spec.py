@@ -62,6 +62,7 @@ SPEC = register(
         name=BackendName.DS.value,
         enabled=lambda settings: True,
         client=client,
+        observed=True,
         adapter=adapter,
         feed=feed,
         words=WORDS,

@@ -40,6 +40,8 @@ from dsbot.backends.ds.errors import (
     DSTokenExpired,
     DSTransportError,
 )
+from dsbot.backends.errors import request_outcome
+from dsbot.backends.port import RequestObserver
 from dsbot.backoff import jittered_delay
 from dsbot.ratelimit import RateLimiter, WaitTooLong
 from dsbot.redact import redact
@@ -229,8 +231,10 @@ class GraphQLTransport:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         wall_clock: Callable[[], float] = time.time,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._http = http
+        self._observer = observer
         self.url = url
         self._token = token
         self._limiter = limiter
@@ -264,6 +268,8 @@ class GraphQLTransport:
             ) from None
         if waited >= 1.0:
             logger.info("DS %s waited %.1f s for the rate limiter", document.name, waited)
+        if waited > 0 and self._observer is not None:
+            self._observer.rate_limit_wait("ds", waited)
         started = time.monotonic()
         try:
             try:
@@ -286,10 +292,18 @@ class GraphQLTransport:
                 type(exc).__name__,
                 exc.message,
             )
+            self._observe(document, exc, started)
             raise
+        self._observe(document, None, started)
         log = logger.info if document.is_mutation else logger.debug
         log("DS %s ok in %.0f ms", document.name, (time.monotonic() - started) * 1000)
         return data
+
+    def _observe(self, document: Document, error: DSError | None, started: float) -> None:
+        if self._observer is not None:
+            outcome = request_outcome(error)
+            seconds = time.monotonic() - started
+            self._observer.backend_request("ds", document.name, outcome, seconds)
 
     def _retry_delay(
         self,
@@ -354,6 +368,8 @@ class GraphQLTransport:
                     raise
                 if isinstance(exc, DSRateLimited):
                     rate_limit_retried = True
+                    if self._observer is not None:
+                        self._observer.rate_limit_wait("ds", delay)
                 if not (mutation and isinstance(exc, DSRateLimited)):
                     attempt += 1
                 logger.warning(

@@ -53,6 +53,7 @@ from dsbot.backends.dynacase.transport import (
     Transport,
     TransportStats,
 )
+from dsbot.backends.port import RequestObserver
 from dsbot.ratelimit import RateLimiter, shared_limiter
 from dsbot.tls import verified_context
 
@@ -138,6 +139,7 @@ class DynacaseClient:
         http: httpx.Client | None = None,
         cache: ETagCache | None = None,
         stats: TransportStats | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         if not base_url.endswith(API_SUFFIX):
             raise ValueError(f"the Dynacase API URL must end with {API_SUFFIX}")
@@ -174,7 +176,9 @@ class DynacaseClient:
             stats=self.stats,
             sleep=sleep,
             rng=self._rng,
+            observer=observer,
         )
+        self._observer = observer
 
     def __repr__(self) -> str:
         return f"DynacaseClient(base_url={self.base_url!r}, token=***)"
@@ -193,6 +197,7 @@ class DynacaseClient:
             http=self._http,
             cache=self.cache,
             stats=self.stats,
+            observer=self._observer,
         )
 
     def close(self) -> None:

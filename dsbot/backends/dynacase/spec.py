@@ -116,6 +116,7 @@ SPEC = register(
         name=BackendName.DYNACASE.value,
         enabled=enabled,
         client=client,
+        observed=True,
         adapter=adapter,
         feed=feed,
         words=WORDS,

@@ -38,6 +38,8 @@ from dsbot.backends.dynacase.errors import (
     error_for,
 )
 from dsbot.backends.dynacase.redirects import RedirectPolicy
+from dsbot.backends.errors import request_outcome
+from dsbot.backends.port import RequestObserver
 from dsbot.backoff import jittered_delay
 from dsbot.ratelimit import RateLimiter, WaitTooLong, token_key
 from dsbot.redact import redact
@@ -149,6 +151,19 @@ def map_http_exception(exc: httpx.HTTPError, secrets: tuple[str, ...]) -> Dynaca
     return DynacaseTransportError(text)
 
 
+# The words of the API's routes; any other segment of a path is a reference (an id, a
+# family's or a state's name), left out of /metrics' operation labels.
+ROUTE_WORDS = frozenset(
+    ("families", "documents", "workflows", "states", "transitions", "history", "revisions")
+)
+
+
+def route(method: str, path: str) -> str:
+    """`GET documents/:ref/history/` for `documents/1234/history/`: a bounded label."""
+    segments = path.split("?", 1)[0].split("/")
+    return f"{method} " + "/".join(s if s in ROUTE_WORDS or not s else ":ref" for s in segments)
+
+
 class Transport:
     """Requests to one base URL with one token, over a shared httpx.Client."""
 
@@ -164,8 +179,10 @@ class Transport:
         stats: TransportStats,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._http = http
+        self._observer = observer
         self.base_url = base_url
         self._token = token
         self._token_key = token_key(token)
@@ -190,11 +207,13 @@ class Transport:
         if cached is not None:
             headers["If-None-Match"] = cached[0]
         try:
-            self._limiter.acquire(max_wait=self.policy.max_wait)
+            waited = self._limiter.acquire(max_wait=self.policy.max_wait)
         except WaitTooLong as exc:
             raise DynacaseRateLimited(
                 "Client-side rate limit for Dynacase reached", retry_after=exc.wait
             ) from None
+        if waited > 0 and self._observer is not None:
+            self._observer.rate_limit_wait("dynacase", waited)
         started = time.monotonic()
         self.stats.add("requests")
         try:
@@ -219,7 +238,9 @@ class Transport:
                 type(exc).__name__,
                 exc.message,
             )
+            self._observe(method, path, exc, started)
             raise
+        self._observe(method, path, None, started)
         logger.debug(
             "Dynacase %s %s: %s in %.0f ms",
             method,
@@ -228,6 +249,13 @@ class Transport:
             (time.monotonic() - started) * 1000,
         )
         return answer
+
+    def _observe(self, method: str, path: str, error: DynacaseError | None, started: float) -> None:
+        if self._observer is not None:
+            seconds = time.monotonic() - started
+            self._observer.backend_request(
+                "dynacase", route(method, path), request_outcome(error), seconds
+            )
 
     def _follow(
         self,

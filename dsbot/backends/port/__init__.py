@@ -64,6 +64,7 @@ from dsbot.backends.port.items import (
     admit_name,
     forget_name,
 )
+from dsbot.backends.port.observer import RequestObserver
 from dsbot.backends.port.summaries import DossierSummary
 from dsbot.backends.port.views import (
     DetailDate,
@@ -121,6 +122,7 @@ __all__ = [
     "Primed",
     "QuotedText",
     "Reassign",
+    "RequestObserver",
     "StateMoves",
     "TypedAnnotation",
     "admit_name",

@@ -1,7 +1,8 @@
-"""Serving Slack over HTTP with waitress (a production WSGI server), plus /healthz.
+"""Serving Slack over HTTP with waitress (a production WSGI server), plus the health listener.
 
-The same health endpoint is served in Socket Mode, on its own port, for Docker and k8s probes:
-JSON saying what works, 200 when everything does, 503 with the reasons otherwise.
+The same health routes are served in Socket Mode, on their own port, for Docker and k8s probes:
+/livez, /readyz and /healthz answer JSON saying what works, 200 when everything does, 503 with
+the French reasons otherwise; /metrics answers the Prometheus text format.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from dsbot.notifications.health import STALE_CYCLES, PollerStatus
+from dsbot.notifications.health import (
+    FAULT_BACKOFF_CAP,
+    STALE_CYCLES,
+    PollerStatus,
+    error_line,
+)
+from dsbot.notifications.readiness import NotificationHealth
 from dsbot.slack.transport.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
 
@@ -45,9 +52,17 @@ LOOP_TIMEOUT_SECONDS = 1
 
 @dataclass
 class Health:
-    """Readiness, for /healthz: the server is up, Slack's auth.test succeeded, the database can
-    be read and written (`store`, probed at each request), and the poller loop is alive and has
-    completed a cycle within STALE_CYCLES × `poll_interval` (`poller`, its PollerStatus)."""
+    """What /livez, /readyz and /healthz answer.
+
+    Liveness (`liveness()`, /livez): the process answers, and once the poller started, its loop
+    and its delivery thread are running and the loop still beats (a cycle ended, failed or not,
+    within STALE_CYCLES × the longest wait between two cycles). A restart helps only then.
+
+    Readiness (`as_dict()`, /readyz and /healthz): liveness, plus the server is up, Slack's
+    auth.test succeeded, the database can be read and written (`store`, probed at each request),
+    the poller completed a cycle within STALE_CYCLES × `poll_interval` (`poller`), and the
+    notification side works (`notifications`: every feed, each backend's credential, the
+    outbox; `dsbot.notifications.readiness`)."""
 
     server_up: bool = False
     slack_ok: bool = False
@@ -56,10 +71,40 @@ class Health:
     store: Store | None = None
     poller: PollerStatus | None = None
     poll_interval: float = 60.0
+    notifications: NotificationHealth | None = None
+    # The Prometheus exposition of /metrics (None: not served).
+    metrics: Callable[[], bytes] | None = None
 
     @property
     def ready(self) -> bool:
         return bool(self.as_dict()["ok"])
+
+    def _loops(self) -> tuple[dict[str, Any], list[str]]:
+        """The poller's loops: their JSON and what makes them dead."""
+        poller: dict[str, Any] = {"started": self.poller_started}
+        if not self.poller_started or self.poller is None:
+            return poller, []
+        snapshot = self.poller.snapshot(self.poll_interval)
+        poller |= snapshot.to_json()
+        reasons: list[str] = []
+        if snapshot.ended:
+            reasons.append("poller : la boucle de notification est arrêtée")
+        elif snapshot.alive:
+            silence = STALE_CYCLES * max(self.poll_interval, FAULT_BACKOFF_CAP)
+            if snapshot.silent_for > silence:
+                reasons.append(
+                    f"poller : la boucle de notification ne tourne plus depuis"
+                    f" {snapshot.silent_for:.0f} s (bloquée ?)"
+                )
+        if snapshot.delivering is False and not snapshot.ended:
+            reasons.append(
+                "envoi : le fil d’envoi des messages est arrêté, plus rien ne part vers Slack"
+            )
+        return poller, reasons
+
+    def liveness(self) -> dict[str, Any]:
+        poller, reasons = self._loops()
+        return {"ok": not reasons, "poller": poller, "reasons": reasons}
 
     def as_dict(self) -> dict[str, Any]:
         reasons: list[str] = []
@@ -68,40 +113,67 @@ class Health:
         if not self.slack_ok:
             reasons.append("slack : auth.test n’a pas encore réussi")
         body: dict[str, Any] = {"server": self.server_up, "slack": self.slack_ok}
+        problem = None
         if self.store is not None:
             problem = self.store.probe()
             body["database"] = {"ok": problem is None, "error": problem}
             if problem is not None:
                 reasons.append(f"base de données (DSBOT_DB) : {problem}")
-        poller: dict[str, Any] = {"started": self.poller_started}
+        poller, dead = self._loops()
         if not self.poller_started:
             reasons.append("poller : pas encore démarré")
         elif self.poller is not None:
-            snapshot = self.poller.snapshot(self.poll_interval)
-            poller |= snapshot.to_json()
-            if snapshot.ended:
-                reasons.append("poller : la boucle de notification est arrêtée")
-            elif snapshot.stale_for is not None:
+            reasons += dead
+            stale = self.poller.snapshot(self.poll_interval).stale_for is not None
+            if stale and not any(r.startswith("poller") for r in dead):
                 reasons.append(
                     f"poller : aucun cycle réussi depuis plus de {STALE_CYCLES} ×"
                     f" DSBOT_POLL_INTERVAL ({STALE_CYCLES * self.poll_interval:g} s)"
                 )
         body["poller"] = poller
+        # The feeds and the outbox are read from the database: only when it works.
+        if self.notifications is not None and problem is None:
+            try:
+                notifications = self.notifications.report()
+            except Exception as exc:  # the answer must still come, with the reason
+                reasons.append(f"base de données (DSBOT_DB) : {error_line(exc)}")
+            else:
+                body |= notifications.body
+                reasons += notifications.reasons
         return {"ok": not reasons, **body, "reasons": reasons, **self.details}
 
 
 StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+LIVE_PATH = "/livez"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+# What the health listener serves (GET or HEAD); the Slack listener serves them too.
+HEALTH_PATHS = (HEALTH_PATH, READY_PATH, LIVE_PATH, METRICS_PATH)
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def health_wsgi(health: Health) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def _answer(start_response: StartResponse, status: str, body: bytes, kind: str) -> list[bytes]:
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def health_wsgi(health: Health) -> WSGIApp:
+    """/healthz and /readyz (readiness), /livez (liveness), /metrics (Prometheus); 404 else."""
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        report = health.as_dict()
+        path = environ.get("PATH_INFO")
+        if path == METRICS_PATH and health.metrics is not None:
+            return _answer(start_response, "200 OK", health.metrics(), PROMETHEUS_TEXT)
+        if path in (HEALTH_PATH, READY_PATH):
+            report = health.as_dict()
+        elif path == LIVE_PATH:
+            report = health.liveness()
+        else:
+            return _answer(start_response, "404 Not Found", b"{}", "application/json")
         body = json.dumps(report).encode()
         status = "200 OK" if report["ok"] else "503 Service Unavailable"
-        start_response(
-            status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        )
-        return [body]
+        return _answer(start_response, status, body, "application/json")
 
     return app
 
@@ -109,13 +181,13 @@ def health_wsgi(health: Health) -> Callable[[dict[str, Any], StartResponse], Ite
 def slack_wsgi(
     app: App, health: Health, *, signing_secret: str
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """GET /healthz answers health; anything else must be a small request signed by Slack
+    """GET on the health routes answers them; anything else must be a small request signed by Slack
     before Bolt gets it (dsbot.slack.transport.edge)."""
     bolt = guard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret)
     healthz = health_wsgi(health)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
+        if environ.get("PATH_INFO") in HEALTH_PATHS and environ.get("REQUEST_METHOD") in (
             "GET",
             "HEAD",
         ):

@@ -404,3 +404,31 @@ def test_follows_redirects_with_httpx():
         answer = dc._transport.post("documents/2002/workflows/states/e_b", {"comment": "c"})
     assert answer.data == {"ok": 1}
     assert [m for m, _ in seen] == ["POST", "POST"] and seen[0][1] == seen[1][1]
+
+
+# --- /metrics -------------------------------------------------------------------------------
+
+
+def test_requests_are_told_to_the_observer_by_route_and_outcome(dynacase, sleeps):
+    from dsbot.backends.dynacase.transport import route
+    from dsbot.metrics import Metrics
+    from tests.test_metrics import samples, value
+
+    metrics = Metrics()
+    initid = new_subvention(dynacase)
+    with DynacaseClient(
+        dynacase.api_url, dynacase.token, sleep=sleeps, limiter=RateLimiter(1000), observer=metrics
+    ) as observed:
+        observed.get_document(initid)
+        with pytest.raises(DynacaseNotFound):
+            observed.get_document(999_999)
+        observed.as_user(dynacase.token_of("admin")).history(initid)
+    found = samples(metrics.exposition())
+    counted = "dsbot_backend_requests_total"
+    assert value(found, counted, operation="GET documents/:ref", outcome="ok") == 1
+    assert value(found, counted, operation="GET documents/:ref", outcome="not_found") == 1
+    # A person's client (as_user) is counted too; ids never become labels.
+    assert value(found, counted, operation="GET documents/:ref/history/", backend="dynacase") == 1
+    assert route("POST", f"documents/{initid}/workflows/states/e_sub_valide") == (
+        "POST documents/:ref/workflows/states/:ref"
+    )

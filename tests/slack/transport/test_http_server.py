@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from dsbot.notifications.health import PollerStatus
 from dsbot.slack.transport.http_server import BackgroundServer, Health, health_wsgi
 
 
@@ -76,3 +77,42 @@ def test_stop_twice_is_harmless():
     server.stop()
     server.stop()
     assert not server._thread.is_alive()
+
+
+def test_the_health_listener_serves_liveness_readiness_and_metrics():
+    health = Health(server_up=True, slack_ok=True, poller_started=True)
+    health.metrics = lambda: b"# HELP dsbot_x x\n"
+    server = BackgroundServer(health_wsgi(health), "127.0.0.1", 0).start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        for path in ("/livez", "/readyz", "/healthz"):
+            answer = httpx.get(base + path)
+            assert (answer.status_code, answer.json()["ok"]) == (200, True), path
+        metrics = httpx.get(base + "/metrics")
+        assert metrics.text == "# HELP dsbot_x x\n"
+        assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
+        assert httpx.get(base + "/nothing").status_code == 404
+        health.slack_ok = False  # readiness only: a restart would not fix it
+        assert httpx.get(base + "/readyz").status_code == 503
+        assert httpx.get(base + "/livez").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_loop_that_stops_beating_is_not_alive():
+    clock = [0.0]
+    status = PollerStatus(monotonic=lambda: clock[0])
+    health = Health(server_up=True, slack_ok=True, poller_started=True, poller=status)
+    health.poll_interval = 60.0
+    status.started()
+    status.delivery_started()
+    clock[0] += 3 * 300.0  # failing cycles wait at most 300 s: three such waits still beat
+    assert health.liveness()["ok"] is True
+    clock[0] += 1.0
+    report = health.liveness()
+    assert report["ok"] is False and "ne tourne plus depuis 901 s" in report["reasons"][0]
+    status.failed(RuntimeError("disk full"))  # failing, but turning: alive, not ready
+    assert health.liveness()["ok"] is True
+    assert health.as_dict()["ok"] is False
+    status.delivery_stopped()
+    assert "fil d’envoi" in health.liveness()["reasons"][0]
