@@ -308,10 +308,9 @@ class Api:
     def family(self, request: Request, fam: str) -> Response:
         if request.method != "GET":
             raise method_not_allowed(request.method, "family")
-        if fam.isdigit() and family_by_id(int(fam)) is not None:
-            raise Redirect(
-                self.url(f"families/{family_by_id(int(fam)).name}.json"), request, FAMILY_ID
-            )  # type: ignore[union-attr]
+        numbered = family_by_id(int(fam)) if fam.isdigit() else None
+        if numbered is not None:
+            raise Redirect(self.url(f"families/{numbered.name}.json"), request, FAMILY_ID)
         family = family_by_name(fam)
         if family is None:
             raise dcp_error("CRUD0203", fam, status=(404, "Family not found"))
