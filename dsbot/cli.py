@@ -103,6 +103,14 @@ def load_settings(required: Iterable[str] = ()) -> Settings:
         raise OperatorError(str(exc)) from None
 
 
+def start_logging(settings: Settings, default: int = logging.INFO) -> None:
+    """Logs on stderr at DSBOT_LOG_LEVEL (else the command's `default`), in DSBOT_LOG_FORMAT."""
+    from dsbot.logs import configure
+
+    level = default if settings.log_level is None else settings.log_level
+    configure(level, settings.log_format, secrets=settings.secrets)
+
+
 def database_error(exc: DatabaseUnavailable) -> OperatorError:
     return OperatorError(f"DSBOT_DB : {exc}")
 
@@ -209,10 +217,9 @@ def run(http_mode: bool, port: int, host: str) -> None:
     import threading
 
     from dsbot.app_runtime import StartupError, required_settings, start
-    from dsbot.redact import setup_logging
 
     settings = load_settings(required_settings(http_mode))
-    setup_logging(secrets=settings.secrets)
+    start_logging(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -321,14 +328,13 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
     import signal
     import threading
 
-    from dsbot.redact import setup_logging
     from dsbot.runtime import build_poller, run_once
     from dsbot.store import DatabaseUnavailable
 
     settings = load_settings(required=("DS_API_TOKEN",))
     # A cron job mails whatever it prints: once, only errors are logged unless asked.
     quiet = once and not verbose
-    setup_logging(logging.ERROR if quiet else logging.INFO, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR if quiet else logging.INFO)
     try:
         if once:
             report = run_once(settings, pacing=pacing, page_size=page_size)
@@ -378,10 +384,9 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
     import threading
 
     from dsbot.demo.run import DemoOptions, run_demo
-    from dsbot.redact import setup_logging
 
     settings = load_settings()
-    setup_logging(logging.ERROR, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -413,7 +418,6 @@ def digest(channel: str | None, dry_run: bool) -> None:
     Lu dans l’index local du bot (aucune requête à DS). Au plus un résumé par canal et par
     jour : un canal qui a déjà eu celui du jour est laissé tel quel.
     """
-    from dsbot.redact import setup_logging
     from dsbot.runtime import run_digest
     from dsbot.store import DatabaseUnavailable, Store
 
@@ -423,7 +427,7 @@ def digest(channel: str | None, dry_run: bool) -> None:
         # The digests come from the database's subscriptions: a missing one is a wrong path or
         # folder, and creating it (empty) would hide that.
         raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun résumé à faire")
-    setup_logging(logging.ERROR, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR)
     try:
         lines = run_digest(settings, channel=channel, dry_run=dry_run)
     except DatabaseUnavailable as exc:

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from dsbot.logs import FORMATS as LOG_FORMATS
+from dsbot.logs import LEVELS as LOG_LEVELS
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DS_API_URL = "https://demarche.numerique.gouv.fr/api/v2/graphql"
 SECRET_FIELDS = (
@@ -76,6 +79,9 @@ class Settings:
     # how many days a dossier may wait before the digest lists it.
     digest_time: clock_time | None = clock_time(9, 0)
     reminder_days: int = 7
+    # DSBOT_LOG_LEVEL (None: the command's own default, INFO for run) and DSBOT_LOG_FORMAT.
+    log_level: int | None = None
+    log_format: str = "text"
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -182,6 +188,8 @@ class Settings:
             reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
         except ConfigError as exc:
             problems += exc.problems
+        log_level, log_format = _log_settings(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
+        problems += _log_problems(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
         if problems:
             raise ConfigError(*problems)
 
@@ -205,6 +213,8 @@ class Settings:
             secret_key=get("DSBOT_SECRET_KEY"),
             digest_time=digest_time,
             reminder_days=reminder_days,
+            log_level=log_level,
+            log_format=log_format,
         )
 
 
@@ -229,6 +239,21 @@ def _digest_time(raw: str | None) -> clock_time | None:
         "DSBOT_DIGEST_TIME doit être une heure HH:MM (par exemple 09:00), ou vide pour désactiver"
         f" le résumé, pas {raw!r}"
     )
+
+
+def _log_settings(level: str | None, fmt: str | None) -> tuple[int | None, str]:
+    number = LOG_LEVELS.get(level.upper()) if level else None
+    return number, (fmt or "text").lower()
+
+
+def _log_problems(level: str | None, fmt: str | None) -> list[str]:
+    """DSBOT_LOG_LEVEL: a level's name (any case); DSBOT_LOG_FORMAT: text or json."""
+    problems = []
+    if level and level.upper() not in LOG_LEVELS:
+        problems.append(f"DSBOT_LOG_LEVEL doit valoir {', '.join(LOG_LEVELS)}, pas {level!r}")
+    if fmt and fmt.lower() not in LOG_FORMATS:
+        problems.append(f"DSBOT_LOG_FORMAT doit valoir {' ou '.join(LOG_FORMATS)}, pas {fmt!r}")
+    return problems
 
 
 def _reminder_days(raw: str | None) -> int:
@@ -331,4 +356,6 @@ ENV_TO_FIELD = {
     "DSBOT_SECRET_KEY": "secret_key",
     "DSBOT_DIGEST_TIME": "digest_time",
     "DSBOT_REMINDER_DAYS": "reminder_days",
+    "DSBOT_LOG_LEVEL": "log_level",
+    "DSBOT_LOG_FORMAT": "log_format",
 }

@@ -6,7 +6,6 @@ import."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
@@ -31,9 +30,6 @@ from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.texts import Texts, get_texts
-
-log = logging.getLogger(__name__)
-
 
 # --- the notification poller ---------------------------------------------------------------------
 

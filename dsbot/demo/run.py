@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -31,8 +30,6 @@ from dsbot.slack.presentation.render_terminal import render_message
 from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.transport.web_client import make_web_client
 from dsbot.texts import get_texts
-
-log = logging.getLogger(__name__)
 
 DEMO_TEAM = "T0DEMO"
 DEMO_CHANNEL = "C0DEMO"

@@ -27,7 +27,6 @@ alert that went out while the fault lasted. `status` (PollerStatus) feeds /healt
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from dsbot.backoff import exponential_delay
+from dsbot.logs import get_logger
 from dsbot.notifications.delivery.port import DrainReport, Outbox
 from dsbot.notifications.feeds import Feeds
 from dsbot.notifications.health import (
@@ -56,7 +56,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
@@ -182,7 +182,7 @@ class QueueDigests:
         try:
             report.digests = poller.digests.run_if_due()
         except Exception:
-            log.exception("digest scheduling failed")
+            log.exception("digest.scheduling_failed")
 
 
 class Drain:
@@ -207,7 +207,7 @@ class RefreshHomes:
         try:
             report.homes = poller.homes.refresh_due()
         except Exception:
-            log.exception("Home refresh failed")
+            log.exception("home.refresh_failed")
 
 
 class PruneOutbox:
@@ -309,14 +309,14 @@ class Poller:
         report.finished_at = self.clock()
         # Logs are English; report.summary() is the operators' French line (dsbot poll --once).
         log.info(
-            "notification cycle: feeds=%d pages=%d changes=%d queued=%d sent=%d failed=%d%s",
-            len(report.feeds),
-            sum(f.pages for f in report.feeds),
-            sum(f.changes for f in report.feeds),
-            sum(f.enqueued for f in report.feeds),
-            report.drain.sent if report.drain is not None else 0,
-            sum(not f.ok for f in report.feeds),
-            " (another poller holds the database)" if report.busy else "",
+            "cycle.done",
+            feeds=len(report.feeds),
+            pages=sum(f.pages for f in report.feeds),
+            changes=sum(f.changes for f in report.feeds),
+            queued=sum(f.enqueued for f in report.feeds),
+            sent=report.drain.sent if report.drain is not None else 0,
+            failed=sum(not f.ok for f in report.feeds),
+            busy=report.busy,
         )
         return report
 
@@ -347,7 +347,7 @@ class Poller:
                     )
                 else:
                     if report.busy:
-                        log.warning("another poller holds the database; waiting")
+                        log.warning("cycle.lease_busy")
                     failures = 0
                     self.faults.succeeded(POLL_CYCLE)
                     self.status.succeeded()
@@ -427,13 +427,14 @@ class Poller:
                 fault.alert_sent_live = True
                 return
         if not fault.logged:
+            # Kept until a cycle succeeds: the database refused it, and Slack too (or no
+            # DSBOT_OPS_CHANNEL).
             log.error(
-                "ops alert kept until a cycle succeeds (database refused it, Slack: %s):"
-                " notification cycles failing since %s (%s)",
-                fault.error_posting
-                or ("not tried" if self.ops_channel else "no DSBOT_OPS_CHANNEL"),
-                q.to_iso(fault.since),
-                fault.error,
+                "ops.alert_kept",
+                slack=fault.error_posting
+                or ("not_tried" if self.ops_channel else "no_ops_channel"),
+                failing_since=q.to_iso(fault.since),
+                error=fault.error,
             )
             fault.logged = True
 
@@ -462,7 +463,7 @@ class Poller:
                 queue_alert(db, self.ops_channel, key, params, now)
             self.wake.set()
         except Exception as exc:
-            log.error("ops notice %s not queued: %s", key, error_line(exc))
+            log.error("ops.notice_not_queued", notice=key, error=error_line(exc))
 
     def _until_due(self) -> float:
         with self.store.connect() as db:

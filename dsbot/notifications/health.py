@@ -18,7 +18,6 @@ traceback every cycle; the first success after it says how many failures it ende
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 import time
@@ -31,6 +30,7 @@ from sqlite_utils import Database
 
 from dsbot.backends.errors import BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
+from dsbot.logs import get_logger
 from dsbot.redact import redact
 from dsbot.services.feed import FeedResult
 from dsbot.store import DatabaseUnavailable, Store
@@ -38,7 +38,7 @@ from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload, OutboxEntry
 
 # The poller's logger: operators grep for it.
-log = logging.getLogger("dsbot.notifications.cycle")
+log = get_logger("dsbot.notifications.cycle")
 
 ALERT_AFTER_FAILED_CYCLES = 3
 ALERT_COOLDOWN = timedelta(hours=1)
@@ -155,9 +155,9 @@ class FaultLog:
             kinds[kind] = kinds.get(kind, 0) + 1
             count = sum(kinds.values())
         if first_of_kind:
-            log.error("%s failed (%s); will retry", where, error_line(exc), exc_info=exc)
+            log.error("loop.failed", loop=where, error=error_line(exc), exc_info=exc)
         else:
-            log.debug("%s failed again (%s)", where, error_line(exc))
+            log.debug("loop.failed_again", loop=where, error=error_line(exc))
         return count
 
     def succeeded(self, where: str) -> int:
@@ -165,7 +165,7 @@ class FaultLog:
         with self._lock:
             count = sum(self._seen.pop(where, {}).values())
         if count:
-            log.warning("%s works again after %s failure(s)", where, count)
+            log.warning("loop.recovered", loop=where, failures=count)
         return count
 
 
@@ -180,7 +180,7 @@ def queue_alert(
 ) -> str:
     """Queue an ops alert (or log it, with no ops channel); returns its text key."""
     if not ops_channel:
-        log.error("ops alert (no DSBOT_OPS_CHANNEL set): %s %s", text_key, params)
+        log.error("ops.alert", alert=text_key, ops_channel=None, **params)
         return text_key
     q.enqueue(
         db,
@@ -218,7 +218,7 @@ class FeedHealth:
             if isinstance(error, BackendRateLimited) and error.retry_after:
                 delay = max(delay, error.retry_after)
             q.record_feed_failure(db, key, error_text(error), now + timedelta(seconds=delay))
-        log.warning("feed %s failed (%s); next try in %.0f s", key, error_text(error), delay)
+        log.warning("feed.failed", feed=key, error=error_text(error), retry_in_s=round(delay))
 
     def check(self, results: list[FeedResult], *, key: str, recovered: str) -> list[str]:
         """Count failed cycles; alert once past the threshold (auth problems at once), and

@@ -17,7 +17,6 @@ page left it (partial data is never used). Memory follows one page, never the d√
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from dsbot.backends.errors import BackendError, BackendTimeout
+from dsbot.logs import get_logger
 from dsbot.services import index
 from dsbot.services.classify import (
     Snapshot,
@@ -51,7 +51,7 @@ __all__ = [
     "RecentDossiers",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # DS lists the trash by a date that may be older than the newest one we saw (two
 # connections, two sort keys): read a little behind the watermark and dedupe by snapshot.
@@ -226,7 +226,7 @@ class FeedProcessor:
                 # Too heavy for DS's 30 s: the same cursor again, smaller, then light.
                 self._slow_down(feed.key, size)
                 result.fallbacks += 1
-                log.warning("feed %s: a full page of %s timed out, asking for less", feed.key, size)
+                log.warning("feed.page_timed_out", feed=feed.key, page_size=size)
                 continue
             changed = self._page(feed, page, read_at, result)
             if page.dossiers:
@@ -318,7 +318,7 @@ class FeedProcessor:
                 # Gone between the listing and the read (trash, deletion, out of the token's
                 # scope): the deletion listing says what happened. Keeping the old snapshot
                 # means a return is compared with what the channels last saw.
-                log.info("dossier %s listed but no longer readable", number)
+                log.info("feed.dossier_unreadable", dossier=number)
                 continue
             found[number] = (read_at, dossier)
             if self.cache is not None:

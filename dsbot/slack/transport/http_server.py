@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,8 +23,6 @@ from waitress.server import TcpWSGIServer
 from dsbot.notifications.health import STALE_CYCLES, PollerStatus
 from dsbot.slack.transport.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
-
-log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
