@@ -236,22 +236,33 @@ def run(http_mode: bool, port: int, host: str) -> None:
 @click.option(
     "--http", "http_mode", is_flag=True, help="Vérifier pour le mode HTTP plutôt que Socket Mode."
 )
-def check(http_mode: bool) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Secondes d’attente au plus pour chaque requête à DS, Slack ou Dynacase.",
+)
+def check(http_mode: bool, timeout: float) -> None:
     """Vérifie la configuration contre DS et Slack, et dit quoi corriger.
 
-    Ne modifie rien : ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
+    Chaque vérification s’annonce (« … ») avant d’attendre une réponse. Ne modifie rien :
+    ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
     """
-    from dsbot.check import FAIL, WARN, run_checks
+    from dsbot.check import FAIL, WARN, Checking, iter_checks
 
     settings = load_settings()
-    findings = run_checks(settings, http=http_mode)
     marks = {"ok": "✔", WARN: "!", FAIL: "✘"}
-    for f in findings:
-        line = f"{marks[f.status]} {f.what}"
-        if f.fix and f.status != "ok":
-            line += f"\n    → {f.fix}"
+    failed = 0
+    for step in iter_checks(settings, http=http_mode, timeout=timeout):
+        if isinstance(step, Checking):
+            click.echo(f"… {step.what}")
+            continue
+        line = f"{marks[step.status]} {step.what}"
+        if step.fix and step.status != "ok":
+            line += f"\n    → {step.fix}"
         click.echo(line)
-    failed = sum(f.status == FAIL for f in findings)
+        failed += step.status == FAIL
     if failed:
         raise OperatorError(
             ngettext("{n} problème à corriger", "{n} problèmes à corriger", failed).format(n=failed)
