@@ -413,10 +413,13 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
     except ConfigError as exc:
         raise OperatorError(str(exc)) from None
     events = ngettext("{n} événement", "{n} événements", summary.cycles)
+    where = f"{events.format(n=summary.cycles)} dans DS"
+    if summary.dynacase_events:
+        where += f", {summary.dynacase_events} dans Dynacase"
     posted = ngettext("{n} message publié", "{n} messages publiés", summary.posted)
     click.echo(
-        f"Fin de la démo : {events.format(n=summary.cycles)} dans DS, "
-        f"{posted.format(n=summary.posted)}, {summary.updated} mis à jour."
+        f"Fin de la démo : {where}, {posted.format(n=summary.posted)},"
+        f" {summary.updated} mis à jour."
     )
 
 

@@ -208,8 +208,8 @@ def run_digest(
                 poller.release_lease()
     finally:
         close_ds(poller)
-    return [f"digest queued for {c}" for _, c in queued] or [
-        "no digest queued (none subscribed, or already sent today)"
+    return [f"résumé du jour mis en file pour {c}" for _, c in queued] or [
+        "aucun résumé mis en file (aucun canal abonné, ou résumé du jour déjà envoyé)"
     ]
 
 

@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from dsbot.backoff import exponential_delay
+from dsbot.cli_french import ngettext
 from dsbot.logs import get_logger
 from dsbot.notifications.delivery.port import DrainReport, Outbox
 from dsbot.notifications.feeds import Feeds
@@ -104,24 +105,34 @@ class CycleReport:
         failed = [f"{f.key} ({type(f.error).__name__})" for f in self.feeds if not f.ok]
         drain = self.drain
         parts = [
-            f"{len(self.feeds)} flux lu(s)",
-            f"{sum(f.pages for f in self.feeds)} page(s)",
-            f"{sum(f.changes for f in self.feeds)} changement(s)",
-            f"{sum(f.enqueued for f in self.feeds)} message(s) en file",
+            _count(len(self.feeds), "flux lu", "flux lus"),
+            _count(sum(f.pages for f in self.feeds), "page", "pages"),
+            _count(sum(f.changes for f in self.feeds), "changement", "changements"),
+            _count(sum(f.enqueued for f in self.feeds), "message en file", "messages en file"),
         ]
+        if not self.feeds and not self.backing_off:
+            parts.append(
+                "aucun canal abonné : `dsbot abonner <canal> <démarche>` (ou `/ds abonner`"
+                " dans Slack) en abonne un"
+            )
         if drain is not None:
-            parts.append(f"{drain.sent} envoyé(s)")
+            parts.append(_count(drain.sent, "envoyé", "envoyés"))
             if drain.rescheduled:
                 parts.append(f"{drain.rescheduled} à réessayer")
             if drain.dead:
-                parts.append(f"{drain.dead} abandonné(s)")
+                parts.append(_count(drain.dead, "abandonné", "abandonnés"))
         if self.digests:
-            parts.append(f"{self.digests} résumé(s) en file")
+            parts.append(_count(self.digests, "résumé en file", "résumés en file"))
         if self.backing_off:
             parts.append(f"en attente avant nouvel essai : {', '.join(self.backing_off)}")
         if failed:
             parts.append(f"en échec : {', '.join(failed)}")
         return " ; ".join(parts)
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    """`n` and its noun, by French's rule (0 and 1 singular)."""
+    return f"{n} {ngettext(singular, plural, n)}"
 
 
 # --- the steps of a cycle ------------------------------------------------------------------------
