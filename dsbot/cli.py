@@ -450,6 +450,131 @@ def digest(channel: str | None, dry_run: bool) -> None:
         click.echo(line)
 
 
+# --- the subscriptions from the command line (dsbot/operator_subscriptions.py) ------------------
+
+CANAL_HELP = "Le canal : son identifiant (C0123ABCD), ou #son-nom si SLACK_BOT_TOKEN est défini."
+EQUIPE_HELP = "L’espace Slack (T…), quand la base ne le connaît pas encore."
+
+
+def _subscription_store(settings: Settings, *, create: bool) -> Any:
+    """The database, not yet migrated (nothing is written before the arguments are checked);
+    an absent one only for the command that creates it."""
+    from dsbot.store import Store
+
+    store = Store(settings.db_path)
+    if not create and not store.exists():
+        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun abonnement")
+    return store
+
+
+def _migrated(store: Any) -> Any:
+    from dsbot.store import DatabaseUnavailable
+
+    try:
+        store.migrate()
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
+    return store
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="<démarche> [groupe N] [etat E…]")
+@click.option("--canal", "channel", required=True, help=CANAL_HELP)
+@click.option("--equipe", "team", default=None, help=EQUIPE_HELP)
+@click.option(
+    "--par",
+    "by",
+    default=None,
+    help="L’admin Slack (U…) prévenu si le canal refuse un jour les messages."
+    " Défaut : le premier de DSBOT_ADMINS.",
+)
+def abonner(words: tuple[str, ...], channel: str, team: str | None, by: str | None) -> None:
+    """Abonne un canal à une démarche (ou à une famille d’un autre backend), comme
+    `/ds abonner` : mêmes mots, mêmes règles.
+
+    Exemples : `dsbot abonner 1234 groupe 3 etat en_instruction --canal C0123ABCD`,
+    `dsbot abonner dynacase DEMANDE_SUBVENTION --canal #subventions`.
+    """
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        request = o.parse("abonner", list(words))
+        creator = o.resolve_creator(settings, by)
+        channel_id = o.resolve_channel(settings, channel)
+        store = _subscription_store(settings, create=True)
+        team_id = o.resolve_team(settings, store, team)
+        line = o.subscribe(settings, _migrated(store), team_id, channel_id, creator, request)
+    except (o.OperatorFault, ConfigError) as exc:
+        raise OperatorError(str(exc)) from None
+    click.echo(line)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="<démarche>")
+@click.option("--canal", "channel", required=True, help=CANAL_HELP)
+@click.option("--equipe", "team", default=None, help=EQUIPE_HELP)
+def desabonner(words: tuple[str, ...], channel: str, team: str | None) -> None:
+    """Retire l’abonnement d’un canal à une démarche (ou à une famille), comme
+    `/ds desabonner`."""
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        request = o.parse("desabonner", list(words))
+        channel_id = o.resolve_channel(settings, channel)
+        store = _subscription_store(settings, create=False)
+        # No workspace in the database: nothing is subscribed, whichever it would be.
+        known = team is not None or o.store_teams(store)
+        team_id = o.resolve_team(settings, store, team) if known else ""
+        line = o.unsubscribe(_migrated(store), team_id, channel_id, request)
+    except o.OperatorFault as exc:
+        raise OperatorError(str(exc)) from None
+    click.echo(line)
+
+
+@cli.command()
+@click.option("--canal", "channel", default=None, help="Seulement ce canal. " + CANAL_HELP)
+def abonnements(channel: str | None) -> None:
+    """Liste les abonnements de tous les canaux (ou d’un seul), en pause compris ; ne crée
+    jamais de base."""
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        channel_id = o.resolve_channel(settings, channel) if channel else None
+    except o.OperatorFault as exc:
+        raise OperatorError(str(exc)) from None
+    lines = o.listing(_migrated(_subscription_store(settings, create=False)), channel_id)
+    for line in lines:
+        click.echo(line)
+    click.echo(ngettext("{n} abonnement.", "{n} abonnements.", len(lines)).format(n=len(lines)))
+
+
+@cli.command()
+@click.argument("file", metavar="FICHIER")
+@click.option("--force", is_flag=True, help="Remplacer FICHIER s’il existe.")
+def backup(file: str, force: bool) -> None:
+    """Copie cohérente de la base DSBOT_DB dans FICHIER, même pendant que le bot tourne
+    (sauvegarde en ligne de SQLite). Voir le README, « Sauvegarde et restauration »."""
+    from dsbot.backup import BackupRefused
+    from dsbot.backup import backup as copy_database
+
+    settings = load_settings()
+    try:
+        report = copy_database(settings.db_path, file, force=force)
+    except BackupRefused as exc:
+        raise OperatorError(str(exc)) from None
+    tables = ngettext("{n} table", "{n} tables", report.tables).format(n=report.tables)
+    click.echo(
+        f"Copie de {settings.db_path} dans {report.path} : {report.size // 1024} Kio, {tables},"
+        " intégrité vérifiée."
+    )
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=True)

@@ -129,6 +129,51 @@ FAULTS = {
     "sandbox --backend dynacase: DS-only option": Fault(
         fixed("sandbox", "--backend", "dynacase", "--dossiers", "3"), names="--dossiers"
     ),
+    # --- dsbot abonner, desabonner, abonnements
+    "abonner: DS unreachable": Fault(
+        fixed(
+            "abonner",
+            "1001",
+            "--canal",
+            "C0CHANNEL1",
+            "--par",
+            "U0ADMIN01",
+            "--equipe",
+            "T0TEAM001",
+        ),
+        lambda _t, _p: {"DS_API_URL": "http://127.0.0.1:9/api/v2/graphql", "SLACK_BOT_TOKEN": ""},
+        "DS_API_URL",
+        writes=True,
+    ),
+    "abonner: database folder missing": Fault(
+        fixed(
+            "abonner",
+            "1001",
+            "--canal",
+            "C0CHANNEL1",
+            "--par",
+            "U0ADMIN01",
+            "--equipe",
+            "T0TEAM001",
+        ),
+        lambda tmp, _p: {"DSBOT_DB": str(tmp / "nope" / "b.db"), "SLACK_BOT_TOKEN": ""},
+        "DSBOT_DB",
+    ),
+    "abonner: bad value": Fault(
+        fixed("abonner", "1001", "etat", "bof", "--canal", "C0CHANNEL1"), names="bof"
+    ),
+    "desabonner: database missing": Fault(
+        fixed("desabonner", "1001", "--canal", "C0CHANNEL1"), names="DSBOT_DB"
+    ),
+    "abonnements: database missing": Fault(fixed("abonnements"), names="DSBOT_DB"),
+    "abonnements: bad option": Fault(fixed("abonnements", "--channel"), names="--channel"),
+    # --- dsbot backup
+    "backup: database missing": Fault(fixed("backup", "copie.db"), names="DSBOT_DB"),
+    "backup: folder missing": Fault(
+        fixed("backup", "nope/copie.db"),
+        lambda tmp, _p: {"DSBOT_DB": str(Path(__file__))},  # any file stands for the database
+        "nope",
+    ),
     # --- dsbot demo and the group itself
     "demo: bad value": Fault(fixed("demo", "--cycles", "deux"), names="--cycles"),
     "dsbot: unknown command": Fault(fixed("lancer"), names="lancer"),
