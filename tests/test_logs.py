@@ -3,6 +3,7 @@ product module logs free text (issue 18, part 4)."""
 
 from __future__ import annotations
 
+from dsbot.logs import get_logger
 import ast
 import io
 import json
@@ -118,6 +119,18 @@ def _log_calls(tree: ast.AST) -> Iterator[ast.Call]:
             and node.func.value.id in ("log", "logger")
         ):
             yield node
+
+
+def test_every_event_is_documented():
+    documented = (PACKAGE.parent / "docs" / "logs.md").read_text(encoding="utf-8")
+    events = {
+        call.args[0].value  # type: ignore[attr-defined]
+        for path in PACKAGE.rglob("*.py")
+        for call in _log_calls(ast.parse(path.read_text(encoding="utf-8")))
+        if call.args and isinstance(call.args[0], ast.Constant)
+    }
+    assert len(events) > 60
+    assert sorted(e for e in events if f"| `{e}` |" not in documented) == []
 
 
 def test_every_product_log_line_is_an_event_name_with_fields():

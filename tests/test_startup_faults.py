@@ -159,21 +159,12 @@ FAULTS = {
         lambda tmp, _p: {"DSBOT_DB": str(tmp / "nope" / "b.db"), "SLACK_BOT_TOKEN": ""},
         "DSBOT_DB",
     ),
-    "abonner: bad value": Fault(
-        fixed("abonner", "1001", "etat", "bof", "--canal", "C0CHANNEL1"), names="bof"
-    ),
     "desabonner: database missing": Fault(
         fixed("desabonner", "1001", "--canal", "C0CHANNEL1"), names="DSBOT_DB"
     ),
     "abonnements: database missing": Fault(fixed("abonnements"), names="DSBOT_DB"),
-    "abonnements: bad option": Fault(fixed("abonnements", "--channel"), names="--channel"),
     # --- dsbot backup
     "backup: database missing": Fault(fixed("backup", "copie.db"), names="DSBOT_DB"),
-    "backup: folder missing": Fault(
-        fixed("backup", "nope/copie.db"),
-        lambda tmp, _p: {"DSBOT_DB": str(Path(__file__))},  # any file stands for the database
-        "nope",
-    ),
     # --- dsbot demo and the group itself
     "demo: bad value": Fault(fixed("demo", "--cycles", "deux"), names="--cycles"),
     "dsbot: unknown command": Fault(fixed("lancer"), names="lancer"),
