@@ -149,7 +149,9 @@ def test_poll_once_needs_no_slack_token_until_there_is_something_to_send(sandbox
     done = dsbot(["poll", "--once"], env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("0 flux lu ; 0 page ; 0 changement ; 0 message en file ;")
-    assert "`dsbot abonner <canal> <démarche>`" in done.stdout  # the hint, when nothing is followed
+    assert (
+        "`dsbot abonner <démarche> --canal C`" in done.stdout
+    )  # the hint, when nothing is followed
 
     demarche = sandbox.control.demarches()[0]["number"]
     with DSClient(sandbox.graphql_url, "sandbox-token") as ds:

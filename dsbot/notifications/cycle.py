@@ -112,7 +112,7 @@ class CycleReport:
         ]
         if not self.feeds and not self.backing_off:
             parts.append(
-                "aucun canal abonné : `dsbot abonner <canal> <démarche>` (ou `/ds abonner`"
+                "aucun canal abonné : `dsbot abonner <démarche> --canal C` (ou `/ds abonner`"
                 " dans Slack) en abonne un"
             )
         if drain is not None:
