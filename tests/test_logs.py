@@ -3,6 +3,7 @@ product module logs free text (issue 18, part 4)."""
 
 from __future__ import annotations
 
+from dsbot.logs import get_logger
 import ast
 import io
 import json
@@ -123,7 +124,7 @@ def _log_calls(tree: ast.AST) -> Iterator[ast.Call]:
 def test_every_event_is_documented():
     documented = (PACKAGE.parent / "docs" / "logs.md").read_text(encoding="utf-8")
     events = {
-        call.args[0].value  # type: ignore[attr-defined]
+        str(call.args[0].value)
         for path in PACKAGE.rglob("*.py")
         for call in _log_calls(ast.parse(path.read_text(encoding="utf-8")))
         if call.args and isinstance(call.args[0], ast.Constant)
