@@ -3,7 +3,6 @@ product module logs free text (issue 18, part 4)."""
 
 from __future__ import annotations
 
-from dsbot.logs import get_logger
 import ast
 import io
 import json
