@@ -252,6 +252,7 @@ def check(http_mode: bool, timeout: float) -> None:
     from dsbot.check import FAIL, WARN, Checking, iter_checks
 
     settings = load_settings()
+    start_logging(settings, logging.WARNING)
     marks = {"ok": "✔", WARN: "!", FAIL: "✘"}
     failed = 0
     for step in iter_checks(settings, http=http_mode, timeout=timeout):
