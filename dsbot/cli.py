@@ -227,7 +227,13 @@ def run(http_mode: bool, port: int, host: str) -> None:
         runtime = start(settings, http=http_mode, host=host, port=port)
     except StartupError as exc:
         raise OperatorError(str(exc)) from None
-    click.echo("dsbot tourne (Ctrl-C pour arrêter).", err=True)
+    if settings.log_format == "json":
+        # stderr is then one JSON object per line, for whatever collects it.
+        from dsbot.logs import get_logger
+
+        get_logger("dsbot.cli").info("runtime.started", mode="http" if http_mode else "socket")
+    else:
+        click.echo("dsbot tourne (Ctrl-C pour arrêter).", err=True)
     stop.wait()
     runtime.stop()
 

@@ -27,7 +27,12 @@ from dsbot.config import Settings
 from dsbot.network_errors import explain
 from dsbot.services import subscription_words as w
 from dsbot.store import Store
-from dsbot.store.subscriptions import ItemSubscription, Subscription
+from dsbot.store.subscriptions import (
+    ItemSubscription,
+    Subscription,
+    known_team_ids,
+    subscribed_channels,
+)
 
 CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{6,}$")
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{6,}$")
@@ -137,19 +142,11 @@ def resolve_team(settings: Settings, store: Store, team: str | None) -> str:
 
 
 def store_teams(store: Store) -> list[str]:
+    """The workspaces an existing database knows (none for an absent one, left absent)."""
     if not store.exists():
         return []
     with store.connect() as db:
-        tables = set(db.table_names())
-        queries = [
-            f"SELECT DISTINCT team_id FROM {table} WHERE team_id != ''"
-            for table in ("subscriptions", "links")
-            if table in tables
-        ]
-        if not queries:
-            return []
-        rows = db.query(" UNION ".join(queries))
-        return sorted(str(row["team_id"]) for row in rows)
+        return known_team_ids(db)
 
 
 def resolve_creator(settings: Settings, by: str | None) -> str:
@@ -313,15 +310,11 @@ def listing(store: Store, channel: str | None) -> list[str]:
     """`dsbot abonnements`: every subscription of the database, or of one channel."""
     from dsbot.store import notifications as q
 
+    lines: list[str] = []
     with store.connect() as db:
-        if "subscriptions" not in db.table_names():
-            return []
-        rows = db.query("SELECT DISTINCT team_id, channel_id FROM subscriptions ORDER BY 2")
-        lines: list[str] = []
-        for row in rows:
-            if channel is not None and row["channel_id"] != channel:
+        for team, channel_id in subscribed_channels(db):
+            if channel is not None and channel_id != channel:
                 continue
-            team, channel_id = row["team_id"], row["channel_id"]
             lines += [describe(s) for s in q.channel_subscriptions(db, team, channel_id)]
             lines += [describe(s) for s in q.channel_item_subscriptions(db, team, channel_id)]
     return lines
