@@ -5,7 +5,6 @@ stopped in order. The one place where the Slack app and the services meet."""
 from __future__ import annotations
 
 import errno
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -17,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.logs import get_logger
 from dsbot.metrics import Metrics
 from dsbot.notifications.cycle import Poller
 from dsbot.notifications.health import PollerStatus
@@ -37,7 +37,7 @@ from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import DatabaseUnavailable, Store
 from dsbot.texts import get_texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class StartupError(Exception):
@@ -200,7 +200,7 @@ class Runtime:
             # The same probe works in both modes (the Dockerfile's HEALTHCHECK uses this port).
             self.serve_health(host)
         self.health.server_up = True
-        log.info("listening on http://%s:%s/slack/events", server.host, server.port)
+        log.info("slack.http_listening", host=server.host, port=server.port, path="/slack/events")
         return server
 
     def serve_socket_mode(self, host: str) -> None:
@@ -221,7 +221,7 @@ class Runtime:
         if self.settings.health_port:
             self.serve_health(host)
         self.health.server_up = True
-        log.info("connected to Slack in Socket Mode")
+        log.info("slack.socket_mode_connected")
 
     def serve_health(self, host: str) -> None:
         """/livez, /readyz, /healthz and /metrics on DSBOT_HEALTH_PORT, on the interface
@@ -233,7 +233,7 @@ class Runtime:
             "DSBOT_HEALTH_PORT ou --host",
         )
         self._stoppers.append(server.stop)
-        log.info("health and metrics on http://%s:%s/", server.host, server.port)
+        log.info("health.listening", host=server.host, port=server.port)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -241,7 +241,7 @@ class Runtime:
             try:
                 stop()
             except Exception:
-                log.exception("error while stopping")
+                log.exception("runtime.stop_failed")
         self.services.jobs.shutdown(wait=False)
         # Idle keep-alive connections would otherwise linger on DS's side.
         self.services.ds.close()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +29,7 @@ from dsbot.backends.registry import WARN as WARN
 from dsbot.backends.registry import Finding as Finding
 from dsbot.cli_french import ngettext
 from dsbot.config import Settings
+from dsbot.network_errors import explain
 from dsbot.redact import redact
 from dsbot.slack.transport.scopes import missing_scopes
 
@@ -34,6 +37,45 @@ from dsbot.slack.transport.scopes import missing_scopes
 PROBE_TIMEOUT_SECONDS = 10.0
 # "dsbot.backends": every backend's client, whose refusals the probes expect.
 QUIET_LOGGERS = ("dsbot.backends", "slack_sdk", "httpx", "httpcore")
+
+
+@dataclass(frozen=True)
+class Checking:
+    """What is being checked now (said before a probe that may wait on the network)."""
+
+    what: str
+
+
+Step = Finding | Checking
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
+
+
+def unreachable(service: str, exc: BaseException, url: str, timeout: float | None) -> str:
+    """`service est injoignable : why`, in words when the cause is a known network failure."""
+    words = explain(exc, host_of(url), timeout)
+    if words is None:
+        message = getattr(exc, "message", None)
+        words = message if isinstance(message, str) and message else type(exc).__name__
+    return f"{service} est injoignable : {words}"
+
+
+def slack_refusal(what: str, exc: SlackApiError, url: str) -> str:
+    """Slack's refusal by its error code, or what SLACK_API_URL answered instead of Slack
+    (Slack answers its refusals with HTTP 200, or 429)."""
+    error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+    status = exc.response.status_code
+    if status >= 500:
+        return f"Slack ne répond pas (HTTP {status}) : réessayez plus tard"
+    if error and status in (200, 429) and " " not in str(error):
+        return f"Slack refuse {what} ({error})"
+    return (
+        f"{host_of(url)} ne répond pas comme l’API Slack (HTTP {exc.response.status_code}) :"
+        " SLACK_API_URL mène ailleurs"
+    )
 
 
 def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
@@ -48,7 +90,9 @@ def check_ds(settings: Settings, ds: Any) -> Iterator[Finding]:
         yield from spec.probe(ds, settings)
 
 
-def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
+def check_slack(
+    settings: Settings, http: bool, timeout: float = PROBE_TIMEOUT_SECONDS
+) -> Iterator[Step]:
     # Every missing setting first, before any call: one run of `check` lists them all.
     mode_ok = True
     if http and not settings.slack_signing_secret:
@@ -72,10 +116,11 @@ def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
             "Copiez le Bot User OAuth Token (xoxb-…)",
         )
         return
+    yield Checking(f"Slack : le jeton du bot, à {settings.slack_api_url}")
     client = WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes any number of seconds
         retry_handlers=[],
     )
     try:
@@ -83,12 +128,16 @@ def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
     except SlackApiError as exc:
         yield Finding(
             FAIL,
-            f"Slack refuse le jeton du bot ({exc.response.get('error')})",
-            "Réinstallez l’application et copiez le nouveau jeton xoxb-",
+            slack_refusal("le jeton du bot", exc, settings.slack_api_url),
+            "Réinstallez l’application et copiez le nouveau jeton xoxb-…",
         )
         return
     except OSError as exc:
-        yield Finding(FAIL, f"Slack est injoignable : {exc}", "Vérifiez SLACK_API_URL et le proxy")
+        yield Finding(
+            FAIL,
+            unreachable("Slack", exc, settings.slack_api_url, timeout),
+            "Vérifiez SLACK_API_URL et le proxy",
+        )
         return
     yield Finding(OK, f"Jeton du bot Slack valide : espace de travail « {auth.get('team')} »")
     granted = auth.headers.get("x-oauth-scopes", "")
@@ -107,23 +156,30 @@ def check_slack(settings: Settings, http: bool) -> Iterator[Finding]:
     if http:
         yield Finding(OK, "SLACK_SIGNING_SECRET est défini")
         return
-    yield from _check_app_token(settings)
+    yield from _check_app_token(settings, timeout)
 
 
-def _check_app_token(settings: Settings) -> Iterator[Finding]:
+def _check_app_token(settings: Settings, timeout: float) -> Iterator[Step]:
     """Socket Mode: whether Slack opens a connection with the app-level token."""
+    yield Checking("Slack : le jeton d’application (Socket Mode)")
     try:
         WebClient(
-            base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+            base_url=settings.slack_api_url,
+            timeout=timeout,  # type: ignore[arg-type]  # urllib takes any number of seconds
+            retry_handlers=[],
         ).apps_connections_open(app_token=settings.slack_app_token or "")
     except SlackApiError as exc:
         yield Finding(
             FAIL,
-            f"Slack refuse le jeton d’application ({exc.response.get('error')})",
+            slack_refusal("le jeton d’application", exc, settings.slack_api_url),
             "Générez un jeton xapp- avec connections:write ; activez le Socket Mode",
         )
     except OSError as exc:
-        yield Finding(FAIL, f"Slack est injoignable : {exc}", "Vérifiez SLACK_API_URL et le proxy")
+        yield Finding(
+            FAIL,
+            unreachable("Slack", exc, settings.slack_api_url, timeout),
+            "Vérifiez SLACK_API_URL et le proxy",
+        )
     else:
         yield Finding(OK, "Socket Mode : le jeton d’application ouvre une connexion")
 
@@ -200,10 +256,12 @@ def quiet_clients() -> Iterator[None]:
             log.setLevel(level)
 
 
-def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
+def check_dynacase(
+    settings: Settings, client: Any = None, timeout: float = PROBE_TIMEOUT_SECONDS
+) -> Iterator[Step]:
     """Only when DYNACASE_API_URL is set: the API answers, the read token is accepted, and
     people's tokens can be stored encrypted (docs/dynacase-api.md §3)."""
-    from dsbot.services.credentials import SecretKeyError, fernet_from_key
+    from dsbot.services.credentials import KEY_HINT, SecretKeyError, fernet_from_key
 
     spec = registry.get("dynacase")
     problems = spec.check(settings)
@@ -211,22 +269,28 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
         yield Finding(FAIL, problem.what, problem.fix)
     if problems or not spec.enabled(settings):
         return
-    dynacase = client or spec.client(settings, max_read_retries=0)
+    url = settings.dynacase_api_url or ""
+    yield Checking(f"Dynacase : {url}")
+    dynacase = client or spec.client(
+        settings, max_read_retries=0, timeout=timeout, connect_timeout=timeout
+    )
     try:
         # A logical name no document carries: "not found" for a valid token, 403 for a bad one.
         dynacase.probe_token()
     except BackendAuthFailed:
         yield Finding(
             FAIL,
-            "Dynacase does not accept DYNACASE_TOKEN",
-            "Create a DcpOpen token for dsbot's reading user on the Dynacase server",
+            "Dynacase n’accepte pas DYNACASE_TOKEN",
+            "Créez un jeton DcpOpen pour l’utilisateur lecteur de dsbot sur le serveur Dynacase",
         )
     except BackendError as exc:
         yield Finding(
-            FAIL, f"Dynacase is unreachable: {exc}", "Check DYNACASE_API_URL and the network"
+            FAIL,
+            unreachable("Dynacase", exc, url, timeout),
+            "Vérifiez DYNACASE_API_URL et le réseau",
         )
     else:
-        yield Finding(OK, f"Dynacase answers at {settings.dynacase_api_url} and accepts the token")
+        yield Finding(OK, f"Dynacase répond à {url} et accepte le jeton")
     try:
         yield from check_dynacase_families(settings, dynacase)
     finally:
@@ -234,12 +298,20 @@ def check_dynacase(settings: Settings, client: Any = None) -> Iterator[Finding]:
             dynacase.close()
     try:
         fernet_from_key(settings.secret_key)
-    except SecretKeyError as exc:
+    except SecretKeyError:
         yield Finding(
-            FAIL, str(exc), "Set DSBOT_SECRET_KEY, then keep it: changing it forgets tokens"
+            FAIL,
+            "DSBOT_SECRET_KEY n’est pas une clé Fernet (32 octets en base64 url-safe) :"
+            " les jetons Dynacase de chacun ne peuvent pas être chiffrés"
+            if settings.secret_key
+            else "DSBOT_SECRET_KEY n’est pas définie : les jetons Dynacase de chacun ne peuvent"
+            " pas être chiffrés",
+            f"Générez-en une ({KEY_HINT}), puis gardez-la : la changer oublie les jetons",
         )
     else:
-        yield Finding(OK, "DSBOT_SECRET_KEY is set: people's Dynacase tokens are stored encrypted")
+        yield Finding(
+            OK, "DSBOT_SECRET_KEY est définie : les jetons Dynacase de chacun sont chiffrés"
+        )
 
 
 def subscribed_families(settings: Settings) -> list[str]:
@@ -279,22 +351,47 @@ def check_dynacase_families(settings: Settings, dynacase: Any) -> Iterator[Findi
             yield Finding(OK, f"Famille Dynacase {family} suivie et lisible")
 
 
-def run_checks(
-    settings: Settings, *, http: bool, ds_factory: Callable[[], Any] | None = None
-) -> list[Finding]:
-    def probe_client() -> Any:
-        return registry.get("ds").client(
-            settings, timeout=PROBE_TIMEOUT_SECONDS, max_read_retries=0
-        )
+def iter_checks(
+    settings: Settings,
+    *,
+    http: bool,
+    ds_factory: Callable[[], Any] | None = None,
+    timeout: float = PROBE_TIMEOUT_SECONDS,
+) -> Iterator[Step]:
+    """Each check as it goes: what is being checked (before it may wait), then its findings,
+    redacted."""
 
-    findings = list(check_database(settings))
-    with quiet_clients():
-        ds = (ds_factory or probe_client)()
-        try:
-            findings += list(check_ds(settings, ds))
-        finally:
-            ds.close()
-        findings += list(check_slack(settings, http))
-        findings += list(check_dynacase(settings))
+    def probe_client() -> Any:
+        return registry.get("ds").client(settings, timeout=timeout, max_read_retries=0)
+
+    def steps() -> Iterable[Step]:
+        yield Checking(f"la base {settings.db_path}")
+        yield from check_database(settings)
+        with quiet_clients():
+            yield Checking(f"DS : {settings.ds_api_url} (délai {timeout:g} s par requête)")
+            ds = (ds_factory or probe_client)()
+            try:
+                yield from check_ds(settings, ds)
+            finally:
+                ds.close()
+            yield from check_slack(settings, http, timeout)
+            yield from check_dynacase(settings, timeout=timeout)
+
     secrets = settings.secrets
-    return [Finding(f.status, redact(f.what, secrets), redact(f.fix, secrets)) for f in findings]
+    for step in steps():
+        if isinstance(step, Checking):
+            yield Checking(redact(step.what, secrets))
+        else:
+            yield Finding(step.status, redact(step.what, secrets), redact(step.fix, secrets))
+
+
+def run_checks(
+    settings: Settings,
+    *,
+    http: bool,
+    ds_factory: Callable[[], Any] | None = None,
+    timeout: float = PROBE_TIMEOUT_SECONDS,
+) -> list[Finding]:
+    """Every finding, once all checks are done."""
+    steps = iter_checks(settings, http=http, ds_factory=ds_factory, timeout=timeout)
+    return [step for step in steps if isinstance(step, Finding)]

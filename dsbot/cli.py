@@ -103,6 +103,14 @@ def load_settings(required: Iterable[str] = ()) -> Settings:
         raise OperatorError(str(exc)) from None
 
 
+def start_logging(settings: Settings, default: int = logging.INFO) -> None:
+    """Logs on stderr at DSBOT_LOG_LEVEL (else the command's `default`), in DSBOT_LOG_FORMAT."""
+    from dsbot.logs import configure
+
+    level = default if settings.log_level is None else settings.log_level
+    configure(level, settings.log_format, secrets=settings.secrets)
+
+
 def database_error(exc: DatabaseUnavailable) -> OperatorError:
     return OperatorError(f"DSBOT_DB : {exc}")
 
@@ -214,10 +222,9 @@ def run(http_mode: bool, port: int, host: str) -> None:
     import threading
 
     from dsbot.app_runtime import StartupError, required_settings, start
-    from dsbot.redact import setup_logging
 
     settings = load_settings(required_settings(http_mode))
-    setup_logging(secrets=settings.secrets)
+    start_logging(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -225,7 +232,13 @@ def run(http_mode: bool, port: int, host: str) -> None:
         runtime = start(settings, http=http_mode, host=host, port=port)
     except StartupError as exc:
         raise OperatorError(str(exc)) from None
-    click.echo("dsbot tourne (Ctrl-C pour arrêter).", err=True)
+    if settings.log_format == "json":
+        # stderr is then one JSON object per line, for whatever collects it.
+        from dsbot.logs import get_logger
+
+        get_logger("dsbot.cli").info("runtime.started", mode="http" if http_mode else "socket")
+    else:
+        click.echo("dsbot tourne (Ctrl-C pour arrêter).", err=True)
     stop.wait()
     runtime.stop()
 
@@ -234,22 +247,34 @@ def run(http_mode: bool, port: int, host: str) -> None:
 @click.option(
     "--http", "http_mode", is_flag=True, help="Vérifier pour le mode HTTP plutôt que Socket Mode."
 )
-def check(http_mode: bool) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Secondes d’attente au plus pour chaque requête à DS, Slack ou Dynacase.",
+)
+def check(http_mode: bool, timeout: float) -> None:
     """Vérifie la configuration contre DS et Slack, et dit quoi corriger.
 
-    Ne modifie rien : ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
+    Chaque vérification s’annonce (« … ») avant d’attendre une réponse. Ne modifie rien :
+    ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
     """
-    from dsbot.check import FAIL, WARN, run_checks
+    from dsbot.check import FAIL, WARN, Checking, iter_checks
 
     settings = load_settings()
-    findings = run_checks(settings, http=http_mode)
+    start_logging(settings, logging.WARNING)
     marks = {"ok": "✔", WARN: "!", FAIL: "✘"}
-    for f in findings:
-        line = f"{marks[f.status]} {f.what}"
-        if f.fix and f.status != "ok":
-            line += f"\n    → {f.fix}"
+    failed = 0
+    for step in iter_checks(settings, http=http_mode, timeout=timeout):
+        if isinstance(step, Checking):
+            click.echo(f"… {step.what}")
+            continue
+        line = f"{marks[step.status]} {step.what}"
+        if step.fix and step.status != "ok":
+            line += f"\n    → {step.fix}"
         click.echo(line)
-    failed = sum(f.status == FAIL for f in findings)
+        failed += step.status == FAIL
     if failed:
         raise OperatorError(
             ngettext("{n} problème à corriger", "{n} problèmes à corriger", failed).format(n=failed)
@@ -326,14 +351,13 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
     import signal
     import threading
 
-    from dsbot.redact import setup_logging
     from dsbot.runtime import build_poller, run_once
     from dsbot.store import DatabaseUnavailable
 
     settings = load_settings(required=("DS_API_TOKEN",))
     # A cron job mails whatever it prints: once, only errors are logged unless asked.
     quiet = once and not verbose
-    setup_logging(logging.ERROR if quiet else logging.INFO, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR if quiet else logging.INFO)
     try:
         if once:
             report = run_once(settings, pacing=pacing, page_size=page_size)
@@ -383,10 +407,9 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
     import threading
 
     from dsbot.demo.run import DemoOptions, run_demo
-    from dsbot.redact import setup_logging
 
     settings = load_settings()
-    setup_logging(logging.ERROR, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -402,10 +425,13 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
     except ConfigError as exc:
         raise OperatorError(str(exc)) from None
     events = ngettext("{n} événement", "{n} événements", summary.cycles)
+    where = f"{events.format(n=summary.cycles)} dans DS"
+    if summary.dynacase_events:
+        where += f", {summary.dynacase_events} dans Dynacase"
     posted = ngettext("{n} message publié", "{n} messages publiés", summary.posted)
     click.echo(
-        f"Fin de la démo : {events.format(n=summary.cycles)} dans DS, "
-        f"{posted.format(n=summary.posted)}, {summary.updated} mis à jour."
+        f"Fin de la démo : {where}, {posted.format(n=summary.posted)},"
+        f" {summary.updated} mis à jour."
     )
 
 
@@ -418,7 +444,6 @@ def digest(channel: str | None, dry_run: bool) -> None:
     Lu dans l’index local du bot (aucune requête à DS). Au plus un résumé par canal et par
     jour : un canal qui a déjà eu celui du jour est laissé tel quel.
     """
-    from dsbot.redact import setup_logging
     from dsbot.runtime import run_digest
     from dsbot.store import DatabaseUnavailable, Store
 
@@ -428,13 +453,138 @@ def digest(channel: str | None, dry_run: bool) -> None:
         # The digests come from the database's subscriptions: a missing one is a wrong path or
         # folder, and creating it (empty) would hide that.
         raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun résumé à faire")
-    setup_logging(logging.ERROR, secrets=settings.secrets)
+    start_logging(settings, logging.ERROR)
     try:
         lines = run_digest(settings, channel=channel, dry_run=dry_run)
     except DatabaseUnavailable as exc:
         raise database_error(exc) from None
     for line in lines:
         click.echo(line)
+
+
+# --- the subscriptions from the command line (dsbot/operator_subscriptions.py) ------------------
+
+CANAL_HELP = "Le canal : son identifiant (C0123ABCD), ou #son-nom si SLACK_BOT_TOKEN est défini."
+EQUIPE_HELP = "L’espace Slack (T…), quand la base ne le connaît pas encore."
+
+
+def _subscription_store(settings: Settings, *, create: bool) -> Any:
+    """The database, not yet migrated (nothing is written before the arguments are checked);
+    an absent one only for the command that creates it."""
+    from dsbot.store import Store
+
+    store = Store(settings.db_path)
+    if not create and not store.exists():
+        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun abonnement")
+    return store
+
+
+def _migrated(store: Any) -> Any:
+    from dsbot.store import DatabaseUnavailable
+
+    try:
+        store.migrate()
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
+    return store
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="<démarche> [groupe N] [etat E…]")
+@click.option("--canal", "channel", required=True, help=CANAL_HELP)
+@click.option("--equipe", "team", default=None, help=EQUIPE_HELP)
+@click.option(
+    "--par",
+    "by",
+    default=None,
+    help="L’admin Slack (U…) prévenu si le canal refuse un jour les messages."
+    " Défaut : le premier de DSBOT_ADMINS.",
+)
+def abonner(words: tuple[str, ...], channel: str, team: str | None, by: str | None) -> None:
+    """Abonne un canal à une démarche (ou à une famille d’un autre backend), comme
+    `/ds abonner` : mêmes mots, mêmes règles.
+
+    Exemples : `dsbot abonner 1234 groupe 3 etat en_instruction --canal C0123ABCD`,
+    `dsbot abonner dynacase DEMANDE_SUBVENTION --canal #subventions`.
+    """
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        request = o.parse("abonner", list(words))
+        creator = o.resolve_creator(settings, by)
+        channel_id = o.resolve_channel(settings, channel)
+        store = _subscription_store(settings, create=True)
+        team_id = o.resolve_team(settings, store, team)
+        line = o.subscribe(settings, _migrated(store), team_id, channel_id, creator, request)
+    except (o.OperatorFault, ConfigError) as exc:
+        raise OperatorError(str(exc)) from None
+    click.echo(line)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="<démarche>")
+@click.option("--canal", "channel", required=True, help=CANAL_HELP)
+@click.option("--equipe", "team", default=None, help=EQUIPE_HELP)
+def desabonner(words: tuple[str, ...], channel: str, team: str | None) -> None:
+    """Retire l’abonnement d’un canal à une démarche (ou à une famille), comme
+    `/ds desabonner`."""
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        request = o.parse("desabonner", list(words))
+        channel_id = o.resolve_channel(settings, channel)
+        store = _subscription_store(settings, create=False)
+        # No workspace in the database: nothing is subscribed, whichever it would be.
+        known = team is not None or o.store_teams(store)
+        team_id = o.resolve_team(settings, store, team) if known else ""
+        line = o.unsubscribe(_migrated(store), team_id, channel_id, request)
+    except o.OperatorFault as exc:
+        raise OperatorError(str(exc)) from None
+    click.echo(line)
+
+
+@cli.command()
+@click.option("--canal", "channel", default=None, help="Seulement ce canal. " + CANAL_HELP)
+def abonnements(channel: str | None) -> None:
+    """Liste les abonnements de tous les canaux (ou d’un seul), en pause compris ; ne crée
+    jamais de base."""
+    from dsbot import operator_subscriptions as o
+
+    settings = load_settings()
+    start_logging(settings, logging.ERROR)
+    try:
+        channel_id = o.resolve_channel(settings, channel) if channel else None
+    except o.OperatorFault as exc:
+        raise OperatorError(str(exc)) from None
+    lines = o.listing(_migrated(_subscription_store(settings, create=False)), channel_id)
+    for line in lines:
+        click.echo(line)
+    click.echo(ngettext("{n} abonnement.", "{n} abonnements.", len(lines)).format(n=len(lines)))
+
+
+@cli.command()
+@click.argument("file", metavar="FICHIER")
+@click.option("--force", is_flag=True, help="Remplacer FICHIER s’il existe.")
+def backup(file: str, force: bool) -> None:
+    """Copie cohérente de la base DSBOT_DB dans FICHIER, même pendant que le bot tourne
+    (sauvegarde en ligne de SQLite). Voir le README, « Sauvegarde et restauration »."""
+    from dsbot.backup import BackupRefused
+    from dsbot.backup import backup as copy_database
+
+    settings = load_settings()
+    try:
+        report = copy_database(settings.db_path, file, force=force)
+    except BackupRefused as exc:
+        raise OperatorError(str(exc)) from None
+    tables = ngettext("{n} table", "{n} tables", report.tables).format(n=report.tables)
+    click.echo(
+        f"Copie de {settings.db_path} dans {report.path} : {report.size // 1024} Kio, {tables},"
+        " intégrité vérifiée."
+    )
 
 
 def main() -> None:

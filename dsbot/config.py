@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from dsbot.logs import FORMATS as LOG_FORMATS
+from dsbot.logs import LEVELS as LOG_LEVELS
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DS_API_URL = "https://demarche.numerique.gouv.fr/api/v2/graphql"
 SECRET_FIELDS = (
@@ -78,6 +81,9 @@ class Settings:
     reminder_days: int = 7
     # /readyz answers 503 once the oldest row of the outbox has waited longer (seconds).
     outbox_max_age: float = 1800.0
+    # DSBOT_LOG_LEVEL (None: the command's own default, INFO for run) and DSBOT_LOG_FORMAT.
+    log_level: int | None = None
+    log_format: str = "text"
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -185,6 +191,8 @@ class Settings:
         except ConfigError as exc:
             problems += exc.problems
         outbox_max_age = _outbox_max_age(get("DSBOT_OUTBOX_MAX_AGE"), problems)
+        log_level, log_format = _log_settings(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
+        problems += _log_problems(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
         if problems:
             raise ConfigError(*problems)
 
@@ -209,6 +217,8 @@ class Settings:
             digest_time=digest_time,
             reminder_days=reminder_days,
             outbox_max_age=outbox_max_age,
+            log_level=log_level,
+            log_format=log_format,
         )
 
 
@@ -243,6 +253,21 @@ def _outbox_max_age(raw: str | None, problems: list[str]) -> float:
         problems.append(f"DSBOT_OUTBOX_MAX_AGE doit être un nombre de secondes ≥ 60, pas {raw!r}")
         return 1800.0
     return float(raw)
+
+
+def _log_settings(level: str | None, fmt: str | None) -> tuple[int | None, str]:
+    number = LOG_LEVELS.get(level.upper()) if level else None
+    return number, (fmt or "text").lower()
+
+
+def _log_problems(level: str | None, fmt: str | None) -> list[str]:
+    """DSBOT_LOG_LEVEL: a level's name (any case); DSBOT_LOG_FORMAT: text or json."""
+    problems = []
+    if level and level.upper() not in LOG_LEVELS:
+        problems.append(f"DSBOT_LOG_LEVEL doit valoir {', '.join(LOG_LEVELS)}, pas {level!r}")
+    if fmt and fmt.lower() not in LOG_FORMATS:
+        problems.append(f"DSBOT_LOG_FORMAT doit valoir {' ou '.join(LOG_FORMATS)}, pas {fmt!r}")
+    return problems
 
 
 def _reminder_days(raw: str | None) -> int:
@@ -346,4 +371,6 @@ ENV_TO_FIELD = {
     "DSBOT_DIGEST_TIME": "digest_time",
     "DSBOT_REMINDER_DAYS": "reminder_days",
     "DSBOT_OUTBOX_MAX_AGE": "outbox_max_age",
+    "DSBOT_LOG_LEVEL": "log_level",
+    "DSBOT_LOG_FORMAT": "log_format",
 }

@@ -10,7 +10,6 @@ with the alerts an operator would set.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -18,10 +17,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from dsbot.logs import get_logger
 from dsbot.store import Store
 from dsbot.store import notifications as q
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 CYCLE_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 REQUEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -46,7 +46,7 @@ class StoreCollector(Collector):
                 backlog = q.backlog(db)
                 feeds = q.active_feeds(db)
         except Exception as exc:  # a scrape must answer even with the database down
-            log.debug("metrics: database not readable (%s)", type(exc).__name__)
+            log.debug("metrics.database_unreadable", error=type(exc).__name__)
             return
         yield GaugeMetricFamily(
             "dsbot_outbox_depth", "Messages waiting in the outbox", value=backlog.depth

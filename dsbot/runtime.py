@@ -6,7 +6,6 @@ import."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -34,8 +33,6 @@ from dsbot.texts import Texts, get_texts
 
 if TYPE_CHECKING:  # prometheus_client is for `dsbot run`, not for cron commands
     from dsbot.metrics import Metrics
-
-log = logging.getLogger(__name__)
 
 
 # --- the notification poller ---------------------------------------------------------------------
@@ -215,8 +212,8 @@ def run_digest(
                 poller.release_lease()
     finally:
         close_ds(poller)
-    return [f"digest queued for {c}" for _, c in queued] or [
-        "no digest queued (none subscribed, or already sent today)"
+    return [f"résumé du jour mis en file pour {c}" for _, c in queued] or [
+        "aucun résumé mis en file (aucun canal abonné, ou résumé du jour déjà envoyé)"
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -147,14 +148,44 @@ def test_healthy_configuration_prints_the_checklist_alone(socket_ready, sandbox,
     assert "DSNotFound" not in done.stdout
 
 
-def test_unreachable_ds_is_one_line_without_retries(socket_ready, sandbox, tmp_path):
-    nowhere = f"http://127.0.0.1:{free_port()}/api/v2/graphql"
-    env = dsbot_env(socket_ready, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN, DS_API_URL=nowhere)
-    done = run_check(env, tmp_path)
+def test_unreachable_hosts_are_said_in_words_after_what_was_checked(
+    socket_ready, sandbox, tmp_path
+):
+    """DS on a closed port (refused at once, no retry), Slack on a host that takes the
+    connection and never answers (a firewall, a stuck proxy): each waits --timeout at most,
+    each line says why in words, after the line that said what was being checked."""
+    port = free_port()
+    nowhere = f"http://127.0.0.1:{port}/api/v2/graphql"
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections wait in the backlog, never accepted, never answered
+        host = f"127.0.0.1:{silent.getsockname()[1]}"
+        env = dsbot_env(
+            socket_ready,
+            sandbox,
+            tmp_path,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            DS_API_URL=nowhere,
+            SLACK_API_URL=f"http://{host}/api/",
+        )
+        done = run_check(env, tmp_path, "--timeout", "0.2")
     assert done.returncode == 1
-    failed = [line for line in done.stdout.splitlines() if line.startswith("✘")]
-    assert len(failed) == 1 and "DS est injoignable" in failed[0], done.stdout
-    assert done.stderr.splitlines() == ["Erreur : 1 problème à corriger"]
+    lines = done.stdout.splitlines()
+    checking = [line for line in lines if line.startswith("…")]
+    assert checking == [
+        f"… la base {tmp_path / 'run.db'}",
+        f"… DS : {nowhere} (délai 0.2 s par requête)",
+        f"… Slack : le jeton du bot, à http://{host}/api/",
+    ]
+    failed = [line for line in lines if line.startswith("✘")]
+    silence = f"pas de réponse de {host} en 0.2 s (hôte injoignable, pare-feu ou service bloqué)"
+    assert failed == [
+        f"✘ DS est injoignable : connexion refusée : rien n’écoute à 127.0.0.1:{port}",
+        f"✘ Slack est injoignable : {silence}",
+    ]
+    assert lines.index(checking[1]) < lines.index(failed[0]) < lines.index(checking[2])
+    assert not any(word in done.stdout for word in ("Error", "Errno", "<", "timed out"))
+    assert done.stderr.splitlines() == ["Erreur : 2 problèmes à corriger"]
 
 
 def test_missing_mode_settings_are_listed_before_calling_slack(socket_ready, sandbox, tmp_path):
@@ -176,7 +207,7 @@ def database_finding(findings):
 @pytest.fixture
 def no_services(monkeypatch):
     """run_checks without network: only the database check matters to these tests."""
-    monkeypatch.setattr("dsbot.check.check_slack", lambda settings, http: iter(()))
+    monkeypatch.setattr("dsbot.check.check_slack", lambda settings, http, timeout: iter(()))
 
     class NoDS:
         def close(self) -> None:

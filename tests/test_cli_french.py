@@ -52,7 +52,10 @@ def usage_errors() -> list[list[str]]:
     or a value of the wrong type."""
     cases: list[list[str]] = [["inconnue"], ["--inconnue"]]
     for name, command in sorted(cli.commands.items()):
-        cases += [[name, "--inconnue"], [name, "en-trop"]]
+        cases.append([name, "--inconnue"])
+        arguments = [p for p in command.params if isinstance(p, click.Argument)]
+        if all(p.nargs > 0 for p in arguments):  # one word more than the command takes
+            cases.append([name, *["valeur"] * sum(p.nargs for p in arguments), "en-trop"])
         for param in command.params:
             if isinstance(param, click.Option) and not param.is_flag and param.name != "help":
                 cases.append([name, max(param.opts, key=len)])

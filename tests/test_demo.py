@@ -68,6 +68,8 @@ def test_demo_follows_a_dynacase_family_too(tmp_path):
     assert "est passé de Transmis à Instruit par Claire Martin" in out
     assert "est passé de Instruit à Accordé par Paul Durand" in out
     assert "Accordé en commission." in out
+    # The closing line counts each system's events apart.
+    assert "Fin de la démo : 4 événements dans DS, 4 dans Dynacase, " in out
 
 
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
-from dsbot.redact import RedactingFilter, redact
+from dsbot.logs import TextFormatter
+from dsbot.redact import redact
 
 
 def test_known_secrets_and_token_shapes_are_redacted():
@@ -16,10 +17,10 @@ def test_known_secrets_and_token_shapes_are_redacted():
     assert cleaned.count("***") == 4
 
 
-def test_filter_redacts_arguments_and_tracebacks():
+def test_the_formatter_redacts_arguments_and_tracebacks():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(RedactingFilter(["ds-secret-value"]))
+    handler.setFormatter(TextFormatter(["ds-secret-value"]))
     logger = logging.getLogger("dsbot.test.redact")
     logger.addHandler(handler)
     logger.propagate = False

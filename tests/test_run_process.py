@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -47,7 +48,12 @@ def command_payload(text: str, user: str, response_url: str) -> dict[str, str]:
 def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
     health = free_port()
     env = dsbot_env(
-        fake_slack, sandbox, tmp_path, SLACK_APP_TOKEN=APP_TOKEN, DSBOT_HEALTH_PORT=str(health)
+        fake_slack,
+        sandbox,
+        tmp_path,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        DSBOT_HEALTH_PORT=str(health),
+        DSBOT_LOG_FORMAT="json",
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "dsbot.cli", "run"], env=env, stderr=subprocess.PIPE
@@ -76,6 +82,13 @@ def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
         assert str(number) in card["text"]
     finally:
         assert stop(proc) == 0
+    # stderr is JSON, a line an event; the libraries say nothing below WARNING, and Bolt no
+    # longer warns at every start that `token` is unused.
+    assert proc.stderr is not None
+    lines = [json.loads(line) for line in proc.stderr.read().decode().splitlines()]
+    events = [line["event"] for line in lines]
+    assert {"slack.socket_mode_connected", "runtime.started"} <= set(events), events
+    assert not [line for line in lines if line["event"] == "library"], lines
 
 
 def subscribed_database(sandbox, path) -> int:

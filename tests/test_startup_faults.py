@@ -19,12 +19,29 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.ds_sandbox import ControlledSandbox, start_sandbox, stop_sandbox
 from tests.fakes.process import dsbot_env, free_port
+from tests.fakes.serving import serve
+from tests.fakes.slack_api import FakeSlack
 
 DSBOT = Path(sys.executable).with_name("dsbot")
 ENGLISH = ("Error:", "Usage:", "Try '", "No such", "Invalid value", "Traceback", "Aborted")
 # dsbot run logs (in English, like every log) from its start: those lines are not the reason.
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR) ")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[ControlledSandbox]:
+    """One DS sandbox for every case (starting one costs ~0.4 s): a case only points dsbot at
+    it, and dsbot only reads it."""
+    yield from serve(start_sandbox, stop_sandbox)
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    """One fake Slack for every case: no case changes what it knows."""
+    with FakeSlack() as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -129,6 +146,42 @@ FAULTS = {
     "sandbox --backend dynacase: DS-only option": Fault(
         fixed("sandbox", "--backend", "dynacase", "--dossiers", "3"), names="--dossiers"
     ),
+    # --- dsbot abonner, desabonner, abonnements
+    "abonner: DS unreachable": Fault(
+        fixed(
+            "abonner",
+            "1001",
+            "--canal",
+            "C0CHANNEL1",
+            "--par",
+            "U0ADMIN01",
+            "--equipe",
+            "T0TEAM001",
+        ),
+        lambda _t, _p: {"DS_API_URL": "http://127.0.0.1:9/api/v2/graphql", "SLACK_BOT_TOKEN": ""},
+        "DS_API_URL",
+        writes=True,
+    ),
+    "abonner: database folder missing": Fault(
+        fixed(
+            "abonner",
+            "1001",
+            "--canal",
+            "C0CHANNEL1",
+            "--par",
+            "U0ADMIN01",
+            "--equipe",
+            "T0TEAM001",
+        ),
+        lambda tmp, _p: {"DSBOT_DB": str(tmp / "nope" / "b.db"), "SLACK_BOT_TOKEN": ""},
+        "DSBOT_DB",
+    ),
+    "desabonner: database missing": Fault(
+        fixed("desabonner", "1001", "--canal", "C0CHANNEL1"), names="DSBOT_DB"
+    ),
+    "abonnements: database missing": Fault(fixed("abonnements"), names="DSBOT_DB"),
+    # --- dsbot backup
+    "backup: database missing": Fault(fixed("backup", "copie.db"), names="DSBOT_DB"),
     # --- dsbot demo and the group itself
     "demo: bad value": Fault(fixed("demo", "--cycles", "deux"), names="--cycles"),
     "dsbot: unknown command": Fault(fixed("lancer"), names="lancer"),

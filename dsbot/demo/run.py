@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.transport.web_client import make_web_client
 from dsbot.texts import get_texts
 
-log = logging.getLogger(__name__)
-
 DEMO_TEAM = "T0DEMO"
 DEMO_CHANNEL = "C0DEMO"
 DEMO_CHANNEL_NAME = "instruction-demo"
@@ -50,10 +47,11 @@ class DemoOptions:
 
 @dataclass
 class DemoSummary:
-    cycles: int
+    cycles: int  # one event in DS each
     steps: list[str]
     posted: int
     updated: int
+    dynacase_events: int = 0  # with --dynacase, one a cycle too
 
 
 def run_demo(
@@ -92,7 +90,7 @@ def run_demo(
         scenario: Scenario | None = None
         dynacase_scenario: DynacaseScenario | None = None
         steps: list[str] = []
-        cycles = 0
+        cycles = dynacase_events = 0
         try:
             # TerminalSlack answers the part of WebClient the Sender calls, and nothing else.
             web = cast(WebClient, slack)
@@ -120,6 +118,7 @@ def run_demo(
                 if dynacase_scenario is not None:
                     # A change made in Dynacase's own interface, outside dsbot.
                     out.write(f"▶ Dans Dynacase : {dynacase_scenario.step()}\n\n")
+                    dynacase_events += 1
                 out.flush()
                 report = poller.run_cycle()
                 if not report.ok:
@@ -136,7 +135,7 @@ def run_demo(
                 dynacase.stop()
             ds.close()
             sandbox.stop()
-    return DemoSummary(cycles, steps, slack.posted, slack.updated)
+    return DemoSummary(cycles, steps, slack.posted, slack.updated, dynacase_events)
 
 
 def _follow_dynacase(

@@ -27,7 +27,6 @@ alert that went out while the fault lasted. `status` (PollerStatus) feeds /healt
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from dsbot.backoff import exponential_delay
+from dsbot.cli_french import ngettext
+from dsbot.logs import get_logger
 from dsbot.notifications.delivery.port import DrainReport, Outbox
 from dsbot.notifications.feeds import Feeds
 from dsbot.notifications.health import (
@@ -58,7 +59,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
 BETWEEN_DRAINS = 1.0
@@ -110,24 +111,34 @@ class CycleReport:
         failed = [f"{f.key} ({type(f.error).__name__})" for f in self.feeds if not f.ok]
         drain = self.drain
         parts = [
-            f"{len(self.feeds)} flux lu(s)",
-            f"{sum(f.pages for f in self.feeds)} page(s)",
-            f"{sum(f.changes for f in self.feeds)} changement(s)",
-            f"{sum(f.enqueued for f in self.feeds)} message(s) en file",
+            _count(len(self.feeds), "flux lu", "flux lus"),
+            _count(sum(f.pages for f in self.feeds), "page", "pages"),
+            _count(sum(f.changes for f in self.feeds), "changement", "changements"),
+            _count(sum(f.enqueued for f in self.feeds), "message en file", "messages en file"),
         ]
+        if not self.feeds and not self.backing_off:
+            parts.append(
+                "aucun canal abonné : `dsbot abonner <démarche> --canal C` (ou `/ds abonner`"
+                " dans Slack) en abonne un"
+            )
         if drain is not None:
-            parts.append(f"{drain.sent} envoyé(s)")
+            parts.append(_count(drain.sent, "envoyé", "envoyés"))
             if drain.rescheduled:
                 parts.append(f"{drain.rescheduled} à réessayer")
             if drain.dead:
-                parts.append(f"{drain.dead} abandonné(s)")
+                parts.append(_count(drain.dead, "abandonné", "abandonnés"))
         if self.digests:
-            parts.append(f"{self.digests} résumé(s) en file")
+            parts.append(_count(self.digests, "résumé en file", "résumés en file"))
         if self.backing_off:
             parts.append(f"en attente avant nouvel essai : {', '.join(self.backing_off)}")
         if failed:
             parts.append(f"en échec : {', '.join(failed)}")
         return " ; ".join(parts)
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    """`n` and its noun, by French's rule (0 and 1 singular)."""
+    return f"{n} {ngettext(singular, plural, n)}"
 
 
 # --- the steps of a cycle ------------------------------------------------------------------------
@@ -188,7 +199,7 @@ class QueueDigests:
         try:
             report.digests = poller.digests.run_if_due()
         except Exception:
-            log.exception("digest scheduling failed")
+            log.exception("digest.scheduling_failed")
 
 
 class Drain:
@@ -213,7 +224,7 @@ class RefreshHomes:
         try:
             report.homes = poller.homes.refresh_due()
         except Exception:
-            log.exception("Home refresh failed")
+            log.exception("home.refresh_failed")
 
 
 class PruneOutbox:
@@ -328,14 +339,14 @@ class Poller:
         report.finished_at = self.clock()
         # Logs are English; report.summary() is the operators' French line (dsbot poll --once).
         log.info(
-            "notification cycle: feeds=%d pages=%d changes=%d queued=%d sent=%d failed=%d%s",
-            len(report.feeds),
-            sum(f.pages for f in report.feeds),
-            sum(f.changes for f in report.feeds),
-            sum(f.enqueued for f in report.feeds),
-            report.drain.sent if report.drain is not None else 0,
-            sum(not f.ok for f in report.feeds),
-            " (another poller holds the database)" if report.busy else "",
+            "cycle.done",
+            feeds=len(report.feeds),
+            pages=sum(f.pages for f in report.feeds),
+            changes=sum(f.changes for f in report.feeds),
+            queued=sum(f.enqueued for f in report.feeds),
+            sent=report.drain.sent if report.drain is not None else 0,
+            failed=sum(not f.ok for f in report.feeds),
+            busy=report.busy,
         )
         return report
 
@@ -367,7 +378,7 @@ class Poller:
                     )
                 else:
                     if report.busy:
-                        log.warning("another poller holds the database; waiting")
+                        log.warning("cycle.lease_busy")
                     failures = 0
                     self.faults.succeeded(POLL_CYCLE)
                     self.status.succeeded()
@@ -391,7 +402,7 @@ class Poller:
         finally:
             self.status.delivery_stopped()
             if not (stop_event.is_set() or self._closing):
-                log.critical("the outbox delivery thread ended; nothing will be sent to Slack")
+                log.error("delivery.thread_ended")
 
     def _deliver_loop(self, stop_event: threading.Event) -> None:
         failures = 0
@@ -457,13 +468,14 @@ class Poller:
                 fault.alert_sent_live = True
                 return
         if not fault.logged:
+            # Kept until a cycle succeeds: the database refused it, and Slack too (or no
+            # DSBOT_OPS_CHANNEL).
             log.error(
-                "ops alert kept until a cycle succeeds (database refused it, Slack: %s):"
-                " notification cycles failing since %s (%s)",
-                fault.error_posting
-                or ("not tried" if self.ops_channel else "no DSBOT_OPS_CHANNEL"),
-                q.to_iso(fault.since),
-                fault.error,
+                "ops.alert_kept",
+                slack=fault.error_posting
+                or ("not_tried" if self.ops_channel else "no_ops_channel"),
+                failing_since=q.to_iso(fault.since),
+                error=fault.error,
             )
             fault.logged = True
 
@@ -492,7 +504,7 @@ class Poller:
                 queue_alert(db, self.ops_channel, key, params, now)
             self.wake.set()
         except Exception as exc:
-            log.error("ops notice %s not queued: %s", key, error_line(exc))
+            log.error("ops.notice_not_queued", notice=key, error=error_line(exc))
 
     def _until_due(self) -> float:
         with self.store.connect() as db:

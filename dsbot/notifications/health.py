@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRateLimited
 from dsbot.backoff import exponential_delay
+from dsbot.logs import get_logger
 from dsbot.redact import redact
 from dsbot.services.feed import FeedResult
 from dsbot.store import DatabaseUnavailable, Store
@@ -39,7 +40,7 @@ from dsbot.store.notifications import AlertPayload, OutboxEntry
 from dsbot.texts import get_texts
 
 # The poller's logger: operators grep for it.
-log = logging.getLogger("dsbot.notifications.cycle")
+log = get_logger("dsbot.notifications.cycle")
 
 ALERT_AFTER_FAILED_CYCLES = 3
 ALERT_COOLDOWN = timedelta(hours=1)
@@ -177,9 +178,9 @@ class FaultLog:
             kinds[kind] = kinds.get(kind, 0) + 1
             count = sum(kinds.values())
         if first_of_kind:
-            log.error("%s failed (%s); will retry", where, error_line(exc), exc_info=exc)
+            log.error("loop.failed", loop=where, error=error_line(exc), exc_info=exc)
         else:
-            log.debug("%s failed again (%s)", where, error_line(exc))
+            log.debug("loop.failed_again", loop=where, error=error_line(exc))
         return count
 
     def succeeded(self, where: str) -> int:
@@ -187,7 +188,7 @@ class FaultLog:
         with self._lock:
             count = sum(self._seen.pop(where, {}).values())
         if count:
-            log.warning("%s works again after %s failure(s)", where, count)
+            log.warning("loop.recovered", loop=where, failures=count)
         return count
 
 
@@ -208,8 +209,17 @@ def alert_level(text_key: str) -> int:
 
 
 def log_alert(text_key: str, params: dict[str, Any]) -> None:
-    """The ops alert's sentence, as the catalog says it in French (the operators' language)."""
-    log.log(alert_level(text_key), "%s", redact(get_texts("fr")(text_key, **params)))
+    """The ops alert as an event at its level, with the catalog's French sentence (the
+    operators' language) beside its fields."""
+    level = alert_level(text_key)
+    emit = (
+        log.error
+        if level >= logging.ERROR
+        else log.warning
+        if level >= logging.WARNING
+        else log.info
+    )
+    emit("ops.alert", alert=text_key, text=redact(get_texts("fr")(text_key, **params)), **params)
 
 
 def queue_alert(
@@ -257,7 +267,7 @@ class FeedHealth:
             if isinstance(error, BackendRateLimited) and error.retry_after:
                 delay = max(delay, error.retry_after)
             q.record_feed_failure(db, key, error_text(error), now + timedelta(seconds=delay))
-        log.warning("feed %s failed (%s); next try in %.0f s", key, error_text(error), delay)
+        log.warning("feed.failed", feed=key, error=error_text(error), retry_in_s=round(delay))
 
     def check(self, results: list[FeedResult], *, key: str, recovered: str) -> list[str]:
         """Count failed cycles; alert once past the threshold (auth problems at once), and

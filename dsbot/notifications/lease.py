@@ -4,7 +4,6 @@ process of this machine that no longer runs (kill -9) is free at once."""
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import uuid
@@ -12,11 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from dsbot.logs import get_logger
 from dsbot.notifications.health import error_line
 from dsbot.store import Store
 from dsbot.store import notifications as q
 
-log = logging.getLogger("dsbot.notifications.cycle")
+log = get_logger("dsbot.notifications.cycle")
 
 LEASE = "lease"
 
@@ -65,7 +65,7 @@ class Lease:
             self.release()
         except Exception as exc:
             # It expires by itself (seconds); a fault here must not mask another.
-            log.warning("poller lease not released (%s): it will expire", error_line(exc))
+            log.warning("lease.not_released", error=error_line(exc))
 
 
 def _alive(lease: dict[str, Any], now: datetime) -> bool:

@@ -12,7 +12,6 @@ dossier untouched.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,13 +35,14 @@ from dsbot.backends.port import (
     Reassign,
     StateMoves,
 )
+from dsbot.logs import get_logger
 from dsbot.redact import redact
 from dsbot.services.access import Access, DossierAccessService
 from dsbot.services.audit import AuditService
 from dsbot.store import Store
 from dsbot.store import audit as q
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 # What the service reads of a dossier, as protocols: the access check hands it the backend's
@@ -445,7 +445,7 @@ class ActionService:
         with self.store.connect() as db:
             claimed = q.claim_key(db, request.key, self.clock())
         if not claimed:
-            log.info("action %s on dossier %s: key already used", request.kind, request.number)
+            log.info("action.duplicate", kind=request.kind, dossier=request.number)
             outcome = ActionOutcome(Status.DUPLICATE, request.kind, request.number)
             self._audit(request, outcome, _FileFacts())
             return outcome
@@ -472,7 +472,7 @@ class ActionService:
         kind, number = request.kind, request.number
 
         def failed(exc: Exception, dossier: Dossier | None = None, **kw: Any) -> ActionOutcome:
-            log.info("action %s on dossier %s failed: %s", kind, number, type(exc).__name__)
+            log.info("action.failed", kind=kind, dossier=number, error=type(exc).__name__)
             return ActionOutcome(Status.FAILED, kind, number, dossier, access, exc, **kw)
 
         access: Access | None = None
@@ -555,7 +555,7 @@ class ActionService:
             else:
                 report, recovered = self._edit_annotations(request, dossier, instructeur_id)
         except BackendError as exc:
-            log.info("action %s on dossier %s failed: %s", kind, number, type(exc).__name__)
+            log.info("action.failed", kind=kind, dossier=number, error=type(exc).__name__)
             after = self._reread(number) if exc.ambiguous else dossier
             uncertain = exc.ambiguous and after is None
             return ActionOutcome(
@@ -725,7 +725,7 @@ class ActionService:
             dossier: Dossier = self.ds.get_dossier(number)
             return dossier
         except BackendError as exc:
-            log.warning("dossier %s: re-read after action failed: %s", number, type(exc).__name__)
+            log.warning("action.reread_failed", dossier=number, error=type(exc).__name__)
             return None
 
     # --- bookkeeping ---------------------------------------------------------------------
@@ -762,7 +762,7 @@ class ActionService:
             )
         except Exception:
             # The action itself is done (or not) in DS; a lost audit row must not hide that.
-            log.exception("audit row for dossier %s could not be written", request.number)
+            log.exception("audit.write_failed", dossier=request.number)
 
 
 def own_messages(dossier: Dossier, instructeur_id: str) -> tuple[Message, ...]:

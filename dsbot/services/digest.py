@@ -14,7 +14,6 @@ restart, a second process or a manual `dsbot digest` never sends a second one th
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState
+from dsbot.logs import get_logger
 from dsbot.notifications.model import (
     DemarcheDigest,
     Digest,
@@ -36,7 +36,7 @@ from dsbot.store import notifications as q
 from dsbot.store.index import IndexEntry
 from dsbot.store.notifications import OutboxEntry, Subscription
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 DUE_SOON = timedelta(days=7)
@@ -244,7 +244,7 @@ class DigestScheduler:
                 )
                 if q.enqueue(db, entry, now):
                     queued.append((team_id, channel_id))
-        log.info("digest of %s: %d channel(s) queued", day, len(queued))
+        log.info("digest.queued", day=day, channels=len(queued))
         return queued
 
     def preview(self, *, channel: str | None = None) -> list[tuple[str, str, Digest]]:

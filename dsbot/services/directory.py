@@ -6,17 +6,17 @@ knows of: `DSBOT_DEMARCHES`, the subscribed ones, and those of the dossiers peop
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from dsbot.backends.errors import BackendError
+from dsbot.logs import get_logger
 from dsbot.store import Store
 from dsbot.store import links as q
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_TTL_SECONDS = 600.0
 
@@ -102,7 +102,12 @@ class InstructeurDirectory:
             try:
                 demarches.append(self.ds.get_demarche(number))
             except BackendError as exc:
-                log.warning("directory: démarche %s unreadable: %s", number, exc.message)
+                log.warning(
+                    "directory.demarche_unreadable",
+                    demarche=number,
+                    error=type(exc).__name__,
+                    reason=exc.message,
+                )
         with self.store.connect() as db:
             count = q.replace_directory(db, rosters(demarches))
         self._refreshed_at = self.clock()
@@ -133,6 +138,6 @@ class InstructeurDirectory:
         try:
             self.refresh_if_stale()
         except BackendError as exc:  # a stale directory is better than none
-            log.warning("directory refresh failed: %s", exc.message)
+            log.warning("directory.refresh_failed", error=type(exc).__name__, reason=exc.message)
         with self.store.connect() as db:
             return q.instructeur_ids_for_email(db, email)

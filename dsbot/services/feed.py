@@ -17,7 +17,6 @@ page left it (partial data is never used). Memory follows one page, never the d√
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from dsbot.backends import registry
 from dsbot.backends.errors import BackendError, BackendTimeout
 from dsbot.backends.port import BackendName, ChangeClassifier
+from dsbot.logs import get_logger
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
 from dsbot.store import Store
@@ -45,7 +45,7 @@ __all__ = [
     "RecentDossiers",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # The scopes of the stored feeds this processor reads: a d√©marche's or a groupe's (DS's).
 DS_SCOPES = ("demarche", "groupe")
@@ -236,7 +236,7 @@ class FeedProcessor:
                 # Too heavy for DS's 30 s: the same cursor again, smaller, then light.
                 self._slow_down(feed.key, size)
                 result.fallbacks += 1
-                log.warning("feed %s: a full page of %s timed out, asking for less", feed.key, size)
+                log.warning("feed.page_timed_out", feed=feed.key, page_size=size)
                 continue
             changed = self._page(feed, page, read_at, result)
             if page.dossiers:
@@ -329,7 +329,7 @@ class FeedProcessor:
                 # Gone between the listing and the read (trash, deletion, out of the token's
                 # scope): the deletion listing says what happened. Keeping the old snapshot
                 # means a return is compared with what the channels last saw.
-                log.info("dossier %s listed but no longer readable", number)
+                log.info("feed.dossier_unreadable", dossier=number)
                 continue
             found[number] = (read_at, dossier)
             if self.cache is not None:

@@ -17,7 +17,6 @@ table is keyed by number: a feed's refs are numbers (a document's initid).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from sqlite_utils import Database
 
 from dsbot.backends.errors import BackendError
 from dsbot.backends.port import BackendName, Change, FeedCursor, FeedSource, ItemSource
+from dsbot.logs import get_logger
 from dsbot.notifications.model import ItemRef, ItemStateChanged, ParentPayload, ThreadPayload
 from dsbot.services.feed import FeedResult
 from dsbot.services.outbox import OWN_ACTION_WINDOW
@@ -33,7 +33,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed, ItemSubscription, OutboxEntry
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # How many batches one cycle reads of a feed that says it has more.
 MAX_BATCHES = 20
@@ -199,7 +199,7 @@ class ItemFeedProcessor:
             item = self.reader.get_item(seen.ref)
         except BackendError as exc:
             # The event still goes out, only without who and why.
-            log.info("history of %s unreadable: %s", seen.ref, type(exc).__name__)
+            log.info("feed.history_unreadable", item=seen.ref, error=type(exc).__name__)
         else:
             title = item.title
             # The newest state change, and the comment written beside it (same person, same

@@ -11,7 +11,6 @@ the bot's credential, no actions). Everyone else is told how to connect.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,13 +28,14 @@ from dsbot.backends.port import (
     ItemAction,
     ItemSource,
 )
+from dsbot.logs import get_logger
 from dsbot.redact import redact
 from dsbot.services.audit import AuditService
 from dsbot.services.credentials import CredentialVault, SecretKeyError
 from dsbot.store import Store
 from dsbot.store import audit as q
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class Access(StrEnum):
@@ -130,11 +130,11 @@ class ItemService:
         self.vault.check_key()
         self.backends[backend].check_credential(credential)
         self.vault.put(team_id, user_id, backend.value, credential)
-        log.info("%s connected their %s account", user_id, backend.value)
+        log.info("credential.connected", user=user_id, backend=backend.value)
 
     def disconnect(self, team_id: str, user_id: str, backend: BackendName) -> bool:
         removed = self.vault.remove(team_id, user_id, backend.value)
-        log.info("%s disconnected from %s (%s)", user_id, backend.value, removed)
+        log.info("credential.disconnected", user=user_id, backend=backend.value, removed=removed)
         return removed
 
     # --- reading ---------------------------------------------------------------------------------

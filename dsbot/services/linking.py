@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from dsbot.logs import get_logger
 from dsbot.services.directory import InstructeurDirectory, Person
 from dsbot.store import Store
 from dsbot.store import links as q
 from dsbot.store.links import LinkRow
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # `method` of a tombstone row left by `delier`.
 UNLINKED = "unlinked"
@@ -99,7 +99,7 @@ class LinkingService:
             # The Slack e-mail changed since the automatic match: it no longer proves identity.
             with self.store.connect() as db:
                 q.delete_link(db, team_id, user_id)
-            log.info("auto link of %s dropped: Slack e-mail changed", user_id)
+            log.info("link.auto_dropped", user=user_id, reason="slack_email_changed")
         if profile.is_bot:
             return LinkStatus(None, reason="link.reason_bot")
         if not email:
@@ -115,7 +115,7 @@ class LinkingService:
         row = LinkRow(team_id, user_id, ids[0], email, "auto", user_id, q.now_iso())
         with self.store.connect() as db:
             q.save_link(db, row)
-        log.info("auto-linked %s to instructeur %s", user_id, ids[0])
+        log.info("link.auto", user=user_id, instructeur=ids[0])
         return LinkStatus(row, email=email)
 
     def link(self, team_id: str, admin_id: str, target_id: str, email: str) -> LinkRow:
@@ -126,7 +126,7 @@ class LinkingService:
         row = LinkRow(team_id, target_id, ids[0], email.lower(), "admin", admin_id, q.now_iso())
         with self.store.connect() as db:
             q.save_link(db, row)
-        log.info("%s linked %s to instructeur %s", admin_id, target_id, ids[0])
+        log.info("link.admin", admin=admin_id, user=target_id, instructeur=ids[0])
         return row
 
     def unlink(self, team_id: str, admin_id: str, target_id: str) -> bool:
@@ -134,5 +134,5 @@ class LinkingService:
         with self.store.connect() as db:
             existing = q.get_link(db, team_id, target_id)
             q.save_link(db, LinkRow(team_id, target_id, "", "", UNLINKED, admin_id, q.now_iso()))
-        log.info("%s unlinked %s", admin_id, target_id)
+        log.info("link.removed", admin=admin_id, user=target_id)
         return existing is not None and existing.method != UNLINKED

@@ -9,32 +9,39 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
+from dsbot.logs import get_logger
 from dsbot.slack.listeners import register_listeners
 from dsbot.slack.middleware import inject_services
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # Bolt's listener threads only parse and ack (the work goes to Jobs), so a modest pool is enough.
 LISTENER_THREADS = 16
 
 
-class DropRequestBodies(logging.Filter):
-    """Bolt logs the whole body of a request whose signature fails (at INFO): never kept.
+class DropBoltNoise(logging.Filter):
+    """Two of Bolt's lines are never kept:
 
-    In HTTP mode dsbot.slack.transport.edge refuses such requests before Bolt; this covers any
-    other path.
+    - the whole body of a request whose signature fails (at INFO). In HTTP mode
+      dsbot.slack.transport.edge refuses such requests before Bolt; this covers any other path;
+    - "`token` will be unused", at every start: Bolt reads SLACK_BOT_TOKEN from the environment
+      even when it is handed a client, which already holds that very token.
     """
 
+    TOKEN_UNUSED = warning_client_prioritized_and_token_skipped()
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Invalid request signature")
+        message = str(record.msg)
+        return not (message.startswith("Invalid request signature") or message == self.TOKEN_UNUSED)
 
 
 def bolt_logger() -> logging.Logger:
     logger = logging.getLogger("dsbot.bolt")
-    if not any(isinstance(f, DropRequestBodies) for f in logger.filters):
-        logger.addFilter(DropRequestBodies())
+    if not any(isinstance(f, DropBoltNoise) for f in logger.filters):
+        logger.addFilter(DropBoltNoise())
     return logger
 
 
@@ -87,7 +94,7 @@ def build_app(services: AppServices, *, on_ack: Callable[[str, float], None] | N
     @app.error
     def on_unhandled_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         # Bolt already answered Slack; here we make sure the failure is visible in the logs.
-        log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
+        log.error("listener.unhandled_error", error=type(error).__name__, exc_info=error)
         return BoltResponse(status=500, body="")
 
     return app

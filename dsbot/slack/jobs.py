@@ -6,12 +6,13 @@ ack of the 21st past Slack's 3 seconds. Listeners ack, hand the work to this poo
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-log = logging.getLogger(__name__)
+from dsbot.logs import get_logger
+
+log = get_logger(__name__)
 
 
 class Jobs:
@@ -31,12 +32,14 @@ class Jobs:
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:
-                log.exception("job %s failed", getattr(fn, "__name__", fn))
+                log.exception("job.failed", job=getattr(fn, "__name__", str(fn)))
                 if on_error is not None:
                     try:
                         on_error(exc)
                     except Exception:
-                        log.exception("error handler of %s failed", getattr(fn, "__name__", fn))
+                        log.exception(
+                            "job.error_handler_failed", job=getattr(fn, "__name__", str(fn))
+                        )
                 raise
 
         return self._pool.submit(run)

@@ -11,7 +11,6 @@ command with an error and forget every subscription.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from dsbot.logs import get_logger
 from dsbot.store.migrations import migrations
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 30
 # A health probe must answer quickly: a writer holding the lock longer is busy, not broken.
@@ -115,7 +115,7 @@ class Store:
         except sqlite3.Error as exc:
             raise DatabaseUnavailable(f"base {self.path} : {_reason(exc)}") from None
         if created:
-            log.info("no database at %s: created an empty one", self.path)
+            log.info("store.created", path=str(self.path))
         self.migrated = True
 
     def pending_migrations(self) -> list[str]:

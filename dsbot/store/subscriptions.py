@@ -146,6 +146,25 @@ def channel_subscriptions(db: Database, team_id: str, channel_id: str) -> list[S
     return [Subscription.from_row(r) for r in rows]
 
 
+def subscribed_channels(db: Database) -> list[tuple[str, str]]:
+    """(team_id, channel_id) of every channel with a subscription, of any backend."""
+    rows = db.query("SELECT DISTINCT team_id, channel_id FROM subscriptions ORDER BY 2, 1")
+    return [(str(row["team_id"]), str(row["channel_id"])) for row in rows]
+
+
+def known_team_ids(db: Database) -> list[str]:
+    """The Slack workspaces the database knows, from its subscriptions and links."""
+    tables = set(db.table_names())
+    queries = [
+        f"SELECT team_id FROM {table} WHERE team_id != ''"
+        for table in ("subscriptions", "links")
+        if table in tables
+    ]
+    if not queries:
+        return []
+    return sorted({str(row["team_id"]) for row in db.query(" UNION ".join(queries))})
+
+
 def feed_subscriptions(db: Database, key: str, *, active_only: bool = True) -> list[Subscription]:
     sql = f"SELECT * FROM subscriptions WHERE backend = 'ds' AND {FEED_KEY_SQL} = ?"
     if active_only:

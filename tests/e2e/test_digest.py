@@ -135,7 +135,7 @@ def test_dsbot_digest_command(scene: Scene, tmp_path) -> None:
     dry = dsbot_digest("--dry-run")
     assert f"# {CHANNEL_ID}" in dry and "Résumé du" in dry
     assert channel_digests(scene) == []
-    assert f"digest queued for {CHANNEL_ID}" in dsbot_digest()
+    assert f"résumé du jour mis en file pour {CHANNEL_ID}" in dsbot_digest()
     wait_until(lambda: len(channel_digests(scene)) == 1, what="the digest in the channel")
-    assert "already sent today" in dsbot_digest()
+    assert "résumé du jour déjà envoyé" in dsbot_digest()
     assert len(channel_digests(scene)) == 1

@@ -224,7 +224,7 @@ def unfurl_decisions(caplog: pytest.LogCaptureFixture, count: int) -> list[str]:
         return [
             r.getMessage()
             for r in list(caplog.records)
-            if r.getMessage().startswith("link_shared: previews")
+            if r.getMessage().startswith("unfurl.decided")
         ]
 
     return wait_until(lambda: len(found := lines()) >= count and found, what="unfurl decisions")
@@ -266,7 +266,7 @@ def test_one_read_budget_spent_across_paths_then_refused_on_each(
     assert SPENT in text_of(scene.slack.wait_for_response(menu_url)[0])
     # Another link (a link is previewed once per channel and window, budget or not).
     share_link(scene, waiting)
-    assert unfurl_decisions(caplog, 2)[-1].endswith(f"given, of [{waiting}] held back")
+    assert unfurl_decisions(caplog, 2)[-1].endswith(f"held_back={waiting}")
     publishes = len(scene.slack.calls("views.publish"))
     open_home(scene)
     note = scene.slack.wait_for("views.publish", publishes + 1)[publishes]

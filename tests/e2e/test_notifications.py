@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_run_once_from_settings(sandbox, slack, env):
     assert report.ok and report.drain is not None and report.drain.sent == 1
     (card,) = slack.top_level(CHANNEL)
     assert f"Dossier n° {number}" in card["text"]
-    assert "1 envoyé(s)" in report.summary()
+    assert {"1 envoyé", "1 message en file"} <= set(report.summary().split(" ; "))
 
 
 def test_run_once_needs_the_tokens(env):
@@ -70,6 +71,13 @@ def test_dsbot_poll_once_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_pa
     number = sandbox.control.create_dossier(int(env["demarche"]))["number"]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DS_"))}
     child_env.update({k: v for k, v in env.items() if k.isupper()})
+    # Every secret set, and every line logged, as JSON (issue 18: no secret, nothing personal).
+    secrets = {
+        "SLACK_APP_TOKEN": "xapp-1-A0DSBOT-4242-app-secret",
+        "SLACK_SIGNING_SECRET": "signing-secret-4242",
+        "DSBOT_SECRET_KEY": "Wm9vbGFuZGlhLWtleS1mb3ItdGVzdHMtb25seS00MjQyNDI=",
+    }
+    child_env.update(secrets, DSBOT_LOG_LEVEL="DEBUG", DSBOT_LOG_FORMAT="json")
     done = subprocess.run(
         [sys.executable, "-m", "dsbot.cli", "poll", "--once"],
         env=child_env,
@@ -79,9 +87,22 @@ def test_dsbot_poll_once_runs_one_cycle_as_a_process(sandbox, slack, env, tmp_pa
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "1 envoyé(s)" in done.stdout
+    assert "1 envoyé" in done.stdout.strip().split(" ; ")
     (card,) = slack.top_level(CHANNEL)
     assert card["text"].startswith(f"Dossier n° {number}")
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    events = {line["event"] for line in lines}
+    assert {"ds.request_ok", "cycle.done"} <= events, events
+    assert all({"time", "level", "logger", "event"} <= set(line) for line in lines)
+    with DSClient(sandbox.graphql_url, "sandbox-token") as ds:
+        dossier = ds.get_dossier(number)
+    demandeur = dossier.demandeur
+    personal = [getattr(demandeur, n, None) for n in ("nom", "prenom", "raison_sociale")]
+    personal = [p for p in [*personal, dossier.usager_email] if p and p.strip()]
+    assert personal, "the dossier has a demandeur to look for"
+    for value in [*secrets.values(), env["SLACK_BOT_TOKEN"], env["DS_API_TOKEN"], *personal]:
+        assert value not in done.stderr, value
+    del child_env["DSBOT_LOG_FORMAT"], child_env["DSBOT_LOG_LEVEL"]
     # DS unreachable: a non-zero exit and a one-line reason.
     child_env["DS_API_URL"] = "http://127.0.0.1:9/api/v2/graphql"
     failed = subprocess.run(

@@ -69,7 +69,7 @@ def decided(caplog: pytest.LogCaptureFixture, count: int) -> list[str]:
         return [
             r.getMessage()
             for r in list(caplog.records)
-            if r.name == LOGGER and r.getMessage().startswith("link_shared:")
+            if r.name == LOGGER and r.getMessage().startswith(("unfurl.decided", "unfurl.no_"))
         ]
 
     return wait_until(lambda: len(found := lines()) >= count and found, what="decisions")
@@ -107,7 +107,7 @@ def test_a_linked_instructeur_gets_a_compact_preview(stage: Scene, caplog) -> No
     assert "@" not in shown
     for message in dossier.messages:
         assert message.body[:30] not in shown
-    assert decided(caplog, 1) == [f"link_shared: previews of [{number}] given, of none held back"]
+    assert decided(caplog, 1) == [f'unfurl.decided given={number} held_back=""']
 
 
 def test_the_usager_url_is_previewed_too(stage: Scene, caplog) -> None:
@@ -122,7 +122,7 @@ def test_the_usager_url_is_previewed_too(stage: Scene, caplog) -> None:
 def test_no_preview_when_the_sharer_may_not_see_the_dossier(stage: Scene, caplog, outsider):
     number = stage.dossier("en_instruction")
     share(stage, dossier_url(stage, number), user=outsider)
-    assert decided(caplog, 1) == [f"link_shared: previews of none given, of [{number}] held back"]
+    assert decided(caplog, 1) == [f'unfurl.decided given="" held_back={number}']
     assert stage.slack.unfurls() == []
     assert stage.slack.calls("chat.unfurl") == []
     # Held back for the outsider, the link still gets its preview when a colleague shares it.
@@ -135,7 +135,7 @@ def test_a_guest_gets_no_preview(stage: Scene, caplog) -> None:
     number = stage.dossier("en_instruction")
     stage.slack.add_user("U0GUEST01", stage.alice_email, real_name="Invité", is_restricted=True)
     share(stage, dossier_url(stage, number), user="U0GUEST01")
-    assert decided(caplog, 1) == ["link_shared: no preview (no target, or shared by a guest)"]
+    assert decided(caplog, 1) == ["unfurl.no_target"]
     assert stage.slack.calls("chat.unfurl") == []
 
 
@@ -145,7 +145,7 @@ def test_one_preview_per_link_and_channel_every_30_minutes(stage: Scene, caplog)
     first = share(stage, url)
     decided(caplog, 1)
     share(stage, url)
-    assert decided(caplog, 2)[1] == f"link_shared: previews of none given, of [{number}] held back"
+    assert decided(caplog, 2)[1] == f'unfurl.decided given="" held_back={number}'
     assert [u["ts"] for u in stage.slack.unfurls()] == [first]
 
     # Another channel has its own preview.
@@ -165,7 +165,7 @@ def test_one_preview_per_link_and_channel_every_30_minutes(stage: Scene, caplog)
 def test_no_preview_for_a_message_with_three_links(stage: Scene, caplog) -> None:
     numbers = [stage.dossier("en_instruction") for _ in range(3)]
     share(stage, *(dossier_url(stage, n) for n in numbers))
-    assert decided(caplog, 1) == ["link_shared: 3 link(s), no dossier link to preview"]
+    assert decided(caplog, 1) == ["unfurl.no_dossier_link links=3"]
     assert stage.slack.calls("chat.unfurl") == []
     # Two links are still previewed, in one call.
     ts = share(stage, *(dossier_url(stage, n) for n in numbers[:2]))
@@ -178,14 +178,14 @@ def test_no_preview_for_another_host_or_page(stage: Scene, caplog) -> None:
     requests_before = stage.control.stats()["graphql_requests"]
     share(stage, f"https://ds.example.org/procedures/{stage.demarche}/dossiers/{number}")
     share(stage, f"{stage.bot.services.settings.ds_web_base}/procedures/{stage.demarche}")
-    assert decided(caplog, 2) == ["link_shared: 1 link(s), no dossier link to preview"] * 2
+    assert decided(caplog, 2) == ["unfurl.no_dossier_link links=1"] * 2
     assert stage.slack.calls("chat.unfurl") == []
     assert stage.control.stats()["graphql_requests"] == requests_before
 
 
 def test_an_unknown_dossier_gets_no_preview(stage: Scene, caplog) -> None:
     share(stage, dossier_url(stage, 999_999))
-    assert decided(caplog, 1) == ["link_shared: previews of none given, of [999999] held back"]
+    assert decided(caplog, 1) == ['unfurl.decided given="" held_back=999999']
     assert stage.slack.calls("chat.unfurl") == []
 
 

@@ -913,6 +913,27 @@ class FakeSlack:
                 self._missing_scope(needed)
             return {"channel": copy.deepcopy(channel)}
 
+    def _api_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot sees (public ones, private ones it is in), one page: what
+        `dsbot abonner --canal #name` reads to find a channel's id."""
+        types = str(params.get("types") or "public_channel").split(",")
+        exclude_archived = str(params.get("exclude_archived", "")).lower() in ("1", "true")
+        for kind, scope in (
+            ("public_channel", "channels:read"),
+            ("private_channel", "groups:read"),
+        ):
+            if kind in types and scope not in self.scopes:
+                self._missing_scope(scope)
+        with self._lock:
+            channels = [
+                copy.deepcopy(c)
+                for c in self._channels.values()
+                if ("private_channel" if c["is_private"] else "public_channel") in types
+                and (c["is_member"] or not c["is_private"])
+                and not (exclude_archived and c["is_archived"])
+            ]
+        return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+
     def _api_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             channel = self._channels.get(str(params.get("channel", "")))

@@ -12,7 +12,6 @@ otherwise the original error is raised.
 
 from __future__ import annotations
 
-import logging
 import pathlib
 import random
 import time
@@ -72,10 +71,11 @@ from dsbot.backends.ds.transport import (
 )
 from dsbot.backends.ds.upload import PreparedFile, Source, parse_direct_upload, prepare, put_file
 from dsbot.backends.port import RequestObserver
+from dsbot.logs import get_logger
 from dsbot.ratelimit import RateLimiter, shared_limiter
 from dsbot.tls import verified_context
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 PAGE_SIZE = 100  # DS's maximum (larger values are silently clamped)
 # Slots of queries/get_dossiers.graphql: full dossiers read per request by get_dossiers.
@@ -427,16 +427,18 @@ class DSClient:
         """After an ambiguous failure, `probe()` tells whether the mutation was applied."""
         if not exc.ambiguous:
             return None
-        logger.warning("DS %s: no usable answer (%s), re-reading", name, type(exc).__name__)
+        logger.warning("ds.mutation_ambiguous", mutation=name, error=type(exc).__name__)
         try:
             result = probe()
         except DSError as reread_error:
-            logger.warning("DS %s: re-read failed too (%s)", name, type(reread_error).__name__)
+            logger.warning(
+                "ds.mutation_reread_failed", mutation=name, error=type(reread_error).__name__
+            )
             return None
         if result is None:
-            logger.warning("DS %s: not applied as far as DS shows", name)
+            logger.warning("ds.mutation_not_applied", mutation=name)
         else:
-            logger.warning("DS %s: had been applied, recovered", name)
+            logger.warning("ds.mutation_recovered", mutation=name)
         return result
 
     def _state_mutation(
@@ -863,7 +865,9 @@ class DSClient:
             if attempt >= self.policy.max_read_retries:
                 raise error
             delay = backoff_delay(attempt, self.policy, self._rng)
-            logger.warning("DS upload PUT: %s, retrying in %.1f s", type(error).__name__, delay)
+            logger.warning(
+                "ds.upload_retry", error=type(error).__name__, retry_in_s=round(delay, 1)
+            )
             self._sleep(delay)
             attempt += 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from graphql import IntrospectionQuery, build_client_schema, parse, validate
 
@@ -18,6 +19,7 @@ from dsbot.backends.ds.documents import documents
 from dsbot.backends.errors import BackendError
 from dsbot.backends.registry import FAIL, OK, WARN, Finding
 from dsbot.config import Settings
+from dsbot.network_errors import explain
 
 
 def _gid(kind: str, n: int) -> str:
@@ -59,9 +61,9 @@ def _check_token(ds: Any, settings: Settings) -> Iterator[Finding]:
             "Autorisez-la sur le jeton dans DS",
         )
     except BackendError as exc:
-        yield Finding(
-            FAIL, f"DS est injoignable : {exc.message}", "Vérifiez DS_API_URL et le réseau"
-        )
+        host = urlsplit(settings.ds_api_url).netloc
+        words = explain(exc, host) or exc.message
+        yield Finding(FAIL, f"DS est injoignable : {words}", "Vérifiez DS_API_URL et le réseau")
 
 
 def _check_demarches(ds: Any, settings: Settings) -> Iterator[Finding]:

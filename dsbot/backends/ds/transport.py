@@ -14,7 +14,6 @@ connection never opened, or Rack::Attack refused them before the application ran
 from __future__ import annotations
 
 import email.utils
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -43,10 +42,11 @@ from dsbot.backends.ds.errors import (
 from dsbot.backends.errors import request_outcome
 from dsbot.backends.port import RequestObserver
 from dsbot.backoff import jittered_delay
+from dsbot.logs import get_logger
 from dsbot.ratelimit import RateLimiter, WaitTooLong
 from dsbot.redact import redact
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 READ_ONLY_MARKER = "seulement en lecture"  # "Le jeton utilisé est configuré seulement en lecture"
 FORBIDDEN_NETWORK_MARKER = "forbidden network"
@@ -262,12 +262,12 @@ class GraphQLTransport:
             waited = self._limiter.acquire(max_wait=self.policy.max_retry_after)
         except WaitTooLong as exc:
             # Nothing was sent: the process's own budget (or a 429 hold) says not now.
-            logger.warning("DS %s not sent: rate limit, %.1f s to wait", document.name, exc.wait)
+            logger.warning("ds.request_held", operation=document.name, wait_s=round(exc.wait, 1))
             raise DSRateLimited(
                 "Client-side rate limit for DS reached", retry_after=exc.wait
             ) from None
         if waited >= 1.0:
-            logger.info("DS %s waited %.1f s for the rate limiter", document.name, waited)
+            logger.info("ds.rate_limit_waited", operation=document.name, waited_s=round(waited, 1))
         if waited > 0 and self._observer is not None:
             self._observer.rate_limit_wait("ds", waited)
         started = time.monotonic()
@@ -286,17 +286,17 @@ class GraphQLTransport:
             exc.message = redact(exc.message, self.secrets)
             exc.args = (exc.message,)
             logger.warning(
-                "DS %s failed in %.0f ms: %s (%s)",
-                document.name,
-                (time.monotonic() - started) * 1000,
-                type(exc).__name__,
-                exc.message,
+                "ds.request_failed",
+                operation=document.name,
+                ms=round((time.monotonic() - started) * 1000),
+                error=type(exc).__name__,
+                reason=exc.message,
             )
             self._observe(document, exc, started)
             raise
         self._observe(document, None, started)
         log = logger.info if document.is_mutation else logger.debug
-        log("DS %s ok in %.0f ms", document.name, (time.monotonic() - started) * 1000)
+        log("ds.request_ok", operation=document.name, ms=round((time.monotonic() - started) * 1000))
         return data
 
     def _observe(self, document: Document, error: DSError | None, started: float) -> None:
@@ -373,6 +373,9 @@ class GraphQLTransport:
                 if not (mutation and isinstance(exc, DSRateLimited)):
                     attempt += 1
                 logger.warning(
-                    "DS %s: %s, retrying in %.1f s", document.name, type(exc).__name__, delay
+                    "ds.request_retry",
+                    operation=document.name,
+                    error=type(exc).__name__,
+                    retry_in_s=round(delay, 1),
                 )
                 self._sleep(delay)

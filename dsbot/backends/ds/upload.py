@@ -16,7 +16,6 @@ import base64
 import hashlib
 import io
 import json
-import logging
 import pathlib
 import time
 from collections.abc import Iterator
@@ -27,8 +26,9 @@ import httpx
 
 from dsbot.backends.ds.errors import DSFileTooLarge, DSUploadError
 from dsbot.backends.ds.models import DirectUpload
+from dsbot.logs import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024  # DS's attachment limit (Commentaire::FILE_MAX_SIZE)
 CHUNK_SIZE = 256 * 1024
@@ -145,14 +145,14 @@ def put_file(http: httpx.Client, upload: DirectUpload, prepared: PreparedFile) -
     elapsed = (time.monotonic() - started) * 1000
     if not 200 <= response.status_code < 300:
         logger.warning(
-            "DS upload PUT refused: HTTP %s in %.0f ms (%d bytes)",
-            response.status_code,
-            elapsed,
-            prepared.byte_size,
+            "ds.upload_refused",
+            http_status=response.status_code,
+            ms=round(elapsed),
+            bytes=prepared.byte_size,
         )
         detail = response.text.strip()[:300]
         message = f"Le stockage a refusé le fichier (HTTP {response.status_code})"
         raise DSUploadError(
             f"{message} : {detail}" if detail else message, http_status=response.status_code
         )
-    logger.info("DS upload PUT ok in %.0f ms (%d bytes)", elapsed, prepared.byte_size)
+    logger.info("ds.upload_ok", ms=round(elapsed), bytes=prepared.byte_size)

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -41,10 +40,11 @@ from dsbot.backends.dynacase.redirects import RedirectPolicy
 from dsbot.backends.errors import request_outcome
 from dsbot.backends.port import RequestObserver
 from dsbot.backoff import jittered_delay
+from dsbot.logs import get_logger
 from dsbot.ratelimit import RateLimiter, WaitTooLong, token_key
 from dsbot.redact import redact
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 MAX_ERROR_TEXT = 300
 MAX_REDIRECTS = 5
@@ -231,22 +231,22 @@ class Transport:
             exc.message = redact(exc.message, self.secrets)
             exc.args = (exc.message,)
             logger.warning(
-                "Dynacase %s %s failed in %.0f ms: %s (%s)",
-                method,
-                path,
-                (time.monotonic() - started) * 1000,
-                type(exc).__name__,
-                exc.message,
+                "dynacase.request_failed",
+                method=method,
+                path=path,
+                ms=round((time.monotonic() - started) * 1000),
+                error=type(exc).__name__,
+                reason=exc.message,
             )
             self._observe(method, path, exc, started)
             raise
         self._observe(method, path, None, started)
         logger.debug(
-            "Dynacase %s %s: %s in %.0f ms",
-            method,
-            path,
-            answer.status,
-            (time.monotonic() - started) * 1000,
+            "dynacase.request_ok",
+            method=method,
+            path=path,
+            status=answer.status,
+            ms=round((time.monotonic() - started) * 1000),
         )
         return answer
 
@@ -320,7 +320,10 @@ class Transport:
                 )
                 self.stats.add("retries")
                 logger.warning(
-                    "Dynacase GET %s: %s, retrying in %.1f s", path, type(exc).__name__, delay
+                    "dynacase.request_retry",
+                    path=path,
+                    error=type(exc).__name__,
+                    retry_in_s=round(delay, 1),
                 )
                 self._sleep(delay)
 

@@ -30,7 +30,6 @@ prepared: its payload is rendered and posted as it is. A new kind is a payload c
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import uuid
@@ -41,6 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dsbot.backends.errors import BackendError
+from dsbot.logs import get_logger
 from dsbot.notifications.delivery.policy import GONE_MESSAGE_ERRORS, Gone, Policy
 from dsbot.notifications.delivery.port import (
     DeliveryTag,
@@ -71,7 +71,7 @@ from dsbot.store.notifications import (
     ThreadPayload,
 )
 
-log = logging.getLogger("dsbot.notifications.delivery")
+log = get_logger("dsbot.notifications.delivery")
 
 
 def utc_now() -> datetime:
@@ -215,7 +215,7 @@ class DeliveryService:
         try:
             step = future.result()
         except Exception:
-            log.exception("outbox: delivery in %s failed", channel)
+            log.exception("outbox.channel_failed", channel=channel)
             idle.add(channel)
             return
         report.add(step.report)
@@ -242,18 +242,19 @@ class DeliveryService:
                     # channel is gone...): sending again risks a duplicate, waiting forever
                     # loses the message. Send; a gone channel then pauses as usual.
                     log.warning(
-                        "outbox %s: cannot read the history of %s (%s): sending again",
-                        row.id,
-                        row.channel_id,
-                        exc.error,
+                        "outbox.history_unreadable",
+                        row=row.id,
+                        channel=row.channel_id,
+                        error=exc.error,
+                        then="send_again",
                     )
                     found = None
                 else:
-                    log.warning("outbox %s: cannot check Slack yet: %s", row.id, exc.error)
+                    log.warning("outbox.check_later", row=row.id, error=exc.error)
                     self._block(row.channel_id)
                     continue
             except NoAnswer as exc:
-                log.warning("outbox %s: cannot check Slack yet: %s", row.id, exc)
+                log.warning("outbox.check_later", row=row.id, error=str(exc))
                 self._block(row.channel_id)
                 continue
             with q.write(self.store) as db:
@@ -444,11 +445,7 @@ class DeliveryService:
                 except SlackRefused as exc:
                     if exc.error not in GONE_MESSAGE_ERRORS:
                         raise
-                    log.info(
-                        "card of %s in %s was deleted: posting a new one",
-                        row.item,
-                        channel,
-                    )
+                    log.info("outbox.card_deleted", item=row.item, channel=channel)
             if ts is None:
                 # Rare (a card deleted in Slack): wait for the slot here, on this channel's step.
                 self.pacer.wait_post(channel, self._pause, self._stopping)
@@ -463,7 +460,7 @@ class DeliveryService:
             return
         except NoAnswer as exc:
             # The message may or may not be in Slack: leave the row `sending` for recover().
-            log.warning("outbox %s: no answer from Slack (%s); will check", row.id, exc)
+            log.warning("outbox.no_answer", row=row.id, error=str(exc))
             self._block(channel)
             return
         with q.write(self.store) as db:

@@ -10,17 +10,17 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from dsbot.backoff import exponential_delay
+from dsbot.logs import get_logger
 from dsbot.notifications.delivery.port import DrainReport, SlackRefused
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload, OutboxEntry, OutboxKind, OutboxRow, OutboxStatus
 
-log = logging.getLogger("dsbot.notifications.delivery")
+log = get_logger("dsbot.notifications.delivery")
 
 # Slack errors that will not go away by retrying (docs/slack.md, "Errors"): stop and tell
 # someone.
@@ -77,7 +77,7 @@ class Policy:
                 )
             self.block(row.channel_id)
             report.rescheduled += 1
-            log.info("Slack rate limit in %s: retry in %.0f s", row.channel_id, retry_after)
+            log.info("slack.rate_limited", channel=row.channel_id, retry_in_s=round(retry_after))
             return
         if thread and exc.error in GONE_MESSAGE_ERRORS:
             raise Gone(exc.error)
@@ -86,7 +86,7 @@ class Policy:
             return
         if exc.status >= 500:
             # Slack may have done it anyway: settle it through the history, later.
-            log.warning("outbox %s: Slack answered %s; will check", row.id, exc.status)
+            log.warning("outbox.slack_server_error", row=row.id, http_status=exc.status)
             self.block(row.channel_id)
             return
         self.retry(row, exc.error, report, claimed=True)
@@ -101,7 +101,7 @@ class Policy:
             if final and attempts >= self.max_attempts:
                 q.mark_final(db, row.id, OutboxStatus.DEAD, error)
                 report.dead += 1
-                log.error("outbox %s given up after %s attempts: %s", row.id, attempts, error)
+                log.error("outbox.dead", row=row.id, attempts=attempts, error=error)
                 return
             if not claimed:
                 q.count_attempt(db, row.id)
@@ -126,7 +126,7 @@ class Policy:
             if row.kind is OutboxKind.ALERT:
                 q.mark_final(db, row.id, OutboxStatus.DEAD, error)
                 report.dead += 1
-                log.error("alert to %s cannot be delivered: %s", row.channel_id, error)
+                log.error("ops.alert_undeliverable", channel=row.channel_id, error=error)
                 return
             subs = [s for s in q.channel_subscriptions(db, row.team_id, row.channel_id) if s.active]
             for sub in subs:
@@ -162,6 +162,4 @@ class Policy:
                     now,
                 )
         self.block(row.channel_id)
-        log.error(
-            "Slack refuses channel %s (%s): its subscriptions are paused", row.channel_id, error
-        )
+        log.error("outbox.channel_paused", channel=row.channel_id, error=error)

@@ -11,44 +11,58 @@ accepted too, for typed-by-hand or unescaped installs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
-from dsbot.slack.presentation.views import ds_state_ids
+from dsbot.services.subscription_words import (
+    FAMILY_RE as FAMILY_RE,
+)
+from dsbot.services.subscription_words import (
+    MAX_NUMBER as MAX_NUMBER,
+)
+from dsbot.services.subscription_words import (
+    NUMBER_RE as NUMBER_RE,
+)
+from dsbot.services.subscription_words import (
+    STATE_ALIASES as STATE_ALIASES,
+)
+from dsbot.services.subscription_words import (
+    Invalid as Invalid,
+)
+from dsbot.services.subscription_words import (
+    Subscribe as Subscribe,
+)
+from dsbot.services.subscription_words import (
+    SubscribeFamily as SubscribeFamily,
+)
+from dsbot.services.subscription_words import (
+    Unsubscribe as Unsubscribe,
+)
+from dsbot.services.subscription_words import (
+    UnsubscribeFamily as UnsubscribeFamily,
+)
+from dsbot.services.subscription_words import (
+    ds_state_word as ds_state_word,
+)
+from dsbot.services.subscription_words import (
+    number_word as _number,
+)
+from dsbot.services.subscription_words import (
+    parse_subscribe as parse_subscribe,
+)
+from dsbot.services.subscription_words import (
+    parse_subscribe_family as parse_subscribe_family,
+)
+from dsbot.services.subscription_words import (
+    parse_unsubscribe as parse_unsubscribe,
+)
+from dsbot.services.subscription_words import (
+    parse_unsubscribe_family as parse_unsubscribe_family,
+)
 
 
 @dataclass(frozen=True)
 class ShowDossier:
     number: int
-
-
-@dataclass(frozen=True)
-class Subscribe:
-    demarche: int
-    groupe: int | None = None
-    states: tuple[str, ...] = ()  # DS's state ids (the registry's `states`)
-    since: date | None = None
-
-
-@dataclass(frozen=True)
-class Unsubscribe:
-    demarche: int
-
-
-@dataclass(frozen=True)
-class SubscribeFamily:
-    """`/ds abonner <backend> <SCOPE> [etat <state id>…]`: a channel follows a scope of a
-    backend other than DS (a family of documents)."""
-
-    backend: str
-    family: str
-    states: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class UnsubscribeFamily:
-    backend: str
-    family: str
 
 
 @dataclass(frozen=True)
@@ -104,15 +118,6 @@ class Help:
     unknown: str | None = None
 
 
-@dataclass(frozen=True)
-class Invalid:
-    """Recognised subcommand, bad arguments: `error_key` names the text to show."""
-
-    subcommand: str
-    error_key: str
-    params: dict[str, str] = field(default_factory=dict)
-
-
 # The core requests; a backend's entries may add their own (dsbot/slack/commands/table.py).
 Command = (
     ShowDossier
@@ -132,40 +137,10 @@ Command = (
     | Invalid
 )
 
-# Words for DS's states besides their ids (`en_construction`…), as people type them.
-STATE_ALIASES = {
-    "construction": "en_construction",
-    "instruction": "en_instruction",
-    "accepté": "accepte",
-    "refusé": "refuse",
-}
-
-
-def ds_state_word(token: str) -> str | None:
-    """The DS state id `token` names (an id or an alias), None when it names none."""
-    known = ds_state_ids()
-    state = STATE_ALIASES.get(token, token)
-    return state if state in known else None
-
-
 USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 PLAIN_USER_ID_RE = re.compile(r"^@?([UW][A-Z0-9]{6,})$")
 MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-# A backend's scope or workflow state (a family's logical name, a state id).
-FAMILY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
-NUMBER_RE = re.compile(r"^(?:n°|no|#)?(\d+)$", re.IGNORECASE)
-# DS numbers are GraphQL `Int`s (32-bit signed): anything larger gets a raw GraphQL error from DS
-# instead of "not found", and 0 is never a dossier, démarche or groupe.
-MAX_NUMBER = 2**31 - 1
-
-
-def _number(token: str) -> int | None:
-    match = NUMBER_RE.match(token)
-    if match is None:
-        return None
-    value = int(match.group(1))
-    return value if 1 <= value <= MAX_NUMBER else None
 
 
 def _user(token: str) -> str | None:
@@ -195,21 +170,6 @@ def parse_dossier(args: list[str]) -> ShowDossier | Invalid:
     if number is None:
         return Invalid("dossier", "error.dossier_number", {"value": args[0]})
     return ShowDossier(number)
-
-
-def parse_unsubscribe(args: list[str]) -> Unsubscribe | Invalid:
-    number = _number(args[0]) if len(args) == 1 else None
-    if number is None:
-        return Invalid("desabonner", "error.unsubscribe_usage")
-    return Unsubscribe(number)
-
-
-def parse_unsubscribe_family(
-    backend: str, usage_key: str, args: list[str]
-) -> UnsubscribeFamily | Invalid:
-    if len(args) != 1 or not FAMILY_RE.match(args[0]):
-        return Invalid("desabonner", usage_key)
-    return UnsubscribeFamily(backend, args[0])
 
 
 def parse_list_subscriptions(args: list[str]) -> ListSubscriptions:
@@ -284,101 +244,3 @@ def parse_unlink(args: list[str]) -> Unlink | Invalid:
     if unlinked is None:
         return Invalid("delier", "error.unlink_usage")
     return Unlink(unlinked)
-
-
-# The words that say what the next values of `abonner <démarche> …` are, alone (`groupe 3`) or
-# as a prefix (`groupe:3`), French and English.
-_SUBSCRIBE_MODES = {
-    "groupe": "groupe",
-    "group": "groupe",
-    "etat": "etat",
-    "état": "etat",
-    "state": "etat",
-    "etats": "etat",
-    "états": "etat",
-    "states": "etat",
-    "depuis": "depuis",
-    "since": "depuis",
-}
-_SUBSCRIBE_PREFIXED = ("groupe", "group", "etat", "état", "state")
-
-
-def _subscribe_token(token: str) -> tuple[str | None, str | None]:
-    """(the mode the token names, the value it carries): `groupe` → (groupe, None),
-    `groupe:3` → (groupe, 3), `3` → (None, 3)."""
-    if token in _SUBSCRIBE_MODES:
-        return _SUBSCRIBE_MODES[token], None
-    prefix, colon, value = token.partition(":")
-    if colon and prefix in _SUBSCRIBE_PREFIXED:
-        return _SUBSCRIBE_MODES[prefix], value
-    return None, token
-
-
-@dataclass
-class _SubscribeArgs:
-    groupe: int | None = None
-    states: list[str] = field(default_factory=list)
-    since: date | None = None
-
-    def take(self, mode: str | None, value: str) -> Invalid | None:
-        """Take one value for `mode`; the refusal that names it when it is not one."""
-        if mode == "groupe":
-            self.groupe = _number(value)
-            if self.groupe is None:
-                return Invalid("abonner", "error.subscribe_groupe", {"value": value})
-        elif mode == "etat":
-            state = ds_state_word(value)
-            if state is None:
-                return Invalid("abonner", "error.subscribe_state", {"value": value})
-            if state not in self.states:
-                self.states.append(state)
-        elif mode == "depuis":
-            try:
-                self.since = date.fromisoformat(value)
-            except ValueError:
-                return Invalid("abonner", "error.subscribe_since", {"value": value})
-        else:
-            return Invalid("abonner", "error.subscribe_usage")
-        return None
-
-
-def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
-    demarche = _number(args[0]) if args else None
-    if demarche is None:
-        return Invalid("abonner", "error.subscribe_usage")
-    parsed = _SubscribeArgs()
-    mode: str | None = None
-    for token in (a.lower().rstrip(",") for a in args[1:]):
-        named, value = _subscribe_token(token)
-        mode = named or mode
-        if value is None:
-            continue
-        refused = parsed.take(mode, value)
-        if refused is not None:
-            return refused
-        if mode != "etat":
-            mode = None  # a groupe and a date take one value; états take several
-    if mode in ("groupe", "depuis"):
-        return Invalid("abonner", "error.subscribe_usage")
-    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since)
-
-
-def parse_subscribe_family(
-    backend: str, usage: str, state_key: str, args: list[str]
-) -> SubscribeFamily | Invalid:
-    """`<SCOPE> [etat <state id>…]` after `abonner <backend>`: ids as the backend spells them
-    (case kept)."""
-    if not args or not FAMILY_RE.match(args[0]):
-        return Invalid("abonner", usage)
-    family, rest = args[0], [a.rstrip(",") for a in args[1:]]
-    states: list[str] = []
-    if rest:
-        head = rest[0].lower()
-        if head not in ("etat", "état", "state", "etats", "états", "states") or len(rest) < 2:
-            return Invalid("abonner", usage)
-        for token in rest[1:]:
-            if not FAMILY_RE.match(token):
-                return Invalid("abonner", state_key, {"value": token})
-            if token not in states:
-                states.append(token)
-    return SubscribeFamily(backend, family, tuple(states))

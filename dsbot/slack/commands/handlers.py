@@ -4,12 +4,12 @@ functions and the listener can read the table without an import running back up.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
 
+from dsbot.logs import get_logger
 from dsbot.slack.commands import grammar as g
 from dsbot.slack.commands.table import Invocation
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
@@ -21,7 +21,7 @@ from dsbot.slack.services import AppServices
 from dsbot.store.notifications import ItemSubscription, Subscription
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def ephemeral(message: Any) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def run_show_dossier(call: Invocation, cmd: g.ShowDossier) -> None:
     """Rate-limited, acked as loading at once, the card read from DS in the job pool."""
     services, t = call.services, call.services.texts
     if not services.read_budget.spend(call.team_id, call.user_id, "/ds dossier"):
-        log.warning("/ds dossier rate limit reached by %s", call.user_id)
+        log.warning("budget.spent", user=call.user_id, path="/ds dossier")
         limit = services.read_budget.limit
         call.ack(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
         return
@@ -125,7 +125,7 @@ def show_dossier(
         dossier, access = services.access.open(team_id, user_id, number)
     except Exception as exc:
         # Every DS failure gets its own clear sentence; the number helps the user spot a typo.
-        log.info("dossier %s for %s: %s", number, user_id, type(exc).__name__)
+        log.info("dossier.unreadable", dossier=number, user=user_id, error=type(exc).__name__)
         respond(
             text=ds_error_text(exc, t, number=number),
             response_type="ephemeral",

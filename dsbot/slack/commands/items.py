@@ -8,7 +8,6 @@ without importing each other.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -16,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.errors import BackendError, BackendNotFound
 from dsbot.backends.port import BackendName
+from dsbot.logs import get_logger
 from dsbot.redact import redact
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView
@@ -29,7 +29,7 @@ from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ERROR_MAX = 300
 
@@ -188,5 +188,5 @@ def open_connect_modal(
         open_modal(services, trigger_id, build_connect_modal(backend, t), team_id, user_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("views.open of the connection modal failed: %s", error)
+        log.info("modal.open_failed", modal="connect", error=error)
         respond(text=t("action.modal_failed", error=error), response_type="ephemeral")

@@ -8,11 +8,10 @@ One budget per app (AppServices.read_budget): two apps in one process (tests) do
 
 from __future__ import annotations
 
-import logging
-
+from dsbot.logs import get_logger
 from dsbot.slack.interaction.throttle import UserRateLimit
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class ReadBudget:
@@ -27,5 +26,5 @@ class ReadBudget:
         """Count one read for the person; False (nothing counted) when their budget is spent."""
         if self._limit.allow(team_id, user_id):
             return True
-        log.warning("read budget spent by %s (%s)", user_id, path)
+        log.warning("budget.spent", user=user_id, path=path)
         return False

@@ -4,7 +4,6 @@ then filled from a fresh DS read in the job pool."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.services.actions import ActionKind, ActionOutcome, Status, own_messages
 from dsbot.slack import ids
 from dsbot.slack.interaction.debounce import ClickDebounce
@@ -32,7 +32,7 @@ from dsbot.slack.presentation.html_text import to_plain
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -80,7 +80,7 @@ def open_action_modal(
     t = services.texts
     action_id, number = click.action_id, click.number
     if not clicks.first(team_id, user_id, action_id, str(number)):
-        log.info("double click on %s for dossier %s ignored", action_id, number)
+        log.info("click.duplicate", action=action_id, dossier=number)
         return
     origin = origin_of_click(click, key=new_key())
     try:
@@ -89,7 +89,7 @@ def open_action_modal(
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("views.open for dossier %s failed: %s", number, error)
+        log.info("modal.open_failed", dossier=number, error=error)
         # No modal opened: the user's next click must open one.
         clicks.forget(team_id, user_id, action_id, str(number))
         respond(

@@ -8,7 +8,6 @@ and `ActionService.perform` re-authorizes on a fresh read, with the modal's idem
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.port import AnnotationChange
+from dsbot.logs import get_logger
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -60,7 +60,7 @@ from dsbot.slack.presentation.blocks.modals import ModalOrigin
 from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 KIND_BY_OPTION = {
     ids.MORE_ETIQUETTES: ActionKind.ETIQUETTES,
@@ -145,7 +145,7 @@ def open_edit(
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("views.open for dossier %s failed: %s", number, error)
+        log.info("modal.open_failed", dossier=number, error=error)
         tell(services, audience, t("action.modal_failed", error=error))
         return
     view_id = opened["view"]["id"]

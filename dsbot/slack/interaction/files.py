@@ -13,7 +13,6 @@ does not match its announced type (HTML posing as a PDF), is refused before any 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -23,13 +22,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.port import BackendName
+from dsbot.logs import get_logger
 from dsbot.services.actions import AttachmentError
 from dsbot.slack.interaction.file_content import content_matches
 from dsbot.slack.interaction.hosts import slack_url as slack_file_url
 from dsbot.slack.presentation.views import max_attachment_bytes
 from dsbot.tls import verified_context
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # Slack's file_input accepts files of 10 MB at most; DS takes 20 MB. The smaller one rules.
 SLACK_FILE_INPUT_MAX = 10 * 1024 * 1024
@@ -222,7 +222,7 @@ class SlackFileFetcher:
         if not content:
             raise SlackFileRefused(f"file {ref.id} is empty", key="file.empty", name=name)
         if not content_matches(content, ref.mimetype):
-            log.warning("file %r is not the %s it claims to be", name, ref.mimetype)
+            log.warning("file.content_mismatch", file=ref.id, mimetype=ref.mimetype)
             raise SlackFileRefused(
                 f"file {ref.id} does not match {ref.mimetype}",
                 key="file.content_mismatch",
@@ -240,7 +240,7 @@ class SlackFileFetcher:
             # Redirects are followed by hand: each hop must be one of Slack's hosts too.
             for _ in range(MAX_REDIRECTS + 1):
                 if not slack_file_url(url, api_base):
-                    log.warning("download of %r refused: not a Slack file host", name)
+                    log.warning("file.not_on_slack", host=httpx.URL(url).host)
                     raise SlackFileNotHosted(
                         "file URL off Slack's hosts", key="file.not_on_slack", name=name
                     )
@@ -266,7 +266,7 @@ class SlackFileFetcher:
             )
         content_type = response.headers.get("content-type", "").lower()
         if content_type.startswith("text/html"):
-            log.warning("Slack answered an HTML page instead of file %r", name)
+            log.warning("file.login_page", host=response.url.host)
             raise SlackLoginPage("Slack answered its login page", key="file.login_page", name=name)
         length = response.headers.get("content-length")
         if length and length.isdigit() and int(length) > self.max_bytes:

@@ -9,7 +9,6 @@ groupes' dossiers, an admin every dossier the bot follows.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.services.home import HomeState, load_home
 from dsbot.services.linking import LinkingService
 from dsbot.slack.presentation.blocks.common import escape
@@ -27,7 +27,7 @@ from dsbot.store import index as q
 from dsbot.store.notifications import write
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A Home is published again at most this often when its dossiers keep changing.
 REFRESH_DEBOUNCE = timedelta(seconds=30)
@@ -132,6 +132,6 @@ class HomePublisher:
                 published += 1
             except SlackApiError as exc:
                 log.warning(
-                    "Home of %s not refreshed: %s", tab.slack_user_id, exc.response.get("error")
+                    "home.publish_failed", user=tab.slack_user_id, error=exc.response.get("error")
                 )
         return published

@@ -3,7 +3,6 @@ notification threads, or an ephemeral explanation of what happened and what to d
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from dsbot.backends.port import BackendName
+from dsbot.logs import get_logger
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -37,7 +37,7 @@ from dsbot.slack.services import AppServices
 from dsbot.store.threads import dossier_threads
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A card in a channel offers its buttons to everyone: each click is authorized when submitted.
 CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
@@ -145,10 +145,10 @@ def post_response(url: str, **message: Any) -> bool:
     try:
         response = WebhookClient(url).send(**message)
     except OSError as exc:
-        log.info("response_url unreachable: %s", type(exc).__name__)
+        log.info("response_url.unreachable", error=type(exc).__name__)
         return False
     if response.status_code != 200:
-        log.info("response_url refused the message (HTTP %s)", response.status_code)
+        log.info("response_url.refused", http_status=response.status_code)
     return response.status_code == 200
 
 
@@ -166,7 +166,7 @@ def tell(services: AppServices, audience: Audience, text: str) -> None:
             )
             return
     except SlackApiError as exc:
-        log.info("ephemeral in %s failed: %s", origin.channel_id, exc.response.get("error"))
+        log.info("ephemeral.failed", channel=origin.channel_id, error=exc.response.get("error"))
     # No card context left (expired response_url, channel gone): a direct message still arrives.
     services.slack.chat_postMessage(channel=audience.user_id, text=text)
 
@@ -212,7 +212,7 @@ def refresh_card(
                 replace_original=True,
             )
     except SlackApiError as exc:
-        log.info("card of dossier %s not refreshed: %s", dossier.number, exc.response.get("error"))
+        log.info("card.refresh_failed", dossier=dossier.number, error=exc.response.get("error"))
     return False
 
 
@@ -227,7 +227,7 @@ def note_in_threads(services: AppServices, audience: Audience, number: int, note
         try:
             services.slack.chat_postMessage(channel=channel, thread_ts=ts, text=note)
         except SlackApiError as exc:
-            log.info("thread note in %s failed: %s", channel, exc.response.get("error"))
+            log.info("thread_note.failed", channel=channel, error=exc.response.get("error"))
 
 
 def acted_text(note: ActedNote, texts: Texts) -> str:
@@ -282,4 +282,4 @@ def present_unexpected(services: AppServices, audience: Audience, exc: BaseExcep
     """A bug or an unforeseen failure: never silent, and no claim about DS's state."""
     number = audience.origin.number
     tell(services, audience, services.texts("action.error_unexpected", number=number))
-    log.error("action on dossier %s: %s", number, type(exc).__name__)
+    log.error("action.unexpected_error", dossier=number, error=type(exc).__name__)

@@ -4,20 +4,20 @@ and nothing posted anywhere else."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Respond
 
+from dsbot.logs import get_logger
 from dsbot.slack.interaction.errors import PayloadError
 from dsbot.slack.interaction.urls import checked_reply_url
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def refuse_payload(services: AppServices, body: Any, respond: Respond, error: Exception) -> None:
-    log.warning("interaction refused: %s", error)
+    log.warning("interaction.refused", error=type(error).__name__, reason=str(error))
     try:
         if checked_reply_url(services, body) is None:
             return

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.presentation.blocks.common import SlackMessage
 from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # Shown in a channel, the card offers its buttons to everyone; each click is authorised then.
 CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True, reason_key=None)
@@ -31,7 +30,7 @@ def share_card(
     t = services.texts
     dossier, access = services.access.open(team_id, user_id, number)
     if not access.allowed:
-        log.info("share of dossier %s by %s refused: %s", number, user_id, access.reason_key)
+        log.info("share.refused", dossier=number, user=user_id, reason=access.reason_key)
         reason = t(access.reason_key or "link.reason_no_match", email="?")
         respond(
             text=t("card.share_refused", number=number, reason=reason), response_type="ephemeral"
@@ -68,7 +67,7 @@ def post_shared(
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("share of %s in %s failed: %s", what, channel_id, error)
+        log.info("share.failed", what=what, channel=channel_id, error=error)
         key = (
             "card.share_not_in_channel"
             if error in ("not_in_channel", "channel_not_found")

@@ -7,18 +7,18 @@ seal is not the bot's, is of an older format, or was written for someone else.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.slack.interaction.seal import Seal, SealError, seal_for
 from dsbot.slack.presentation.blocks.modals import build_error_modal
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def seal(services: AppServices) -> Seal:
@@ -68,7 +68,7 @@ def update_view(services: AppServices, view_id: str, view: Any, team_id: str, us
         services.slack.views_update(view_id=view_id, view=sealed(services, view, team_id, user_id))
     except SlackApiError as exc:
         # The person may have submitted or closed the modal meanwhile: the submission re-checks.
-        log.info("views.update of %s failed: %s", view_id, exc.response.get("error"))
+        log.info("modal.update_failed", view=view_id, error=exc.response.get("error"))
 
 
 Origin = TypeVar("Origin")
@@ -101,7 +101,7 @@ def refuse_submission(ack: Ack, services: AppServices, view: Any, error: ValueEr
     """A submission whose metadata is not to be trusted: nothing is done, nothing is posted,
     and the person is told why in the modal itself."""
     callback = view.get("callback_id") if isinstance(view, dict) else None
-    log.warning("submission of %s refused: %s", callback, error)
+    log.warning("submission.refused", callback=callback, error=type(error).__name__)
     t = services.texts
     if isinstance(error, ReadBudgetSpent):
         text = t("budget.spent", limit=services.read_budget.limit)

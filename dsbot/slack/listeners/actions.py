@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,8 +14,6 @@ from dsbot.slack.interaction.urls import api_base
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:

@@ -4,11 +4,11 @@ in the job pool. What each subcommand does is in `dsbot/slack/commands/handlers.
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from dsbot.logs import get_logger
 from dsbot.slack.commands import grammar as g
 from dsbot.slack.commands.handlers import answer_error, run_help
 from dsbot.slack.commands.table import CommandTable, Invocation, Subcommand
@@ -18,7 +18,7 @@ from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.blocks.common import escape, truncate
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 COMMAND = "/ds"
 
@@ -56,7 +56,7 @@ def handle_ds(
         # Every answer after the ack goes to it: a forged response_url gets nothing.
         checked_reply_url(services, command)
     except PayloadError as exc:
-        log.warning("/ds refused: %s", exc)
+        log.warning("command.refused", error=type(exc).__name__, reason=str(exc))
         ack(text=t("error.bad_payload"), response_type="ephemeral")
         return
     parsed = table.parse(command.get("text", ""))

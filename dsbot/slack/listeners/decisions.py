@@ -12,7 +12,6 @@ re-authorizes on a fresh read, then the outcome is shown on the card and to the 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -31,8 +30,6 @@ from dsbot.slack.interaction.views import ack_errors, read_origin
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.blocks.modals import ACTION_BY_CALLBACK, ModalOrigin
 from dsbot.slack.services import AppServices
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:

@@ -7,11 +7,11 @@ harmless (docs/slack.md, "Events API retries").
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from dsbot.logs import get_logger
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
 from dsbot.slack.interaction.home import HomePublisher
@@ -22,7 +22,7 @@ from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def register(app: App) -> None:
@@ -98,7 +98,7 @@ def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     try:
         number = ids.decode_ref(_action(body).get("value"))
     except ValueError:
-        log.warning("Home: a button value that is not ours from %s", user_id)
+        log.warning("home.foreign_button_value", user=user_id)
         return
     if not services.read_budget.spend(team_id, user_id, "App Home card"):
         limit = services.read_budget.limit

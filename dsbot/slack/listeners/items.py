@@ -10,7 +10,6 @@ backend's own words) and refreshes the card.
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
 from dsbot.backends.port import ActionRequest, BackendName
+from dsbot.logs import get_logger
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, ItemView, Prepared
 from dsbot.slack import ids
@@ -61,7 +61,7 @@ from dsbot.slack.presentation.blocks.item import ItemActed, ItemViewer, build_it
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ACTION_BUTTON = re.compile("^" + re.escape(ids.ACTION_ITEM_ACTION_PREFIX) + r"\d+$")
 
@@ -101,7 +101,7 @@ def handle_connect_click(
     try:
         backend = ItemButton.decode(value).backend if value.startswith("{") else BackendName(value)
     except ValueError:
-        log.warning("connect click with a value that is not ours")
+        log.warning("credential.foreign_button_value")
         return
     if services.items is None or not services.items.enabled(backend):
         return
@@ -205,7 +205,7 @@ def handle_action_click(
         return
     click_key = (team_id, user_id, button.backend.value, button.ref, button.action.id)
     if not clicks.first(*click_key):
-        log.info("double click on %s of %s ignored", button.action.id, button.ref)
+        log.info("click.duplicate", action=button.action.id, item=button.ref)
         return
     origin = origin_of_click(body, button, response_url)
     try:
@@ -213,7 +213,7 @@ def handle_action_click(
         opened = open_modal(services, body.get("trigger_id", ""), loading, team_id, user_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("views.open for %s failed: %s", button.ref, error)
+        log.info("modal.open_failed", item=button.ref, error=error)
         clicks.forget(*click_key)
         respond(
             text=t("action.modal_failed", error=error),
@@ -378,7 +378,7 @@ def refresh_card(
                 replace_original=True,
             )
     except (SlackApiError, BackendNotFound) as exc:
-        log.info("card of %s not refreshed: %s", origin.ref, type(exc).__name__)
+        log.info("card.refresh_failed", item=origin.ref, error=type(exc).__name__)
 
 
 # --- share ---------------------------------------------------------------------------------------

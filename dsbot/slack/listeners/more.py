@@ -8,7 +8,6 @@ re-authorized on a fresh read, idempotency key, audit, card refresh and thread n
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import Any
 
@@ -29,8 +28,6 @@ from dsbot.slack.middleware import SERVICES_KEY
 from dsbot.slack.presentation.blocks.modals import ModalOrigin
 from dsbot.slack.presentation.error_texts import ds_error_text
 from dsbot.slack.services import AppServices
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:

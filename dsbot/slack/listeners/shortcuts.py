@@ -10,13 +10,13 @@ fresh read of DS. Elsewhere the user is told why the shortcut cannot apply.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.slack import ids
 from dsbot.slack.interaction.dossier_modals import new_key, prepare_modal
 from dsbot.slack.interaction.dossier_refs import dossiers_named, ds_hosts
@@ -33,7 +33,7 @@ from dsbot.slack.presentation.mrkdwn import to_plain_text
 from dsbot.slack.services import AppServices
 from dsbot.store.threads import dossier_of_message
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,12 +86,12 @@ def handle_reply_from_message(
         # Checked before anything goes to it: a forged response_url gets nothing at all.
         checked_reply_url(services, shortcut)
     except PayloadError as exc:
-        log.warning("message shortcut refused: %s", exc)
+        log.warning("shortcut.refused", error=type(exc).__name__, reason=str(exc))
         return
     try:
         message = MessageShortcut.from_body(shortcut)
     except ValueError as exc:
-        log.warning("message shortcut refused: %s", exc)
+        log.warning("shortcut.refused", error=type(exc).__name__, reason=str(exc))
         respond(text=t("shortcut.bad_payload"), response_type="ephemeral")
         return
     if not services.read_budget.spend(team_id, user_id, "message shortcut"):
@@ -120,7 +120,7 @@ def handle_reply_from_message(
         opened = open_modal(services, message.trigger_id, view, team_id, user_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("views.open for the shortcut on dossier %s failed: %s", origin.number, error)
+        log.info("modal.open_failed", dossier=origin.number, error=error, origin="shortcut")
         respond(text=t("action.modal_failed", error=error), response_type="ephemeral")
         return
     view_id = opened["view"]["id"]
@@ -166,7 +166,11 @@ def thread_root_blocks(
         )
     except SlackApiError as exc:
         # A conversation the bot cannot read (a DM, a private channel it is not in).
-        log.info("thread root in %s unreadable: %s", message.channel_id, exc.response.get("error"))
+        log.info(
+            "shortcut.thread_root_unreadable",
+            channel=message.channel_id,
+            error=exc.response.get("error"),
+        )
         return ()
     messages = replies.get("messages") or []
     root = messages[0] if messages and isinstance(messages[0], dict) else {}
@@ -211,7 +215,7 @@ def display_name(services: AppServices, user_id: str) -> str | None:
     try:
         user = services.slack.users_info(user=user_id)["user"]
     except SlackApiError as exc:
-        log.info("users.info %s: %s", user_id, exc.response.get("error"))
+        log.info("slack.users_info_failed", user=user_id, error=exc.response.get("error"))
         return None
     profile = user.get("profile") or {}
     for name in (profile.get("real_name"), user.get("real_name"), profile.get("display_name")):

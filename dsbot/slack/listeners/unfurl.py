@@ -10,14 +10,14 @@ more gets none: a list of dossiers pasted in a channel would otherwise fill it w
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 
+from dsbot.logs import get_logger
 from dsbot.slack.interaction.dossier_refs import DossierLink, dossier_link, ds_hosts
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.blocks.unfurl import build_unfurl
@@ -25,7 +25,7 @@ from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
 from dsbot.store.unfurls import claim_unfurl, release_unfurl
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 UNFURL_WINDOW = timedelta(minutes=30)
 MAX_LINKS = 3
@@ -43,7 +43,7 @@ def register(app: App, clock: Callable[[], datetime] = now_utc) -> None:
         links = shared_links(event, services.settings.ds_web_base)
         if not links:
             count = len(event["links"]) if isinstance(event.get("links"), list) else 0
-            log.info("link_shared: %d link(s), no dossier link to preview", count)
+            log.info("unfurl.no_dossier_link", links=count)
             return
         services.jobs.submit(
             unfurl_links,
@@ -53,7 +53,7 @@ def register(app: App, clock: Callable[[], datetime] = now_utc) -> None:
             event,
             links,
             clock(),
-            on_error=lambda exc: log.warning("unfurl failed: %s", type(exc).__name__),
+            on_error=lambda exc: log.warning("unfurl.failed", error=type(exc).__name__),
         )
 
     app.event("link_shared")(on_link_shared)
@@ -95,7 +95,7 @@ def unfurl_links(
 ) -> None:
     target = unfurl_target(event)
     if target is None or not user_id or services.access.is_guest(user_id):
-        log.info("link_shared: no preview (no target, or shared by a guest)")
+        log.info("unfurl.no_target")
         return
     channel = str(event.get("channel") or "")
     if "unfurl_id" in target:
@@ -120,7 +120,7 @@ def unfurl_links(
         try:
             services.slack.chat_unfurl(unfurls=unfurls, **target)
         except SlackApiError as exc:
-            log.info("chat.unfurl failed: %s", exc.response.get("error"))
+            log.info("unfurl.refused", error=exc.response.get("error"))
             given = set()
     with services.store.connect() as db:
         for url in claimed:
@@ -129,10 +129,14 @@ def unfurl_links(
                 release_unfurl(db, team_id, channel, url)
     # Dossier numbers only: the log says what was decided, never what a dossier holds.
     log.info(
-        "link_shared: previews of %s given, of %s held back",
-        sorted(link.number for link in links if link.url in given) or "none",
-        sorted(link.number for link in links if link.url not in given) or "none",
+        "unfurl.decided",
+        given=_numbers(link for link in links if link.url in given),
+        held_back=_numbers(link for link in links if link.url not in given),
     )
+
+
+def _numbers(links: Iterable[DossierLink]) -> str:
+    return ",".join(str(n) for n in sorted(link.number for link in links))
 
 
 def preview_of(
@@ -143,7 +147,7 @@ def preview_of(
         dossier, access = services.access.open(team_id, user_id, link.number)
     except Exception as exc:
         # Unknown number, DS down: the link simply stays without a preview.
-        log.info("no preview of dossier %s: %s", link.number, type(exc).__name__)
+        log.info("unfurl.unreadable", dossier=link.number, error=type(exc).__name__)
         return None
     if not access.visible:
         return None

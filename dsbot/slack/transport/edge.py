@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
-log = logging.getLogger(__name__)
+from dsbot.logs import get_logger
+
+log = get_logger(__name__)
 
 # Slack's largest payloads (a view submission with long texts) stay well under 100 KB.
 MAX_BODY_BYTES = 512 * 1024
@@ -131,15 +132,15 @@ def guard(app: Wsgi, signing_secret: str, *, max_body: int = MAX_BODY_BYTES) -> 
         try:
             body = read_body(environ, max_body)
         except BodyTooLarge:
-            log.warning("request from %s refused: body over %d bytes", peer, max_body)
+            log.warning("http.refused", peer=peer, reason="body_too_large", max_bytes=max_body)
             return _answer(start_response, "413 Payload Too Large", "body too large")
         except (ValueError, OSError):
             return _answer(start_response, "400 Bad Request", "unreadable body")
         if not signing_secret or not signed(verifier, body, environ):
-            log.warning("request from %s refused: no valid Slack signature", peer)
+            log.warning("http.refused", peer=peer, reason="bad_signature")
             return _answer(start_response, "401 Unauthorized", "invalid request")
         if not parses(body, environ.get("CONTENT_TYPE")):
-            log.warning("signed request of %d bytes that is not a Slack payload", len(body))
+            log.warning("http.refused", peer=peer, reason="not_a_slack_payload", bytes=len(body))
             return _answer(start_response, "400 Bad Request", "malformed payload")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,8 +30,6 @@ from dsbot.notifications.health import (
 from dsbot.notifications.readiness import NotificationHealth
 from dsbot.slack.transport.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
-
-log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
-from dsbot.check import FAIL, OK, check_dynacase, run_checks
+from dsbot.check import FAIL, OK, Finding, check_dynacase, run_checks
 from dsbot.config import Settings
 from tests.fakes.dynacase_sandbox import dynacase  # noqa: F401  (fixture)
 from tests.fakes.slack_api import BOT_TOKEN
@@ -13,16 +13,20 @@ from tests.fakes.slack_api import BOT_TOKEN
 KEY = Fernet.generate_key().decode()
 
 
+def findings(steps) -> list[Finding]:
+    return [step for step in steps if isinstance(step, Finding)]
+
+
 def settings(**env: str) -> Settings:
     return Settings.from_mapping({"SLACK_BOT_TOKEN": BOT_TOKEN, **env})
 
 
 def test_nothing_is_said_when_dynacase_is_off() -> None:
-    assert list(check_dynacase(settings())) == []
+    assert list(check_dynacase(settings())) == []  # not even what it would check
 
 
 def test_everything_right(dynacase) -> None:  # noqa: F811
-    found = list(
+    found = findings(
         check_dynacase(
             settings(
                 DYNACASE_API_URL=dynacase.api_url,
@@ -32,20 +36,20 @@ def test_everything_right(dynacase) -> None:  # noqa: F811
         )
     )
     assert [f.status for f in found] == [OK, OK]
-    assert "accepts the token" in found[0].what and "encrypted" in found[1].what
+    assert "accepte le jeton" in found[0].what and "chiffrés" in found[1].what
 
 
 def test_a_refused_token_and_a_missing_key_are_named(dynacase) -> None:  # noqa: F811
-    found = list(
+    found = findings(
         check_dynacase(settings(DYNACASE_API_URL=dynacase.api_url, DYNACASE_TOKEN="nope-nope"))
     )
     assert [f.status for f in found] == [FAIL, FAIL]
-    assert "does not accept DYNACASE_TOKEN" in found[0].what
-    assert "DSBOT_SECRET_KEY is not set" in found[1].what
+    assert "n’accepte pas DYNACASE_TOKEN" in found[0].what
+    assert "DSBOT_SECRET_KEY n’est pas définie" in found[1].what
 
 
 def test_unreachable_and_a_malformed_key(tmp_path) -> None:
-    found = list(
+    found = findings(
         check_dynacase(
             settings(
                 DYNACASE_API_URL="http://127.0.0.1:9/api/v1/",
@@ -55,8 +59,11 @@ def test_unreachable_and_a_malformed_key(tmp_path) -> None:
         )
     )
     assert [f.status for f in found] == [FAIL, FAIL]
-    assert "unreachable" in found[0].what and "secret-token-x" not in found[0].what
-    assert "not a Fernet key" in found[1].what
+    assert (
+        found[0].what
+        == "Dynacase est injoignable : connexion refusée : rien n’écoute à 127.0.0.1:9"
+    )
+    assert "n’est pas une clé Fernet" in found[1].what
 
 
 def test_run_checks_includes_dynacase_and_redacts(fake_slack, sandbox, dynacase, tmp_path) -> None:  # noqa: F811
@@ -72,7 +79,7 @@ def test_run_checks_includes_dynacase_and_redacts(fake_slack, sandbox, dynacase,
     }
     findings = run_checks(Settings.from_mapping(env), http=True)
     text = " | ".join(f.what + f.fix for f in findings)
-    assert "Dynacase answers at" in text and KEY not in text
+    assert "Dynacase répond à" in text and KEY not in text
 
 
 def test_the_followed_families_are_checked(dynacase, tmp_path) -> None:  # noqa: F811
@@ -96,7 +103,7 @@ def test_the_followed_families_are_checked(dynacase, tmp_path) -> None:  # noqa:
                 created_by="U1",
                 created_at=datetime.now(UTC),
             )
-    found = list(
+    found = findings(
         check_dynacase(
             settings(
                 DYNACASE_API_URL=dynacase.api_url,
