@@ -97,15 +97,20 @@ def test_a_refused_token_fails_readiness_at_once_then_recovers(h, caplog):
         assert feed["consecutive_failures"] == 1 and "DSNotAuthenticated" in feed["reason"]
         h.cycle()
         assert_ready(health)
-    # Logged as the catalog's sentences: the alert an ERROR, the recovery news (INFO).
-    lines = [(r.levelno, r.getMessage()) for r in caplog.records if "DS" in r.getMessage()]
+    # Logged as `ops.alert` events carrying the catalog's sentences: the alert an ERROR, the
+    # recovery news an INFO; no Python dict in the line.
+    alerts = [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.getMessage().startswith("ops.alert")
+    ]
+    assert [level for level, _ in alerts] == [logging.ERROR, logging.INFO]
     assert (
-        logging.ERROR,
-        "🔑 DS refuse le jeton de l’API (inconnu ou révoqué) :"
-        " les notifications sont arrêtées. Vérifiez DS_API_TOKEN.",
-    ) in lines
-    assert (logging.INFO, "✅ DS répond de nouveau : les notifications reprennent.") in lines
-    assert not any("notify.ops" in message or "{" in message for _, message in lines)
+        'text="🔑 DS refuse le jeton de l’API (inconnu ou révoqué) :'
+        ' les notifications sont arrêtées. Vérifiez DS_API_TOKEN."'
+    ) in alerts[0][1]
+    assert 'text="✅ DS répond de nouveau : les notifications reprennent."' in alerts[1][1]
+    assert not any("{" in message for _, message in alerts)
     assert [m["text"][:1] for m in h.slack.messages(OPS)] == ["🔑", "✅"]
 
 
