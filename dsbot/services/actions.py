@@ -37,7 +37,7 @@ from dsbot.backends.port import (
     Reassign,
 )
 from dsbot.redact import redact
-from dsbot.services.access import Access, DossierAccessService
+from dsbot.services.access import Access, DossierAccessService, NotForYou
 from dsbot.services.audit import AuditService
 from dsbot.store import Store
 from dsbot.store import audit as q
@@ -384,6 +384,10 @@ class ActionService:
         access: Access | None = None
         try:
             dossier, access = self.access.open(request.team_id, request.user_id, number)
+        except NotForYou as exc:
+            # Refused, with the one answer an unknown number gets too.
+            unseen = Access(exc.instructeur_id, False, exc.reason_key)
+            return ActionOutcome(Status.REFUSED, kind, number, access=unseen, error=exc)
         except BackendError as exc:
             return failed(exc)
         refusal = self._check(kind, dossier, access, instruction_first=request.instruction_first)

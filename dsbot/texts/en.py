@@ -167,7 +167,7 @@ TEXTS: dict[str, str] = {
     "burst.more": "… and {count} more",
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Looking up dossier #{number}…",
-    "dossier.hidden": "🔒 Dossier #{number} is visible only to the instructeurs of its groupe and to admins. {reason}",
+    "dossier.not_for_you": "🔒 Dossier #{number} cannot be found, or you may not see it: a dossier is visible only to the instructeurs of its groupe and to admins. {reason}",
     "dossier.rate_limited": "⏳ Too many dossiers asked for: {limit} a minute at most. Try again in a minute.",
     "error.bad_payload": "This request is malformed or does not come from dsbot: nothing was done.",
     "error.modal_expired": "⌛ This form was opened before a dsbot update and is no longer valid: close it and open it again from the card. Nothing was done.",
@@ -207,6 +207,7 @@ TEXTS: dict[str, str] = {
     "link.reason_unlinked": "An administrator removed your link to DS. Ask them for `/ds link` if this is a mistake.",
     "access.reason_not_in_groupe": "You are not an instructeur of this dossier's groupe. Ask an admin of the démarche to add you to it in DS.",
     "access.reason_guest": "Guests of the Slack workspace cannot see dossiers.",
+    "access.reason_unseen": "If the number is right, ask an admin of the démarche to add you to its groupe in DS.",
     "link.whoami_none": "You are not linked to any DS instructeur. {reason}",
     "link.whoami": "You act in DS as *{email}* (instructeur `{instructeur_id}`, link {method}).",
     "link.method_auto": "automatic by email",

@@ -177,7 +177,7 @@ TEXTS: dict[str, str] = {
     # --- app core: /ds command, linking, subscriptions commands, errors ---
     "dossier.loading": "⏳ Recherche du dossier n° {number}…",
     # Qui voit un dossier (README, « Sécurité ») : un instructeur lié de son groupe, ou un admin.
-    "dossier.hidden": "🔒 Le dossier n° {number} n’est visible que des instructeurs de son groupe et des administrateurs. {reason}",
+    "dossier.not_for_you": "🔒 Le dossier n° {number} est introuvable, ou vous ne pouvez pas le voir : un dossier n’est visible que des instructeurs de son groupe et des administrateurs. {reason}",
     "dossier.rate_limited": "⏳ Trop de dossiers demandés : {limit} par minute au plus. Réessayez dans une minute.",
     "error.bad_payload": "Cette demande est mal formée ou ne vient pas de dsbot : rien n’a été fait.",
     "error.modal_expired": "⌛ Ce formulaire a été ouvert avant une mise à jour de dsbot et n’est plus valable : fermez-le et rouvrez-le depuis la fiche. Rien n’a été fait.",
@@ -217,6 +217,7 @@ TEXTS: dict[str, str] = {
     "link.reason_unlinked": "Un administrateur a retiré votre lien avec DS. Demandez-lui `/ds lier` si c’est une erreur.",
     "access.reason_not_in_groupe": "Vous n’êtes pas instructeur du groupe de ce dossier. Demandez à un administrateur de la démarche de vous y ajouter dans DS.",
     "access.reason_guest": "Les invités de l’espace Slack ne peuvent pas consulter les dossiers.",
+    "access.reason_unseen": "Si le numéro est le bon, demandez à un administrateur de la démarche de vous ajouter à son groupe instructeur dans DS.",
     "link.whoami_none": "Vous n’êtes lié à aucun instructeur DS. {reason}",
     "link.whoami": "Vous agissez dans DS en tant que *{email}* (instructeur `{instructeur_id}`, lien {method}).",
     "link.method_auto": "automatique par e-mail",

@@ -47,7 +47,7 @@ def test_unlinked_user_changes_nothing_and_is_told_how_to_link(scene: Scene) -> 
     # A submission that raced the explanation is refused all the same.
     assert scene.submit(opened, decision_values("OK"), user=CLARA) == {}
     [notice] = scene.notices(opened)
-    assert "n’a pas été modifié" in notice and "/ds lier" in notice
+    assert "vous ne pouvez pas le voir" in notice and "/ds lier" in notice
     assert scene.ds(number)["state"] == "en_instruction"
     assert mutations(scene) == 0
     [row] = wait_until(lambda: scene.audit())
@@ -64,11 +64,13 @@ def test_instructeur_of_another_groupe_changes_nothing(scene: Scene) -> None:
         if g["number"] == scene.groupe
     )
     opened = scene.click(ids.ACTION_REFUSER, number, user=BRUNO)
-    assert "pas instructeur du groupe" in info_text(scene.wait_for_view_update(opened))
+    explained = info_text(scene.wait_for_view_update(opened))
+    assert "vous ne pouvez pas le voir" in explained and label not in explained
 
     assert scene.submit(opened, decision_values("Non."), user=BRUNO) == {}
     [notice] = scene.notices(opened)
-    assert "pas instructeur du groupe" in notice and label in notice
+    # Nothing of the dossier, not even its groupe: the answer an unknown number gets.
+    assert "vous ne pouvez pas le voir" in notice and label not in notice
     assert scene.ds(number)["state"] == "en_instruction"
     assert mutations(scene) == 0
     [row] = wait_until(lambda: scene.audit())
