@@ -29,6 +29,7 @@ from dsbot.backends.errors import BackendAuthFailed, BackendError, BackendRefuse
 from dsbot.backends.port import (
     Attachments,
     Backend,
+    BackendName,
     DossierState,
     Follow,
     Labels,
@@ -41,6 +42,7 @@ from dsbot.services.access import Access, DossierAccessService, NotForYou
 from dsbot.services.audit import AuditService
 from dsbot.store import Store
 from dsbot.store import audit as q
+from dsbot.store.locks import ItemBusy, ItemLocks
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +228,11 @@ class Status(StrEnum):
     NEEDS_INSTRUCTION = "needs_instruction"  # en_construction, not confirmed to pass it first
     FAILED = "failed"  # DS or the file said no (see error)
     PARTIAL = "partial"  # an edit: DS saved some items and refused others (see report)
+    BUSY = "busy"  # another action on this dossier holds its lock: nothing was checked or done
 
+
+# Why a « Changer de groupe » was refused after its check: the groupe changed just before.
+REASON_GROUPE_MOVED = "action.reason_groupe_moved"
 
 # What the audit table records for each status.
 AUDIT_RESULT: dict[Status, str] = {
@@ -237,6 +243,7 @@ AUDIT_RESULT: dict[Status, str] = {
     Status.NEEDS_INSTRUCTION: "refused",
     Status.FAILED: "error",
     Status.PARTIAL: "partial",
+    Status.BUSY: "refused",
 }
 
 
@@ -300,6 +307,8 @@ class ActionService:
         self.audit = audit
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        # One action at a time per dossier, across processes (dsbot/store/locks.py).
+        self.locks = ItemLocks(store)
 
     # --- checks --------------------------------------------------------------------------
 
@@ -357,7 +366,7 @@ class ActionService:
             return outcome
         facts = _FileFacts()
         try:
-            outcome = self._run(request, facts)
+            outcome = self._run_locked(request, facts)
         except BaseException as exc:
             self._finish_key(request.key, "error")
             self._audit(
@@ -373,6 +382,16 @@ class ActionService:
             self._finish_key(request.key, q.KEY_FAILED)
         self._audit(request, outcome, facts)
         return outcome
+
+    def _run_locked(self, request: ActionRequest, facts: _FileFacts) -> ActionOutcome:
+        """`_run` holding the dossier's lock, from the permission check to DS's answer: a
+        second action on the dossier meanwhile (any process) is refused as BUSY."""
+        try:
+            with self.locks.hold(BackendName.DS.value, str(request.number)):
+                return self._run(request, facts)
+        except ItemBusy:
+            log.info("action %s on dossier %s: another one holds it", request.kind, request.number)
+            return ActionOutcome(Status.BUSY, request.kind, request.number)
 
     def _run(self, request: ActionRequest, facts: _FileFacts) -> ActionOutcome:
         kind, number = request.kind, request.number
@@ -402,8 +421,11 @@ class ActionService:
         try:
             if not self._target_allowed(request, dossier, instructeur_id):
                 return ActionOutcome(Status.NOT_ALLOWED, kind, number, dossier, access)
+            moved = self._moved_meanwhile(request, dossier, access, instructeur_id)
         except BackendError as exc:
             return failed(exc, dossier)
+        if moved is not None:
+            return moved
         if kind.is_edit:
             return self._run_edit(request, dossier, access, instructeur_id)
 
@@ -569,6 +591,22 @@ class ActionService:
             return request.correction is not None
         return True
 
+    def _moved_meanwhile(
+        self, request: ActionRequest, dossier: Dossier, access: Access, instructeur_id: str
+    ) -> ActionOutcome | None:
+        """« Changer de groupe »: the groupe read again just before acting. DS does not check
+        the instructeur for this mutation, so the refusal is ours: the dossier left the groupe
+        it was read in, or the user left that groupe, since the permission check."""
+        if request.kind is not ActionKind.CHANGER_GROUPE:
+            return None
+        fresh = self.ds.get_dossier_state(request.number)
+        groupe = fresh.groupe_instructeur
+        if groupe.id == dossier.groupe_instructeur.id and groupe.has_instructeur(instructeur_id):
+            return None
+        log.info("changer_groupe on dossier %s: its groupe changed meanwhile", request.number)
+        lost = replace(access, allowed=False, reason_key=REASON_GROUPE_MOVED)
+        return ActionOutcome(Status.REFUSED, request.kind, request.number, fresh, lost)
+
     def _upload(
         self, request: ActionRequest, dossier: Dossier, instructeur_id: str, facts: _FileFacts
     ) -> str | None:
@@ -665,6 +703,8 @@ class ActionService:
         error: str | None = None
         if outcome.status is Status.REFUSED and outcome.access is not None:
             error = outcome.access.reason_key
+        elif outcome.status is Status.BUSY:
+            error = "busy: another action on this dossier was in progress"
         elif outcome.status in (Status.NOT_ALLOWED, Status.NEEDS_INSTRUCTION) and outcome.dossier:
             error = f"state: {outcome.dossier.state.value}"
         elif outcome.error is not None:

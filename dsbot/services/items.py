@@ -34,6 +34,7 @@ from dsbot.services.audit import AuditService
 from dsbot.services.credentials import CredentialVault, SecretKeyError
 from dsbot.store import Store
 from dsbot.store import audit as q
+from dsbot.store.locks import ItemBusy, ItemLocks
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class Performed:
     result: ActionResult | None = None
     duplicate: bool = False
     detail: str = ""
+    # Another action on the item held its lock: nothing was done (dsbot/store/locks.py).
+    busy: bool = False
 
 
 class ItemService:
@@ -100,6 +103,8 @@ class ItemService:
         self.audit = audit
         self.admins = frozenset(admins)
         self.clock = clock or (lambda: datetime.now(UTC))
+        # One action at a time per item, across processes (dsbot/store/locks.py).
+        self.locks = ItemLocks(store)
 
     def enabled(self, backend: BackendName) -> bool:
         return backend in self.backends
@@ -199,7 +204,12 @@ class ItemService:
             self._audit(team_id, user_id, backend, request, key, "duplicate")
             return Performed(access, duplicate=True)
         try:
-            result = source.perform(request)
+            with self.locks.hold(backend.value, request.ref):
+                result = source.perform(request)
+        except ItemBusy:
+            self._finish(key, q.KEY_FAILED)
+            self._audit(team_id, user_id, backend, request, key, "refused", error="busy")
+            return Performed(access, busy=True)
         except BaseException as exc:
             # Unknown outcome: the key stays used, so a resubmit cannot make a second change.
             self._finish(key, q.KEY_DONE)

@@ -334,6 +334,8 @@ TEXTS: dict[str, str] = {
     # Résultats des actions (messages éphémères).
     "action.modal_failed": "La fenêtre n’a pas pu s’ouvrir ({error}). Cliquez à nouveau sur le bouton.",
     "action.refused": "🔒 Le dossier n° {number} n’a pas été modifié. {reason}",
+    "action.reason_groupe_moved": "Il vient de changer de groupe instructeur, ou vous n’êtes plus de son groupe : rien n’a été fait. Rouvrez la fiche pour voir où il en est.",
+    "action.busy": "⏳ Une autre action est en cours sur le dossier n° {number} : la vôtre n’a pas été faite. Rouvrez la fiche dans un instant pour voir où il en est, puis réessayez si besoin.",
     "action.not_allowed": "Le dossier n° {number} n’a pas été modifié : « {action} » n’est pas possible, il est « {state} »{by}.",
     "action.choice_not_allowed": "Le dossier n° {number} n’a pas été modifié : ce choix n’est pas (ou plus) proposé pour « {action} » (groupe fermé ou d’une autre démarche, message qui n’est pas le vôtre ou déjà supprimé). Recommencez depuis la fiche.",
     "action.by": " (par {who}, {at})",
@@ -421,6 +423,7 @@ TEXTS: dict[str, str] = {
     "item.modal.cannot_take": "⛔ « {action} » n’est pas possible :\n{reason}",
     "item.modal.not_allowed": "⛔ Vous ne pouvez pas effectuer « {action} » sur ce document maintenant (droit manquant, ou le document a changé d’état).",
     "item.modal.duplicate": "Cette demande a déjà été envoyée : elle n’a été faite qu’une fois.",
+    "item.modal.busy": "⏳ Une autre action est en cours sur ce document : la vôtre n’a pas été faite. Rouvrez sa fiche dans un instant, puis réessayez si besoin.",
     # --- connexion d’un compte personnel (/ds connecter dynacase) ---
     "connect.submit": "Enregistrer",
     "connect.intro.dynacase": "Dynacase crée les jetons d’accès sur le serveur : demandez le vôtre à l’administrateur de Dynacase, puis collez-le ici. dsbot le conserve chiffré, ne l’affiche plus jamais et s’en sert pour agir *en votre nom*. `/ds deconnecter dynacase` l’efface.",

@@ -15,6 +15,8 @@ from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.audit import AuditService
 from dsbot.services.credentials import CredentialVault, SecretKeyError
 from dsbot.services.items import Access, ItemService
+from dsbot.store import Store
+from dsbot.store.locks import ItemLocks
 from tests.fakes.dynacase_sandbox import dynacase  # noqa: F401  (fixture)
 
 KEY = Fernet.generate_key().decode()
@@ -100,3 +102,20 @@ def test_one_change_per_key_and_every_attempt_audited(service, dynacase) -> None
     assert [r["result"] for r in rows] == ["ok", "duplicate", "refused"]
     assert {r["backend"] for r in rows} == {"dynacase"}
     assert rows[0]["instructeur_id"] == "Claire Martin"
+
+
+def test_an_action_on_a_document_being_acted_on_is_refused(service, dynacase) -> None:  # noqa: F811
+    ref = transmis(dynacase)
+    service.connect("T", "U2", DC, dynacase.token_of("c.martin"))
+    [renvoyer] = [a for a in service.view("T", "U2", DC, ref).actions if a.id == "t_sub_renvoyer"]
+    request = ActionRequest(ref, renvoyer, "À compléter", {"sub_pieces_manquantes": "RIB"})
+    # Another process holds the document's lock (the same table, another connection).
+    with ItemLocks(Store(service.store.path)).hold("dynacase", ref):
+        busy = service.perform("T", "U2", DC, request, "key-1")
+    assert busy.busy and busy.result is None
+    assert dynacase.control.document(int(ref))["state"]["reference"] == "e_sub_transmis"
+    [row] = service.audit.rows()
+    assert row["result"] == "refused" and row["error"] == "busy"
+    # Released, and the key may run: the action is made once.
+    done = service.perform("T", "U2", DC, request, "key-1")
+    assert done.result is not None and done.result.done

@@ -309,9 +309,9 @@ def run_action(
         message = access_text(t, performed.access, origin.backend, performed.detail)
         update_view(services, view_id, build_item_info_modal(origin, t, message), team_id, user_id)
         return
-    if performed.duplicate:
-        duplicate = build_item_info_modal(origin, t, t("item.modal.duplicate"))
-        update_view(services, view_id, duplicate, team_id, user_id)
+    if performed.duplicate or performed.busy:
+        key = "item.modal.busy" if performed.busy else "item.modal.duplicate"
+        update_view(services, view_id, build_item_info_modal(origin, t, t(key)), team_id, user_id)
         return
     result = performed.result
     assert result is not None
