@@ -74,6 +74,7 @@ def build_services(settings: Settings, *, ds: Any = None) -> AppServices:
     linking = LinkingService(store, directory, SlackUserDirectory(slack), settings.admins)
     access = DossierAccessService(ds, linking, directory)
     items = build_item_service(settings, store)
+    items.is_guest = access.is_guest
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),

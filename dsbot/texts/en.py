@@ -415,6 +415,7 @@ TEXTS: dict[str, str] = {
     "item.modal.cannot_take": "⛔ “{action}” is not possible:\n{reason}",
     "item.modal.not_allowed": "⛔ You cannot take “{action}” on this document now (missing right, or the document changed state).",
     "item.modal.duplicate": "This request was already sent: it was made only once.",
+    "item.guest": "🔒 Guests of the Slack workspace can neither see the content of documents nor connect an account to them.",
     "item.modal.busy": "⏳ Another action is in progress on this document: yours was not made. Open its card again in a moment, then try again if needed.",
     "connect.submit": "Save",
     "connect.intro.dynacase": "Dynacase creates access tokens on the server: ask your Dynacase administrator for yours, then paste it here. dsbot keeps it encrypted, never shows it again, and uses it to act *as you*. `/ds deconnecter dynacase` erases it.",

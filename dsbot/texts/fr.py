@@ -429,6 +429,7 @@ TEXTS: dict[str, str] = {
     "item.modal.cannot_take": "⛔ « {action} » n’est pas possible :\n{reason}",
     "item.modal.not_allowed": "⛔ Vous ne pouvez pas effectuer « {action} » sur ce document maintenant (droit manquant, ou le document a changé d’état).",
     "item.modal.duplicate": "Cette demande a déjà été envoyée : elle n’a été faite qu’une fois.",
+    "item.guest": "🔒 Les invités de l’espace Slack ne peuvent ni voir le contenu des documents ni y connecter un compte.",
     "item.modal.busy": "⏳ Une autre action est en cours sur ce document : la vôtre n’a pas été faite. Rouvrez sa fiche dans un instant, puis réessayez si besoin.",
     # --- connexion d’un compte personnel (/ds connecter dynacase) ---
     "connect.submit": "Enregistrer",

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
 from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.services.credentials import SecretKeyError
-from dsbot.services.items import Access, ItemView, Prepared
+from dsbot.services.items import Access, GuestRefused, ItemView, Prepared
 from dsbot.slack import ids
 from dsbot.slack.commands.items import (
     access_text,
@@ -152,6 +152,8 @@ def connect(
         services.items.connect(team_id, user_id, backend, credential)
     except BackendAuthFailed:
         message = t(f"connect.refused.{backend.value}")
+    except GuestRefused:
+        message = t("item.guest")
     except SecretKeyError as exc:
         message = escape(str(exc))
     else:
