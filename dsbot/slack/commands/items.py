@@ -118,7 +118,7 @@ def show_item(
     if view.item is None:
         text = access_text(t, view.access, backend, view.detail)
         # A guest is not offered to connect: they may not.
-        answer = {"text": text, "response_type": "ephemeral"}
+        answer: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
         if view.access is not Access.GUEST:
             answer = _connect_prompt(t, backend, text)
         respond(**answer, replace_original=True)
