@@ -236,7 +236,7 @@ def build_item_service(settings: Settings, store: Store) -> ItemService:
     over the same client (the bot's credential), built through the registry."""
     from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
-    from dsbot.services.credentials import CredentialVault
+    from dsbot.services.credentials import CredentialVault, SecretKeyError
 
     backends: dict[BackendName, Backend] = {}
     feeds: dict[BackendName, FeedSource] = {}
@@ -246,10 +246,17 @@ def build_item_service(settings: Settings, store: Store) -> ItemService:
             backend = spec.adapter(client, settings)
             backends[backend.name] = backend
             feeds[backend.name] = spec.feed(client, settings)
+    vault = CredentialVault(store, settings.secret_key)
+    if settings.secret_key:
+        # Tokens stored before they were bound to their row (Fernet): re-encrypted once.
+        try:
+            vault.migrate()
+        except SecretKeyError as exc:
+            log.warning("credentials not migrated: %s", exc)
     return ItemService(
         store,
         backends,
-        CredentialVault(store, settings.secret_key),
+        vault,
         AuditService(store),
         settings.admins,
         feeds=feeds,
