@@ -299,6 +299,7 @@ TEXTS: dict[str, str] = {
     "modal.instruction_first.notice": "⚠️ Dossier #{number} is still *being edited* (en construction): DS only allows a decision on a dossier under review.",
     "modal.instruction_first.label": "Start review",
     "modal.instruction_first.option": "Put the dossier under review first",
+    "form.text_too_long": "This text is {length} characters long, {limit} at most (Slack's input limit): shorten it. Nothing was sent.",
     "form.motivation_required": "A motivation is required for this decision: it is sent to the applicant.",
     "form.message_required": "The message cannot be empty.",
     "form.too_many_files": "Only one file can be attached.",

@@ -311,6 +311,7 @@ TEXTS: dict[str, str] = {
     "modal.instruction_first.label": "Passage en instruction",
     "modal.instruction_first.option": "Passer d’abord le dossier en instruction",
     # Erreurs affichées dans la fenêtre, sous le champ concerné.
+    "form.text_too_long": "Ce texte fait {length} caractères, {limit} au plus (la limite des champs de Slack) : raccourcissez-le. Rien n’a été envoyé.",
     "form.motivation_required": "La motivation est obligatoire pour cette décision : elle sera envoyée à l’usager.",
     "form.message_required": "Le message ne peut pas être vide.",
     "form.too_many_files": "Un seul fichier peut être joint.",

@@ -57,6 +57,7 @@ from dsbot.slack.presentation.blocks.action_form import (
     read_values,
 )
 from dsbot.slack.presentation.blocks.common import escape
+from dsbot.slack.presentation.blocks.inputs import overlong_texts
 from dsbot.slack.presentation.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
@@ -279,6 +280,10 @@ def handle_action_submit(
         inputs = read_values(values)
     except ValueError as exc:
         refuse_submission(ack, services, view, exc)
+        return
+    overlong = overlong_texts(values, t)
+    if overlong:
+        ack_errors(ack, overlong)
         return
     request = ActionRequest(origin.ref, origin.action, read_comment(values), inputs)
     working = t("item.modal.working", action=escape(origin.action.label))
