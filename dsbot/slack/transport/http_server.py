@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -43,6 +44,17 @@ CLEANUP_SECONDS = 1.0
 LOOP_TIMEOUT_SECONDS = 1
 
 
+# An absolute file path (`/data/dsbot.db`, `C:\\dsbot\\x.db`), not a URL's path (`https://h/p`).
+_PATH = re.compile(r"(?<![\w:/\\])(?:[A-Za-z]:)?[/\\](?:[\w.\-]+[/\\])*[\w.\-]+")
+PATH_HIDDEN = "‹chemin›"
+
+
+def without_paths(text: str | None) -> str | None:
+    """`text` with file paths hidden: /healthz is seen by whoever can reach it (a load balancer,
+    a monitoring tool), and the database's path says how the host is laid out. The logs keep it."""
+    return _PATH.sub(PATH_HIDDEN, text) if text else text
+
+
 @dataclass
 class Health:
     """Readiness, for /healthz: the server is up, Slack's auth.test succeeded, the database can
@@ -69,7 +81,7 @@ class Health:
             reasons.append("slack : auth.test n’a pas encore réussi")
         body: dict[str, Any] = {"server": self.server_up, "slack": self.slack_ok}
         if self.store is not None:
-            problem = self.store.probe()
+            problem = without_paths(self.store.probe())
             body["database"] = {"ok": problem is None, "error": problem}
             if problem is not None:
                 reasons.append(f"base de données (DSBOT_DB) : {problem}")
@@ -79,6 +91,7 @@ class Health:
         elif self.poller is not None:
             snapshot = self.poller.snapshot(self.poll_interval)
             poller |= snapshot.to_json()
+            poller["last_error"] = without_paths(poller.get("last_error"))
             if snapshot.ended:
                 reasons.append("poller : la boucle de notification est arrêtée")
             elif snapshot.stale_for is not None:
