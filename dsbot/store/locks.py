@@ -4,9 +4,10 @@ An action checks who may act and then acts: two actions on one item at once coul
 the check before either acts (two « Changer de groupe » at once: the second made by someone no
 longer in the groupe). The lock is a row of `item_locks` taken in a `BEGIN IMMEDIATE`
 transaction (SQLite's write lock: one taker at a time, whatever the process), held from the
-check to the backend's answer, and deleted after. It is not waited for: a second action on a
-locked item is refused at once, and told so. A process that dies holding one leaves a lease
-that runs out after `LEASE_SECONDS` (longer than an action's retries and upload take).
+check to the backend's answer, and deleted after. A second action on a locked item waits a
+little (`WAIT_SECONDS`: one person's quick second click lands after the first one's answer),
+then is refused, and told so. A process that dies holding one leaves a lease that runs out
+after `LEASE_SECONDS` (longer than an action's retries and upload take).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from contextlib import contextmanager
 from dsbot.store.db import Store
 
 LEASE_SECONDS = 180.0
+WAIT_SECONDS = 3.0
+POLL_SECONDS = 0.05
 
 
 class ItemBusy(Exception):
@@ -36,17 +39,32 @@ class ItemLocks:
         store: Store,
         *,
         lease: float = LEASE_SECONDS,
+        wait: float = WAIT_SECONDS,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.lease = lease
+        self.wait = wait
         self.clock = clock
+        self.monotonic = monotonic
+        self.sleep = sleep
 
     @contextmanager
     def hold(self, backend: str, ref: str) -> Iterator[None]:
-        """The item's lock for the block; ItemBusy at once when someone else holds it."""
+        """The item's lock for the block; ItemBusy when someone else still holds it after
+        `wait` seconds."""
         holder = secrets.token_hex(8)
-        self._take(backend, ref, holder)
+        deadline = self.monotonic() + self.wait
+        while True:
+            try:
+                self._take(backend, ref, holder)
+                break
+            except ItemBusy:
+                if self.monotonic() >= deadline:
+                    raise
+                self.sleep(POLL_SECONDS)
         try:
             yield
         finally:

@@ -59,6 +59,8 @@ def test_two_simultaneous_groupe_changes_make_one_mutation(scene: Scene) -> None
     number = scene.dossier("en_instruction")
     first, second = targets(scene)[:2]
     actions = scene.bot.services.actions
+    # The second waits this long for the first to finish (3 s in production) before refusing.
+    actions.locks.wait = 0.2
     before = scene.ops(MUTATION)
     checked, go = held_after_check(scene)
     outcomes: list[Any] = []

@@ -70,7 +70,21 @@ def test_hidden_and_unknown_dossiers_get_one_answer_on_every_path(scene: Scene) 
             before = len(slack.calls("chat.postMessage"))
             ack, _, _ = bot.click(ids.ACTION_HOME_OPEN, ids.encode_ref(number), user=user)
             assert ack.status_code == 200
-            call = slack.wait_for("chat.postMessage", before + 1)[before]
+
+            def answered() -> Any:
+                # The DM to this person about this number (other jobs may post meanwhile).
+                calls = slack.calls("chat.postMessage")[before:]
+                return next(
+                    (
+                        c
+                        for c in calls
+                        if c.params.get("channel") == user
+                        and f"n° {number} " in str(c.params.get("text"))
+                    ),
+                    None,
+                )
+
+            call = wait_until(answered, what="the Home's answer")
             return [call.params.get("text"), call.params.get("blocks")]
 
         return ask

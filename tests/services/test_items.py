@@ -160,7 +160,9 @@ def test_an_action_on_a_document_being_acted_on_is_refused(service, dynacase) ->
     service.connect("T", "U2", DC, dynacase.token_of("c.martin"))
     [renvoyer] = [a for a in service.view("T", "U2", DC, ref).actions if a.id == "t_sub_renvoyer"]
     request = ActionRequest(ref, renvoyer, "À compléter", {"sub_pieces_manquantes": "RIB"})
-    # Another process holds the document's lock (the same table, another connection).
+    # Another process holds the document's lock (the same table, another connection), and
+    # keeps it past the wait.
+    service.locks.wait = 0
     with ItemLocks(Store(service.store.path)).hold("dynacase", ref):
         busy = service.perform("T", "U2", DC, request, "key-1")
     assert busy.busy and busy.result is None
