@@ -84,6 +84,7 @@ def build_services(
     )
     if metrics is not None:
         actions.audit.on_action = metrics.action
+    items.is_guest = access.is_guest
     return AppServices(
         settings=settings,
         texts=get_texts(settings.lang),

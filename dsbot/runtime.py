@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName, FeedSource
 from dsbot.config import Settings
+from dsbot.logs import get_logger
 from dsbot.notifications.cycle import CycleReport, Poller, utc_now
 from dsbot.notifications.feeds import BackendFeeds, FeedReader, Feeds
 from dsbot.services.digest import PARIS, DigestScheduler
@@ -33,6 +34,8 @@ from dsbot.texts import Texts, get_texts
 
 if TYPE_CHECKING:  # prometheus_client is for `dsbot run`, not for cron commands
     from dsbot.metrics import Metrics
+
+log = get_logger(__name__)
 
 
 # --- the notification poller ---------------------------------------------------------------------
@@ -239,7 +242,7 @@ def build_item_service(
     their requests and the actions taken)."""
     from dsbot.backends.port import Backend
     from dsbot.services.audit import AuditService
-    from dsbot.services.credentials import CredentialVault
+    from dsbot.services.credentials import CredentialVault, SecretKeyError
 
     backends: dict[BackendName, Backend] = {}
     feeds: dict[BackendName, FeedSource] = {}
@@ -249,10 +252,17 @@ def build_item_service(
             backend = spec.adapter(client, settings)
             backends[backend.name] = backend
             feeds[backend.name] = spec.feed(client, settings)
+    vault = CredentialVault(store, settings.secret_key)
+    if settings.secret_key:
+        # Tokens stored before they were bound to their row (Fernet): re-encrypted once.
+        try:
+            vault.migrate()
+        except SecretKeyError as exc:
+            log.warning("credentials.not_migrated", error=type(exc).__name__)
     return ItemService(
         store,
         backends,
-        CredentialVault(store, settings.secret_key),
+        vault,
         AuditService(store, on_action=metrics.action if metrics is not None else None),
         settings.admins,
         feeds=feeds,

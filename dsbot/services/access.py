@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
 
+from dsbot.backends.errors import BackendNotFound
 from dsbot.services.directory import InstructeurDirectory, Person
 from dsbot.services.linking import LinkingService, LinkStatus
 
@@ -64,6 +65,30 @@ class Access:
 
 GUEST = Access(None, False, "access.reason_guest")
 
+# Why a linked person does not see a dossier, without saying whether it exists.
+REASON_UNSEEN = "access.reason_unseen"
+
+
+class NotForYou(BackendNotFound):
+    """The one answer to a person who may not see a dossier, whether it exists or not.
+
+    Raised by `DossierAccessService.open` for an unknown number (or one kept from the bot's
+    token) and for a dossier the person may not see alike, after the same work; `reason_key`
+    depends on the person only (guest, not linked, linked). An admin gets DS's own error instead.
+    """
+
+    text_key = "dossier.not_for_you"
+
+    def __init__(self, number: int, reason_key: str, instructeur_id: str | None = None) -> None:
+        super().__init__(f"dossier {number} not for this person", code="not_for_you")
+        self.number = number
+        self.reason_key = reason_key
+        # The person's own instructeur, when linked (for the audit; never shown).
+        self.instructeur_id = instructeur_id
+
+    def text_params(self) -> dict[str, object]:
+        return {"number": self.number, "reason_key": self.reason_key}
+
 
 def access_for(dossier: GroupedDossier, status: LinkStatus, *, is_admin: bool = False) -> Access:
     """Allowed only for a linked instructeur of the dossier's groupe, as DS itself requires."""
@@ -89,12 +114,33 @@ class DossierAccessService(Generic[D]):
         return self.linking.users.profile(user_id).is_restricted
 
     def open(self, team_id: str, user_id: str, number: int) -> tuple[D, Access]:
-        """Read the dossier (a BackendError propagates) and decide what the user may do with it."""
-        dossier = self.ds.get_dossier(number)
+        """Read the dossier and decide what the user may do with it.
+
+        A person who may not see it gets `NotForYou` whether it exists or not, after the same
+        work: a guest before any read; anyone else after one DS read, the link resolved and the
+        admin rights checked, for an unknown number as for a hidden dossier (README,
+        « Sécurité »). An admin gets DS's own error for an unknown number; any other
+        BackendError propagates.
+        """
         if self.is_guest(user_id):
-            return dossier, GUEST
+            raise NotForYou(number, GUEST.reason_key or REASON_UNSEEN)
+        dossier: D | None
+        try:
+            dossier = self.ds.get_dossier(number)
+        except BackendNotFound as exc:
+            dossier, missing = None, exc
+        candidates = dossier.groupe_instructeur.instructeurs if dossier is not None else ()
+        status = self.linking.resolve(team_id, user_id, candidates=candidates)
+        is_admin = self.linking.is_admin(user_id)
+        unseen = NotForYou(number, status.reason or "link.reason_no_match")
+        if status.link is not None:
+            unseen = NotForYou(number, REASON_UNSEEN, status.link.instructeur_id)
+        if dossier is None:
+            raise missing if is_admin else unseen
+        access = access_for(dossier, status, is_admin=is_admin)
+        if not access.visible:
+            raise unseen
+        # Only a dossier someone may see teaches the directory a démarche (an unseen number
+        # must not cost DS reads an unknown one does not).
         self.directory.note_demarche(dossier.demarche.number)
-        status = self.linking.resolve(
-            team_id, user_id, candidates=dossier.groupe_instructeur.instructeurs
-        )
-        return dossier, access_for(dossier, status, is_admin=self.linking.is_admin(user_id))
+        return dossier, access

@@ -37,10 +37,11 @@ from dsbot.backends.port import (
 )
 from dsbot.logs import get_logger
 from dsbot.redact import redact
-from dsbot.services.access import Access, DossierAccessService
+from dsbot.services.access import Access, DossierAccessService, NotForYou
 from dsbot.services.audit import AuditService
 from dsbot.store import Store
 from dsbot.store import audit as q
+from dsbot.store.locks import ItemBusy, ItemLocks
 
 log = get_logger(__name__)
 
@@ -125,10 +126,13 @@ class Dossier(Protocol):
 
 
 class DossierReads(Protocol):
-    """What the service still reads with DS's client itself: the dossier after an action, and
-    its démarche's groupes (`open_groupes`)."""
+    """What the service still reads with DS's client itself: the dossier after an action, its
+    state and groupe just before a change of groupe, and its démarche's groupes
+    (`open_groupes`)."""
 
     def get_dossier(self, number: int) -> Any: ...
+
+    def get_dossier_state(self, number: int) -> Any: ...
 
     def get_demarche(self, number: int) -> Any: ...
 
@@ -319,7 +323,11 @@ class Status(StrEnum):
     NEEDS_INSTRUCTION = "needs_instruction"  # en_construction, not confirmed to pass it first
     FAILED = "failed"  # DS or the file said no (see error)
     PARTIAL = "partial"  # an edit: DS saved some items and refused others (see report)
+    BUSY = "busy"  # another action on this dossier holds its lock: nothing was checked or done
 
+
+# Why a « Changer de groupe » was refused after its check: the groupe changed just before.
+REASON_GROUPE_MOVED = "action.reason_groupe_moved"
 
 # What the audit table records for each status.
 AUDIT_RESULT: dict[Status, str] = {
@@ -330,6 +338,7 @@ AUDIT_RESULT: dict[Status, str] = {
     Status.NEEDS_INSTRUCTION: "refused",
     Status.FAILED: "error",
     Status.PARTIAL: "partial",
+    Status.BUSY: "refused",
 }
 
 
@@ -394,6 +403,8 @@ class ActionService:
         self.audit = audit
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        # One action at a time per dossier, across processes (dsbot/store/locks.py).
+        self.locks = ItemLocks(store)
 
     # --- checks --------------------------------------------------------------------------
 
@@ -451,7 +462,7 @@ class ActionService:
             return outcome
         facts = _FileFacts()
         try:
-            outcome = self._run(request, facts)
+            outcome = self._run_locked(request, facts)
         except BaseException as exc:
             self._finish_key(request.key, "error")
             self._audit(
@@ -468,6 +479,16 @@ class ActionService:
         self._audit(request, outcome, facts)
         return outcome
 
+    def _run_locked(self, request: ActionRequest, facts: _FileFacts) -> ActionOutcome:
+        """`_run` holding the dossier's lock, from the permission check to DS's answer: a
+        second action on the dossier meanwhile (any process) is refused as BUSY."""
+        try:
+            with self.locks.hold(BackendName.DS.value, str(request.number)):
+                return self._run(request, facts)
+        except ItemBusy:
+            log.info("action.busy", dossier=request.number, kind=request.kind.value)
+            return ActionOutcome(Status.BUSY, request.kind, request.number)
+
     def _run(self, request: ActionRequest, facts: _FileFacts) -> ActionOutcome:
         kind, number = request.kind, request.number
 
@@ -478,6 +499,10 @@ class ActionService:
         access: Access | None = None
         try:
             dossier, access = self.access.open(request.team_id, request.user_id, number)
+        except NotForYou as exc:
+            # Refused, with the one answer an unknown number gets too.
+            unseen = Access(exc.instructeur_id, False, exc.reason_key)
+            return ActionOutcome(Status.REFUSED, kind, number, access=unseen, error=exc)
         except BackendError as exc:
             return failed(exc)
         refusal = self._check(kind, dossier, access, instruction_first=request.instruction_first)
@@ -492,8 +517,11 @@ class ActionService:
         try:
             if not self._target_allowed(request, dossier, instructeur_id):
                 return ActionOutcome(Status.NOT_ALLOWED, kind, number, dossier, access)
+            moved = self._moved_meanwhile(request, dossier, access, instructeur_id)
         except BackendError as exc:
             return failed(exc, dossier)
+        if moved is not None:
+            return moved
         if kind.is_edit:
             return self._run_edit(request, dossier, access, instructeur_id)
 
@@ -652,6 +680,22 @@ class ActionService:
             return request.correction is not None
         return True
 
+    def _moved_meanwhile(
+        self, request: ActionRequest, dossier: Dossier, access: Access, instructeur_id: str
+    ) -> ActionOutcome | None:
+        """« Changer de groupe »: the groupe read again just before acting. DS does not check
+        the instructeur for this mutation, so the refusal is ours: the dossier left the groupe
+        it was read in, or the user left that groupe, since the permission check."""
+        if request.kind is not ActionKind.CHANGER_GROUPE:
+            return None
+        fresh = self.ds.get_dossier_state(request.number)
+        groupe = fresh.groupe_instructeur
+        if groupe.id == dossier.groupe_instructeur.id and groupe.has_instructeur(instructeur_id):
+            return None
+        log.info("action.groupe_moved_meanwhile", dossier=request.number)
+        lost = replace(access, allowed=False, reason_key=REASON_GROUPE_MOVED)
+        return ActionOutcome(Status.REFUSED, request.kind, request.number, fresh, lost)
+
     def _upload(
         self, request: ActionRequest, dossier: Dossier, instructeur_id: str, facts: _FileFacts
     ) -> str | None:
@@ -738,6 +782,8 @@ class ActionService:
         error: str | None = None
         if outcome.status is Status.REFUSED and outcome.access is not None:
             error = outcome.access.reason_key
+        elif outcome.status is Status.BUSY:
+            error = "busy: another action on this dossier was in progress"
         elif outcome.status in (Status.NOT_ALLOWED, Status.NEEDS_INSTRUCTION) and outcome.dossier:
             error = f"state: {outcome.dossier.state.value}"
         elif outcome.error is not None:

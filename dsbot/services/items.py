@@ -34,6 +34,7 @@ from dsbot.services.audit import AuditService
 from dsbot.services.credentials import CredentialVault, SecretKeyError
 from dsbot.store import Store
 from dsbot.store import audit as q
+from dsbot.store.locks import ItemBusy, ItemLocks
 
 log = get_logger(__name__)
 
@@ -47,6 +48,11 @@ class Access(StrEnum):
     BAD_CREDENTIAL = "bad_credential"  # stored, but the backend no longer accepts it
     NO_KEY = "no_key"  # DSBOT_SECRET_KEY missing or malformed
     OFF = "off"  # the backend is not configured
+    GUEST = "guest"  # a Slack guest: no content, no credential, whatever the backend
+
+
+class GuestRefused(Exception):
+    """A Slack guest may not connect a credential (the guest rule, for every backend)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class Performed:
     result: ActionResult | None = None
     duplicate: bool = False
     detail: str = ""
+    # Another action on the item held its lock: nothing was done (dsbot/store/locks.py).
+    busy: bool = False
 
 
 class ItemService:
@@ -91,8 +99,12 @@ class ItemService:
         *,
         clock: Callable[[], datetime] | None = None,
         feeds: Mapping[BackendName, FeedSource] | None = None,
+        is_guest: Callable[[str], bool] = lambda user_id: False,
     ) -> None:
         self.store = store
+        # The guest rule of DS's cards, for every backend: a Slack guest (restricted or
+        # ultra-restricted) sees no item's content and connects no credential.
+        self.is_guest = is_guest
         self.backends = dict(backends)
         # What changed in each backend, read by the bot (the poller's and subscriptions').
         self.feeds = dict(feeds or {})
@@ -100,6 +112,8 @@ class ItemService:
         self.audit = audit
         self.admins = frozenset(admins)
         self.clock = clock or (lambda: datetime.now(UTC))
+        # One action at a time per item, across processes (dsbot/store/locks.py).
+        self.locks = ItemLocks(store)
 
     def enabled(self, backend: BackendName) -> bool:
         return backend in self.backends
@@ -113,6 +127,8 @@ class ItemService:
         port = self.backends.get(backend)
         if port is None:
             return None, Access.OFF, ""
+        if self.is_guest(user_id):
+            return None, Access.GUEST, ""
         try:
             self.vault.check_key()
             credential = self.vault.get(team_id, user_id, backend.value)
@@ -126,7 +142,9 @@ class ItemService:
 
     def connect(self, team_id: str, user_id: str, backend: BackendName, credential: str) -> None:
         """Check the credential with the backend, then store it encrypted. Raises
-        BackendAuthFailed, SecretKeyError, or KeyError when the backend is off."""
+        BackendAuthFailed, SecretKeyError, GuestRefused, or KeyError when the backend is off."""
+        if self.is_guest(user_id):
+            raise GuestRefused(user_id)
         self.vault.check_key()
         self.backends[backend].check_credential(credential)
         self.vault.put(team_id, user_id, backend.value, credential)
@@ -199,7 +217,12 @@ class ItemService:
             self._audit(team_id, user_id, backend, request, key, "duplicate")
             return Performed(access, duplicate=True)
         try:
-            result = source.perform(request)
+            with self.locks.hold(backend.value, request.ref):
+                result = source.perform(request)
+        except ItemBusy:
+            self._finish(key, q.KEY_FAILED)
+            self._audit(team_id, user_id, backend, request, key, "refused", error="busy")
+            return Performed(access, busy=True)
         except BaseException as exc:
             # Unknown outcome: the key stays used, so a resubmit cannot make a second change.
             self._finish(key, q.KEY_DONE)

@@ -298,3 +298,21 @@ def m009_item_keys(db: Database) -> None:
     # the subscriptions and the index: a Dynacase document was the negative of its initid in
     # columns made for DS dossier numbers. See dsbot/store/migration_item_keys.py.
     convert_to_item_keys(db)
+
+
+@migrations()
+def m010_item_locks(db: Database) -> None:
+    # One row per item being acted on: a lease taken with BEGIN IMMEDIATE by any process
+    # sharing the database, from the permission check to the mutation's answer
+    # (dsbot/store/locks.py). A row whose lease ran out is free to take again.
+    db.execute(
+        """
+        CREATE TABLE item_locks (
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (backend, ref)
+        )
+        """
+    )

@@ -161,7 +161,21 @@ def test_html_posing_as_a_pdf_never_reaches_ds(scene: Scene) -> None:
 
     assert scene.submit(opened, decision_values("Conforme.", page)) == {}
     [notice] = scene.notices(opened)
-    assert "ne correspond pas" in notice and "arrete.pdf" in notice
+    assert "contient du HTML" in notice and "arrete.pdf" in notice
+    assert scene.ops("DsbotCreateDirectUpload") == 0
+    untouched(scene, number)
+
+
+def test_a_file_of_another_workspace_never_reaches_ds(scene: Scene) -> None:
+    number = scene.dossier("en_instruction")
+    file, _ = scene.pdf(name="partage.pdf")
+    scene.slack.update_file(file["id"], user_team="T0OTHERORG")  # a Slack Connect partner's
+    opened = scene.click(ids.ACTION_ACCEPTER, number)
+
+    assert scene.submit(opened, decision_values("Conforme.", file)) == {}
+    [notice] = scene.notices(opened)
+    assert "vient d’un autre espace de travail Slack" in notice and "partage.pdf" in notice
+    assert scene.slack.downloads() == []
     assert scene.ops("DsbotCreateDirectUpload") == 0
     untouched(scene, number)
 

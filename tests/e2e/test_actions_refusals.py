@@ -47,7 +47,7 @@ def test_unlinked_user_changes_nothing_and_is_told_how_to_link(scene: Scene) -> 
     # A submission that raced the explanation is refused all the same.
     assert scene.submit(opened, decision_values("OK"), user=CLARA) == {}
     [notice] = scene.notices(opened)
-    assert "n’a pas été modifié" in notice and "/ds lier" in notice
+    assert "vous ne pouvez pas le voir" in notice and "/ds lier" in notice
     assert scene.ds(number)["state"] == "en_instruction"
     assert mutations(scene) == 0
     [row] = wait_until(lambda: scene.audit())
@@ -64,11 +64,13 @@ def test_instructeur_of_another_groupe_changes_nothing(scene: Scene) -> None:
         if g["number"] == scene.groupe
     )
     opened = scene.click(ids.ACTION_REFUSER, number, user=BRUNO)
-    assert "pas instructeur du groupe" in info_text(scene.wait_for_view_update(opened))
+    explained = info_text(scene.wait_for_view_update(opened))
+    assert "vous ne pouvez pas le voir" in explained and label not in explained
 
     assert scene.submit(opened, decision_values("Non."), user=BRUNO) == {}
     [notice] = scene.notices(opened)
-    assert "pas instructeur du groupe" in notice and label in notice
+    # Nothing of the dossier, not even its groupe: the answer an unknown number gets.
+    assert "vous ne pouvez pas le voir" in notice and label not in notice
     assert scene.ds(number)["state"] == "en_instruction"
     assert mutations(scene) == 0
     [row] = wait_until(lambda: scene.audit())
@@ -123,3 +125,26 @@ def test_a_second_decision_on_a_decided_dossier_is_refused(scene: Scene) -> None
     assert scene.ops("DsbotRefuser") == 0
     assert scene.ds(number)["state"] == "accepte"
     assert ALICE in {r["slack_user_id"] for r in scene.audit()}
+
+
+def test_a_forged_overlong_message_is_refused_in_the_modal(scene: Scene) -> None:
+    """Slack's input stops at 3,000 characters (the modal's max_length); a submission forged
+    past it is refused inline, and nothing reaches DS."""
+    from tests.e2e.scene import reply_values
+
+    number = scene.dossier("en_instruction")
+    opened = scene.click(ids.ACTION_REPONDRE, number)
+    view = scene.slack.view(opened.view_id)
+    lengths = [
+        b["element"].get("max_length")
+        for b in view["blocks"]
+        if b.get("type") == "input" and b["element"]["type"] == "plain_text_input"
+    ]
+    assert lengths == [3000]
+    answer = scene.submit(opened, reply_values("x" * 300_000))
+    assert answer["response_action"] == "errors"
+    [error] = answer["errors"].values()
+    assert "300000 caractères, 3000 au plus" in error
+    assert scene.ops("DsbotEnvoyerMessage") == 0
+    assert scene.submit(opened, reply_values("x" * 3000)) == {}  # the limit itself is fine
+    wait_until(lambda: scene.ops("DsbotEnvoyerMessage") == 1, what="the message sent")

@@ -222,10 +222,10 @@ def test_labels_refused_once_the_dossier_is_deleted(scene: Scene) -> None:
     scene.control.trash(number)
     assert submit(scene, opened, values) == {}
     [notice] = scene.notices(opened)
-    assert f"Dossier n° {number} : rien n’a été enregistré. " in notice
-    assert "introuvable dans DS" in notice
+    # Gone from DS: the answer of a number nobody may see.
+    assert f"Le dossier n° {number} est introuvable, ou vous ne pouvez pas le voir" in notice
     row = wait_until(lambda: [r for r in scene.audit() if r["action"] == "etiquettes"])[0]
-    assert row["result"] == "error"
+    assert row["result"] == "refused"
     assert scene.ops("DsbotAjouterLabel") == 0
 
 

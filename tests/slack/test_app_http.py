@@ -182,14 +182,22 @@ def test_instructeur_of_another_groupe_cannot_act(bot):
     _, url = bot.command(f"dossier {number}", user=OTHER_USER)
     answer = final_response(bot, url)
     assert not answer.get("blocks")
-    assert bot.services.texts("access.reason_not_in_groupe") in all_text(answer)
+    # Linked, but not of the groupe: the answer an unknown number gets too.
+    assert bot.services.texts("access.reason_unseen") in all_text(answer)
+    assert "introuvable, ou vous ne pouvez pas le voir" in all_text(answer)
 
 
 def test_unknown_dossier_number(bot):
     bot.fake_slack.add_user(OTHER_USER, "x@exemple.fr")
     _, url = bot.command("dossier 987654", user=OTHER_USER)
     answer = final_response(bot, url)
-    assert answer["text"] == bot.services.texts("error.dossier_not_found", number=987654)
+    t = bot.services.texts
+    reason = t("link.reason_no_match", email="?")
+    assert answer["text"] == t("dossier.not_for_you", number=987654, reason=reason)
+    # An admin, who may see any dossier, is told DS's own words.
+    bot.fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+    _, url = bot.command("dossier 987654", user=ADMIN_ID)
+    assert final_response(bot, url)["text"] == t("error.dossier_not_found", number=987654)
 
 
 def test_dossier_hidden_from_the_token(fake_slack, sandbox, tmp_path):
@@ -204,8 +212,9 @@ def test_dossier_hidden_from_the_token(fake_slack, sandbox, tmp_path):
     runtime = start(settings, http=True, host="127.0.0.1", port=0, poller=False)
     try:
         bot = BotUnderTest(runtime, f"http://127.0.0.1:{runtime.http_port}", fake_slack, sandbox)
-        fake_slack.add_user(OTHER_USER, "x@exemple.fr")
-        _, url = bot.command(f"dossier {number}", user=OTHER_USER)
+        # An admin is told why; anyone else gets the answer of an unknown number.
+        fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+        _, url = bot.command(f"dossier {number}", user=ADMIN_ID)
         answer = final_response(bot, url)
         assert answer["text"] == runtime.services.texts("error.dossier_hidden", number=number)
     finally:

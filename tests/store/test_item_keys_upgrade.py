@@ -104,7 +104,10 @@ def downgrade(store: Store, reference: Database) -> None:
             )
         for table in today:
             db.execute(f"DROP TABLE {table}_keyed")
-        db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [NEW])
+        # The tables of later migrations go too, with their records: they come back on upgrade.
+        for table in set(db.table_names()) - set(reference.table_names()):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name >= ?", [NEW])
 
 
 def ask(dc: DynacaseScene, text: str) -> str:  # noqa: F811

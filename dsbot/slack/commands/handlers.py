@@ -119,21 +119,16 @@ def show_dossier(
     see the dossier, why not and how to get linked, without any of its content."""
     t = services.texts
     try:
-        if services.access.is_guest(user_id):
-            hidden(services, number, "access.reason_guest", respond)
-            return
         dossier, access = services.access.open(team_id, user_id, number)
     except Exception as exc:
         # Every DS failure gets its own clear sentence; the number helps the user spot a typo.
+        # A dossier not for this person (`NotForYou`) answers as an unknown number does.
         log.info("dossier.unreadable", dossier=number, user=user_id, error=type(exc).__name__)
         respond(
             text=ds_error_text(exc, t, number=number),
             response_type="ephemeral",
             replace_original=True,
         )
-        return
-    if not access.visible:
-        hidden(services, number, access.reason_key or "link.reason_no_match", respond)
         return
     viewer = Viewer(
         instructeur_id=access.instructeur_id, can_act=access.allowed, reason_key=access.reason_key
@@ -145,16 +140,6 @@ def show_dossier(
         ephemeral=True,
     )
     respond(**ephemeral(card), replace_original=True)
-
-
-def hidden(services: AppServices, number: int, reason_key: str, respond: Respond) -> None:
-    t = services.texts
-    reason = t(reason_key, email="?")
-    respond(
-        text=t("dossier.hidden", number=number, reason=reason),
-        response_type="ephemeral",
-        replace_original=True,
-    )
 
 
 def summary_message(

@@ -49,6 +49,8 @@ def access_text(t: Texts, access: Access, backend: BackendName, detail: str = ""
         return t(f"item.bad_credential.{backend.value}")
     if access is Access.OFF:
         return t(f"item.backend_off.{backend.value}")
+    if access is Access.GUEST:
+        return t("item.guest")
     return t(f"item.connect_first.{backend.value}")
 
 
@@ -115,7 +117,11 @@ def show_item(
         return
     if view.item is None:
         text = access_text(t, view.access, backend, view.detail)
-        respond(**_connect_prompt(t, backend, text), replace_original=True)
+        # A guest is not offered to connect: they may not.
+        answer: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
+        if view.access is not Access.GUEST:
+            answer = _connect_prompt(t, backend, text)
+        respond(**answer, replace_original=True)
         return
     card = build_item_card(
         view.item, view.actions, viewer=viewer_of(view, t, backend), texts=t, ephemeral=True
@@ -179,6 +185,9 @@ def open_connect_modal(
     user_id: str,
 ) -> None:
     t = services.texts
+    if services.items.is_guest(user_id):
+        respond(text=t("item.guest"), response_type="ephemeral", replace_original=False)
+        return
     try:
         services.items.vault.check_key()
     except SecretKeyError as exc:

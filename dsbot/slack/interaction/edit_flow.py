@@ -258,7 +258,7 @@ def present_edit(services: AppServices, audience: Audience, outcome: ActionOutco
 def _failure(outcome: ActionOutcome, services: AppServices) -> str:
     """Nothing was done: the user may not, or DS failed before anything was saved."""
     t, number = services.texts, outcome.number
-    if outcome.status is Status.REFUSED:
+    if outcome.status in (Status.REFUSED, Status.BUSY):
         return explain(outcome, ids.ACTION_CARD_MORE, t) or ""
     if outcome.uncertain:
         return t("edit.lost")

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends.port import BackendName
 from dsbot.logs import get_logger
 from dsbot.services.actions import AttachmentError
-from dsbot.slack.interaction.file_content import content_matches
+from dsbot.slack.interaction.file_content import judge
 from dsbot.slack.interaction.hosts import slack_url as slack_file_url
 from dsbot.slack.presentation.views import max_attachment_bytes
 from dsbot.tls import verified_context
@@ -174,11 +174,14 @@ class SlackFileFetcher:
         self,
         client: WebClient,
         *,
+        team_id: str | None = None,
         max_bytes: int = MAX_FILE_BYTES,
         timeout: float = DOWNLOAD_TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.client = client
+        # The workspace the person acts from: a file of another one (Slack Connect) is refused.
+        self.team_id = team_id
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.transport = transport
@@ -199,6 +202,12 @@ class SlackFileFetcher:
         name = str(file.get("name") or ref.name)
         if file.get("is_external") or ref.is_external:
             raise SlackFileNotHosted(f"file {ref.id} is external", key="file.external", name=name)
+        owner_team = file.get("user_team")
+        if self.team_id and owner_team and owner_team != self.team_id:
+            log.warning("file.foreign_team", file=ref.id)
+            raise SlackFileRefused(
+                f"file {ref.id} is of another workspace", key="file.foreign_team", name=name
+            )
         announced = file.get("size")
         if isinstance(announced, int) and announced > self.max_bytes:
             raise self._too_large(name, announced)
@@ -221,11 +230,13 @@ class SlackFileFetcher:
             ) from None
         if not content:
             raise SlackFileRefused(f"file {ref.id} is empty", key="file.empty", name=name)
-        if not content_matches(content, ref.mimetype):
-            log.warning("file.content_mismatch", file=ref.id, mimetype=ref.mimetype)
+        verdict = judge(content, ref.mimetype, ds_accepts)
+        if verdict.refusal is not None:
+            # What the bytes are decides, never the announced type or the name.
+            log.warning("file.refused", file=ref.id, refusal=verdict.refusal, mimetype=ref.mimetype)
             raise SlackFileRefused(
-                f"file {ref.id} does not match {ref.mimetype}",
-                key="file.content_mismatch",
+                f"file {ref.id} refused: {verdict.refusal}",
+                key=f"file.refused_{verdict.refusal.value}",
                 name=name,
                 mimetype=ref.mimetype,
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 from dsbot.slack import ids
 from dsbot.slack.interaction.files import MAX_FILE_BYTES, SlackFileRef, ds_accepts, megabytes
+from dsbot.slack.presentation.blocks.inputs import TEXT_INPUT_MAX, too_long
 from dsbot.slack.presentation.blocks.modals import (
     CORRECTION_REASONS,
     DECISIONS,
@@ -163,6 +164,9 @@ def validate(
             else ("form.motivation_required")
         )
         errors[form.text_block] = texts(key)
+    elif form.text_block and len(form.text or "") > TEXT_INPUT_MAX:
+        # The modal's max_length stops Slack's own input; a forged submission is stopped here.
+        errors[form.text_block] = too_long(texts, form.text or "")
     if form.choice_block and form.choice is None:
         errors[form.choice_block] = texts("form.choice_required")
     elif (

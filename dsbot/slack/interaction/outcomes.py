@@ -99,6 +99,11 @@ def explain(
     `before`: said when the modal opens, before anything was attempted.
     """
     t, number, dossier = texts, outcome.number, outcome.dossier
+    if outcome.status is Status.BUSY:
+        return t("action.busy", number=number)
+    if outcome.status is Status.REFUSED and outcome.error is not None:
+        # Not for this person: the same words whether the dossier exists or not.
+        return error_text(outcome.error, t, number)
     if outcome.status is Status.REFUSED:
         reason_key = (outcome.access.reason_key if outcome.access else None) or REASON_UNKNOWN
         reason_key = REASON_KEYS.get(reason_key, reason_key)

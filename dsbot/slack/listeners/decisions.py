@@ -88,7 +88,8 @@ def handle_submit(
     kind = KIND_BY_ACTION[origin.action_id]
     attachment = None
     if form.file is not None:
-        attachment = SlackAttachment(form.file, SlackFileFetcher(services.slack))
+        fetcher = SlackFileFetcher(services.slack, team_id=team_id)
+        attachment = SlackAttachment(form.file, fetcher)
     request = ActionRequest(
         team_id=team_id,
         user_id=user_id,

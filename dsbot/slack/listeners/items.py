@@ -22,7 +22,7 @@ from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
 from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.logs import get_logger
 from dsbot.services.credentials import SecretKeyError
-from dsbot.services.items import Access, ItemView, Prepared
+from dsbot.services.items import Access, GuestRefused, ItemView, Prepared
 from dsbot.slack import ids
 from dsbot.slack.commands.items import (
     access_text,
@@ -57,6 +57,7 @@ from dsbot.slack.presentation.blocks.action_form import (
     read_values,
 )
 from dsbot.slack.presentation.blocks.common import escape
+from dsbot.slack.presentation.blocks.inputs import overlong_texts
 from dsbot.slack.presentation.blocks.item import ItemActed, ItemViewer, build_item_card
 from dsbot.slack.services import AppServices
 from dsbot.texts import Texts
@@ -152,6 +153,8 @@ def connect(
         services.items.connect(team_id, user_id, backend, credential)
     except BackendAuthFailed:
         message = t(f"connect.refused.{backend.value}")
+    except GuestRefused:
+        message = t("item.guest")
     except SecretKeyError as exc:
         message = escape(str(exc))
     else:
@@ -278,6 +281,10 @@ def handle_action_submit(
     except ValueError as exc:
         refuse_submission(ack, services, view, exc)
         return
+    overlong = overlong_texts(values, t)
+    if overlong:
+        ack_errors(ack, overlong)
+        return
     request = ActionRequest(origin.ref, origin.action, read_comment(values), inputs)
     working = t("item.modal.working", action=escape(origin.action.label))
     ack_update(ack, services, build_item_info_modal(origin, t, working), team_id, user_id)
@@ -309,9 +316,9 @@ def run_action(
         message = access_text(t, performed.access, origin.backend, performed.detail)
         update_view(services, view_id, build_item_info_modal(origin, t, message), team_id, user_id)
         return
-    if performed.duplicate:
-        duplicate = build_item_info_modal(origin, t, t("item.modal.duplicate"))
-        update_view(services, view_id, duplicate, team_id, user_id)
+    if performed.duplicate or performed.busy:
+        key = "item.modal.busy" if performed.busy else "item.modal.duplicate"
+        update_view(services, view_id, build_item_info_modal(origin, t, t(key)), team_id, user_id)
         return
     result = performed.result
     assert result is not None

@@ -18,6 +18,10 @@ def ds_error_text(exc: BaseException, texts: Texts, *, number: int | None = None
         params = {"number": number if number is not None else "?", **exc.text_params()}
         if "message" in params:
             params["message"] = redact(str(params["message"]))
+        reason_key = params.pop("reason_key", None)
+        if reason_key is not None:
+            # A reason the error names by its key (the answer to a dossier not for you).
+            params["reason"] = texts(str(reason_key), email="?")
         return texts(exc.text_key, **params)
     if isinstance(exc, DatabaseUnavailable | sqlite3.OperationalError):
         # Read-only, full, deleted: the operators' problem, not the user's (and not "unknown").

@@ -22,6 +22,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from dsbot.slack.presentation.visible import visible
+
 ELLIPSIS = "…"
 # HTML is told by structure: an element DS's e-mail templates and sanitizer (MailScrubber) let
 # through, opened and closed, or a `<br>`. A person's "Complet <b>" stays plain text.
@@ -59,7 +61,8 @@ LINE = "\x00L"
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters, escaped."""
+    """Slack's three control characters, escaped; only what is seen kept (`visible`)."""
+    text = visible(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -47,6 +48,17 @@ CLEANUP_SECONDS = 1.0
 LOOP_TIMEOUT_SECONDS = 1
 
 
+# An absolute file path (`/data/dsbot.db`, `C:\\dsbot\\x.db`), not a URL's path (`https://h/p`).
+_PATH = re.compile(r"(?<![\w:/\\])(?:[A-Za-z]:)?[/\\](?:[\w.\-]+[/\\])*[\w.\-]+")
+PATH_HIDDEN = "‹chemin›"
+
+
+def without_paths(text: str | None) -> str | None:
+    """`text` with file paths hidden: /healthz is seen by whoever can reach it (a load balancer,
+    a monitoring tool), and the database's path says how the host is laid out. The logs keep it."""
+    return _PATH.sub(PATH_HIDDEN, text) if text else text
+
+
 @dataclass
 class Health:
     """What /livez, /readyz and /healthz answer.
@@ -83,6 +95,8 @@ class Health:
             return poller, []
         snapshot = self.poller.snapshot(self.poll_interval)
         poller |= snapshot.to_json()
+        # Read by whoever reaches the listener: no file path (the log keeps it).
+        poller["last_error"] = without_paths(poller.get("last_error"))
         reasons: list[str] = []
         if snapshot.ended:
             reasons.append("poller : la boucle de notification est arrêtée")
@@ -112,7 +126,7 @@ class Health:
         body: dict[str, Any] = {"server": self.server_up, "slack": self.slack_ok}
         problem = None
         if self.store is not None:
-            problem = self.store.probe()
+            problem = without_paths(self.store.probe())
             body["database"] = {"ok": problem is None, "error": problem}
             if problem is not None:
                 reasons.append(f"base de données (DSBOT_DB) : {problem}")

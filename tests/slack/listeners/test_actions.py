@@ -76,4 +76,4 @@ def test_share_of_an_unknown_dossier_is_explained(listeners: Registry, services:
     assert services.slack.called("chat_postMessage") == []
     answer = respond.only
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"] == services.texts("error.dossier_not_found", number=987654)
+    assert answer["text"].startswith("🔒 Le dossier n° 987654 est introuvable, ou vous ne")

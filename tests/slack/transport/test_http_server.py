@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 import threading
 import time
@@ -116,3 +117,33 @@ def test_a_loop_that_stops_beating_is_not_alive():
     assert health.as_dict()["ok"] is False
     status.delivery_stopped()
     assert "fil d’envoi" in health.liveness()["reasons"][0]
+
+
+def test_a_database_fault_shows_no_path_in_healthz(tmp_path):
+    from dsbot.notifications.health import PollerStatus
+    from dsbot.store import DatabaseUnavailable, Store
+    from tests.fakes.db_template import premigrated
+
+    folder = tmp_path / "secret-layout"
+    folder.mkdir()
+    store = Store(premigrated(folder / "dsbot.db"))
+    store.migrate()
+    status = PollerStatus()
+    status.started()
+    status.failed(DatabaseUnavailable(store.missing_message()))
+    health = Health(server_up=True, slack_ok=True, poller_started=True, store=store, poller=status)
+    (folder / "dsbot.db").unlink()  # the fault: the file went away under dsbot
+    report = health.as_dict()
+    shown = json.dumps(report, ensure_ascii=False)
+    assert report["ok"] is False and report["database"]["ok"] is False
+    assert "a disparu" in report["database"]["error"] and "‹chemin›" in shown
+    assert "secret-layout" not in shown and str(tmp_path) not in shown
+    assert "a disparu" in report["poller"]["last_error"]
+
+
+def test_urls_keep_their_paths_and_file_paths_go():
+    from dsbot.slack.transport.http_server import without_paths
+
+    said = without_paths("base /data/x/dsbot.db : droits ; voir https://ds.example/api/v2 ici")
+    assert said == "base ‹chemin› : droits ; voir https://ds.example/api/v2 ici"
+    assert without_paths(r"base C:\dsbot\x.db") == "base ‹chemin›"

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
 from dsbot.backends.port import ItemState
 from dsbot.slack.presentation.views import ds_state
+from dsbot.slack.presentation.visible import visible
 from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Block Kit limits"). slack_sdk validates most of them when a block
@@ -65,7 +66,9 @@ def make_message(text: str, blocks: list[Block]) -> SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Make a piece of data inert in mrkdwn (Slack only needs & < > escaped)."""
+    """Make a piece of data inert in mrkdwn (Slack only needs & < > escaped), and keep only
+    what is seen (no bidi override, zero-width or control character: `visible`)."""
+    text = visible(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -87,6 +90,7 @@ def truncate(text: str, limit: int) -> str:
 
 def escape_truncate(text: str, limit: int) -> str:
     """`escape(text)` cut to at most `limit` characters without splitting an entity."""
+    text = visible(text)
     escaped = escape(text)
     if len(escaped) <= limit:
         return escaped
@@ -220,7 +224,7 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> MarkdownTextObject:
 
 
 def plain(text: str, limit: int) -> PlainTextObject:
-    return PlainTextObject(text=truncate(text, limit), emoji=True)
+    return PlainTextObject(text=truncate(visible(text), limit), emoji=True)
 
 
 def field(title: str, value: str) -> MarkdownTextObject:

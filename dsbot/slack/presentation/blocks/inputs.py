@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from dsbot.backends.port import InputKind, InputOption
 from dsbot.slack.presentation.blocks.common import plain
+from dsbot.texts import Texts
 
 # Slack's limits (docs/slack.md, "Modals").
 TEXT_INPUT_MAX = 3000
@@ -86,3 +87,19 @@ def is_checked(state: dict[str, Any]) -> bool:
     return isinstance(selected, list) and any(
         isinstance(o, dict) and o.get("value") == CHECKED for o in selected
     )
+
+
+def too_long(texts: Texts, text: str) -> str:
+    return texts("form.text_too_long", length=len(text), limit=TEXT_INPUT_MAX)
+
+
+def overlong_texts(values: dict[str, Any], texts: Texts) -> dict[str, str]:
+    """Inline errors for every text input of a submitted view longer than the modal allows
+    (TEXT_INPUT_MAX): `{block_id: message}`, empty when none is."""
+    errors: dict[str, str] = {}
+    for block_id, by_action in values.items():
+        for state in (by_action or {}).values() if isinstance(by_action, dict) else ():
+            value = state.get("value") if isinstance(state, dict) else None
+            if isinstance(value, str) and len(value) > TEXT_INPUT_MAX:
+                errors[str(block_id)] = too_long(texts, value)
+    return errors
