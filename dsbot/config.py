@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import time as clock_time
 from pathlib import Path
@@ -76,6 +76,11 @@ class Settings:
     # how many days a dossier may wait before the digest lists it.
     digest_time: clock_time | None = clock_time(9, 0)
     reminder_days: int = 7
+    # Data retention (docs/privacy.md): days after which a closed dossier's local data and
+    # channel messages are reduced (None: kept), and what a channel card shows ("full" or
+    # "minimal": no demandeur name, e-mail or SIRET).
+    retention_days: int | None = None
+    channel_detail: str = "full"
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -182,6 +187,7 @@ class Settings:
             reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
         except ConfigError as exc:
             problems += exc.problems
+        retention_days, channel_detail = _privacy(get, problems)
         if problems:
             raise ConfigError(*problems)
 
@@ -205,6 +211,8 @@ class Settings:
             secret_key=get("DSBOT_SECRET_KEY"),
             digest_time=digest_time,
             reminder_days=reminder_days,
+            retention_days=retention_days,
+            channel_detail=channel_detail,
         )
 
 
@@ -237,6 +245,30 @@ def _reminder_days(raw: str | None) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"DSBOT_REMINDER_DAYS doit être un nombre de jours ≥ 1, pas {raw!r}")
     return int(raw)
+
+
+CHANNEL_DETAILS = ("full", "minimal")
+
+
+def _privacy(get: Callable[[str], str | None], problems: list[str]) -> tuple[int | None, str]:
+    """DSBOT_RETENTION_DAYS (empty: off) and DSBOT_CHANNEL_DETAIL (full, minimal)."""
+    raw = (get("DSBOT_RETENTION_DAYS") or "").strip()
+    days: int | None = None
+    if raw:
+        if raw.isdigit() and int(raw) >= 1:
+            days = int(raw)
+        else:
+            problems.append(
+                f"DSBOT_RETENTION_DAYS doit être un nombre de jours ≥ 1 (vide : pas de limite),"
+                f" pas {raw!r}"
+            )
+    detail = (get("DSBOT_CHANNEL_DETAIL") or "full").strip().lower()
+    if detail not in CHANNEL_DETAILS:
+        problems.append(
+            f"DSBOT_CHANNEL_DETAIL doit valoir {' ou '.join(CHANNEL_DETAILS)}, pas {detail!r}"
+        )
+        detail = "full"
+    return days, detail
 
 
 def _dynacase_problems(url: str | None, token: str | None) -> list[str]:
@@ -331,4 +363,6 @@ ENV_TO_FIELD = {
     "DSBOT_SECRET_KEY": "secret_key",
     "DSBOT_DIGEST_TIME": "digest_time",
     "DSBOT_REMINDER_DAYS": "reminder_days",
+    "DSBOT_RETENTION_DAYS": "retention_days",
+    "DSBOT_CHANNEL_DETAIL": "channel_detail",
 }

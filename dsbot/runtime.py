@@ -89,6 +89,7 @@ def build_poller(
             for name, feed in feeds_of(items, settings).items()
         },
     )
+    poller_options.setdefault("retention_days", settings.retention_days)
     poller = Poller(
         store,
         feeds,

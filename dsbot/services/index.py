@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.store import index as q
+from dsbot.store import search
 from dsbot.store.index import IndexEntry
+from dsbot.store.search import SearchFields
 
 # What the index reads of a dossier read in full (DS's `Dossier`), as protocols, so that it
 # needs none of DS's models; who wrote a message is DS's to say (`is_from_usager`).
@@ -132,12 +134,29 @@ def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
     )
 
 
+def search_fields(dossier: IndexedDossier) -> SearchFields:
+    """What `/ds cherche` finds the dossier by (personal data: erased with the dossier). The
+    demandeur is DS's `PersonnePhysique` (civilité, nom, prénom) or `PersonneMorale` (SIRET,
+    raison sociale), read by name so that the index needs none of DS's models."""
+    demandeur: Any = getattr(dossier, "demandeur", None)
+    names = [getattr(demandeur, attr, None) or "" for attr in ("prenom", "nom", "raison_sociale")]
+    labels: Any = getattr(dossier, "labels", ()) or ()
+    return SearchFields(
+        demandeur=" ".join(n for n in names if n),
+        email=str(getattr(dossier, "usager_email", None) or ""),
+        siret=str(getattr(demandeur, "siret", None) or ""),
+        labels=" ".join(str(getattr(label, "name", "")) for label in labels),
+        demarche_title=dossier.demarche.title,
+    )
+
+
 def record(db: Database, dossier: IndexedDossier, now: datetime) -> None:
     """Index a dossier just read in full, and mark the Homes that show it out of date (those
     of its previous and its current groupe and followers)."""
     concerned = set(q.concerned_instructeurs(db, [dossier.number]))
     entry = entry_from_dossier(dossier)
     q.upsert(db, entry, now)
+    search.upsert(db, dossier.number, search_fields(dossier))
     concerned.update(entry.followers)
     concerned.update(entry.groupe_members)
     q.mark_dirty(db, concerned, now)
@@ -168,5 +187,6 @@ def record_summary(db: Database, summary: DossierSummary, now: datetime) -> bool
 
 
 def forget(db: Database, number: int, now: datetime) -> None:
-    """A dossier deleted in DS leaves the index (and the Homes that showed it)."""
+    """A dossier in DS's trash leaves the index (and the Homes that showed it)."""
     q.mark_dirty(db, q.delete(db, number), now)
+    search.delete(db, number)

@@ -37,8 +37,10 @@ from dsbot.notifications.model.kinds import (
     register_kind,
 )
 from dsbot.notifications.model.payloads import (
+    ERASE_REASONS,
     PAYLOAD_TYPES,
     AlertPayload,
+    ErasePayload,
     OutboxPayload,
     ParentPayload,
     SummaryPayload,
@@ -53,6 +55,7 @@ from dsbot.notifications.model.payloads import (
 __all__ = [
     "CATEGORIES",
     "CHANGE_TYPES",
+    "ERASE_REASONS",
     "PAYLOAD_TYPES",
     "AlertPayload",
     "AvisGiven",
@@ -67,6 +70,7 @@ __all__ = [
     "Deposited",
     "Digest",
     "DigestLine",
+    "ErasePayload",
     "ItemRef",
     "ItemStateChanged",
     "MessageReceived",

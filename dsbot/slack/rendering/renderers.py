@@ -15,7 +15,13 @@ from dsbot.slack.presentation.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.presentation.views import dossier_detail, dossier_url
 from dsbot.slack.rendering.context import RenderContext
 from dsbot.slack.rendering.digest import render_digest
-from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
+from dsbot.store.notifications import (
+    AlertPayload,
+    ErasePayload,
+    OutboxRow,
+    SummaryPayload,
+    ThreadPayload,
+)
 
 # Channel cards are seen by everyone: the buttons are shown and each click is authorized then.
 CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True)
@@ -87,3 +93,11 @@ def render_digest_row(row: OutboxRow, prepared: object, context: RenderContext) 
         row.channel_id,
         row.payload,
     )
+
+
+def render_erase(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """The tombstone that replaces a message about an erased item: its number and why, nothing
+    else (no name, no link, no button)."""
+    assert isinstance(row.payload, ErasePayload) and row.item is not None
+    text = context.texts(f"privacy.tombstone.{row.payload.reason}", number=row.item.ref)
+    return make_message(text, [SectionBlock(text=mrkdwn(text))])
