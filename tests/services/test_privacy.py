@@ -18,6 +18,8 @@ from tests.services.feed_harness import NotifyHarness
 
 C1 = "C0PRIV"
 DAY = 86400.0
+# The ts of each dossier's card, kept by the test: erasing forgets it in the database.
+CARDS: dict[int, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,6 @@ def h(tmp_path_factory):
         for demarche in harness.demarches:
             harness.subscribe(C1, demarche["number"])
         harness.cycle()
-        harness.cards_ts = {}  # type: ignore[attr-defined]
         yield harness
 
 
@@ -71,7 +72,7 @@ def traces(h: NotifyHarness, values: list[str]) -> list[str]:
 
 def about(h: NotifyHarness, number: int) -> list[dict]:
     """Every message of the channel in the card's thread, and the card itself."""
-    card = h.slack.message(C1, str(h.cards_ts[number]))
+    card = h.slack.message(C1, CARDS[number])
     assert card is not None
     return [card, *h.slack.thread(C1, card["ts"])]
 
@@ -86,7 +87,7 @@ def dossier_with_messages(h: NotifyHarness, demarche: int) -> int:
         (ts,) = db.execute(
             "SELECT ts FROM channel_messages WHERE ref = ?", [str(number)]
         ).fetchone()
-    h.cards_ts[number] = ts  # type: ignore[attr-defined]
+    CARDS[number] = ts
     return number
 
 
