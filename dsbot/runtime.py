@@ -81,6 +81,7 @@ def build_poller(
         pacing=pacing,
         clock=clock,
         backends=items.backends,
+        channel_detail=settings.channel_detail,
     )
     feeds = build_feeds(
         FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
