@@ -129,6 +129,8 @@ TEXTS: dict[str, str] = {
     "help.desc.abonner_dynacase": "subscribes this channel to new documents and state changes of a Dynacase family",
     "help.desc.desabonner_dynacase": "removes this channel's subscription to that Dynacase family",
     "help.desc.aide": "shows this help",
+    "help.args.cherche": "<text>",
+    "help.desc.cherche": "finds a dossier by number, demandeur name, SIRET, e-mail, label or démarche, among those you may see (visible to you only)",
     "help.shortcut": "(shortcut: {usage})",
     "help.alias": "(alias: {alias})",
     "help.buttons": (
@@ -517,7 +519,6 @@ TEXTS: dict[str, str] = {
     "search.usage": "Say what you are looking for: `/ds search` followed by a number, a name, a SIRET, an e-mail, a label or a démarche.",
     "search.none": "No dossier you may see matches “{query}”.",
     "search.results": "{count} dossier(s) for “{query}” (at most the first {limit}):",
-    "search.line": "*Dossier #{number}* · {demarche} · {state} · submitted on {date}",
     "search.open": "Open",
     "search.not_linked": "Search shows the dossiers of your groupes instructeurs: link your account first (`/ds whoami`).",
     "search.box.label": "Find a dossier",

@@ -137,6 +137,8 @@ TEXTS: dict[str, str] = {
     "help.desc.abonner_dynacase": "abonne ce canal aux nouveaux documents et aux changements d’état d’une famille Dynacase",
     "help.desc.desabonner_dynacase": "retire l’abonnement de ce canal à cette famille Dynacase",
     "help.desc.aide": "affiche cette aide",
+    "help.args.cherche": "<texte>",
+    "help.desc.cherche": "cherche un dossier par numéro, nom du demandeur, SIRET, e-mail, étiquette ou démarche, parmi ceux que vous pouvez voir (visible de vous seul)",
     "help.shortcut": "(raccourci : {usage})",
     "help.alias": "(alias : {alias})",
     "help.buttons": (
@@ -532,7 +534,6 @@ TEXTS: dict[str, str] = {
     "search.usage": "Indiquez ce que vous cherchez : `/ds cherche` suivi d’un numéro, d’un nom, d’un SIRET, d’un e-mail, d’une étiquette ou d’une démarche.",
     "search.none": "Aucun dossier ne correspond à « {query} » parmi ceux que vous pouvez voir.",
     "search.results": "{count} dossier(s) pour « {query} » (les {limit} premiers au plus) :",
-    "search.line": "*Dossier n° {number}* · {demarche} · {state} · déposé le {date}",
     "search.open": "Ouvrir",
     "search.not_linked": "La recherche montre les dossiers de vos groupes instructeurs : liez d’abord votre compte (`/ds moi`).",
     "search.box.label": "Chercher un dossier",
