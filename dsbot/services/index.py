@@ -156,7 +156,7 @@ def record(db: Database, dossier: IndexedDossier, now: datetime) -> None:
     concerned = set(q.concerned_instructeurs(db, [dossier.number]))
     entry = entry_from_dossier(dossier)
     q.upsert(db, entry, now)
-    search.upsert(db, dossier.number, search_fields(dossier))
+    search.upsert(db, dossier.number, entry.groupe_number, search_fields(dossier))
     concerned.update(entry.followers)
     concerned.update(entry.groupe_members)
     q.mark_dirty(db, concerned, now)
@@ -181,6 +181,8 @@ def record_summary(db: Database, summary: DossierSummary, now: datetime) -> bool
         now=now,
     )
     if updated:
+        if summary.groupe_number is not None:
+            search.move(db, summary.number, summary.groupe_number)
         concerned.update(q.concerned_instructeurs(db, [summary.number]))
         q.mark_dirty(db, concerned, now)
     return updated

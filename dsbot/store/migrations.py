@@ -306,15 +306,16 @@ def m010_privacy_and_search(db: Database) -> None:
     # row per indexed DS dossier, rowid = its number. It holds personal data (the demandeur's
     # name, e-mail, SIRET): erased with the dossier (docs/privacy.md). Accents and case are
     # ignored by the tokenizer. Filled here from the dossiers already indexed (their demandeur
-    # comes with their next read).
+    # comes with their next read). `groupe` ("g<number>") lets a search keep a person's
+    # groupes inside FTS5 itself; the prefix indexes make a word's beginning cheap to match.
     db.execute(
         "CREATE VIRTUAL TABLE dossier_search USING fts5(number, demandeur, email, siret, labels,"
-        " demarche_title, tokenize = 'unicode61 remove_diacritics 2')"
+        " demarche_title, groupe, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
     )
     db.execute(
         "INSERT INTO dossier_search (rowid, number, demandeur, email, siret, labels,"
-        " demarche_title) SELECT CAST(ref AS INTEGER), ref, '', '', '', '', demarche_title"
-        " FROM dossier_index WHERE backend = 'ds'"
+        " demarche_title, groupe) SELECT CAST(ref AS INTEGER), ref, '', '', '', '',"
+        " demarche_title, 'g' || groupe_number FROM dossier_index WHERE backend = 'ds'"
     )
     # The bot's messages about an item posted outside the outbox (a card shared in a channel,
     # an action told in a card's thread), so that erasing the item replaces them too.

@@ -31,11 +31,11 @@ class SearchFields:
     demarche_title: str = ""
 
 
-def upsert(db: Database, number: int, fields: SearchFields) -> None:
+def upsert(db: Database, number: int, groupe: int, fields: SearchFields) -> None:
     db.execute("DELETE FROM dossier_search WHERE rowid = ?", [number])
     db.execute(
         "INSERT INTO dossier_search (rowid, number, demandeur, email, siret, labels,"
-        " demarche_title) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " demarche_title, groupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             number,
             str(number),
@@ -44,7 +44,16 @@ def upsert(db: Database, number: int, fields: SearchFields) -> None:
             fields.siret,
             fields.labels,
             fields.demarche_title,
+            f"g{groupe}",
         ],
+    )
+
+
+def move(db: Database, number: int, groupe: int) -> None:
+    """The dossier changed groupe (read from a list page, without its full read)."""
+    db.execute(
+        "UPDATE dossier_search SET groupe = ? WHERE rowid = ? AND groupe != ?",
+        [f"g{groupe}", number, f"g{groupe}"],
     )
 
 
@@ -68,7 +77,9 @@ def match_expression(text: str) -> str | None:
     words = [w for w in words if w]
     if not words:
         return None
-    return " AND ".join(f'"{w}"*' for w in words[:12])
+    return " AND ".join(
+        f'{{number demandeur email siret labels demarche_title}} : "{w}"*' for w in words[:12]
+    )
 
 
 def search(
@@ -84,6 +95,23 @@ def search(
     expression = match_expression(text)
     if expression is None or (instructeur_id is None and not sees_all):
         return []
+    if not sees_all:
+        groupes = [
+            r[0]
+            for r in db.execute(
+                "SELECT groupe_number FROM groupe_members WHERE instructeur_id = ? UNION"
+                " SELECT groupe_number FROM instructeur_directory WHERE instructeur_id = ?",
+                [instructeur_id, instructeur_id],
+            ).fetchall()
+        ]
+        if not groupes:
+            return []
+        # The person's groupes inside the match: FTS5 intersects them with the words.
+        mine = " OR ".join(f"g{int(g)}" for g in groupes)
+        expression = f"({expression}) AND groupe : ({mine})"
+    # FTS5 walks its matches newest first (rowid DESC) and stops at the limit; the index's
+    # own groupe is checked again, so that a stale search row never shows a dossier
+    # (bench/bench_search.py).
     visible = (
         ""
         if sees_all
@@ -92,7 +120,7 @@ def search(
         " WHERE instructeur_id = :me)"
     )
     rows = db.query(
-        "SELECT i.* FROM dossier_search s JOIN dossier_index i ON i.backend = 'ds'"
+        "SELECT i.* FROM dossier_search s CROSS JOIN dossier_index i ON i.backend = 'ds'"
         f" AND i.ref = CAST(s.rowid AS TEXT) WHERE dossier_search MATCH :q{visible}"
         " ORDER BY s.rowid DESC LIMIT :limit",
         {"q": expression, "me": instructeur_id or "", "limit": int(limit)},
