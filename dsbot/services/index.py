@@ -54,6 +54,14 @@ class _Message(Protocol):
     def created_at(self) -> datetime: ...
 
 
+class _Avis(Protocol):
+    @property
+    def date_question(self) -> datetime: ...
+
+    @property
+    def date_reponse(self) -> datetime | None: ...
+
+
 class IndexedDossier(Protocol):
     @property
     def number(self) -> int: ...
@@ -101,6 +109,9 @@ class IndexedDossier(Protocol):
     def visible_messages(self) -> Sequence[_Message]: ...
 
     @property
+    def avis(self) -> Sequence[_Avis]: ...
+
+    @property
     def staff_emails(self) -> frozenset[str]: ...
 
     def is_from_usager(self, email: str, staff: frozenset[str]) -> bool: ...
@@ -114,6 +125,7 @@ def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
     messages = sorted(dossier.visible_messages, key=lambda m: m.created_at)
     last = messages[-1] if messages else None
     staff = dossier.staff_emails
+    pending = [a.date_question for a in dossier.avis if a.date_reponse is None]
     return IndexEntry(
         number=dossier.number,
         demarche_number=dossier.demarche.number,
@@ -129,6 +141,7 @@ def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
         date_previsionnelle_decision=dossier.date_previsionnelle_decision,
         last_message_from_usager=last is not None and dossier.is_from_usager(last.email, staff),
         last_message_at=last.created_at if last else None,
+        avis_pending_since=min(pending) if pending else None,
         followers=tuple(p.id for p in dossier.followers if p.id),
         groupe_members=tuple(p.id for p in dossier.groupe_instructeur.instructeurs if p.id),
     )

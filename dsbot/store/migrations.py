@@ -317,6 +317,8 @@ def m010_privacy_and_search(db: Database) -> None:
         " demarche_title, groupe) SELECT CAST(ref AS INTEGER), ref, '', '', '', '',"
         " demarche_title, 'g' || groupe_number FROM dossier_index WHERE backend = 'ds'"
     )
+    # Since when the oldest avis still unanswered was asked, for the digest's reminders.
+    db.execute("ALTER TABLE dossier_index ADD COLUMN avis_pending_since TEXT")
     # The bot's messages about an item posted outside the outbox (a card shared in a channel,
     # an action told in a card's thread), so that erasing the item replaces them too.
     db.execute(

@@ -461,6 +461,7 @@ TEXTS: dict[str, str] = {
     "digest.line_due": "{link} · {state} · due {due}",
     "digest.reason.not_taken": "not taken yet",
     "digest.reason.no_activity": "no activity",
+    "digest.reason.avis": "avis asked, no answer",
     "digest.reason.correction": "correction requested",
     "digest.more": "… and {left} more",
     "digest.fresh": "Figures from the bot's local index, updated {at}.",
@@ -523,8 +524,7 @@ TEXTS: dict[str, str] = {
     "search.not_linked": "Search shows the dossiers of your groupes instructeurs: link your account first (`/ds whoami`).",
     "search.box.label": "Find a dossier",
     "search.box.placeholder": "number, name, SIRET, e-mail, label, démarche",
-    "card.avis.title": "*Avis*",
+    "card.avis.title": "Avis",
     "card.avis.answered": "• {question} — {expert}, asked on {asked} · answered on {answered}",
     "card.avis.pending": "• {question} — {expert}, asked on {asked} · ⏳ pending for {days} day(s)",
-    "digest.avis_pending": "{count} avis pending for more than {days} days: {numbers}",
 }

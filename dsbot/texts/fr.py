@@ -477,6 +477,7 @@ TEXTS: dict[str, str] = {
     "digest.reason.not_taken": "pas encore pris en charge",
     "digest.reason.no_activity": "sans activité",
     "digest.reason.correction": "correction demandée",
+    "digest.reason.avis": "avis demandé sans réponse",
     "digest.more": "… et {left} autres",
     "digest.fresh": "Chiffres tirés de l’index local du bot, actualisé le {at}.",
     "digest.none": "Ce canal n’est abonné à aucune démarche{demarche} : pas de résumé.",
@@ -538,8 +539,7 @@ TEXTS: dict[str, str] = {
     "search.not_linked": "La recherche montre les dossiers de vos groupes instructeurs : liez d’abord votre compte (`/ds moi`).",
     "search.box.label": "Chercher un dossier",
     "search.box.placeholder": "numéro, nom, SIRET, e-mail, étiquette, démarche",
-    "card.avis.title": "*Avis*",
+    "card.avis.title": "Avis",
     "card.avis.answered": "• {question} — {expert}, demandé le {asked} · répondu le {answered}",
     "card.avis.pending": "• {question} — {expert}, demandé le {asked} · ⏳ en attente depuis {days} jour(s)",
-    "digest.avis_pending": "{count} avis en attente depuis plus de {days} jours : {numbers}",
 }
