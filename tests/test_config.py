@@ -191,3 +191,18 @@ def test_digest_settings():
     assert Settings.from_mapping({"DSBOT_DIGEST_TIME": ""}).digest_time is None
     custom = Settings.from_mapping({"DSBOT_DIGEST_TIME": "17:30", "DSBOT_REMINDER_DAYS": "3"})
     assert (custom.digest_time, custom.reminder_days) == (time(17, 30), 3)
+
+
+def test_privacy_settings():
+    assert Settings.from_mapping({}).retention_days is None
+    assert Settings.from_mapping({}).channel_detail == "full"
+    chosen = Settings.from_mapping(
+        {"DSBOT_RETENTION_DAYS": "365", "DSBOT_CHANNEL_DETAIL": "Minimal"}
+    )
+    assert (chosen.retention_days, chosen.channel_detail) == (365, "minimal")
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_mapping({"DSBOT_RETENTION_DAYS": "0", "DSBOT_CHANNEL_DETAIL": "court"})
+    assert [p.split(" ")[0] for p in raised.value.problems] == [
+        "DSBOT_RETENTION_DAYS",
+        "DSBOT_CHANNEL_DETAIL",
+    ]

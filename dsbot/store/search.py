@@ -18,6 +18,8 @@ from dsbot.store.index import IndexEntry
 
 MAX_RESULTS = 20
 _TOKEN = re.compile(r"\w+")
+# The columns words are looked for in (not `groupe`, which holds the visibility filter).
+_COLUMNS = "{number demandeur email siret labels demarche_title}"
 
 
 @dataclass(frozen=True)
@@ -67,19 +69,21 @@ def optimize(db: Database) -> None:
 
 
 def match_expression(text: str) -> str | None:
-    """The FTS5 query of what a person typed: every word, as a prefix, in any column. Digits
-    typed in groups ("123 456 789 00012") are one SIRET. None: nothing to search."""
+    """The FTS5 query of what a person typed: every word, as a prefix, in any searched column
+    (a one-letter word whole: as a prefix it would match half the index). Digits typed in
+    groups ("123 456 789 00012") are one SIRET; an e-mail address is one phrase. None: nothing
+    to search."""
     stripped = text.strip()
     if re.fullmatch(r"[\d\s]+", stripped):
         words = ["".join(stripped.split())]
     else:
         words = _TOKEN.findall(stripped)
-    words = [w for w in words if w]
+    words = [w for w in words if w][:12]
     if not words:
         return None
-    return " AND ".join(
-        f'{{number demandeur email siret labels demarche_title}} : "{w}"*' for w in words[:12]
-    )
+    if "@" in stripped and len(words) > 1:
+        return f'email : "{" ".join(words)}"*'
+    return " AND ".join(f'{_COLUMNS} : "{w}"{"*" if len(w) > 1 else ""}' for w in words)
 
 
 def search(

@@ -80,6 +80,7 @@ def test_what_people_type_finds_the_dossier(filled):
     assert found(filled, "Élodie") == [101]  # 201 is in another groupe
     assert found(filled, "130 025 265 00013") == [102]  # a SIRET typed in groups
     assert found(filled, "contact@dupont.fr") == [102]
+    assert found(filled, "elodie.lefevre@lap") == [101]  # an address being typed
     assert found(filled, "a relancer") == [101]
     assert found(filled, "subvention") == [102, 101]  # newest first
     assert found(filled, "102") == [102]
