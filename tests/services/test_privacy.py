@@ -150,14 +150,6 @@ def test_dsbot_purge_erases_on_request_and_says_what(h, monkeypatch):
     assert rows == [("purge", "dpo", None, None)]
 
 
-def test_dsbot_purge_faults_are_one_line(tmp_path, monkeypatch):
-    monkeypatch.setenv("DSBOT_DB", str(tmp_path / "absent.db"))
-    result = CliRunner().invoke(cli, ["purge", "--dossier", "12"])
-    assert result.exit_code == 1
-    assert result.output.count("\n") == 1 and "n’existe pas" in result.output
-    assert not (tmp_path / "absent.db").exists()
-
-
 def test_closed_dossiers_are_erased_after_the_retention_delay(h):
     poller = h.make_poller(retention_days=30)
     open_one = dossier_with_messages(h, h.demarches[0]["number"])
