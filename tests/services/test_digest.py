@@ -16,6 +16,7 @@ from dsbot.services.digest import DigestScheduler, channel_digest, dedupe_key
 from dsbot.store import Store
 from dsbot.store import notifications as nq
 from dsbot.store.notifications import write
+from tests.fakes.db_template import premigrated
 from tests.services.test_index import ALICE, NOW, dossier, message
 
 # Friday 27 November 2026, 08:05 UTC = 09:05 in Paris.
@@ -33,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def store(tmp_path) -> Store:
-    s = Store(tmp_path / "dsbot.db")
+    s = Store(premigrated(tmp_path / "dsbot.db"))
     s.migrate()
     with write(s) as db:
         for channel in ("C1", "C2"):

@@ -20,15 +20,42 @@ C1 = "C0PRIV"
 DAY = 86400.0
 # The ts of each dossier's card, kept by the test: erasing forgets it in the database.
 CARDS: dict[int, str] = {}
+DOSSIERS: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
 def h(tmp_path_factory):
-    # One sandbox, Slack and database for the module: each test erases its own dossiers.
+    """One sandbox, Slack and database for the module, each test erasing its own dossiers
+    (DOSSIERS), made at once: each with its card and a usager's message in its thread, the
+    last one accepted."""
     with NotifyHarness(tmp_path_factory.mktemp("privacy"), dossiers=4, demarches=2) as harness:
-        for demarche in harness.demarches:
-            harness.subscribe(C1, demarche["number"])
+        first, second = (d["number"] for d in harness.demarches)
+        for demarche in (first, second):
+            harness.subscribe(C1, demarche)
         harness.cycle()
+        made = {
+            role: harness.create_dossier(demarche)
+            for role, demarche in (
+                ("deleted_physique", first),
+                ("deleted_morale", second),
+                ("purged", first),
+                ("open", first),
+                ("closed", second),
+            )
+        }
+        harness.cycle()
+        harness.advance()
+        for number in made.values():
+            harness.message(number, "Voici le justificatif de domicile")
+        harness.control.set_state(made["closed"], "accepte")
+        harness.cycle()
+        with harness.store.connect() as db:
+            for number in made.values():
+                (ts,) = db.execute(
+                    "SELECT ts FROM channel_messages WHERE ref = ?", [str(number)]
+                ).fetchone()
+                CARDS[number] = ts
+        DOSSIERS.update(made)
         yield harness
 
 
@@ -77,20 +104,6 @@ def about(h: NotifyHarness, number: int) -> list[dict]:
     return [card, *h.slack.thread(C1, card["ts"])]
 
 
-def dossier_with_messages(h: NotifyHarness, demarche: int) -> int:
-    number = h.create_dossier(demarche)
-    h.cycle()
-    h.advance()
-    h.message(number, "Voici le justificatif de domicile")
-    h.cycle()
-    with h.store.connect() as db:
-        (ts,) = db.execute(
-            "SELECT ts FROM channel_messages WHERE ref = ?", [str(number)]
-        ).fetchone()
-    CARDS[number] = ts
-    return number
-
-
 def assert_erased(h: NotifyHarness, number: int, values: list[str], tombstone: str) -> None:
     messages = about(h, number)
     assert len(messages) >= 2  # the card and the usager's message
@@ -109,7 +122,7 @@ def assert_erased(h: NotifyHarness, number: int, values: list[str], tombstone: s
 
 
 def test_a_dossier_deleted_in_ds_leaves_slack_and_the_database(h):
-    numbers = [dossier_with_messages(h, d["number"]) for d in h.demarches]
+    numbers = [DOSSIERS["deleted_physique"], DOSSIERS["deleted_morale"]]
     values = {n: personal_data(h, n) for n in numbers}
     kinds = {len(v) for v in values.values()}
     assert kinds == {2, 3}, "one personne physique and one personne morale (with a SIRET)"
@@ -131,7 +144,7 @@ def test_a_dossier_deleted_in_ds_leaves_slack_and_the_database(h):
 
 
 def test_dsbot_purge_erases_on_request_and_says_what(h, monkeypatch):
-    number = dossier_with_messages(h, h.demarches[0]["number"])
+    number = DOSSIERS["purged"]
     values = personal_data(h, number)
     assert traces(h, values) == values
     monkeypatch.setenv("DSBOT_DB", h.store.path)
@@ -152,10 +165,7 @@ def test_dsbot_purge_erases_on_request_and_says_what(h, monkeypatch):
 
 def test_closed_dossiers_are_erased_after_the_retention_delay(h):
     poller = h.make_poller(retention_days=30)
-    open_one = dossier_with_messages(h, h.demarches[0]["number"])
-    closed = dossier_with_messages(h, h.demarches[1]["number"])
-    h.control.set_state(closed, "accepte")
-    h.cycle(poller)
+    open_one, closed = DOSSIERS["open"], DOSSIERS["closed"]
     values = personal_data(h, closed)
     h.advance(29 * DAY)
     h.cycle(poller)
