@@ -87,6 +87,13 @@ def erase_item(
         "DELETE FROM outbox WHERE backend = ? AND ref = ? AND kind != ? AND status != 'sending'",
         [*params, OutboxKind.ERASE.value],
     ).rowcount
+    # A row being sent may be in Slack already, or about to be: marked, it gets its tombstone
+    # once its ts is known (dsbot/notifications/delivery/engine.py, _record_success).
+    db.execute(
+        "UPDATE outbox SET last_error = ? WHERE backend = ? AND ref = ? AND kind != ?"
+        " AND status = 'sending'",
+        [_ERASED + reason, *params, OutboxKind.ERASE.value],
+    )
     for team_id, channel_id, ts in messages:
         entry = OutboxEntry(
             team_id,
@@ -161,6 +168,42 @@ def _reduce_audit(db: Database, item: ItemRef) -> int:
         f" error = NULL, action_key = NULL WHERE {where}",
         params,
     ).rowcount
+
+
+# The mark an erasure leaves on a row being sent (its outcome unknown): `last_error`, which
+# sending it clears (`mark_sent`) only after the engine has read it.
+_ERASED = "erased:"
+
+
+def erased_while_sending(db: Database, row_id: int) -> str | None:
+    """The reason of an erasure of the row's item that ran while the row was being sent (the
+    erasure leaves such a row alone, marked): its message must be erased too."""
+    row = db.execute("SELECT last_error FROM outbox WHERE id = ?", [row_id]).fetchone()
+    mark = row[0] if row else None
+    return mark[len(_ERASED) :] if isinstance(mark, str) and mark.startswith(_ERASED) else None
+
+
+def erase_late_message(
+    db: Database,
+    row_id: int,
+    team_id: str,
+    channel_id: str,
+    item: ItemRef,
+    ts: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """A message sent while its item was being erased: a tombstone for it too, and its row
+    (and payload) gone."""
+    entry = OutboxEntry(
+        team_id,
+        channel_id,
+        item,
+        ErasePayload(ts=ts, reason=reason),
+        f"erase:{team_id}:{channel_id}:{ts}",
+    )
+    enqueue(db, entry, now)
+    db.execute("DELETE FROM outbox WHERE id = ?", [row_id])
 
 
 def closed_before(db: Database, before: datetime) -> list[int]:

@@ -684,3 +684,25 @@ def test_an_erased_dossier_leaves_every_message_the_bot_remembers(store, slack, 
     with store.connect() as db:
         assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) is None
     assert sender.drain().sent == 0
+
+
+def test_a_card_on_its_way_while_its_dossier_is_erased_is_erased_too(store, slack, sender):
+    # The erasure leaves a row being sent alone; its message, once Slack has it, gets its
+    # tombstone too, and the row (its payload) goes.
+    erased: list[int] = []
+
+    def erase_meanwhile() -> float:
+        if not erased:
+            with q.write(store) as db:
+                erased.append(erase_item(db, ItemRef.ds(1), "deleted", datetime.now(UTC)).messages)
+        return 0.0
+
+    slack.set_latency("chat.postMessage", erase_meanwhile)
+    queue(store, "parent", "p1")
+    sender.drain()
+    assert erased == [0]  # nothing was in Slack yet when the erasure ran
+    (card,) = slack.messages(CHANNEL)
+    assert card["text"] == "🗑️ Dossier n° 1 supprimé dans DS"
+    assert [r.kind.value for r in rows(store)] == ["erase"]
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) is None

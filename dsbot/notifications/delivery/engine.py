@@ -76,7 +76,7 @@ from dsbot.store.notifications import (
     ParentPayload,
     ThreadPayload,
 )
-from dsbot.store.privacy import remember_post
+from dsbot.store.privacy import erase_late_message, erased_while_sending, remember_post
 
 log = logging.getLogger("dsbot.notifications.delivery")
 
@@ -268,6 +268,9 @@ class DeliveryService:
                     self._record_success(db, row, found)
                     if report is not None:
                         report.recovered += 1
+                elif erased_while_sending(db, row.id) is not None:
+                    # Never reached Slack, and its item was erased meanwhile: not sent again.
+                    db.execute("DELETE FROM outbox WHERE id = ?", [row.id])
                 else:
                     q.release(db, row.id)
             settled += 1
@@ -508,6 +511,14 @@ class DeliveryService:
         report.sent += 1
 
     def _record_success(self, db: Any, row: OutboxRow, ts: str) -> None:
+        if row.kind in (OutboxKind.PARENT, OutboxKind.THREAD) and row.item is not None:
+            reason = erased_while_sending(db, row.id)
+            if reason is not None:
+                # The item was erased while this message was on its way (docs/privacy.md).
+                erase_late_message(
+                    db, row.id, row.team_id, row.channel_id, row.item, ts, reason, self.clock()
+                )
+                return
         if row.kind is OutboxKind.PARENT and row.item is not None:
             q.set_parent_ts(db, row.team_id, row.channel_id, row.item, ts, self.clock())
         elif row.kind is OutboxKind.THREAD and row.item is not None:
