@@ -26,6 +26,9 @@ from dsbot.store.sql import to_iso
 
 # The feeds of DS (dsbot/store/subscriptions.py, feed_key); another backend's are "<name>:…".
 _DS_FEEDS = ("demarche:", "groupe:")
+# The mark an erasure leaves on a row being sent (its outcome unknown): `last_error`, which
+# sending it clears (`mark_sent`) only after the engine has read it.
+_ERASED = "erased:"
 
 
 @dataclass
@@ -39,10 +42,6 @@ class Removed:
     snapshots: int = 0
     audit: int = 0
     previews: int = 0
-
-    def add(self, other: Removed) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     @property
     def total(self) -> int:
@@ -168,11 +167,6 @@ def _reduce_audit(db: Database, item: ItemRef) -> int:
         f" error = NULL, action_key = NULL WHERE {where}",
         params,
     ).rowcount
-
-
-# The mark an erasure leaves on a row being sent (its outcome unknown): `last_error`, which
-# sending it clears (`mark_sent`) only after the engine has read it.
-_ERASED = "erased:"
 
 
 def erased_while_sending(db: Database, row_id: int) -> str | None:
