@@ -402,3 +402,9 @@ def test_search_finds_visible_dossiers_only_without_ds(indexed: Scene) -> None:
         ).fetchone()
     assert str(mine) not in state
     assert scene.control.stats()["graphql_requests"] == before
+    # « Ouvrir » on a result: the card, where the search was typed, for Alice only.
+    ack, url, _ = scene.bot.click(ids.ACTION_SEARCH_OPEN, ids.encode_ref(mine), user=ALICE)
+    assert ack.status_code == 200
+    (card,) = scene.slack.wait_for_response(url)
+    assert card.body["text"].startswith(f"Dossier n° {mine}")
+    assert card.body.get("response_type") == "ephemeral"
