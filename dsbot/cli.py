@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
@@ -321,6 +323,42 @@ def audit(since: str | None, until: str | None, fmt: str, output: TextIO) -> Non
     click.echo(
         ngettext("{n} ligne exportée.", "{n} lignes exportées.", count).format(n=count), err=True
     )
+
+
+@cli.command()
+@click.option(
+    "--dossier",
+    "number",
+    type=click.IntRange(1, 2**31 - 1),
+    required=True,
+    help="Numéro du dossier DS dont effacer les données.",
+)
+@click.option(
+    "--par",
+    "by",
+    default=None,
+    help="Qui fait la demande, pour l’audit (défaut : l’utilisateur du système).",
+)
+def purge(number: int, by: str | None) -> None:
+    """Efface les données personnelles d’un dossier (demande d’effacement) : messages Slack
+    remplacés par une mention d’effacement, lignes de la base effacées, action auditée."""
+    import getpass
+
+    from dsbot.services.privacy import describe
+    from dsbot.services.privacy import purge as erase
+    from dsbot.store import DatabaseUnavailable, Store
+
+    store = Store(load_settings().db_path)
+    if not store.exists():
+        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, rien à effacer")
+    try:
+        store.migrate()
+        removed = erase(store, number, lambda: datetime.now(UTC), by=by or getpass.getuser())
+    except DatabaseUnavailable as exc:
+        raise database_error(exc) from None
+    except sqlite3.Error as exc:
+        raise OperatorError(f"DSBOT_DB : la base {store.path} : {exc}") from None
+    click.echo(describe(number, removed))
 
 
 @cli.command()

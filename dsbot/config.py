@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import time as clock_time
 from pathlib import Path
@@ -84,6 +84,11 @@ class Settings:
     # DSBOT_LOG_LEVEL (None: the command's own default, INFO for run) and DSBOT_LOG_FORMAT.
     log_level: int | None = None
     log_format: str = "text"
+    # Data retention (docs/privacy.md): days after which a closed dossier's local data and
+    # channel messages are reduced (None: kept), and what a channel card shows ("full" or
+    # "minimal": no demandeur name, e-mail or SIRET).
+    retention_days: int | None = None
+    channel_detail: str = "full"
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -193,6 +198,7 @@ class Settings:
         outbox_max_age = _outbox_max_age(get("DSBOT_OUTBOX_MAX_AGE"), problems)
         log_level, log_format = _log_settings(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
         problems += _log_problems(get("DSBOT_LOG_LEVEL"), get("DSBOT_LOG_FORMAT"))
+        retention_days, channel_detail = _privacy(get, problems)
         if problems:
             raise ConfigError(*problems)
 
@@ -219,6 +225,8 @@ class Settings:
             outbox_max_age=outbox_max_age,
             log_level=log_level,
             log_format=log_format,
+            retention_days=retention_days,
+            channel_detail=channel_detail,
         )
 
 
@@ -276,6 +284,30 @@ def _reminder_days(raw: str | None) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"DSBOT_REMINDER_DAYS doit être un nombre de jours ≥ 1, pas {raw!r}")
     return int(raw)
+
+
+CHANNEL_DETAILS = ("full", "minimal")
+
+
+def _privacy(get: Callable[[str], str | None], problems: list[str]) -> tuple[int | None, str]:
+    """DSBOT_RETENTION_DAYS (empty: off) and DSBOT_CHANNEL_DETAIL (full, minimal)."""
+    raw = (get("DSBOT_RETENTION_DAYS") or "").strip()
+    days: int | None = None
+    if raw:
+        if raw.isdigit() and int(raw) >= 1:
+            days = int(raw)
+        else:
+            problems.append(
+                f"DSBOT_RETENTION_DAYS doit être un nombre de jours ≥ 1 (vide : pas de limite),"
+                f" pas {raw!r}"
+            )
+    detail = (get("DSBOT_CHANNEL_DETAIL") or "full").strip().lower()
+    if detail not in CHANNEL_DETAILS:
+        problems.append(
+            f"DSBOT_CHANNEL_DETAIL doit valoir {' ou '.join(CHANNEL_DETAILS)}, pas {detail!r}"
+        )
+        detail = "full"
+    return days, detail
 
 
 def _dynacase_problems(url: str | None, token: str | None) -> list[str]:
@@ -373,4 +405,6 @@ ENV_TO_FIELD = {
     "DSBOT_OUTBOX_MAX_AGE": "outbox_max_age",
     "DSBOT_LOG_LEVEL": "log_level",
     "DSBOT_LOG_FORMAT": "log_format",
+    "DSBOT_RETENTION_DAYS": "retention_days",
+    "DSBOT_CHANNEL_DETAIL": "channel_detail",
 }

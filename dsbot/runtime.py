@@ -84,6 +84,7 @@ def build_poller(
         pacing=pacing,
         clock=clock,
         backends=items.backends,
+        channel_detail=settings.channel_detail,
     )
     feeds = build_feeds(
         FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
@@ -92,6 +93,7 @@ def build_poller(
             for name, feed in feeds_of(items, settings).items()
         },
     )
+    poller_options.setdefault("retention_days", settings.retention_days)
     poller = Poller(
         store,
         feeds,

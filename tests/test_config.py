@@ -199,3 +199,18 @@ def test_outbox_max_age_is_seconds_of_at_least_a_minute():
     for bad in ("10", "1h", "-5"):
         with pytest.raises(ConfigError, match="DSBOT_OUTBOX_MAX_AGE"):
             Settings.from_mapping({"DSBOT_OUTBOX_MAX_AGE": bad})
+
+
+def test_privacy_settings():
+    assert Settings.from_mapping({}).retention_days is None
+    assert Settings.from_mapping({}).channel_detail == "full"
+    chosen = Settings.from_mapping(
+        {"DSBOT_RETENTION_DAYS": "365", "DSBOT_CHANNEL_DETAIL": "Minimal"}
+    )
+    assert (chosen.retention_days, chosen.channel_detail) == (365, "minimal")
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_mapping({"DSBOT_RETENTION_DAYS": "0", "DSBOT_CHANNEL_DETAIL": "court"})
+    assert [p.split(" ")[0] for p in raised.value.problems] == [
+        "DSBOT_RETENTION_DAYS",
+        "DSBOT_CHANNEL_DETAIL",
+    ]

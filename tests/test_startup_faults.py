@@ -128,6 +128,8 @@ FAULTS = {
     # --- dsbot audit
     "audit: bad format": Fault(fixed("audit", "--format", "xml"), names="--format"),
     "audit: database missing": Fault(fixed("audit"), names="DSBOT_DB"),
+    # --- dsbot purge
+    "purge: database missing": Fault(fixed("purge", "--dossier", "12"), names="DSBOT_DB"),
     # --- dsbot check
     "check: bad setting": Fault(fixed("check"), lambda _t, _p: {"DSBOT_LANG": "xx"}, "DSBOT_LANG"),
     "check: bad option": Fault(fixed("check", "--https"), names="--https"),

@@ -1,6 +1,7 @@
 """The notification cycle: poll every followed feed, then send the outbox.
 
-A cycle is an ordered list of steps (`STEPS`): feeds, health, digests, drain, Homes, pruning;
+A cycle is an ordered list of steps (`STEPS`): feeds, health, digests, privacy (retention and
+compaction), drain, Homes, pruning;
 each is a small object whose `run(poller, report)` does its part and fills the report.
 `Poller.run_cycle()` is one cycle (`dsbot poll --once`);
 `Poller.run_forever()` is the loop of `dsbot run` and `dsbot poll`: a cycle at once, then one
@@ -55,6 +56,7 @@ from dsbot.notifications.health import (
 from dsbot.notifications.lease import Lease
 from dsbot.services.digest import DigestScheduler
 from dsbot.services.feed import FeedResult, RecentDossiers
+from dsbot.services.privacy import compact, retention_pass
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import AlertPayload
@@ -97,6 +99,7 @@ class CycleReport:
     alerts: list[str] = field(default_factory=list)
     digests: int = 0
     homes: int = 0
+    erased: int = 0  # dossiers erased for the retention delay
     deliver: bool = True  # drain in the cycle (False: the delivery thread does)
 
     @property
@@ -202,6 +205,22 @@ class QueueDigests:
             log.exception("digest.scheduling_failed")
 
 
+class Erase:
+    """Personal data leaves: dossiers closed longer than the retention (when set) are erased,
+    and after any erasure of this cycle (a deletion in DS too) the database is compacted, so
+    that no erased byte stays in its file or its WAL (docs/privacy.md)."""
+
+    name = "privacy"
+
+    def run(self, poller: Poller, report: CycleReport) -> None:
+        if poller.retention_days is not None:
+            report.erased += len(
+                retention_pass(poller.store, poller.clock(), poller.retention_days)
+            )
+        if report.erased or any(f.erased for f in report.feeds):
+            compact(poller.store)
+
+
 class Drain:
     """Send what is due, or hand it to the delivery thread (told the cycle is over)."""
 
@@ -241,6 +260,7 @@ STEPS: tuple[Step, ...] = (
     PollFeeds(),
     CheckHealth(),
     QueueDigests(),
+    Erase(),
     Drain(),
     RefreshHomes(),
     PruneOutbox(),
@@ -270,6 +290,7 @@ class Poller:
         homes: HomeRefresher | None = None,
         fault_backoff_cap: float = FAULT_BACKOFF_CAP,
         steps: tuple[Step, ...] = STEPS,
+        retention_days: int | None = None,
     ) -> None:
         self.store = store
         self.feeds = feeds or Feeds()
@@ -294,6 +315,7 @@ class Poller:
         self.homes = homes
         self.fault_backoff_cap = fault_backoff_cap
         self.steps = steps
+        self.retention_days = retention_days
         self.status = PollerStatus()
         self.metrics: CycleObserver | None = None
         self.faults = FaultLog()

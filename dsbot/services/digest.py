@@ -2,8 +2,9 @@
 
 A digest counts the dossiers of each subscribed démarche by state and lists those that need
 someone: new since the last digest, waiting longer than DSBOT_REMINDER_DAYS (en construction
-not taken, en instruction with no activity, a correction pending), usager messages with no
-answer, SVA/SVR decisions due within 7 days, dossiers close to their expiration. Lines carry
+not taken, en instruction with no activity, a correction pending, an avis asked and not
+given), usager messages with no answer, SVA/SVR decisions due within 7 days, dossiers close
+to their expiration. Lines carry
 the number, the démarche, the state and an age, never the demandeur: a channel's members see
 them (docs/interface.md, "Who may see a dossier").
 
@@ -77,6 +78,8 @@ def demarche_digest(
     for e in open_entries:
         if e.date_derniere_correction_en_attente and e.date_derniere_correction_en_attente < stale:
             waiting.append(_line(e, e.date_derniere_correction_en_attente, reason="correction"))
+        elif e.avis_pending_since is not None and e.avis_pending_since < stale:
+            waiting.append(_line(e, e.avis_pending_since, reason="avis"))
         elif e.state is DossierState.EN_CONSTRUCTION and e.state_since < stale:
             waiting.append(_line(e, e.state_since, reason="not_taken"))
         elif e.state is DossierState.EN_INSTRUCTION and e.date_derniere_modification < stale:

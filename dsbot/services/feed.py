@@ -30,6 +30,7 @@ from dsbot.backends.port import BackendName, ChangeClassifier
 from dsbot.logs import get_logger
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
+from dsbot.services.privacy import erase_dossier
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
@@ -96,6 +97,10 @@ class RecentDossiers(Generic[D]):
         self.put(dossier)
         return dossier
 
+    def forget(self, number: int) -> None:
+        with self._lock:
+            self._items.pop(number, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -113,6 +118,7 @@ class FeedResult:
     changes: int = 0
     enqueued: int = 0
     deletions: int = 0
+    erased: int = 0  # dossiers deleted for good, their data erased
     error: BackendError | None = None
 
 
@@ -198,6 +204,17 @@ class FeedProcessor:
                     continue
                 result.deletions += 1
                 result.changes += 1
+                if not deleted.pending:
+                    # Gone for good: its personal data leaves with it, and every message
+                    # about it becomes a tombstone that says so (docs/privacy.md).
+                    q.save_snapshot(db, feed.key, deleted.number, snapshot.to_json(), now)
+                    erase_dossier(
+                        db, deleted.number, "deleted", now, gone_state=deleted.state.value
+                    )
+                    result.erased += 1
+                    if self.cache is not None:
+                        self.cache.forget(deleted.number)
+                    continue
                 context = DossierContext(deleted.number, deleted.state)
                 for entry in plan_deliveries(db, subs, context, [change]):
                     result.enqueued += q.enqueue(db, entry, now)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState, DossierSummary
 from dsbot.store import index as q
+from dsbot.store import search
 from dsbot.store.index import IndexEntry
+from dsbot.store.search import SearchFields
 
 # What the index reads of a dossier read in full (DS's `Dossier`), as protocols, so that it
 # needs none of DS's models; who wrote a message is DS's to say (`is_from_usager`).
@@ -50,6 +52,14 @@ class _Message(Protocol):
 
     @property
     def created_at(self) -> datetime: ...
+
+
+class _Avis(Protocol):
+    @property
+    def date_question(self) -> datetime: ...
+
+    @property
+    def date_reponse(self) -> datetime | None: ...
 
 
 class IndexedDossier(Protocol):
@@ -99,6 +109,9 @@ class IndexedDossier(Protocol):
     def visible_messages(self) -> Sequence[_Message]: ...
 
     @property
+    def avis(self) -> Sequence[_Avis]: ...
+
+    @property
     def staff_emails(self) -> frozenset[str]: ...
 
     def is_from_usager(self, email: str, staff: frozenset[str]) -> bool: ...
@@ -112,6 +125,7 @@ def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
     messages = sorted(dossier.visible_messages, key=lambda m: m.created_at)
     last = messages[-1] if messages else None
     staff = dossier.staff_emails
+    pending = [a.date_question for a in dossier.avis if a.date_reponse is None]
     return IndexEntry(
         number=dossier.number,
         demarche_number=dossier.demarche.number,
@@ -127,8 +141,25 @@ def entry_from_dossier(dossier: IndexedDossier) -> IndexEntry:
         date_previsionnelle_decision=dossier.date_previsionnelle_decision,
         last_message_from_usager=last is not None and dossier.is_from_usager(last.email, staff),
         last_message_at=last.created_at if last else None,
+        avis_pending_since=min(pending) if pending else None,
         followers=tuple(p.id for p in dossier.followers if p.id),
         groupe_members=tuple(p.id for p in dossier.groupe_instructeur.instructeurs if p.id),
+    )
+
+
+def search_fields(dossier: IndexedDossier) -> SearchFields:
+    """What `/ds cherche` finds the dossier by (personal data: erased with the dossier). The
+    demandeur is DS's `PersonnePhysique` (civilité, nom, prénom) or `PersonneMorale` (SIRET,
+    raison sociale), read by name so that the index needs none of DS's models."""
+    demandeur: Any = getattr(dossier, "demandeur", None)
+    names = [getattr(demandeur, attr, None) or "" for attr in ("prenom", "nom", "raison_sociale")]
+    labels: Any = getattr(dossier, "labels", ()) or ()
+    return SearchFields(
+        demandeur=" ".join(n for n in names if n),
+        email=str(getattr(dossier, "usager_email", None) or ""),
+        siret=str(getattr(demandeur, "siret", None) or ""),
+        labels=" ".join(str(getattr(label, "name", "")) for label in labels),
+        demarche_title=dossier.demarche.title,
     )
 
 
@@ -138,6 +169,7 @@ def record(db: Database, dossier: IndexedDossier, now: datetime) -> None:
     concerned = set(q.concerned_instructeurs(db, [dossier.number]))
     entry = entry_from_dossier(dossier)
     q.upsert(db, entry, now)
+    search.upsert(db, dossier.number, entry.groupe_number, search_fields(dossier))
     concerned.update(entry.followers)
     concerned.update(entry.groupe_members)
     q.mark_dirty(db, concerned, now)
@@ -162,11 +194,14 @@ def record_summary(db: Database, summary: DossierSummary, now: datetime) -> bool
         now=now,
     )
     if updated:
+        if summary.groupe_number is not None:
+            search.move(db, summary.number, summary.groupe_number)
         concerned.update(q.concerned_instructeurs(db, [summary.number]))
         q.mark_dirty(db, concerned, now)
     return updated
 
 
 def forget(db: Database, number: int, now: datetime) -> None:
-    """A dossier deleted in DS leaves the index (and the Homes that showed it)."""
+    """A dossier in DS's trash leaves the index (and the Homes that showed it)."""
     q.mark_dirty(db, q.delete(db, number), now)
+    search.delete(db, number)

@@ -230,6 +230,13 @@ ACTION_HOME_MORE = "home_more"
 ACTION_HOME_FILTER = "home_state_filter"
 BLOCK_HOME_FILTER = "home_filter"
 BLOCK_HOME_FRESHNESS = "home_freshness"
+# The search box (a plain_text_input that dispatches on Enter) and its block.
+ACTION_HOME_SEARCH = "home_search"
+BLOCK_HOME_SEARCH = "home_search"
+
+# --- search results (dsbot/slack/presentation/blocks/search.py) -----------------------------------
+# Opens the dossier's card, ephemeral, where `/ds cherche` was typed (value: encode_ref).
+ACTION_SEARCH_OPEN = "search_open_dossier"
 
 # --- the daily digest (dsbot/slack/presentation/blocks/digest.py) ---------------------------------
 BLOCK_DIGEST_HEADER = "digest_header"

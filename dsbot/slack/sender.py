@@ -60,12 +60,15 @@ class Sender(DeliveryService):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         backends: Mapping[BackendName, Backend] | None = None,
+        channel_detail: str = "full",
     ) -> None:
         super().__init__(
             store,
             SlackTransport(client, history_pages=history_pages),
             TableRenderer(
-                RenderContext(texts, ds_web_base, store=store, client=client),
+                RenderContext(
+                    texts, ds_web_base, store=store, client=client, channel_detail=channel_detail
+                ),
             ),
             Preparer(store, fetch_dossier, backends),
             ops_channel=ops_channel,

@@ -58,6 +58,9 @@ class Store:
                 raise DatabaseUnavailable(self.missing_message()) from None
             raise
         conn.execute("PRAGMA foreign_keys = ON")
+        # What is deleted is overwritten with zeros, not left in free pages: an erased
+        # dossier's personal data must not stay in the file (docs/privacy.md).
+        conn.execute("PRAGMA secure_delete = ON")
         return Database(conn)
 
     def missing_message(self) -> str:
@@ -125,6 +128,15 @@ class Store:
             return [m.name for m in migrations.pending(Database(conn))]
         finally:
             conn.close()
+
+    def compact(self) -> None:
+        """After an erasure: fold the WAL back into the file and truncate it, so that no
+        frame written before keeps erased bytes (free pages are zeroed by secure_delete)."""
+        db = self._open()
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
 
     @contextmanager
     def connect(self) -> Iterator[Database]:

@@ -45,6 +45,7 @@ class IndexEntry:
     date_previsionnelle_decision: date | None = None
     last_message_from_usager: bool = False
     last_message_at: datetime | None = None
+    avis_pending_since: datetime | None = None  # the oldest avis still unanswered, asked on
     followers: tuple[str, ...] = ()  # instructeur ids
     groupe_members: tuple[str, ...] = ()  # instructeur ids of the groupe
 
@@ -68,6 +69,7 @@ class IndexEntry:
             date_previsionnelle_decision=date.fromisoformat(sva) if sva else None,
             last_message_from_usager=bool(row["last_message_from_usager"]),
             last_message_at=from_iso(row["last_message_at"]),
+            avis_pending_since=from_iso(row.get("avis_pending_since")),
         )
 
 
@@ -96,8 +98,9 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
         INSERT INTO dossier_index (backend, ref, demarche_number, demarche_title,
             groupe_number, state, archived, date_depot, state_since, date_derniere_modification,
             date_derniere_correction_en_attente, date_expiration, date_previsionnelle_decision,
-            last_message_from_usager, last_message_at, has_followers, indexed_at)
-        VALUES ('ds', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            last_message_from_usager, last_message_at, has_followers, indexed_at,
+            avis_pending_since)
+        VALUES ('ds', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (backend, ref) DO UPDATE SET
             demarche_number = excluded.demarche_number,
             demarche_title = excluded.demarche_title,
@@ -113,7 +116,8 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             last_message_from_usager = excluded.last_message_from_usager,
             last_message_at = excluded.last_message_at,
             has_followers = excluded.has_followers,
-            indexed_at = excluded.indexed_at
+            indexed_at = excluded.indexed_at,
+            avis_pending_since = excluded.avis_pending_since
         """,
         [
             str(entry.number),
@@ -134,6 +138,7 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             _opt(entry.last_message_at),
             int(bool(entry.followers)),
             to_iso(now),
+            _opt(entry.avis_pending_since),
         ],
     )
     db.execute(

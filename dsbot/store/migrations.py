@@ -316,3 +316,41 @@ def m010_item_locks(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m011_privacy_and_search(db: Database) -> None:
+    # The search index of `/ds cherche` and the Home's search box (dsbot/store/search.py): one
+    # row per indexed DS dossier, rowid = its number. It holds personal data (the demandeur's
+    # name, e-mail, SIRET): erased with the dossier (docs/privacy.md). Accents and case are
+    # ignored by the tokenizer. Filled here from the dossiers already indexed (their demandeur
+    # comes with their next read). `groupe` ("g<number>") lets a search keep a person's
+    # groupes inside FTS5 itself; the prefix indexes make a word's beginning cheap to match.
+    db.execute(
+        "CREATE VIRTUAL TABLE dossier_search USING fts5(number, demandeur, email, siret, labels,"
+        " demarche_title, groupe, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+    )
+    db.execute(
+        "INSERT INTO dossier_search (rowid, number, demandeur, email, siret, labels,"
+        " demarche_title, groupe) SELECT CAST(ref AS INTEGER), ref, '', '', '', '',"
+        " demarche_title, 'g' || groupe_number FROM dossier_index WHERE backend = 'ds'"
+    )
+    # Since when the oldest avis still unanswered was asked, for the digest's reminders.
+    db.execute("ALTER TABLE dossier_index ADD COLUMN avis_pending_since TEXT")
+    # The bot's messages about an item posted outside the outbox (a card shared in a channel,
+    # an action told in a card's thread), so that erasing the item replaces them too.
+    db.execute(
+        """
+        CREATE TABLE slack_posts (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            what TEXT NOT NULL,
+            posted_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, channel_id, ts)
+        )
+        """
+    )
+    db.execute("CREATE INDEX slack_posts_item ON slack_posts (backend, ref)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dsbot.notifications.model import (
     AlertPayload,
+    ErasePayload,
     ItemRef,
     OutboxKind,
     OutboxStatus,
@@ -83,6 +84,7 @@ from dsbot.store.subscriptions import (
 __all__ = [
     "AlertPayload",
     "Backlog",
+    "ErasePayload",
     "Feed",
     "ItemRef",
     "ItemSubscription",

@@ -323,3 +323,88 @@ def test_clicks_that_are_not_ours_publish_the_default_home(indexed: Scene) -> No
     open_home(scene, ALICE)
     published(scene, ALICE, 4)
     assert len(scene.slack.calls("chat.postMessage")) == posted
+
+
+def _fold(text: str) -> str:
+    """What someone types in a hurry: no accents, lower case."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _search(scene: Scene, user: str, text: str) -> tuple[str, list[int]]:
+    """`/ds cherche <text>` as `user`: the answer's text and the numbers it offers to open."""
+    ack, url = scene.bot.command(f"cherche {text}", user=user)
+    assert ack.status_code == 200
+    (answer,) = scene.slack.wait_for_response(url)
+    assert answer.body.get("response_type") == "ephemeral"
+    numbers = [
+        ids.decode_ref(b["accessory"]["value"])
+        for b in answer.body.get("blocks") or []
+        if b.get("accessory", {}).get("action_id") == ids.ACTION_SEARCH_OPEN
+    ]
+    return answer.body["text"], numbers
+
+
+def test_search_finds_visible_dossiers_only_without_ds(indexed: Scene) -> None:
+    scene = indexed
+    scene.slack.add_user(ADMIN_ID, "admin@example.org")
+    alices = groupes_of(scene, scene.alice_email)
+    with scene.bot.services.store.connect() as db:
+        rows = db.execute(
+            "SELECT CAST(ref AS INTEGER), groupe_number FROM dossier_index"
+        ).fetchall()
+    mine = next(
+        n for n, g in rows if g in alices and scene.bot.services.ds.get_dossier(n).usager_email
+    )
+    other = next(
+        n for n, g in rows if g not in alices and scene.bot.services.ds.get_dossier(n).usager_email
+    )
+    demandeur = scene.bot.services.ds.get_dossier(mine).demandeur
+    name = f"{demandeur.prenom} {demandeur.nom}" if hasattr(demandeur, "nom") else demandeur.siret
+    other_email = scene.bot.services.ds.get_dossier(other).usager_email
+    assert other_email
+    before = scene.control.stats()["graphql_requests"]
+
+    # Accents and case ignored, words as prefixes; Alice's own groupes only.
+    text, found = _search(scene, ALICE, _fold(name)[:-1])
+    assert mine in found and len(found) <= 20
+    assert all(scene.ds(n)["groupe"] in alices for n in found)
+    _, found = _search(scene, ALICE, other_email)
+    assert other not in found
+    _, found = _search(scene, ALICE, str(mine))
+    assert found == [mine]
+    # An admin sees every dossier; someone not linked, none.
+    _, found = _search(scene, ADMIN_ID, other_email.upper())
+    assert other in found
+    text, found = _search(scene, CLARA, other_email)
+    assert found == [] and "liez" in text
+    # The Home's search box: the same answer under the box, the query never stored.
+    open_home(scene, ALICE)
+    view = published(scene, ALICE)
+    home_click(
+        scene,
+        ALICE,
+        view,
+        {
+            "type": "plain_text_input",
+            "action_id": ids.ACTION_HOME_SEARCH,
+            "block_id": ids.BLOCK_HOME_SEARCH,
+            "value": str(mine),
+        },
+    )
+    view = published(scene, ALICE, 2)
+    assert f"search_{mine}" in [b.get("block_id") for b in view["blocks"]]
+    with scene.bot.services.store.connect() as db:
+        (state,) = db.execute(
+            "SELECT view_state FROM home_tabs WHERE slack_user_id = ?", [ALICE]
+        ).fetchone()
+    assert str(mine) not in state
+    assert scene.control.stats()["graphql_requests"] == before
+    # « Ouvrir » on a result: the card, where the search was typed, for Alice only.
+    ack, url, _ = scene.bot.click(ids.ACTION_SEARCH_OPEN, ids.encode_ref(mine), user=ALICE)
+    assert ack.status_code == 200
+    (card,) = scene.slack.wait_for_response(url)
+    assert card.body["text"].startswith(f"Dossier n° {mine}")
+    assert card.body.get("response_type") == "ephemeral"

@@ -157,12 +157,15 @@ def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slac
     )
     assert broadcast
 
-    # A deletion is shown.
+    # A deletion replaces the card by a tombstone (its personal data leaves with it).
     third = parent_of(fake_slack, numbers[2])
     sandbox.control.delete(numbers[2])
+    tombstone = f"🗑️ Dossier n° {numbers[2]} supprimé dans DS"
     wait_until(
-        lambda: "supprimé" in str(thread(fake_slack, third["ts"])), what="the deletion notice"
+        lambda: fake_slack.message(CHANNEL, third["ts"])["text"] == tombstone,
+        what="the deletion tombstone",
     )
+    assert thread(fake_slack, third["ts"]) == []
 
     # Later cycles repeat nothing.
     wait_cycles(sandbox)

@@ -9,13 +9,14 @@ from datetime import time as clock_time
 
 import pytest
 
-from dsbot.backends.ds.models import DossierState
+from dsbot.backends.ds.models import Avis, DossierState
 from dsbot.notifications.model import Digest
 from dsbot.services import index
 from dsbot.services.digest import DigestScheduler, channel_digest, dedupe_key
 from dsbot.store import Store
 from dsbot.store import notifications as nq
 from dsbot.store.notifications import write
+from tests.fakes.db_template import premigrated
 from tests.services.test_index import ALICE, NOW, dossier, message
 
 # Friday 27 November 2026, 08:05 UTC = 09:05 in Paris.
@@ -33,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def store(tmp_path) -> Store:
-    s = Store(tmp_path / "dsbot.db")
+    s = Store(premigrated(tmp_path / "dsbot.db"))
     s.migrate()
     with write(s) as db:
         for channel in ("C1", "C2"):
@@ -166,3 +167,27 @@ def test_summary_now_for_one_demarche(store):
     assert [d.demarche_number for d in scheduler.summary("T1", "C1").demarches] == [100]
     assert scheduler.summary("T1", "C1", demarche=999).demarches == ()
     assert scheduler.summary("T1", "C-none").demarches == ()
+
+
+def avis(days_ago: int, answered: bool = False) -> Avis:
+    asked = NOW - timedelta(days=days_ago)
+    return Avis(
+        id=f"A{days_ago}{answered}",
+        question="Le projet est-il conforme au PLU ?",
+        reponse="Oui" if answered else None,
+        date_question=asked,
+        date_reponse=asked + timedelta(days=1) if answered else None,
+        claimant_email="instructeur@gironde.gouv.fr",
+        expert_email="expert@cerema.fr",
+    )
+
+
+def test_avis_pending_longer_than_the_reminder_delay_are_listed(store):
+    # Recent activity on each: only the avis makes them wait.
+    with write(store) as db:
+        for number, asked in ((7, (avis(10),)), (8, (avis(10, answered=True),)), (9, (avis(3),))):
+            d = replace(dossier(number, DossierState.EN_INSTRUCTION, days_old=1), avis=asked)
+            index.record(db, d, NOW)
+    waiting = lines(digest_of(store), "waiting")
+    assert (7, "avis") in waiting
+    assert not [n for n, _ in waiting if n in (8, 9)]

@@ -20,6 +20,7 @@ from dsbot.services.home import MAX_LINES_PER_SECTION, PAGE, HomeState, load_hom
 from dsbot.store import Store
 from dsbot.store import index as q
 from dsbot.store.notifications import write
+from tests.fakes.db_template import premigrated
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 ALICE = Profile("ins-alice", "alice@exemple.gouv.fr")
@@ -62,7 +63,8 @@ def message(email: str, hours_ago: int) -> Message:
 
 @pytest.fixture
 def store(tmp_path) -> Store:
-    s = Store(tmp_path / "dsbot.db")
+    # A copy of the migrated template (tests/fakes/db_template.py): migrating each time costs.
+    s = Store(premigrated(tmp_path / "dsbot.db"))
     s.migrate()
     return s
 

@@ -8,6 +8,7 @@ is on what Slack would show.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import threading
 import time
@@ -31,10 +32,15 @@ from dsbot.slack.transport import METADATA_EVENT_TYPE
 from dsbot.slack.transport.scopes import BOT_SCOPES
 from dsbot.store import notifications as q
 from dsbot.store.notifications import OutboxEntry
+from dsbot.store.privacy import erase_item, remember_post
 from dsbot.texts import Texts
 from tests.backends.ds.fake_clock import FakeClock
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.presentation.blocks.factories import make_dossier, make_summary
+from tests.slack.presentation.blocks.factories import (
+    make_dossier,
+    make_personne_morale,
+    make_summary,
+)
 
 TEAM = "T0TEST"
 CHANNEL = "C0NOTIF"
@@ -632,3 +638,71 @@ def test_a_background_drain_leaves_new_cards_to_the_end_of_their_cycle(store, sl
     assert report.collapsed == 1 and report.sent == 1
     (summary,) = slack.top_level(CHANNEL)
     assert "3" in summary["text"]
+
+
+def test_minimal_channel_detail_posts_no_demandeur(store, slack):
+    # DSBOT_CHANNEL_DETAIL=minimal: the card keeps number, démarche, state and dates; the
+    # demandeur's name, e-mail and SIRET, and what the usager wrote, stay out of the channel.
+    morale = make_dossier(number=3, demandeur=make_personne_morale())
+    sender = make_sender(
+        store, slack, Dossiers(make_dossier(number=1), morale), channel_detail="minimal"
+    )
+    queue(store, "parent", "p1")
+    queue(store, "parent", "p3", number=3)
+    message = MessageReceived(email="sophie.lefevre@example.org", body="Mon RIB est joint")
+    queue(store, "thread", "t1", change=message)
+    sender.drain()
+    posted = json.dumps(slack.messages(CHANNEL), ensure_ascii=False)
+    assert "Dossier n° 1" in posted and "Dossier n° 3" in posted
+    for personal in ("Lefèvre", "sophie.lefevre@example.org", "13002526500013", "Dupont", "RIB"):
+        assert personal not in posted
+    # Full detail (the default) shows them: the check above can fail.
+    full = make_sender(store, slack, Dossiers(morale))
+    queue(store, "parent", "p3-full", number=3, channel=OTHER_CHANNEL)
+    full.drain()
+    shown = json.dumps(slack.messages(OTHER_CHANNEL), ensure_ascii=False)
+    assert "13002526500013" in shown and "Dupont" in shown
+
+
+def test_an_erased_dossier_leaves_every_message_the_bot_remembers(store, slack, sender):
+    # Card, thread replies (kept beyond the outbox's pruning) and a card shared by hand: all
+    # become the tombstone, once, through the outbox.
+    queue(store, "parent", "p1")
+    queue(store, "thread", "t1", **state_change("en_instruction"))
+    sender.drain()
+    shared = slack.client().chat_postMessage(channel=OTHER_CHANNEL, text="Dossier n° 1 partagé")
+    now = datetime.now(UTC)
+    with q.write(store) as db:
+        remember_post(db, TEAM, OTHER_CHANNEL, shared["ts"], ItemRef.ds(1), "shared", now)
+        db.execute("DELETE FROM outbox")  # pruned: the thread reply is remembered all the same
+        removed = erase_item(db, ItemRef.ds(1), "request", now)
+    assert removed.messages == 3
+    assert sender.drain().sent == 3
+    tombstone = "🗑️ Dossier n° 1 : contenu retiré (effacement demandé)"
+    texts = [m["text"] for c in (CHANNEL, OTHER_CHANNEL) for m in slack.messages(c)]
+    assert texts == [tombstone] * 3
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) is None
+    assert sender.drain().sent == 0
+
+
+def test_a_card_on_its_way_while_its_dossier_is_erased_is_erased_too(store, slack, sender):
+    # The erasure leaves a row being sent alone; its message, once Slack has it, gets its
+    # tombstone too, and the row (its payload) goes.
+    erased: list[int] = []
+
+    def erase_meanwhile() -> float:
+        if not erased:
+            with q.write(store) as db:
+                erased.append(erase_item(db, ItemRef.ds(1), "deleted", datetime.now(UTC)).messages)
+        return 0.0
+
+    slack.set_latency("chat.postMessage", erase_meanwhile)
+    queue(store, "parent", "p1")
+    sender.drain()
+    assert erased == [0]  # nothing was in Slack yet when the erasure ran
+    (card,) = slack.messages(CHANNEL)
+    assert card["text"] == "🗑️ Dossier n° 1 supprimé dans DS"
+    assert [r.kind.value for r in rows(store)] == ["erase"]
+    with store.connect() as db:
+        assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) is None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from dsbot.store import Store
 from dsbot.store.unfurls import claim_unfurl, release_unfurl
+from tests.fakes.db_template import premigrated
 
 T0 = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)
@@ -13,7 +14,7 @@ URL = "https://demarche.numerique.gouv.fr/dossiers/1234"
 
 
 def test_claims_within_the_window(tmp_path):
-    store = Store(tmp_path / "dsbot.db")
+    store = Store(premigrated(tmp_path / "dsbot.db"))
     store.migrate()
     with store.connect() as db:
         assert claim_unfurl(db, "T1", "C1", URL, T0, WINDOW)
@@ -27,7 +28,7 @@ def test_claims_within_the_window(tmp_path):
 
 
 def test_a_released_claim_can_be_made_again(tmp_path):
-    store = Store(tmp_path / "dsbot.db")
+    store = Store(premigrated(tmp_path / "dsbot.db"))
     store.migrate()
     with store.connect() as db:
         assert claim_unfurl(db, "T1", "C1", URL, T0, WINDOW)

@@ -6,7 +6,8 @@ only render the result."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from dsbot.backends.ds.backend import dossier_url, item_state, moves_from, state_actions
 from dsbot.backends.ds.models import Dossier, DossierState, PersonneMorale, PersonnePhysique
@@ -39,6 +40,7 @@ _SIRET_MAX = 40
 # Where a template's date goes: `DetailDate.brief` and `DetailNotice.text` keep it for the
 # renderer, which knows how to show a date.
 _DATE = "{date}"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def states(texts: Callable[..., str]) -> tuple[ItemState, ...]:
@@ -188,8 +190,46 @@ def reached_by(dossier: Dossier) -> tuple[str, datetime] | None:
     return last.email_agent_traitant, last.date
 
 
-def dossier_detail(dossier: Dossier, texts: Callable[..., str], web_base: str) -> ItemDetail:
-    """The dossier's card as the port's view; `texts` is the text catalog (`dsbot.texts`)."""
+# At most this many avis on a card (the newest), each question cut to a line.
+AVIS_SHOWN = 5
+AVIS_QUESTION_MAX = 80
+
+
+def _avis(dossier: Dossier, texts: Callable[..., str], now: datetime) -> tuple[DetailField, ...]:
+    """The avis asked on the dossier: question, expert, asked on, answered on or pending for N
+    days. Personal (experts' e-mails, questions about the demandeur): never in a preview."""
+    if not dossier.avis:
+        return ()
+    lines = []
+    for avis in sorted(dossier.avis, key=lambda a: a.date_question, reverse=True)[:AVIS_SHOWN]:
+        question = " ".join(avis.question.split())
+        if len(question) > AVIS_QUESTION_MAX:
+            question = question[: AVIS_QUESTION_MAX - 1] + "…"
+        params = {
+            "question": question,
+            "expert": avis.expert_email or "?",
+            "asked": _day(avis.date_question),
+        }
+        if avis.date_reponse is not None:
+            lines.append(texts("card.avis.answered", answered=_day(avis.date_reponse), **params))
+        else:
+            days = max((now - avis.date_question).days, 0)
+            lines.append(texts("card.avis.pending", days=days, **params))
+    return (DetailField(texts("card.avis.title"), tuple(lines), personal=True),)
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y")
+
+
+def dossier_detail(
+    dossier: Dossier,
+    texts: Callable[..., str],
+    web_base: str,
+    now: datetime | None = None,
+) -> ItemDetail:
+    """The dossier's card as the port's view; `texts` is the text catalog (`dsbot.texts`);
+    `now` (default: the clock) counts how long an avis has been pending."""
     return ItemDetail(
         backend=BackendName.DS,
         ref=str(dossier.number),
@@ -199,7 +239,7 @@ def dossier_detail(dossier: Dossier, texts: Callable[..., str], web_base: str) -
         url=dossier_url(web_base, dossier.demarche.number, dossier.number),
         groupe=dossier.groupe_instructeur.label,
         archived=dossier.archived,
-        fields=(_demandeur(dossier, texts),),
+        fields=(_demandeur(dossier, texts), *_avis(dossier, texts, now or datetime.now(UTC))),
         followers=tuple(ItemPerson(p.id, p.email) for p in dossier.followers),
         labels=tuple(ItemLabel(lb.id, lb.name, lb.color) for lb in dossier.labels),
         message_count=len(dossier.conversation),

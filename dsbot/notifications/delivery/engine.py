@@ -41,7 +41,12 @@ from typing import Any
 
 from dsbot.backends.errors import BackendError
 from dsbot.logs import get_logger
-from dsbot.notifications.delivery.policy import GONE_MESSAGE_ERRORS, Gone, Policy
+from dsbot.notifications.delivery.policy import (
+    GONE_MESSAGE_ERRORS,
+    TOMBSTONE_SKIP_ERRORS,
+    Gone,
+    Policy,
+)
 from dsbot.notifications.delivery.port import (
     DeliveryTag,
     DrainReport,
@@ -63,6 +68,7 @@ from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import (
     AlertPayload,
+    ErasePayload,
     OutboxEntry,
     OutboxKind,
     OutboxRow,
@@ -70,6 +76,7 @@ from dsbot.store.notifications import (
     ParentPayload,
     ThreadPayload,
 )
+from dsbot.store.privacy import erase_late_message, erased_while_sending, remember_post
 
 log = get_logger("dsbot.notifications.delivery")
 
@@ -262,6 +269,9 @@ class DeliveryService:
                     self._record_success(db, row, found)
                     if report is not None:
                         report.recovered += 1
+                elif erased_while_sending(db, row.id) is not None:
+                    # Never reached Slack, and its item was erased meanwhile: not sent again.
+                    db.execute("DELETE FROM outbox WHERE id = ?", [row.id])
                 else:
                     q.release(db, row.id)
             settled += 1
@@ -347,6 +357,8 @@ class DeliveryService:
                 self._send_parent(row, report)
             elif row.kind is OutboxKind.THREAD:
                 self._send_thread(row, report)
+            elif row.kind is OutboxKind.ERASE:
+                self._send_erase(row, report)
             else:
                 # Summaries, alerts, digests and any kind added later: the payload says all.
                 self._deliver(row, self.renderer.render(row, None), None, report)
@@ -419,6 +431,34 @@ class DeliveryService:
                 q.forget_parent(db, row.team_id, row.channel_id, item)
                 q.release(db, row.id)
 
+    def _send_erase(self, row: OutboxRow, report: DrainReport) -> None:
+        """Replace one of the bot's messages by its tombstone. An update is idempotent: a
+        row sent twice (a crash, a lost answer) only writes the same tombstone again."""
+        payload = row.payload
+        assert isinstance(payload, ErasePayload)
+        with q.write(self.store) as db:
+            if not q.claim(db, row.id, self.clock(), None):
+                return
+        tag = DeliveryTag(row.id, self.instance_id())
+        try:
+            self.transport.update(
+                row.channel_id, payload.ts, self.renderer.render(row, None), tag=tag
+            )
+        except SlackRefused as exc:
+            if exc.error in GONE_MESSAGE_ERRORS or exc.error in TOMBSTONE_SKIP_ERRORS:
+                # Already gone from Slack (deleted by someone), or not the bot's to change.
+                self.policy.finish(row, OutboxStatus.SKIPPED, exc.error, report)
+                return
+            self.policy.slack_failed(row, exc, report, thread=False)
+            return
+        except NoAnswer as exc:
+            log.warning("outbox.no_answer", row=row.id, error=type(exc).__name__)
+            self._block(row.channel_id)
+            return
+        with q.write(self.store) as db:
+            q.mark_sent(db, row.id, payload.ts)
+        report.sent += 1
+
     def _deliver(
         self,
         row: OutboxRow,
@@ -468,16 +508,29 @@ class DeliveryService:
         report.sent += 1
 
     def _record_success(self, db: Any, row: OutboxRow, ts: str) -> None:
+        if row.kind in (OutboxKind.PARENT, OutboxKind.THREAD) and row.item is not None:
+            reason = erased_while_sending(db, row.id)
+            if reason is not None:
+                # The item was erased while this message was on its way (docs/privacy.md).
+                erase_late_message(
+                    db, row.id, row.team_id, row.channel_id, row.item, ts, reason, self.clock()
+                )
+                return
         if row.kind is OutboxKind.PARENT and row.item is not None:
             q.set_parent_ts(db, row.team_id, row.channel_id, row.item, ts, self.clock())
+        elif row.kind is OutboxKind.THREAD and row.item is not None:
+            # Kept beyond the outbox's pruning: the reply is replaced if the item is erased.
+            remember_post(db, row.team_id, row.channel_id, ts, row.item, "thread", self.clock())
         q.mark_sent(db, row.id, ts)
 
     # --- crash recovery --------------------------------------------------------------------
 
     def _find_sent(self, row: OutboxRow) -> str | None:
         """The ts of the message this row sent, if Slack has it."""
-        if row.channel_id[:1] in ("U", "W"):
-            return None  # a DM addressed by user id: no history to read; sent again if lost
+        if row.kind is OutboxKind.ERASE or row.channel_id[:1] in ("U", "W"):
+            # A tombstone is written again rather than looked for (an update is idempotent);
+            # a DM addressed by user id has no history to read: sent again if lost.
+            return None
         tag = DeliveryTag(row.id, self.instance_id())
         thread_ts = row.thread_ts if row.kind is OutboxKind.THREAD else None
         return self.transport.find(

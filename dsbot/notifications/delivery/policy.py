@@ -36,6 +36,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
+# A tombstone that cannot be written and never will: the message is not the bot's, or its
+# channel is gone (the message with it).
+TOMBSTONE_SKIP_ERRORS = frozenset({"cant_update_message", "channel_not_found", "is_archived"})
 DEFAULT_RETRY_AFTER = 30.0
 
 

@@ -239,4 +239,6 @@ class Scheduler:
             with self.store.connect() as db:
                 if q.parent_ts(db, row.team_id, row.channel_id, row.item) is None:
                     return None  # queues its card: no Slack call
+        elif row.kind is OutboxKind.ERASE:
+            return self.pacer.tier3.try_take()  # a tombstone is a chat.update
         return self.pacer.post_wait(row.channel_id)

@@ -38,8 +38,10 @@ from dsbot.notifications.model.kinds import (
     register_kind,
 )
 from dsbot.notifications.model.payloads import (
+    ERASE_REASONS,
     PAYLOAD_TYPES,
     AlertPayload,
+    ErasePayload,
     OutboxPayload,
     ParentPayload,
     SummaryPayload,
@@ -54,6 +56,7 @@ from dsbot.notifications.model.payloads import (
 __all__ = [
     "CATEGORIES",
     "CHANGE_TYPES",
+    "ERASE_REASONS",
     "PAYLOAD_TYPES",
     "AlertPayload",
     "AvisGiven",
@@ -69,6 +72,7 @@ __all__ = [
     "Deposited",
     "Digest",
     "DigestLine",
+    "ErasePayload",
     "ItemRef",
     "ItemStateChanged",
     "MessageReceived",

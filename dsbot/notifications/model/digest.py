@@ -21,7 +21,7 @@ class DigestLine:
     demarche_number: int
     state: DossierState
     since: datetime  # what the age is counted from
-    reason: str | None = None  # "not_taken", "no_activity", "correction"
+    reason: str | None = None  # "not_taken", "no_activity", "correction", "avis"
     due: date | None = None  # SVA/SVR decision or expiration
 
     def to_json(self) -> dict[str, Any]:

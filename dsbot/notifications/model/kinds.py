@@ -32,6 +32,7 @@ class OutboxKind(StrEnum):
     SUMMARY = "summary"  # many new dossiers at once
     ALERT = "alert"  # an operational message (ops channel, or a DM to an admin)
     DIGEST = "digest"  # a channel's daily digest (dsbot.services.digest)
+    ERASE = "erase"  # one of the bot's messages about an erased item, replaced by a tombstone
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

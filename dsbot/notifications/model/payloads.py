@@ -167,7 +167,30 @@ class AlertPayload:
         return cls(text_key=d["text_key"], params=dict(d.get("params") or {}))
 
 
-OutboxPayload = ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest
+ERASE_REASONS = ("deleted", "retention", "request")
+
+
+@dataclass(frozen=True)
+class ErasePayload:
+    """Replace the bot's message `ts` about the row's item by a content-free tombstone: the
+    item was deleted for good in its backend (`deleted`), closed longer than the retention
+    (`retention`), or erased on request (`request`). Holds no personal data."""
+
+    ts: str
+    reason: str = "deleted"
+    kind: ClassVar[OutboxKind] = OutboxKind.ERASE
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ts": self.ts, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ErasePayload:
+        return cls(ts=d["ts"], reason=d.get("reason") or "deleted")
+
+
+OutboxPayload = (
+    ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest | ErasePayload
+)
 
 PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     OutboxKind.PARENT: ParentPayload,
@@ -175,6 +198,7 @@ PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     OutboxKind.SUMMARY: SummaryPayload,
     OutboxKind.ALERT: AlertPayload,
     OutboxKind.DIGEST: Digest,
+    OutboxKind.ERASE: ErasePayload,
 }
 
 

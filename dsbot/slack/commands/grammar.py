@@ -114,6 +114,13 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Search:
+    """`/ds cherche <texte>`: dossiers by number, demandeur, SIRET, e-mail, label, démarche."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Help:
     unknown: str | None = None
 
@@ -183,6 +190,13 @@ def parse_whoami(args: list[str]) -> WhoAmI:
 
 def parse_help(args: list[str]) -> Help:
     return Help()
+
+
+def parse_search(args: list[str]) -> Search | Invalid:
+    text = " ".join(args).strip()
+    if not text:
+        return Invalid("cherche", "search.usage")
+    return Search(text)
 
 
 def parse_summary(args: list[str]) -> Summary | Invalid:

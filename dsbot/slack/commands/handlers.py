@@ -5,6 +5,7 @@ functions and the listener can read the table without an import running back up.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Respond
@@ -87,6 +88,26 @@ def run_list_subscriptions(call: Invocation, cmd: g.ListSubscriptions) -> None:
 
 def run_summary(call: Invocation, cmd: g.Summary) -> None:
     call.respond(**ephemeral(summary_message(call.services, call.team_id, call.channel_id, cmd)))
+
+
+def run_search(call: Invocation, cmd: g.Search) -> None:
+    """Dossiers found in the local index among those the person may see (0 DS request)."""
+    call.respond(**ephemeral(search_message(call.services, call.team_id, call.user_id, cmd.text)))
+
+
+def search_message(services: AppServices, team_id: str, user_id: str, text: str) -> SlackMessage:
+    from dsbot.services.search import MAX_RESULTS, find
+    from dsbot.slack.presentation.blocks.search import build_search_results
+
+    t = services.texts
+    if services.access.is_guest(user_id):
+        return SlackMessage(text=t("access.reason_guest"), blocks=[])
+    is_admin = services.linking.is_admin(user_id)
+    instructeur_id = services.linking.resolve(team_id, user_id).instructeur_id
+    if instructeur_id is None and not is_admin:
+        return SlackMessage(text=t("search.not_linked"), blocks=[])
+    entries = find(services.store, text, instructeur_id=instructeur_id, sees_all=is_admin)
+    return build_search_results(text, entries, datetime.now(UTC), t, limit=MAX_RESULTS)
 
 
 def run_link(call: Invocation, cmd: g.Link) -> None:

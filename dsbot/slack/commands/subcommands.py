@@ -88,6 +88,15 @@ CORE_SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         spellings=("résumé",),
     ),
     Subcommand(
+        "cherche",
+        g.Search,
+        g.parse_search,
+        run.run_search,
+        "help.desc.cherche",
+        "help.args.cherche",
+        aliases=("search",),
+    ),
+    Subcommand(
         "aide",
         g.Help,
         g.parse_help,

@@ -20,8 +20,11 @@ from slack_sdk.errors import SlackApiError
 from dsbot.logs import get_logger
 from dsbot.services.home import HomeState, load_home
 from dsbot.services.linking import LinkingService
+from dsbot.services.search import MAX_RESULTS, find
+from dsbot.slack import ids
 from dsbot.slack.presentation.blocks.common import escape
 from dsbot.slack.presentation.blocks.home import build_home, build_home_guest, build_home_unlinked
+from dsbot.slack.presentation.blocks.search import search_blocks
 from dsbot.store import Store
 from dsbot.store import index as q
 from dsbot.store.notifications import write
@@ -83,9 +86,14 @@ class HomePublisher:
         )
 
     def render(
-        self, team_id: str, user_id: str, state: HomeState | None = None
+        self,
+        team_id: str,
+        user_id: str,
+        state: HomeState | None = None,
+        search: str | None = None,
     ) -> tuple[HomeViewer, HomeState, dict[str, Any]]:
-        """The viewer, the state shown, and the view (`state` None: as last shown)."""
+        """The viewer, the state shown, and the view (`state` None: as last shown; `search`:
+        what was typed in the search box, answered from the index, never stored)."""
         viewer = self.viewer(team_id, user_id)
         if viewer.guest:
             return viewer, HomeState(), build_home_guest(self.texts)
@@ -104,10 +112,29 @@ class HomePublisher:
             sees_all=viewer.sees_all,
             state=state,
         )
-        return viewer, state, build_home(data, self.clock(), self.texts)
+        results = None
+        if search is not None and search.strip():
+            entries = find(
+                self.store, search, instructeur_id=viewer.instructeur_id, sees_all=viewer.sees_all
+            )
+            results = search_blocks(
+                search,
+                entries,
+                self.clock(),
+                self.texts,
+                action_id=ids.ACTION_HOME_OPEN,
+                limit=MAX_RESULTS,
+            )
+        return viewer, state, build_home(data, self.clock(), self.texts, results)
 
-    def publish(self, team_id: str, user_id: str, state: HomeState | None = None) -> None:
-        viewer, state, view = self.render(team_id, user_id, state)
+    def publish(
+        self,
+        team_id: str,
+        user_id: str,
+        state: HomeState | None = None,
+        search: str | None = None,
+    ) -> None:
+        viewer, state, view = self.render(team_id, user_id, state, search)
         self.slack.views_publish(user_id=user_id, view=view)
         with write(self.store) as db:
             q.save_home(

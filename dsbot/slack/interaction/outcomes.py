@@ -12,6 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from dsbot.backends.port import BackendName
 from dsbot.logs import get_logger
+from dsbot.notifications.model import ItemRef
 from dsbot.services.actions import (
     ActionKind,
     ActionOutcome,
@@ -20,6 +21,7 @@ from dsbot.services.actions import (
     Status,
     plan_for,
 )
+from dsbot.slack.interaction.sharing import remember
 from dsbot.slack.presentation.blocks.card import (
     ACTED_KEY_BY_ACTION,
     ACTED_PASSER_EN_INSTRUCTION,
@@ -230,9 +232,12 @@ def notification_threads(services: AppServices, team_id: str, number: int) -> li
 def note_in_threads(services: AppServices, audience: Audience, number: int, note: str) -> None:
     for channel, ts in notification_threads(services, audience.team_id, number):
         try:
-            services.slack.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+            posted = services.slack.chat_postMessage(channel=channel, thread_ts=ts, text=note)
         except SlackApiError as exc:
             log.info("thread_note.failed", channel=channel, error=exc.response.get("error"))
+            continue
+        item = ItemRef.ds(number)
+        remember(services, audience.team_id, channel, posted.get("ts"), item, "action")
 
 
 def acted_text(note: ActedNote, texts: Texts) -> str:

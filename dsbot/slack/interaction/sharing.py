@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
 from dsbot.logs import get_logger
+from dsbot.notifications.model import ItemRef
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.presentation.blocks.common import SlackMessage
 from dsbot.slack.presentation.views import dossier_detail
 from dsbot.slack.services import AppServices
+from dsbot.store.privacy import remember_post
+from dsbot.store.sql import write
 
 log = get_logger(__name__)
 
@@ -42,17 +47,18 @@ def share_card(
         texts=t,
         ephemeral=False,
     )
-    post_shared(services, channel_id, card, user_id, respond, what=f"dossier {number}")
+    post_shared(services, team_id, channel_id, card, user_id, respond, item=ItemRef.ds(number))
 
 
 def post_shared(
     services: AppServices,
+    team_id: str,
     channel_id: str,
     card: SlackMessage,
     user_id: str,
     respond: Respond,
     *,
-    what: str,
+    item: ItemRef,
 ) -> None:
     """Post a card to the channel for everyone, with who shared it; the ephemeral original goes
     away, or the person is told why Slack refused (the bot not in the channel, most often)."""
@@ -62,12 +68,14 @@ def post_shared(
         "elements": [{"type": "mrkdwn", "text": t("card.shared_by", user=f"<@{user_id}>")}],
     }
     try:
-        services.slack.chat_postMessage(
+        posted = services.slack.chat_postMessage(
             channel=channel_id, text=card.text, blocks=[*card.blocks, shared_by]
         )
     except SlackApiError as exc:
         error = exc.response.get("error", "")
-        log.info("share.failed", what=what, channel=channel_id, error=error)
+        log.info(
+            "share.failed", backend=item.backend, ref=item.ref, channel=channel_id, error=error
+        )
         key = (
             "card.share_not_in_channel"
             if error in ("not_in_channel", "channel_not_found")
@@ -75,4 +83,18 @@ def post_shared(
         )
         respond(text=t(key, error=error), response_type="ephemeral")
         return
+    remember(
+        services, team_id, posted.get("channel") or channel_id, posted.get("ts"), item, "shared"
+    )
     respond(delete_original=True)
+
+
+def remember(
+    services: AppServices, team_id: str, channel_id: str, ts: object, item: ItemRef, what: str
+) -> None:
+    """A message about `item` posted outside the outbox: replaced by a tombstone when the item
+    is erased (docs/privacy.md)."""
+    if not isinstance(ts, str) or not ts:
+        return
+    with write(services.store) as db:
+        remember_post(db, team_id, channel_id, ts, item, what, datetime.now(UTC))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.logs import get_logger
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
+from dsbot.slack.commands.handlers import show_dossier
 from dsbot.slack.interaction.home import HomePublisher
 from dsbot.slack.middleware import SERVICES_KEY, actor
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
@@ -30,6 +31,8 @@ def register(app: App) -> None:
     app.action(ids.ACTION_HOME_MORE)(handle_more)
     app.action(ids.ACTION_HOME_FILTER)(handle_filter)
     app.action(ids.ACTION_HOME_OPEN)(handle_open)
+    app.action(ids.ACTION_HOME_SEARCH)(handle_search)
+    app.action(ids.ACTION_SEARCH_OPEN)(handle_search_open)
 
 
 def publisher(services: AppServices) -> HomePublisher:
@@ -37,7 +40,11 @@ def publisher(services: AppServices) -> HomePublisher:
 
 
 def publish(
-    services: AppServices, team_id: str, user_id: str, state: HomeState | None = None
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    state: HomeState | None = None,
+    search: str | None = None,
 ) -> None:
     """The person's Home, read again; when their read budget is spent, a note in the tab instead
     (nothing read, and the state they last saw is kept for the next refresh)."""
@@ -45,7 +52,7 @@ def publish(
         note = services.texts("budget.home_note", limit=services.read_budget.limit)
         services.slack.views_publish(user_id=user_id, view=build_home_note(note, services.texts))
         return
-    publisher(services).publish(team_id, user_id, state)
+    publisher(services).publish(team_id, user_id, state, search)
 
 
 def handle_home_opened(event: dict[str, Any], context: BoltContext) -> None:
@@ -89,6 +96,35 @@ def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
     state = _view_state(body).filtered("" if value == "open" else value)
     services.jobs.submit(publish, services, team_id, user_id, state)
+
+
+def handle_search(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The Home's search box: the Home again, with the dossiers found (from the index)."""
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    text = str(_action(body).get("value") or "")
+    services.jobs.submit(publish, services, team_id, user_id, _view_state(body), text)
+
+
+def handle_search_open(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """A result of `/ds cherche`: the card, ephemeral, as `/ds dossier` shows it."""
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    try:
+        number = ids.decode_ref(_action(body).get("value"))
+    except ValueError:
+        log.warning("search.foreign_value", user=user_id)
+        return
+    t = services.texts
+    if not services.read_budget.spend(team_id, user_id, "search card"):
+        limit = services.read_budget.limit
+        respond(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
+        return
+    services.jobs.submit(show_dossier, services, team_id, user_id, number, respond)
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

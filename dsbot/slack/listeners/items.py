@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from dsbot.backends.errors import BackendAuthFailed, BackendNotFound
 from dsbot.backends.port import ActionRequest, BackendName
 from dsbot.logs import get_logger
+from dsbot.notifications.model import ItemRef
 from dsbot.services.credentials import SecretKeyError
 from dsbot.services.items import Access, GuestRefused, ItemView, Prepared
 from dsbot.slack import ids
@@ -439,4 +440,5 @@ def share_card(
     card = build_item_card(
         shared.item, shared.actions, viewer=ItemViewer(can_act=True), texts=t, ephemeral=False
     )
-    post_shared(services, channel_id, card, user_id, respond, what=f"item {button.ref}")
+    item = ItemRef(button.backend, button.ref)
+    post_shared(services, team_id, channel_id, card, user_id, respond, item=item)

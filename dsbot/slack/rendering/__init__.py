@@ -16,6 +16,7 @@ from dsbot.slack.rendering.context import RenderContext
 from dsbot.slack.rendering.renderers import (
     render_alert,
     render_digest_row,
+    render_erase,
     render_parent,
     render_summary,
     render_thread,
@@ -32,6 +33,7 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.SUMMARY: render_summary,
     OutboxKind.ALERT: render_alert,
     OutboxKind.DIGEST: render_digest_row,
+    OutboxKind.ERASE: render_erase,
 }
 
 

@@ -19,3 +19,10 @@ class RenderContext:
     ds_web_base: str
     store: Store | None = None
     client: WebClient | None = None
+    # DSBOT_CHANNEL_DETAIL: "minimal" leaves the demandeur's name, e-mail and SIRET, and the
+    # texts people wrote, out of what is posted in channels (docs/privacy.md).
+    channel_detail: str = "full"
+
+    @property
+    def minimal(self) -> bool:
+        return self.channel_detail == "minimal"

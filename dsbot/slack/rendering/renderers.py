@@ -4,10 +4,13 @@ the engine prepared for it, and the context (texts, DS's web address). None read
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_sdk.models.blocks import SectionBlock
 
+from dsbot.backends.port import ItemDetail
 from dsbot.notifications.delivery.prepare import DossierCard, GoneCard, ItemCard, Mentions
-from dsbot.notifications.model import Digest, ItemStateChanged
+from dsbot.notifications.model import Digest, ItemStateChanged, MessageReceived
 from dsbot.slack.presentation.blocks import events
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.presentation.blocks.common import SlackMessage, make_message, mrkdwn
@@ -15,7 +18,13 @@ from dsbot.slack.presentation.blocks.item import ItemViewer, build_item_card
 from dsbot.slack.presentation.views import dossier_detail, dossier_url
 from dsbot.slack.rendering.context import RenderContext
 from dsbot.slack.rendering.digest import render_digest
-from dsbot.store.notifications import AlertPayload, OutboxRow, SummaryPayload, ThreadPayload
+from dsbot.store.notifications import (
+    AlertPayload,
+    ErasePayload,
+    OutboxRow,
+    SummaryPayload,
+    ThreadPayload,
+)
 
 # Channel cards are seen by everyone: the buttons are shown and each click is authorized then.
 CHANNEL_VIEWER = Viewer(instructeur_id=None, can_act=True)
@@ -25,8 +34,9 @@ def render_parent(row: OutboxRow, prepared: object, context: RenderContext) -> S
     """The card: a dossier's, another backend's item's, or one saying it is gone."""
     texts = context.texts
     if isinstance(prepared, DossierCard):
+        detail = dossier_detail(prepared.dossier, texts, context.ds_web_base)
         return build_dossier_card(
-            dossier_detail(prepared.dossier, texts, context.ds_web_base),
+            without_personal_data(detail) if context.minimal else detail,
             viewer=CHANNEL_VIEWER,
             texts=texts,
             ephemeral=False,
@@ -47,6 +57,17 @@ def render_parent(row: OutboxRow, prepared: object, context: RenderContext) -> S
     return make_message(text, [SectionBlock(text=mrkdwn(text))])
 
 
+def without_personal_data(detail: ItemDetail) -> ItemDetail:
+    """A card for a channel broader than the groupe (DSBOT_CHANNEL_DETAIL=minimal): number,
+    démarche, groupe, state and dates, without the demandeur or what people wrote."""
+    return replace(
+        detail,
+        fields=tuple(f for f in detail.fields if not f.personal),
+        motivation=None,
+        last_message=None,
+    )
+
+
 def render_thread(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
     """One event in the card's thread; `prepared` says who is who (Mentions)."""
     payload = row.payload
@@ -58,9 +79,12 @@ def render_thread(row: OutboxRow, prepared: object, context: RenderContext) -> S
         )
     number = row.item.ds_number
     assert number is not None
+    change = payload.change
+    if context.minimal and isinstance(change, MessageReceived):
+        change = replace(change, email=None, body=None, attachments=())
     url = dossier_url(context.ds_web_base, payload.demarche, number) if payload.demarche else None
     return events.build_change_message(
-        payload.change, dossier_number=number, texts=context.texts, url=url, mention=prepared.of
+        change, dossier_number=number, texts=context.texts, url=url, mention=prepared.of
     )
 
 
@@ -87,3 +111,11 @@ def render_digest_row(row: OutboxRow, prepared: object, context: RenderContext) 
         row.channel_id,
         row.payload,
     )
+
+
+def render_erase(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """The tombstone that replaces a message about an erased item: its number and why, nothing
+    else (no name, no link, no button)."""
+    assert isinstance(row.payload, ErasePayload) and row.item is not None
+    text = context.texts(f"privacy.tombstone.{row.payload.reason}", number=row.item.ref)
+    return make_message(text, [SectionBlock(text=mrkdwn(text))])

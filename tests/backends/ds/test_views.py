@@ -3,13 +3,14 @@ decided here, from the dossier, and the Slack builders only render it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dsbot.backends import registry
 from dsbot.backends.ds.models import (
     DS_CONTACT_EMAIL,
+    Avis,
     DossierState,
     Label,
 )
@@ -165,3 +166,27 @@ def test_the_registry_exposes_the_views_states_and_page_urls():
     assert page_url(DS_WEB_BASE + "/", "42", "7") == f"{DS_WEB_BASE}/procedures/42/dossiers/7"
     labelled = detail(labels=(Label("x", "Bleu", "bleu-france"),))
     assert [lb.name for lb in labelled.labels] == ["Bleu"]
+
+
+def test_the_card_shows_each_avis_answered_or_pending_for_n_days():
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    asked = now - timedelta(days=12)
+    dossier = make_dossier(
+        avis=(
+            Avis("A1", "Conforme au PLU ?", None, asked, None, "i@gouv.fr", "expert@cerema.fr"),
+            Avis("A2", "Avis du SDIS", "Favorable", asked, asked + timedelta(days=2), None, None),
+        )
+    )
+    detail = dossier_detail(dossier, Texts("fr"), "https://ds.example", now=now)
+    (field,) = [f for f in detail.fields if f.label == "Avis"]
+    assert field.personal  # never in a link preview or a minimal channel card
+    assert field.lines == (
+        "• Conforme au PLU ? — expert@cerema.fr, demandé le 08/11/2026 · ⏳ en attente depuis"
+        " 12 jour(s)",
+        "• Avis du SDIS — ?, demandé le 08/11/2026 · répondu le 10/11/2026",
+    )
+    assert not [
+        f
+        for f in dossier_detail(make_dossier(), Texts("fr"), "x", now=now).fields
+        if f.label == "Avis"
+    ]

@@ -18,7 +18,9 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     Option,
+    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
@@ -110,8 +112,26 @@ def _section_blocks(section: HomeSection, now: datetime, texts: Texts) -> list[B
     return blocks
 
 
-def build_home(data: HomeData, now: datetime, texts: Texts) -> dict[str, Any]:
-    """The Home of someone who may see dossiers (a linked instructeur, or an admin)."""
+def search_box(texts: Texts) -> Block:
+    """The Home's search box: Enter sends what was typed (`ids.ACTION_HOME_SEARCH`)."""
+    return InputBlock(
+        block_id=ids.BLOCK_HOME_SEARCH,
+        label=plain(texts("search.box.label"), 2000),
+        dispatch_action=True,
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ids.ACTION_HOME_SEARCH,
+            placeholder=plain(texts("search.box.placeholder"), 150),
+            dispatch_action_config={"trigger_actions_on": ["on_enter_pressed"]},
+        ),
+    )
+
+
+def build_home(
+    data: HomeData, now: datetime, texts: Texts, results: list[Block] | None = None
+) -> dict[str, Any]:
+    """The Home of someone who may see dossiers (a linked instructeur, or an admin);
+    `results`: a search's lines, shown under the search box."""
     selected = data.state.state_filter
     blocks: list[Block] = [
         HeaderBlock(text=plain(texts("home.title"), HEADER_TEXT_MAX)),
@@ -139,6 +159,8 @@ def build_home(data: HomeData, now: datetime, texts: Texts) -> dict[str, Any]:
     ]
     if data.sees_all:
         blocks.append(ContextBlock(elements=[mrkdwn(texts("home.admin"))]))
+    blocks.append(search_box(texts))
+    blocks.extend(results or ())
     for section in data.sections:
         blocks.append(DividerBlock())
         blocks.extend(_section_blocks(section, now, texts))

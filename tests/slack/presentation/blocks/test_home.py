@@ -14,6 +14,7 @@ from dsbot.slack.presentation.blocks.home import build_home, build_home_guest, b
 from dsbot.store import notifications as nq
 from dsbot.texts import Texts
 from tests.fakes import slack_rules
+from tests.fakes.db_template import premigrated
 from tests.services.test_digest import store  # noqa: F401  (fixture)
 from tests.services.test_index import ALICE, NOW, dossier, message, record
 from tests.slack.presentation.blocks.blockkit import assert_within_slack_limits, buttons
@@ -28,7 +29,7 @@ def view_text(view: dict) -> str:
 def test_home_of_an_instructeur(tmp_path):
     from dsbot.store import Store
 
-    s = Store(tmp_path / "h.db")
+    s = Store(premigrated(tmp_path / "h.db"))
     s.migrate()
     record(
         s,
