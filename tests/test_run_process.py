@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
+from dsbot.slack.transport.http_server import PER_CLIENT_CONNECTIONS
 from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
 from tests.fakes.socket_mode import FakeSocketMode
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
+EVENTS, HEALTHZ = "/slack/events", "/healthz"
+IDLE_SOCKETS = 600
 
 
 @pytest.fixture
@@ -74,10 +79,69 @@ def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
         assert stop(proc) == 0
 
 
+def open_idle(port: int, count: int) -> list[socket.socket]:
+    """`count` connections that never send a byte (opened without waiting for each other)."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        sockets.append(sock)
+    return sockets
+
+
+def closed_by_server(sockets: list[socket.socket], enough: int, timeout: float = 3) -> int:
+    """How many of `sockets` the server closed (readable, then EOF or reset): waits until
+    `enough` are, at most `timeout` seconds."""
+    closed, pending = 0, list(sockets)
+    deadline = time.monotonic() + timeout
+    while closed < enough and time.monotonic() < deadline:
+        readable, _, _ = select.select(pending[:1000], [], [], 0.2)
+        for sock in readable:
+            try:
+                data = sock.recv(1)
+            except OSError:
+                data = b""
+            if not data:
+                closed += 1
+                pending.remove(sock)
+    return closed
+
+
+def timed_status(call: Callable[[], httpx.Response]) -> tuple[int, float, str]:
+    started = time.monotonic()
+    answer = call()
+    return answer.status_code, time.monotonic() - started, answer.text
+
+
+def assert_idle_sockets_starve_nothing(url: str, health_url: str, response_url: str) -> None:
+    """Issue 19: ~510 silent sockets of one client used to hold every slot of the server for
+    30 s. Now /healthz (on both ports) and a signed command on a new connection answer within
+    a second, and the client's silent sockets beyond its share are closed to make room."""
+    port, health_port = (int(u.rsplit(":", 1)[1]) for u in (url, health_url))
+    attack = open_idle(port, IDLE_SOCKETS) + open_idle(health_port, IDLE_SOCKETS // 6)
+    body = urllib.parse.urlencode(command_payload("aide", "U0X", response_url)).encode()
+    try:
+        for _ in range(3):
+            for probe in (health_url, url):
+                status, took, _ = timed_status(lambda p=probe: httpx.get(p + HEALTHZ, timeout=5))
+                assert status == 200 and took < 1.0, (probe, took)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            status, took, text = timed_status(
+                lambda h=headers: httpx.post(url + EVENTS, content=body, headers=h, timeout=5)
+            )
+            assert status == 200 and took < 1.0 and "abonner" in text, (status, took)
+        enough = IDLE_SOCKETS - PER_CLIENT_CONNECTIONS - 1
+        assert closed_by_server(attack[:IDLE_SOCKETS], enough) >= enough
+    finally:
+        for sock in attack:
+            sock.close()
+
+
 def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
-    port = free_port()
+    port, health_port = free_port(), free_port()
     env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
-    env["DSBOT_HEALTH_PORT"] = "0"
+    env["DSBOT_HEALTH_PORT"] = str(health_port)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -105,6 +169,9 @@ def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_pa
         forged = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
         answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=forged)
         assert answer.status_code == 401
+        assert_idle_sockets_starve_nothing(
+            f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", fake_slack.response_url()
+        )
 
         health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         assert health["database"] == {"ok": True, "error": None}
