@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -108,9 +109,11 @@ def closed_by_server(sockets: list[socket.socket], enough: int, timeout: float =
     return closed
 
 
-def timed_status(call: Callable[[], httpx.Response]) -> tuple[int, float, str]:
+def timed_status(
+    call: Callable[..., httpx.Response], *args: Any, **kw: Any
+) -> tuple[int, float, str]:
     started = time.monotonic()
-    answer = call()
+    answer = call(*args, **kw)
     return answer.status_code, time.monotonic() - started, answer.text
 
 
@@ -124,11 +127,11 @@ def assert_idle_sockets_starve_nothing(url: str, health_url: str, response_url: 
     try:
         for _ in range(3):
             for probe in (health_url, url):
-                status, took, _ = timed_status(lambda p=probe: httpx.get(p + HEALTHZ, timeout=5))
+                status, took, _ = timed_status(httpx.get, probe + HEALTHZ, timeout=5)
                 assert status == 200 and took < 1.0, (probe, took)
             headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
             status, took, text = timed_status(
-                lambda h=headers: httpx.post(url + EVENTS, content=body, headers=h, timeout=5)
+                httpx.post, url + EVENTS, content=body, headers=headers, timeout=5
             )
             assert status == 200 and took < 1.0 and "abonner" in text, (status, took)
         enough = IDLE_SOCKETS - PER_CLIENT_CONNECTIONS - 1

@@ -179,8 +179,8 @@ class DeadlineServer(TcpWSGIServer):  # type: ignore[misc]  # waitress ships no 
 
     def readable(self) -> bool:
         now = time.time()
-        if now >= self.next_channel_cleanup:
-            self.next_channel_cleanup = now + self.adj.cleanup_interval
+        if now >= float(self.next_channel_cleanup):
+            self.next_channel_cleanup: float = now + self.adj.cleanup_interval
             self.maintenance(now)
         return bool(self.accepting)
 
