@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from dsbot.slack.transport.http_server import PER_CLIENT_CONNECTIONS
 from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
+from tests.fakes.slack_payloads import named_shapes
 from tests.fakes.socket_mode import FakeSocketMode
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
@@ -141,6 +143,21 @@ def assert_idle_sockets_starve_nothing(url: str, health_url: str, response_url: 
             sock.close()
 
 
+def assert_malformed_shapes_are_400(url: str) -> None:
+    """The signed shapes Bolt itself crashed on (500) are refused with a clean 400, in both of
+    Slack's encodings."""
+    for name, payload in named_shapes().items():
+        if payload.get("type") == "event_callback":
+            body, content_type = json.dumps(payload).encode(), "application/json"
+        else:
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+            content_type = "application/x-www-form-urlencoded"
+        headers = {"Content-Type": content_type, **sign(body)}
+        answer = httpx.post(url + EVENTS, content=body, headers=headers, timeout=5)
+        assert answer.status_code == 400, (name, answer.status_code)
+        assert answer.json() == {"error": "malformed payload"}
+
+
 def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
     port, health_port = free_port(), free_port()
     env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
@@ -175,6 +192,7 @@ def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_pa
         assert_idle_sockets_starve_nothing(
             f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", fake_slack.response_url()
         )
+        assert_malformed_shapes_are_400(f"http://127.0.0.1:{port}")
 
         health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         assert health["database"] == {"ok": True, "error": None}

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 
 from dsbot.slack.listeners import register_listeners
 from dsbot.slack.middleware import inject_services
@@ -46,14 +47,29 @@ def build_app(services: AppServices) -> App:
         # auth.test is called by the runtime, which reports a failure clearly and feeds /healthz.
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="dsbot-ack"),
+        # A payload no listener takes reaches on_unhandled_error, to be acknowledged there.
+        raise_error_for_unhandled_request=True,
     )
     app.use(inject_services(services))
     register_listeners(app)
 
     @app.error
     def on_unhandled_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        if isinstance(error, BoltUnhandledRequestError):
+            # A signed payload of Slack's shapes that dsbot does not handle (an event it did not
+            # subscribe to, a button of an old message): acknowledged, as Slack expects, rather
+            # than Bolt's 404, which Slack shows as a failure and retries.
+            log.info("no listener for a %s payload", _kind(body))
+            return BoltResponse(status=200, body="")
         # Bolt already answered Slack; here we make sure the failure is visible in the logs.
         log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
         return BoltResponse(status=500, body="")
 
     return app
+
+
+def _kind(body: Any) -> str:
+    kind = body.get("type") if isinstance(body, dict) else None
+    if "command" in body:
+        kind = "slash command"
+    return kind if isinstance(kind, str) else "untyped"
