@@ -28,6 +28,8 @@ class Subscribe:
     groupe: int | None = None
     states: tuple[str, ...] = ()  # DS's state ids (the registry's `states`)
     since: date | None = None
+    # `confirmer`: subscribe even a channel with guests or shared with another organisation.
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,12 @@ class _SubscribeArgs:
         return None
 
 
+CONFIRM_WORDS = frozenset({"confirmer", "confirme", "confirmé", "confirm"})
+
+
 def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
+    confirmed = any(a.lower() in CONFIRM_WORDS for a in args[1:])
+    args = args[:1] + [a for a in args[1:] if a.lower() not in CONFIRM_WORDS]
     demarche = _number(args[0]) if args else None
     if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
@@ -360,7 +367,7 @@ def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
             mode = None  # a groupe and a date take one value; états take several
     if mode in ("groupe", "depuis"):
         return Invalid("abonner", "error.subscribe_usage")
-    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since)
+    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since, confirmed)
 
 
 def parse_subscribe_family(
