@@ -320,7 +320,8 @@ class FakeSlack:
         }
         with self._lock:
             self._channels[id] = channel
-            self._members[id] = list(members or [])
+            # A channel's members include the bot when it is in it, as in Slack.
+            self._members[id] = [BOT_USER_ID] * is_member + list(members or [])
         return copy.deepcopy(channel)
 
     def add_member(self, channel: str, user: str) -> None:
