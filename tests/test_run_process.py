@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ from tests.fakes.socket_mode import FakeSocketMode
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
 EVENTS, HEALTHZ = "/slack/events", "/healthz"
 IDLE_SOCKETS = 600
+ADMIN, PARTNERS = "U0ADMIN01", "C0PARTNERS"
 
 
 @pytest.fixture
@@ -158,10 +162,50 @@ def assert_malformed_shapes_are_400(url: str) -> None:
         assert answer.json() == {"error": "malformed payload"}
 
 
+def assert_guest_channel_needs_confirmation(url: str, fake_slack, sandbox, db_path: Path) -> None:
+    """Issue 19: a channel with a guest is subscribed only with `confirmer`; a guest joining
+    later pauses it, and the admin who subscribed it is told (no DSBOT_OPS_CHANNEL here)."""
+    fake_slack.add_user(ADMIN, "admin@exemple.fr")
+    fake_slack.add_user("U0GUEST1", "invite@partenaire.fr", is_restricted=True)
+    fake_slack.add_user("U0GUEST2", "autre@partenaire.fr", is_ultra_restricted=True)
+    fake_slack.add_channel(PARTNERS, "partenaires", members=[ADMIN, "U0GUEST1"])
+    demarche = sandbox.control.demarches()[0]["number"]
+
+    def command(text: str) -> str:
+        response_url = fake_slack.response_url(channel=PARTNERS, user=ADMIN)
+        form = command_payload(text, ADMIN, response_url) | {"channel_id": PARTNERS}
+        body = urllib.parse.urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        assert httpx.post(url + EVENTS, content=body, headers=headers).status_code == 200
+        return str(fake_slack.wait_for_response(response_url, timeout=10)[-1].body["text"])
+
+    assert command(f"abonner {demarche}").startswith("🔒 Abonnement refusé")
+    assert "Abonnement confirmé" in command(f"abonner {demarche} confirmer")
+    fake_slack.add_member(PARTNERS, "U0GUEST2")
+    event = {
+        "type": "event_callback",
+        "team_id": TEAM_ID,
+        "event": {"type": "member_joined_channel", "user": "U0GUEST2", "channel": PARTNERS},
+    }
+    body = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json", **sign(body)}
+    assert httpx.post(url + EVENTS, content=body, headers=headers).status_code == 200
+    # Paused at once; the alert is queued, and leaves with the next poll cycle.
+    deadline = time.monotonic() + 10
+    while "en pause : un invité a rejoint le canal" not in command("abonnements"):
+        assert time.monotonic() < deadline, "the channel was never paused"
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        rows = db.execute("SELECT channel_id, payload FROM outbox WHERE kind = 'alert'").fetchall()
+    assert [(target, json.loads(payload)["text_key"]) for target, payload in rows] == [
+        (ADMIN, "notify.channel_exposed")
+    ]
+
+
 def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_path):
     port, health_port = free_port(), free_port()
     env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     env["DSBOT_HEALTH_PORT"] = str(health_port)
+    env["DSBOT_ADMINS"] = ADMIN
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -193,6 +237,9 @@ def test_http_mode_serves_signed_requests_and_health(fake_slack, sandbox, tmp_pa
             f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", fake_slack.response_url()
         )
         assert_malformed_shapes_are_400(f"http://127.0.0.1:{port}")
+        assert_guest_channel_needs_confirmation(
+            f"http://127.0.0.1:{port}", fake_slack, sandbox, tmp_path / "run.db"
+        )
 
         health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         assert health["database"] == {"ok": True, "error": None}

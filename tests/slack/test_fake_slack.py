@@ -649,9 +649,12 @@ def test_conversations_members_pages_as_slack_describes(
     fake_slack.add_channel("C1", "partenaires", members=people)
     fake_slack.add_channel("C3", "secret", is_private=True, is_member=False, members=people)
 
-    seen, cursor = [], ""
+    seen: list[str] = []
+    cursor = ""
     while True:
-        page = slack_client.conversations_members(channel="C1", limit=2, cursor=cursor).data
+        page: dict[str, Any] = slack_client.conversations_members(
+            channel="C1", limit=2, cursor=cursor
+        ).data  # type: ignore[assignment]
         success.validate(page)
         seen += page["members"]
         cursor = page["response_metadata"]["next_cursor"]
@@ -661,12 +664,13 @@ def test_conversations_members_pages_as_slack_describes(
     fake_slack.add_member("C1", "U0GUEST")
     assert slack_client.conversations_members(channel="C1")["members"][-1] == "U0GUEST"
 
-    for kwargs, error in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"channel": "C3"}, "channel_not_found"),  # private, bot not invited
         ({"channel": "C9"}, "channel_not_found"),
         ({"channel": "C1", "limit": 0}, "invalid_limit"),
         ({"channel": "C1", "cursor": "pas-un-curseur"}, "invalid_cursor"),
-    ]:
+    ]
+    for kwargs, error in cases:
         with pytest.raises(SlackApiError) as excinfo:
             slack_client.conversations_members(**kwargs)
         assert slack_error(excinfo) == error and error in errors, kwargs
