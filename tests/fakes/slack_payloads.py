@@ -63,6 +63,26 @@ def base_payloads(
             **event,
             "event": {"type": "app_home_opened", "user": USER, "channel": "D0X", "tab": "about"},
         },
+        "member_joined_channel": {
+            "type": "event_callback",
+            **event,
+            "event": {
+                "type": "member_joined_channel",
+                "user": USER,
+                "channel": CHANNEL_ID,
+                "channel_type": "C",
+                "team": TEAM_ID,
+            },
+        },
+        "channel_shared": {
+            "type": "event_callback",
+            **event,
+            "event": {
+                "type": "channel_shared",
+                "connected_team_id": "T0OTHER",
+                "channel": CHANNEL_ID,
+            },
+        },
         "link_shared": {
             "type": "event_callback",
             **event,

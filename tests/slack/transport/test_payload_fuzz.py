@@ -22,6 +22,7 @@ from tests.fakes.bot import SIGNING_SECRET, sign
 from tests.fakes.slack_payloads import NAMED_SHAPES, base_payloads, named_shapes
 
 ALLOWED = {200, 400, 401}
+EVENTS = ("app_home_opened", "link_shared", "member_joined_channel", "channel_shared")
 ACTION_IDS = sorted(
     v for k, v in vars(ids).items() if k.startswith("ACTION_") and isinstance(v, str)
 )
@@ -82,7 +83,7 @@ def mutated(draw: st.DrawFn, response_url: str) -> tuple[str, dict[str, Any]]:
 
 
 def encode(kind: str, payload: dict[str, Any], as_form: bool) -> tuple[bytes, str]:
-    if kind in ("app_home_opened", "link_shared") or not as_form:
+    if kind in EVENTS or not as_form:
         return json.dumps(payload).encode(), "application/json"
     if kind == "command" and all(isinstance(v, str) for v in payload.values()):
         return urllib.parse.urlencode(payload).encode(), "application/x-www-form-urlencoded"
