@@ -113,7 +113,7 @@ TEXTS: dict[str, str] = {
     "help.unknown": "Commande inconnue : « {command} ». Voici les commandes disponibles.",
     # Syntaxe des arguments : texte brut, échappé par le code.
     "help.args.dossier": "<numéro>",
-    "help.args.abonner": "<démarche> [groupe <n>] [etat <état>…] [depuis AAAA-MM-JJ]",
+    "help.args.abonner": "<démarche> [groupe <n>] [etat <état>…] [depuis AAAA-MM-JJ] [confirmer]",
     "help.args.desabonner": "<démarche>",
     "help.args.lier": "@utilisateur <email>",
     "help.args.delier": "@utilisateur",
@@ -191,7 +191,7 @@ TEXTS: dict[str, str] = {
     "error.link_user": "« {value} » n’est pas une mention Slack. Usage : `/ds lier @personne ‹e-mail›`.",
     "error.link_email": "« {value} » n’est pas une adresse e-mail valide.",
     "error.unlink_usage": "Usage : `/ds delier @personne`.",
-    "error.subscribe_usage": "Usage : `/ds abonner ‹démarche› [groupe ‹n›] [etat ‹état›…] [depuis AAAA-MM-JJ]`.",
+    "error.subscribe_usage": "Usage : `/ds abonner ‹démarche› [groupe ‹n›] [etat ‹état›…] [depuis AAAA-MM-JJ] [confirmer]`.",
     "error.subscribe_groupe": "« {value} » n’est pas un numéro de groupe instructeur.",
     "error.subscribe_state": "« {value} » n’est pas un état. États possibles : en_construction, en_instruction, accepte, refuse, sans_suite.",
     "error.subscribe_since": "« {value} » n’est pas une date. Format attendu : AAAA-MM-JJ.",
