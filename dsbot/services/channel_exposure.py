@@ -47,26 +47,28 @@ class ChannelExposure:
         team_id: str,
         admin_id: str,
         channel_id: str,
-        scope: int,
+        scope: int | str,
         codes: tuple[str, ...],
         *,
         confirmed: bool,
         backend: str = "ds",
     ) -> None:
-        """Audit an admin's subscription of an exposed channel: `scope` is the démarche (or the
-        other backend's scope number, 0 for a named one), `codes` why it is exposed."""
+        """Audit an admin's subscription of an exposed channel: `scope` is the démarche, or
+        another backend's scope (a named one is in `error`, its number 0), `codes` why it is
+        exposed."""
+        where = channel_id if isinstance(scope, int) else f"{channel_id} {scope}"
         row = AuditRow(
             at=to_iso(self.clock()),
             team_id=team_id,
             slack_user_id=admin_id,
             instructeur_id=None,
-            dossier_number=scope,
+            dossier_number=scope if isinstance(scope, int) else 0,
             action=AUDIT_ACTION,
             motivation_length=None,
             file_name=None,
             file_checksum=None,
             result="ok" if confirmed else "refused",
-            error=f"{channel_id}: {', '.join(codes)}",
+            error=f"{where}: {', '.join(codes)}",
             backend=backend,
         )
         with q.write(self.store) as db:

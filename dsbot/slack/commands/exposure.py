@@ -23,7 +23,7 @@ class ExposureGate:
     backend: str = "ds"
     audience: Audience | None = None
 
-    def refusal(self, scope: int) -> str | None:
+    def refusal(self, scope: int | str) -> str | None:
         """Why the channel may not be subscribed as asked (its audience, or Slack's error), or
         None. A refusal for its audience is audited."""
         t = self.services.texts
@@ -36,7 +36,7 @@ class ExposureGate:
         self._record(scope)
         return t("subscriptions.exposed", reasons=self.audience.reasons(t))
 
-    def confirmed_note(self, scope: int) -> str:
+    def confirmed_note(self, scope: int | str) -> str:
         """After a confirmed subscription of an exposed channel: audited, and said."""
         if self.audience is None or not self.audience.exposed:
             return ""
@@ -45,7 +45,7 @@ class ExposureGate:
             "subscriptions.exposed_confirmed", reasons=self.audience.reasons(self.services.texts)
         )
 
-    def _record(self, scope: int) -> None:
+    def _record(self, scope: int | str) -> None:
         assert self.audience is not None
         exposure = ChannelExposure(self.services.store, self.services.settings.ops_channel)
         exposure.record_choice(

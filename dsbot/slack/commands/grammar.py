@@ -45,6 +45,7 @@ class SubscribeFamily:
     backend: str
     family: str
     states: tuple[str, ...] = ()
+    confirmed: bool = False  # `confirmer`, as for Subscribe
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,9 @@ def parse_subscribe_family(
     backend: str, usage: str, state_key: str, args: list[str]
 ) -> SubscribeFamily | Invalid:
     """`<SCOPE> [etat <state id>…]` after `abonner <backend>`: ids as the backend spells them
-    (case kept)."""
+    (case kept); `confirmer` anywhere after the scope, as for `/ds abonner`."""
+    confirmed = any(a.lower() in CONFIRM_WORDS for a in args[1:])
+    args = args[:1] + [a for a in args[1:] if a.lower() not in CONFIRM_WORDS]
     if not args or not FAMILY_RE.match(args[0]):
         return Invalid("abonner", usage)
     family, rest = args[0], [a.rstrip(",") for a in args[1:]]
@@ -388,4 +391,4 @@ def parse_subscribe_family(
                 return Invalid("abonner", state_key, {"value": token})
             if token not in states:
                 states.append(token)
-    return SubscribeFamily(backend, family, tuple(states))
+    return SubscribeFamily(backend, family, tuple(states), confirmed)

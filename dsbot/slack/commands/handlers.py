@@ -261,7 +261,11 @@ def family_subscription_text(
         removed = service.unsubscribe(team_id, channel_id, backend, cmd.family)
         stem = "subscriptions.scope_removed" if removed else "subscriptions.scope_not_found"
         return t(_key(t, cmd.backend, stem), family=family)
+    from dsbot.slack.commands.exposure import ExposureGate
+
     problem = channel_problem(services, channel_id)
+    gate = ExposureGate(services, team_id, user_id, channel_id, cmd.confirmed, cmd.backend)
+    problem = problem or gate.refusal(cmd.family)
     if problem is not None:
         return problem
     try:
@@ -278,7 +282,7 @@ def family_subscription_text(
     stem = (
         "subscriptions.scope_merged" if result.kind == "merged" else "subscriptions.scope_created"
     )
-    return t(_key(t, cmd.backend, stem), family=family, line=line)
+    return t(_key(t, cmd.backend, stem), family=family, line=line) + gate.confirmed_note(cmd.family)
 
 
 def _key(t: Texts, backend: str, stem: str) -> str:

@@ -152,6 +152,10 @@ def test_admin_commands_are_marked():
             ),
         ),
         ("desabonner dynacase CONGE", g.UnsubscribeFamily("dynacase", "CONGE")),
+        (
+            "abonner dynacase CONGE etat e_ok confirmer",
+            g.SubscribeFamily("dynacase", "CONGE", ("e_ok",), confirmed=True),
+        ),
     ],
 )
 def test_dynacase_commands(text, expected):
