@@ -38,7 +38,7 @@ SERVER_THREADS = 16
 # - one client (one address) holds at most PER_CLIENT_CONNECTIONS connections, and the server
 #   at most CONNECTION_LIMIT: past either, a new connection takes the place of the oldest one
 #   that is not being served (idle or still sending), so the server never stops accepting and
-#   no number of silent sockets keeps a new request out (docs/http.md).
+#   no number of silent sockets keeps a new request out (docs/slack.md, "Socket Mode or HTTP").
 HEADER_SECONDS = 5.0
 REQUEST_READ_SECONDS = 10.0
 IDLE_SECONDS = 30.0
