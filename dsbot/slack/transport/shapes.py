@@ -32,6 +32,8 @@ class Field:
     fields: Mapping[str, Field] = field(default_factory=dict)
     items: Mapping[str, Field] | None = None
     nonempty: bool = False
+    # Whether an explicit `null` stands for absent: not where Bolt reads `body.get(k, {})`.
+    nullable: bool = True
 
 
 TEXT = Field((str,))
@@ -42,9 +44,11 @@ FLAG = Field((bool, str))
 REF = Field((str, dict), fields={"id": TEXT, "team_id": TEXT, "enterprise_id": TEXT})
 
 
-def obj(fields: Mapping[str, Field] | None = None, *, required: bool = False) -> Field:
+def obj(
+    fields: Mapping[str, Field] | None = None, *, required: bool = False, nullable: bool = True
+) -> Field:
     """An object with these fields."""
-    return Field((dict,), required=required, fields=fields or {})
+    return Field((dict,), required=required, fields=fields or {}, nullable=nullable)
 
 
 def objects(
@@ -96,8 +100,8 @@ ENVELOPE: dict[str, Field] = {
     "container": obj(
         {"message_ts": TEXT, "channel_id": TEXT, "view_id": TEXT, "is_ephemeral": FLAG}
     ),
-    "view": obj(VIEW_FIELDS),
-    "event": obj(CONTEXT | NESTED),
+    "view": obj(VIEW_FIELDS, nullable=False),
+    "event": obj(CONTEXT | NESTED, nullable=False),
     "function_data": obj(),
     "assistant_thread": obj({"channel_id": TEXT, "thread_ts": TEXT}),
 }
@@ -167,6 +171,8 @@ def problem(payload: Any) -> str | None:
 
 def _check(data: Mapping[str, Any], spec: Mapping[str, Field], path: str) -> str | None:
     for name, rule in spec.items():
+        if name in data and data[name] is None and not rule.nullable:
+            return f"{path}{name}: null"
         found = _field(data.get(name), rule, f"{path}{name}")
         if found is not None:
             return found
