@@ -74,6 +74,13 @@ class ChannelExposure:
         with q.write(self.store) as db:
             insert_audit(db, row)
 
+    def subscribed(self, team_id: str, channel_id: str) -> bool:
+        """Whether the channel has a subscription still notifying (else nothing to pause)."""
+        with self.store.connect() as db:
+            subs = q.channel_subscriptions(db, team_id, channel_id)
+            families = q.channel_item_subscriptions(db, team_id, channel_id)
+        return any(s.active for s in subs) or any(f.active for f in families)
+
     def pause(self, team_id: str, channel_id: str, reason: str) -> list[str]:
         """Pause the channel's active subscriptions and queue one alert (to the ops channel, or
         to whoever created them); returns what was paused (démarches, scopes)."""

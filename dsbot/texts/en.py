@@ -233,7 +233,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.exposed_confirmed": "\n⚠️ Subscription confirmed although {reasons}: the choice is written to the audit log.",
     "exposure.shared": "it is shared with another organisation",
     "exposure.pending": "a share with another organisation is pending",
-    "exposure.guests": "it has {count} guest(s) among its members",
+    "exposure.guests": "it has at least one guest among its members",
     "exposure.and": " and ",
     "exposure.paused_guest": "a guest joined the channel",
     "exposure.paused_shared": "the channel is now shared with another organisation",

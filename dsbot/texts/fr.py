@@ -243,7 +243,7 @@ TEXTS: dict[str, str] = {
     "subscriptions.exposed_confirmed": "\n⚠️ Abonnement confirmé alors que {reasons} : ce choix est inscrit au journal d’audit.",
     "exposure.shared": "il est partagé avec une autre organisation",
     "exposure.pending": "un partage avec une autre organisation y est en attente",
-    "exposure.guests": "il compte {count} invité(s) parmi ses membres",
+    "exposure.guests": "il compte au moins un invité parmi ses membres",
     "exposure.and": " et ",
     "exposure.paused_guest": "un invité a rejoint le canal",
     "exposure.paused_shared": "le canal est désormais partagé avec une autre organisation",

@@ -26,7 +26,7 @@ MEMBERS_PAGE = 200
 @dataclass(frozen=True)
 class Audience:
     shared: tuple[str, ...] = ()  # the SHARE_FLAGS set on the channel
-    guests: int = 0
+    guests: int = 0  # 1 when at least one member is a guest (the check stops at the first)
 
     @property
     def exposed(self) -> bool:
@@ -34,8 +34,8 @@ class Audience:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        """For the audit: the flags, and `guests=N`."""
-        return self.shared + ((f"guests={self.guests}",) if self.guests else ())
+        """For the audit: the flags, and `guests`."""
+        return self.shared + (("guests",) if self.guests else ())
 
     def reasons(self, t: Texts) -> str:
         """Why the channel is exposed, in a sentence's words."""
@@ -45,7 +45,7 @@ class Audience:
         elif "is_pending_ext_shared" in self.shared:
             parts.append(t("exposure.pending"))
         if self.guests:
-            parts.append(t("exposure.guests", count=self.guests))
+            parts.append(t("exposure.guests"))
         return t("exposure.and").join(parts)
 
 
@@ -83,5 +83,7 @@ def channel_audience(
     """The channel's audience (`info`: its conversations.info, when already read)."""
     if info is None:
         info = client.conversations_info(channel=channel_id)["channel"]
-    guests = sum(1 for user in members(client, channel_id) if is_guest(client, user))
+    # One guest is enough to ask for a confirmation: the check stops there (one users.info
+    # per member otherwise, Tier 4).
+    guests = next((1 for user in members(client, channel_id) if is_guest(client, user)), 0)
     return Audience(shared_flags(info), guests)

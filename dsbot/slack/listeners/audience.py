@@ -27,7 +27,8 @@ def pause(services: AppServices, team_id: str, channel_id: str, reason_key: str)
 
 
 def check_new_member(services: AppServices, team_id: str, channel_id: str, user_id: str) -> None:
-    if is_guest(services.slack, user_id):
+    exposure = ChannelExposure(services.store, services.settings.ops_channel)
+    if exposure.subscribed(team_id, channel_id) and is_guest(services.slack, user_id):
         pause(services, team_id, channel_id, "exposure.paused_guest")
 
 
