@@ -61,9 +61,14 @@ def build_app(services: AppServices) -> App:
             # than Bolt's 404, which Slack shows as a failure and retries.
             log.info("no listener for a %s payload", _kind(body))
             return BoltResponse(status=200, body="")
-        # Bolt already answered Slack; here we make sure the failure is visible in the logs.
+        # The failure is visible in the logs; the person gets a clear message (a slash
+        # command's answer) or a plain acknowledgement, never a 500 (that Slack shows as its
+        # own error, and would retry for an event).
         log.error("unhandled error in listener: %s", type(error).__name__, exc_info=error)
-        return BoltResponse(status=500, body="")
+        if isinstance(body, dict) and "command" in body:
+            text = services.texts("error.unexpected")
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        return BoltResponse(status=200, body="")
 
     return app
 

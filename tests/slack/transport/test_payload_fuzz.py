@@ -93,7 +93,13 @@ def encode(kind: str, payload: dict[str, Any], as_form: bool) -> tuple[bytes, st
     return urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
 
 
-def status_of(wsgi: Wsgi, body: bytes, content_type: str, headers: dict[str, str]) -> int:
+def status_of(
+    wsgi: Wsgi,
+    body: bytes,
+    content_type: str,
+    headers: dict[str, str],
+    answers: list[bytes] | None = None,
+) -> int:
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/slack/events",
@@ -106,7 +112,9 @@ def status_of(wsgi: Wsgi, body: bytes, content_type: str, headers: dict[str, str
         **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
     }
     statuses: list[str] = []
-    b"".join(wsgi(environ, lambda status, _headers, *_: statuses.append(status)))
+    answer = b"".join(wsgi(environ, lambda status, _headers, *_: statuses.append(status)))
+    if answers is not None:
+        answers.append(answer)
     return int(statuses[0].split()[0])
 
 
@@ -192,3 +200,29 @@ def test_socket_mode_payloads_of_another_shape_reach_no_listener(bot):
         client, SocketModeRequest(type="slash_commands", envelope_id="ok", payload=command)
     )
     assert client.acks[-1].envelope_id == "ok" and "abonner" in str(client.acks[-1].payload)
+
+
+def test_a_listener_that_fails_answers_a_clear_message_not_a_500(bot):
+    app = build_app(bot.services)
+
+    @app.command("/panne")
+    def broken(ack: Any) -> None:
+        raise RuntimeError("a bug, before the ack")
+
+    @app.shortcut("panne")
+    def broken_shortcut(ack: Any) -> None:
+        raise RuntimeError("a bug, before the ack")
+
+    wsgi = slack_wsgi(app, bot.runtime.health, signing_secret=SIGNING_SECRET)
+    command = base_payloads("a", "c", bot.fake_slack.response_url())["command"]
+    body = urllib.parse.urlencode(command | {"command": "/panne"}).encode()
+    content_type = "application/x-www-form-urlencoded"
+    answers: list[bytes] = []
+    assert status_of(wsgi, body, content_type, sign(body), answers) == 200
+    assert json.loads(answers[0]) == {
+        "response_type": "ephemeral",
+        "text": bot.services.texts("error.unexpected"),
+    }
+    shortcut = base_payloads("a", "panne")["shortcut"]
+    body, content_type = encode("shortcut", shortcut, as_form=True)
+    assert status_of(wsgi, body, content_type, sign(body)) == 200
