@@ -205,10 +205,10 @@ class Runtime:
         return server
 
     def serve_socket_mode(self, host: str) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from dsbot.slack.transport.socket_mode import GuardedSocketModeHandler
 
         app = build_app(self.services, on_ack=self.metrics.ack)
-        handler = SocketModeHandler(app, self.settings.slack_app_token)
+        handler = GuardedSocketModeHandler(app, self.settings.slack_app_token)
         try:
             handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
         except SlackApiError as exc:

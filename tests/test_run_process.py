@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import select
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from dsbot.backends.ds.client import DSClient
 from dsbot.services.subscriptions import SubscriptionService
+from dsbot.slack.transport.http_server import PER_CLIENT_CONNECTIONS
 from dsbot.store import Store
 from tests.fakes.bot import SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
+from tests.fakes.slack_payloads import named_shapes
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.test_metrics import samples, value
 
 APP_TOKEN = "xapp-1-A0TEST-123-abcdef"
+EVENTS, HEALTHZ = "/slack/events", "/healthz"
+# Issue 19: one client's silent sockets must starve neither health nor a signed command.
+IDLE_SOCKETS = 600
+ADMIN, PARTNERS = "U0ADMIN01", "C0PARTNERS"
 
 
 @pytest.fixture
@@ -89,6 +101,121 @@ def test_socket_mode_is_the_default(fake_slack, sandbox, socket_mode, tmp_path):
     events = [line["event"] for line in lines]
     assert {"slack.socket_mode_connected", "runtime.started"} <= set(events), events
     assert not [line for line in lines if line["event"] == "library"], lines
+
+
+def open_idle(port: int, count: int) -> list[socket.socket]:
+    """`count` connections that never send a byte (opened without waiting for each other)."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        sockets.append(sock)
+    return sockets
+
+
+def closed_by_server(sockets: list[socket.socket], enough: int, timeout: float = 3) -> int:
+    """How many of `sockets` the server closed (readable, then EOF or reset): waits until
+    `enough` are, at most `timeout` seconds."""
+    closed, pending = 0, list(sockets)
+    deadline = time.monotonic() + timeout
+    while closed < enough and time.monotonic() < deadline:
+        readable, _, _ = select.select(pending[:1000], [], [], 0.2)
+        for sock in readable:
+            try:
+                data = sock.recv(1)
+            except OSError:
+                data = b""
+            if not data:
+                closed += 1
+                pending.remove(sock)
+    return closed
+
+
+def timed_status(
+    call: Callable[..., httpx.Response], *args: Any, **kw: Any
+) -> tuple[int, float, str]:
+    started = time.monotonic()
+    answer = call(*args, **kw)
+    return answer.status_code, time.monotonic() - started, answer.text
+
+
+def assert_idle_sockets_starve_nothing(url: str, health_url: str, response_url: str) -> None:
+    """Issue 19: ~510 silent sockets of one client used to hold every slot of the server for
+    30 s. Now /healthz (on both ports) and a signed command on a new connection answer within
+    a second, and the client's silent sockets beyond its share are closed to make room."""
+    port, health_port = (int(u.rsplit(":", 1)[1]) for u in (url, health_url))
+    attack = open_idle(port, IDLE_SOCKETS) + open_idle(health_port, IDLE_SOCKETS // 6)
+    body = urllib.parse.urlencode(command_payload("aide", "U0X", response_url)).encode()
+    try:
+        for _ in range(3):
+            for probe in (health_url, url):
+                status, took, _ = timed_status(httpx.get, probe + HEALTHZ, timeout=5)
+                assert status == 200 and took < 1.0, (probe, took)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            status, took, text = timed_status(
+                httpx.post, url + EVENTS, content=body, headers=headers, timeout=5
+            )
+            assert status == 200 and took < 1.0 and "abonner" in text, (status, took)
+        enough = IDLE_SOCKETS - PER_CLIENT_CONNECTIONS - 1
+        assert closed_by_server(attack[:IDLE_SOCKETS], enough) >= enough
+    finally:
+        for sock in attack:
+            sock.close()
+
+
+def assert_malformed_shapes_are_400(url: str) -> None:
+    """The signed shapes Bolt itself crashed on (500) are refused with a clean 400, in both of
+    Slack's encodings."""
+    for name, payload in named_shapes().items():
+        if payload.get("type") == "event_callback":
+            body, content_type = json.dumps(payload).encode(), "application/json"
+        else:
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+            content_type = "application/x-www-form-urlencoded"
+        headers = {"Content-Type": content_type, **sign(body)}
+        answer = httpx.post(url + EVENTS, content=body, headers=headers, timeout=5)
+        assert answer.status_code == 400, (name, answer.status_code)
+        assert answer.json() == {"error": "malformed payload"}
+
+
+def assert_guest_channel_needs_confirmation(url: str, fake_slack, sandbox, db_path: Path) -> None:
+    """Issue 19: a channel with a guest is subscribed only with `confirmer`; a guest joining
+    later pauses it, and the admin who subscribed it is told (no DSBOT_OPS_CHANNEL here)."""
+    fake_slack.add_user(ADMIN, "admin@exemple.fr")
+    fake_slack.add_user("U0GUEST1", "invite@partenaire.fr", is_restricted=True)
+    fake_slack.add_user("U0GUEST2", "autre@partenaire.fr", is_ultra_restricted=True)
+    fake_slack.add_channel(PARTNERS, "partenaires", members=[ADMIN, "U0GUEST1"])
+    demarche = sandbox.control.demarches()[0]["number"]
+
+    def command(text: str) -> str:
+        response_url = fake_slack.response_url(channel=PARTNERS, user=ADMIN)
+        form = command_payload(text, ADMIN, response_url) | {"channel_id": PARTNERS}
+        body = urllib.parse.urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        assert httpx.post(url + EVENTS, content=body, headers=headers).status_code == 200
+        return str(fake_slack.wait_for_response(response_url, timeout=10)[-1].body["text"])
+
+    assert command(f"abonner {demarche}").startswith("🔒 Abonnement refusé")
+    assert "Abonnement confirmé" in command(f"abonner {demarche} confirmer")
+    fake_slack.add_member(PARTNERS, "U0GUEST2")
+    event = {
+        "type": "event_callback",
+        "team_id": TEAM_ID,
+        "event": {"type": "member_joined_channel", "user": "U0GUEST2", "channel": PARTNERS},
+    }
+    body = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json", **sign(body)}
+    assert httpx.post(url + EVENTS, content=body, headers=headers).status_code == 200
+    # Paused at once; the alert is queued, and leaves with the next poll cycle.
+    deadline = time.monotonic() + 10
+    while "en pause : un invité a rejoint le canal" not in command("abonnements"):
+        assert time.monotonic() < deadline, "the channel was never paused"
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        rows = db.execute("SELECT channel_id, payload FROM outbox WHERE kind = 'alert'").fetchall()
+    assert [(target, json.loads(payload)["text_key"]) for target, payload in rows] == [
+        (ADMIN, "notify.channel_exposed")
+    ]
 
 
 def subscribed_database(sandbox, path) -> int:
@@ -195,6 +322,55 @@ def wait_answer(url: str, status: int, proc: subprocess.Popen, timeout: float = 
             return answer.json()
         time.sleep(0.05)
     raise AssertionError(f"{url} never answered {status}: {answer.text}")
+
+
+def test_http_mode_survives_idle_sockets_malformed_payloads_and_guest_channels(
+    fake_slack, sandbox, tmp_path
+):
+    port, health_port = free_port(), free_port()
+    env = dsbot_env(fake_slack, sandbox, tmp_path, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    env["DSBOT_HEALTH_PORT"] = str(health_port)
+    env["DSBOT_ADMINS"] = ADMIN
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dsbot.cli",
+            "run",
+            "--http",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_healthy(port, proc)
+        body = urllib.parse.urlencode(
+            command_payload("aide", "U0X", fake_slack.response_url())
+        ).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers)
+        assert answer.status_code == 200
+        assert "abonner" in answer.text
+        forged = {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
+        answer = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=forged)
+        assert answer.status_code == 401
+        assert_idle_sockets_starve_nothing(
+            f"http://127.0.0.1:{port}", f"http://127.0.0.1:{health_port}", fake_slack.response_url()
+        )
+        assert_malformed_shapes_are_400(f"http://127.0.0.1:{port}")
+        assert_guest_channel_needs_confirmation(
+            f"http://127.0.0.1:{port}", fake_slack, sandbox, tmp_path / "run.db"
+        )
+
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        assert health["database"] == {"ok": True, "error": None}
+        assert health["poller"]["alive"] is True and health["reasons"] == []
+    finally:
+        assert stop(proc) == 0
 
 
 @pytest.mark.parametrize(

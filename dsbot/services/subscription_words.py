@@ -21,6 +21,8 @@ class Subscribe:
     groupe: int | None = None
     states: tuple[str, ...] = ()  # DS's state ids (the registry's `states`)
     since: date | None = None
+    # `confirmer`: subscribe even a channel with guests or shared with another organisation.
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class SubscribeFamily:
     backend: str
     family: str
     states: tuple[str, ...] = ()
+    confirmed: bool = False  # `confirmer`, as for Subscribe
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,12 @@ class _SubscribeArgs:
         return None
 
 
+CONFIRM_WORDS = frozenset({"confirmer", "confirme", "confirmé", "confirm"})
+
+
 def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
+    confirmed = any(a.lower() in CONFIRM_WORDS for a in args[1:])
+    args = args[:1] + [a for a in args[1:] if a.lower() not in CONFIRM_WORDS]
     demarche = number_word(args[0]) if args else None
     if demarche is None:
         return Invalid("abonner", "error.subscribe_usage")
@@ -173,14 +181,16 @@ def parse_subscribe(args: list[str]) -> Subscribe | Invalid:
             mode = None  # a groupe and a date take one value; états take several
     if mode in ("groupe", "depuis"):
         return Invalid("abonner", "error.subscribe_usage")
-    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since)
+    return Subscribe(demarche, parsed.groupe, tuple(parsed.states), parsed.since, confirmed)
 
 
 def parse_subscribe_family(
     backend: str, usage: str, state_key: str, args: list[str]
 ) -> SubscribeFamily | Invalid:
     """`<SCOPE> [etat <state id>…]` after `abonner <backend>`: ids as the backend spells them
-    (case kept)."""
+    (case kept); `confirmer` anywhere after the scope, as for `/ds abonner`."""
+    confirmed = any(a.lower() in CONFIRM_WORDS for a in args[1:])
+    args = args[:1] + [a for a in args[1:] if a.lower() not in CONFIRM_WORDS]
     if not args or not FAMILY_RE.match(args[0]):
         return Invalid("abonner", usage)
     family, rest = args[0], [a.rstrip(",") for a in args[1:]]
@@ -194,4 +204,4 @@ def parse_subscribe_family(
                 return Invalid("abonner", state_key, {"value": token})
             if token not in states:
                 states.append(token)
-    return SubscribeFamily(backend, family, tuple(states))
+    return SubscribeFamily(backend, family, tuple(states), confirmed)

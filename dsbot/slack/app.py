@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from dsbot.logs import get_logger
@@ -87,14 +88,34 @@ def build_app(services: AppServices, *, on_ack: Callable[[str, float], None] | N
         # auth.test is called by the runtime, which reports a failure clearly and feeds /healthz.
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="dsbot-ack"),
+        # A payload no listener takes reaches on_unhandled_error, to be acknowledged there.
+        raise_error_for_unhandled_request=True,
     )
     app.use(inject_services(services))
     register_listeners(app)
 
     @app.error
     def on_unhandled_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        # Bolt already answered Slack; here we make sure the failure is visible in the logs.
+        if isinstance(error, BoltUnhandledRequestError):
+            # A signed payload of Slack's shapes that dsbot does not handle (an event it did not
+            # subscribe to, a button of an old message): acknowledged, as Slack expects, rather
+            # than Bolt's 404, which Slack shows as a failure and retries.
+            log.info("listener.none", kind=_kind(body))
+            return BoltResponse(status=200, body="")
+        # The failure is visible in the logs; the person gets a clear message (a slash
+        # command's answer) or a plain acknowledgement, never a 500 (that Slack shows as its
+        # own error, and would retry for an event).
         log.error("listener.unhandled_error", error=type(error).__name__, exc_info=error)
-        return BoltResponse(status=500, body="")
+        if isinstance(body, dict) and "command" in body:
+            text = services.texts("error.unexpected")
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        return BoltResponse(status=200, body="")
 
     return app
+
+
+def _kind(body: Any) -> str:
+    kind = body.get("type") if isinstance(body, dict) else None
+    if "command" in body:
+        kind = "slash command"
+    return kind if isinstance(kind, str) else "untyped"

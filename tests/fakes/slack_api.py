@@ -19,6 +19,7 @@ registered is accepted as a public channel the bot is in, unless `strict_channel
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import threading
@@ -167,6 +168,7 @@ class FakeSlack:
         self._latency: dict[str, float | Callable[[], float]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, list[str]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._ephemerals: list[dict[str, Any]] = []
         self._views: dict[str, dict[str, Any]] = {}
@@ -292,8 +294,10 @@ class FakeSlack:
         is_private: bool = False,
         is_member: bool = True,
         is_archived: bool = False,
+        members: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Register a channel (what `conversations.info` knows and posting respects)."""
+        """Register a channel (what `conversations.info` knows and posting respects), with its
+        `members` (what `conversations.members` lists)."""
         channel = {
             "id": id,
             "name": name,
@@ -308,6 +312,7 @@ class FakeSlack:
             "is_shared": False,
             "is_ext_shared": False,
             "is_org_shared": False,
+            "is_pending_ext_shared": False,
             "context_team_id": self.team_id,
             "created": FIRST_TS,
             "creator": "U0CREATOR",
@@ -315,7 +320,15 @@ class FakeSlack:
         }
         with self._lock:
             self._channels[id] = channel
+            # A channel's members include the bot when it is in it, as in Slack.
+            self._members[id] = [BOT_USER_ID] * is_member + list(members or [])
         return copy.deepcopy(channel)
+
+    def add_member(self, channel: str, user: str) -> None:
+        """`user` joins `channel` (send the member_joined_channel event yourself)."""
+        with self._lock:
+            if user not in self._members.setdefault(channel, []):
+                self._members[channel].append(user)
 
     def update_channel(self, id: str, **changes: Any) -> None:
         """Change a registered channel (archive it, remove the bot...) in the middle of a test."""
@@ -933,6 +946,32 @@ class FakeSlack:
                 and not (exclude_archived and c["is_archived"])
             ]
         return {"channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _api_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A page of the channel's member ids, as Slack: `limit` 1 to 1000 (default 100), an
+        opaque `cursor`, and `response_metadata.next_cursor` empty on the last page."""
+        try:
+            limit = int(params.get("limit") or 100)
+        except ValueError:
+            raise SlackApiError("invalid_limit") from None
+        if not 1 <= limit <= 1000:
+            raise SlackApiError("invalid_limit")
+        cursor = str(params.get("cursor") or "")
+        try:
+            start = int(base64.b64decode(cursor).decode().removeprefix("member:")) if cursor else 0
+        except ValueError:
+            raise SlackApiError("invalid_cursor") from None
+        with self._lock:
+            channel = self._channels.get(str(params.get("channel", "")))
+            if channel is None or (channel["is_private"] and not channel["is_member"]):
+                raise SlackApiError("channel_not_found")
+            members = list(self._members.get(channel["id"], []))
+        page = members[start : start + limit]
+        end = start + len(page)
+        following = (
+            base64.b64encode(f"member:{end}".encode()).decode() if end < len(members) else ""
+        )
+        return {"members": page, "response_metadata": {"next_cursor": following}}
 
     def _api_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -627,3 +628,53 @@ def test_chat_unfurl_needs_links_write(fake_slack: FakeSlack, slack_client: WebC
     with pytest.raises(SlackApiError) as excinfo:
         slack_client.chat_unfurl(unfurl_id="Uf1", source="composer", unfurls={"https://x": {}})
     assert slack_error(excinfo) == "missing_scope"
+
+
+def test_conversations_members_pages_as_slack_describes(
+    fake_slack: FakeSlack, slack_client: WebClient
+):
+    """Pages of ids with an opaque cursor, the last with an empty next_cursor; the answers and
+    the errors are those of Slack's Web API description (tests/data/web-api-openapi-2021.json)."""
+    import jsonschema
+
+    spec = json.loads(
+        (Path(__file__).parents[1] / "data" / "web-api-openapi-2021.json").read_text()
+    )
+    responses = spec["paths"]["/conversations.members"]["get"]["responses"]
+    success = jsonschema.Draft4Validator(
+        {**responses["200"]["schema"], "definitions": spec["definitions"]}
+    )
+    errors = set(responses["default"]["schema"]["properties"]["error"]["enum"])
+    people = [f"U0M{i:03d}" for i in range(5)]
+    fake_slack.add_channel("C1", "partenaires", members=people)
+    fake_slack.add_channel("C3", "secret", is_private=True, is_member=False, members=people)
+
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page: dict[str, Any] = slack_client.conversations_members(
+            channel="C1", limit=2, cursor=cursor
+        ).data  # type: ignore[assignment]
+        success.validate(page)
+        seen += page["members"]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [BOT_USER_ID, *people]
+    fake_slack.add_member("C1", "U0GUEST")
+    assert slack_client.conversations_members(channel="C1")["members"][-1] == "U0GUEST"
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"channel": "C3"}, "channel_not_found"),  # private, bot not invited
+        ({"channel": "C9"}, "channel_not_found"),
+        ({"channel": "C1", "limit": 0}, "invalid_limit"),
+        ({"channel": "C1", "cursor": "pas-un-curseur"}, "invalid_cursor"),
+    ]
+    for kwargs, error in cases:
+        with pytest.raises(SlackApiError) as excinfo:
+            slack_client.conversations_members(**kwargs)
+        assert slack_error(excinfo) == error and error in errors, kwargs
+    info = slack_client.conversations_info(channel="C1")["channel"]
+    assert not any(
+        info[f] for f in ("is_shared", "is_ext_shared", "is_org_shared", "is_pending_ext_shared")
+    )

@@ -267,7 +267,11 @@ def family_subscription_text(
         removed = service.unsubscribe(team_id, channel_id, backend, cmd.family)
         stem = "subscriptions.scope_removed" if removed else "subscriptions.scope_not_found"
         return t(_key(t, cmd.backend, stem), family=family)
+    from dsbot.slack.commands.exposure import ExposureGate
+
     problem = channel_problem(services, channel_id)
+    gate = ExposureGate(services, team_id, user_id, channel_id, cmd.confirmed, cmd.backend)
+    problem = problem or gate.refusal(cmd.family)
     if problem is not None:
         return problem
     try:
@@ -284,7 +288,7 @@ def family_subscription_text(
     stem = (
         "subscriptions.scope_merged" if result.kind == "merged" else "subscriptions.scope_created"
     )
-    return t(_key(t, cmd.backend, stem), family=family, line=line)
+    return t(_key(t, cmd.backend, stem), family=family, line=line) + gate.confirmed_note(cmd.family)
 
 
 def _key(t: Texts, backend: str, stem: str) -> str:
@@ -351,9 +355,12 @@ def subscribe_text(
     """Subscribe the channel, after checking that the bot can post there (`/invite` otherwise)."""
     from dsbot.backends.errors import BackendNotFound
     from dsbot.services.subscriptions import GroupeNotInDemarche
+    from dsbot.slack.commands.exposure import ExposureGate
 
     t = services.texts
     problem = channel_problem(services, channel_id)
+    gate = ExposureGate(services, team_id, user_id, channel_id, cmd.confirmed)
+    problem = problem or gate.refusal(cmd.demarche)
     if problem is not None:
         return problem
     try:
@@ -373,9 +380,11 @@ def subscribe_text(
     except Exception as exc:
         return ds_error_text(exc, t)
     line = subscription_line(t, result.subscription)
+    note = gate.confirmed_note(cmd.demarche)
     if result.kind == "merged":
-        return t("subscriptions.merged", demarche=cmd.demarche, line=line)
+        return t("subscriptions.merged", demarche=cmd.demarche, line=line) + note
     if cmd.since is not None:
         since = cmd.since.isoformat()
-        return t("subscriptions.created_since", demarche=cmd.demarche, since=since, line=line)
-    return t("subscriptions.created", demarche=cmd.demarche, line=line)
+        text = t("subscriptions.created_since", demarche=cmd.demarche, since=since, line=line)
+        return text + note
+    return t("subscriptions.created", demarche=cmd.demarche, line=line) + note

@@ -12,6 +12,7 @@ from slack_bolt import App
 from dsbot.slack.listeners import (
     actions,
     annotations,
+    audience,
     commands,
     decisions,
     home,
@@ -34,6 +35,7 @@ FEATURES: tuple[ModuleType, ...] = (
     more,
     labels,
     annotations,
+    audience,
 )
 
 

@@ -5,7 +5,8 @@ Before Bolt sees a request, this WSGI middleware
   and while reading when there is none (Slack's payloads weigh a few KB);
 - verifies Slack's signature on the raw bytes and answers 401 before anything parses them (a
   non-numeric timestamp, binary or deeply nested JSON included);
-- answers 400 to a signed body that does not parse the way Bolt parses it.
+- answers 400 to a signed body that does not parse the way Bolt parses it, or whose payload is
+  not of Slack's shapes (dsbot.slack.transport.shapes), and to one Bolt still fails to route.
 It logs sizes and reasons, never a body: Bolt's own logging of bad requests is never reached.
 """
 
@@ -20,6 +21,7 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from dsbot.logs import get_logger
+from dsbot.slack.transport.shapes import problem
 
 log = get_logger(__name__)
 
@@ -78,49 +80,15 @@ def signed(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) ->
         return False
 
 
-def parses(body: bytes, content_type: str | None) -> bool:
-    """Whether Bolt can read this body as a payload object it can route without failing
-    (it would answer 500 otherwise)."""
+def payload_problem(body: bytes, content_type: str | None) -> str | None:
+    """Why Bolt cannot read this body as a payload it routes without failing (it would answer
+    500), or None: a body that does not parse the way Bolt parses it, or a payload of another
+    shape than Slack's (dsbot.slack.transport.shapes)."""
     try:
         data = parse_body(body.decode("utf-8"), content_type)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-    return isinstance(data, dict) and routable(data)
-
-
-def _optional(data: dict[str, Any], key: str, *kinds: type) -> bool:
-    return key not in data or data[key] is None or isinstance(data[key], kinds)
-
-
-def routable(data: dict[str, Any]) -> bool:
-    """The shape Bolt's routing and context extraction navigate without checking it: objects
-    where it expects objects, strings where it compares strings. The fields' values are checked
-    later by the listeners (dsbot.slack.interaction.payloads)."""
-    objects = ("team", "channel", "container", "message", "enterprise", "event", "view")
-    if not all(_optional(data, key, dict) for key in objects):
-        return False
-    texts = ("type", "callback_id", "action_id", "block_id", "command", "text", "user_id")
-    if not all(_optional(data, key, str) for key in texts):
-        return False
-    if not _optional(data, "user", dict, str):
-        return False
-    kind = data.get("type")
-    if kind in ("view_submission", "view_closed"):
-        view = data.get("view")
-        if not isinstance(view, dict) or not isinstance(view.get("callback_id", ""), str):
-            return False
-        if not _optional(view, "state", dict) or not _optional(view, "private_metadata", str):
-            return False
-    if kind in ("block_actions", "interactive_message"):
-        actions = data.get("actions")
-        if not isinstance(actions, list) or not all(
-            isinstance(a, dict)
-            and isinstance(a.get("action_id", a.get("name", "")), str)
-            and _optional(a, "block_id", str)
-            for a in actions
-        ):
-            return False
-    return kind != "event_callback" or isinstance(data.get("event"), dict)
+        return "not a payload"
+    return problem(data)
 
 
 def guard(app: Wsgi, signing_secret: str, *, max_body: int = MAX_BODY_BYTES) -> Wsgi:
@@ -139,11 +107,17 @@ def guard(app: Wsgi, signing_secret: str, *, max_body: int = MAX_BODY_BYTES) -> 
         if not signing_secret or not signed(verifier, body, environ):
             log.warning("http.refused", peer=peer, reason="bad_signature")
             return _answer(start_response, "401 Unauthorized", "invalid request")
-        if not parses(body, environ.get("CONTENT_TYPE")):
-            log.warning("http.refused", peer=peer, reason="not_a_slack_payload", bytes=len(body))
+        found = payload_problem(body, environ.get("CONTENT_TYPE"))
+        if found is not None:
+            # The field's path only: never a value (it may be personal).
+            log.warning("http.refused", peer=peer, reason=found, bytes=len(body))
             return _answer(start_response, "400 Bad Request", "malformed payload")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        return app(environ, start_response)
+        try:
+            return app(environ, start_response)
+        except Exception as exc:  # Bolt failed to read a payload of a shape not foreseen here
+            log.error("http.unroutable", error=type(exc).__name__)
+            return _answer(start_response, "400 Bad Request", "malformed payload")
 
     return wsgi

@@ -22,6 +22,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from dsbot.logs import get_logger
 from dsbot.notifications.health import (
     FAULT_BACKOFF_CAP,
     STALE_CYCLES,
@@ -32,16 +33,28 @@ from dsbot.notifications.readiness import NotificationHealth
 from dsbot.slack.transport.edge import MAX_BODY_BYTES, guard
 from dsbot.store import Store
 
+log = get_logger(__name__)
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SERVER_THREADS = 16
-# Limits against slow or abusive clients (waitress reads requests asynchronously, so a slow one
-# holds a connection, not a thread): a request must arrive whole within REQUEST_READ_SECONDS,
-# an idle connection is closed after IDLE_SECONDS, and the connection table has room for many.
+# Limits against slow, idle or abusive clients (waitress reads requests asynchronously, so a slow
+# one holds a connection, not a thread):
+# - a connection must send its request line and headers within HEADER_SECONDS (of its opening,
+#   or of the first byte of a later request), and the whole request within REQUEST_READ_SECONDS;
+# - a connection idle between two requests is closed after IDLE_SECONDS;
+# - one client (one address) holds at most PER_CLIENT_CONNECTIONS connections, and the server
+#   at most CONNECTION_LIMIT: past either, a new connection takes the place of the oldest one
+#   that is not being served (idle or still sending), so the server never stops accepting and
+#   no number of silent sockets keeps a new request out (docs/slack.md, "Socket Mode or HTTP").
+HEADER_SECONDS = 5.0
 REQUEST_READ_SECONDS = 10.0
 IDLE_SECONDS = 30.0
+PER_CLIENT_CONNECTIONS = 32
 CONNECTION_LIMIT = 500
 CLEANUP_SECONDS = 1.0
+# At most this many connections accepted per turn of the loop (a backlog drains at once).
+ACCEPTS_PER_TURN = 64
 # How long the idle loop blocks in select() (also the longest gap between two cleanups). waitress
 # reads this setting as an int: a fraction such as 0.2 became 0, and the loop spun at 75 % of a
 # core while idle. A stop wakes the loop at once (`stop`), so a short timeout buys nothing.
@@ -209,31 +222,105 @@ def slack_wsgi(
 
 
 class DeadlineChannel(HTTPChannel):  # type: ignore[misc]  # waitress ships no type hints
-    """A connection that remembers since when it has been reading its current request."""
+    """A connection that remembers since when it has been reading its current request, and
+    whether it ever completed one."""
 
     reading_since: float | None = None
+    served = False
 
     def received(self, data: bytes) -> bool:
         if data and self.request is None and self.reading_since is None:
             self.reading_since = time.time()
         result = bool(super().received(data))
+        if self.requests:
+            self.served = True
         if self.request is None:
             self.reading_since = None
         return result
 
+    def busy(self) -> bool:
+        """A request of this connection is with the application, or its answer is being sent."""
+        return bool(self.requests or self.total_outbufs_len)
+
+    def overdue(self, now: float, header_seconds: float, request_seconds: float) -> bool:
+        """Too slow: silent since it opened, or dribbling a request's head or body."""
+        if self.busy():
+            return False
+        if self.request is None:
+            return not self.served and now - self.creation_time > header_seconds
+        since = self.reading_since if self.reading_since is not None else self.creation_time
+        limit = request_seconds if self.request.headers_finished else header_seconds
+        return now - since > limit
+
 
 class DeadlineServer(TcpWSGIServer):  # type: ignore[misc]  # waitress ships no type hints
-    """waitress closes idle connections; this one also closes those that dribble a request."""
+    """waitress closes idle connections; this one also closes those that are silent or dribble a
+    request, and makes room for a new connection instead of no longer accepting (waitress stops
+    accepting at its connection limit, which let idle sockets keep every new request out)."""
 
     channel_class = DeadlineChannel
+    header_seconds = HEADER_SECONDS
     request_read_seconds = REQUEST_READ_SECONDS
+    per_client = PER_CLIENT_CONNECTIONS
+
+    def readable(self) -> bool:
+        now = time.time()
+        if now >= float(self.next_channel_cleanup):
+            self.next_channel_cleanup: float = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        return bool(self.accepting)
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
         for channel in self.active_channels.values():
-            since = getattr(channel, "reading_since", None)
-            if since is not None and now - since > self.request_read_seconds:
+            if channel.overdue(now, self.header_seconds, self.request_read_seconds):
                 channel.will_close = True
+
+    def handle_accept(self) -> None:
+        for _ in range(ACCEPTS_PER_TURN):
+            try:
+                pair = self.accept()
+                if pair is None:
+                    return
+                conn, addr = pair
+                self.set_socket_options(conn)
+            except OSError:
+                return
+            addr = self.fix_addr(addr)
+            if not self.make_room(addr[0] if isinstance(addr, tuple) else addr):
+                with contextlib.suppress(OSError):
+                    conn.close()
+                continue
+            self.channel_class(self, conn, addr, self.adj, map=self._map)
+
+    def make_room(self, peer: object) -> bool:
+        """Room for one more connection of `peer`, by closing the oldest idle or slow
+        connection of that client, then of anyone, when a limit is reached (False: every
+        connection in the way is being served)."""
+        channels = list(self.active_channels.values())
+        mine = [c for c in channels if _peer(c) == peer]
+        if len(mine) >= self.per_client and not _evict(mine):
+            log.debug("http.connection_refused", reason="client_share_busy")
+            return False
+        if len(self.active_channels) >= self.adj.connection_limit and not _evict(channels):
+            log.debug("http.connection_refused", reason="all_busy")
+            return False
+        return True
+
+
+def _peer(channel: Any) -> object:
+    addr = channel.addr
+    return addr[0] if isinstance(addr, tuple) else addr
+
+
+def _evict(channels: list[Any]) -> bool:
+    """Close the connection of `channels` that has waited longest without being served."""
+    idle = [c for c in channels if c.connected and not c.busy()]
+    if not idle:
+        return False
+    victim = min(idle, key=lambda c: (not c.will_close, c.last_activity))
+    victim.handle_close()
+    return True
 
 
 class BackgroundServer:
@@ -247,6 +334,8 @@ class BackgroundServer:
         threads: int = SERVER_THREADS,
         *,
         request_read_seconds: float = REQUEST_READ_SECONDS,
+        header_seconds: float = HEADER_SECONDS,
+        per_client: int = PER_CLIENT_CONNECTIONS,
         idle_seconds: float = IDLE_SECONDS,
         connection_limit: int = CONNECTION_LIMIT,
         cleanup_seconds: float = CLEANUP_SECONDS,
@@ -267,6 +356,8 @@ class BackgroundServer:
             cleanup_interval=cleanup_seconds,
         )
         self._server.request_read_seconds = request_read_seconds
+        self._server.header_seconds = header_seconds
+        self._server.per_client = per_client
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dsbot-http", daemon=True)
 

@@ -19,8 +19,11 @@ BOT_SCOPES: dict[str, str] = {
     ),
     "users:read": "users.info: an admin check (is_admin/is_owner) and the caller's profile",
     "users:read.email": "users.info profile.email, to link a Slack user to a DS instructeur",
-    "channels:read": "conversations.info on a public channel when it is subscribed",
-    "groups:read": "conversations.info on a private channel when it is subscribed",
+    "channels:read": (
+        "conversations.info and conversations.members on a public channel when it is subscribed"
+        " (shared outside? guests?), and its member_joined_channel and channel_shared events"
+    ),
+    "groups:read": "the same on a private channel",
     "im:write": "open a direct message to an admin when a subscription fails for good",
     "channels:history": (
         "after a crash, find a notification already posted in a public channel (its metadata) "

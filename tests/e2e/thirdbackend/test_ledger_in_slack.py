@@ -126,6 +126,12 @@ def test_channel_notifications_are_posted_exactly_once(lg: LedgerScene, poller: 
     assert SCOPE in ask(lg, "abonnements")
     assert "ne suit plus" in ask(lg, f"desabonner ledger {SCOPE}")
 
+    # Shared with another organisation since: subscribing again needs `confirmer`, as for DS.
+    lg.slack.update_channel(CHANNEL_ID, is_ext_shared=True, is_shared=True)
+    assert ask(lg, f"abonner ledger {SCOPE}").startswith("🔒 Abonnement refusé")
+    confirmed = ask(lg, f"abonner ledger {SCOPE} confirmer")
+    assert "suit désormais le registre Ledger" in confirmed and "Abonnement confirmé" in confirmed
+
 
 def test_help_lists_its_words_while_it_is_configured(lg: LedgerScene) -> None:
     ack, _ = lg.command("aide", BOB)

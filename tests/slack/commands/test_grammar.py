@@ -104,6 +104,17 @@ def test_subscribe_with_groupe_states_and_since():
     )
 
 
+def test_subscribe_confirmer_anywhere_after_the_demarche():
+    """`confirmer` subscribes a channel with guests or shared outside (never a démarche)."""
+    cmd = parse("abonner 12 etat accepte Confirmer refuse")
+    assert cmd == g.Subscribe(
+        12, states=(DossierState.ACCEPTE, DossierState.REFUSE), confirmed=True
+    )
+    assert parse("subscribe 12 groupe 3 confirm") == g.Subscribe(12, groupe=3, confirmed=True)
+    assert parse("abonner 12") == g.Subscribe(12, confirmed=False)
+    assert isinstance(parse("abonner confirmer"), g.Invalid)
+
+
 def test_subscribe_compact_forms_and_aliases():
     cmd = parse("subscribe 12 group:4 state:accepte etat:refuse etat:accepte")
     assert cmd == g.Subscribe(12, groupe=4, states=(DossierState.ACCEPTE, DossierState.REFUSE))
@@ -141,6 +152,10 @@ def test_admin_commands_are_marked():
             ),
         ),
         ("desabonner dynacase CONGE", g.UnsubscribeFamily("dynacase", "CONGE")),
+        (
+            "abonner dynacase CONGE etat e_ok confirmer",
+            g.SubscribeFamily("dynacase", "CONGE", ("e_ok",), confirmed=True),
+        ),
     ],
 )
 def test_dynacase_commands(text, expected):

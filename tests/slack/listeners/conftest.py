@@ -120,6 +120,7 @@ class FakeSlackClient:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
         self._failures: dict[str, str] = {}
         self._ids = itertools.count(1)
 
@@ -127,8 +128,9 @@ class FakeSlackClient:
         profile = {"email": email} if email else {}
         self.users[user_id] = {"id": user_id, "profile": profile, **extra}
 
-    def add_channel(self, channel_id: str, **info: Any) -> None:
+    def add_channel(self, channel_id: str, *, members: tuple[str, ...] = (), **info: Any) -> None:
         self.channels[channel_id] = {"id": channel_id, "is_member": True, **info}
+        self.members[channel_id] = list(members)
 
     def fail(self, method: str, error: str) -> None:
         self._failures[method] = error
@@ -156,6 +158,14 @@ class FakeSlackClient:
         return self._call(
             "conversations_info", {"channel": channel}, {"channel": self.channels.get(channel)}
         )
+
+    def conversations_members(self, *, channel: str, limit: int = 100, cursor: str = "") -> dict:
+        """One page holds them all (tests/fakes/slack_api.py pages as Slack does)."""
+        if channel not in self.channels:
+            self.fail("conversations_members", "channel_not_found")
+        members = self.members.get(channel, [])
+        answer = {"members": members, "response_metadata": {"next_cursor": ""}}
+        return self._call("conversations_members", {"channel": channel}, answer)
 
     def views_open(self, **kwargs: Any) -> dict:
         view = _as_dict(kwargs["view"])

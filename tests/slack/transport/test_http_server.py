@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
+import socket
 import threading
 import time
 
@@ -147,3 +149,60 @@ def test_urls_keep_their_paths_and_file_paths_go():
     said = without_paths("base /data/x/dsbot.db : droits ; voir https://ds.example/api/v2 ici")
     assert said == "base ‹chemin› : droits ; voir https://ds.example/api/v2 ici"
     assert without_paths(r"base C:\dsbot\x.db") == "base ‹chemin›"
+
+
+def test_silent_and_dribbling_connections_miss_the_header_deadline():
+    """The server's loop is turned by the test, and its maintenance told the time: a silent
+    connection and one still sending its head are closed after HEADER_SECONDS, a request body
+    gets REQUEST_READ_SECONDS, and a connection that was served only the idle timeout."""
+    from waitress import wasyncore
+
+    server = BackgroundServer(
+        health_wsgi(Health()), "127.0.0.1", 0, header_seconds=5, request_read_seconds=10
+    )
+    inner = server._server
+    inner.next_channel_cleanup = float("inf")  # no maintenance but the test's
+    address = ("127.0.0.1", server.port)
+    silent, head, body, served = (socket.create_connection(address) for _ in range(4))
+    head.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
+    body.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+    served.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    served.settimeout(0.05)
+    answer = b""
+    try:
+        for _ in range(200):  # until the four are accepted and the health answer is sent
+            wasyncore.loop(timeout=0.05, map=inner._map, count=1)
+            with contextlib.suppress(TimeoutError):
+                answer += served.recv(4096)
+            if len(inner.active_channels) == 4 and answer.endswith(b"}"):
+                break
+        assert answer.startswith(b"HTTP/1.1 503")
+        by_port = {c.addr[1]: c for c in inner.active_channels.values()}
+        channels = [by_port[s.getsockname()[1]] for s in (silent, head, body, served)]
+        now = time.time()
+        inner.maintenance(now + 4)
+        assert [c.will_close for c in channels] == [False, False, False, False]
+        inner.maintenance(now + 6)
+        assert [c.will_close for c in channels] == [True, True, False, False]
+        inner.maintenance(now + 11)
+        assert [c.will_close for c in channels] == [True, True, True, False]
+    finally:
+        for sock in (silent, head, body, served):
+            sock.close()
+        inner.task_dispatcher.shutdown()
+        inner.close()
+        wasyncore.close_all(inner._map)
+
+
+def test_a_client_over_its_share_replaces_its_oldest_idle_connection():
+    server = BackgroundServer(health_wsgi(Health()), "127.0.0.1", 0, per_client=3).start()
+    try:
+        address = ("127.0.0.1", server.port)
+        idle = [socket.create_connection(address, timeout=3) for _ in range(5)]
+        # The first two were closed to make room for the last two, oldest first.
+        assert [s.recv(1) for s in idle[:2]] == [b"", b""]
+        assert httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=3).status_code == 503
+        for sock in idle:
+            sock.close()
+    finally:
+        server.stop()
