@@ -34,6 +34,7 @@ from dsbot.services.privacy import erase_dossier
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
+from dsbot.store.subscriptions import DS_FEED_SCOPES
 
 __all__ = [
     "DELETION_OVERLAP",
@@ -49,7 +50,7 @@ __all__ = [
 log = get_logger(__name__)
 
 # The scopes of the stored feeds this processor reads: a démarche's or a groupe's (DS's).
-DS_SCOPES = ("demarche", "groupe")
+DS_SCOPES = DS_FEED_SCOPES  # the scopes of its stored feeds (dsbot.store.subscriptions)
 
 # DS lists the trash by a date that may be older than the newest one we saw (two
 # connections, two sort keys): read a little behind the watermark and dedupe by snapshot.

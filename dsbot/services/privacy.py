@@ -20,6 +20,7 @@ from dsbot.store import index as q_index
 from dsbot.store.audit import AuditRow, insert_audit
 from dsbot.store.privacy import Removed, closed_before, erase_item
 from dsbot.store.sql import to_iso, write
+from dsbot.store.subscriptions import DS_FEED_SCOPES
 
 __all__ = ["Removed", "compact", "describe", "erase_dossier", "purge", "retention_pass"]
 
@@ -30,7 +31,9 @@ def erase_dossier(
     """Erase a DS dossier in the caller's transaction; the Homes that showed it are marked out
     of date."""
     concerned = q_index.concerned_instructeurs(db, [number])
-    removed = erase_item(db, ItemRef.ds(number), reason, now, gone_state=gone_state)
+    removed = erase_item(
+        db, ItemRef.ds(number), reason, now, gone_state=gone_state, feed_scopes=DS_FEED_SCOPES
+    )
     q_index.mark_dirty(db, concerned, now)
     return removed
 

@@ -25,7 +25,6 @@ from dsbot.store.outbox import OutboxEntry, enqueue
 from dsbot.store.sql import to_iso
 
 # The feeds of DS (dsbot/store/subscriptions.py, feed_key); another backend's are "<name>:…".
-_DS_FEEDS = ("demarche:", "groupe:")
 # The mark an erasure leaves on a row being sent (its outcome unknown): `last_error`, which
 # sending it clears (`mark_sent`) only after the engine has read it.
 _ERASED = "erased:"
@@ -74,11 +73,19 @@ def messages_of(db: Database, item: ItemRef) -> list[tuple[str, str, str]]:
 
 
 def erase_item(
-    db: Database, item: ItemRef, reason: str, now: datetime, *, gone_state: str | None = None
+    db: Database,
+    item: ItemRef,
+    reason: str,
+    now: datetime,
+    *,
+    gone_state: str | None = None,
+    feed_scopes: tuple[str, ...] = (),
 ) -> Removed:
     """Queue the tombstones and delete the item's data (see the module's docstring).
     `gone_state`: the item was deleted in its backend in that state; its snapshots keep only
-    that, so that the deletion listing is not taken for news again."""
+    that, so that the deletion listing is not taken for news again. `feed_scopes`: the scopes
+    of the feeds that read the item's backend (DS's démarches and groupes); by default its
+    name, as other backends key their feeds `<backend>:<scope>`."""
     removed = Removed()
     messages = messages_of(db, item)
     params = [item.backend.value, item.ref]
@@ -115,23 +122,21 @@ def erase_item(
             "DELETE FROM unfurls WHERE url LIKE ? OR url LIKE ?",
             [f"%/dossiers/{number}", f"%/dossiers/{number}/%"],
         ).rowcount
-    removed.snapshots = _reduce_snapshots(db, item, gone_state, now)
+    scopes = feed_scopes or (item.backend.value,)
+    removed.snapshots = _reduce_snapshots(db, item, scopes, gone_state, now)
     removed.audit = _reduce_audit(db, item)
     return removed
 
 
-def _reduce_snapshots(db: Database, item: ItemRef, gone_state: str | None, now: datetime) -> int:
+def _reduce_snapshots(
+    db: Database, item: ItemRef, scopes: tuple[str, ...], gone_state: str | None, now: datetime
+) -> int:
     if not item.ref.isdigit():
         return 0
     rows = db.execute(
         "SELECT feed_key FROM feed_snapshots WHERE dossier_number = ?", [int(item.ref)]
     ).fetchall()
-    ds_feed = item.backend.value == "ds"
-    keys = [
-        k
-        for (k,) in rows
-        if (k.startswith(_DS_FEEDS) if ds_feed else k.startswith(f"{item.backend.value}:"))
-    ]
+    keys = [k for (k,) in rows if k.split(":", 1)[0] in scopes]
     for key in keys:
         if gone_state is None:
             db.execute(

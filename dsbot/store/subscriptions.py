@@ -16,6 +16,9 @@ from sqlite_utils import Database
 from dsbot.store.sql import from_iso, to_iso
 from dsbot.store.sql import one_row as _row
 
+# The scopes of DS's feeds, as `feed_key` names them: a démarche's, or one of its groupes'.
+DS_FEED_SCOPES = ("demarche", "groupe")
+
 
 def feed_key(demarche: int, groupe: int | None) -> str:
     """The feed that serves a subscription: its groupe's if it has one, else its démarche's."""
