@@ -17,7 +17,7 @@ from dsbot.notifications.model import (
     OutboxPayload,
     OutboxStatus,
     decode_payload,
-    encode_payload,
+    encode_bounded,
 )
 from dsbot.store.sql import from_iso, to_iso
 from dsbot.store.sql import one_row as _row
@@ -83,7 +83,8 @@ class OutboxRow:
 
 
 def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
-    """Add a row unless its dedupe key was ever used (then nothing happens): True if added."""
+    """Add a row unless its dedupe key was ever used (then nothing happens): True if added.
+    Its payload is stored within MAX_PAYLOAD_BYTES (`encode_bounded`: PayloadTooLarge else)."""
     if not isinstance(entry.payload, tuple(PAYLOAD_TYPES.values())):
         raise TypeError(f"not an outbox payload: {entry.payload!r}")
     cursor = db.execute(
@@ -95,7 +96,7 @@ def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
             entry.item.backend.value if entry.item else None,
             entry.item.ref if entry.item else None,
             entry.kind.value,
-            encode_payload(entry.payload),
+            encode_bounded(entry.payload),
             entry.dedupe_key,
             to_iso(now),
             to_iso(now),

@@ -22,11 +22,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
 
+from dsbot.notifications.model import SummaryTally, decode_payload
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import (
@@ -35,7 +37,6 @@ from dsbot.store.notifications import (
     OutboxRow,
     OutboxStatus,
     ParentPayload,
-    SummaryPayload,
 )
 
 BURST_THRESHOLD = 20
@@ -133,34 +134,55 @@ def is_burst_candidate(row: OutboxRow) -> bool:
     )
 
 
+@dataclass
+class _Burst:
+    """New-dossier cards of one démarche in one channel, as they are read: the row ids to fold
+    and the summary's counts and sample, never the rows themselves."""
+
+    ids: list[int] = field(default_factory=list)
+    tally: SummaryTally = field(default_factory=SummaryTally)
+
+
+def _burst_candidates(db: Database) -> Iterator[tuple[int, str, str, ParentPayload]]:
+    """(id, team, channel, payload) of every new dossier's card not tried yet, oldest first,
+    read row by row (a backfill queues one per dossier of the démarche)."""
+    cursor = db.execute(
+        "SELECT id, team_id, channel_id, payload FROM outbox WHERE status = 'pending'"
+        " AND kind = 'parent' AND attempts = 0 ORDER BY id"
+    )
+    for row_id, team_id, channel_id, text in cursor:
+        payload = decode_payload(OutboxKind.PARENT, text)
+        if isinstance(payload, ParentPayload) and payload.new and payload.summary is not None:
+            yield row_id, team_id, channel_id, payload
+
+
 def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOLD) -> int:
     """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
     by a single summary row (the feed commits page by page, so a burst is only known once the
-    cycle's pages are all in). Returns the number of summary rows written."""
-    groups: dict[tuple[str, str, int | None, bool], list[tuple[OutboxRow, ParentPayload]]]
-    groups = defaultdict(list)
-    for row in q.open_rows(db):
-        payload = row.payload
-        if is_burst_candidate(row):
-            assert isinstance(payload, ParentPayload)
-            group = (row.team_id, row.channel_id, payload.demarche, payload.backfill)
-            groups[group].append((row, payload))
+    cycle's pages are all in). Returns the number of summary rows written.
+
+    The summary holds counts and a sample (`SummaryPayload`), and the rows are read one at a
+    time: memory and the row's size stay the same for 30 dossiers or 100,000."""
+    groups: dict[tuple[str, str, int | None, bool], _Burst] = defaultdict(_Burst)
+    for row_id, team_id, channel_id, payload in _burst_candidates(db):
+        burst = groups[(team_id, channel_id, payload.demarche, payload.backfill)]
+        burst.ids.append(row_id)
+        assert payload.summary is not None
+        burst.tally.add(payload.summary, payload.demarche_title)
     written = 0
-    for (team_id, channel_id, demarche, backfill), rows in groups.items():
+    for (team_id, channel_id, demarche, backfill), burst in groups.items():
         # A backfill is always one summary, however small; live deposits only above the
         # threshold.
-        if not backfill and len(rows) <= threshold:
+        if not backfill and len(burst.ids) <= threshold:
             continue
-        for row, _ in rows:
-            q.mark_final(db, row.id, OutboxStatus.COLLAPSED, "burst summary")
-        summary = SummaryPayload(
-            demarche=demarche,
-            demarche_title=next((p.demarche_title for _, p in rows if p.demarche_title), None),
-            dossiers=tuple(p.summary for _, p in rows if p.summary is not None),
+        db.conn.executemany(
+            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?",
+            [(OutboxStatus.COLLAPSED.value, "burst summary", i) for i in burst.ids],
         )
         kind = "backfill" if backfill else "summary"
-        first, last = rows[0][0].id, rows[-1][0].id
+        first, last = burst.ids[0], burst.ids[-1]
         key = f"{team_id}:{channel_id}:{kind}:{demarche}:{first}-{last}"
+        summary = burst.tally.payload(demarche)
         q.enqueue(db, OutboxEntry(team_id, channel_id, None, summary, key), now)
         written += 1
     return written
