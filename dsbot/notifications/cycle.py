@@ -59,6 +59,9 @@ from dsbot.store.notifications import AlertPayload
 log = logging.getLogger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
+# What the feed captured of a dossier for its card (personal data: the demandeur, the last
+# message) is kept while its rows may still be sent; a card sent later reads DS again.
+CARD_RETENTION = timedelta(days=7)
 BETWEEN_DRAINS = 1.0
 # A failing loop waits the poll interval, then twice as long each time, at most this long.
 FAULT_BACKOFF_CAP = 300.0
@@ -218,6 +221,7 @@ class PruneOutbox:
     def run(self, poller: Poller, report: CycleReport) -> None:
         with q.write(poller.store) as db:
             q.prune_outbox(db, poller.clock() - OUTBOX_RETENTION)
+            q.prune_cards(db, poller.clock() - CARD_RETENTION)
 
 
 STEPS: tuple[Step, ...] = (

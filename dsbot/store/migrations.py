@@ -298,3 +298,21 @@ def m009_item_keys(db: Database) -> None:
     # the subscriptions and the index: a Dynacase document was the negative of its initid in
     # columns made for DS dossier numbers. See dsbot/store/migration_item_keys.py.
     convert_to_item_keys(db)
+
+
+@migrations()
+def m010_card_captures(db: Database) -> None:
+    # What each card needs, captured by the feed: the sender renders without reading the
+    # backend again (dsbot/store/card_captures.py).
+    db.execute(
+        """
+        CREATE TABLE card_captures (
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            card TEXT,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (backend, ref)
+        )
+        """
+    )
+    db.execute("CREATE INDEX card_captures_read_at ON card_captures (read_at)")

@@ -14,6 +14,7 @@ from dsbot.notifications.model import (
     ThreadPayload,
 )
 from dsbot.store.audit import own_actions, own_item_changes
+from dsbot.store.card_captures import CardCapture, card_capture, prune_cards, save_card
 from dsbot.store.channel_messages import forget_parent, parent_ts, set_parent_ts, touch_parent
 from dsbot.store.feeds import (
     Feed,
@@ -80,6 +81,7 @@ from dsbot.store.subscriptions import (
 
 __all__ = [
     "AlertPayload",
+    "CardCapture",
     "Feed",
     "ItemRef",
     "ItemSubscription",
@@ -94,6 +96,7 @@ __all__ = [
     "active_feeds",
     "advance_cursor",
     "advance_deleted_since",
+    "card_capture",
     "channel_item_subscriptions",
     "channel_subscriptions",
     "channels_with_open_rows",
@@ -133,11 +136,13 @@ __all__ = [
     "parent_ts",
     "pause_item_subscriptions",
     "pending_parent",
+    "prune_cards",
     "prune_outbox",
     "record_feed_failure",
     "record_feed_success",
     "release",
     "reschedule",
+    "save_card",
     "save_snapshot",
     "sending_rows",
     "set_cursor",

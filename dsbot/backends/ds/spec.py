@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsbot.backends.ds.backend import DECISIONS, DSBackend, motivation_input
+from dsbot.backends.ds.card_capture import capture_text, restore
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
 from dsbot.backends.ds.probe import probe
@@ -77,6 +78,8 @@ SPEC = register(
         detail=dossier_detail,
         states=states,
         url=page_url,
+        capture=capture_text,
+        restore=restore,
         decisions=DECISIONS,
         decision_input=motivation_input,
         reached_by=reached_by,
