@@ -488,5 +488,6 @@ class DeliveryService:
         )
 
     def tier3_call(self) -> None:
-        """Wait for a token of the workspace's Tier 3 budget (history reads call this)."""
-        self.pacer.tier3.take(self._pause, self._stopping)
+        """Wait for a call of the workspace's history budget (Tier 3; history reads call
+        this)."""
+        self.pacer.history.take(self._pause, self._stopping)

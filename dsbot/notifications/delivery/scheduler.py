@@ -9,10 +9,13 @@ Slack's rate limits let it go now, kept on our side so that the outbox never ear
 - chat.postMessage: about one message a second per channel. The next slot is timed from the
   END of the previous post: timed from its start, a slow answer leaves the next request less
   than a second behind the one Slack counted, and Slack refuses it.
-- chat.update, conversations.history and conversations.replies are Tier 3 methods (about 50 a
-  minute, short bursts allowed), counted for the whole workspace and not per channel: one
-  token bucket shared by every channel, which a card update draws from instead of waiting for
-  a posting slot.
+- chat.update, conversations.history and conversations.replies are Tier 3 methods: 50 a
+  minute, per method, counted for the whole workspace and not per channel. Each method has its
+  `MethodLimit`, shared by every channel, which a card update draws from instead of waiting
+  for a posting slot: a token bucket (its pace, short bursts) inside a sliding window that
+  never lets more than 50 go in any minute (the bucket alone let 60 go in the first one, and a
+  strict Slack answered 9 × 429 to 100 updates). History and replies share one, the
+  stricter.
 
 Times are `monotonic()` seconds (injectable, so that tests move a fake clock).
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +46,9 @@ BURST_THRESHOLD = 20
 POST_INTERVAL = 1.0
 TIER3_PER_MINUTE = 50.0
 TIER3_BURST = 10
+# The window a method's calls are counted in: Slack's minute, and a second for the time a
+# request takes to reach Slack.
+TIER_WINDOW = 61.0
 
 
 class TokenBucket:
@@ -69,8 +75,10 @@ class TokenBucket:
         with self._lock:
             now = self.monotonic()
             self._refill(now)
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            # A token refilled to within rounding of 1 is a token: the time it would still
+            # take rounds to now, and asking again at "now" would never get it.
+            if self._tokens >= 1.0 - 1e-9:
+                self._tokens = max(self._tokens - 1.0, 0.0)
                 return None
             return now + (1.0 - self._tokens) / self.rate
 
@@ -80,8 +88,60 @@ class TokenBucket:
             sleep(max(ready - self.monotonic(), 0.0))
 
 
+class SlidingWindow:
+    """At most `limit` calls in any `window` seconds, as a strict Slack counts them."""
+
+    def __init__(self, limit: int, window: float, monotonic: Callable[[], float]) -> None:
+        self.limit = max(1, limit)
+        self.window = window
+        self.monotonic = monotonic
+        self._times: deque[float] = deque()
+
+    def ready_at(self) -> float | None:
+        """None if a call may go now, else the monotonic time when one may (not thread-safe:
+        the caller holds its lock)."""
+        now = self.monotonic()
+        while self._times and now >= self._times[0] + self.window:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return None
+        return self._times[0] + self.window
+
+    def record(self) -> None:
+        self._times.append(self.monotonic())
+
+
+class MethodLimit:
+    """One Slack method's budget for the workspace: `per_minute` calls a minute on average, at
+    most `burst` at once, never more than `per_minute` in any TIER_WINDOW."""
+
+    def __init__(
+        self, per_minute: float, burst: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.bucket = TokenBucket(per_minute, burst, monotonic)
+        self.window = SlidingWindow(int(per_minute), TIER_WINDOW, monotonic)
+        self.monotonic = monotonic
+        self._lock = threading.Lock()
+
+    def try_take(self) -> float | None:
+        """Take a call: None if taken, else the monotonic time when one may be there."""
+        with self._lock:
+            ready = self.window.ready_at()
+            if ready is None:
+                ready = self.bucket.try_take()
+            if ready is None:
+                self.window.record()
+            return ready
+
+    def take(self, sleep: Callable[[float], None], stopped: Callable[[], bool] = bool) -> None:
+        """Take a call, sleeping until there is one (or until `stopped()`)."""
+        while (ready := self.try_take()) is not None and not stopped():
+            sleep(max(ready - self.monotonic(), 0.0))
+
+
 class Pacer:
-    """When each channel may post next, and the workspace's Tier 3 budget."""
+    """When each channel may post next, and the workspace's Tier 3 budgets: `tier3` for
+    chat.update, `history` for conversations.history and conversations.replies."""
 
     def __init__(
         self,
@@ -93,7 +153,8 @@ class Pacer:
     ) -> None:
         self.post_interval = post_interval
         self.monotonic = monotonic
-        self.tier3 = TokenBucket(tier3_per_minute, tier3_burst, monotonic)
+        self.tier3 = MethodLimit(tier3_per_minute, tier3_burst, monotonic)
+        self.history = MethodLimit(tier3_per_minute, tier3_burst, monotonic)
         self._next_post: dict[str, float] = {}
         self._lock = threading.Lock()
 
