@@ -301,7 +301,7 @@ def m009_item_keys(db: Database) -> None:
 
 
 @migrations()
-def m010_card_captures(db: Database) -> None:
+def m010_card_captures_and_outbox_indexes(db: Database) -> None:
     # What each card needs, captured by the feed: the sender renders without reading the
     # backend again (dsbot/store/card_captures.py).
     db.execute(
@@ -316,3 +316,10 @@ def m010_card_captures(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX card_captures_read_at ON card_captures (read_at)")
+    # A channel's next row without a rescan of its waiting ones (in id order, as the scheduler
+    # reads them), and the pruning of old rows without a scan of the table.
+    db.execute(
+        "CREATE INDEX outbox_open_channel ON outbox (channel_id, id)"
+        " WHERE status IN ('pending', 'sending')"
+    )
+    db.execute("CREATE INDEX outbox_created ON outbox (created_at)")

@@ -328,14 +328,16 @@ class DeliveryService:
         posting slot or a Tier 3 token, and say until when."""
         step = _Step()
         while not self._stopping() and not self._is_blocked(channel):
-            row = self.scheduler.next_row(channel)
-            if row is None:
-                return step
-            ready = self.scheduler.reserve(row)
-            if ready is not None:
-                step.ready_at = ready
-                return step
-            self._send(row, step.report)
+            # One message, one database connection: pick, reserve, claim, send, record.
+            with self.store.unit():
+                row = self.scheduler.next_row(channel)
+                if row is None:
+                    return step
+                ready = self.scheduler.reserve(row)
+                if ready is not None:
+                    step.ready_at = ready
+                    return step
+                self._send(row, step.report)
         return step
 
     # --- sending ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -284,30 +285,31 @@ class Scheduler:
         now = self.clock()
         with self.store.connect() as db:
             waiting: set[object] = set()
-            for row in q.open_rows(db, channel):
-                key: object = row.item if row.item is not None else row.id
-                if key in waiting:
-                    continue
-                if (
-                    row.status is not OutboxStatus.PENDING
-                    or row.next_attempt_at > now
-                    or self._held(row)
-                ):
-                    waiting.add(key)
-                    continue
-                if row.kind is OutboxKind.THREAD and row.item is not None:
-                    has_parent = q.parent_ts(db, row.team_id, channel, row.item)
-                    parent = None if has_parent else q.pending_parent(db, channel, row.item)
-                    if parent is not None:
-                        if (
-                            parent.status is OutboxStatus.PENDING
-                            and parent.next_attempt_at <= now
-                            and not self._held(parent)
-                        ):
-                            return parent
+            with closing(q.iter_open_rows(db, channel)) as rows:
+                for row in rows:
+                    key: object = row.item if row.item is not None else row.id
+                    if key in waiting:
+                        continue
+                    if (
+                        row.status is not OutboxStatus.PENDING
+                        or row.next_attempt_at > now
+                        or self._held(row)
+                    ):
                         waiting.add(key)
                         continue
-                return row
+                    if row.kind is OutboxKind.THREAD and row.item is not None:
+                        has_parent = q.parent_ts(db, row.team_id, channel, row.item)
+                        parent = None if has_parent else q.pending_parent(db, channel, row.item)
+                        if parent is not None:
+                            if (
+                                parent.status is OutboxStatus.PENDING
+                                and parent.next_attempt_at <= now
+                                and not self._held(parent)
+                            ):
+                                return parent
+                            waiting.add(key)
+                            continue
+                    return row
         return None
 
     def reserve(self, row: OutboxRow) -> float | None:
