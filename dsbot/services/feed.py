@@ -161,6 +161,8 @@ class FeedProcessor:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.monotonic = monotonic
+        # Set by the poller: dsbot is stopping, the feed ends at the end of the page in hand.
+        self.stopping: Callable[[], bool] = lambda: False
         self.store = store
         # What a card needs of a dossier, kept when a row about its card is queued: the sender
         # renders from it and never reads DS again (DS's spec: `capture`).
@@ -261,7 +263,7 @@ class FeedProcessor:
                 full = 2 * changed >= len(page.dossiers)
                 with self._lock:
                     self._mostly_changes[memo] = full
-            if not page.has_next_page or page.end_cursor is None:
+            if not page.has_next_page or page.end_cursor is None or self.stopping():
                 return
             cursor = page.end_cursor
             # Memory holds one page: this one goes before the next one is read.
