@@ -92,16 +92,21 @@ class RecentDossiers(Generic[D]):
         fetch: Callable[[int], D],
         ttl: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        max_items: int = 1000,
     ) -> None:
         self._fetch = fetch
         self._ttl = ttl
+        self.max_items = max_items
         self.monotonic = monotonic
         self._lock = threading.Lock()
         self._items: dict[int, tuple[float, D]] = {}
 
     def put(self, dossier: D) -> None:
         with self._lock:
+            self._items.pop(dossier.number, None)
             self._items[dossier.number] = (self.monotonic(), dossier)
+            while len(self._items) > self.max_items:  # the oldest go: memory stays bounded
+                del self._items[next(iter(self._items))]
 
     def get(self, number: int) -> D:
         """The dossier as read at most `ttl` seconds ago, or a fresh read."""
@@ -116,6 +121,10 @@ class RecentDossiers(Generic[D]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
 @dataclass
@@ -311,7 +320,7 @@ class FeedProcessor:
             result.full_pages += 1
             wanted = {s.number for s in changed}
             details = {d.number: (read_at, d) for d in page.details if d.number in wanted}
-            if self.cache is not None:
+            if self.cache is not None and self.capture is None:
                 for _, dossier in details.values():
                     self.cache.put(dossier)
         else:
@@ -385,6 +394,8 @@ class FeedProcessor:
                 log.info("dossier %s listed but no longer readable", number)
                 continue
             found[number] = (read_at, dossier)
-            if self.cache is not None:
+            if self.cache is not None and self.capture is None:
+                # Without captures, the sender renders from this cache. With them, keeping
+                # every dossier a backfill reads would make memory follow the démarche.
                 self.cache.put(dossier)
         return found

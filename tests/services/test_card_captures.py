@@ -41,6 +41,8 @@ def test_a_drain_longer_than_the_cache_reads_ds_no_more(tmp_path):
         h.advance()
         report = h.poller.run_cycle(deliver=False)  # the feed reads; the drain comes later
         assert sum(f.enqueued for f in report.feeds) == 3
+        # What the feed read is not kept in memory: memory follows a page, not the démarche.
+        assert len(h.poller.cache) == 0
         monotonic[0] += 120  # the feed's 60 s cache has expired when the cards go
         before = requests(h)
         assert h.poller.sender.drain().sent == 3
