@@ -41,9 +41,9 @@ ALTERNATIVE_ARGUMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
 LEGACY_SCOPES = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
 
 # Slack's rate-limit tiers (calls a minute, per method and workspace) and the tier of each
-# method dsbot calls, as /work/shared/slack/NOTES.md gives them (from Slack's docs; the 2021
-# OpenAPI description has no tiers). chat.postMessage has its own rule (about one a second per
-# channel), and auth.test and apps.connections.open are not limited this way.
+# method dsbot calls (docs/slack.md, "Rate limits"; the 2021 OpenAPI description has no tiers).
+# chat.postMessage has its own rule (about one a second per channel), and auth.test and
+# apps.connections.open are not limited this way.
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS: dict[str, int] = {
     "chat.update": 3,
