@@ -38,6 +38,8 @@ from dsbot.store import DatabaseUnavailable, Store
 from dsbot.texts import get_texts
 
 log = get_logger(__name__)
+# How long `dsbot run` waits for the poller when it stops (it must be gone within 5 s).
+SHUTDOWN_GRACE = 3.0
 
 
 class StartupError(Exception):
@@ -145,7 +147,13 @@ def start_background_poller(
 
     def stop() -> None:
         stop_event.set()
-        thread.join(timeout=60)
+        # The feeds stop at the end of their page, the sender after the message in hand. A DS
+        # request still out (or waiting for the rate limiter) is not waited for: every page is
+        # committed with its cursor and every message is claimed before it is sent, so the
+        # next start goes on from there and sends nothing twice (the outbox's recovery).
+        thread.join(timeout=SHUTDOWN_GRACE)
+        if thread.is_alive():
+            log.warning("poller.left_waiting")
 
     return stop
 

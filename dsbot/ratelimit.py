@@ -6,6 +6,11 @@ requests per period guarantees that no fixed window of the same length sees more
 whatever its alignment.
 Every DS client of the process that uses the same token must share one limiter: the registry
 below hands out one per (url, token).
+
+People come first: a request made for the poller (`background=True`: the feeds, the cards it
+sends, the Home tabs it refreshes) never takes the last `reserve` slots of the window, and
+never takes a slot while a person's request is waiting for one. A person's card is answered
+within their own budget however long a backfill's indexing runs.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ DS_LIMIT_PER_MINUTE = 400
 # same token, and network jitter can shift a few requests into the next server-side window.
 DEFAULT_LIMIT = 360
 DEFAULT_PERIOD = 60.0
+# The share of the window the poller may never take: people's own budget (36 of 360).
+PEOPLE_RESERVE = 0.1
+# How long a background request waits before looking again while a person's is waiting.
+YIELD_WAIT = 0.05
 
 
 class WaitTooLong(Exception):
@@ -55,42 +64,60 @@ class RateLimiter:
         self._granted: deque[float] = deque()
         self._blocked_until = 0.0
         self.waited = 0.0  # total seconds callers were made to wait, for logs and tests
+        # The slots a background request may never take (at least one when limit > 1).
+        self.reserve = min(max(1, round(limit * PEOPLE_RESERVE)), limit - 1)
+        self.people_waiting = 0
 
-    def _wait_needed(self, now: float) -> float:
+    def _wait_needed(self, now: float, background: bool) -> float:
         while self._granted and self._granted[0] <= now - self.period:
             self._granted.popleft()
         wait = self._blocked_until - now
-        if len(self._granted) >= self.limit:
-            wait = max(wait, self._granted[0] + self.period - now)
+        limit = self.limit - self.reserve if background else self.limit
+        if len(self._granted) >= limit:
+            # The slot of this priority frees when the oldest ones over its limit leave.
+            wait = max(wait, self._granted[len(self._granted) - limit] + self.period - now)
+        if background and self.people_waiting:
+            wait = max(wait, YIELD_WAIT)
         return max(wait, 0.0)
 
-    def try_acquire(self) -> float:
+    def try_acquire(self, *, background: bool = False) -> float:
         """Take a slot if one is free now (returns 0.0), else return the seconds to wait."""
         with self._lock:
             now = self._clock()
-            wait = self._wait_needed(now)
+            wait = self._wait_needed(now, background)
             if wait <= 0:
                 self._granted.append(now)
             return wait
 
-    def acquire(self, max_wait: float | None = None) -> float:
+    def acquire(self, max_wait: float | None = None, *, background: bool = False) -> float:
         """Block until a slot is free and take it. Returns the seconds spent waiting.
 
         With `max_wait`, raises WaitTooLong instead of starting a wait longer than that (a user
         waiting on a click is better told to come back later than kept hanging).
+        `background`: the poller's request, after people's (see the module's docstring).
         """
         waited = 0.0
-        while True:
-            wait = self.try_acquire()
-            if wait <= 0:
-                return waited
-            if max_wait is not None and waited + wait > max_wait:
-                raise WaitTooLong(wait)
-            # Sleep outside the lock so that other threads can compute their own wait.
-            self._sleep(wait)
-            waited += wait
-            with self._lock:
-                self.waited += wait
+        queued = False
+        try:
+            while True:
+                wait = self.try_acquire(background=background)
+                if wait <= 0:
+                    return waited
+                if max_wait is not None and waited + wait > max_wait:
+                    raise WaitTooLong(wait)
+                if not background and not queued:
+                    queued = True
+                    with self._lock:
+                        self.people_waiting += 1
+                # Sleep outside the lock so that other threads can compute their own wait.
+                self._sleep(wait)
+                waited += wait
+                with self._lock:
+                    self.waited += wait
+        finally:
+            if queued:
+                with self._lock:
+                    self.people_waiting -= 1
 
     def hold(self, seconds: float) -> None:
         """Refuse every slot for `seconds` (DS said 429: everyone in the process backs off)."""
@@ -100,7 +127,7 @@ class RateLimiter:
     def in_window(self) -> int:
         """How many slots were taken within the last period."""
         with self._lock:
-            self._wait_needed(self._clock())
+            self._wait_needed(self._clock(), False)
             return len(self._granted)
 
 

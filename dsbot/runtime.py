@@ -70,6 +70,10 @@ def build_poller(
         settings.require("SLACK_BOT_TOKEN")
         # The sender reschedules on 429 itself: sleeping in the client would stall a cycle.
         slack = make_web_client(settings, retry_rate_limits=False)
+    # The poller's DS requests wait behind people's in the token's shared limiter.
+    background = getattr(ds, "background", None)
+    if callable(background):
+        ds = background()
     cache = RecentDossiers(ds.get_dossier)
     texts = texts or get_texts(settings.lang)
     if items is None:

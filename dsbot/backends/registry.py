@@ -136,6 +136,11 @@ class BackendSpec:
     detail: Callable[[Any, Callable[..., str], str], ItemDetail] | None = None
     states: Callable[[Callable[..., str]], tuple[ItemState, ...]] | None = None
     url: Callable[[str, str, str], str] | None = None
+    # What a channel card needs of an item the feed has just read, kept by the store so that
+    # the sender renders it without a second read: `capture(item)` as text (bounded),
+    # `restore(text)` the item again, for `detail`. None: the sender reads the item.
+    capture: Callable[[Any], str] | None = None
+    restore: Callable[[str], Any] | None = None
 
     # its decisions (the actions that close an item, DS's accepter…), and what a decision
     # asks besides its file: `decision_input(action, texts)` (DS's motivation), or None.

@@ -64,6 +64,9 @@ from dsbot.store.notifications import AlertPayload
 log = get_logger(__name__)
 
 OUTBOX_RETENTION = timedelta(days=30)
+# What the feed captured of a dossier for its card (personal data: the demandeur, the last
+# message) is kept while its rows may still be sent; a card sent later reads DS again.
+CARD_RETENTION = timedelta(days=7)
 BETWEEN_DRAINS = 1.0
 POLL_CYCLE = "notification cycle"
 DELIVERY = "outbox delivery"
@@ -162,6 +165,8 @@ class PollFeeds:
         with poller.store.connect() as db:
             feeds = q.active_feeds(db)
         for feed in feeds:
+            if poller.stopping():
+                return  # dsbot is stopping: the next start goes on from each feed's cursor
             # A long cycle (a large backlog) renews the lease as it goes; if another poller
             # took the database over meanwhile, this one stops.
             if not poller.lease.acquire():
@@ -254,6 +259,7 @@ class PruneOutbox:
     def run(self, poller: Poller, report: CycleReport) -> None:
         with q.write(poller.store) as db:
             q.prune_outbox(db, poller.clock() - OUTBOX_RETENTION)
+            q.prune_cards(db, poller.clock() - CARD_RETENTION)
 
 
 STEPS: tuple[Step, ...] = (
@@ -322,9 +328,14 @@ class Poller:
         self._fault: _Fault | None = None
         # Wakes the delivery thread of run_forever (a cycle ended, or run_forever stops).
         self.wake = threading.Event()
+        self.stop_event: threading.Event | None = None
         self._closing = False
 
     # --- the cycle -------------------------------------------------------------------------
+
+    def stopping(self) -> bool:
+        """dsbot is stopping (run_forever's stop_event is set)."""
+        return self.stop_event is not None and self.stop_event.is_set()
 
     def run_cycle(self, *, keep_lease: bool = False, deliver: bool = True) -> CycleReport:
         """Run the steps in order (with `deliver` False, the drain is left to the delivery
@@ -378,6 +389,11 @@ class Poller:
         go when due, and a long queue never holds up a poll. Nothing but a stop ends it: a
         failing cycle backs off and tries again (see the module's docstring)."""
         self.sender.stop_event = stop_event
+        self.stop_event = stop_event
+        for backend in self.feeds.backends:
+            # A feed stops at the end of its page (committed with its cursor) when dsbot stops.
+            if hasattr(backend.reader, "stopping"):
+                backend.reader.stopping = stop_event.is_set
         self._closing = False
         self.status.started()
         self.status.delivery_started()

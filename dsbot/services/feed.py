@@ -28,12 +28,13 @@ from dsbot.backends import registry
 from dsbot.backends.errors import BackendError, BackendTimeout
 from dsbot.backends.port import BackendName, ChangeClassifier
 from dsbot.logs import get_logger
+from dsbot.notifications.model import ItemRef, ParentPayload
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
 from dsbot.services.privacy import erase_dossier
 from dsbot.store import Store
 from dsbot.store import notifications as q
-from dsbot.store.notifications import Feed
+from dsbot.store.notifications import Feed, OutboxEntry
 from dsbot.store.subscriptions import DS_FEED_SCOPES
 
 __all__ = [
@@ -63,6 +64,11 @@ FULL_FALLBACK_SIZE = 25
 # How long a feed whose full pages timed out keeps the smaller pages: a démarche with heavy
 # forms stays heavy, but a slow hour at DS should not cost the feed its large pages for good.
 FALLBACK_HOLD = timedelta(hours=1)
+# A full page answered within this many seconds (DS gives up at 30) is a fast one; after
+# GROW_AFTER fast pages in a row, DS is fast again: full pages are twice as large, up to the
+# page size, short of the size that timed out (tried again once the hold is over).
+FAST_PAGE = 5.0
+GROW_AFTER = 8
 
 
 class Numbered(Protocol):
@@ -78,21 +84,32 @@ class RecentDossiers(Generic[D]):
     """Full dossiers read by the feed in this cycle, so that the sender can render a card
     without reading the same dossier again seconds later. Thread-safe."""
 
-    def __init__(self, fetch: Callable[[int], D], ttl: float = 60.0) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[int], D],
+        ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_items: int = 1000,
+    ) -> None:
         self._fetch = fetch
         self._ttl = ttl
+        self.max_items = max_items
+        self.monotonic = monotonic
         self._lock = threading.Lock()
         self._items: dict[int, tuple[float, D]] = {}
 
     def put(self, dossier: D) -> None:
         with self._lock:
-            self._items[dossier.number] = (time.monotonic(), dossier)
+            self._items.pop(dossier.number, None)
+            self._items[dossier.number] = (self.monotonic(), dossier)
+            while len(self._items) > self.max_items:  # the oldest go: memory stays bounded
+                del self._items[next(iter(self._items))]
 
     def get(self, number: int) -> D:
         """The dossier as read at most `ttl` seconds ago, or a fresh read."""
         with self._lock:
             item = self._items.get(number)
-        if item is not None and time.monotonic() - item[0] <= self._ttl:
+        if item is not None and self.monotonic() - item[0] <= self._ttl:
             return item[1]
         dossier = self._fetch(number)
         self.put(dossier)
@@ -105,6 +122,10 @@ class RecentDossiers(Generic[D]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
 @dataclass
@@ -126,10 +147,12 @@ class FeedResult:
 @dataclass(frozen=True)
 class _Slow:
     """A feed whose full pages timed out: at most `full_size` dossiers per full page (0: light
-    pages only) until `until`."""
+    pages only) until `until`; `timed_out` is the smallest size that did."""
 
     full_size: int
     until: datetime
+    timed_out: int = PAGE_SIZE
+    fast: int = 0  # full pages of `full_size` answered fast in a row
 
 
 def ds_classifier() -> ChangeClassifier:
@@ -155,8 +178,16 @@ class FeedProcessor:
         page_size: int = PAGE_SIZE,
         deletion_overlap: timedelta = DELETION_OVERLAP,
         classifier: ChangeClassifier | None = None,
+        capture_cards: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.monotonic = monotonic
+        # Set by the poller: dsbot is stopping, the feed ends at the end of the page in hand.
+        self.stopping: Callable[[], bool] = lambda: False
         self.store = store
+        # What a card needs of a dossier, kept when a row about its card is queued: the sender
+        # renders from it and never reads DS again (DS's spec: `capture`).
+        self.capture = registry.get(BackendName.DS).capture if capture_cards else None
         self.ds = ds
         self.classifier = classifier or ds_classifier()
         self.clock = clock
@@ -217,8 +248,11 @@ class FeedProcessor:
                         self.cache.forget(deleted.number)
                     continue
                 context = DossierContext(deleted.number, deleted.state)
-                for entry in plan_deliveries(db, subs, context, [change]):
+                entries = plan_deliveries(db, subs, context, [change])
+                for entry in entries:
                     result.enqueued += q.enqueue(db, entry, now)
+                if entries and self.capture is not None:
+                    q.save_card(db, ItemRef.ds(deleted.number), None, now)  # its card: gone
                 q.save_snapshot(db, feed.key, deleted.number, snapshot.to_json(), now)
                 index.forget(db, deleted.number, now)
             q.advance_deleted_since(db, feed.key, max(d.date_supression for d in listed))
@@ -239,6 +273,7 @@ class FeedProcessor:
             as_full = full and full_size > 0
             size = full_size if as_full else self.page_size
             read_at = self.clock()
+            started = self.monotonic()
             try:
                 # DS's FeedPage: the summaries, the cursor, the full dossiers when `full`.
                 page = self.ds.feed_page(
@@ -256,12 +291,14 @@ class FeedProcessor:
                 result.fallbacks += 1
                 log.warning("feed.page_timed_out", feed=feed.key, page_size=size)
                 continue
+            if as_full:
+                self._answered(feed.key, size, self.monotonic() - started)
             changed = self._page(feed, page, read_at, result)
             if page.dossiers:
                 full = 2 * changed >= len(page.dossiers)
                 with self._lock:
                     self._mostly_changes[memo] = full
-            if not page.has_next_page or page.end_cursor is None:
+            if not page.has_next_page or page.end_cursor is None or self.stopping():
                 return
             cursor = page.end_cursor
             # Memory holds one page: this one goes before the next one is read.
@@ -281,7 +318,21 @@ class FeedProcessor:
     def _slow_down(self, key: str, timed_out: int) -> None:
         full_size = FULL_FALLBACK_SIZE if timed_out > FULL_FALLBACK_SIZE else 0
         with self._lock:
-            self._slow[key] = _Slow(full_size, self.clock() + FALLBACK_HOLD)
+            self._slow[key] = _Slow(full_size, self.clock() + FALLBACK_HOLD, timed_out)
+
+    def _answered(self, key: str, size: int, seconds: float) -> None:
+        """A full page of `size` came back in `seconds`: after GROW_AFTER fast ones in a row,
+        the next may be twice as large, as long as it stays under the size that timed out."""
+        with self._lock:
+            slow = self._slow.get(key)
+            if slow is None or size < slow.full_size:
+                return
+            fast = slow.fast + 1 if seconds <= FAST_PAGE else 0
+            larger = min(2 * size, self.page_size)
+            if fast >= GROW_AFTER and larger < slow.timed_out:
+                self._slow[key] = _Slow(larger, slow.until, slow.timed_out)
+            else:
+                self._slow[key] = _Slow(slow.full_size, slow.until, slow.timed_out, fast)
 
     def _page(self, feed: Feed, page: Any, read_at: datetime, result: FeedResult) -> int:
         """Classifies and commits one page; returns how many of its dossiers had changed."""
@@ -296,7 +347,7 @@ class FeedProcessor:
             result.full_pages += 1
             wanted = {s.number for s in changed}
             details = {d.number: (read_at, d) for d in page.details if d.number in wanted}
-            if self.cache is not None:
+            if self.cache is not None and self.capture is None:
                 for _, dossier in details.values():
                     self.cache.put(dossier)
         else:
@@ -326,12 +377,30 @@ class FeedProcessor:
                     demarche_title=dossier.demarche.title or None,
                     summary=summary,
                 )
-                for entry in plan_deliveries(db, subs, context, changes):
+                entries = plan_deliveries(db, subs, context, changes)
+                for entry in entries:
                     result.enqueued += q.enqueue(db, entry, now)
+                self._capture(db, dossier, entries, observed_at)
                 q.save_snapshot(db, feed.key, summary.number, current.to_json(), now)
                 index.record(db, dossier, now)
             q.advance_cursor(db, feed.key, page.end_cursor)
         return len(changed)
+
+    def _capture(
+        self, db: Any, dossier: Any, entries: list[OutboxEntry], read_at: datetime
+    ) -> None:
+        """Keep what the card needs of `dossier` when a row may render its card (a backfill's
+        rows become one summary: no card)."""
+        if self.capture is None or not any(
+            not (isinstance(e.payload, ParentPayload) and e.payload.backfill) for e in entries
+        ):
+            return
+        try:
+            card = self.capture(dossier)
+        except ValueError:
+            log.warning("card.too_large_to_capture", dossier=dossier.number)
+            return
+        q.save_card(db, ItemRef.ds(dossier.number), card, read_at)
 
     def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Any]]:
         """The full dossiers (DSClient.get_dossiers), with when the read started. A dossier
@@ -350,6 +419,8 @@ class FeedProcessor:
                 log.info("feed.dossier_unreadable", dossier=number)
                 continue
             found[number] = (read_at, dossier)
-            if self.cache is not None:
+            if self.cache is not None and self.capture is None:
+                # Without captures, the sender renders from this cache. With them, keeping
+                # every dossier a backfill reads would make memory follow the démarche.
                 self.cache.put(dossier)
         return found

@@ -2,6 +2,8 @@
 
 Listeners run on Bolt's worker threads and the poller on its own thread; a sqlite3 connection
 must not be shared across threads, so every unit of work opens its own (cheap) connection.
+Inside `Store.unit()` (one message sent: pick, claim, send, record), every `connect()` of that
+thread shares the unit's connection: one open instead of about ten.
 
 Only `migrate()` (at start-up) may create the file. Once migrated, connections open it
 read-write without creating it: a database file deleted under a running dsbot is reported
@@ -12,6 +14,7 @@ command with an error and forget every subscription.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +43,7 @@ class Store:
         self.path = str(path)
         # Set by migrate(): from then on the file must exist (see the module's docstring).
         self.migrated = False
+        self._local = threading.local()  # .db: the connection of this thread's unit()
 
     def _sqlite(self, timeout: float) -> sqlite3.Connection:
         """The raw connection (tests inject faults here)."""
@@ -140,12 +144,37 @@ class Store:
 
     @contextmanager
     def connect(self) -> Iterator[Database]:
-        """A connection for one unit of work; commits on success, rolls back on error."""
+        """A connection for one unit of work; commits on success, rolls back on error. Inside
+        `unit()`, the unit's connection: a block that found a transaction open is part of it
+        (the block that opened it commits)."""
+        shared: Database | None = getattr(self._local, "db", None)
+        if shared is not None:
+            if shared.conn.in_transaction:
+                yield shared
+            else:
+                with shared.conn:
+                    yield shared
+            return
         db = self._open()
         try:
             with db.conn:
                 yield db
         finally:
+            db.close()
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One connection for everything this thread does inside the block (nested: the outer
+        block's)."""
+        if getattr(self._local, "db", None) is not None:
+            yield
+            return
+        db = self._open()
+        self._local.db = db
+        try:
+            yield
+        finally:
+            self._local.db = None
             db.close()
 
 

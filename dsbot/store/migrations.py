@@ -354,3 +354,28 @@ def m011_privacy_and_search(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX slack_posts_item ON slack_posts (backend, ref)")
+
+
+@migrations()
+def m012_card_captures_and_outbox_indexes(db: Database) -> None:
+    # What each card needs, captured by the feed: the sender renders without reading the
+    # backend again (dsbot/store/card_captures.py).
+    db.execute(
+        """
+        CREATE TABLE card_captures (
+            backend TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            card TEXT,
+            read_at TEXT NOT NULL,
+            PRIMARY KEY (backend, ref)
+        )
+        """
+    )
+    db.execute("CREATE INDEX card_captures_read_at ON card_captures (read_at)")
+    # A channel's next row without a rescan of its waiting ones (in id order, as the scheduler
+    # reads them), and the pruning of old rows without a scan of the table.
+    db.execute(
+        "CREATE INDEX outbox_open_channel ON outbox (channel_id, id)"
+        " WHERE status IN ('pending', 'sending')"
+    )
+    db.execute("CREATE INDEX outbox_created ON outbox (created_at)")

@@ -15,6 +15,7 @@ from dsbot.notifications.model import (
     ThreadPayload,
 )
 from dsbot.store.audit import own_actions, own_item_changes
+from dsbot.store.card_captures import CardCapture, card_capture, prune_cards, save_card
 from dsbot.store.channel_messages import forget_parent, parent_ts, set_parent_ts, touch_parent
 from dsbot.store.feeds import (
     Feed,
@@ -42,6 +43,7 @@ from dsbot.store.outbox import (
     close_channel_rows,
     count_attempt,
     enqueue,
+    iter_open_rows,
     last_outbox_id,
     mark_final,
     mark_sent,
@@ -84,6 +86,7 @@ from dsbot.store.subscriptions import (
 __all__ = [
     "AlertPayload",
     "Backlog",
+    "CardCapture",
     "ErasePayload",
     "Feed",
     "ItemRef",
@@ -100,6 +103,7 @@ __all__ = [
     "advance_cursor",
     "advance_deleted_since",
     "backlog",
+    "card_capture",
     "channel_item_subscriptions",
     "channel_subscriptions",
     "channels_with_open_rows",
@@ -126,6 +130,7 @@ __all__ = [
     "insert_subscription",
     "item_feed_in_use",
     "item_feed_key",
+    "iter_open_rows",
     "last_outbox_id",
     "linked_slack_user",
     "load_snapshots",
@@ -139,11 +144,13 @@ __all__ = [
     "parent_ts",
     "pause_item_subscriptions",
     "pending_parent",
+    "prune_cards",
     "prune_outbox",
     "record_feed_failure",
     "record_feed_success",
     "release",
     "reschedule",
+    "save_card",
     "save_snapshot",
     "sending_rows",
     "set_cursor",

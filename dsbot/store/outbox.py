@@ -3,6 +3,7 @@ cursor, each about one item `(backend, ref)` or none (alerts, summaries, digests
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from dsbot.notifications.model import (
     OutboxPayload,
     OutboxStatus,
     decode_payload,
-    encode_payload,
+    encode_bounded,
 )
 from dsbot.store.sql import from_iso, to_iso
 from dsbot.store.sql import one_row as _row
@@ -83,7 +84,8 @@ class OutboxRow:
 
 
 def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
-    """Add a row unless its dedupe key was ever used (then nothing happens): True if added."""
+    """Add a row unless its dedupe key was ever used (then nothing happens): True if added.
+    Its payload is stored within MAX_PAYLOAD_BYTES (`encode_bounded`: PayloadTooLarge else)."""
     if not isinstance(entry.payload, tuple(PAYLOAD_TYPES.values())):
         raise TypeError(f"not an outbox payload: {entry.payload!r}")
     cursor = db.execute(
@@ -95,7 +97,7 @@ def enqueue(db: Database, entry: OutboxEntry, now: datetime) -> bool:
             entry.item.backend.value if entry.item else None,
             entry.item.ref if entry.item else None,
             entry.kind.value,
-            encode_payload(entry.payload),
+            encode_bounded(entry.payload),
             entry.dedupe_key,
             to_iso(now),
             to_iso(now),
@@ -117,6 +119,22 @@ def open_rows(db: Database, channel_id: str | None = None) -> list[OutboxRow]:
         sql += " AND channel_id = ?"
         params.append(channel_id)
     return [OutboxRow.from_row(r) for r in db.query(sql + " ORDER BY id", params)]
+
+
+def iter_open_rows(db: Database, channel_id: str) -> Generator[OutboxRow, None, None]:
+    """A channel's rows still to send, oldest first, read one at a time (by the
+    `outbox_open_channel` index: no sort, no rescan of what the caller does not read)."""
+    cursor = db.execute(
+        "SELECT * FROM outbox WHERE channel_id = ?"
+        " AND status IN ('pending', 'sending') ORDER BY id",
+        [channel_id],
+    )
+    columns = [d[0] for d in cursor.description]
+    try:
+        for values in cursor:
+            yield OutboxRow.from_row(dict(zip(columns, values, strict=True)))
+    finally:
+        cursor.close()  # a caller that stops early leaves no statement open on a shared connection
 
 
 def channels_with_open_rows(db: Database) -> list[str]:
@@ -229,8 +247,10 @@ def pending_parent(db: Database, channel_id: str, item: ItemRef) -> OutboxRow | 
 
 def prune_outbox(db: Database, before: datetime) -> int:
     """Forget finished rows older than `before` (their dedupe keys cannot come back by then)."""
+    # By the created_at index (`+status`: not by the status one, which would read every
+    # finished row, as old as it is).
     cursor = db.execute(
-        "DELETE FROM outbox WHERE created_at < ? AND status IN ('sent', 'dead', 'skipped',"
+        "DELETE FROM outbox WHERE created_at < ? AND +status IN ('sent', 'dead', 'skipped',"
         " 'collapsed')",
         [to_iso(before)],
     )

@@ -3,6 +3,7 @@ fed by the sandbox, delivered to the fake Slack."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -181,3 +182,51 @@ def test_backfill_posts_one_summary_not_the_whole_history(running, sandbox, fake
     wait_cycles(sandbox)  # later cycles add nothing
     assert len(parents(fake_slack)) == 1
     assert str(demarche["dossiers_count"]) in summary[0]["text"]
+
+
+def test_sigterm_during_a_drain_stops_within_5_s_and_a_restart_sends_nothing_twice(
+    fake_slack, sandbox, tmp_path
+):
+    fake_slack.add_user(ADMIN_ID, "admin@exemple.fr")
+    fake_slack.add_channel(CHANNEL, "instruction")
+    port = free_port()
+    env = dsbot_env(
+        fake_slack,
+        sandbox,
+        tmp_path,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        DSBOT_ADMINS=ADMIN_ID,
+        DSBOT_POLL_INTERVAL="0.5",
+        DSBOT_HEALTH_PORT="0",
+    )
+    command = [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", str(port)]
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+        wait_healthy(port, proc)
+        return proc
+
+    proc = start()
+    try:
+        demarche = sandbox.control.demarches()[0]["number"]
+        assert "suit désormais" in RunningBot(port, fake_slack).command(
+            f"abonner {demarche}", user=ADMIN_ID
+        )
+        numbers = [sandbox.control.create_dossier(demarche)["number"] for _ in range(4)]
+        # Slack takes one post a second in a channel: four cards are a drain of four seconds.
+        wait_until(lambda: parents(fake_slack), what="the first card")
+        proc.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        assert proc.wait(timeout=5) == 0
+        assert time.monotonic() - stopped_at < 5.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(parents(fake_slack)) < 4  # it did stop in the middle of the drain
+    proc = start()
+    try:
+        wait_until(lambda: len(parents(fake_slack)) >= 4, what="the remaining cards")
+    finally:
+        assert stop(proc) == 0
+    cards = [int(p["text"].split()[2]) for p in parents(fake_slack)]
+    assert sorted(cards) == sorted(numbers)  # each once

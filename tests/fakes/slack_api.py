@@ -12,7 +12,8 @@ Use the `fake_slack` fixture (registered in tests/conftest.py), or `with FakeSla
 
 Deliberately strict where Slack is strict (required arguments from Slack's OpenAPI description,
 Block Kit limits, scopes, single-use trigger ids, about one chat.postMessage a second per
-channel: `post_interval`) so that a bug shows up in tests, not in
+channel: `post_interval`, every other method within its tier: `tiers`) so that a bug shows up
+in tests, not in
 production; lenient where a test would otherwise need boilerplate (a channel id that was never
 registered is accepted as a public channel the bot is in, unless `strict_channels` is set).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import base64
 import copy
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +51,9 @@ RESPONSE_URL_USES = 5  # Slack accepts at most 5 posts per response_url
 # chat.postMessage: a post less than this after the previous accepted one in the same channel
 # gets 429 with `Retry-After: 1`. chat.update (Tier 3) is not limited per channel.
 POST_INTERVAL = 1.0
+# Every other method of a tier (slack_rules.METHOD_TIERS): more calls than its tier allows in
+# any window of this many seconds get 429 with `Retry-After` (the seconds until one is free).
+TIER_WINDOW = 60.0
 
 LOGIN_PAGE = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Slack</title></head>'
@@ -123,9 +128,9 @@ class FakeSlack:
 
     Configure it before or during a test: `add_user`, `add_channel`, `add_file`, `fail`,
     `set_latency`, `scopes`, `valid_tokens`, `expired_trigger_ids`, `strict_channels`,
-    `post_interval` (None: no per-channel posting limit, for a test about something else).
-    `clock` is what the posting limit and `Call.at` read: pass a fake clock to test pacing
-    without sleeping.
+    `post_interval` (None: no per-channel posting limit, for a test about something else),
+    `tiers` (False: no per-method limit). `clock` is what the limits and `Call.at` read: pass
+    a fake clock to test pacing without sleeping.
     """
 
     def __init__(
@@ -137,12 +142,15 @@ class FakeSlack:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         post_interval: float | None = POST_INTERVAL,
+        tiers: bool = True,
     ) -> None:
         self.team_id = team_id
         self.clock = clock
         self.sleep = sleep  # how latency passes: pass a fake clock's with a fake clock
         self.post_interval = post_interval
+        self.tiers = tiers
         self._last_post: dict[str, float] = {}
+        self._tier_calls: dict[str, list[float]] = {}
         self.valid_tokens: set[str] = set(tokens)
         # Socket Mode: app-level tokens (xapp-) and the websocket URL apps.connections.open gives.
         self.app_tokens: set[str] = set()
@@ -619,6 +627,7 @@ class FakeSlack:
         try:
             self._authenticate(headers, params)
             self._injected_failure(method)
+            self._tier_slot(method)
             self._check_scopes(method)
             self._validate(method, params)
             handler = getattr(self, "_api_" + method.replace(".", "_"), None)
@@ -641,6 +650,21 @@ class FakeSlack:
     def rate_limited(self, method: str = "chat.postMessage") -> list[Call]:
         """The calls of `method` that got a 429."""
         return [c for c in self.calls(method) if c.status == 429]
+
+    def _tier_slot(self, method: str) -> None:
+        """Slack's per-method limit of the method's tier, for the workspace: 429 with the
+        seconds until a call leaves the window."""
+        limit = rules.calls_per_minute(method) if self.tiers else None
+        if limit is None:
+            return
+        with self._lock:
+            now = self.clock()
+            recent = [t for t in self._tier_calls.get(method, ()) if t > now - TIER_WINDOW]
+            if len(recent) >= limit:
+                self._tier_calls[method] = recent
+                wait = recent[0] + TIER_WINDOW - now
+                raise SlackApiError("ratelimited", 429, retry_after=max(1, math.ceil(wait)))
+            self._tier_calls[method] = [*recent, now]
 
     def _posting_slot(self, channel: str) -> None:
         """Slack's per-channel limit on chat.postMessage (about one a second)."""

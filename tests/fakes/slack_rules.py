@@ -40,6 +40,40 @@ ALTERNATIVE_ARGUMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 LEGACY_SCOPES = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
 
+# Slack's rate-limit tiers (calls a minute, per method and workspace) and the tier of each
+# method dsbot calls (docs/slack.md, "Rate limits"; the 2021 OpenAPI description has no tiers).
+# chat.postMessage has its own rule (about one a second per channel), and auth.test and
+# apps.connections.open are not limited this way.
+TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+METHOD_TIERS: dict[str, int] = {
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.unfurl": 3,
+    "chat.scheduleMessage": 3,
+    "chat.postEphemeral": 4,
+    "views.open": 4,
+    "views.update": 4,
+    "views.push": 4,
+    "views.publish": 4,
+    "users.info": 4,
+    "files.info": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+    "users.lookupByEmail": 3,
+    "conversations.info": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "conversations.list": 2,
+    "users.list": 2,
+}
+
+
+def calls_per_minute(method: str) -> int | None:
+    """How many calls of `method` Slack takes in any minute (None: no tier limit)."""
+    tier = METHOD_TIERS.get(method)
+    return TIER_PER_MINUTE[tier] if tier is not None else None
+
+
 # Arguments that slack_sdk sends as JSON strings in form bodies and as objects in JSON bodies.
 JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata", "files", "unfurls")
 

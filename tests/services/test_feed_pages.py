@@ -211,6 +211,35 @@ def test_full_pages_come_back_after_the_hold(mid):
     assert (result.fallbacks, result.full_pages, result.fetched) == (0, 1, 30)
 
 
+def test_a_slowed_feed_grows_its_pages_back_while_ds_answers_fast(mid):
+    h, costs = mid, Costs(mid)
+    now = [utc_now()]
+    processor = FeedProcessor(h.store, h.ds, clock=lambda: now[0])
+    h.control.faults(timeout_above_full_dossiers=50)
+    for number in h.numbers[:200]:
+        h.control.touch(number)
+    result, requests, _ = costs.process(processor)
+    # The page of 100 timed out; eight pages of 25 answered at once.
+    assert (result.fallbacks, result.full_pages, result.fetched) == (1, 8, 200)
+    assert requests == 10
+    # DS answers fast: pages of 50, short of the 100 that timed out.
+    h.advance()
+    for number in h.numbers[:100]:
+        h.control.touch(number)
+    result, requests, _ = costs.process(processor)
+    assert (result.fallbacks, result.full_pages, result.fetched) == (0, 2, 100)
+    assert requests == 3
+    # After the hold, pages of 100 again.
+    h.control.reset_faults()
+    now[0] += FALLBACK_HOLD + timedelta(seconds=1)
+    h.advance()
+    for number in h.numbers[100:200]:
+        h.control.touch(number)
+    result, requests, _ = costs.process(processor)
+    assert (result.fallbacks, result.full_pages, result.fetched) == (0, 1, 100)
+    assert requests == 2
+
+
 def test_a_timed_out_full_page_is_not_resent_as_is_by_the_client(mid):
     # With the client's own retries on (as in production), the timeout still reaches the
     # feed at once: resending the same heavy page would only time out again, 30 s each.

@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from dsbot.backends.ds.errors import DSNotFound, DSServerError
 from dsbot.backends.ds.models import Dossier, DossierState
@@ -706,3 +707,37 @@ def test_a_card_on_its_way_while_its_dossier_is_erased_is_erased_too(store, slac
     assert [r.kind.value for r in rows(store)] == ["erase"]
     with store.connect() as db:
         assert q.parent_ts(db, TEAM, CHANNEL, ItemRef.ds(1)) is None
+
+
+def test_a_hundred_card_updates_get_no_429_from_a_strict_slack(store, slack, clock):
+    # The fake counts every tier: 50 chat.update in any minute, the 51st is refused as Slack
+    # refuses it.
+    client = slack.client()
+    answers = []
+    for _ in range(51):
+        with pytest.raises(SlackApiError) as failed:  # no such message: refused, yet counted
+            client.chat_update(channel=CHANNEL, ts="1.000001", text="x")
+        answers.append(failed.value.response)
+    assert {a.status_code for a in answers[:50]} == {200}
+    assert answers[50].status_code == 429 and answers[50]["error"] == "ratelimited"
+    assert 1 <= int(answers[50].headers["Retry-After"]) <= 60
+    clock.advance(60)
+
+    many = Dossiers(*(make_dossier(number=n) for n in range(1, 101)))
+    sender = make_sender(store, slack, many)
+    channels = [f"C0CARDS{i}" for i in range(10)]
+    for n in range(1, 101):
+        queue(store, "parent", f"card{n}", number=n, channel=channels[n % 10])
+    assert sender.drain().sent == 100
+    for n in range(1, 101):
+        queue(store, "parent", f"refresh{n}", number=n, channel=channels[n % 10], create=False)
+    slack.reset_calls()
+    started = clock()
+    assert sender.drain().sent == 100
+    updates = slack.calls("chat.update")
+    assert len(updates) == 100 and slack.rate_limited("chat.update") == []
+    # Never more than 50 in a minute: the last ones wait for the first ones' minute to end.
+    assert all(
+        later.at - earlier.at >= 60 for earlier, later in zip(updates, updates[50:], strict=False)
+    )
+    assert clock() - started >= 60

@@ -104,10 +104,13 @@ def downgrade(store: Store, reference: Database) -> None:
             )
         for table in today:
             db.execute(f"DROP TABLE {table}_keyed")
-        # What the migrations after m009 made goes too (a virtual table before its shadows).
+        # What the migrations after m009 made goes too (a virtual table before its shadows),
+        # and they run again after it.
         for table in sorted(set(db.table_names()) - set(reference.table_names())):
             db.execute(f"DROP TABLE IF EXISTS {table}")
-        db.execute("DELETE FROM _sqlite_migrations WHERE name >= ?", [NEW])
+        yesterday = {m.name for m in migrations.applied(reference)}
+        for name in {m.name for m in migrations.applied(db)} - yesterday:
+            db.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [name])
 
 
 def ask(dc: DynacaseScene, text: str) -> str:  # noqa: F811

@@ -12,6 +12,7 @@ otherwise the original error is raised.
 
 from __future__ import annotations
 
+import copy
 import pathlib
 import random
 import time
@@ -161,6 +162,14 @@ class DSClient:
 
     def __repr__(self) -> str:
         return f"DSClient(url={self.url!r}, token=***)"
+
+    def background(self) -> DSClient:
+        """This client for the poller: the same connections and rate limiter, its requests
+        served after people's (`RateLimiter`, "People come first")."""
+        clone = copy.copy(self)
+        clone._transport = copy.copy(self._transport)
+        clone._transport.background = True
+        return clone
 
     def close(self) -> None:
         self._http.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsbot.backends.ds.backend import DECISIONS, TARGETS, DSBackend, motivation_input, moves_from
+from dsbot.backends.ds.card_capture import capture_text, restore
 from dsbot.backends.ds.classify import DossierClassifier
 from dsbot.backends.ds.client import DSClient
 from dsbot.backends.ds.feed_source import DSFeed
@@ -79,6 +80,8 @@ SPEC = register(
         detail=dossier_detail,
         states=states,
         url=page_url,
+        capture=capture_text,
+        restore=restore,
         decisions=DECISIONS,
         moves=tuple(TARGETS),
         moves_from=moves_from,

@@ -242,6 +242,8 @@ class GraphQLTransport:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._wall_clock = wall_clock
+        # The poller's requests wait behind people's in the shared limiter.
+        self.background = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -259,7 +261,9 @@ class GraphQLTransport:
             "Accept": "application/json",
         }
         try:
-            waited = self._limiter.acquire(max_wait=self.policy.max_retry_after)
+            waited = self._limiter.acquire(
+                max_wait=self.policy.max_retry_after, background=self.background
+            )
         except WaitTooLong as exc:
             # Nothing was sent: the process's own budget (or a 429 hold) says not now.
             logger.warning("ds.request_held", operation=document.name, wait_s=round(exc.wait, 1))

@@ -339,14 +339,16 @@ class DeliveryService:
         posting slot or a Tier 3 token, and say until when."""
         step = _Step()
         while not self._stopping() and not self._is_blocked(channel):
-            row = self.scheduler.next_row(channel)
-            if row is None:
-                return step
-            ready = self.scheduler.reserve(row)
-            if ready is not None:
-                step.ready_at = ready
-                return step
-            self._send(row, step.report)
+            # One message, one database connection: pick, reserve, claim, send, record.
+            with self.store.unit():
+                row = self.scheduler.next_row(channel)
+                if row is None:
+                    return step
+                ready = self.scheduler.reserve(row)
+                if ready is not None:
+                    step.ready_at = ready
+                    return step
+                self._send(row, step.report)
         return step
 
     # --- sending ---------------------------------------------------------------------------
@@ -538,5 +540,6 @@ class DeliveryService:
         )
 
     def tier3_call(self) -> None:
-        """Wait for a token of the workspace's Tier 3 budget (history reads call this)."""
-        self.pacer.tier3.take(self._pause, self._stopping)
+        """Wait for a call of the workspace's history budget (Tier 3; history reads call
+        this)."""
+        self.pacer.history.take(self._pause, self._stopping)

@@ -9,10 +9,13 @@ Slack's rate limits let it go now, kept on our side so that the outbox never ear
 - chat.postMessage: about one message a second per channel. The next slot is timed from the
   END of the previous post: timed from its start, a slow answer leaves the next request less
   than a second behind the one Slack counted, and Slack refuses it.
-- chat.update, conversations.history and conversations.replies are Tier 3 methods (about 50 a
-  minute, short bursts allowed), counted for the whole workspace and not per channel: one
-  token bucket shared by every channel, which a card update draws from instead of waiting for
-  a posting slot.
+- chat.update, conversations.history and conversations.replies are Tier 3 methods: 50 a
+  minute, per method, counted for the whole workspace and not per channel. Each method has its
+  `MethodLimit`, shared by every channel, which a card update draws from instead of waiting
+  for a posting slot: a token bucket (its pace, short bursts) inside a sliding window that
+  never lets more than 50 go in any minute (the bucket alone let 60 go in the first one, and a
+  strict Slack answered 9 × 429 to 100 updates). History and replies share one, the
+  stricter.
 
 Times are `monotonic()` seconds (injectable, so that tests move a fake clock).
 """
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
 
+from dsbot.notifications.model import SummaryTally, decode_payload
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import (
@@ -35,13 +41,15 @@ from dsbot.store.notifications import (
     OutboxRow,
     OutboxStatus,
     ParentPayload,
-    SummaryPayload,
 )
 
 BURST_THRESHOLD = 20
 POST_INTERVAL = 1.0
 TIER3_PER_MINUTE = 50.0
 TIER3_BURST = 10
+# The window a method's calls are counted in: Slack's minute, and a second for the time a
+# request takes to reach Slack.
+TIER_WINDOW = 61.0
 
 
 class TokenBucket:
@@ -68,8 +76,10 @@ class TokenBucket:
         with self._lock:
             now = self.monotonic()
             self._refill(now)
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            # A token refilled to within rounding of 1 is a token: the time it would still
+            # take rounds to now, and asking again at "now" would never get it.
+            if self._tokens >= 1.0 - 1e-9:
+                self._tokens = max(self._tokens - 1.0, 0.0)
                 return None
             return now + (1.0 - self._tokens) / self.rate
 
@@ -79,8 +89,60 @@ class TokenBucket:
             sleep(max(ready - self.monotonic(), 0.0))
 
 
+class SlidingWindow:
+    """At most `limit` calls in any `window` seconds, as a strict Slack counts them."""
+
+    def __init__(self, limit: int, window: float, monotonic: Callable[[], float]) -> None:
+        self.limit = max(1, limit)
+        self.window = window
+        self.monotonic = monotonic
+        self._times: deque[float] = deque()
+
+    def ready_at(self) -> float | None:
+        """None if a call may go now, else the monotonic time when one may (not thread-safe:
+        the caller holds its lock)."""
+        now = self.monotonic()
+        while self._times and now >= self._times[0] + self.window:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return None
+        return self._times[0] + self.window
+
+    def record(self) -> None:
+        self._times.append(self.monotonic())
+
+
+class MethodLimit:
+    """One Slack method's budget for the workspace: `per_minute` calls a minute on average, at
+    most `burst` at once, never more than `per_minute` in any TIER_WINDOW."""
+
+    def __init__(
+        self, per_minute: float, burst: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.bucket = TokenBucket(per_minute, burst, monotonic)
+        self.window = SlidingWindow(int(per_minute), TIER_WINDOW, monotonic)
+        self.monotonic = monotonic
+        self._lock = threading.Lock()
+
+    def try_take(self) -> float | None:
+        """Take a call: None if taken, else the monotonic time when one may be there."""
+        with self._lock:
+            ready = self.window.ready_at()
+            if ready is None:
+                ready = self.bucket.try_take()
+            if ready is None:
+                self.window.record()
+            return ready
+
+    def take(self, sleep: Callable[[float], None], stopped: Callable[[], bool] = bool) -> None:
+        """Take a call, sleeping until there is one (or until `stopped()`)."""
+        while (ready := self.try_take()) is not None and not stopped():
+            sleep(max(ready - self.monotonic(), 0.0))
+
+
 class Pacer:
-    """When each channel may post next, and the workspace's Tier 3 budget."""
+    """When each channel may post next, and the workspace's Tier 3 budgets: `tier3` for
+    chat.update, `history` for conversations.history and conversations.replies."""
 
     def __init__(
         self,
@@ -92,7 +154,8 @@ class Pacer:
     ) -> None:
         self.post_interval = post_interval
         self.monotonic = monotonic
-        self.tier3 = TokenBucket(tier3_per_minute, tier3_burst, monotonic)
+        self.tier3 = MethodLimit(tier3_per_minute, tier3_burst, monotonic)
+        self.history = MethodLimit(tier3_per_minute, tier3_burst, monotonic)
         self._next_post: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -133,34 +196,55 @@ def is_burst_candidate(row: OutboxRow) -> bool:
     )
 
 
+@dataclass
+class _Burst:
+    """New-dossier cards of one démarche in one channel, as they are read: the row ids to fold
+    and the summary's counts and sample, never the rows themselves."""
+
+    ids: list[int] = field(default_factory=list)
+    tally: SummaryTally = field(default_factory=SummaryTally)
+
+
+def _burst_candidates(db: Database) -> Iterator[tuple[int, str, str, ParentPayload]]:
+    """(id, team, channel, payload) of every new dossier's card not tried yet, oldest first,
+    read row by row (a backfill queues one per dossier of the démarche)."""
+    cursor = db.execute(
+        "SELECT id, team_id, channel_id, payload FROM outbox WHERE status = 'pending'"
+        " AND kind = 'parent' AND attempts = 0 ORDER BY id"
+    )
+    for row_id, team_id, channel_id, text in cursor:
+        payload = decode_payload(OutboxKind.PARENT, text)
+        if isinstance(payload, ParentPayload) and payload.new and payload.summary is not None:
+            yield row_id, team_id, channel_id, payload
+
+
 def coalesce_bursts(db: Database, now: datetime, threshold: int = BURST_THRESHOLD) -> int:
     """Replace more than `threshold` waiting new-dossier cards of one démarche in one channel
     by a single summary row (the feed commits page by page, so a burst is only known once the
-    cycle's pages are all in). Returns the number of summary rows written."""
-    groups: dict[tuple[str, str, int | None, bool], list[tuple[OutboxRow, ParentPayload]]]
-    groups = defaultdict(list)
-    for row in q.open_rows(db):
-        payload = row.payload
-        if is_burst_candidate(row):
-            assert isinstance(payload, ParentPayload)
-            group = (row.team_id, row.channel_id, payload.demarche, payload.backfill)
-            groups[group].append((row, payload))
+    cycle's pages are all in). Returns the number of summary rows written.
+
+    The summary holds counts and a sample (`SummaryPayload`), and the rows are read one at a
+    time: memory and the row's size stay the same for 30 dossiers or 100,000."""
+    groups: dict[tuple[str, str, int | None, bool], _Burst] = defaultdict(_Burst)
+    for row_id, team_id, channel_id, payload in _burst_candidates(db):
+        burst = groups[(team_id, channel_id, payload.demarche, payload.backfill)]
+        burst.ids.append(row_id)
+        assert payload.summary is not None
+        burst.tally.add(payload.summary, payload.demarche_title)
     written = 0
-    for (team_id, channel_id, demarche, backfill), rows in groups.items():
+    for (team_id, channel_id, demarche, backfill), burst in groups.items():
         # A backfill is always one summary, however small; live deposits only above the
         # threshold.
-        if not backfill and len(rows) <= threshold:
+        if not backfill and len(burst.ids) <= threshold:
             continue
-        for row, _ in rows:
-            q.mark_final(db, row.id, OutboxStatus.COLLAPSED, "burst summary")
-        summary = SummaryPayload(
-            demarche=demarche,
-            demarche_title=next((p.demarche_title for _, p in rows if p.demarche_title), None),
-            dossiers=tuple(p.summary for _, p in rows if p.summary is not None),
+        db.conn.executemany(
+            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?",
+            [(OutboxStatus.COLLAPSED.value, "burst summary", i) for i in burst.ids],
         )
         kind = "backfill" if backfill else "summary"
-        first, last = rows[0][0].id, rows[-1][0].id
+        first, last = burst.ids[0], burst.ids[-1]
         key = f"{team_id}:{channel_id}:{kind}:{demarche}:{first}-{last}"
+        summary = burst.tally.payload(demarche)
         q.enqueue(db, OutboxEntry(team_id, channel_id, None, summary, key), now)
         written += 1
     return written
@@ -201,30 +285,31 @@ class Scheduler:
         now = self.clock()
         with self.store.connect() as db:
             waiting: set[object] = set()
-            for row in q.open_rows(db, channel):
-                key: object = row.item if row.item is not None else row.id
-                if key in waiting:
-                    continue
-                if (
-                    row.status is not OutboxStatus.PENDING
-                    or row.next_attempt_at > now
-                    or self._held(row)
-                ):
-                    waiting.add(key)
-                    continue
-                if row.kind is OutboxKind.THREAD and row.item is not None:
-                    has_parent = q.parent_ts(db, row.team_id, channel, row.item)
-                    parent = None if has_parent else q.pending_parent(db, channel, row.item)
-                    if parent is not None:
-                        if (
-                            parent.status is OutboxStatus.PENDING
-                            and parent.next_attempt_at <= now
-                            and not self._held(parent)
-                        ):
-                            return parent
+            with closing(q.iter_open_rows(db, channel)) as rows:
+                for row in rows:
+                    key: object = row.item if row.item is not None else row.id
+                    if key in waiting:
+                        continue
+                    if (
+                        row.status is not OutboxStatus.PENDING
+                        or row.next_attempt_at > now
+                        or self._held(row)
+                    ):
                         waiting.add(key)
                         continue
-                return row
+                    if row.kind is OutboxKind.THREAD and row.item is not None:
+                        has_parent = q.parent_ts(db, row.team_id, channel, row.item)
+                        parent = None if has_parent else q.pending_parent(db, channel, row.item)
+                        if parent is not None:
+                            if (
+                                parent.status is OutboxStatus.PENDING
+                                and parent.next_attempt_at <= now
+                                and not self._held(parent)
+                            ):
+                                return parent
+                            waiting.add(key)
+                            continue
+                    return row
         return None
 
     def reserve(self, row: OutboxRow) -> float | None:

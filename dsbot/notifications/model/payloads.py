@@ -126,28 +126,89 @@ class ThreadPayload:
         )
 
 
+# A summary names this many of its dossiers; the others are counts (a backfill of 100,000
+# dossiers is one row of a few kilobytes, never the list of them all).
+SUMMARY_SAMPLE = 20
+
+
 @dataclass(frozen=True)
 class SummaryPayload:
-    """Many new dossiers of one démarche at once."""
+    """Many new dossiers of one démarche at once: how many (`total`, and per state in
+    `states`), and a sample of them (`dossiers`: the first `SUMMARY_SAMPLE`, in the feed's
+    order). A row of an older dsbot lists every dossier and has no counts: they are counted
+    from its list."""
 
     kind: ClassVar[OutboxKind] = OutboxKind.SUMMARY
     demarche: int | None = None
     demarche_title: str | None = None
     dossiers: tuple[DossierSummary, ...] = ()
+    total: int | None = None  # None: len(dossiers)
+    states: tuple[tuple[str, int], ...] | None = None  # (DossierState value, count); None: counted
+
+    @property
+    def count(self) -> int:
+        return len(self.dossiers) if self.total is None else self.total
+
+    @property
+    def state_counts(self) -> dict[str, int]:
+        if self.states is not None:
+            return dict(self.states)
+        counts: dict[str, int] = {}
+        for summary in self.dossiers:
+            counts[summary.state.value] = counts.get(summary.state.value, 0) + 1
+        return counts
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "demarche": self.demarche,
             "demarche_title": self.demarche_title,
             "dossiers": [summary_to_json(s) for s in self.dossiers],
         }
+        if self.total is not None:
+            out["total"] = self.total
+        if self.states is not None:
+            out["states"] = dict(self.states)
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SummaryPayload:
+        states = d.get("states")
         return cls(
             demarche=d.get("demarche"),
             demarche_title=d.get("demarche_title"),
             dossiers=tuple(summary_from_json(s) for s in d.get("dossiers") or ()),
+            total=int(d["total"]) if d.get("total") is not None else None,
+            states=tuple((str(k), int(v)) for k, v in states.items())
+            if states is not None
+            else None,
+        )
+
+
+class SummaryTally:
+    """Builds a `SummaryPayload` one dossier at a time, in bounded memory: the counts, and the
+    first `sample` dossiers."""
+
+    def __init__(self, sample: int = SUMMARY_SAMPLE) -> None:
+        self.sample = sample
+        self.total = 0
+        self.states: dict[str, int] = {}
+        self.dossiers: list[DossierSummary] = []
+        self.demarche_title: str | None = None
+
+    def add(self, summary: DossierSummary, demarche_title: str | None = None) -> None:
+        self.total += 1
+        self.states[summary.state.value] = self.states.get(summary.state.value, 0) + 1
+        if len(self.dossiers) < self.sample:
+            self.dossiers.append(summary)
+        self.demarche_title = self.demarche_title or demarche_title
+
+    def payload(self, demarche: int | None) -> SummaryPayload:
+        return SummaryPayload(
+            demarche=demarche,
+            demarche_title=self.demarche_title,
+            dossiers=tuple(self.dossiers),
+            total=self.total,
+            states=tuple(sorted(self.states.items())),
         )
 
 
@@ -210,6 +271,47 @@ def register_payload(payload_type: type[Any]) -> None:
 
 def encode_payload(payload: OutboxPayload) -> str:
     return json.dumps(payload.to_json(), separators=(",", ":"), ensure_ascii=False)
+
+
+# No outbox row carries more than this (UTF-8 bytes of its JSON): a row is read whole by the
+# sender, so a payload that grew with the démarche would make memory grow with it.
+MAX_PAYLOAD_BYTES = 64 * 1024
+# A text of a change (a message's body, a motivation, an avis) is kept up to this many
+# characters: a card or a thread reply shows at most 3,000 (Slack's section text).
+TEXT_CAP = 4000
+# Attachments' names kept for one event.
+ATTACHMENTS_CAP = 20
+
+
+class PayloadTooLarge(ValueError):
+    """A payload over MAX_PAYLOAD_BYTES even with its texts shortened: a bug of its kind."""
+
+
+def _capped_change(change: ChangeParams) -> ChangeParams:
+    """`change` with its long texts cut to TEXT_CAP and its attachments to ATTACHMENTS_CAP."""
+    updates: dict[str, Any] = {}
+    for f in dataclasses.fields(change):
+        value = getattr(change, f.name)
+        if isinstance(value, str) and len(value) > TEXT_CAP:
+            updates[f.name] = value[: TEXT_CAP - 1] + "…"
+        elif isinstance(value, tuple) and len(value) > ATTACHMENTS_CAP:
+            updates[f.name] = value[:ATTACHMENTS_CAP]
+    return dataclasses.replace(change, **updates) if updates else change
+
+
+def encode_bounded(payload: OutboxPayload) -> str:
+    """The stored JSON of `payload`, within MAX_PAYLOAD_BYTES: a thread event's long texts are
+    shortened (what Slack shows is shorter still); any payload still over the bound raises
+    PayloadTooLarge, where the row is written rather than where it is read."""
+    text = encode_payload(payload)
+    if len(text) * 4 <= MAX_PAYLOAD_BYTES:  # at most 4 bytes a character: surely within
+        return text
+    if isinstance(payload, ThreadPayload):
+        text = encode_payload(dataclasses.replace(payload, change=_capped_change(payload.change)))
+    size = len(text.encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLarge(f"{payload.kind.value} payload of {size} bytes")
+    return text
 
 
 def decode_payload(kind: OutboxKind | str, text: str) -> OutboxPayload:

@@ -54,3 +54,28 @@ def test_clients_of_one_token_share_one_limiter(ds_env):
         a.get_groupe(ds_env.open_groupe(ds_env.demarche())["number"])
         b.get_groupe(ds_env.open_groupe(ds_env.demarche())["number"])
         assert a.limiter.in_window() == before + 2
+
+
+def test_people_come_first_when_the_poller_holds_the_budget(ds_env):
+    clock = FakeClock()
+    limiter = RateLimiter(10, 60.0, clock=clock, sleep=clock.sleep)
+    person = ds_env.make_client(limiter=limiter)
+    poller = person.background()  # what `dsbot run` gives its poller
+    groupe = ds_env.open_groupe(ds_env.demarche())["number"]
+    before = ds_env.op_count("DsbotGetGroupeInstructeur")
+    # The poller takes all it may (an indexing, a long drain): 9 of 10, one left for people.
+    for _ in range(9):
+        poller.get_groupe(groupe)
+    assert clock.now == 1000.0 and limiter.try_acquire(background=True) > 0
+    # A person's card is answered at once, while the poller's next request waits.
+    person.get_groupe(groupe)
+    assert clock.now == 1000.0 and limiter.waited == 0.0
+    assert ds_env.op_count("DsbotGetGroupeInstructeur") - before == 10
+    # The window full, a person waiting: a free slot goes to the person, not the poller.
+    clock.advance(60.0)
+    limiter.people_waiting = 1
+    assert limiter.try_acquire(background=True) > 0
+    assert limiter.try_acquire() == 0.0
+    limiter.people_waiting = 0
+    poller.get_groupe(groupe)  # then the poller goes on
+    assert ds_env.op_count("DsbotGetGroupeInstructeur") - before == 11

@@ -5,7 +5,7 @@ card of a dossier gone from DS), each rendered from its typed payload."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -172,25 +172,33 @@ def build_burst_summary(
     dossiers: Sequence[ChangedDossier],
     texts: Texts,
     limit: int = 20,
+    *,
+    total: int | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> SlackMessage:
     """One message for many changes at once: counts per state and the first `limit` numbers.
+    `dossiers` may be a sample of them: `total` and `counts` (per state) then say how many in
+    all.
 
     Posting one message per dossier would flood the channel (and hit Slack's 1 msg/s rate).
     """
     title = escape_truncate(demarche_title, _NAME_MAX)
-    heading = texts("burst.title", demarche=title, count=len(dossiers))
-    counts = Counter(str(d.state) for d in dossiers)
+    count = len(dossiers) if total is None else total
+    heading = texts("burst.title", demarche=title, count=count)
+    if counts is None:
+        counts = Counter(str(d.state) for d in dossiers)
     state_lines = [
         texts("burst.state_line", state=state_text(state), count=counts[state.id])
         for state in ds_states(texts)
-        if counts[state.id]
+        if counts.get(state.id)
     ]
     # The caller's order (usually the feed's), without repeats.
     numbers = list(dict.fromkeys(d.number for d in dossiers))
     shown = ", ".join(str(n) for n in numbers[: max(limit, 0)])
     numbers_line = texts("burst.numbers", numbers=shown) if shown else ""
-    if len(numbers) > limit:
-        numbers_line += " " + texts("burst.more", count=len(numbers) - max(limit, 0))
+    listed = len(numbers) if total is None else max(total, len(numbers))
+    if listed > limit:
+        numbers_line += " " + texts("burst.more", count=listed - max(limit, 0))
 
     blocks: list[Block] = [
         SectionBlock(
@@ -301,7 +309,9 @@ _CHANGE_EVENTS: dict[type, tuple[str, _Details]] = {
 def build_outbox_summary(payload: SummaryPayload, texts: Texts) -> SlackMessage:
     """The burst summary of a `summary` outbox row."""
     title = payload.demarche_title or texts("notify.demarche", number=payload.demarche)
-    return build_burst_summary(title, list(payload.dossiers), texts)
+    return build_burst_summary(
+        title, list(payload.dossiers), texts, total=payload.count, counts=payload.state_counts
+    )
 
 
 def build_alert(payload: AlertPayload, texts: Texts) -> SlackMessage:
