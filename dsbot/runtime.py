@@ -24,6 +24,7 @@ from dsbot.services.feed import DS_SCOPES, PAGE_SIZE, FeedProcessor, RecentDossi
 from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
+from dsbot.services.personal import default_timing
 from dsbot.slack.interaction.home import HomePublisher
 from dsbot.slack.sender import Sender
 from dsbot.slack.transport.users import SlackUserDirectory
@@ -83,7 +84,14 @@ def build_poller(
         backends=items.backends,
     )
     feeds = build_feeds(
-        FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
+        FeedProcessor(
+            store,
+            ds,
+            clock=clock,
+            cache=cache,
+            page_size=page_size,
+            personal=default_timing(digest_time=settings.digest_time),
+        ),
         {
             name: ItemFeedProcessor(store, name, feed, items.backends[name].reader(), clock=clock)
             for name, feed in feeds_of(items, settings).items()

@@ -27,9 +27,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from dsbot.backends import registry
 from dsbot.backends.errors import BackendError, BackendTimeout
-from dsbot.backends.port import BackendName, ChangeClassifier
+from dsbot.backends.port import BackendName, ChangeClassifier, Followers
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
+from dsbot.services.personal import PersonalDossier, Timing, default_timing, plan_personal
 from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store.notifications import Feed
@@ -113,6 +114,7 @@ class FeedResult:
     changes: int = 0
     enqueued: int = 0
     deletions: int = 0
+    personal: int = 0  # events queued for a person's direct messages
     error: BackendError | None = None
 
 
@@ -148,6 +150,7 @@ class FeedProcessor:
         page_size: int = PAGE_SIZE,
         deletion_overlap: timedelta = DELETION_OVERLAP,
         classifier: ChangeClassifier | None = None,
+        personal: Timing | None = None,
     ) -> None:
         self.store = store
         self.ds = ds
@@ -156,6 +159,8 @@ class FeedProcessor:
         self.cache = cache
         self.page_size = page_size
         self.deletion_overlap = deletion_overlap
+        # Personal notifications, where the backend tells who follows a dossier.
+        self.personal = personal or default_timing()
         # Per feed (key and start: a new subscription is a new feed): whether its last
         # non-empty page was mostly changes.
         self._mostly_changes: dict[tuple[str, datetime], bool] = {}
@@ -298,6 +303,7 @@ class FeedProcessor:
                 )
                 current = self.classifier.observe(summary, dossier, observed_at)
                 changes = self.classifier.classify(before, current, dossier)
+                result.personal += self._personal(db, dossier, changes, now)
                 changes = silence_own_actions(changes, q.own_actions(db, summary.number))
                 result.changes += sum(c.announce for c in changes)
                 context = DossierContext(
@@ -314,6 +320,20 @@ class FeedProcessor:
                 index.record(db, dossier, now)
             q.advance_cursor(db, feed.key, page.end_cursor)
         return len(changed)
+
+    def _personal(self, db: Any, dossier: Any, changes: list[Any], now: datetime) -> int:
+        """The personal events of a dossier's changes (before the channels' silencing: a
+        colleague's action from Slack is news to its followers)."""
+        followers = self.classifier
+        if not changes or not isinstance(followers, Followers):
+            return 0
+        about = PersonalDossier(
+            dossier.number,
+            dossier.demarche.title or None,
+            followers.followers(dossier),
+            followers.members(dossier),
+        )
+        return plan_personal(db, about, changes, now, self.personal)
 
     def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Any]]:
         """The full dossiers (DSClient.get_dossiers), with when the read started. A dossier

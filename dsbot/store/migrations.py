@@ -298,3 +298,21 @@ def m009_item_keys(db: Database) -> None:
     # the subscriptions and the index: a Dynacase document was the negative of its initid in
     # columns made for DS dossier numbers. See dsbot/store/migration_item_keys.py.
     convert_to_item_keys(db)
+
+
+@migrations()
+def m010_personal_notifications(db: Database) -> None:
+    # Each person's choice, per topic of personal notification (`Topic`): instantane,
+    # quotidien or aucune (`Mode`). No row: the default (dsbot.notifications.model.personal).
+    db.execute(
+        """
+        CREATE TABLE notification_prefs (
+            team_id TEXT NOT NULL,
+            slack_user_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, slack_user_id, topic)
+        )
+        """
+    )

@@ -511,4 +511,9 @@ TEXTS: dict[str, str] = {
     "edit.partial": "Dossier #{number}: DS saved only part of the changes.",
     "edit.failed": "Dossier #{number}: nothing was saved.",
     "edit.lost": "DS's answer was lost; the dossier, read again, does not show these values (nothing was sent again).",
+    "personal.intro": "News on the dossiers you follow:",
+    "personal.daily": "Your day on the dossiers you follow:",
+    "personal.dossier": "*Dossier no. {number}*",
+    "personal.open": "Open the card",
+    "personal.more": "… and {count} more dossiers.",
 }

@@ -526,4 +526,9 @@ TEXTS: dict[str, str] = {
     "edit.partial": "Dossier n° {number} : DS n’a enregistré qu’une partie des changements.",
     "edit.failed": "Dossier n° {number} : rien n’a été enregistré.",
     "edit.lost": "La réponse de DS s’est perdue ; le dossier relu ne montre pas ces valeurs (rien n’a été renvoyé).",
+    "personal.intro": "Du nouveau sur les dossiers que vous suivez :",
+    "personal.daily": "Votre journée sur les dossiers que vous suivez :",
+    "personal.dossier": "*Dossier n° {number}*",
+    "personal.open": "Ouvrir la fiche",
+    "personal.more": "… et {count} autres dossiers.",
 }

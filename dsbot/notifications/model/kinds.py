@@ -32,6 +32,7 @@ class OutboxKind(StrEnum):
     SUMMARY = "summary"  # many new dossiers at once
     ALERT = "alert"  # an operational message (ops channel, or a DM to an admin)
     DIGEST = "digest"  # a channel's daily digest (dsbot.services.digest)
+    PERSONAL = "personal"  # a direct message to one person: events of the dossiers they follow
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

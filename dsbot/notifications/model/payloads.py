@@ -18,6 +18,7 @@ from dsbot.notifications.model.changes import ChangeParams, change_from_json
 from dsbot.notifications.model.digest import Digest
 from dsbot.notifications.model.items import ItemRef
 from dsbot.notifications.model.kinds import OutboxKind
+from dsbot.notifications.model.personal import PersonalPayload
 
 # --- dossier summaries (what a burst summary lists) ---------------------------------------------
 
@@ -167,7 +168,9 @@ class AlertPayload:
         return cls(text_key=d["text_key"], params=dict(d.get("params") or {}))
 
 
-OutboxPayload = ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest
+OutboxPayload = (
+    ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest | PersonalPayload
+)
 
 PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     OutboxKind.PARENT: ParentPayload,
@@ -175,6 +178,7 @@ PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     OutboxKind.SUMMARY: SummaryPayload,
     OutboxKind.ALERT: AlertPayload,
     OutboxKind.DIGEST: Digest,
+    OutboxKind.PERSONAL: PersonalPayload,
 }
 
 

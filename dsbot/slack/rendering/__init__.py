@@ -17,6 +17,7 @@ from dsbot.slack.rendering.renderers import (
     render_alert,
     render_digest_row,
     render_parent,
+    render_personal,
     render_summary,
     render_thread,
 )
@@ -32,6 +33,7 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.SUMMARY: render_summary,
     OutboxKind.ALERT: render_alert,
     OutboxKind.DIGEST: render_digest_row,
+    OutboxKind.PERSONAL: render_personal,
 }
 
 
