@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
 from sqlite_utils import Database
@@ -38,6 +38,7 @@ from dsbot.notifications.model import (
 )
 from dsbot.services.digest import next_digest_moment
 from dsbot.services.outbox import silence_own_actions
+from dsbot.store import Store
 from dsbot.store import notifications as q
 from dsbot.store import personal as pq
 from dsbot.store.audit import own_actions_by_person
@@ -53,7 +54,9 @@ __all__ = [
     "PersonalDossier",
     "Timing",
     "default_timing",
+    "modes_of",
     "plan_personal",
+    "set_modes",
 ]
 
 
@@ -118,6 +121,24 @@ def plan_personal(
             _gather(db, person, event, mode, now, timing)
             written += 1
     return written
+
+
+def modes_of(store: Store, team_id: str, user_id: str) -> dict[Topic, Mode]:
+    """A person's mode for every topic (theirs, or the default)."""
+    with store.connect() as db:
+        return pq.preferences(db, team_id, user_id)
+
+
+def set_modes(
+    store: Store,
+    team_id: str,
+    user_id: str,
+    modes: dict[Topic, Mode],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Set some topics' modes; the events already gathered go as they were queued."""
+    with q.write(store) as db:
+        pq.set_preferences(db, team_id, user_id, modes, clock())
 
 
 def _by_them(change: Change, person: LinkedPerson) -> bool:

@@ -28,6 +28,7 @@ SAMPLES: dict[tuple[str, str | None], str] = {
     ("lier", None): "<@U024BE7LH|marie> marie@exemple.fr",
     ("delier", None): "<@U024BE7LH|marie>",
     ("resume", None): "12",
+    ("notifications", None): "messages quotidien",
     ("aide", None): "",
     ("document", None): "SUBV_0001",
     ("abonner", "dynacase"): "dynacase DEMANDE_SUBVENTION etat e_sub_instruit",
