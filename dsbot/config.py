@@ -76,6 +76,9 @@ class Settings:
     # how many days a dossier may wait before the digest lists it.
     digest_time: clock_time | None = clock_time(9, 0)
     reminder_days: int = 7
+    # Personal notifications: how long the events of one dossier are gathered into one direct
+    # message (seconds).
+    notifications_window: int = 300
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -173,13 +176,14 @@ class Settings:
         dynacase_api_url, dynacase_token = get("DYNACASE_API_URL"), get("DYNACASE_TOKEN")
         problems += _dynacase_problems(dynacase_api_url, dynacase_token)
         digest_time: clock_time | None = None
-        reminder_days = 7
+        reminder_days, window = 7, 300
         try:
             digest_time = _digest_time(env.get("DSBOT_DIGEST_TIME"))
         except ConfigError as exc:
             problems += exc.problems
         try:
             reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
+            window = _seconds("DSBOT_NOTIFICATIONS_WINDOW", get("DSBOT_NOTIFICATIONS_WINDOW"), 300)
         except ConfigError as exc:
             problems += exc.problems
         if problems:
@@ -205,6 +209,7 @@ class Settings:
             secret_key=get("DSBOT_SECRET_KEY"),
             digest_time=digest_time,
             reminder_days=reminder_days,
+            notifications_window=window,
         )
 
 
@@ -229,6 +234,14 @@ def _digest_time(raw: str | None) -> clock_time | None:
         "DSBOT_DIGEST_TIME doit être une heure HH:MM (par exemple 09:00), ou vide pour désactiver"
         f" le résumé, pas {raw!r}"
     )
+
+
+def _seconds(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} doit être un nombre de secondes, pas {raw!r}")
+    return int(raw)
 
 
 def _reminder_days(raw: str | None) -> int:
@@ -331,4 +344,5 @@ ENV_TO_FIELD = {
     "DSBOT_SECRET_KEY": "secret_key",
     "DSBOT_DIGEST_TIME": "digest_time",
     "DSBOT_REMINDER_DAYS": "reminder_days",
+    "DSBOT_NOTIFICATIONS_WINDOW": "notifications_window",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from slack_sdk import WebClient
@@ -90,7 +90,9 @@ def build_poller(
             clock=clock,
             cache=cache,
             page_size=page_size,
-            personal=default_timing(digest_time=settings.digest_time),
+            personal=default_timing(
+                timedelta(seconds=settings.notifications_window), settings.digest_time
+            ),
         ),
         {
             name: ItemFeedProcessor(store, name, feed, items.backends[name].reader(), clock=clock)
