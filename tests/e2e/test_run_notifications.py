@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from dsbot.backends.ds.client import DSClient
 from tests.fakes.bot import ADMIN_ID, SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
 
@@ -97,6 +98,9 @@ def running(fake_slack, sandbox, tmp_path) -> Iterator[RunningBot]:
         DSBOT_ADMINS=ADMIN_ID,
         DSBOT_POLL_INTERVAL="0.5",
         DSBOT_HEALTH_PORT="0",
+        DSBOT_NOTIFICATIONS_WINDOW="0",  # a person's DM goes at the next drain
+        # Its instructeurs are linked by their Slack e-mail from the start.
+        DSBOT_DEMARCHES=str(sandbox.control.demarches()[0]["number"]),
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", str(port)],
@@ -178,3 +182,35 @@ def test_backfill_posts_one_summary_not_the_whole_history(running, sandbox, fake
     wait_cycles(sandbox)  # later cycles add nothing
     assert len(parents(fake_slack)) == 1
     assert str(demarche["dossiers_count"]) in summary[0]["text"]
+
+
+def test_a_follower_gets_a_dm_when_the_usager_writes_and_nothing_else(running, sandbox, fake_slack):
+    """Personal notifications through the real process: linked by their Slack e-mail, the
+    follower of a dossier gets one DM for the usager's message; none for their own reply; a
+    colleague of the groupe who does not follow it gets none."""
+    demarche = sandbox.control.demarches()[0]
+    groupe = next(g for g in demarche["groupes"] if not g["closed"])
+    follower, colleague = groupe["instructeurs"][:2]
+    fake_slack.add_user("U0FOLLOWER", follower["email"])
+    fake_slack.add_user("U0COLLEAGUE", colleague["email"])
+    assert "suit désormais" in running.command(f"abonner {demarche['number']}", user=ADMIN_ID)
+    for user in ("U0FOLLOWER", "U0COLLEAGUE"):
+        answer = running.command("notifications", user=user)
+        assert "Messages de l’usager : *instantané*" in answer and "aucun instructeur" not in answer
+    number = sandbox.control.create_dossier(demarche["number"])["number"]
+    wait_until(lambda: parents(fake_slack), what="the card")
+
+    ds = DSClient(sandbox.graphql_url, "sandbox-token")
+    try:
+        ds.bascule_suivi(ds.get_dossier(number), follower["id"])  # followed in DS
+        sandbox.control.add_message(number, "Voici la pièce manquante.")
+        (dm,) = wait_until(
+            lambda: fake_slack.messages(fake_slack.dm_channel("U0FOLLOWER")), what="the DM"
+        )
+        assert f"n° {number}" in dm["text"]
+        ds.envoyer_message(ds.get_dossier(number), follower["id"], "Merci, bien reçu.")
+    finally:
+        ds.close()
+    wait_cycles(sandbox)
+    assert len(fake_slack.messages(fake_slack.dm_channel("U0FOLLOWER"))) == 1
+    assert fake_slack.messages(fake_slack.dm_channel("U0COLLEAGUE")) == []
