@@ -230,6 +230,10 @@ ACTION_HOME_MORE = "home_more"
 ACTION_HOME_FILTER = "home_state_filter"
 BLOCK_HOME_FILTER = "home_filter"
 BLOCK_HOME_FRESHNESS = "home_freshness"
+# A personal notification topic's mode (a static_select in block `home_notify_<topic>`; value:
+# `<topic>:<mode>`).
+ACTION_HOME_NOTIFY = "home_notify"
+BLOCK_HOME_NOTIFY = "home_notify"
 
 # --- the daily digest (dsbot/slack/presentation/blocks/digest.py) ---------------------------------
 BLOCK_DIGEST_HEADER = "digest_header"

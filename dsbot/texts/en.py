@@ -532,4 +532,5 @@ TEXTS: dict[str, str] = {
     "help.args.notifications": "[<topic>] [instant|daily|none]",
     "help.desc.notifications": "your personal notifications by direct message (dossiers you follow), to see or change",
     "error.notifications_usage": "Usage: `/ds notifications [‹topic›] instant|daily|none`; topics: messages, corrections, reviews, changes, states, new.",
+    "personal.home": "*Personal notifications* — by direct message, for the dossiers you follow in DS (also: `/ds notifications`)",
 }

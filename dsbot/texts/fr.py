@@ -547,4 +547,5 @@ TEXTS: dict[str, str] = {
     "help.args.notifications": "[<sujet>] [instantané|quotidien|aucune]",
     "help.desc.notifications": "vos notifications personnelles en message direct (dossiers que vous suivez), à voir ou changer",
     "error.notifications_usage": "Usage : `/ds notifications [‹sujet›] instantané|quotidien|aucune` ; sujets : messages, corrections, avis, modifications, etats, nouveaux.",
+    "personal.home": "*Notifications personnelles* — en message direct, pour les dossiers que vous suivez dans DS (aussi : `/ds notifications`)",
 }

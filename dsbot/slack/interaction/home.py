@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from dsbot.services import personal
 from dsbot.services.home import HomeState, load_home
 from dsbot.services.linking import LinkingService
 from dsbot.slack.presentation.blocks.common import escape
@@ -104,6 +105,9 @@ class HomePublisher:
             sees_all=viewer.sees_all,
             state=state,
         )
+        if viewer.instructeur_id is not None:
+            modes = personal.modes_of(self.store, team_id, user_id)
+            data = replace(data, notifications=tuple((t.value, m.value) for t, m in modes.items()))
         return viewer, state, build_home(data, self.clock(), self.texts)
 
     def publish(self, team_id: str, user_id: str, state: HomeState | None = None) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from dsbot.notifications.model import Mode, Topic
+from dsbot.services import personal
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
 from dsbot.slack.interaction.home import HomePublisher
@@ -30,6 +32,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_HOME_MORE)(handle_more)
     app.action(ids.ACTION_HOME_FILTER)(handle_filter)
     app.action(ids.ACTION_HOME_OPEN)(handle_open)
+    app.action(ids.ACTION_HOME_NOTIFY)(handle_notify)
 
 
 def publisher(services: AppServices) -> HomePublisher:
@@ -89,6 +92,33 @@ def handle_filter(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
     state = _view_state(body).filtered("" if value == "open" else value)
     services.jobs.submit(publish, services, team_id, user_id, state)
+
+
+def handle_notify(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A personal notification topic's mode chosen in the Home: saved, then the tab again."""
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    selected = _action(body).get("selected_option")
+    value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
+    topic, _, mode = value.partition(":")
+    try:
+        modes = {Topic(topic): Mode(mode)}
+    except ValueError:
+        log.warning("Home: a notification choice that is not ours from %s", user_id)
+        return
+    services.jobs.submit(save_notifications, services, team_id, user_id, modes, _view_state(body))
+
+
+def save_notifications(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    modes: dict[Topic, Mode],
+    state: HomeState,
+) -> None:
+    personal.set_modes(services.store, team_id, user_id, modes)
+    publish(services, team_id, user_id, state)
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

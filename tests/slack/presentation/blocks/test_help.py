@@ -28,6 +28,7 @@ INTERFACE_SUBCOMMANDS = {
     "lier": "link",
     "delier": "unlink",
     "resume": "summary",
+    "notifications": "notifs",
     "aide": "help",
 }
 ADMIN_ONLY = {"abonner", "desabonner", "lier", "delier"}
