@@ -14,11 +14,14 @@ from typing import Any
 
 import pytest
 
-from dsbot.notifications.model import Mode, OutboxKind, OutboxStatus, Topic
+from dsbot.backends.port import ItemPerson
+from dsbot.notifications.model import Change, Mode, OutboxKind, OutboxStatus, StateChanged, Topic
 from dsbot.services import personal
 from dsbot.services.digest import next_digest_moment
 from dsbot.slack.transport import METADATA_EVENT_TYPE
+from dsbot.store import audit
 from dsbot.store import notifications as q
+from dsbot.store import personal as pq
 from dsbot.store.links import LinkRow, save_link
 from tests.fakes.slack_api import TEAM_ID
 from tests.services.feed_harness import ADMIN, NotifyHarness
@@ -175,3 +178,38 @@ def test_a_crash_between_claim_and_record_sends_nothing_twice(h, posted):
     with h.store.connect() as db:
         done = q.outbox_row(db, row.id)
     assert done is not None and done.status is OutboxStatus.SENT and done.sent_ts == dm["ts"]
+
+
+def test_an_action_made_from_slack_is_silenced_for_its_author_only(store):
+    """No DS here: the planner alone, with the audit saying who clicked."""
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with q.write(store) as db:
+        for user, instructeur in (("U0ONE", "I1"), ("U0TWO", "I2")):
+            save_link(db, LinkRow(TEAM_ID, user, instructeur, f"{user}@x.fr", "auto", user, "x"))
+            pq.set_preferences(db, TEAM_ID, user, {Topic.ETATS: Mode.INSTANT}, at)
+        audit.insert_audit(
+            db,
+            audit.AuditRow(
+                at.isoformat(),
+                TEAM_ID,
+                "U0ONE",
+                "I1",
+                5,
+                "dossier_passer_en_instruction",
+                None,
+                None,
+                None,
+                "ok",
+                None,
+            ),
+        )
+    change = Change(
+        at, "traitement:1", StateChanged(from_state="en_construction", to_state="en_instruction")
+    )
+    followers = (ItemPerson("I1", "U0ONE@x.fr"), ItemPerson("I2", "U0TWO@x.fr"))
+    dossier = personal.PersonalDossier(5, "Subventions", followers, ())
+    with q.write(store) as db:
+        assert personal.plan_personal(db, dossier, [change], at, personal.default_timing()) == 1
+        (row,) = q.open_rows(db)
+    assert row.channel_id == "U0TWO" and row.kind is OutboxKind.PERSONAL
+    assert row.next_attempt_at == at + personal.PERSONAL_WINDOW
