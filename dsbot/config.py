@@ -89,6 +89,9 @@ class Settings:
     # "minimal": no demandeur name, e-mail or SIRET).
     retention_days: int | None = None
     channel_detail: str = "full"
+    # Personal notifications: how long the events of one dossier are gathered into one direct
+    # message (seconds).
+    notifications_window: int = 300
 
     def __repr__(self) -> str:
         # Secrets must never reach a log line, even through an accidental repr().
@@ -186,13 +189,14 @@ class Settings:
         dynacase_api_url, dynacase_token = get("DYNACASE_API_URL"), get("DYNACASE_TOKEN")
         problems += _dynacase_problems(dynacase_api_url, dynacase_token)
         digest_time: clock_time | None = None
-        reminder_days = 7
+        reminder_days, window = 7, 300
         try:
             digest_time = _digest_time(env.get("DSBOT_DIGEST_TIME"))
         except ConfigError as exc:
             problems += exc.problems
         try:
             reminder_days = _reminder_days(get("DSBOT_REMINDER_DAYS"))
+            window = _seconds("DSBOT_NOTIFICATIONS_WINDOW", get("DSBOT_NOTIFICATIONS_WINDOW"), 300)
         except ConfigError as exc:
             problems += exc.problems
         outbox_max_age = _outbox_max_age(get("DSBOT_OUTBOX_MAX_AGE"), problems)
@@ -227,6 +231,7 @@ class Settings:
             log_format=log_format,
             retention_days=retention_days,
             channel_detail=channel_detail,
+            notifications_window=window,
         )
 
 
@@ -276,6 +281,14 @@ def _log_problems(level: str | None, fmt: str | None) -> list[str]:
     if fmt and fmt.lower() not in LOG_FORMATS:
         problems.append(f"DSBOT_LOG_FORMAT doit valoir {' ou '.join(LOG_FORMATS)}, pas {fmt!r}")
     return problems
+
+
+def _seconds(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} doit être un nombre de secondes, pas {raw!r}")
+    return int(raw)
 
 
 def _reminder_days(raw: str | None) -> int:
@@ -407,4 +420,5 @@ ENV_TO_FIELD = {
     "DSBOT_LOG_FORMAT": "log_format",
     "DSBOT_RETENTION_DAYS": "retention_days",
     "DSBOT_CHANNEL_DETAIL": "channel_detail",
+    "DSBOT_NOTIFICATIONS_WINDOW": "notifications_window",
 }

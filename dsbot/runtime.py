@@ -7,7 +7,7 @@ import."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from slack_sdk import WebClient
@@ -24,6 +24,7 @@ from dsbot.services.feed import DS_SCOPES, PAGE_SIZE, FeedProcessor, RecentDossi
 from dsbot.services.item_feed import ItemFeedProcessor
 from dsbot.services.items import ItemService
 from dsbot.services.linking import LinkingService
+from dsbot.services.personal import default_timing
 from dsbot.slack.interaction.home import HomePublisher
 from dsbot.slack.sender import Sender
 from dsbot.slack.transport.users import SlackUserDirectory
@@ -91,7 +92,16 @@ def build_poller(
         channel_detail=settings.channel_detail,
     )
     feeds = build_feeds(
-        FeedProcessor(store, ds, clock=clock, cache=cache, page_size=page_size),
+        FeedProcessor(
+            store,
+            ds,
+            clock=clock,
+            cache=cache,
+            page_size=page_size,
+            personal=default_timing(
+                timedelta(seconds=settings.notifications_window), settings.digest_time
+            ),
+        ),
         {
             name: ItemFeedProcessor(store, name, feed, items.backends[name].reader(), clock=clock)
             for name, feed in feeds_of(items, settings).items()

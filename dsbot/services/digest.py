@@ -164,6 +164,17 @@ def subscribed_channels(db: Database) -> dict[tuple[str, str], list[Subscription
     return channels
 
 
+def next_digest_moment(after: datetime, digest_time: clock_time) -> datetime:
+    """The first digest moment (a weekday at `digest_time`, Europe/Paris) after `after`, in
+    UTC: the channels' digest day, which a person's daily notifications follow too."""
+    day = after.astimezone(PARIS).date()
+    while True:
+        moment = datetime.combine(day, digest_time, tzinfo=PARIS).astimezone(UTC)
+        if day.weekday() < 5 and moment > after:
+            return moment
+        day += timedelta(days=1)
+
+
 def dedupe_key(team_id: str, channel_id: str, day: date) -> str:
     return f"digest:{team_id}:{channel_id}:{day.isoformat()}"
 

@@ -26,11 +26,12 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from dsbot.backends import registry
 from dsbot.backends.errors import BackendError, BackendTimeout
-from dsbot.backends.port import BackendName, ChangeClassifier
+from dsbot.backends.port import BackendName, ChangeClassifier, Followers
 from dsbot.logs import get_logger
 from dsbot.notifications.model import ItemRef, ParentPayload
 from dsbot.services import index
 from dsbot.services.outbox import DossierContext, plan_deliveries, silence_own_actions
+from dsbot.services.personal import PersonalDossier, Timing, default_timing, plan_personal
 from dsbot.services.privacy import erase_dossier
 from dsbot.store import Store
 from dsbot.store import notifications as q
@@ -141,6 +142,7 @@ class FeedResult:
     enqueued: int = 0
     deletions: int = 0
     erased: int = 0  # dossiers deleted for good, their data erased
+    personal: int = 0  # events queued for a person's direct messages
     error: BackendError | None = None
 
 
@@ -180,6 +182,7 @@ class FeedProcessor:
         classifier: ChangeClassifier | None = None,
         capture_cards: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
+        personal: Timing | None = None,
     ) -> None:
         self.monotonic = monotonic
         # Set by the poller: dsbot is stopping, the feed ends at the end of the page in hand.
@@ -194,6 +197,8 @@ class FeedProcessor:
         self.cache = cache
         self.page_size = page_size
         self.deletion_overlap = deletion_overlap
+        # Personal notifications, where the backend tells who follows a dossier.
+        self.personal = personal or default_timing()
         # Per feed (key and start: a new subscription is a new feed): whether its last
         # non-empty page was mostly changes.
         self._mostly_changes: dict[tuple[str, datetime], bool] = {}
@@ -367,6 +372,7 @@ class FeedProcessor:
                 )
                 current = self.classifier.observe(summary, dossier, observed_at)
                 changes = self.classifier.classify(before, current, dossier)
+                result.personal += self._personal(db, dossier, changes, now)
                 changes = silence_own_actions(changes, q.own_actions(db, summary.number))
                 result.changes += sum(c.announce for c in changes)
                 context = DossierContext(
@@ -401,6 +407,20 @@ class FeedProcessor:
             log.warning("card.too_large_to_capture", dossier=dossier.number)
             return
         q.save_card(db, ItemRef.ds(dossier.number), card, read_at)
+
+    def _personal(self, db: Any, dossier: Any, changes: list[Any], now: datetime) -> int:
+        """The personal events of a dossier's changes (before the channels' silencing: a
+        colleague's action from Slack is news to its followers)."""
+        followers = self.classifier
+        if not changes or not isinstance(followers, Followers):
+            return 0
+        about = PersonalDossier(
+            dossier.number,
+            dossier.demarche.title or None,
+            followers.followers(dossier),
+            followers.members(dossier),
+        )
+        return plan_personal(db, about, changes, now, self.personal)
 
     def read_dossiers(self, numbers: list[int]) -> dict[int, tuple[datetime, Any]]:
         """The full dossiers (DSClient.get_dossiers), with when the read started. A dossier

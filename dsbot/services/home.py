@@ -89,6 +89,8 @@ class HomeData:
     fresh_at: datetime | None
     state: HomeState
     sees_all: bool
+    # The person's personal notifications, per topic (`Topic` → `Mode` values); empty: not shown.
+    notifications: tuple[tuple[str, str], ...] = ()
 
 
 def load_home(

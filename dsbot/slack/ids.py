@@ -238,6 +238,11 @@ BLOCK_HOME_SEARCH = "home_search"
 # Opens the dossier's card, ephemeral, where `/ds cherche` was typed (value: encode_ref).
 ACTION_SEARCH_OPEN = "search_open_dossier"
 
+# A personal notification topic's mode (a static_select in block `home_notify_<topic>`; value:
+# `<topic>:<mode>`).
+ACTION_HOME_NOTIFY = "home_notify"
+BLOCK_HOME_NOTIFY = "home_notify"
+
 # --- the daily digest (dsbot/slack/presentation/blocks/digest.py) ---------------------------------
 BLOCK_DIGEST_HEADER = "digest_header"
 BLOCK_DIGEST_COUNTS = "digest_counts"

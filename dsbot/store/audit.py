@@ -148,3 +148,24 @@ def own_item_changes(db: Database, number: int, backend: str) -> list[tuple[str,
         if at is not None:
             found.append((str(row["instructeur_id"]), at if at.tzinfo else at.replace(tzinfo=UTC)))
     return found
+
+
+def own_actions_by_person(
+    db: Database, dossier_number: int, backend: str = "ds"
+) -> dict[str, list[tuple[str, datetime]]]:
+    """`own_actions`, per Slack user who made them (personal notifications silence a person's
+    own actions only: a colleague's still reach them)."""
+    if "audit" not in db.table_names():
+        return {}
+    rows = db.query(
+        "SELECT slack_user_id, action, at FROM audit WHERE dossier_number = ? AND backend = ?"
+        " AND (result IS NULL OR result = 'ok') ORDER BY at DESC LIMIT 50",
+        [dossier_number, backend],
+    )
+    found: dict[str, list[tuple[str, datetime]]] = {}
+    for row in rows:
+        at = from_iso(row["at"])
+        if at is not None:
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            found.setdefault(str(row["slack_user_id"]), []).append((row["action"] or "", at))
+    return found

@@ -379,3 +379,21 @@ def m012_card_captures_and_outbox_indexes(db: Database) -> None:
         " WHERE status IN ('pending', 'sending')"
     )
     db.execute("CREATE INDEX outbox_created ON outbox (created_at)")
+
+
+@migrations()
+def m013_personal_notifications(db: Database) -> None:
+    # Each person's choice, per topic of personal notification (`Topic`): instantane,
+    # quotidien or aucune (`Mode`). No row: the default (dsbot.notifications.model.personal).
+    db.execute(
+        """
+        CREATE TABLE notification_prefs (
+            team_id TEXT NOT NULL,
+            slack_user_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, slack_user_id, topic)
+        )
+        """
+    )

@@ -408,3 +408,42 @@ def test_search_finds_visible_dossiers_only_without_ds(indexed: Scene) -> None:
     (card,) = scene.slack.wait_for_response(url)
     assert card.body["text"].startswith(f"Dossier n° {mine}")
     assert card.body.get("response_type") == "ephemeral"
+
+
+def notify_selects(view: dict[str, Any]) -> dict[str, str]:
+    """Each personal notification topic's select in the Home, with its current choice."""
+    prefix = f"{ids.BLOCK_HOME_NOTIFY}_"
+    return {
+        b["block_id"][len(prefix) :]: b["accessory"]["initial_option"]["value"]
+        for b in view["blocks"]
+        if (b.get("block_id") or "").startswith(prefix)
+    }
+
+
+def test_personal_notifications_are_shown_and_set_in_the_home(scene: Scene) -> None:
+    open_home(scene, ALICE)
+    view = published(scene, ALICE)
+    selects = notify_selects(view)
+    assert selects["messages"] == "messages:instantane"  # the defaults
+    assert selects["corrections"] == "corrections:instantane"
+    assert selects["avis"] == "avis:aucune" and len(selects) == 6
+
+    choice = {"value": "avis:quotidien", "text": {"type": "plain_text", "text": "quotidien"}}
+    home_click(
+        scene,
+        ALICE,
+        view,
+        {
+            "type": "static_select",
+            "action_id": ids.ACTION_HOME_NOTIFY,
+            "block_id": f"{ids.BLOCK_HOME_NOTIFY}_avis",
+            "selected_option": choice,
+        },
+    )
+    again = published(scene, ALICE, 2)
+    assert notify_selects(again)["avis"] == "avis:quotidien"
+    # The command says the same, and sets every topic at once.
+    ack, response_url = scene.bot.command("notifications aucune", user=ALICE)
+    assert ack.status_code == 200
+    answer = scene.slack.wait_for_response(response_url)[-1].body["text"]
+    assert "Avis rendus : *aucune*" in answer and "*instantané*" not in answer

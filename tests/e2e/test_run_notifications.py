@@ -13,10 +13,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from dsbot.backends.ds.client import DSClient
 from tests.fakes.bot import ADMIN_ID, SIGNING_SECRET, TEAM_ID, sign
 from tests.fakes.process import dsbot_env, free_port, stop, wait_healthy
 
 CHANNEL = "C0NOTIFS"
+FOLLOWER = "U0FOLLOWER"
+COLLEAGUE = "U0COLLEAGUE"
 PRIVATE = "C0PRIVATE"
 
 
@@ -98,6 +101,9 @@ def running(fake_slack, sandbox, tmp_path) -> Iterator[RunningBot]:
         DSBOT_ADMINS=ADMIN_ID,
         DSBOT_POLL_INTERVAL="0.5",
         DSBOT_HEALTH_PORT="0",
+        DSBOT_NOTIFICATIONS_WINDOW="0",  # a person's DM goes at the next drain
+        # Its instructeurs are linked by their Slack e-mail from the start.
+        DSBOT_DEMARCHES=str(sandbox.control.demarches()[0]["number"]),
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "dsbot.cli", "run", "--http", "--port", str(port)],
@@ -130,19 +136,41 @@ def test_subscription_commands_and_their_checks(running, sandbox):
     assert "n’appartient pas à la démarche" in wrong
 
 
+def dms(fake_slack, user: str) -> list[dict]:
+    return fake_slack.messages(fake_slack.dm_channel(user))
+
+
 def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slack):
-    demarche = sandbox.control.demarches()[0]["number"]
-    assert "suit désormais" in running.command(f"abonner {demarche}", user=ADMIN_ID)
-    numbers = [sandbox.control.create_dossier(demarche)["number"] for _ in range(3)]
+    """Channel notifications, and in the same process personal ones: linked by their Slack
+    e-mail, the follower of a dossier gets one DM for the usager's message, none for their own
+    reply; a colleague of the groupe who does not follow it gets none."""
+    demarche = sandbox.control.demarches()[0]
+    groupe = next(g for g in demarche["groupes"] if not g["closed"])
+    follower, colleague = groupe["instructeurs"][:2]
+    fake_slack.add_user(FOLLOWER, follower["email"])
+    fake_slack.add_user(COLLEAGUE, colleague["email"])
+    for user in (FOLLOWER, COLLEAGUE):
+        answer = running.command("notifications", user=user)
+        assert "Messages de l’usager : *instantané*" in answer and "aucun instructeur" not in answer
+    assert "suit désormais" in running.command(f"abonner {demarche['number']}", user=ADMIN_ID)
+    numbers = [sandbox.control.create_dossier(demarche["number"])["number"] for _ in range(3)]
 
     wait_until(lambda: len(parents(fake_slack)) >= 3, what="three cards")
     assert sorted(int(p["text"].split()[2]) for p in parents(fake_slack)) == sorted(numbers)
 
-    # A usager's message goes to its dossier's thread.
-    first = parent_of(fake_slack, numbers[0])
-    sandbox.control.add_message(numbers[0], "Bonjour, voici la pièce manquante.")
-    wait_until(lambda: thread(fake_slack, first["ts"]), what="the message in the thread")
-    assert "pièce manquante" in str(thread(fake_slack, first["ts"]))
+    # A usager's message goes to its dossier's thread, and to its follower's DMs.
+    ds = DSClient(sandbox.graphql_url, "sandbox-token")
+    try:
+        ds.bascule_suivi(ds.get_dossier(numbers[0]), follower["id"])  # followed in DS
+        first = parent_of(fake_slack, numbers[0])
+        sandbox.control.add_message(numbers[0], "Bonjour, voici la pièce manquante.")
+        wait_until(lambda: thread(fake_slack, first["ts"]), what="the message in the thread")
+        assert "pièce manquante" in str(thread(fake_slack, first["ts"]))
+        (dm,) = wait_until(lambda: dms(fake_slack, FOLLOWER), what="the follower's DM")
+        assert f"n° {numbers[0]}" in dm["text"]
+        ds.envoyer_message(ds.get_dossier(numbers[0]), follower["id"], "Merci, bien reçu.")
+    finally:
+        ds.close()
 
     # A state change made in DS's web interface updates the card in place, and is broadcast.
     second = parent_of(fake_slack, numbers[1])
@@ -168,10 +196,11 @@ def test_dossiers_are_notified_once_and_kept_current(running, sandbox, fake_slac
     )
     assert thread(fake_slack, third["ts"]) == []
 
-    # Later cycles repeat nothing.
+    # Later cycles repeat nothing; the follower's own reply is not news to them.
     wait_cycles(sandbox)
     assert len(parents(fake_slack)) == 3
     assert len(thread(fake_slack, first["ts"])) == 1
+    assert len(dms(fake_slack, FOLLOWER)) == 1 and dms(fake_slack, COLLEAGUE) == []
 
 
 def test_backfill_posts_one_summary_not_the_whole_history(running, sandbox, fake_slack):

@@ -30,6 +30,7 @@ from dsbot.backends.ds.models import (
     DossierSummary,
     Traitement,
 )
+from dsbot.backends.port import ItemPerson
 from dsbot.notifications.model import (
     AvisGiven,
     AvisRequested,
@@ -466,3 +467,12 @@ class DossierClassifier:
 
     def fingerprint(self, snapshot: Snapshot) -> str:
         return fingerprint(snapshot)
+
+    # The port's `Followers`, from the same read: who follows the dossier in DS (its
+    # `instructeurs`, a follow made in DS or from Slack alike), and who instructs its groupe.
+
+    def followers(self, read: Dossier) -> tuple[ItemPerson, ...]:
+        return tuple(ItemPerson(p.id, p.email) for p in read.followers)
+
+    def members(self, read: Dossier) -> tuple[ItemPerson, ...]:
+        return tuple(ItemPerson(p.id, p.email) for p in read.groupe_instructeur.instructeurs)

@@ -44,6 +44,7 @@ from dsbot.backends.port.capabilities import (
     StateMoves,
 )
 from dsbot.backends.port.feed import Change, ChangeClassifier, FeedBatch, FeedCursor, FeedSource
+from dsbot.backends.port.followers import Followers
 from dsbot.backends.port.items import (
     ActionForm,
     ActionInput,
@@ -104,6 +105,7 @@ __all__ = [
     "FeedCursor",
     "FeedSource",
     "Follow",
+    "Followers",
     "HistoryEntry",
     "InputKind",
     "InputOption",

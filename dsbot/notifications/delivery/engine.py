@@ -361,6 +361,10 @@ class DeliveryService:
                 self._send_thread(row, report)
             elif row.kind is OutboxKind.ERASE:
                 self._send_erase(row, report)
+            elif row.kind is OutboxKind.PERSONAL:
+                # A person's direct message: the row is addressed to the user, the message
+                # goes to the conversation Slack opens with them.
+                self._deliver(row, self.renderer.render(row, None), None, report, dm=True)
             else:
                 # Summaries, alerts, digests and any kind added later: the payload says all.
                 self._deliver(row, self.renderer.render(row, None), None, report)
@@ -470,8 +474,10 @@ class DeliveryService:
         *,
         update_ts: str | None = None,
         broadcast: bool = False,
+        dm: bool = False,
     ) -> None:
-        """Claim, call Slack, record: the exactly-once core."""
+        """Claim, call Slack, record: the exactly-once core. `dm`: the row's channel is a
+        user, whose direct-message conversation is opened first."""
         with q.write(self.store) as db:
             if not q.claim(db, row.id, self.clock(), thread_ts):
                 return  # taken by someone else meanwhile
@@ -479,6 +485,8 @@ class DeliveryService:
         channel = row.channel_id
         try:
             ts = None
+            if dm:
+                channel = self.transport.open_dm(channel)
             if update_ts is not None:
                 # A Tier 3 call: its token was taken by _reserve, no posting slot needed.
                 try:
@@ -529,15 +537,17 @@ class DeliveryService:
 
     def _find_sent(self, row: OutboxRow) -> str | None:
         """The ts of the message this row sent, if Slack has it."""
-        if row.kind is OutboxKind.ERASE or row.channel_id[:1] in ("U", "W"):
-            # A tombstone is written again rather than looked for (an update is idempotent);
-            # a DM addressed by user id has no history to read: sent again if lost.
-            return None
+        if row.kind is OutboxKind.ERASE:
+            return None  # a tombstone is written again rather than looked for (idempotent)
+        channel = row.channel_id
+        if channel[:1] in ("U", "W"):
+            if row.kind is not OutboxKind.PERSONAL:
+                return None  # an admin's DM addressed by user id: sent again if lost
+            # A personal notification: looked for in the conversation it was posted to.
+            channel = self.transport.open_dm(channel)
         tag = DeliveryTag(row.id, self.instance_id())
         thread_ts = row.thread_ts if row.kind is OutboxKind.THREAD else None
-        return self.transport.find(
-            row.channel_id, tag, thread_ts=thread_ts, before_page=self.tier3_call
-        )
+        return self.transport.find(channel, tag, thread_ts=thread_ts, before_page=self.tier3_call)
 
     def tier3_call(self) -> None:
         """Wait for a call of the workspace's history budget (Tier 3; history reads call

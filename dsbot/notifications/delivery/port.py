@@ -75,6 +75,9 @@ class Transport(Protocol):
 
     def update(self, channel: str, ts: str, message: Any, *, tag: DeliveryTag) -> None: ...
 
+    def open_dm(self, user: str) -> str:
+        """The id of the bot's direct-message conversation with `user` (opened if needed)."""
+
     def find(
         self,
         channel: str,

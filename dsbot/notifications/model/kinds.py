@@ -33,6 +33,7 @@ class OutboxKind(StrEnum):
     ALERT = "alert"  # an operational message (ops channel, or a DM to an admin)
     DIGEST = "digest"  # a channel's daily digest (dsbot.services.digest)
     ERASE = "erase"  # one of the bot's messages about an erased item, replaced by a tombstone
+    PERSONAL = "personal"  # a direct message to one person: events of the dossiers they follow
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

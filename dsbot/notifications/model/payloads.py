@@ -18,6 +18,7 @@ from dsbot.notifications.model.changes import ChangeParams, change_from_json
 from dsbot.notifications.model.digest import Digest
 from dsbot.notifications.model.items import ItemRef
 from dsbot.notifications.model.kinds import OutboxKind
+from dsbot.notifications.model.personal import PersonalPayload
 
 # --- dossier summaries (what a burst summary lists) ---------------------------------------------
 
@@ -250,7 +251,13 @@ class ErasePayload:
 
 
 OutboxPayload = (
-    ParentPayload | ThreadPayload | SummaryPayload | AlertPayload | Digest | ErasePayload
+    ParentPayload
+    | ThreadPayload
+    | SummaryPayload
+    | AlertPayload
+    | Digest
+    | ErasePayload
+    | PersonalPayload
 )
 
 PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
@@ -260,6 +267,7 @@ PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     OutboxKind.ALERT: AlertPayload,
     OutboxKind.DIGEST: Digest,
     OutboxKind.ERASE: ErasePayload,
+    OutboxKind.PERSONAL: PersonalPayload,
 }
 
 

@@ -11,8 +11,10 @@ accepted too, for typed-by-hand or unescaped installs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
+from dsbot.notifications.model import Mode, Topic
 from dsbot.services.subscription_words import (
     FAMILY_RE as FAMILY_RE,
 )
@@ -118,6 +120,55 @@ class Search:
     """`/ds cherche <texte>`: dossiers by number, demandeur, SIRET, e-mail, label, démarche."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """`/ds notifications [<sujet>] [instantané|quotidien|aucune]`: show or set one's personal
+    notifications (every topic when none is named)."""
+
+    mode: Mode | None = None
+    topic: Topic | None = None
+
+
+# The words of `/ds notifications`, French first, English beside, without accents.
+MODE_WORDS: dict[str, Mode] = {
+    "instantane": Mode.INSTANT,
+    "instant": Mode.INSTANT,
+    "quotidien": Mode.DAILY,
+    "daily": Mode.DAILY,
+    "aucune": Mode.NONE,
+    "none": Mode.NONE,
+}
+TOPIC_WORDS: dict[str, Topic] = {
+    "messages": Topic.MESSAGES,
+    "corrections": Topic.CORRECTIONS,
+    "avis": Topic.AVIS,
+    "reviews": Topic.AVIS,
+    "modifications": Topic.MODIFICATIONS,
+    "changes": Topic.MODIFICATIONS,
+    "etats": Topic.ETATS,
+    "states": Topic.ETATS,
+    "nouveaux": Topic.NOUVEAUX,
+    "new": Topic.NOUVEAUX,
+}
+
+
+def _bare(word: str) -> str:
+    """A word without case or accents (`Instantané` is `instantane`)."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_notifications(args: list[str]) -> Notifications | Invalid:
+    words = [_bare(a) for a in args]
+    if not words:
+        return Notifications()
+    mode = MODE_WORDS.get(words[-1])
+    topic = TOPIC_WORDS.get(words[0]) if len(words) == 2 else None
+    if mode is None or len(words) > 2 or (len(words) == 2 and topic is None):
+        return Invalid("notifications", "error.notifications_usage")
+    return Notifications(mode, topic)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from typing import Any
 from slack_bolt import Respond
 
 from dsbot.logs import get_logger
+from dsbot.notifications.model import Topic
+from dsbot.services import personal
 from dsbot.slack.commands import grammar as g
 from dsbot.slack.commands.table import Invocation
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
@@ -108,6 +110,31 @@ def search_message(services: AppServices, team_id: str, user_id: str, text: str)
         return SlackMessage(text=t("search.not_linked"), blocks=[])
     entries = find(services.store, text, instructeur_id=instructeur_id, sees_all=is_admin)
     return build_search_results(text, entries, datetime.now(UTC), t, limit=MAX_RESULTS)
+
+
+def run_notifications(call: Invocation, cmd: g.Notifications) -> None:
+    text = notifications_text(call.services, call.team_id, call.user_id, cmd)
+    call.respond(text=text, response_type="ephemeral")
+
+
+def notifications_text(
+    services: AppServices, team_id: str, user_id: str, cmd: g.Notifications
+) -> str:
+    """One's personal notifications, after the change asked for if any."""
+    t = services.texts
+    if cmd.mode is not None:
+        topics = [cmd.topic] if cmd.topic is not None else list(Topic)
+        personal.set_modes(services.store, team_id, user_id, dict.fromkeys(topics, cmd.mode))
+    modes = personal.modes_of(services.store, team_id, user_id)
+    lines = [t("personal.prefs")]
+    lines += [
+        t("personal.prefs_line", topic=t(f"personal.topic.{k}"), mode=t(f"personal.mode.{m}"))
+        for k, m in modes.items()
+    ]
+    lines.append(t("personal.prefs_hint"))
+    if services.linking.resolve(team_id, user_id).link is None:
+        lines.append(t("personal.not_linked"))
+    return "\n".join(lines)
 
 
 def run_link(call: Invocation, cmd: g.Link) -> None:

@@ -97,6 +97,15 @@ CORE_SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         aliases=("search",),
     ),
     Subcommand(
+        "notifications",
+        g.Notifications,
+        g.parse_notifications,
+        run.run_notifications,
+        "help.desc.notifications",
+        "help.args.notifications",
+        aliases=("notifs",),
+    ),
+    Subcommand(
         "aide",
         g.Help,
         g.parse_help,

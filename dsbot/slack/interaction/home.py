@@ -10,7 +10,7 @@ groupes' dossiers, an admin every dossier the bot follows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from dsbot.logs import get_logger
+from dsbot.services import personal
 from dsbot.services.home import HomeState, load_home
 from dsbot.services.linking import LinkingService
 from dsbot.services.search import MAX_RESULTS, find
@@ -112,6 +113,9 @@ class HomePublisher:
             sees_all=viewer.sees_all,
             state=state,
         )
+        if viewer.instructeur_id is not None:
+            modes = personal.modes_of(self.store, team_id, user_id)
+            data = replace(data, notifications=tuple((t.value, m.value) for t, m in modes.items()))
         results = None
         if search is not None and search.strip():
             entries = find(

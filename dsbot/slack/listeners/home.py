@@ -12,6 +12,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from dsbot.logs import get_logger
+from dsbot.notifications.model import Mode, Topic
+from dsbot.services import personal
 from dsbot.services.home import SECTION_NAMES, HomeState
 from dsbot.slack import ids
 from dsbot.slack.commands.handlers import show_dossier
@@ -33,6 +35,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_HOME_OPEN)(handle_open)
     app.action(ids.ACTION_HOME_SEARCH)(handle_search)
     app.action(ids.ACTION_SEARCH_OPEN)(handle_search_open)
+    app.action(ids.ACTION_HOME_NOTIFY)(handle_notify)
 
 
 def publisher(services: AppServices) -> HomePublisher:
@@ -125,6 +128,33 @@ def handle_search_open(
         respond(text=t("dossier.rate_limited", limit=limit), response_type="ephemeral")
         return
     services.jobs.submit(show_dossier, services, team_id, user_id, number, respond)
+
+
+def handle_notify(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A personal notification topic's mode chosen in the Home: saved, then the tab again."""
+    ack()
+    services: AppServices = context[SERVICES_KEY]
+    team_id, user_id = actor(context)
+    selected = _action(body).get("selected_option")
+    value = str(selected.get("value") or "") if isinstance(selected, dict) else ""
+    topic, _, mode = value.partition(":")
+    try:
+        modes = {Topic(topic): Mode(mode)}
+    except ValueError:
+        log.warning("home.foreign_notification_choice", user=user_id)
+        return
+    services.jobs.submit(save_notifications, services, team_id, user_id, modes, _view_state(body))
+
+
+def save_notifications(
+    services: AppServices,
+    team_id: str,
+    user_id: str,
+    modes: dict[Topic, Mode],
+    state: HomeState,
+) -> None:
+    personal.set_modes(services.store, team_id, user_id, modes)
+    publish(services, team_id, user_id, state)
 
 
 def handle_open(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

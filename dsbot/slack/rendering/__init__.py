@@ -18,6 +18,7 @@ from dsbot.slack.rendering.renderers import (
     render_digest_row,
     render_erase,
     render_parent,
+    render_personal,
     render_summary,
     render_thread,
 )
@@ -34,6 +35,7 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.ALERT: render_alert,
     OutboxKind.DIGEST: render_digest_row,
     OutboxKind.ERASE: render_erase,
+    OutboxKind.PERSONAL: render_personal,
 }
 
 

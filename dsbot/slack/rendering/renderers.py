@@ -10,11 +10,12 @@ from slack_sdk.models.blocks import SectionBlock
 
 from dsbot.backends.port import ItemDetail
 from dsbot.notifications.delivery.prepare import DossierCard, GoneCard, ItemCard, Mentions
-from dsbot.notifications.model import Digest, ItemStateChanged, MessageReceived
+from dsbot.notifications.model import Digest, ItemStateChanged, MessageReceived, PersonalPayload
 from dsbot.slack.presentation.blocks import events
 from dsbot.slack.presentation.blocks.card import Viewer, build_dossier_card
 from dsbot.slack.presentation.blocks.common import SlackMessage, make_message, mrkdwn
 from dsbot.slack.presentation.blocks.item import ItemViewer, build_item_card
+from dsbot.slack.presentation.blocks.personal import build_personal_message
 from dsbot.slack.presentation.views import dossier_detail, dossier_url
 from dsbot.slack.rendering.context import RenderContext
 from dsbot.slack.rendering.digest import render_digest
@@ -91,6 +92,13 @@ def render_thread(row: OutboxRow, prepared: object, context: RenderContext) -> S
 def render_summary(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
     assert isinstance(row.payload, SummaryPayload)
     return events.build_outbox_summary(row.payload, context.texts)
+
+
+def render_personal(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:
+    """A person's direct message: the events of the dossiers they follow, each with its
+    card's button; nothing read beforehand."""
+    assert isinstance(row.payload, PersonalPayload)
+    return build_personal_message(row.payload, context.texts)
 
 
 def render_alert(row: OutboxRow, prepared: object, context: RenderContext) -> SlackMessage:

@@ -24,12 +24,16 @@ BOT_SCOPES: dict[str, str] = {
         " (shared outside? guests?), and its member_joined_channel and channel_shared events"
     ),
     "groups:read": "the same on a private channel",
-    "im:write": "open a direct message to an admin when a subscription fails for good",
+    "im:write": (
+        "open a direct message to an admin when a subscription fails for good, and to a "
+        "person for their personal notifications"
+    ),
     "channels:history": (
         "after a crash, find a notification already posted in a public channel (its metadata) "
         "instead of posting it twice"
     ),
     "groups:history": "the same in a private channel",
+    "im:history": "the same in a person's direct messages (personal notifications)",
     "links:read": "link_shared events for the DS dossier URLs of manifest.yml's unfurl_domains",
     "links:write": "chat.unfurl: the compact preview of a dossier link",
 }

@@ -10,6 +10,7 @@ scopes (channels:history, groups:history).
 from __future__ import annotations
 
 import http.client
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.error import URLError
@@ -34,6 +35,8 @@ class SlackTransport:
     def __init__(self, client: WebClient, *, history_pages: int = 3) -> None:
         self.client = client
         self.history_pages = history_pages
+        self._dms: dict[str, str] = {}  # user → their direct-message conversation
+        self._dm_lock = threading.Lock()
 
     # --- calls -----------------------------------------------------------------------------
 
@@ -65,6 +68,19 @@ class SlackTransport:
             self.client.chat_update(
                 channel=channel, ts=ts, metadata=_metadata(tag), **message.as_kwargs()
             )
+
+    def open_dm(self, user: str) -> str:
+        """conversations.open, once per user (Slack gives the same conversation every time)."""
+        with self._dm_lock:
+            known = self._dms.get(user)
+        if known is not None:
+            return known
+        with _answers():
+            response = self.client.conversations_open(users=user)
+        channel = str((response.get("channel") or {})["id"])
+        with self._dm_lock:
+            self._dms[user] = channel
+        return channel
 
     def find(
         self,

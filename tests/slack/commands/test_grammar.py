@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from dsbot.backends.ds.models import DossierState
+from dsbot.notifications.model import Mode, Topic
 from dsbot.slack.commands import grammar as g
 from dsbot.slack.commands.subcommands import default_table, parse
 
@@ -217,3 +218,33 @@ def test_subscribe_words_alone_prefixed_and_in_english(text, expected):
 def test_subscribe_refusals_name_the_faulty_value(text, key):
     result = parse(text)
     assert isinstance(result, g.Invalid) and result.error_key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("notifications", g.Notifications()),
+        ("notifs", g.Notifications()),
+        ("notifications Instantané", g.Notifications(Mode.INSTANT)),
+        ("notifications daily", g.Notifications(Mode.DAILY)),
+        ("notifications messages quotidien", g.Notifications(Mode.DAILY, Topic.MESSAGES)),
+        ("notifications États aucune", g.Notifications(Mode.NONE, Topic.ETATS)),
+        ("notifications new instant", g.Notifications(Mode.INSTANT, Topic.NOUVEAUX)),
+        ("notifications reviews none", g.Notifications(Mode.NONE, Topic.AVIS)),
+    ],
+)
+def test_notifications_words_french_and_english(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "notifications souvent",
+        "notifications messages",
+        "notifications x quotidien",
+        "notifications a b c",
+    ],
+)
+def test_notifications_usage(text):
+    assert parse(text) == g.Invalid("notifications", "error.notifications_usage")

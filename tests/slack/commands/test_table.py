@@ -29,6 +29,7 @@ SAMPLES: dict[tuple[str, str | None], str] = {
     ("delier", None): "<@U024BE7LH|marie>",
     ("resume", None): "12",
     ("cherche", None): "Dupont Élodie",
+    ("notifications", None): "messages quotidien",
     ("aide", None): "",
     ("document", None): "SUBV_0001",
     ("abonner", "dynacase"): "dynacase DEMANDE_SUBVENTION etat e_sub_instruit",

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from dsbot.notifications.model import Mode
 from dsbot.services.home import MAX_LINES_PER_SECTION, HomeData, HomeSection, HomeState
 from dsbot.slack import ids
 from dsbot.slack.presentation.blocks.common import (
@@ -43,6 +44,7 @@ from dsbot.texts import Texts
 MAX_HOME_BLOCKS = 100
 FILTERS = ("", "en_construction", "en_instruction", "termine")
 DEMARCHE_TITLE_MAX = 80
+PERSONAL_MODES = tuple(m.value for m in Mode)
 
 
 def age_text(since: datetime, now: datetime, texts: Texts) -> str:
@@ -164,7 +166,35 @@ def build_home(
     for section in data.sections:
         blocks.append(DividerBlock())
         blocks.extend(_section_blocks(section, now, texts))
-    return _view(blocks[:MAX_HOME_BLOCKS], data.state)
+    notify = _notification_blocks(data.notifications, texts)
+    return _view([*blocks[: MAX_HOME_BLOCKS - len(notify)], *notify], data.state)
+
+
+def _notification_blocks(modes: tuple[tuple[str, str], ...], texts: Texts) -> list[Block]:
+    """Personal notifications: one select per topic (instantané, quotidien, aucune)."""
+    if not modes:
+        return []
+    blocks: list[Block] = [
+        DividerBlock(),
+        SectionBlock(block_id=ids.BLOCK_HOME_NOTIFY, text=mrkdwn(texts("personal.home"))),
+    ]
+    for topic, current in modes:
+        options = [
+            Option(value=f"{topic}:{mode}", text=plain(texts(f"personal.mode.{mode}"), 75))
+            for mode in PERSONAL_MODES
+        ]
+        blocks.append(
+            SectionBlock(
+                block_id=f"{ids.BLOCK_HOME_NOTIFY}_{topic}",
+                text=mrkdwn(texts(f"personal.topic.{topic}")),
+                accessory=StaticSelectElement(
+                    action_id=ids.ACTION_HOME_NOTIFY,
+                    options=options,
+                    initial_option=next(o for o in options if o.value == f"{topic}:{current}"),
+                ),
+            )
+        )
+    return blocks
 
 
 def build_home_unlinked(reason: str, texts: Texts) -> dict[str, Any]:

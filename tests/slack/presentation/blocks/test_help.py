@@ -29,6 +29,7 @@ INTERFACE_SUBCOMMANDS = {
     "delier": "unlink",
     "resume": "summary",
     "cherche": "search",
+    "notifications": "notifs",
     "aide": "help",
 }
 ADMIN_ONLY = {"abonner", "desabonner", "lier", "delier"}
