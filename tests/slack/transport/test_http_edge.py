@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import socket
 import threading
@@ -119,6 +120,17 @@ def test_rejected_bodies_are_never_logged(bot, caplog):
     assert response.status_code == 401
     assert caplog.records, "the refusal is logged, without its body"
     assert all("SECRET-BODY-MARKER" not in r.getMessage() for r in caplog.records)
+
+
+def test_building_the_app_does_not_walk_the_stack(bot, monkeypatch):
+    """Bolt names an app after its caller's file through inspect.stack(), which reads the
+    source of every frame: dsbot gives that name itself (each app built saved ~0.1 s of CPU)."""
+
+    def walked(*_args: object) -> list[inspect.FrameInfo]:
+        raise AssertionError("inspect.stack() called")
+
+    monkeypatch.setattr(inspect, "stack", walked)
+    assert build_app(bot.services).name == "app.py"
 
 
 @pytest.mark.parametrize(
