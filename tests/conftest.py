@@ -59,6 +59,15 @@ def pytest_configure(config: pytest.Config) -> None:
             importlib.import_module(name)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _db_template_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated template database (tests/fakes/db_template.py) in one of pytest's own
+    temporary folders, pruned like the others, not a new folder of /tmp left by each run."""
+    from tests.fakes import db_template
+
+    db_template.use_folder(tmp_path_factory.mktemp("db-template"))
+
+
 @pytest.fixture
 def store(tmp_path):
     from dsbot.store import Store
