@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -57,6 +58,28 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in modules[start:] + modules[:start]:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+
+
+# The garbage collector of a test process: collections of the oldest generation walk every
+# object alive, and a worker holds a few hundred thousand (every test module, dsbot, the DS
+# schema, the sandboxes' worlds); they cost about 7 % of the tests' CPU. Once collected, the
+# modules' objects are frozen (never walked again), and collections come less often.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _db_template_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated template database (tests/fakes/db_template.py) in one of pytest's own
+    temporary folders, pruned like the others, not a new folder of /tmp left by each run."""
+    from tests.fakes import db_template
+
+    db_template.use_folder(tmp_path_factory.mktemp("db-template"))
 
 
 @pytest.fixture

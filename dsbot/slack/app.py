@@ -81,6 +81,10 @@ def build_app(services: AppServices, *, on_ack: Callable[[str, float], None] | N
     settings = services.settings
     app = TimedApp(
         on_ack=on_ack,
+        # The name Bolt would find itself (its caller's file name), given: to find it, Bolt
+        # calls inspect.stack(), which reads the source of every frame of the stack (~0.1 s
+        # of CPU under a deep one, as in the tests, paid by each app built).
+        name="app.py",
         logger=bolt_logger(),
         client=services.slack,
         # Socket Mode skips signature checks; HTTP mode requires the secret (checked by config).

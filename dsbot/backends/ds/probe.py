@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
-
-from graphql import IntrospectionQuery, build_client_schema, parse, validate
 
 from dsbot.backends.ds import errors as e
 from dsbot.backends.ds.documents import documents
@@ -20,6 +18,9 @@ from dsbot.backends.errors import BackendError
 from dsbot.backends.registry import FAIL, OK, WARN, Finding
 from dsbot.config import Settings
 from dsbot.network_errors import explain
+
+if TYPE_CHECKING:
+    from graphql import IntrospectionQuery
 
 
 def _gid(kind: str, n: int) -> str:
@@ -115,9 +116,13 @@ def _check_write_access(ds: Any) -> Iterator[Finding]:
 
 def check_schema(ds: Any) -> Iterator[Finding]:
     """Validate every dsbot document against the live schema (docs/ds-api.md, "Schema drift")."""
+    # Imported here: every process that builds the DS backend imports this module, and only
+    # `dsbot check` validates (graphql-core is a fifth of the start-up of `dsbot poll`).
+    from graphql import build_client_schema, parse, validate
+
     try:
         # DS's answer is checked by build_client_schema itself (TypeError/KeyError below).
-        live = build_client_schema(cast(IntrospectionQuery, ds.execute("introspection", {})))
+        live = build_client_schema(cast("IntrospectionQuery", ds.execute("introspection", {})))
     except (BackendError, TypeError, KeyError) as exc:
         yield Finding(WARN, f"Schéma en ligne illisible ({exc}) : documents non revérifiés")
         return

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from graphql import (
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLSchema,
     OperationDefinitionNode,
+    Visitor,
     build_schema,
     parse,
     validate,
+    visit,
 )
 
-from dsbot.backends.ds.documents import QUERIES_DIR, Document, DocumentError, load_documents
+from dsbot.backends.ds.documents import (
+    QUERIES_DIR,
+    Document,
+    DocumentError,
+    _definitions,
+    load_documents,
+)
 
 SCHEMA_PATH = Path(__file__).parents[3] / "dsbot" / "backends" / "ds" / "schema.graphql"
 DOCUMENTS = load_documents()
@@ -108,3 +119,78 @@ def test_documents_are_frozen_values():
     assert isinstance(DOCUMENTS["get_dossier"], Document)
     assert DOCUMENTS["dossier_accepter"].is_mutation
     assert not DOCUMENTS["get_dossier"].is_mutation
+
+
+class Spreads(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: object) -> None:
+        if spread.name.value not in self.names:
+            self.names.append(spread.name.value)
+
+
+def graphql_core_reading(text: str) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
+    """What dsbot's lexer must find in `text`, as graphql-core reads it: each definition's
+    kind, name, source text and fragment spreads in first-use order."""
+    definitions = []
+    for node in parse(text).definitions:
+        assert isinstance(node, (OperationDefinitionNode, FragmentDefinitionNode))
+        spreads = Spreads()
+        visit(node, spreads)
+        kind = node.operation.value if isinstance(node, OperationDefinitionNode) else "fragment"
+        assert node.loc is not None
+        source = text[node.loc.start : node.loc.end]
+        name = node.name.value if node.name else None
+        definitions.append((kind, name, source, tuple(spreads.names)))
+    return definitions
+
+
+def dsbot_reading(text: str) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
+    return [(d.kind, d.name, d.source, d.spreads) for d in _definitions(text)]
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES_DIR.glob("*.graphql")), ids=lambda p: p.stem)
+def test_the_lexer_reads_every_file_as_graphql_core_does(path):
+    text = path.read_text()
+    assert dsbot_reading(text) == graphql_core_reading(text)
+
+
+TRICKY = """
+# a comment with { braces } and ...NotASpread
+query Q($input: In = {a: {b: "}"}, c: [1, 2.5e3]}, $s: String = \"\"\"
+  block } with \\\"\"\" inside ...NotASpread
+\"\"\") @skip(if: false) {
+  a(arg: "{ ...NotASpread }") { ...F, ... on T { ...G } ... @include(if: true) { ...H } }
+  ... { ...F }
+}
+fragment F on T { x ...G }
+{ shorthand { ...H } }
+mutation { m }
+subscription S { s }
+"""
+
+
+def test_the_lexer_reads_strings_comments_defaults_and_inline_fragments_as_graphql_core():
+    assert dsbot_reading(TRICKY) == graphql_core_reading(TRICKY)
+    assert [d[3] for d in dsbot_reading(TRICKY)] == [("F", "G", "H"), ("G",), ("H",), (), ()]
+
+
+@pytest.mark.parametrize("text", ["query Q { a ", "query Q { a ? }", "fragment on T { a }"])
+def test_what_the_lexer_cannot_read_is_a_document_error(text):
+    with pytest.raises(DocumentError):
+        _definitions(text)
+
+
+def test_the_client_reads_its_documents_without_graphql_core():
+    """graphql-core is a fifth of the start-up of a short process (`dsbot poll --once`)."""
+    code = (
+        "import sys, dsbot.runtime, dsbot.app_runtime\n"
+        "from dsbot.backends.ds.documents import get_document\n"
+        "get_document('get_dossier'); get_document('dossier_accepter')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'graphql'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
