@@ -85,18 +85,29 @@ def describe(number: int, removed: Removed) -> str:
     """What a purge removed, for the operator (French)."""
     if not removed.total:
         return f"Dossier n° {number} : dsbot n’en conservait rien ; rien à effacer."
+    # (count, singular, plural): real plurals, never « (s) ».
     parts = [
-        (removed.messages, "message(s) Slack remplacé(s) par une mention d’effacement"),
-        (removed.outbox, "message(s) en file ou envoyé(s) effacé(s)"),
-        (removed.index, "entrée(s) d’index effacée(s)"),
-        (removed.search, "entrée(s) de recherche effacée(s)"),
-        (removed.snapshots, "état(s) du flux effacé(s)"),
+        (
+            removed.messages,
+            "message Slack remplacé par une mention d’effacement",
+            "messages Slack remplacés par une mention d’effacement",
+        ),
+        (removed.outbox, "message en file ou envoyé effacé", "messages en file ou envoyés effacés"),
+        (removed.index, "entrée d’index effacée", "entrées d’index effacées"),
+        (removed.search, "entrée de recherche effacée", "entrées de recherche effacées"),
+        (removed.snapshots, "état du flux effacé", "états du flux effacés"),
         (
             removed.audit,
-            "ligne(s) d’audit réduite(s) au numéro, à l’action, à la personne et à l’heure",
+            "ligne d’audit réduite au numéro, à l’action, à la personne et à l’heure",
+            "lignes d’audit réduites au numéro, à l’action, à la personne et à l’heure",
         ),
-        (removed.previews, "aperçu(s) de lien oublié(s)"),
+        (removed.previews, "aperçu de lien oublié", "aperçus de lien oubliés"),
+        (
+            removed.captures,
+            "fiche gardée pour l’envoi effacée",
+            "fiches gardées pour l’envoi effacées",
+        ),
     ]
-    done = "; ".join(f"{count} {what}" for count, what in parts if count)
+    done = "; ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
     note = " (au prochain cycle de dsbot)" if removed.messages else ""
     return f"Dossier n° {number} : {done}{note}."

@@ -41,6 +41,7 @@ class Removed:
     snapshots: int = 0
     audit: int = 0
     previews: int = 0
+    captures: int = 0  # what the feed kept to render the card (the demandeur, a message)
 
     @property
     def total(self) -> int:
@@ -111,6 +112,9 @@ def erase_item(
         removed.messages += int(enqueue(db, entry, now))
     db.execute("DELETE FROM channel_messages WHERE backend = ? AND ref = ?", params)
     db.execute("DELETE FROM slack_posts WHERE backend = ? AND ref = ?", params)
+    removed.captures = db.execute(
+        "DELETE FROM card_captures WHERE backend = ? AND ref = ?", params
+    ).rowcount
     removed.index = db.execute(
         "DELETE FROM dossier_index WHERE backend = ? AND ref = ?", params
     ).rowcount

@@ -151,7 +151,7 @@ def test_dsbot_purge_erases_on_request_and_says_what(h, monkeypatch):
     result = CliRunner().invoke(cli, ["purge", "--dossier", str(number), "--par", "dpo"])
     assert result.exit_code == 0, result.output
     assert f"Dossier n° {number} :" in result.output
-    assert "message(s) Slack remplacé(s)" in result.output
+    assert "2 messages Slack remplacés" in result.output and "(s)" not in result.output
     assert traces(h, values) == []
     h.cycle()
     assert_erased(h, number, values, f"🗑️ Dossier n° {number} : contenu retiré (effacement demandé)")

@@ -3,8 +3,9 @@ renders the card later without reading DS again (docs/scaling.md, "Cards from th
 
 `capture(dossier)` keeps the fields `views.dossier_detail` reads, in the shape of DS's own
 answer (`get_dossier.graphql`), and `restore(captured)` is `parse_dossier` of it: the card is
-the one a fresh read would give, for the dossier as the feed saw it. Left out: the champs, the
-annotations and the avis (no card shows them), the bodies of all messages but the last one
+the one a fresh read would give, for the dossier as the feed saw it. Left out: the champs and
+the annotations (no card shows them), an avis's answer (the card says when it was given, not
+what), the bodies of all messages but the last one
 people wrote (the card quotes only that one), a traitement's motivation (the dossier's own is
 kept). Texts are cut to `TEXT_CAP` characters (a card shows 3,000 at most), so a capture stays
 a few kilobytes, far under `MAX_CAPTURE_BYTES`.
@@ -130,6 +131,19 @@ def capture(dossier: Dossier) -> dict[str, Any]:
         "instructeurs": [_profile(p) for p in dossier.followers],
         "labels": [{"id": lb.id, "name": lb.name, "color": lb.color} for lb in dossier.labels],
         "messages": _messages(dossier),
+        # The card lists each avis: its question, its expert, asked on, answered on or pending.
+        "avis": [
+            {
+                "id": a.id,
+                "question": _cut(a.question),
+                "reponse": None,
+                "dateQuestion": _dt(a.date_question),
+                "dateReponse": _dt(a.date_reponse),
+                "claimant": {"email": a.claimant_email} if a.claimant_email else None,
+                "expert": {"email": a.expert_email} if a.expert_email else None,
+            }
+            for a in dossier.avis
+        ],
         "traitements": [
             {
                 "state": t.state.value,
