@@ -214,7 +214,8 @@ def _avis(dossier: Dossier, texts: Callable[..., str], now: datetime) -> tuple[D
             lines.append(texts("card.avis.answered", answered=_day(avis.date_reponse), **params))
         else:
             days = max((now - avis.date_question).days, 0)
-            lines.append(texts("card.avis.pending", days=days, **params))
+            key = "card.avis.pending.one" if days == 1 else "card.avis.pending"
+            lines.append(texts(key, days=days, **params))
     return (DetailField(texts("card.avis.title"), tuple(lines), personal=True),)
 
 

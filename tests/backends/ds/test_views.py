@@ -182,7 +182,7 @@ def test_the_card_shows_each_avis_answered_or_pending_for_n_days():
     assert field.personal  # never in a link preview or a minimal channel card
     assert field.lines == (
         "• Conforme au PLU ? — expert@cerema.fr, demandé le 08/11/2026 · ⏳ en attente depuis"
-        " 12 jour(s)",
+        " 12 jours",
         "• Avis du SDIS — ?, demandé le 08/11/2026 · répondu le 10/11/2026",
     )
     assert not [

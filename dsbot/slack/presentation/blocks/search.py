@@ -45,7 +45,14 @@ def search_blocks(
     blocks: list[Block] = [
         SectionBlock(
             block_id="search_results",
-            text=mrkdwn(texts("search.results", count=len(entries), query=shown, limit=limit)),
+            text=mrkdwn(
+                texts(
+                    "search.results.one" if len(entries) == 1 else "search.results",
+                    count=len(entries),
+                    query=shown,
+                    limit=limit,
+                )
+            ),
         )
     ]
     for entry in entries:
@@ -71,5 +78,11 @@ def build_search_results(
         query, entries, now, texts, action_id=ids.ACTION_SEARCH_OPEN, limit=limit
     )
     shown = escape_truncate(" ".join(query.split()), QUERY_SHOWN_MAX)
-    key = "search.results" if entries else "search.none"
+    key = (
+        "search.none"
+        if not entries
+        else "search.results.one"
+        if len(entries) == 1
+        else "search.results"
+    )
     return make_message(texts(key, count=len(entries), query=shown, limit=limit), blocks)
