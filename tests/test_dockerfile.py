@@ -254,7 +254,7 @@ def run_probe(instructions: list[Instruction], port: int | str) -> int:
     ).returncode
 
 
-def test_healthcheck_probe_follows_livez(instructions, health_server):
+def test_healthcheck_probe_follows_readyz(instructions, health_server):
     port, status = health_server
     assert run_probe(instructions, port) == 0
     status[0] = 503  # the notification loop or the delivery thread is dead
