@@ -206,11 +206,11 @@ class FeedProcessor:
         self._lock = threading.Lock()
 
     def process(self, feed: Feed) -> FeedResult:
-        """Deletions, then every page after the stored cursor. Never raises a BackendError: it
-        comes back in the result, with everything before it committed."""
+        """Deletions, then every page after the stored cursor (the deletions come with the first
+        page's request: a cycle with nothing new costs one request). Never raises a BackendError:
+        it comes back in the result, with everything before it committed."""
         result = FeedResult(feed.key)
         try:
-            self._deletions(feed, result)
             self._pages(feed, result)
         except BackendError as exc:
             result.ok = False
@@ -219,10 +219,20 @@ class FeedProcessor:
 
     # --- deletions -------------------------------------------------------------------------
 
-    def _deletions(self, feed: Feed, result: FeedResult) -> None:
-        since = feed.deleted_since - self.deletion_overlap
+    def _deletions_since(self, feed: Feed) -> datetime:
+        return feed.deleted_since - self.deletion_overlap
+
+    def _deletions(self, feed: Feed, result: FeedResult, given: Any = None) -> None:
+        """`given`: the deletions the first page brought (None: more than a page of them, read
+        on their own)."""
         # DS's DeletedDossier (number, state, date_supression, pending), as the client gives it.
-        listed: list[Any] = self.ds.deleted_dossiers(**{feed.scope: feed.number}, since=since)
+        listed: list[Any] = (
+            list(given)
+            if given is not None
+            else self.ds.deleted_dossiers(
+                **{feed.scope: feed.number}, since=self._deletions_since(feed)
+            )
+        )
         if not listed:
             return
         # Oldest first; at the same date, the trash before the definitive deletion.
@@ -273,6 +283,7 @@ class FeedProcessor:
             # cursor yet) is unknown ground, possibly a long backfill: it starts light, one
             # page of evidence costs at most ⌈100/BATCH_SIZE⌉ reads, and the mix decides.
             full = self._mostly_changes.get(memo, feed.end_cursor is not None)
+        deletions_due = True  # asked with the first page that DS answers
         while True:
             full_size = self._full_size(feed.key)
             as_full = full and full_size > 0
@@ -287,6 +298,7 @@ class FeedProcessor:
                     after=cursor,
                     page_size=size,
                     full=as_full,
+                    deleted_since=self._deletions_since(feed) if deletions_due else None,
                 )
             except BackendTimeout:
                 if not as_full:
@@ -296,6 +308,10 @@ class FeedProcessor:
                 result.fallbacks += 1
                 log.warning("feed.page_timed_out", feed=feed.key, page_size=size)
                 continue
+            if deletions_due:
+                # Before the page's changes, as when they were read on their own.
+                self._deletions(feed, result, page.deletions)
+                deletions_due = False
             if as_full:
                 self._answered(feed.key, size, self.monotonic() - started)
             changed = self._page(feed, page, read_at, result)

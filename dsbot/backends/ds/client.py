@@ -304,8 +304,12 @@ class DSClient:
         after: str | None = None,
         page_size: int = PAGE_SIZE,
         full: bool = False,
+        deleted_since: datetime | None = None,
     ) -> FeedPage:
         """One page of the change feed: `dossiers(updatedSince:, after:, first:)`.
+
+        With `deleted_since`, the same request also lists the deletions since then
+        (`FeedPage.deletions`, None when they take more than one page: `deleted_dossiers`).
 
         Light by default. With `full`, each node also holds what the dossier card needs
         (`FeedPage.details`): a page of changes then needs no second read. Such a page is heavy
@@ -323,8 +327,19 @@ class DSClient:
             variables["after"] = after
         if full:
             variables["full"] = True
+        if deleted_since is not None:
+            self._check_aware(deleted_since, "deleted_since")
+            variables["withDeletions"] = True
+            variables["deletedSince"] = format_datetime(deleted_since)
         data = self.execute(f"{prefix}_dossiers", variables, retry_timeouts=not full)
-        return parse_feed_page(self._root(data, root, what).get("dossiers") or {}, full=full)
+        scope = self._root(data, root, what)
+        asked = deleted_since is not None
+        return parse_feed_page(
+            scope.get("dossiers") or {},
+            full=full,
+            deleted=(scope.get("deletedDossiers") or {}) if asked else None,
+            pending=(scope.get("pendingDeletedDossiers") or {}) if asked else None,
+        )
 
     def feed_pages(
         self,

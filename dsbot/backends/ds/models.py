@@ -231,6 +231,9 @@ class FeedPage:
     has_next_page: bool
     # A full page (`full=True`) also carries each dossier in full, in the order of `dossiers`.
     details: tuple[Dossier, ...] | None = None
+    # Asked with the page (`deleted_since`): the deletions since then, when DS gave them all in
+    # this answer (None: not asked, or more than one page of them: read them on their own).
+    deletions: tuple[DeletedDossier, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -422,8 +425,15 @@ def parse_summary(d: dict[str, Any]) -> DossierSummary:
     )
 
 
-def parse_feed_page(connection: dict[str, Any], *, full: bool = False) -> FeedPage:
-    """A light page, or with `full` a page whose nodes also hold `DsbotDossierDetails`."""
+def parse_feed_page(
+    connection: dict[str, Any],
+    *,
+    full: bool = False,
+    deleted: dict[str, Any] | None = None,
+    pending: dict[str, Any] | None = None,
+) -> FeedPage:
+    """A light page, or with `full` a page whose nodes also hold `DsbotDossierDetails`;
+    `deleted` and `pending`, the deletion connections asked with it, if any."""
     info = connection.get("pageInfo") or {}
     nodes = [n for n in connection.get("nodes") or () if n]
     return FeedPage(
@@ -431,7 +441,22 @@ def parse_feed_page(connection: dict[str, Any], *, full: bool = False) -> FeedPa
         end_cursor=info.get("endCursor"),
         has_next_page=bool(info.get("hasNextPage")),
         details=tuple(parse_dossier(n) for n in nodes) if full else None,
+        deletions=_deletions_at_once(deleted, pending),
     )
+
+
+def _deletions_at_once(
+    deleted: dict[str, Any] | None, pending: dict[str, Any] | None
+) -> tuple[DeletedDossier, ...] | None:
+    """Both deletion connections in full, or None when one was not asked or has more pages."""
+    if deleted is None or pending is None:
+        return None
+    found: list[DeletedDossier] = []
+    for connection, in_trash in ((deleted, False), (pending, True)):
+        if (connection.get("pageInfo") or {}).get("hasNextPage"):
+            return None
+        found += [parse_deleted(n, pending=in_trash) for n in connection.get("nodes") or () if n]
+    return tuple(found)
 
 
 def parse_deleted(d: dict[str, Any], *, pending: bool) -> DeletedDossier:
