@@ -37,7 +37,7 @@ from dsbot.backends.port import (
 )
 from dsbot.logs import get_logger
 from dsbot.redact import redact
-from dsbot.services.access import Access, DossierAccessService, NotForYou
+from dsbot.services.access import Access, DossierAccessService, NotForYou, Numbered
 from dsbot.services.audit import AuditService
 from dsbot.store import Store
 from dsbot.store import audit as q
@@ -92,11 +92,6 @@ class GroupeInstructeur(Protocol):
     def instructeurs(self) -> Sequence[Person]: ...
 
     def has_instructeur(self, instructeur_id: str) -> bool: ...
-
-
-class Numbered(Protocol):
-    @property
-    def number(self) -> int: ...
 
 
 class Dossier(Protocol):
