@@ -89,4 +89,5 @@ def store(tmp_path):
 
     s = Store(premigrated(tmp_path / "dsbot.db"))
     s.migrate()
-    return s
+    yield s
+    s.close()

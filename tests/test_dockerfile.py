@@ -15,10 +15,12 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+
+from dsbot.sandboxes.http import PromptStopServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -231,8 +233,8 @@ def health_server() -> Iterator[tuple[int, list[int]]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    server = PromptStopServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever)
     thread.start()
     try:
         yield server.server_address[1], status

@@ -1,9 +1,10 @@
 """The loopback HTTP and control plumbing both sandboxes (DS, Dynacase) stand on.
 
-- `TrackingHTTPServer`: a threaded stdlib server, its open connections tracked, served and
-  stopped on a thread of its own. Tests start and stop many sandboxes: `stop()` ends idle
-  keep-alive connections too, so that it leaves nothing behind, and a short poll interval keeps
-  it fast.
+- `PromptStopServer`: the threaded stdlib server, whose `shutdown()` returns at once instead of
+  at the next poll (the fakes of the tests use it too: thousands of tests stop servers).
+- `TrackingHTTPServer`: its open connections tracked, served and stopped on a thread of its
+  own. Tests start and stop many sandboxes: `stop()` ends idle keep-alive connections too, so
+  that it leaves nothing behind.
 - `SandboxHandler`: HTTP/1.1 keep-alive, the body read (Content-Length or chunked), the answer
   written, a bug of ours answered instead of dropping the connection. A sandbox names its
   routes (`route`) and its answers to a too large body and to a bug.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import selectors
 import signal
 import socket
 import sys
@@ -64,7 +66,53 @@ def control_answer(route: Callable[[], Response]) -> Response:
 # --- the server ------------------------------------------------------------------------------
 
 
-class TrackingHTTPServer(ThreadingHTTPServer):
+class PromptStopServer(ThreadingHTTPServer):
+    """`serve_forever` wakes on a connection or on `shutdown()`, never on a timer.
+
+    The stdlib loop sees its stop flag only when its `select` times out (every `poll_interval`),
+    so each stop waited half a poll on average, and an idle server woke up 20 times a second
+    with a short poll. Here `shutdown()` writes to a socket pair the loop also selects on.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stop_requested = False
+        self._loop_done = threading.Event()
+        self._loop_done.set()  # no loop running: shutdown() has nothing to wait for
+        super().__init__(*args, **kwargs)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:  # poll_interval: unused
+        self._loop_done.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self._stop_requested:
+                    ready = selector.select()
+                    if self._stop_requested:
+                        break
+                    if any(key.fileobj is self for key, _ in ready):
+                        # The stdlib's own step (accept, then process_request), which its
+                        # serve_forever calls the same way; typeshed does not list it.
+                        self._handle_request_noblock()  # type: ignore[attr-defined]
+                    self.service_actions()
+        finally:
+            self._stop_requested = False
+            self._loop_done.set()
+
+    def shutdown(self) -> None:
+        self._stop_requested = True
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+        self._loop_done.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+
+class TrackingHTTPServer(PromptStopServer):
     daemon_threads = True
     allow_reuse_address = True
 
@@ -98,9 +146,7 @@ class TrackingHTTPServer(ThreadingHTTPServer):
         return f"http://{shown}:{self.server_address[1]}"
 
     def start_in_background(self, name: str) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
-        )
+        self._thread = threading.Thread(target=self.serve_forever, name=name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

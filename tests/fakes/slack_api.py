@@ -28,13 +28,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from slack_sdk import WebClient
 
+from dsbot.sandboxes.http import PromptStopServer
 from dsbot.slack.transport.scopes import BOT_SCOPES
 from tests.fakes import slack_rules as rules
 from tests.fakes.slack_http import handler_for
@@ -192,19 +192,17 @@ class FakeSlack:
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._responses: list[Response] = []
 
-        self._server: ThreadingHTTPServer | None = None
+        self._server: PromptStopServer | None = None
         self._thread: threading.Thread | None = None
         self.add_user(BOT_USER_ID, "", name="ds-instruction", is_bot=True)
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeSlack:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
+        self._server = PromptStopServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            # A short poll interval keeps shutdown (hence every test's teardown) fast.
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
             name="fake-slack",
             daemon=True,
         )

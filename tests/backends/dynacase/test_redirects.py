@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -20,6 +20,7 @@ from dsbot.backends.dynacase.errors import (
 )
 from dsbot.backends.dynacase.redirects import RedirectPolicy
 from dsbot.ratelimit import RateLimiter
+from dsbot.sandboxes.http import PromptStopServer
 from tests.fakes.dynacase_sandbox import api
 
 SUBV = "DEMANDE_SUBVENTION"
@@ -42,8 +43,8 @@ class Recorder(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def foreign() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+def foreign() -> Iterator[PromptStopServer]:
+    server = PromptStopServer(("127.0.0.1", 0), Recorder)
     server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
