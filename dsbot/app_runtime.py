@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
-from dsbot.config import ConfigError, Settings
+from dsbot.config import ConfigError, Settings, required_for_run
 from dsbot.logs import get_logger
 from dsbot.metrics import Metrics
 from dsbot.notifications.cycle import Poller
@@ -60,12 +60,6 @@ def listen(wsgi: Callable[..., Any], host: str, port: int, setting: str) -> Back
             f"impossible d’écouter sur {host}:{port} ({exc.strerror or exc}) : vérifiez {setting}"
         ) from None
     return server.start()
-
-
-def required_settings(http: bool) -> tuple[str, ...]:
-    """What `dsbot run` cannot start without, in Socket Mode or in HTTP mode."""
-    mode = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
-    return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")
 
 
 def build_services(
@@ -270,7 +264,7 @@ def start(
     `poller=False` leaves notifications out (tests of the interactive side).
     """
     try:
-        settings.require(*required_settings(http))
+        settings.require(*required_for_run(http))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
     metrics = Metrics()

@@ -14,13 +14,14 @@ import sqlite3
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
 from dsbot.cli_french import install as speak_french
 from dsbot.cli_french import ngettext
-from dsbot.config import ConfigError, Settings
+from dsbot.config import ConfigError, Settings, required_for_run
 
 if TYPE_CHECKING:
     # Imported by the commands that open the database: sqlite-utils is a third of the start-up
@@ -115,6 +116,22 @@ def start_logging(settings: Settings, default: int = logging.INFO) -> None:
 
 def database_error(exc: DatabaseUnavailable) -> OperatorError:
     return OperatorError(f"DSBOT_DB : {exc}")
+
+
+def database_folder(settings: Settings) -> None:
+    """Refuse a DSBOT_DB whose folder is missing before loading the rest of dsbot."""
+    from dsbot.db_location import folder_problem
+
+    problem = folder_problem(settings.db_path)
+    if problem is not None:
+        raise OperatorError(f"DSBOT_DB : {problem}")
+
+
+def existing_database(settings: Settings, missing: str) -> None:
+    """Refuse a missing database (`missing` says what cannot be done without it) before
+    loading the rest of dsbot: only `run`, `poll` and `abonner` create one."""
+    if not Path(settings.db_path).is_file():
+        raise OperatorError(f"DSBOT_DB : la base {settings.db_path} n’existe pas, {missing}")
 
 
 @click.group(
@@ -223,9 +240,11 @@ def run(http_mode: bool, port: int, host: str) -> None:
     import signal
     import threading
 
-    from dsbot.app_runtime import StartupError, required_settings, start
+    settings = load_settings(required_for_run(http_mode))
+    database_folder(settings)
 
-    settings = load_settings(required_settings(http_mode))
+    from dsbot.app_runtime import StartupError, start
+
     start_logging(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -262,9 +281,10 @@ def check(http_mode: bool, timeout: float) -> None:
     Chaque vérification s’annonce (« … ») avant d’attendre une réponse. Ne modifie rien :
     ni DS, ni Slack, ni la base (qui n’est pas créée si elle manque).
     """
+    settings = load_settings()
+
     from dsbot.check import FAIL, WARN, Checking, iter_checks
 
-    settings = load_settings()
     start_logging(settings, logging.WARNING)
     marks = {"ok": "✔", WARN: "!", FAIL: "✘"}
     failed = 0
@@ -482,15 +502,14 @@ def digest(channel: str | None, dry_run: bool) -> None:
     Lu dans l’index local du bot (aucune requête à DS). Au plus un résumé par canal et par
     jour : un canal qui a déjà eu celui du jour est laissé tel quel.
     """
-    from dsbot.runtime import run_digest
-    from dsbot.store import DatabaseUnavailable, Store
-
     settings = load_settings(() if dry_run else ("DS_API_TOKEN", "SLACK_BOT_TOKEN"))
-    store = Store(settings.db_path)
-    if not store.exists():
-        # The digests come from the database's subscriptions: a missing one is a wrong path or
-        # folder, and creating it (empty) would hide that.
-        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun résumé à faire")
+    # The digests come from the database's subscriptions: a missing one is a wrong path or
+    # folder, and creating it (empty) would hide that.
+    existing_database(settings, "aucun résumé à faire")
+
+    from dsbot.runtime import run_digest
+    from dsbot.store import DatabaseUnavailable
+
     start_logging(settings, logging.ERROR)
     try:
         lines = run_digest(settings, channel=channel, dry_run=dry_run)
@@ -511,10 +530,9 @@ def _subscription_store(settings: Settings, *, create: bool) -> Any:
     an absent one only for the command that creates it."""
     from dsbot.store import Store
 
-    store = Store(settings.db_path)
-    if not create and not store.exists():
-        raise OperatorError(f"DSBOT_DB : la base {store.path} n’existe pas, aucun abonnement")
-    return store
+    if not create:
+        existing_database(settings, "aucun abonnement")
+    return Store(settings.db_path)
 
 
 def _migrated(store: Any) -> Any:
@@ -545,9 +563,11 @@ def abonner(words: tuple[str, ...], channel: str, team: str | None, by: str | No
     Exemples : `dsbot abonner 1234 groupe 3 etat en_instruction --canal C0123ABCD`,
     `dsbot abonner dynacase DEMANDE_SUBVENTION --canal #subventions`.
     """
+    settings = load_settings()
+    database_folder(settings)
+
     from dsbot import operator_subscriptions as o
 
-    settings = load_settings()
     start_logging(settings, logging.ERROR)
     try:
         request = o.parse("abonner", list(words))
@@ -568,9 +588,11 @@ def abonner(words: tuple[str, ...], channel: str, team: str | None, by: str | No
 def desabonner(words: tuple[str, ...], channel: str, team: str | None) -> None:
     """Retire l’abonnement d’un canal à une démarche (ou à une famille), comme
     `/ds desabonner`."""
+    settings = load_settings()
+    existing_database(settings, "aucun abonnement")
+
     from dsbot import operator_subscriptions as o
 
-    settings = load_settings()
     start_logging(settings, logging.ERROR)
     try:
         request = o.parse("desabonner", list(words))
@@ -590,9 +612,11 @@ def desabonner(words: tuple[str, ...], channel: str, team: str | None) -> None:
 def abonnements(channel: str | None) -> None:
     """Liste les abonnements de tous les canaux (ou d’un seul), en pause compris ; ne crée
     jamais de base."""
+    settings = load_settings()
+    existing_database(settings, "aucun abonnement")
+
     from dsbot import operator_subscriptions as o
 
-    settings = load_settings()
     start_logging(settings, logging.ERROR)
     try:
         channel_id = o.resolve_channel(settings, channel) if channel else None

@@ -422,3 +422,9 @@ ENV_TO_FIELD = {
     "DSBOT_CHANNEL_DETAIL": "channel_detail",
     "DSBOT_NOTIFICATIONS_WINDOW": "notifications_window",
 }
+
+
+def required_for_run(http: bool) -> tuple[str, ...]:
+    """What `dsbot run` cannot start without, in Socket Mode or in HTTP mode."""
+    mode = "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"
+    return ("SLACK_BOT_TOKEN", mode, "DS_API_TOKEN")

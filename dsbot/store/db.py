@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from dsbot.db_location import folder_problem
 from dsbot.logs import get_logger
 from dsbot.store.migrations import migrations
 
@@ -156,15 +157,10 @@ class Store:
 
     def migrate(self) -> None:
         """Create or upgrade the schema and switch to WAL (concurrent readers, one writer).
-
-        A missing folder is refused rather than created: it is most often a typo in the path,
-        and a database created there would silently start empty.
-        """
-        folder = Path(self.path).parent
-        if not folder.is_dir():
-            raise DatabaseUnavailable(f"le dossier {folder} de la base {self.path} n’existe pas")
-        if Path(self.path).is_dir():
-            raise DatabaseUnavailable(f"{self.path} est un dossier, pas un fichier de base")
+        A missing folder is refused (dsbot.db_location)."""
+        problem = folder_problem(self.path)
+        if problem is not None:
+            raise DatabaseUnavailable(problem)
         created = not self.exists()
         self.migrated = False
         try:
