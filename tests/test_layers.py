@@ -18,8 +18,10 @@ SLACK_FREE = ("services", "notifications", "backends", "sandboxes", "store")
 FORBIDDEN = ("dsbot.slack", "slack_sdk", "slack_bolt")
 
 
-def imported_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
-    """(line, module) of every import in the tree, relative imports made absolute."""
+@functools.cache
+def imported_modules(tree: ast.AST, package: str) -> tuple[tuple[int, str], ...]:
+    """(line, module) of every import in the tree, relative imports made absolute. Cached: the
+    checks ask it of the same trees (`parse` caches them) about two thousand times."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -33,7 +35,7 @@ def imported_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
             # `from dsbot import slack` imports dsbot.slack as well.
             found += [(node.lineno, module)]
             found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
-    return found
+    return tuple(found)
 
 
 @functools.cache
@@ -506,12 +508,12 @@ def test_renderers_import_no_backend_client_and_the_transport_no_backend():
 def imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     """(line, dotted name) of every import: `from m import a` gives `m.a` only, so that a rule
     can admit one name of a module and not the rest of it."""
+    modules = imported_modules(tree, package)
     return [
         (line, name)
-        for line, name in imported_modules(tree, package)
+        for line, name in modules
         if not any(
-            other.startswith(name + ".") and other_line == line
-            for other_line, other in imported_modules(tree, package)
+            other.startswith(name + ".") and other_line == line for other_line, other in modules
         )
     ]
 
