@@ -464,9 +464,14 @@ def demo(interval: float, cycles: int, seed: int, channel: str | None, dynacase:
     import signal
     import threading
 
+    settings = load_settings()
+    if settings.slack_bot_token and not channel:
+        from dsbot.demo import NEEDS_CHANNEL
+
+        raise OperatorError(NEEDS_CHANNEL)
+
     from dsbot.demo.run import DemoOptions, run_demo
 
-    settings = load_settings()
     start_logging(settings, logging.ERROR)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from dsbot.backends import registry
 from dsbot.backends.port import BackendName
 from dsbot.config import ConfigError, Settings
+from dsbot.demo import NEEDS_CHANNEL
 from dsbot.demo.dynacase_scenario import FAMILY, DynacaseScenario
 from dsbot.demo.scenario import Scenario
 from dsbot.demo.terminal_slack import TerminalSlack
@@ -65,9 +66,7 @@ def run_demo(
     channel = DEMO_CHANNEL
     if settings.slack_bot_token:
         if not options.channel:
-            raise ConfigError(
-                "SLACK_BOT_TOKEN est défini : donnez le canal où publier avec --channel C…"
-            )
+            raise ConfigError(NEEDS_CHANNEL)
         forward = make_web_client(settings, retry_rate_limits=False)
         channel = options.channel
 
