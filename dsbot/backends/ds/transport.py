@@ -146,11 +146,18 @@ def map_graphql_errors(
     return DSBadRequest(text, **kw)
 
 
-def _json_errors(response: httpx.Response) -> tuple[list[dict[str, Any]], Any]:
+_NOT_JSON = object()
+
+
+def _json_body(response: httpx.Response) -> Any:
+    """The decoded body, or _NOT_JSON (decoded once: a full page is ~1 MB of JSON)."""
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
-        return [], None
+        return _NOT_JSON
+
+
+def _json_errors(body: Any) -> tuple[list[dict[str, Any]], Any]:
     if not isinstance(body, dict):
         return [], None
     errors = body.get("errors")
@@ -162,12 +169,11 @@ def _json_errors(response: httpx.Response) -> tuple[list[dict[str, Any]], Any]:
 def map_response(response: httpx.Response, *, now: float) -> dict[str, Any]:
     """The `data` of a successful answer, or the matching DSError."""
     status = response.status_code
-    errors, data = _json_errors(response)
+    body = _json_body(response)
+    errors, data = _json_errors(body)
     _raise_for_status(response, errors, data, now)
-    try:
-        body = response.json()
-    except ValueError:
-        raise DSServerError("DS answered with a non-JSON body", http_status=status) from None
+    if body is _NOT_JSON:
+        raise DSServerError("DS answered with a non-JSON body", http_status=status)
     if not isinstance(body, dict):
         raise DSServerError("DS answered with an unexpected JSON body", http_status=status)
     if errors:
