@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import gc
 import importlib
@@ -11,10 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.bot import bot  # noqa: F401
-from tests.fakes.ds_sandbox import sandbox, sandbox_factory  # noqa: F401
-from tests.fakes.recorder import recorder  # noqa: F401
-from tests.fakes.slack_api import fake_slack, slack_client  # noqa: F401
+# The suite starts a few hundred Python processes (xdist workers, real `dsbot` processes, the
+# demo), and each compiles dsbot again when the environment sets PYTHONDONTWRITEBYTECODE (as
+# some container images do): that was a sixth of the suite's CPU. The test run caches bytecode
+# in the clone's (git-ignored) __pycache__ folders, and the processes it starts inherit this.
+# Before the imports below, so that the main process already caches what they load.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+from tests.fakes.bot import bot  # noqa: E402, F401
+from tests.fakes.ds_sandbox import sandbox, sandbox_factory  # noqa: E402, F401
+from tests.fakes.recorder import recorder  # noqa: E402, F401
+from tests.fakes.slack_api import fake_slack, slack_client  # noqa: E402, F401
 
 # Real credentials from a developer's shell or .env must never reach a test.
 for _name in list(os.environ):
@@ -28,14 +37,6 @@ for _name in list(os.environ):
 os.environ["SSL_CERT_FILE"] = str(Path(__file__).parent / "data" / "loopback-ca.pem")
 
 
-# The suite starts a few hundred Python processes (xdist workers, real `dsbot` processes, the
-# demo), and each compiles dsbot again when the environment sets PYTHONDONTWRITEBYTECODE (as
-# some container images do): that was a sixth of the suite's CPU. The test run caches bytecode
-# in the clone's (git-ignored) __pycache__ folders, and the processes it starts inherit this.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """On a fresh clone, every xdist worker collects every test module, and pytest rewrites the
     asserts of each one before compiling it: the same work four times over, about 10 s of CPU.
@@ -45,6 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
     that fails to import is left to the collection, which reports it."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker:
+        # The main process compiles dsbot's bytecode once, before the workers start: on a
+        # fresh clone each of them (and the first dsbot processes) compiled it again at once.
+        compileall.compile_dir(Path(__file__).resolve().parent.parent / "dsbot", quiet=2, workers=1)
     if not worker.startswith("gw") or count < 2:
         return
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
