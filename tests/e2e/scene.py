@@ -27,13 +27,16 @@ def md5_b64(data: bytes) -> str:
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
+    # Short pauses first (most conditions hold within milliseconds), then up to 50 ms.
+    pause = 0.002
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 @dataclass

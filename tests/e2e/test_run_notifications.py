@@ -51,11 +51,13 @@ class RunningBot:
 
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
+    pause = 0.005  # short first, then up to 100 ms
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
 

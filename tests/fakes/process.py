@@ -55,7 +55,7 @@ def wait_healthy(
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise AssertionError(f"dsbot never answered 200 on {path}")
 
 
