@@ -149,13 +149,21 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             "INSERT INTO dossier_followers (backend, ref, instructeur_id) VALUES ('ds', ?, ?)",
             [str(entry.number), instructeur_id],
         )
-    if entry.groupe_members:
+    members = set(entry.groupe_members)
+    if members and members != _groupe_members(db, entry.groupe_number):
+        # A page's dossiers mostly share a few groupes: rewritten only when they changed.
         db.execute("DELETE FROM groupe_members WHERE groupe_number = ?", [entry.groupe_number])
-        for instructeur_id in set(entry.groupe_members):
-            db.execute(
-                "INSERT INTO groupe_members (groupe_number, instructeur_id) VALUES (?, ?)",
-                [entry.groupe_number, instructeur_id],
-            )
+        db.conn.executemany(
+            "INSERT INTO groupe_members (groupe_number, instructeur_id) VALUES (?, ?)",
+            [(entry.groupe_number, instructeur_id) for instructeur_id in members],
+        )
+
+
+def _groupe_members(db: Database, groupe_number: int) -> set[str]:
+    rows = db.conn.execute(
+        "SELECT instructeur_id FROM groupe_members WHERE groupe_number = ?", [groupe_number]
+    )
+    return {row[0] for row in rows}
 
 
 def update_light(
