@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState
 from dsbot.store.notifications import from_iso, to_iso
+from dsbot.store.sql import fetch_rows
 
 OPEN_STATES = (DossierState.EN_CONSTRUCTION.value, DossierState.EN_INSTRUCTION.value)
 CLOSED_STATES = (
@@ -214,7 +215,7 @@ def concerned_instructeurs(db: Database, numbers: Iterable[int]) -> list[str]:
     if not refs:
         return []
     marks = ",".join("?" * len(refs))
-    rows = _rows(
+    rows = fetch_rows(
         db,
         "SELECT instructeur_id FROM dossier_followers WHERE backend = 'ds'"
         f" AND ref IN ({marks}) UNION SELECT m.instructeur_id FROM groupe_members m"
