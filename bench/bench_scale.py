@@ -21,7 +21,7 @@ own time in production: here the sandbox's GraphQL execution, on the same two co
 own CPU, and the rate limiter's waits. A second `dsbot poll --once`, on a fresh database,
 indexes the same démarche again with every answer replayed at once by the proxy: DS as fast as
 it could be, so that what is left is dsbot and its limiter, the part that is dsbot's to keep
-within 1.10 × (before: 360 a minute with 36 for people, ≥ 185 s for 1,001 requests by the
+within 1.10 × (before: 360 a minute with 36 for people, 181 s for 1,001 requests by the
 limiter alone).
 """
 
