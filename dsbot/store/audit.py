@@ -6,6 +6,7 @@ m005_backend_credentials).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -119,9 +120,9 @@ def own_actions(
 ) -> list[tuple[str, datetime]]:
     """The bot's successful actions on a dossier (or another backend's item, by its number):
     (action, at), newest first. A DS dossier and a Dynacase document may share a number."""
-    if "audit" not in db.table_names():
-        return []
-    rows = db.query(
+    # Once per dossier of every page the feeds write: no look at the schema first.
+    rows = _rows_if_audited(
+        db,
         "SELECT action, at FROM audit WHERE dossier_number = ? AND backend = ? AND (result IS"
         " NULL OR result = 'ok') ORDER BY at DESC LIMIT 50",
         [dossier_number, backend],
@@ -155,9 +156,8 @@ def own_actions_by_person(
 ) -> dict[str, list[tuple[str, datetime]]]:
     """`own_actions`, per Slack user who made them (personal notifications silence a person's
     own actions only: a colleague's still reach them)."""
-    if "audit" not in db.table_names():
-        return {}
-    rows = db.query(
+    rows = _rows_if_audited(
+        db,
         "SELECT slack_user_id, action, at FROM audit WHERE dossier_number = ? AND backend = ?"
         " AND (result IS NULL OR result = 'ok') ORDER BY at DESC LIMIT 50",
         [dossier_number, backend],
@@ -169,3 +169,15 @@ def own_actions_by_person(
             at = at if at.tzinfo else at.replace(tzinfo=UTC)
             found.setdefault(str(row["slack_user_id"]), []).append((row["action"] or "", at))
     return found
+
+
+def _rows_if_audited(db: Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of a query on `audit`; none in a database that has no audit yet."""
+    try:
+        cursor = db.conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        if "no such table: audit" in str(exc):
+            return []
+        raise
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -8,18 +8,16 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from dsbot.notifications.model import ItemRef
-from dsbot.store.sql import one_row as _row
 from dsbot.store.sql import to_iso
 
 
 def parent_ts(db: Database, team_id: str, channel_id: str, item: ItemRef) -> str | None:
-    row = _row(
-        db,
+    found = db.conn.execute(  # for every dossier of every page the feeds write: no guard
         "SELECT ts FROM channel_messages WHERE team_id = ? AND channel_id = ?"
         " AND backend = ? AND ref = ?",
         [team_id, channel_id, item.backend.value, item.ref],
-    )
-    return row["ts"] if row else None
+    ).fetchone()
+    return str(found[0]) if found and found[0] is not None else None
 
 
 def set_parent_ts(

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from dsbot.backends.port import DossierState
 from dsbot.store.notifications import from_iso, to_iso
+from dsbot.store.sql import fetch_rows
 
 OPEN_STATES = (DossierState.EN_CONSTRUCTION.value, DossierState.EN_INSTRUCTION.value)
 CLOSED_STATES = (
@@ -149,13 +150,21 @@ def upsert(db: Database, entry: IndexEntry, now: datetime) -> None:
             "INSERT INTO dossier_followers (backend, ref, instructeur_id) VALUES ('ds', ?, ?)",
             [str(entry.number), instructeur_id],
         )
-    if entry.groupe_members:
+    members = set(entry.groupe_members)
+    if members and members != _groupe_members(db, entry.groupe_number):
+        # A page's dossiers mostly share a few groupes: rewritten only when they changed.
         db.execute("DELETE FROM groupe_members WHERE groupe_number = ?", [entry.groupe_number])
-        for instructeur_id in set(entry.groupe_members):
-            db.execute(
-                "INSERT INTO groupe_members (groupe_number, instructeur_id) VALUES (?, ?)",
-                [entry.groupe_number, instructeur_id],
-            )
+        db.conn.executemany(
+            "INSERT INTO groupe_members (groupe_number, instructeur_id) VALUES (?, ?)",
+            [(entry.groupe_number, instructeur_id) for instructeur_id in members],
+        )
+
+
+def _groupe_members(db: Database, groupe_number: int) -> set[str]:
+    rows = db.conn.execute(
+        "SELECT instructeur_id FROM groupe_members WHERE groupe_number = ?", [groupe_number]
+    )
+    return {row[0] for row in rows}
 
 
 def update_light(
@@ -206,7 +215,7 @@ def concerned_instructeurs(db: Database, numbers: Iterable[int]) -> list[str]:
     if not refs:
         return []
     marks = ",".join("?" * len(refs))
-    rows = _rows(
+    rows = fetch_rows(
         db,
         "SELECT instructeur_id FROM dossier_followers WHERE backend = 'ds'"
         f" AND ref IN ({marks}) UNION SELECT m.instructeur_id FROM groupe_members m"

@@ -19,7 +19,7 @@ from dsbot.notifications.model import (
     encode_payload,
 )
 from dsbot.store.outbox import OutboxRow
-from dsbot.store.sql import to_iso
+from dsbot.store.sql import fetch_rows, to_iso
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def linked_people(db: Database, instructeur_ids: Iterable[str]) -> list[LinkedPe
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    rows = db.query(
+    rows = fetch_rows(
+        db,
         "SELECT team_id, slack_user_id, instructeur_id, email FROM links"
         f" WHERE instructeur_id IN ({marks}) ORDER BY team_id, slack_user_id",
         ids,

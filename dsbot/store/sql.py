@@ -36,3 +36,11 @@ def write(store: Store) -> Iterator[Database]:
 
 def one_row(db: Database, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
     return next(iter(db.query(sql, list(params))), None)
+
+
+def fetch_rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The rows of a SELECT, as `db.query` gives them, without its guard (a savepoint around
+    each statement): for reads the feed makes for every dossier of every page it writes."""
+    cursor = db.conn.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -242,3 +242,24 @@ def test_a_list_page_summary_refreshes_an_indexed_dossier(store):
     )
     # Followers are kept from the last full read.
     assert numbers(store, "suivis", instructeur_id=ALICE.id, sees_all=True) == [1]
+
+
+def test_a_groupe_s_members_follow_its_latest_read_and_are_written_once_a_page(store):
+    def members() -> set[str]:
+        with store.connect() as db:
+            rows = db.execute("SELECT instructeur_id FROM groupe_members WHERE groupe_number = 11")
+            return {r[0] for r in rows.fetchall()}
+
+    statements: list[str] = []
+    with write(store) as db:
+        db.conn.set_trace_callback(statements.append)
+        for number in range(1, 6):  # a page's dossiers of one groupe
+            index.record(db, dossier(number), NOW)
+        db.conn.set_trace_callback(None)
+    assert members() == {ALICE.id}
+    assert sum("INSERT INTO groupe_members" in s for s in statements) == 1
+    # Bruno joins the groupe, then Alice leaves it: the next read says so.
+    record(store, dossier(6, groupe=replace(G1, instructeurs=(ALICE, BRUNO))))
+    assert members() == {ALICE.id, BRUNO.id}
+    record(store, dossier(7, groupe=replace(G1, instructeurs=(BRUNO,))))
+    assert members() == {BRUNO.id}
