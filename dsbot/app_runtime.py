@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from dsbot.texts import get_texts
 log = get_logger(__name__)
 # How long `dsbot run` waits for the poller when it stops (it must be gone within 5 s).
 SHUTDOWN_GRACE = 3.0
+# The whole stop, the poller and the listeners' running jobs together, stays under that 5 s.
+STOP_BUDGET = 4.0
 
 
 class StartupError(Exception):
@@ -239,13 +242,15 @@ class Runtime:
         log.info("health.listening", host=server.host, port=server.port)
 
     def stop(self) -> None:
+        deadline = time.monotonic() + STOP_BUDGET
         self.stop_event.set()
         for stop in reversed(self._stoppers):
             try:
                 stop()
             except Exception:
                 log.exception("runtime.stop_failed")
-        self.services.jobs.shutdown(wait=False)
+        # A click being answered finishes (its reply, its audit line) if it can in time.
+        self.services.jobs.shutdown(timeout=max(0.5, deadline - time.monotonic()))
         # Idle keep-alive connections would otherwise linger on DS's side.
         self.services.ds.close()
 

@@ -6,8 +6,10 @@ ack of the 21st past Slack's 3 seconds. Listeners ack, hand the work to this poo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from typing import Any
 
 from dsbot.logs import get_logger
@@ -18,6 +20,8 @@ log = get_logger(__name__)
 class Jobs:
     def __init__(self, max_workers: int = 32) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dsbot-job")
+        self._lock = threading.Lock()
+        self._pending: set[Future[Any]] = set()
 
     def submit(
         self,
@@ -42,7 +46,26 @@ class Jobs:
                         )
                 raise
 
-        return self._pool.submit(run)
+        future = self._pool.submit(run)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
 
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait)
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop taking jobs. With `timeout`, the jobs already running get that long to finish
+        (a person's click half done: its answer, its audit line) and the queued ones are
+        cancelled; without, `wait` as ThreadPoolExecutor.shutdown."""
+        if timeout is None:
+            self._pool.shutdown(wait=wait)
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            running = set(self._pending)
+        _, unfinished = wait_for(running, timeout=timeout)
+        if unfinished:
+            log.warning("jobs.left_running", count=len(unfinished))
