@@ -409,10 +409,12 @@ def poll(once: bool, verbose: bool, pacing: float, page_size: int) -> None:
     import signal
     import threading
 
+    settings = load_settings(required=("DS_API_TOKEN",))
+    database_folder(settings)
+
     from dsbot.runtime import build_poller, run_once
     from dsbot.store import DatabaseUnavailable
 
-    settings = load_settings(required=("DS_API_TOKEN",))
     # A cron job mails whatever it prints: once, only errors are logged unless asked.
     quiet = once and not verbose
     start_logging(settings, logging.ERROR if quiet else logging.INFO)
