@@ -32,7 +32,13 @@ from dsbot.services.subscriptions import SubscriptionService
 from dsbot.slack.app import build_app
 from dsbot.slack.jobs import Jobs
 from dsbot.slack.services import AppServices
-from dsbot.slack.transport.http_server import BackgroundServer, Health, health_wsgi, slack_wsgi
+from dsbot.slack.transport.http_server import (
+    SERVER_THREADS,
+    BackgroundServer,
+    Health,
+    health_wsgi,
+    slack_wsgi,
+)
 from dsbot.slack.transport.users import SlackUserDirectory
 from dsbot.slack.transport.web_client import make_web_client
 from dsbot.store import DatabaseUnavailable, Store
@@ -41,6 +47,8 @@ from dsbot.texts import get_texts
 log = get_logger(__name__)
 # How long `dsbot run` waits for the poller when it stops (it must be gone within 5 s).
 SHUTDOWN_GRACE = 3.0
+# Threads of the health port's server (Slack's events get SERVER_THREADS).
+HEALTH_THREADS = 4
 # The whole stop, the poller and the listeners' running jobs together, stays under that 5 s.
 STOP_BUDGET = 4.0
 
@@ -49,11 +57,13 @@ class StartupError(Exception):
     """A one-line reason why dsbot cannot start (shown by the CLI)."""
 
 
-def listen(wsgi: Callable[..., Any], host: str, port: int, setting: str) -> BackgroundServer:
+def listen(
+    wsgi: Callable[..., Any], host: str, port: int, setting: str, threads: int = SERVER_THREADS
+) -> BackgroundServer:
     """A started server on host:port, or a StartupError naming the option or variable to change
     (the port most often taken by another process, or by a dsbot already running)."""
     try:
-        server = BackgroundServer(wsgi, host, port)
+        server = BackgroundServer(wsgi, host, port, threads)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise StartupError(
@@ -237,6 +247,8 @@ class Runtime:
             host,
             self.settings.health_port,
             "DSBOT_HEALTH_PORT ou --host",
+            # Probes and a scraper: a few short answers at a time (each thread costs a start).
+            threads=HEALTH_THREADS,
         )
         self._stoppers.append(server.stop)
         log.info("health.listening", host=server.host, port=server.port)
