@@ -79,18 +79,15 @@ class View:
 
 # --- connections ---------------------------------------------------------------------------
 
+# A connection's pagination arguments, in page_spec's order.
+PAGE_ARGUMENTS = ("first", "last", "after", "before", "order")
+
 
 def dossiers_connection(
     ctx: RequestContext, scope: str, scope_id: int, demarche: dict[str, Any], args: dict[str, Any]
 ) -> dict[str, Any]:
     try:
-        spec = page_spec(
-            args.get("first"),
-            args.get("last"),
-            args.get("after"),
-            args.get("before"),
-            args.get("order"),
-        )
+        spec = page_spec(*(args.get(name) for name in PAGE_ARGUMENTS))
     except GraphQLError as error:
         return failing_connection(error)
     updated_since = args.get("updatedSince")
@@ -161,13 +158,7 @@ def deleted_connection(
     ctx: RequestContext, scope: str, scope_id: int, args: dict[str, Any], pending: bool
 ) -> dict[str, Any]:
     try:
-        spec = page_spec(
-            args.get("first"),
-            args.get("last"),
-            args.get("after"),
-            args.get("before"),
-            args.get("order"),
-        )
+        spec = page_spec(*(args.get(name) for name in PAGE_ARGUMENTS))
     except GraphQLError as error:
         return failing_connection(error)
     since_value = args.get("deletedSince")

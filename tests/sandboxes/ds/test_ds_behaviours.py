@@ -101,9 +101,8 @@ def test_passer_en_instruction_makes_the_instructeur_follow_the_dossier(case):
     assert read(case, dossier)["instructeurs"] == [case.instructeur]
 
 
-def test_changing_groupe_unfollows_the_instructeurs_outside_the_new_groupe(case, sandbox):
-    dossier = case.new()
-    case.act("dossierPasserEnInstruction", dossier)
+def move_to_a_groupe_without_the_instructeur(case, sandbox, dossier) -> None:
+    """dossierChangerGroupeInstructeur to a groupe the case's instructeur is not in."""
     target = next(
         g
         for g in case.demarche["groupes"]
@@ -117,6 +116,12 @@ def test_changing_groupe_unfollows_the_instructeurs_outside_the_new_groupe(case,
         "dossier { id } errors { message }",
         {"dossierId": dossier["id"], "groupeInstructeurId": target["id"]},
     )
+
+
+def test_changing_groupe_unfollows_the_instructeurs_outside_the_new_groupe(case, sandbox):
+    dossier = case.new()
+    case.act("dossierPasserEnInstruction", dossier)
+    move_to_a_groupe_without_the_instructeur(case, sandbox, dossier)
     assert read(case, dossier)["instructeurs"] == []
 
 
@@ -124,19 +129,7 @@ def test_a_message_cannot_be_deleted_once_its_author_left_the_dossiers_groupe(ca
     # DossierSupprimerMessage#authorized?: soft_deletable?, then dossier_authorized_for?.
     dossier = case.new()
     sent = send(case, dossier, "Pièce manquante.")["message"]
-    target = next(
-        g
-        for g in case.demarche["groupes"]
-        if g["number"] != case.groupe["number"]
-        and case.instructeur["id"] not in {i["id"] for i in g["instructeurs"]}
-    )
-    mutate(
-        sandbox,
-        "dossierChangerGroupeInstructeur",
-        "DossierChangerGroupeInstructeurInput",
-        "dossier { id } errors { message }",
-        {"dossierId": dossier["id"], "groupeInstructeurId": target["id"]},
-    )
+    move_to_a_groupe_without_the_instructeur(case, sandbox, dossier)
     refused = delete_message(case, sent["id"])
     assert refused["errors"] == [
         {"message": "L’instructeur n’a pas les droits d’accès à ce dossier"}
