@@ -532,13 +532,11 @@ CANAL_HELP = "Le canal : son identifiant (C0123ABCD), ou #son-nom si SLACK_BOT_T
 EQUIPE_HELP = "L’espace Slack (T…), quand la base ne le connaît pas encore."
 
 
-def _subscription_store(settings: Settings, *, create: bool) -> Any:
-    """The database, not yet migrated (nothing is written before the arguments are checked);
-    an absent one only for the command that creates it."""
+def _subscription_store(settings: Settings) -> Any:
+    """The database, not yet migrated (nothing is written before the arguments are checked).
+    Only `abonner` may create it: the others call existing_database() first."""
     from dsbot.store import Store
 
-    if not create:
-        existing_database(settings, "aucun abonnement")
     return Store(settings.db_path)
 
 
@@ -580,7 +578,7 @@ def abonner(words: tuple[str, ...], channel: str, team: str | None, by: str | No
         request = o.parse("abonner", list(words))
         creator = o.resolve_creator(settings, by)
         channel_id = o.resolve_channel(settings, channel)
-        store = _subscription_store(settings, create=True)
+        store = _subscription_store(settings)
         team_id = o.resolve_team(settings, store, team)
         line = o.subscribe(settings, _migrated(store), team_id, channel_id, creator, request)
     except (o.OperatorFault, ConfigError) as exc:
@@ -604,7 +602,7 @@ def desabonner(words: tuple[str, ...], channel: str, team: str | None) -> None:
     try:
         request = o.parse("desabonner", list(words))
         channel_id = o.resolve_channel(settings, channel)
-        store = _subscription_store(settings, create=False)
+        store = _subscription_store(settings)
         # No workspace in the database: nothing is subscribed, whichever it would be.
         known = team is not None or o.store_teams(store)
         team_id = o.resolve_team(settings, store, team) if known else ""
@@ -629,7 +627,7 @@ def abonnements(channel: str | None) -> None:
         channel_id = o.resolve_channel(settings, channel) if channel else None
     except o.OperatorFault as exc:
         raise OperatorError(str(exc)) from None
-    lines = o.listing(_migrated(_subscription_store(settings, create=False)), channel_id)
+    lines = o.listing(_migrated(_subscription_store(settings)), channel_id)
     for line in lines:
         click.echo(line)
     click.echo(ngettext("{n} abonnement.", "{n} abonnements.", len(lines)).format(n=len(lines)))

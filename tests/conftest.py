@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import compileall
 import contextlib
 import gc
 import importlib
@@ -46,10 +45,6 @@ def pytest_configure(config: pytest.Config) -> None:
     that fails to import is left to the collection, which reports it."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if not worker:
-        # The main process compiles dsbot's bytecode once, before the workers start: on a
-        # fresh clone each of them (and the first dsbot processes) compiled it again at once.
-        compileall.compile_dir(Path(__file__).resolve().parent.parent / "dsbot", quiet=2, workers=1)
     if not worker.startswith("gw") or count < 2:
         return
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
